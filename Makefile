@@ -1,0 +1,67 @@
+# Everything runs from a virtual environment this Makefile builds from uv.lock.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install run test lint format typecheck unit integration e2e bench layer-requirements build deploy clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced
+
+## make run: the whole system on this machine (API :3000, Twilio sandbox :3001)
+run: install
+	$(BIN)/python -m infra.local
+
+## make test: lint, types and every test tier (unit, integration, e2e)
+test: install lint typecheck
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install
+	$(BIN)/mypy layers/shared/rendezvous functions
+
+unit: install
+	$(BIN)/pytest tests/unit
+
+integration: install
+	$(BIN)/pytest tests/integration
+
+e2e: install
+	$(BIN)/pytest tests/e2e
+
+bench: install
+	$(BIN)/python -m benchmarks.run_all
+
+## The layer's requirements.txt is generated from the lock, never edited by hand.
+layer-requirements: $(UV)
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header \
+		--no-emit-package boto3 --no-emit-package botocore --no-emit-package s3transfer \
+		--python 3.13 -o layers/shared/requirements.txt
+
+build: install
+	$(BIN)/sam build
+
+deploy: build
+	$(BIN)/sam deploy --guided
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache

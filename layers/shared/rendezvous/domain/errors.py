@@ -1,0 +1,83 @@
+"""Domain exceptions. Handlers map them to HTTP once; adapters raise them for vendor errors."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class InvalidRequest(DomainError):
+    code = "invalid_request"
+
+
+class Unprocessable(DomainError):
+    """The request is well formed but cannot be acted on (a past appointment, say)."""
+
+    code = "unprocessable"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class ConcurrentModification(Conflict):
+    """Someone else changed the record between our read and our conditional write."""
+
+    code = "concurrent_modification"
+
+
+class AlreadyClaimed(DomainError):
+    """The send record exists: this event was delivered before. Nothing to do."""
+
+    code = "already_claimed"
+
+
+class SmsError(DomainError):
+    """Base for what the SMS gateway reports."""
+
+    code = "sms_error"
+
+    def __init__(self, message: str, error_code: int | None = None) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+
+
+class RecipientOptedOut(SmsError):
+    """The carrier or Twilio says this number has opted out (Twilio 21610)."""
+
+    code = "recipient_opted_out"
+
+
+class RecipientUndeliverable(SmsError):
+    """The number cannot receive SMS (21211 invalid, 21614 not SMS-capable, 30006 landline)."""
+
+    code = "recipient_undeliverable"
+
+
+class GatewayUnavailable(SmsError):
+    """Retried with backoff and still failing (429, 5xx, refused connection). Safe to retry later."""
+
+    code = "gateway_unavailable"
+
+
+class DeliveryUnknown(SmsError):
+    """The request may have reached Twilio (a read timeout). Retrying could send twice."""
+
+    code = "delivery_unknown"
+
+
+class SmsRejected(SmsError):
+    """Any other permanent rejection from the gateway."""
+
+    code = "sms_rejected"

@@ -1,0 +1,215 @@
+"""What the domain stores and reasons about. API input/output models live in rendezvous.api."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Locale = Literal["en", "fr", "es"]
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr", "es")
+
+
+class AppointmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class MessageKind(StrEnum):
+    """Kinds of automated text. Reminders are `reminder_<offset>` (see reminder_kind)."""
+
+    CONFIRMATION = "confirmation"
+    MOVED = "moved"
+    REMINDER = "reminder"
+
+
+def reminder_kind(offset_minutes: int) -> str:
+    """reminder_48h, reminder_2h, reminder_90m: readable and unique per offset."""
+    if offset_minutes % 60 == 0:
+        return f"reminder_{offset_minutes // 60}h"
+    return f"reminder_{offset_minutes}m"
+
+
+def template_kind(kind: str) -> MessageKind:
+    return MessageKind.REMINDER if kind.startswith("reminder_") else MessageKind(kind)
+
+
+class MessageStatus(StrEnum):
+    PLANNED = "planned"  # waiting for its time
+    DEFERRED = "deferred"  # quiet hours or a transient failure moved it later
+    SENDING = "sending"  # claimed by a sender; Twilio is being called
+    QUEUED = "queued"  # Twilio accepted it
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the request may or may not have reached Twilio
+    SUPPRESSED = "suppressed"  # a rule stopped it; `reason` says which
+    SUPERSEDED = "superseded"  # the appointment moved; a newer plan replaced it
+    CANCELLED = "cancelled"  # the appointment was cancelled
+
+
+PENDING_STATUSES = frozenset({MessageStatus.PLANNED, MessageStatus.DEFERRED})
+FINAL_DELIVERY_STATUSES = frozenset(
+    {MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED}
+)
+
+# Twilio's statuses only move forward. A late `sent` must never overwrite `delivered`.
+DELIVERY_RANK: dict[MessageStatus, int] = {
+    MessageStatus.SENDING: 1,
+    MessageStatus.UNKNOWN: 1,
+    MessageStatus.QUEUED: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.UNDELIVERED: 4,
+    MessageStatus.FAILED: 4,
+}
+
+
+class SuppressionReason(StrEnum):
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
+    APPOINTMENT_CHANGED = "appointment_changed"
+    TENANT_PAUSED = "tenant_paused"
+    OPTED_OUT = "opted_out"
+    UNDELIVERABLE = "undeliverable"
+    FREQUENCY_CAP = "frequency_cap"
+    TOO_LATE = "too_late"
+    QUIET_HOURS = "quiet_hours"
+
+
+class QuietHours(BaseModel):
+    """Local-time window in which no automated text goes out. Wraps midnight when start > end."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: time = time(21, 0)
+    end: time = time(8, 0)
+
+
+class OpeningHours(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    # ISO weekday (1 = Monday) -> [open, close] local times; a missing day is closed.
+    days: dict[int, tuple[time, time]] = Field(
+        default_factory=lambda: {d: (time(9, 0), time(17, 0)) for d in range(1, 6)}
+    )
+
+
+class Tenant(BaseModel):
+    """One business: its number, zone, rules and words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    name: str
+    phone_number: str
+    timezone: str
+    locale: Locale = "en"
+    contact: str = ""
+    quiet_hours: QuietHours = QuietHours()
+    opening_hours: OpeningHours = OpeningHours()
+    reminder_offsets_minutes: tuple[int, ...] = (2880, 120)
+    daily_cap: Annotated[int, Field(ge=1, le=20)] = 3
+    include_service_details: bool = False
+    templates: dict[str, dict[str, str]] = Field(default_factory=dict)
+    paused: bool = False
+    paused_by: str | None = None
+    paused_reason: str | None = None
+    paused_at: datetime | None = None
+
+    @field_validator("reminder_offsets_minutes")
+    @classmethod
+    def _offsets_positive_and_distinct(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(v <= 0 for v in value) or len(set(value)) != len(value):
+            raise ValueError("reminder offsets must be distinct positive minutes")
+        return tuple(sorted(value, reverse=True))
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    phone: str
+    name: str
+    locale: Locale | None = None
+
+
+class Appointment(BaseModel):
+    """The stored appointment. `version` changes whenever what a reminder promises changes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    appointment_id: str
+    customer: Customer
+    starts_at: datetime
+    duration_minutes: int | None = None
+    location: str | None = None
+    provider: str | None = None
+    service: str | None = None
+    status: AppointmentStatus = AppointmentStatus.SCHEDULED
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    cancelled_at: datetime | None = None
+    confirmed_at: datetime | None = None
+
+    @property
+    def recipient_key(self) -> str:
+        from rendezvous.phone import recipient_key
+
+        return recipient_key(self.tenant_id, self.customer.phone)
+
+
+class MessageRecord(BaseModel):
+    """One automated text for one appointment version: its plan, its fate and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    appointment_id: str
+    kind: str
+    version: int
+    status: MessageStatus
+    send_at: datetime
+    schedule_name: str | None = None
+    reason: str | None = None
+    sid: str | None = None
+    error_code: int | None = None
+    body: str | None = None
+    segments: int | None = None
+    encoding: str | None = None
+    deferrals: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class Recipient(BaseModel):
+    """A tenant's view of one phone number: opt-out, deliverability, frequency."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    recipient_key: str
+    phone: str
+    opted_out: bool = False
+    opted_out_at: datetime | None = None
+    undeliverable_code: int | None = None
+    first_contact_at: datetime | None = None
+    cap_day: str | None = None
+    cap_count: int = 0
+    rev: int = 0
+
+
+class SendRequest(BaseModel):
+    """What a schedule or the outbound queue hands the sender. No phone numbers, no names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant_id: str = Field(min_length=1, max_length=64)
+    appointment_id: str = Field(min_length=1, max_length=64)
+    kind: str = Field(min_length=1, max_length=40)
+    version: int = Field(ge=1)
+    recipient_key: str = Field(min_length=8, max_length=64)

@@ -1,0 +1,156 @@
+"""The small interfaces the domain talks to. Adapters implement them; tests swap them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from rendezvous.domain.models import (
+    Appointment,
+    MessageRecord,
+    MessageStatus,
+    Recipient,
+    SendRequest,
+    Tenant,
+)
+
+
+@dataclass(frozen=True)
+class OutboundSms:
+    to: str
+    from_: str
+    body: str
+    # Opaque reference the gateway puts on the status-callback URL so a callback finds
+    # its message record without a lookup index.
+    status_callback_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class SmsReceipt:
+    sid: str
+    status: str
+
+
+class SmsGateway(Protocol):
+    def send(self, sms: OutboundSms) -> SmsReceipt:
+        """Send one SMS. Raises a rendezvous.domain.errors.SmsError subclass on failure."""
+        ...
+
+
+class ReminderScheduler(Protocol):
+    def schedule(self, name: str, at: datetime, request: SendRequest) -> None:
+        """Create a one-time schedule; an existing schedule of that name is left as it is."""
+        ...
+
+    def cancel(self, name: str) -> None:
+        """Delete a schedule; one that already fired or never existed is fine."""
+        ...
+
+
+class OutboundQueue(Protocol):
+    def enqueue(self, request: SendRequest) -> None:
+        """Hand a message to the sender now (confirmations, moved notices)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SendContext:
+    """Everything the sender reads, in one round trip, to decide about one message."""
+
+    tenant: Tenant | None
+    appointment: Appointment | None
+    message: MessageRecord | None
+    recipient: Recipient | None
+
+
+@dataclass(frozen=True)
+class RecipientClaim:
+    """How the recipient record changes when a message is claimed for sending."""
+
+    expected_rev: int
+    cap_day: str
+    cap_count: int
+    first_contact_at: datetime
+
+
+class AppointmentStore(Protocol):
+    def get_tenant(self, tenant_id: str) -> Tenant | None: ...
+
+    def get_appointment(
+        self, tenant_id: str, appointment_id: str
+    ) -> tuple[Appointment, list[MessageRecord]] | None: ...
+
+    def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
+        """Write the appointment and its planned messages together, or nothing.
+
+        Raises ConcurrentModification when the appointment already exists.
+        """
+        ...
+
+    def save_appointment(
+        self,
+        appointment: Appointment,
+        *,
+        expected_version: int,
+        retire: list[MessageRecord],
+        retire_as: MessageStatus,
+        new_messages: list[MessageRecord],
+        now: datetime,
+    ) -> None:
+        """Update the appointment, retire pending messages and add new ones atomically.
+
+        Raises ConcurrentModification when the stored version is not `expected_version`
+        or a message to retire is no longer pending.
+        """
+        ...
+
+    def load_send_context(self, request: SendRequest) -> SendContext: ...
+
+    def claim_message(
+        self, message: MessageRecord, recipient: Recipient, claim: RecipientClaim, now: datetime
+    ) -> None:
+        """Mark the message `sending` and count it against the recipient, atomically.
+
+        Raises AlreadyClaimed if the message is no longer pending (a duplicate event) and
+        ConcurrentModification if the recipient changed since it was read.
+        """
+        ...
+
+    def update_message(
+        self,
+        message: MessageRecord,
+        *,
+        status: MessageStatus,
+        now: datetime,
+        only_if: frozenset[MessageStatus] | None = None,
+        **fields: object,
+    ) -> bool:
+        """Set the message's status and fields; returns False if `only_if` did not hold."""
+        ...
+
+    def record_delivery_status(
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        kind: str,
+        version: int,
+        *,
+        status: MessageStatus,
+        sid: str,
+        error_code: int | None,
+        now: datetime,
+    ) -> bool:
+        """Move a message forward to a Twilio status; never backwards, never out of a final
+        state. Returns False when the update would have moved it backwards."""
+        ...
+
+    def mark_recipient(
+        self,
+        tenant_id: str,
+        phone: str,
+        *,
+        now: datetime,
+        opted_out: bool | None = None,
+        undeliverable_code: int | None = None,
+    ) -> None: ...
