@@ -27,11 +27,13 @@ def parse_e164(raw: str) -> str:
         parsed = phonenumbers.parse(candidate, None)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhoneNumber("phone is not a valid number") from exc
-    if not phonenumbers.is_possible_number(parsed) or not phonenumbers.is_valid_number(parsed):
-        # Twilio's magic test numbers (+15005550xxx) are not "valid" by libphonenumber's
-        # metadata but are possible numbers; accept them so the sandbox can be exercised.
-        if not (phonenumbers.is_possible_number(parsed) and candidate.startswith("+1500555")):
-            raise InvalidPhoneNumber("phone is not a valid number")
+    # Twilio's magic test numbers (+15005550xxx) are possible but not "valid" by
+    # libphonenumber's metadata; they are accepted so the sandbox can exercise them.
+    test_number = candidate.startswith("+1500555")
+    if not phonenumbers.is_possible_number(parsed) or not (
+        phonenumbers.is_valid_number(parsed) or test_number
+    ):
+        raise InvalidPhoneNumber("phone is not a valid number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -44,8 +46,7 @@ def time_zones_for(e164: str) -> tuple[str, ...]:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return ()
-    zones = tuple(z for z in pn_timezone.time_zones_for_number(parsed) if "/" in z)
-    return zones
+    return tuple(z for z in pn_timezone.time_zones_for_number(parsed) if "/" in z)
 
 
 def mask(e164: str) -> str:

@@ -66,7 +66,7 @@ class RecipientUndeliverable(SmsError):
 
 
 class GatewayUnavailable(SmsError):
-    """Retried with backoff and still failing (429, 5xx, refused connection). Safe to retry later."""
+    """Retried with backoff and still failing (429, 5xx, refused connection); retry later."""
 
     code = "gateway_unavailable"
 

@@ -53,6 +53,16 @@ class MessageStatus(StrEnum):
 
 
 PENDING_STATUSES = frozenset({MessageStatus.PLANNED, MessageStatus.DEFERRED})
+# The text left us (or may have): Twilio has it, or we cannot tell.
+HANDED_OFF_STATUSES = frozenset(
+    {
+        MessageStatus.SENDING,
+        MessageStatus.QUEUED,
+        MessageStatus.SENT,
+        MessageStatus.DELIVERED,
+        MessageStatus.UNKNOWN,
+    }
+)
 FINAL_DELIVERY_STATUSES = frozenset(
     {MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED}
 )
@@ -155,6 +165,8 @@ class Appointment(BaseModel):
     updated_at: datetime
     cancelled_at: datetime | None = None
     confirmed_at: datetime | None = None
+    # Set when starts_at moves, so the "moved" text can say from when to when.
+    previous_starts_at: datetime | None = None
 
     @property
     def recipient_key(self) -> str:

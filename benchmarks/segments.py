@@ -1,0 +1,154 @@
+"""How many SMS parts the default reminder costs, per locale, first contact or not.
+
+Renders the default reminder for every pair of a fixed set of names and places (no
+randomness) and prints, per locale and first_contact: average and maximum segments, the
+share that fits one segment, and the share that stays GSM-7. Run: python -m benchmarks.segments
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rendezvous.domain.models import Appointment, Customer, MessageKind, Tenant
+from rendezvous.messages.render import RenderedSms, render_message
+
+NAMES: tuple[str, ...] = (
+    "José Álvarez",
+    "Zoë Martin",
+    "Françoise Dubois",
+    "Łukasz Nowak",
+    "Siobhán Murphy",
+    "Nguyễn Văn An",
+    "Bjørn Hansen",
+    "Renée Lefèvre",
+    "Ana María García",
+    "O'Connor",
+    "Mary-Jane Watson",
+    "Jean-François Côté",
+    "Chloé Bernard",
+    "Inés Fernández",
+    "Joaquín Ruiz",
+    "Søren Kristensen",
+    "Anaïs Girard",
+    "Noémie Lambert",
+    "Ángel Moreno",
+    "Begoña Etxeberria",
+    "Dvořák Antonín",
+    "Małgorzata Wiśniewska",
+    "Ștefan Popescu",
+    "Günther Müller",
+    "Ødegaard Martin",
+    "Seán Ó Briain",
+    "John Smith",
+    "Emily Johnson",
+    "Michael Brown",
+    "Sarah Davis",
+    "Christopher Montgomery",
+    "Maximilian-Alexander Berg",
+    "Li Wei",
+    "Priya Raghunathan",
+    "Mohammed Al-Farsi",
+    "Kwame Mensah",
+    "Aoife Kelly",
+    "D’Angelo Rossi",
+    "王芳",
+    "Αλέξανδρος Παπαδόπουλος",
+    "Lily🌸 Chen",
+    "Ann",
+)
+
+PLACES: tuple[str, ...] = (
+    "12 Main St",
+    "Suite 4B, 220 Oak Avenue",
+    "Northside Clinic, Room 3",
+    "1450 Broadway, 2nd floor",
+    "14 rue de l’Église",
+    "Centre Médical Saint-Éloi",
+    "8 av. Jean-Jaurès, 3e étage",
+    "Clínica Santa Lucía, Planta 2",
+    "Calle Mayor 27, 1º B",
+    "Plaza de España 5",
+    "Riverside Mall – Unit 12",
+    "Westgate Health Centre",
+    "Building C • Floor 2",
+    "Gare du Nord",
+    "Hauptstraße 7",
+    "Downtown",
+    "Av. Diagonal 640, Barcelona",
+)
+
+TENANTS: dict[str, Tenant] = {
+    "en": Tenant(
+        tenant_id="bench-en",
+        name="Northside Dental",
+        phone_number="+15550100001",
+        timezone="America/New_York",
+        locale="en",
+    ),
+    "fr": Tenant(
+        tenant_id="bench-fr",
+        name="Cabinet Lumière",
+        phone_number="+33100000001",
+        timezone="Europe/Paris",
+        locale="fr",
+    ),
+    "es": Tenant(
+        tenant_id="bench-es",
+        name="Clínica del Sol",
+        phone_number="+34910000001",
+        timezone="Europe/Madrid",
+        locale="es",
+    ),
+}
+
+STARTS_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
+CREATED_AT = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def render_all(locale: str, *, first_contact: bool) -> list[RenderedSms]:
+    tenant = TENANTS[locale]
+    out = []
+    for i, name in enumerate(NAMES):
+        for place in PLACES:
+            appointment = Appointment(
+                tenant_id=tenant.tenant_id,
+                appointment_id=f"bench-{i}",
+                customer=Customer(phone="+15550109999", name=name),
+                starts_at=STARTS_AT,
+                location=place,
+                created_at=CREATED_AT,
+                updated_at=CREATED_AT,
+            )
+            out.append(
+                render_message(
+                    MessageKind.REMINDER, tenant, appointment, first_contact=first_contact
+                )
+            )
+    return out
+
+
+def main() -> None:
+    print(f"default reminder: {len(NAMES)} names x {len(PLACES)} places per row")
+    header = (
+        f"{'locale':<7}{'first_contact':<15}{'avg_segments':>13}{'max_segments':>14}"
+        f"{'one_segment':>13}{'gsm7_share':>12}{'max_chars':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    for locale in TENANTS:
+        for first_contact in (False, True):
+            rendered = render_all(locale, first_contact=first_contact)
+            n = len(rendered)
+            avg = sum(r.segments for r in rendered) / n
+            worst = max(r.segments for r in rendered)
+            single = sum(r.segments == 1 for r in rendered) / n
+            gsm = sum(r.encoding == "GSM-7" for r in rendered) / n
+            longest = max(r.characters for r in rendered)
+            print(
+                f"{locale:<7}{first_contact!s:<15}{avg:>13.2f}{worst:>14}"
+                f"{single:>13.1%}{gsm:>12.1%}{longest:>11}"
+            )
+
+
+if __name__ == "__main__":
+    main()

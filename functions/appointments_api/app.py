@@ -1,0 +1,56 @@
+"""PUT / GET / DELETE /v1/appointments/{appointment_id}: the booking system's API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from rendezvous.api.appointments import AppointmentIn, AppointmentOut, appointment_id_from_path
+from rendezvous.api.http import json_response, read_json_body, register_error_handlers, tenant_of
+from rendezvous.domain.appointments import AppointmentService
+from rendezvous.observability import logger, metrics, tracer
+from rendezvous.runtime import get_runtime
+
+app = APIGatewayHttpResolver()
+register_error_handlers(app)
+
+
+def _service() -> AppointmentService:
+    rt = get_runtime()
+    return AppointmentService(rt.store(), rt.scheduler(), rt.queue(), rt.clock)
+
+
+def _tenant() -> str:
+    return tenant_of(app, get_runtime().settings.tenant_claim)
+
+
+@app.put("/v1/appointments/<appointment_id>")
+def put_appointment(appointment_id: str) -> Response[str]:
+    tenant = _tenant()
+    body = read_json_body(app, get_runtime().settings.max_body_bytes)
+    draft = AppointmentIn.model_validate_json(body).to_draft()
+    view = _service().upsert(tenant, appointment_id_from_path(appointment_id), draft)
+    metrics.add_metric("AppointmentsCreated" if view.created else "AppointmentsUpdated", "Count", 1)
+    return json_response(201 if view.created else 200, AppointmentOut.of(view))
+
+
+@app.get("/v1/appointments/<appointment_id>")
+def get_appointment(appointment_id: str) -> Response[str]:
+    view = _service().get(_tenant(), appointment_id_from_path(appointment_id))
+    return json_response(200, AppointmentOut.of(view))
+
+
+@app.delete("/v1/appointments/<appointment_id>")
+def cancel_appointment(appointment_id: str) -> Response[str]:
+    view = _service().cancel(_tenant(), appointment_id_from_path(appointment_id))
+    metrics.add_metric("AppointmentsCancelled", "Count", 1)
+    return json_response(200, AppointmentOut.of(view))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,59 @@
+"""The sender: invoked by EventBridge Scheduler (one reminder) or SQS (a batch of notices)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from rendezvous.domain.models import SendRequest
+from rendezvous.domain.sending import MessageSender
+from rendezvous.messages.render import render_message
+from rendezvous.observability import logger, metrics, tracer
+from rendezvous.runtime import get_runtime
+from rendezvous.sending_metrics import record_send_metrics
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def _sender() -> MessageSender:
+    rt = get_runtime()
+    return MessageSender(rt.store(), rt.gateway(), rt.scheduler(), rt.clock, render_message)
+
+
+def deliver(request: SendRequest) -> None:
+    logger.append_keys(appointment_id=request.appointment_id, kind=request.kind)
+    result = _sender().deliver(request)
+    record_send_metrics(result)
+    logger.info(
+        "send decided",
+        extra={
+            "outcome": result.outcome.value,
+            "reason": result.reason,
+            "error_code": result.error_code,
+            "segments": result.segments,
+        },
+    )
+
+
+def _deliver_record(record: SQSRecord) -> None:
+    deliver(SendRequest.model_validate_json(record.body))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "Records" in event:
+        return process_partial_response(
+            event=event, record_handler=_deliver_record, processor=processor, context=context
+        )
+    # EventBridge Scheduler passes the schedule's input as the event itself. A failure
+    # raises, so Lambda's async retries and then the DLQ take over.
+    deliver(SendRequest.model_validate(event))
+    return {"status": "done"}

@@ -1,0 +1,59 @@
+"""POST /twilio/status: Twilio's signed delivery reports, applied only forwards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from rendezvous.api.http import register_error_handlers
+from rendezvous.api.twilio_webhook import verified_form
+from rendezvous.domain.delivery import DeliveryReport, record_delivery_report
+from rendezvous.domain.errors import InvalidRequest
+from rendezvous.domain.models import MessageStatus
+from rendezvous.observability import add_breakdown, logger, metrics, tracer
+from rendezvous.runtime import get_runtime
+
+app = APIGatewayHttpResolver()
+register_error_handlers(app)
+
+METRIC_BY_STATUS = {
+    MessageStatus.DELIVERED: "MessagesDelivered",
+    MessageStatus.UNDELIVERED: "MessagesUndelivered",
+    MessageStatus.FAILED: "MessagesFailedAfterSend",
+}
+
+
+@app.post("/twilio/status")
+def twilio_status() -> Response[str]:
+    rt = get_runtime()
+    form = verified_form(app, "/twilio/status", rt.public_base_url(), rt.twilio_auth_token())
+    ref = (app.current_event.query_string_parameters or {}).get("ref")
+    if not ref:
+        raise InvalidRequest("status callback without a message reference")
+    code = form.get("ErrorCode") or ""
+    report = DeliveryReport(
+        ref=ref,
+        message_sid=form.get("MessageSid", ""),
+        status=form.get("MessageStatus", ""),
+        to=form.get("To", ""),
+        error_code=int(code) if code.isdigit() else None,
+    )
+    update = record_delivery_report(rt.store(), rt.clock, report)
+    if update.applied and update.status in METRIC_BY_STATUS:
+        metrics.add_metric(METRIC_BY_STATUS[update.status], MetricUnit.Count, 1)
+    if update.applied and update.error_code is not None:
+        add_breakdown("MessagesFailedAfterSend", "ErrorCode", str(update.error_code))
+    logger.info(
+        "delivery report",
+        extra={"status": report.status, "applied": update.applied, "error_code": report.error_code},
+    )
+    return Response(status_code=204, content_type="text/plain", body="")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

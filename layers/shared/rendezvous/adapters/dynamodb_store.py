@@ -1,0 +1,500 @@
+"""AppointmentStore on one DynamoDB table. ClientError codes become domain exceptions here.
+
+Keys (pk / sk):
+  T#<tenant>              TENANT          tenant configuration and pause switch
+  N#<e164>                NUMBER          which tenant owns a sending number
+  T#<tenant>#A#<appt>     A               the appointment (gsi1: recipient, start time)
+  T#<tenant>#A#<appt>     M#<ver>#<kind>  one automated text for one appointment version
+  T#<tenant>#R#<rkey>     R               a recipient: opt-out, deliverability, daily count
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from rendezvous.domain.errors import AlreadyClaimed, ConcurrentModification
+from rendezvous.domain.models import (
+    DELIVERY_RANK,
+    PENDING_STATUSES,
+    Appointment,
+    MessageRecord,
+    MessageStatus,
+    Recipient,
+    SendRequest,
+    Tenant,
+)
+from rendezvous.domain.ports import RecipientClaim, SendContext
+from rendezvous.phone import recipient_key
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+Item = dict[str, Any]
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def tenant_key(tenant_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}", "sk": "TENANT"}
+
+
+def number_key(e164: str) -> Item:
+    return {"pk": f"N#{e164}", "sk": "NUMBER"}
+
+
+def appointment_key(tenant_id: str, appointment_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#A#{appointment_id}", "sk": "A"}
+
+
+def message_key(tenant_id: str, appointment_id: str, kind: str, version: int) -> Item:
+    return {"pk": f"T#{tenant_id}#A#{appointment_id}", "sk": f"M#{version:05d}#{kind}"}
+
+
+def recipient_item_key(tenant_id: str, rkey: str) -> Item:
+    return {"pk": f"T#{tenant_id}#R#{rkey}", "sk": "R"}
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+
+
+def deserialize(raw: Mapping[str, Any]) -> Item:
+    return {k: _deserializer.deserialize(v) for k, v in raw.items()}
+
+
+def _plain(model: BaseModel) -> Item:
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def _values(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in values.items()}
+
+
+def _iso(instant: datetime) -> str:
+    return instant.isoformat()
+
+
+def _condition_failed(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _cancellation_codes(exc: ClientError) -> list[str]:
+    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        raise exc
+    reasons = exc.response.get("CancellationReasons") or []
+    return [r.get("Code", "None") for r in reasons]
+
+
+class DynamoAppointmentStore:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    # -- tenants ------------------------------------------------------------------------
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        item = self._get(tenant_key(tenant_id))
+        return Tenant.model_validate(item) if item else None
+
+    def put_tenant(self, tenant: Tenant) -> None:
+        self._db.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": serialize({**tenant_key(tenant.tenant_id), **_plain(tenant)}),
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": serialize(
+                            {**number_key(tenant.phone_number), "tenant_id": tenant.tenant_id}
+                        ),
+                    }
+                },
+            ]
+        )
+
+    def tenant_for_number(self, e164: str) -> str | None:
+        item = self._get(number_key(e164))
+        return str(item["tenant_id"]) if item else None
+
+    # -- appointments -------------------------------------------------------------------
+
+    def get_appointment(
+        self, tenant_id: str, appointment_id: str
+    ) -> tuple[Appointment, list[MessageRecord]] | None:
+        key = appointment_key(tenant_id, appointment_id)
+        items: list[Item] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": _values({":pk": key["pk"]}),
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            items.extend(deserialize(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        appointment = next((i for i in items if i["sk"] == "A"), None)
+        if appointment is None:
+            return None
+        messages = [MessageRecord.model_validate(i) for i in items if i["sk"].startswith("M#")]
+        messages.sort(key=lambda m: (m.version, m.send_at))
+        return Appointment.model_validate(appointment), messages
+
+    def _appointment_item(self, appointment: Appointment) -> Item:
+        return {
+            **appointment_key(appointment.tenant_id, appointment.appointment_id),
+            "gsi1pk": f"T#{appointment.tenant_id}#R#{appointment.recipient_key}",
+            "gsi1sk": f"{_iso(appointment.starts_at)}#{appointment.appointment_id}",
+            **_plain(appointment),
+        }
+
+    def _message_item(self, message: MessageRecord) -> Item:
+        return {
+            **message_key(message.tenant_id, message.appointment_id, message.kind, message.version),
+            **_plain(message),
+        }
+
+    def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
+        items = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(self._appointment_item(appointment)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            *(
+                {"Put": {"TableName": self._table, "Item": serialize(self._message_item(m))}}
+                for m in messages
+            ),
+        ]
+        try:
+            self._db.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+        except ClientError as exc:
+            if "ConditionalCheckFailed" in _cancellation_codes(exc):
+                raise ConcurrentModification("appointment already exists") from exc
+            raise
+
+    def save_appointment(
+        self,
+        appointment: Appointment,
+        *,
+        expected_version: int,
+        retire: list[MessageRecord],
+        retire_as: MessageStatus,
+        new_messages: list[MessageRecord],
+        now: datetime,
+    ) -> None:
+        pending = sorted(s.value for s in PENDING_STATUSES)
+        items: list[Item] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(self._appointment_item(appointment)),
+                    "ConditionExpression": "#v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": _values({":expected": expected_version}),
+                }
+            }
+        ]
+        for message in retire:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize(
+                            message_key(
+                                message.tenant_id,
+                                message.appointment_id,
+                                message.kind,
+                                message.version,
+                            )
+                        ),
+                        "UpdateExpression": "SET #s = :retired, updated_at = :now",
+                        "ConditionExpression": "#s IN (:p0, :p1)",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": _values(
+                            {
+                                ":retired": retire_as.value,
+                                ":now": _iso(now),
+                                ":p0": pending[0],
+                                ":p1": pending[1],
+                            }
+                        ),
+                    }
+                }
+            )
+        items.extend(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(self._message_item(m)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for m in new_messages
+        )
+        try:
+            self._db.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+        except ClientError as exc:
+            if "ConditionalCheckFailed" in _cancellation_codes(exc):
+                raise ConcurrentModification("appointment changed concurrently") from exc
+            raise
+
+    # -- sending ------------------------------------------------------------------------
+
+    def load_send_context(self, request: SendRequest) -> SendContext:
+        keys = {
+            "tenant": tenant_key(request.tenant_id),
+            "appointment": appointment_key(request.tenant_id, request.appointment_id),
+            "message": message_key(
+                request.tenant_id, request.appointment_id, request.kind, request.version
+            ),
+            "recipient": recipient_item_key(request.tenant_id, request.recipient_key),
+        }
+        found_items: dict[str, Item] = {}
+        pending: dict[str, Any] = {
+            self._table: {"Keys": [serialize(k) for k in keys.values()], "ConsistentRead": True}
+        }
+        while pending:
+            page = self._db.batch_get_item(RequestItems=pending)
+            for raw in page.get("Responses", {}).get(self._table, []):
+                item = deserialize(raw)
+                found_items[f"{item['pk']}|{item['sk']}"] = item
+            pending = page.get("UnprocessedKeys") or {}
+
+        def pick(name: str) -> Item | None:
+            key = keys[name]
+            return found_items.get(f"{key['pk']}|{key['sk']}")
+
+        tenant, appointment, message, recipient = (
+            pick("tenant"),
+            pick("appointment"),
+            pick("message"),
+            pick("recipient"),
+        )
+        return SendContext(
+            tenant=Tenant.model_validate(tenant) if tenant else None,
+            appointment=Appointment.model_validate(appointment) if appointment else None,
+            message=MessageRecord.model_validate(message) if message else None,
+            recipient=Recipient.model_validate(recipient) if recipient else None,
+        )
+
+    def claim_message(
+        self, message: MessageRecord, recipient: Recipient, claim: RecipientClaim, now: datetime
+    ) -> None:
+        pending = sorted(s.value for s in PENDING_STATUSES)
+        rkey = recipient_item_key(recipient.tenant_id, recipient.recipient_key)
+        if claim.expected_rev == 0:
+            recipient_condition = "attribute_not_exists(pk)"
+            recipient_values: dict[str, Any] = {}
+        else:
+            recipient_condition = "rev = :expected"
+            recipient_values = {":expected": claim.expected_rev}
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": serialize(
+                                message_key(
+                                    message.tenant_id,
+                                    message.appointment_id,
+                                    message.kind,
+                                    message.version,
+                                )
+                            ),
+                            "UpdateExpression": "SET #s = :sending, updated_at = :now, "
+                            "delivery_rank = :rank",
+                            "ConditionExpression": "#s IN (:p0, :p1)",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": _values(
+                                {
+                                    ":sending": MessageStatus.SENDING.value,
+                                    ":now": _iso(now),
+                                    ":rank": DELIVERY_RANK[MessageStatus.SENDING],
+                                    ":p0": pending[0],
+                                    ":p1": pending[1],
+                                }
+                            ),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": serialize(rkey),
+                            "UpdateExpression": "SET tenant_id = :t, recipient_key = :rk, "
+                            "phone = :phone, cap_day = :day, cap_count = :count, "
+                            "first_contact_at = :first, rev = :next_rev",
+                            "ConditionExpression": recipient_condition,
+                            "ExpressionAttributeValues": _values(
+                                {
+                                    ":t": recipient.tenant_id,
+                                    ":rk": recipient.recipient_key,
+                                    ":phone": recipient.phone,
+                                    ":day": claim.cap_day,
+                                    ":count": claim.cap_count,
+                                    ":first": _iso(claim.first_contact_at),
+                                    ":next_rev": claim.expected_rev + 1,
+                                    **recipient_values,
+                                }
+                            ),
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            codes = _cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise AlreadyClaimed("message already claimed") from exc
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise ConcurrentModification("recipient changed") from exc
+            raise
+
+    def update_message(
+        self,
+        message: MessageRecord,
+        *,
+        status: MessageStatus,
+        now: datetime,
+        only_if: frozenset[MessageStatus] | None = None,
+        **fields: object,
+    ) -> bool:
+        names = {"#s": "status"}
+        values: dict[str, Any] = {":status": status.value, ":now": _iso(now)}
+        sets = ["#s = :status", "updated_at = :now"]
+        if status in DELIVERY_RANK:
+            sets.append("delivery_rank = :rank")
+            values[":rank"] = DELIVERY_RANK[status]
+        for i, (name, value) in enumerate(sorted(fields.items())):
+            if value is None:
+                continue
+            names[f"#f{i}"] = name
+            values[f":f{i}"] = _iso(value) if isinstance(value, datetime) else value
+            sets.append(f"#f{i} = :f{i}")
+        condition = "attribute_exists(pk)"
+        if only_if:
+            allowed = sorted(s.value for s in only_if)
+            placeholders = []
+            for i, value in enumerate(allowed):
+                values[f":o{i}"] = value
+                placeholders.append(f":o{i}")
+            condition += f" AND #s IN ({', '.join(placeholders)})"
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(
+                    message_key(
+                        message.tenant_id, message.appointment_id, message.kind, message.version
+                    )
+                ),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_values(values),
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def record_delivery_status(
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        kind: str,
+        version: int,
+        *,
+        status: MessageStatus,
+        sid: str,
+        error_code: int | None,
+        now: datetime,
+    ) -> bool:
+        values: dict[str, Any] = {
+            ":status": status.value,
+            ":rank": DELIVERY_RANK[status],
+            ":sid": sid,
+            ":now": _iso(now),
+        }
+        sets = ["#s = :status", "delivery_rank = :rank", "sid = :sid", "updated_at = :now"]
+        if error_code is not None:
+            sets.append("error_code = :code")
+            values[":code"] = error_code
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(message_key(tenant_id, appointment_id, kind, version)),
+                UpdateExpression="SET " + ", ".join(sets),
+                # Only forward: a late `sent` never overwrites `delivered`; finals stay final.
+                ConditionExpression="attribute_exists(pk) AND delivery_rank < :rank",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=_values(values),
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def mark_recipient(
+        self,
+        tenant_id: str,
+        phone: str,
+        *,
+        now: datetime,
+        opted_out: bool | None = None,
+        undeliverable_code: int | None = None,
+    ) -> None:
+        rkey = recipient_key(tenant_id, phone)
+        values: dict[str, Any] = {
+            ":t": tenant_id,
+            ":rk": rkey,
+            ":phone": phone,
+            ":zero": 0,
+            ":one": 1,
+        }
+        sets = [
+            "tenant_id = :t",
+            "recipient_key = :rk",
+            "phone = :phone",
+            "rev = if_not_exists(rev, :zero) + :one",
+        ]
+        if opted_out is not None:
+            sets.append("opted_out = :opted_out")
+            values[":opted_out"] = opted_out
+            if opted_out:
+                sets.append("opted_out_at = :now")
+                values[":now"] = _iso(now)
+        if undeliverable_code is not None:
+            sets.append("undeliverable_code = :code")
+            values[":code"] = undeliverable_code
+        self._db.update_item(
+            TableName=self._table,
+            Key=serialize(recipient_item_key(tenant_id, rkey)),
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeValues=_values(values),
+        )
+
+    def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:
+        item = self._get(recipient_item_key(tenant_id, recipient_key(tenant_id, phone)))
+        return Recipient.model_validate(item) if item else None
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _get(self, key: Item) -> Item | None:
+        raw = self._db.get_item(TableName=self._table, Key=serialize(key), ConsistentRead=True)
+        return deserialize(raw["Item"]) if "Item" in raw else None

@@ -1,0 +1,143 @@
+"""What the Appointments API takes and gives. Stored models stay in rendezvous.domain."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from rendezvous.domain.appointments import AppointmentDraft, AppointmentView
+from rendezvous.domain.errors import InvalidRequest
+from rendezvous.domain.models import Customer, Locale, MessageRecord
+
+APPOINTMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+
+
+def appointment_id_from_path(raw: str) -> str:
+    if not APPOINTMENT_ID.fullmatch(raw):
+        raise InvalidRequest(
+            "appointment_id must be 1-64 characters: letters, digits, '.', '_', ':' or '-'"
+        )
+    return raw
+
+
+class CustomerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    phone: str = Field(min_length=3, max_length=32, description="E.164, like +14155550123")
+    name: str = Field(min_length=1, max_length=100)
+    locale: Locale | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        from rendezvous.phone import parse_e164
+
+        return parse_e164(value)
+
+
+class AppointmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    customer: CustomerIn
+    starts_at: AwareDatetime
+    duration_minutes: int | None = Field(default=None, ge=5, le=1440)
+    location: str | None = Field(default=None, max_length=120)
+    provider: str | None = Field(default=None, max_length=120)
+    service: str | None = Field(default=None, max_length=120)
+
+    def to_draft(self) -> AppointmentDraft:
+        return AppointmentDraft(
+            customer=Customer(
+                phone=self.customer.phone, name=self.customer.name, locale=self.customer.locale
+            ),
+            starts_at=self.starts_at.astimezone(UTC),
+            duration_minutes=self.duration_minutes,
+            location=self.location or None,
+            provider=self.provider or None,
+            service=self.service or None,
+        )
+
+
+class CustomerOut(BaseModel):
+    phone: str
+    name: str
+    locale: str | None = None
+
+
+class MessageOut(BaseModel):
+    kind: str
+    version: int
+    status: str
+    send_at: datetime
+    reason: str | None = None
+    error_code: int | None = None
+    segments: int | None = None
+    sid: str | None = None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: MessageRecord) -> MessageOut:
+        return cls(
+            kind=record.kind,
+            version=record.version,
+            status=record.status.value,
+            send_at=record.send_at,
+            reason=record.reason,
+            error_code=record.error_code,
+            segments=record.segments,
+            sid=record.sid,
+            updated_at=record.updated_at,
+        )
+
+
+class PlannedOut(BaseModel):
+    kind: str
+    send_at: datetime
+    status: str
+    reason: str | None = None
+
+
+class AppointmentOut(BaseModel):
+    appointment_id: str
+    status: str
+    version: int
+    customer: CustomerOut
+    starts_at: datetime
+    duration_minutes: int | None = None
+    location: str | None = None
+    provider: str | None = None
+    service: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    cancelled_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    planned_messages: list[PlannedOut]
+    messages: list[MessageOut]
+
+    @classmethod
+    def of(cls, view: AppointmentView) -> AppointmentOut:
+        a = view.appointment
+        return cls(
+            appointment_id=a.appointment_id,
+            status=a.status.value,
+            version=a.version,
+            customer=CustomerOut(
+                phone=a.customer.phone, name=a.customer.name, locale=a.customer.locale
+            ),
+            starts_at=a.starts_at,
+            duration_minutes=a.duration_minutes,
+            location=a.location,
+            provider=a.provider,
+            service=a.service,
+            created_at=a.created_at,
+            updated_at=a.updated_at,
+            cancelled_at=a.cancelled_at,
+            confirmed_at=a.confirmed_at,
+            planned_messages=[
+                PlannedOut(kind=m.kind, send_at=m.send_at, status=m.status.value, reason=m.reason)
+                for m in view.planned
+            ],
+            messages=[MessageOut.of(m) for m in view.messages],
+        )

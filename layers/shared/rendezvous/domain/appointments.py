@@ -1,0 +1,291 @@
+"""Booking-side use cases: create or update an appointment, read it, cancel it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from rendezvous.domain.clock import Clock
+from rendezvous.domain.errors import ConcurrentModification, Conflict, NotFound, Unprocessable
+from rendezvous.domain.models import (
+    HANDED_OFF_STATUSES,
+    PENDING_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Customer,
+    MessageKind,
+    MessageRecord,
+    MessageStatus,
+    SendRequest,
+    Tenant,
+)
+from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminders
+from rendezvous.domain.ports import AppointmentStore, OutboundQueue, ReminderScheduler
+
+
+@dataclass(frozen=True)
+class AppointmentDraft:
+    """What a booking system says about an appointment."""
+
+    customer: Customer
+    starts_at: datetime
+    duration_minutes: int | None = None
+    location: str | None = None
+    provider: str | None = None
+    service: str | None = None
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    appointment: Appointment
+    messages: list[MessageRecord]
+    created: bool = False
+
+    @property
+    def planned(self) -> list[MessageRecord]:
+        return [
+            m
+            for m in self.messages
+            if m.version == self.appointment.version and m.status in PENDING_STATUSES
+        ]
+
+
+def schedule_name(tenant_id: str, appointment_id: str, kind: str, version: int) -> str:
+    """Deterministic, so an update or cancel finds the schedule; within Scheduler's 64 chars."""
+    digest = hashlib.sha256(f"{tenant_id}/{appointment_id}".encode()).hexdigest()[:20]
+    return f"rdv-{digest}-{kind}-v{version}"
+
+
+def send_request(message: MessageRecord, appointment: Appointment) -> SendRequest:
+    return SendRequest(
+        tenant_id=message.tenant_id,
+        appointment_id=message.appointment_id,
+        kind=message.kind,
+        version=message.version,
+        recipient_key=appointment.recipient_key,
+    )
+
+
+@dataclass
+class AppointmentService:
+    store: AppointmentStore
+    scheduler: ReminderScheduler
+    queue: OutboundQueue
+    clock: Clock
+
+    def get(self, tenant_id: str, appointment_id: str) -> AppointmentView:
+        found = self.store.get_appointment(tenant_id, appointment_id)
+        if found is None:
+            raise NotFound("appointment not found")
+        return AppointmentView(*found)
+
+    def upsert(
+        self, tenant_id: str, appointment_id: str, draft: AppointmentDraft
+    ) -> AppointmentView:
+        tenant = self._tenant(tenant_id)
+        now = self.clock.now()
+        if draft.starts_at <= now:
+            raise Unprocessable("starts_at is in the past")
+        # One retry covers the race of two identical PUTs creating the same appointment.
+        for _ in range(2):
+            found = self.store.get_appointment(tenant_id, appointment_id)
+            try:
+                if found is None:
+                    return self._create(tenant, appointment_id, draft, now)
+                return self._update(tenant, found[0], found[1], draft, now)
+            except ConcurrentModification:
+                continue
+        raise ConcurrentModification("the appointment changed while it was being saved; retry")
+
+    def cancel(self, tenant_id: str, appointment_id: str) -> AppointmentView:
+        now = self.clock.now()
+        found = self.store.get_appointment(tenant_id, appointment_id)
+        if found is None:
+            raise NotFound("appointment not found")
+        appointment, messages = found
+        if appointment.status is AppointmentStatus.CANCELLED:
+            return AppointmentView(appointment, messages)
+        # The version moves on, so a reminder already in flight fails its check at send time.
+        cancelled = appointment.model_copy(
+            update={
+                "status": AppointmentStatus.CANCELLED,
+                "version": appointment.version + 1,
+                "cancelled_at": now,
+                "updated_at": now,
+            }
+        )
+        pending = [m for m in messages if m.status in PENDING_STATUSES]
+        self.store.save_appointment(
+            cancelled,
+            expected_version=appointment.version,
+            retire=pending,
+            retire_as=MessageStatus.CANCELLED,
+            new_messages=[],
+            now=now,
+        )
+        self._unschedule(pending)
+        return self.get(tenant_id, appointment_id)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _tenant(self, tenant_id: str) -> Tenant:
+        tenant = self.store.get_tenant(tenant_id)
+        if tenant is None:
+            raise NotFound("tenant not configured")
+        return tenant
+
+    def _create(
+        self, tenant: Tenant, appointment_id: str, draft: AppointmentDraft, now: datetime
+    ) -> AppointmentView:
+        appointment = Appointment(
+            tenant_id=tenant.tenant_id,
+            appointment_id=appointment_id,
+            customer=draft.customer,
+            starts_at=draft.starts_at,
+            duration_minutes=draft.duration_minutes,
+            location=draft.location,
+            provider=draft.provider,
+            service=draft.service,
+            created_at=now,
+            updated_at=now,
+        )
+        notice = plan_notice(MessageKind.CONFIRMATION, appointment, tenant, now)
+        plan = [notice, *plan_reminders(appointment, tenant, now, notice.send_at)]
+        records = self._records(appointment, plan, now)
+        # Schedules first: an orphan schedule whose write never landed finds no record and
+        # does nothing, while a record whose schedule was never made would be lost.
+        self._schedule(appointment, records)
+        self.store.create_appointment(appointment, records)
+        self._enqueue_due(appointment, records, now)
+        return AppointmentView(appointment, records, created=True)
+
+    def _update(
+        self,
+        tenant: Tenant,
+        current: Appointment,
+        messages: list[MessageRecord],
+        draft: AppointmentDraft,
+        now: datetime,
+    ) -> AppointmentView:
+        if current.status is AppointmentStatus.CANCELLED:
+            raise Conflict("appointment was cancelled; book it again under a new id")
+        details = {
+            "customer": draft.customer,
+            "starts_at": draft.starts_at,
+            "duration_minutes": draft.duration_minutes,
+            "location": draft.location,
+            "provider": draft.provider,
+            "service": draft.service,
+        }
+        if all(getattr(current, k) == v for k, v in details.items()):
+            # A repeated PUT: nothing changes, nothing is sent twice. A due notice whose
+            # hand-off was lost (a crash after the write) is handed off again; the sender
+            # drops the duplicate if the first one made it.
+            self._enqueue_due(current, messages, now)
+            return AppointmentView(current, messages)
+
+        moved = draft.starts_at != current.starts_at
+        new_number = draft.customer.phone != current.customer.phone
+        if not (moved or new_number):
+            # Wording-level changes (name, place, length): reminders render from the
+            # current record at send time, so the plan stands.
+            updated = current.model_copy(update={**details, "updated_at": now})
+            self.store.save_appointment(
+                updated,
+                expected_version=current.version,
+                retire=[],
+                retire_as=MessageStatus.SUPERSEDED,
+                new_messages=[],
+                now=now,
+            )
+            return AppointmentView(updated, messages)
+
+        updated = current.model_copy(
+            update={
+                **details,
+                "version": current.version + 1,
+                "status": AppointmentStatus.SCHEDULED,
+                "confirmed_at": None,
+                "previous_starts_at": current.starts_at if moved else current.previous_starts_at,
+                "updated_at": now,
+            }
+        )
+        pending = [m for m in messages if m.status in PENDING_STATUSES]
+        # A customer who never got the first text, or a new number, gets a confirmation;
+        # one who did gets a single "your appointment moved" text.
+        notice_kind = (
+            MessageKind.MOVED
+            if moved and not new_number and _notice_went_out(messages)
+            else MessageKind.CONFIRMATION
+        )
+        notice = plan_notice(notice_kind, updated, tenant, now)
+        plan = [notice, *plan_reminders(updated, tenant, now, notice.send_at)]
+        records = self._records(updated, plan, now)
+        self._schedule(updated, records)
+        self.store.save_appointment(
+            updated,
+            expected_version=current.version,
+            retire=pending,
+            retire_as=MessageStatus.SUPERSEDED,
+            new_messages=records,
+            now=now,
+        )
+        self._unschedule(pending)
+        self._enqueue_due(updated, records, now)
+        history = [m for m in messages if m not in pending]
+        retired = [m.model_copy(update={"status": MessageStatus.SUPERSEDED}) for m in pending]
+        return AppointmentView(updated, [*history, *retired, *records])
+
+    def _records(
+        self, appointment: Appointment, plan: list[PlannedMessage], now: datetime
+    ) -> list[MessageRecord]:
+        return [
+            MessageRecord(
+                tenant_id=appointment.tenant_id,
+                appointment_id=appointment.appointment_id,
+                kind=p.kind,
+                version=appointment.version,
+                status=p.status,
+                send_at=p.send_at,
+                reason=p.reason,
+                schedule_name=None
+                if p.immediate
+                else schedule_name(
+                    appointment.tenant_id, appointment.appointment_id, p.kind, appointment.version
+                ),
+                created_at=now,
+                updated_at=now,
+            )
+            for p in plan
+        ]
+
+    def _schedule(self, appointment: Appointment, records: list[MessageRecord]) -> None:
+        for record in records:
+            if record.schedule_name is not None:
+                self.scheduler.schedule(
+                    record.schedule_name, record.send_at, send_request(record, appointment)
+                )
+
+    def _unschedule(self, records: list[MessageRecord]) -> None:
+        for record in records:
+            if record.schedule_name is not None:
+                self.scheduler.cancel(record.schedule_name)
+
+    def _enqueue_due(
+        self, appointment: Appointment, records: list[MessageRecord], now: datetime
+    ) -> None:
+        for record in records:
+            if (
+                record.schedule_name is None
+                and record.status is MessageStatus.PLANNED
+                and record.version == appointment.version
+                and record.send_at <= now
+            ):
+                self.queue.enqueue(send_request(record, appointment))
+
+
+def _notice_went_out(messages: list[MessageRecord]) -> bool:
+    """Whether a confirmation or moved notice reached Twilio for an earlier version."""
+    notices = {MessageKind.CONFIRMATION, MessageKind.MOVED}
+    return any(m.kind in notices and m.status in HANDED_OFF_STATUSES for m in messages)

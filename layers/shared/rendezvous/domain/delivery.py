@@ -1,0 +1,71 @@
+"""Twilio's delivery reports: statuses only move forward; failures say why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rendezvous.domain.clock import Clock
+from rendezvous.domain.errors import InvalidRequest
+from rendezvous.domain.models import MessageStatus
+from rendezvous.domain.ports import AppointmentStore
+from rendezvous.domain.sending import parse_status_callback_ref
+
+TWILIO_STATUS = {
+    "accepted": MessageStatus.QUEUED,
+    "scheduled": MessageStatus.QUEUED,
+    "queued": MessageStatus.QUEUED,
+    "sending": MessageStatus.QUEUED,
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.UNDELIVERED,
+    "failed": MessageStatus.FAILED,
+    "canceled": MessageStatus.FAILED,
+}
+OPTED_OUT_CODES = frozenset({21610})
+# Landline or unreachable, invalid, not SMS-capable: retrying will not help.
+UNDELIVERABLE_CODES = frozenset({30006, 21211, 21614})
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    ref: str
+    message_sid: str
+    status: str
+    to: str
+    error_code: int | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryUpdate:
+    status: MessageStatus
+    applied: bool
+    error_code: int | None
+
+
+def record_delivery_report(
+    store: AppointmentStore, clock: Clock, report: DeliveryReport
+) -> DeliveryUpdate:
+    try:
+        tenant_id, appointment_id, kind, version = parse_status_callback_ref(report.ref)
+    except ValueError as exc:
+        raise InvalidRequest("unknown status callback reference") from exc
+    status = TWILIO_STATUS.get(report.status)
+    if status is None:
+        raise InvalidRequest(f"unknown message status {report.status!r}")
+    now = clock.now()
+    applied = store.record_delivery_status(
+        tenant_id,
+        appointment_id,
+        kind,
+        version,
+        status=status,
+        sid=report.message_sid,
+        error_code=report.error_code,
+        now=now,
+    )
+    if applied and report.error_code in OPTED_OUT_CODES:
+        store.mark_recipient(tenant_id, report.to, now=now, opted_out=True)
+    elif applied and report.error_code in UNDELIVERABLE_CODES:
+        store.mark_recipient(tenant_id, report.to, now=now, undeliverable_code=report.error_code)
+    return DeliveryUpdate(status, applied, report.error_code)

@@ -1,0 +1,69 @@
+"""Which automated texts an appointment gets, and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rendezvous.domain.models import (
+    Appointment,
+    MessageKind,
+    MessageStatus,
+    SuppressionReason,
+    Tenant,
+    reminder_kind,
+)
+from rendezvous.domain.timing import latest_allowed_before, next_allowed, recipient_zone
+
+# A reminder this close after the confirmation (or another reminder) adds nothing but noise.
+MIN_GAP = timedelta(minutes=60)
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    kind: str
+    send_at: datetime
+    status: MessageStatus
+    reason: str | None = None
+
+    @property
+    def immediate(self) -> bool:
+        return self.status is MessageStatus.PLANNED and self.kind in {
+            MessageKind.CONFIRMATION,
+            MessageKind.MOVED,
+        }
+
+
+def plan_notice(
+    kind: MessageKind, appointment: Appointment, tenant: Tenant, now: datetime
+) -> PlannedMessage:
+    """A confirmation or moved notice: now, or when quiet hours end (recorded as deferred)."""
+    zone = recipient_zone(appointment.customer.phone, tenant.timezone)
+    at = next_allowed(now, zone, tenant.quiet_hours)
+    if at == now:
+        return PlannedMessage(kind, now, MessageStatus.PLANNED)
+    return PlannedMessage(kind, at, MessageStatus.DEFERRED, SuppressionReason.QUIET_HOURS)
+
+
+def plan_reminders(
+    appointment: Appointment, tenant: Tenant, now: datetime, notice_at: datetime | None
+) -> list[PlannedMessage]:
+    """One reminder per tenant offset, moved earlier out of quiet hours, never in the past.
+
+    A reminder that would land in quiet hours goes out at the last allowed minute before
+    them (a 06:30 reminder for an 08:30 visit goes out at 20:59 the evening before), since
+    deferring it to the morning would make it arrive after the visit has begun.
+    """
+    zone = recipient_zone(appointment.customer.phone, tenant.timezone)
+    planned: list[PlannedMessage] = []
+    last = notice_at
+    for offset in sorted(tenant.reminder_offsets_minutes, reverse=True):
+        nominal = appointment.starts_at - timedelta(minutes=offset)
+        at = latest_allowed_before(nominal, zone, tenant.quiet_hours)
+        if at <= now:
+            continue
+        if last is not None and at - last < MIN_GAP:
+            continue
+        planned.append(PlannedMessage(reminder_kind(offset), at, MessageStatus.PLANNED))
+        last = at
+    return planned

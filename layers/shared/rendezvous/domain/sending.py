@@ -1,0 +1,328 @@
+"""The sender: at send time, decide whether this text may still go out, then send it once."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from rendezvous.domain.appointments import schedule_name
+from rendezvous.domain.clock import Clock
+from rendezvous.domain.errors import (
+    AlreadyClaimed,
+    ConcurrentModification,
+    DeliveryUnknown,
+    GatewayUnavailable,
+    RecipientOptedOut,
+    RecipientUndeliverable,
+    SmsError,
+)
+from rendezvous.domain.models import (
+    PENDING_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    MessageRecord,
+    MessageStatus,
+    Recipient,
+    SendRequest,
+    SuppressionReason,
+    Tenant,
+    template_kind,
+)
+from rendezvous.domain.ports import (
+    AppointmentStore,
+    OutboundSms,
+    RecipientClaim,
+    ReminderScheduler,
+    SendContext,
+    SmsGateway,
+)
+from rendezvous.domain.timing import is_quiet, local_day, next_allowed, recipient_zone
+from rendezvous.messages.render import RenderedSms
+
+MAX_DEFERRALS = 3
+CLAIM_ATTEMPTS = 3
+
+Renderer = Callable[..., RenderedSms]
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    SUPPRESSED = "suppressed"
+    DEFERRED = "deferred"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    kind: str
+    reason: str | None = None
+    error_code: int | None = None
+    segments: int | None = None
+    encoding: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def status_callback_ref(message: MessageRecord) -> str:
+    raw = "\x1f".join(
+        [message.tenant_id, message.appointment_id, message.kind, str(message.version)]
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def parse_status_callback_ref(ref: str) -> tuple[str, str, str, int]:
+    """Inverse of status_callback_ref; raises ValueError on anything malformed."""
+    padded = ref + "=" * (-len(ref) % 4)
+    parts = base64.urlsafe_b64decode(padded.encode()).decode().split("\x1f")
+    if len(parts) != 4 or not all(parts):
+        raise ValueError("malformed status callback reference")
+    return parts[0], parts[1], parts[2], int(parts[3])
+
+
+@dataclass
+class MessageSender:
+    store: AppointmentStore
+    gateway: SmsGateway
+    scheduler: ReminderScheduler
+    clock: Clock
+    render: Renderer
+
+    def deliver(self, request: SendRequest) -> SendResult:
+        for _ in range(CLAIM_ATTEMPTS):
+            context = self.store.load_send_context(request)
+            try:
+                return self._deliver(request, context)
+            except ConcurrentModification:
+                # The recipient changed between read and write (an opt-out, another text):
+                # read again and decide again.
+                continue
+        raise ConcurrentModification("recipient kept changing; the event will be retried")
+
+    def _deliver(self, request: SendRequest, ctx: SendContext) -> SendResult:
+        now = self.clock.now()
+        message = ctx.message
+        if message is None or message.status not in PENDING_STATUSES:
+            return SendResult(Outcome.DUPLICATE, request.kind)
+        appointment, tenant = ctx.appointment, ctx.tenant
+        if appointment is None or tenant is None:
+            return self._suppress(message, SuppressionReason.APPOINTMENT_CANCELLED, now)
+        recipient = ctx.recipient or Recipient(
+            tenant_id=tenant.tenant_id,
+            recipient_key=request.recipient_key,
+            phone=appointment.customer.phone,
+        )
+        verdict = self._check_rules(message, appointment, tenant, recipient, now)
+        if verdict is not None:
+            return verdict
+
+        zone = recipient_zone(appointment.customer.phone, tenant.timezone)
+        if is_quiet(now, zone, tenant.quiet_hours):
+            return self._defer(message, appointment, tenant, now)
+
+        today = local_day(now, zone)
+        sent_today = recipient.cap_count if recipient.cap_day == today else 0
+        if sent_today >= tenant.daily_cap:
+            return self._suppress(message, SuppressionReason.FREQUENCY_CAP, now)
+
+        rendered = self.render(
+            template_kind(message.kind),
+            tenant,
+            appointment,
+            first_contact=recipient.first_contact_at is None,
+            previous_starts_at=appointment.previous_starts_at,
+        )
+        claim = RecipientClaim(
+            expected_rev=recipient.rev,
+            cap_day=today,
+            cap_count=sent_today + 1,
+            first_contact_at=recipient.first_contact_at or now,
+        )
+        try:
+            self.store.claim_message(message, recipient, claim, now)
+        except AlreadyClaimed:
+            return SendResult(Outcome.DUPLICATE, message.kind)
+        return self._send(message, appointment, tenant, rendered, now)
+
+    def _check_rules(
+        self,
+        message: MessageRecord,
+        appointment: Appointment,
+        tenant: Tenant,
+        recipient: Recipient,
+        now: datetime,
+    ) -> SendResult | None:
+        if appointment.status is AppointmentStatus.CANCELLED:
+            return self._suppress(message, SuppressionReason.APPOINTMENT_CANCELLED, now)
+        if appointment.version != message.version:
+            return self._suppress(message, SuppressionReason.APPOINTMENT_CHANGED, now)
+        if tenant.paused:
+            return self._suppress(message, SuppressionReason.TENANT_PAUSED, now)
+        if recipient.opted_out:
+            return self._suppress(message, SuppressionReason.OPTED_OUT, now)
+        if recipient.undeliverable_code is not None:
+            return self._suppress(message, SuppressionReason.UNDELIVERABLE, now)
+        if appointment.starts_at <= now:
+            return self._suppress(message, SuppressionReason.TOO_LATE, now)
+        return None
+
+    def _suppress(
+        self, message: MessageRecord, reason: SuppressionReason, now: datetime
+    ) -> SendResult:
+        changed = self.store.update_message(
+            message,
+            status=MessageStatus.SUPPRESSED,
+            now=now,
+            only_if=PENDING_STATUSES,
+            reason=reason.value,
+        )
+        if not changed:
+            return SendResult(Outcome.DUPLICATE, message.kind)
+        return SendResult(Outcome.SUPPRESSED, message.kind, reason=reason.value)
+
+    def _defer(
+        self, message: MessageRecord, appointment: Appointment, tenant: Tenant, now: datetime
+    ) -> SendResult:
+        zone = recipient_zone(appointment.customer.phone, tenant.timezone)
+        until = next_allowed(now, zone, tenant.quiet_hours)
+        if until >= appointment.starts_at or message.deferrals >= MAX_DEFERRALS:
+            return self._suppress(message, SuppressionReason.QUIET_HOURS, now)
+        deferrals = message.deferrals + 1
+        name = (
+            schedule_name(message.tenant_id, message.appointment_id, message.kind, message.version)
+            + f"-d{deferrals}"
+        )
+        # Schedule before recording: a schedule without a pending record does nothing,
+        # a pending record without a schedule would never be sent.
+        self.scheduler.schedule(
+            name,
+            until,
+            SendRequest(
+                tenant_id=message.tenant_id,
+                appointment_id=message.appointment_id,
+                kind=message.kind,
+                version=message.version,
+                recipient_key=appointment.recipient_key,
+            ),
+        )
+        changed = self.store.update_message(
+            message,
+            status=MessageStatus.DEFERRED,
+            now=now,
+            only_if=PENDING_STATUSES,
+            reason=SuppressionReason.QUIET_HOURS.value,
+            send_at=until,
+            schedule_name=name,
+            deferrals=deferrals,
+        )
+        if not changed:
+            self.scheduler.cancel(name)
+            return SendResult(Outcome.DUPLICATE, message.kind)
+        return SendResult(
+            Outcome.DEFERRED,
+            message.kind,
+            reason=SuppressionReason.QUIET_HOURS.value,
+            extra={"until": until.isoformat()},
+        )
+
+    def _send(
+        self,
+        message: MessageRecord,
+        appointment: Appointment,
+        tenant: Tenant,
+        rendered: RenderedSms,
+        now: datetime,
+    ) -> SendResult:
+        sms = OutboundSms(
+            to=appointment.customer.phone,
+            from_=tenant.phone_number,
+            body=rendered.body,
+            status_callback_ref=status_callback_ref(message),
+        )
+        facts: dict[str, object] = {
+            "body": rendered.body,
+            "segments": rendered.segments,
+            "encoding": rendered.encoding,
+        }
+        sending = frozenset({MessageStatus.SENDING})
+        try:
+            receipt = self.gateway.send(sms)
+        except GatewayUnavailable as exc:
+            # Hand it back: the event is retried (queue redrive, Lambda async retries).
+            self.store.update_message(
+                message,
+                status=MessageStatus.DEFERRED,
+                now=now,
+                only_if=sending,
+                reason="gateway_unavailable",
+                error_code=exc.error_code,
+            )
+            raise
+        except DeliveryUnknown as exc:
+            self.store.update_message(
+                message,
+                status=MessageStatus.UNKNOWN,
+                now=now,
+                only_if=sending,
+                reason="timeout_after_request",
+                **facts,
+            )
+            return SendResult(
+                Outcome.UNKNOWN,
+                message.kind,
+                reason="timeout_after_request",
+                error_code=exc.error_code,
+            )
+        except SmsError as exc:
+            return self._record_failure(message, appointment, tenant, exc, facts, now)
+        # A fast status callback may already have moved the record past `sending`.
+        self.store.update_message(
+            message,
+            status=MessageStatus.SENT if receipt.status == "sent" else MessageStatus.QUEUED,
+            now=now,
+            only_if=sending,
+            sid=receipt.sid,
+            **facts,
+        )
+        return SendResult(
+            Outcome.SENT,
+            message.kind,
+            segments=rendered.segments,
+            encoding=rendered.encoding,
+        )
+
+    def _record_failure(
+        self,
+        message: MessageRecord,
+        appointment: Appointment,
+        tenant: Tenant,
+        exc: SmsError,
+        facts: dict[str, object],
+        now: datetime,
+    ) -> SendResult:
+        reason = exc.code
+        self.store.update_message(
+            message,
+            status=MessageStatus.FAILED,
+            now=now,
+            only_if=frozenset({MessageStatus.SENDING}),
+            reason=reason,
+            error_code=exc.error_code,
+            **facts,
+        )
+        if isinstance(exc, RecipientOptedOut):
+            self.store.mark_recipient(
+                tenant.tenant_id, appointment.customer.phone, now=now, opted_out=True
+            )
+        elif isinstance(exc, RecipientUndeliverable):
+            self.store.mark_recipient(
+                tenant.tenant_id,
+                appointment.customer.phone,
+                now=now,
+                undeliverable_code=exc.error_code or 0,
+            )
+        return SendResult(Outcome.FAILED, message.kind, reason=reason, error_code=exc.error_code)

@@ -1,0 +1,165 @@
+"""Turn a kind, a tenant and an appointment into the exact SMS body, with its cost in parts."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from rendezvous.domain.models import Appointment, MessageKind, Tenant, template_kind
+from rendezvous.messages.gsm import segment_count, to_gsm_compatible
+from rendezvous.messages.templates import (
+    default_template,
+    stop_line,
+    substitute,
+    tenant_template,
+    validate_template,
+)
+
+logger = logging.getLogger(__name__)
+
+FIRST_NAME_MAX: Final = 20
+
+_DAYS: Final[dict[str, tuple[str, ...]]] = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "fr": ("lun", "mar", "mer", "jeu", "ven", "sam", "dim"),
+    "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+}
+_MONTHS: Final[dict[str, tuple[str, ...]]] = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "fr": (
+        "janv",
+        "févr",
+        "mars",
+        "avr",
+        "mai",
+        "juin",
+        "juil",
+        "août",
+        "sept",
+        "oct",
+        "nov",
+        "déc",
+    ),
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+}
+_STOP_WORD = re.compile(r"(?<![\w-])STOP(?![\w-])")
+
+
+@dataclass(frozen=True)
+class RenderedSms:
+    body: str
+    encoding: str  # "GSM-7" or "UCS-2"
+    segments: int
+    characters: int  # len(body): Unicode code points of the final body
+
+
+def format_when(moment: datetime, timezone: str, locale: str) -> str:
+    """ "Tue 24 Nov 10:30" / "mar 24 nov 10h30" / "mar 24 nov 10:30", in the given zone.
+
+    A naive datetime is taken as UTC.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(timezone))
+    loc = locale if locale in _DAYS else "en"
+    day = _DAYS[loc][local.weekday()]
+    month = _MONTHS[loc][local.month - 1]
+    clock = (
+        f"{local.hour}h{local.minute:02d}" if loc == "fr" else f"{local.hour}:{local.minute:02d}"
+    )
+    return f"{day} {local.day} {month} {clock}"
+
+
+def first_name(name: str) -> str:
+    """The first word of a customer's name, at most FIRST_NAME_MAX characters."""
+    words = name.split()
+    return words[0][:FIRST_NAME_MAX] if words else ""
+
+
+def _one_line(value: str | None) -> str:
+    return " ".join(value.split()) if value else ""
+
+
+def service_details(appointment: Appointment) -> str:
+    """ "(Cleaning, Dr Lee)", "(Cleaning)" or "" from the appointment's service and provider."""
+    parts = [p for p in (_one_line(appointment.service), _one_line(appointment.provider)) if p]
+    return f"({', '.join(parts)})" if parts else ""
+
+
+def _tidy(body: str) -> str:
+    """Collapse the double spaces and stray " ." / " ," an empty placeholder leaves behind."""
+    body = re.sub(r"[ \t]{2,}", " ", body)
+    body = re.sub(r" +([.,])", r"\1", body)
+    return body.strip()
+
+
+def _template(tenant: Tenant, locale: str, kind: MessageKind) -> str:
+    custom = tenant_template(tenant, locale, kind)
+    if custom is not None:
+        problems = validate_template(custom, kind=kind)
+        if not problems:
+            return custom
+        logger.warning(
+            "tenant template rejected, default used",
+            extra={
+                "tenant_id": tenant.tenant_id,
+                "locale": locale,
+                "kind": kind.value,
+                "problems": problems,
+            },
+        )
+    return default_template(locale, kind)
+
+
+def render_message(
+    kind: MessageKind | str,
+    tenant: Tenant,
+    appointment: Appointment,
+    *,
+    first_contact: bool,
+    previous_starts_at: datetime | None = None,
+) -> RenderedSms:
+    """The SMS for this kind of message (also accepts `reminder_48h`-style kinds).
+
+    Locale is the customer's, else the tenant's; times are shown in the tenant's zone.
+    A tenant's template (`tenant.templates[locale][kind]`) is used when it passes
+    validate_template, otherwise the default is (and a warning is logged). The first text
+    to a number ends with the locale's STOP line. previous_starts_at defaults to
+    appointment.previous_starts_at; when neither is known, a `moved` text falls back to the
+    confirmation template rather than show an empty old time.
+    """
+    message_kind = template_kind(str(kind))
+    locale = appointment.customer.locale or tenant.locale
+    if previous_starts_at is None:
+        previous_starts_at = appointment.previous_starts_at
+    template = _template(tenant, locale, message_kind)
+    if "{old_when}" in template and previous_starts_at is None:
+        # Better a correct text without the old time than no text at all.
+        logger.warning(
+            "previous start unknown, confirmation text used instead",
+            extra={"tenant_id": tenant.tenant_id, "kind": message_kind.value},
+        )
+        template = _template(tenant, locale, MessageKind.CONFIRMATION)
+
+    values = {
+        "first_name": first_name(appointment.customer.name),
+        "business": _one_line(tenant.name),
+        "when": format_when(appointment.starts_at, tenant.timezone, locale),
+        "location": _one_line(appointment.location) or _one_line(tenant.name),
+        "details": service_details(appointment) if tenant.include_service_details else "",
+        "old_when": (
+            format_when(previous_starts_at, tenant.timezone, locale)
+            if previous_starts_at is not None
+            else ""
+        ),
+    }
+    body = _tidy(substitute(template, values))
+    if first_contact and not _STOP_WORD.search(template):
+        body = f"{body} {stop_line(locale)}"
+    body = to_gsm_compatible(body)
+    encoding, segments = segment_count(body)
+    return RenderedSms(body=body, encoding=encoding, segments=segments, characters=len(body))

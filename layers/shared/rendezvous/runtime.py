@@ -1,0 +1,100 @@
+"""Wires the domain to its adapters for a Lambda: built once per container, on first use.
+
+Tests and the local stack replace pieces with `override`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rendezvous.domain.clock import Clock, SystemClock
+from rendezvous.settings import Settings, get_settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def _once(self, name: str, build: Any) -> Any:
+        if name not in self._cache:
+            self._cache[name] = build()
+        return self._cache[name]
+
+    def store(self) -> Any:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+
+        return self._once(
+            "store", lambda: DynamoAppointmentStore(client("dynamodb"), self.settings.table_name)
+        )
+
+    def scheduler(self) -> Any:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.scheduler import EventBridgeReminderScheduler
+
+        s = self.settings
+        return self._once(
+            "scheduler",
+            lambda: EventBridgeReminderScheduler(
+                client("scheduler"),
+                group=s.schedule_group,
+                target_arn=s.sender_function_arn,
+                role_arn=s.scheduler_role_arn,
+                dead_letter_arn=s.scheduler_dlq_arn,
+            ),
+        )
+
+    def queue(self) -> Any:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.sqs_queue import SqsOutboundQueue
+
+        return self._once(
+            "queue", lambda: SqsOutboundQueue(client("sqs"), self.settings.outbound_queue_url)
+        )
+
+    def public_base_url(self) -> str:
+        from rendezvous.adapters.aws import parameter
+
+        return parameter(self.settings.public_base_url_param).rstrip("/")
+
+    def twilio_auth_token(self) -> str:
+        from rendezvous.adapters.aws import secure_parameter
+
+        return secure_parameter(self.settings.twilio_auth_token_param)
+
+    def gateway(self) -> Any:
+        from rendezvous.adapters.twilio_gateway import TwilioSmsGateway
+
+        return self._once(
+            "gateway",
+            lambda: TwilioSmsGateway(
+                account_sid=self.settings.twilio_account_sid,
+                auth_token_provider=self.twilio_auth_token,
+                status_callback_url=f"{self.public_base_url()}/twilio/status",
+                api_base_url=self.settings.twilio_api_base_url,
+            ),
+        )
+
+    def override(self, **parts: Any) -> None:
+        """Swap in a clock or a prepared adapter (tests, the local stack)."""
+        if "clock" in parts:
+            self.clock = parts.pop("clock")
+        self._cache.update(parts)
+
+
+_runtime: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime(settings=get_settings())
+    return _runtime
+
+
+def reset_runtime(runtime: Runtime | None = None) -> None:
+    global _runtime
+    _runtime = runtime

@@ -1,0 +1,28 @@
+"""CloudWatch metrics for send outcomes: sent, suppressed by reason, deferred, failed by code."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from rendezvous.domain.sending import Outcome, SendResult
+from rendezvous.observability import add_breakdown, metrics
+
+METRIC_BY_OUTCOME = {
+    Outcome.SENT: "MessagesSent",
+    Outcome.SUPPRESSED: "MessagesSuppressed",
+    Outcome.DEFERRED: "MessagesDeferred",
+    Outcome.FAILED: "MessagesFailed",
+    Outcome.UNKNOWN: "MessagesUnknown",
+    Outcome.DUPLICATE: "DuplicateSendEvents",
+}
+
+
+def record_send_metrics(result: SendResult) -> None:
+    name = METRIC_BY_OUTCOME[result.outcome]
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    if result.outcome is Outcome.SENT and result.segments:
+        metrics.add_metric(name="SegmentsSent", unit=MetricUnit.Count, value=result.segments)
+    detail = result.reason if result.outcome is not Outcome.FAILED else str(result.error_code)
+    if result.outcome in {Outcome.SUPPRESSED, Outcome.DEFERRED, Outcome.FAILED} and detail:
+        dimension = "ErrorCode" if result.outcome is Outcome.FAILED else "Reason"
+        add_breakdown(name, dimension, detail)

@@ -1,0 +1,36 @@
+"""Settings read from the environment once, at cold start, and validated."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    table_name: str = Field(min_length=1)
+    twilio_account_sid: str = ""
+    twilio_auth_token_param: str = ""
+    # Where the official client sends its requests; a local sandbox stands in for Twilio.
+    twilio_api_base_url: str | None = None
+    public_base_url_param: str = ""
+    outbound_queue_url: str = ""
+    schedule_group: str = ""
+    sender_function_arn: str = ""
+    scheduler_role_arn: str = ""
+    scheduler_dlq_arn: str = ""
+    tenant_claim: str = "custom:tenant_id"
+    max_body_bytes: int = 16_384
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        fields = {name: os.environ.get(name.upper()) for name in cls.model_fields}
+        return cls.model_validate({k: v for k, v in fields.items() if v not in (None, "")})
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

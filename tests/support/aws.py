@@ -1,0 +1,94 @@
+"""moto, set up from template.yaml, for integration tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, time
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from infra.template import LocalStack, provision
+from rendezvous.adapters import aws as aws_clients
+from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.models import OpeningHours, QuietHours, Tenant
+from rendezvous.runtime import Runtime, reset_runtime
+from rendezvous.settings import Settings
+
+ACCOUNT_SID = "AC" + "0" * 31 + "1"
+AUTH_TOKEN = "test-auth-token-not-a-secret"
+PUBLIC_BASE_URL = "https://hooks.example.test"
+FUNCTIONS = ("AppointmentsFunction", "MessageSenderFunction", "TwilioStatusFunction")
+
+
+def template_parameters(public_base_url: str = PUBLIC_BASE_URL) -> dict[str, str]:
+    return {
+        "TwilioAccountSid": ACCOUNT_SID,
+        "TwilioAuthTokenParameterName": "/rendezvous/twilio/auth-token",
+        "PublicBaseUrl": public_base_url,
+        "LogRetentionDays": "30",
+        "AlarmEmail": "",
+    }
+
+
+def settings_for(stack: LocalStack, **overrides: Any) -> Settings:
+    """The union of every function's environment, as the template declares it."""
+    env: dict[str, str] = {}
+    for function in FUNCTIONS:
+        env.update(stack.function_environment(function))
+    fields = {name: env.get(name.upper()) for name in Settings.model_fields}
+    values = {k: v for k, v in fields.items() if v}
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+@contextmanager
+def moto_stack(public_base_url: str = PUBLIC_BASE_URL) -> Iterator[LocalStack]:
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    with mock_aws():
+        aws_clients.client.cache_clear()
+        try:
+            yield provision(
+                boto3,
+                parameters=template_parameters(public_base_url),
+                twilio_auth_token=AUTH_TOKEN,
+            )
+        finally:
+            aws_clients.client.cache_clear()
+            reset_runtime()
+
+
+def make_runtime(stack: LocalStack, clock: FixedClock, **overrides: Any) -> Runtime:
+    runtime = Runtime(settings=settings_for(stack, **overrides), clock=clock)
+    reset_runtime(runtime)
+    return runtime
+
+
+def clinic(**changes: Any) -> Tenant:
+    base = Tenant(
+        tenant_id="clinic-1",
+        name="Harbor Clinic",
+        phone_number="+14155550100",
+        timezone="America/Los_Angeles",
+        contact="+14155550100",
+        quiet_hours=QuietHours(start=time(21, 0), end=time(8, 0)),
+        opening_hours=OpeningHours(),
+        reminder_offsets_minutes=(2880, 120),
+        daily_cap=3,
+    )
+    return base.model_copy(update=changes)
+
+
+def seed_tenant(store: DynamoAppointmentStore, tenant: Tenant) -> Tenant:
+    store.put_tenant(tenant)
+    return tenant
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)

@@ -1,0 +1,255 @@
+"""render_message: the exact SMS a customer gets, and what it costs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from rendezvous.domain.models import Appointment, Customer, MessageKind, Tenant
+from rendezvous.messages.gsm import segment_count
+from rendezvous.messages.render import RenderedSms, render_message
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+# 15:30 UTC is 10:30 in New York, 16:30 in Paris, Tuesday 24 November 2026.
+STARTS_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
+
+
+def make_tenant(**overrides: Any) -> Tenant:
+    fields: dict[str, Any] = {
+        "tenant_id": "t1",
+        "name": "Smile Dental",
+        "phone_number": "+15550100001",
+        "timezone": "America/New_York",
+        "locale": "en",
+    }
+    fields.update(overrides)
+    return Tenant(**fields)
+
+
+def make_appointment(
+    *, name: str = "Ann Lee", locale: str | None = None, **overrides: Any
+) -> Appointment:
+    fields: dict[str, Any] = {
+        "tenant_id": "t1",
+        "appointment_id": "a1",
+        "customer": Customer(phone="+15550109999", name=name, locale=locale),
+        "starts_at": STARTS_AT,
+        "location": "12 Main St",
+        "provider": "Dr Jones",
+        "service": "Root canal",
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    fields.update(overrides)
+    return Appointment(**fields)
+
+
+def reminder(
+    tenant: Tenant | None = None, appointment: Appointment | None = None, *, first: bool = False
+) -> RenderedSms:
+    return render_message(
+        MessageKind.REMINDER,
+        tenant or make_tenant(),
+        appointment or make_appointment(),
+        first_contact=first,
+    )
+
+
+def test_given_a_usual_reminder_when_rendered_then_body_is_exactly_the_english_default() -> None:
+    sms = reminder()
+    assert sms.body == (
+        "Smile Dental: Hi Ann, reminder: Tue 24 Nov 10:30 at 12 Main St. "
+        "Reply C to confirm, R to reschedule, X to cancel."
+    )
+    assert (sms.encoding, sms.segments, sms.characters) == ("GSM-7", 1, len(sms.body))
+
+
+def test_given_a_20_char_name_and_30_char_place_when_reminded_then_it_fits_one_segment() -> None:
+    appointment = make_appointment(
+        name="Maximilian-Alexander Berg", location="Suite 450, 1234 Longwood Avenue"[:30]
+    )
+    sms = reminder(make_tenant(name="Northside Dental Care"), appointment)
+    assert "Maximilian-Alexander," in sms.body
+    assert (sms.encoding, sms.segments) == ("GSM-7", 1)
+
+
+def test_given_a_first_contact_when_rendered_then_the_stop_line_ends_the_text() -> None:
+    assert reminder(first=True).body.endswith(" Reply STOP to opt out.")
+
+
+def test_given_a_later_contact_when_rendered_then_there_is_no_stop_line() -> None:
+    assert "STOP" not in reminder(first=False).body
+
+
+@pytest.mark.parametrize(
+    ("locale", "stop_line"),
+    [("fr", "Répondez STOP pour vous désabonner."), ("es", "Responda STOP para darse de baja.")],
+)
+def test_given_a_first_contact_in_another_locale_when_rendered_then_the_stop_line_is_translated(
+    locale: str, stop_line: str
+) -> None:
+    assert reminder(make_tenant(locale=locale), first=True).body.endswith(stop_line)
+
+
+def test_given_default_settings_when_rendered_then_provider_and_service_are_hidden() -> None:
+    body = reminder().body
+    assert "Dr Jones" not in body
+    assert "Root canal" not in body
+    assert "  " not in body
+    assert "St." in body  # no " ." left by the empty {details}
+
+
+def test_given_service_details_enabled_when_rendered_then_provider_and_service_are_shown() -> None:
+    body = reminder(make_tenant(include_service_details=True)).body
+    assert "at 12 Main St (Root canal, Dr Jones). Reply" in body
+
+
+def test_given_an_emoji_in_the_name_when_rendered_then_the_text_goes_out_as_ucs2() -> None:
+    sms = reminder(appointment=make_appointment(name="Zoë🌸 Martin"))
+    assert "Zoe🌸" in sms.body
+    assert sms.encoding == "UCS-2"
+    assert sms.segments == segment_count(sms.body)[1] >= 2
+
+
+def test_given_a_typographic_place_when_rendered_then_the_body_is_made_gsm7() -> None:
+    sms = reminder(appointment=make_appointment(location="Rue de l’Église – Bât. A"))
+    assert "at Rue de l'Église - Bat. A." in sms.body
+    assert sms.encoding == "GSM-7"
+
+
+@pytest.mark.parametrize("hostile", ["{0}", "%s", "{business}", "{{x}}", "{when}", "\\g<0>"])
+def test_given_a_name_that_looks_like_template_syntax_when_rendered_then_it_appears_literally(
+    hostile: str,
+) -> None:
+    sms = reminder(appointment=make_appointment(name=f"{hostile} Smith"))
+    assert sms.body.startswith(f"Smile Dental: Hi {hostile}, reminder: Tue 24 Nov 10:30")
+
+
+def test_given_a_long_first_word_when_rendered_then_the_first_name_is_cut_to_20_chars() -> None:
+    body = reminder(appointment=make_appointment(name="  Bartholomew-Maximilian  Jones ")).body
+    assert "Hi Bartholomew-Maximili, reminder" in body
+
+
+def test_given_an_empty_name_when_rendered_then_the_greeting_stays_tidy() -> None:
+    assert reminder(appointment=make_appointment(name=" ")).body.startswith(
+        "Smile Dental: Hi, reminder:"
+    )
+
+
+def test_given_no_location_when_rendered_then_the_business_name_stands_in() -> None:
+    body = reminder(appointment=make_appointment(location=None)).body
+    assert "10:30 at Smile Dental." in body
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "en",
+            "Smile Dental: Hi Ann, reminder: Tue 24 Nov 10:30 at 12 Main St. "
+            "Reply C to confirm, R to reschedule, X to cancel.",
+        ),
+        (
+            "fr",
+            "Smile Dental: Bonjour Ann, rappel: RDV mar 24 nov 10h30 à 12 Main St. "
+            "Répondez C pour confirmer, R pour reporter, X pour annuler.",
+        ),
+        (
+            "es",
+            "Smile Dental: Hola Ann, recordatorio: cita mar 24 nov 10:30 en 12 Main St. "
+            "Responda C para confirmar, R para cambiar, X para cancelar.",
+        ),
+    ],
+)
+def test_given_each_locale_when_a_reminder_is_rendered_then_it_is_in_that_language(
+    locale: str, expected: str
+) -> None:
+    sms = reminder(make_tenant(locale=locale))
+    assert sms.body == expected
+    assert sms.encoding == "GSM-7"
+
+
+def test_given_a_customer_locale_when_rendered_then_it_wins_over_the_tenant_locale() -> None:
+    body = reminder(make_tenant(locale="en"), make_appointment(locale="es")).body
+    assert "recordatorio" in body
+
+
+def test_given_a_tenant_in_paris_when_rendered_then_the_time_is_shown_in_the_tenant_zone() -> None:
+    body = reminder(make_tenant(timezone="Europe/Paris", locale="fr")).body
+    assert "mar 24 nov 16h30" in body
+
+
+def test_given_a_start_near_midnight_utc_when_rendered_then_the_local_date_is_used() -> None:
+    appointment = make_appointment(starts_at=datetime(2026, 11, 25, 2, 15, tzinfo=UTC))
+    assert "Tue 24 Nov 21:15" in reminder(appointment=appointment).body
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "es"])
+@pytest.mark.parametrize("kind", list(MessageKind))
+def test_given_each_kind_and_locale_when_rendered_then_the_body_has_no_leftover_placeholder(
+    locale: str, kind: MessageKind
+) -> None:
+    sms = render_message(
+        kind,
+        make_tenant(locale=locale),
+        make_appointment(),
+        first_contact=True,
+        previous_starts_at=NOW,
+    )
+    assert "{" not in sms.body
+    assert sms.body.startswith("Smile Dental: ")
+    assert sms.segments == segment_count(sms.body)[1]
+
+
+def test_given_a_moved_appointment_when_rendered_then_old_and_new_times_are_shown() -> None:
+    sms = render_message(
+        MessageKind.MOVED,
+        make_tenant(),
+        make_appointment(),
+        first_contact=False,
+        previous_starts_at=datetime(2026, 11, 23, 14, 0, tzinfo=UTC),
+    )
+    assert "moved from Mon 23 Nov 9:00 to Tue 24 Nov 10:30 at 12 Main St." in sms.body
+
+
+def test_given_a_moved_appointment_when_no_time_passed_then_stored_previous_is_used() -> None:
+    appointment = make_appointment(previous_starts_at=datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
+    sms = render_message(MessageKind.MOVED, make_tenant(), appointment, first_contact=False)
+    assert "moved from Mon 23 Nov 9:00 to Tue 24 Nov 10:30" in sms.body
+
+
+def test_given_a_moved_text_without_any_previous_time_then_the_confirmation_is_sent() -> None:
+    sms = render_message(MessageKind.MOVED, make_tenant(), make_appointment(), first_contact=False)
+    assert sms == render_message(
+        MessageKind.CONFIRMATION, make_tenant(), make_appointment(), first_contact=False
+    )
+
+
+def test_given_a_reminder_offset_kind_when_rendered_then_the_reminder_template_is_used() -> None:
+    sms = render_message("reminder_48h", make_tenant(), make_appointment(), first_contact=False)
+    assert sms == reminder()
+
+
+def test_given_a_tenant_override_when_rendered_then_the_tenant_text_is_used() -> None:
+    tenant = make_tenant(
+        templates={"en": {"reminder": "{business}: See you {when}, {first_name}! C=ok X=cancel"}}
+    )
+    assert reminder(tenant).body == "Smile Dental: See you Tue 24 Nov 10:30, Ann! C=ok X=cancel"
+
+
+def test_given_an_override_for_another_locale_when_rendered_then_the_default_is_used() -> None:
+    tenant = make_tenant(templates={"fr": {"reminder": "{business}: A bientot {first_name}"}})
+    assert reminder(tenant) == reminder()
+
+
+def test_given_override_misusing_a_carrier_keyword_when_rendered_then_default_is_used() -> None:
+    tenant = make_tenant(templates={"en": {"reminder": "{business}: Reply CANCEL to cancel."}})
+    assert reminder(tenant) == reminder()
+
+
+def test_given_override_with_own_stop_line_when_first_contact_then_it_is_not_doubled() -> None:
+    tenant = make_tenant(
+        templates={"en": {"reminder": "{business}: {when}. Reply C/X. Reply STOP to opt out."}}
+    )
+    assert reminder(tenant, first=True).body.count("STOP") == 1
