@@ -36,8 +36,10 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every function's module is called app.py, so each is checked on its own.
 typecheck: install
-	$(BIN)/mypy layers/shared/rendezvous functions
+	$(BIN)/mypy layers/shared/rendezvous infra benchmarks tests
+	@for fn in functions/*/app.py; do $(BIN)/mypy $$fn || exit 1; done
 
 unit: install
 	$(BIN)/pytest tests/unit

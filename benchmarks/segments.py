@@ -1,8 +1,11 @@
-"""How many SMS parts the default reminder costs, per locale, first contact or not.
+"""How many SMS parts the default texts cost, per locale, as they are actually sent.
 
-Renders the default reminder for every pair of a fixed set of names and places (no
-randomness) and prints, per locale and first_contact: average and maximum segments, the
-share that fits one segment, and the share that stays GSM-7. Run: python -m benchmarks.segments
+Renders every pair of a fixed set of names and places (no randomness) for the combinations
+that occur: a reminder (never the first text to a number), a confirmation (the first text in
+practice, so with the STOP line) and a moved notice (not the first). Prints, per kind and
+locale: average and maximum segments, the share that fits one segment, the share that stays
+GSM-7 and the longest body; then the average over all locales for the default reminder.
+Run: python -m benchmarks.segments
 """
 
 from __future__ import annotations
@@ -102,10 +105,18 @@ TENANTS: dict[str, Tenant] = {
 }
 
 STARTS_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
+PREVIOUS_STARTS_AT = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CREATED_AT = datetime(2026, 11, 1, tzinfo=UTC)
 
+# (label, kind, first_contact): the combinations that really go out.
+CASES: tuple[tuple[str, MessageKind, bool], ...] = (
+    ("reminder", MessageKind.REMINDER, False),
+    ("confirmation", MessageKind.CONFIRMATION, True),
+    ("moved", MessageKind.MOVED, False),
+)
 
-def render_all(locale: str, *, first_contact: bool) -> list[RenderedSms]:
+
+def render_all(locale: str, kind: MessageKind, *, first_contact: bool) -> list[RenderedSms]:
     tenant = TENANTS[locale]
     out = []
     for i, name in enumerate(NAMES):
@@ -121,33 +132,44 @@ def render_all(locale: str, *, first_contact: bool) -> list[RenderedSms]:
             )
             out.append(
                 render_message(
-                    MessageKind.REMINDER, tenant, appointment, first_contact=first_contact
+                    kind,
+                    tenant,
+                    appointment,
+                    first_contact=first_contact,
+                    previous_starts_at=PREVIOUS_STARTS_AT,
                 )
             )
     return out
 
 
+def average_segments(rendered: list[RenderedSms]) -> float:
+    return sum(r.segments for r in rendered) / len(rendered)
+
+
 def main() -> None:
-    print(f"default reminder: {len(NAMES)} names x {len(PLACES)} places per row")
+    print(f"default texts: {len(NAMES)} names x {len(PLACES)} places per row")
     header = (
-        f"{'locale':<7}{'first_contact':<15}{'avg_segments':>13}{'max_segments':>14}"
+        f"{'kind':<14}{'locale':<8}{'avg_segments':>13}{'max_segments':>14}"
         f"{'one_segment':>13}{'gsm7_share':>12}{'max_chars':>11}"
     )
     print(header)
     print("-" * len(header))
-    for locale in TENANTS:
-        for first_contact in (False, True):
-            rendered = render_all(locale, first_contact=first_contact)
+    reminders: list[RenderedSms] = []
+    for label, kind, first_contact in CASES:
+        for locale in TENANTS:
+            rendered = render_all(locale, kind, first_contact=first_contact)
+            if kind is MessageKind.REMINDER:
+                reminders.extend(rendered)
             n = len(rendered)
-            avg = sum(r.segments for r in rendered) / n
             worst = max(r.segments for r in rendered)
             single = sum(r.segments == 1 for r in rendered) / n
             gsm = sum(r.encoding == "GSM-7" for r in rendered) / n
             longest = max(r.characters for r in rendered)
             print(
-                f"{locale:<7}{first_contact!s:<15}{avg:>13.2f}{worst:>14}"
+                f"{label:<14}{locale:<8}{average_segments(rendered):>13.2f}{worst:>14}"
                 f"{single:>13.1%}{gsm:>12.1%}{longest:>11}"
             )
+    print(f"default reminder, all locales: average {average_segments(reminders):.2f} segments")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from rendezvous.api.appointments import AppointmentIn, AppointmentOut, appointment_id_from_path
 from rendezvous.api.http import json_response, read_json_body, register_error_handlers, tenant_of
 from rendezvous.domain.appointments import AppointmentService

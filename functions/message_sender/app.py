@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from rendezvous.domain.models import SendRequest
 from rendezvous.domain.sending import MessageSender
 from rendezvous.messages.render import render_message
@@ -18,7 +19,8 @@ from rendezvous.observability import logger, metrics, tracer
 from rendezvous.runtime import get_runtime
 from rendezvous.sending_metrics import record_send_metrics
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report failures item by item even when all fail: SQS then retries exactly those.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _sender() -> MessageSender:
@@ -50,9 +52,10 @@ def _deliver_record(record: SQSRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:
-        return process_partial_response(
+        response = process_partial_response(
             event=event, record_handler=_deliver_record, processor=processor, context=context
         )
+        return dict(response)
     # EventBridge Scheduler passes the schedule's input as the event itself. A failure
     # raises, so Lambda's async retries and then the DLQ take over.
     deliver(SendRequest.model_validate(event))

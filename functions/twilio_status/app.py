@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from rendezvous.api.http import register_error_handlers
 from rendezvous.api.twilio_webhook import verified_form
 from rendezvous.domain.delivery import DeliveryReport, record_delivery_report

@@ -5,12 +5,22 @@ from typing import Any
 
 import boto3
 import pytest
+from twilio.rest import Client
 
+from infra.local.sandbox import SandboxConfig, SandboxServer
 from infra.template import LocalStack
 from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
 from rendezvous.runtime import Runtime
-from tests.support.aws import at, clinic, make_runtime, moto_stack, seed_tenant
+from tests.support.aws import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    at,
+    clinic,
+    make_runtime,
+    moto_stack,
+    seed_tenant,
+)
 
 
 @pytest.fixture
@@ -26,8 +36,13 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def runtime(stack: LocalStack, clock: FixedClock) -> Runtime:
-    return make_runtime(stack, clock)
+def runtime(stack: LocalStack, clock: FixedClock, request: pytest.FixtureRequest) -> Runtime:
+    """The functions' wiring; tests that use the sandbox send through it over real HTTP."""
+    if "sandbox" in request.fixturenames:
+        sandbox: SandboxServer = request.getfixturevalue("sandbox")
+        return make_runtime(stack, clock, twilio_api_base_url=sandbox.base_url)
+    # Never the real Twilio: without a sandbox, sends go to a port that refuses at once.
+    return make_runtime(stack, clock, twilio_api_base_url="http://127.0.0.1:9")
 
 
 @pytest.fixture
@@ -36,8 +51,13 @@ def store(runtime: Runtime) -> DynamoAppointmentStore:
     seed_tenant(store, clinic())
     seed_tenant(
         store,
-        clinic(tenant_id="salon-1", name="Rue Salon", phone_number="+33612345678",
-               timezone="Europe/Paris", locale="fr"),
+        clinic(
+            tenant_id="salon-1",
+            name="Rue Salon",
+            phone_number="+33612345678",
+            timezone="Europe/Paris",
+            locale="fr",
+        ),
     )
     return store
 
@@ -47,7 +67,7 @@ def schedules(runtime: Runtime) -> Any:
     client = boto3.client("scheduler")
     group = runtime.settings.schedule_group
 
-    def listing() -> dict[str, dict[str, Any]]:
+    def listing() -> dict[str, Any]:
         names = [s["Name"] for s in client.list_schedules(GroupName=group)["Schedules"]]
         return {n: client.get_schedule(Name=n, GroupName=group) for n in names}
 
@@ -59,8 +79,8 @@ def outbound(runtime: Runtime) -> Any:
     client = boto3.client("sqs")
     url = runtime.settings.outbound_queue_url
 
-    def drain() -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = []
+    def drain() -> list[Any]:
+        messages: list[Any] = []
         while True:
             got = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
             batch = got.get("Messages", [])
@@ -71,3 +91,18 @@ def outbound(runtime: Runtime) -> Any:
             messages.extend(batch)
 
     return drain
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    config = SandboxConfig(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
+    with SandboxServer(config) as server:
+        yield server
+
+
+@pytest.fixture
+def twilio(sandbox: SandboxServer) -> Client:
+    """The official client, pointed at the sandbox: what reached the customer's phone."""
+    client = Client(ACCOUNT_SID, AUTH_TOKEN)
+    client.api.base_url = sandbox.base_url
+    return client

@@ -67,7 +67,10 @@ def test_each_reminder_gets_one_self_deleting_schedule_with_retries_and_a_dlq(
     assert len(made) == 2
     for schedule in made.values():
         assert schedule["ActionAfterCompletion"] == "DELETE"
-        assert schedule["ScheduleExpression"] in {"at(2030-01-13T18:30:00)", "at(2030-01-15T16:30:00)"}
+        assert schedule["ScheduleExpression"] in {
+            "at(2030-01-13T18:30:00)",
+            "at(2030-01-15T16:30:00)",
+        }
         target = schedule["Target"]
         assert target["Arn"] == runtime.settings.sender_function_arn
         assert target["DeadLetterConfig"]["Arn"] == runtime.settings.scheduler_dlq_arn
@@ -187,14 +190,26 @@ def test_booking_during_quiet_hours_defers_the_confirmation_to_the_morning(
         (booking(customer={"phone": "4155550123", "name": "Ana"}), 422, "validation_failed"),
         (booking(customer={"phone": "+1415555", "name": "Ana"}), 422, "validation_failed"),
         (booking(customer={"phone": "+14155550123", "name": ""}), 422, "validation_failed"),
-        (booking(customer={"phone": "+14155550123", "name": "A", "locale": "de"}), 422,
-         "validation_failed"),
+        (
+            booking(customer={"phone": "+14155550123", "name": "A", "locale": "de"}),
+            422,
+            "validation_failed",
+        ),
         (booking(color="blue"), 422, "validation_failed"),
         (booking(duration_minutes=0), 422, "validation_failed"),
         ({"customer": {"phone": "+14155550123", "name": "A"}}, 422, "validation_failed"),
     ],
-    ids=["past", "naive-time", "national-number", "short-number", "empty-name", "locale",
-         "unknown-field", "zero-duration", "missing-start"],
+    ids=[
+        "past",
+        "naive-time",
+        "national-number",
+        "short-number",
+        "empty-name",
+        "locale",
+        "unknown-field",
+        "zero-duration",
+        "missing-start",
+    ],
 )
 def test_bad_bookings_get_a_clear_4xx_and_write_nothing(
     store: DynamoAppointmentStore, schedules: Any, outbound: Any, body: Any, status: int, code: str

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
 from rendezvous.adapters.twilio_gateway import TwilioSmsGateway
 from rendezvous.domain.errors import (
     DeliveryUnknown,
@@ -27,7 +29,6 @@ from rendezvous.domain.errors import (
     SmsRejected,
 )
 from rendezvous.domain.ports import OutboundSms, SmsReceipt
-from werkzeug import Request, Response
 
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 AUTH_TOKEN = "sandbox-auth-token-0123456789"

@@ -21,7 +21,8 @@ from rendezvous.settings import Settings
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "test-auth-token-not-a-secret"
-PUBLIC_BASE_URL = "https://hooks.example.test"
+# The discard port: status callbacks the sandbox sends here are refused at once.
+PUBLIC_BASE_URL = "http://127.0.0.1:9"
 FUNCTIONS = ("AppointmentsFunction", "MessageSenderFunction", "TwilioStatusFunction")
 
 

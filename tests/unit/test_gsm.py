@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rendezvous.messages.gsm import is_gsm7, segment_count, septet_length, to_gsm_compatible
 
 

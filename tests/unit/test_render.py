@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from rendezvous.domain.models import Appointment, Customer, MessageKind, Tenant
 from rendezvous.messages.gsm import segment_count
 from rendezvous.messages.render import RenderedSms, render_message
@@ -65,17 +66,44 @@ def test_given_a_usual_reminder_when_rendered_then_body_is_exactly_the_english_d
     assert (sms.encoding, sms.segments, sms.characters) == ("GSM-7", 1, len(sms.body))
 
 
-def test_given_a_20_char_name_and_30_char_place_when_reminded_then_it_fits_one_segment() -> None:
+# The longest dates: a two-digit day and hour, and the four-letter French month "sept".
+LATE_SEPTEMBER = datetime(2026, 9, 30, 15, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "es"])
+def test_given_a_20_char_name_and_30_char_place_when_reminded_then_it_fits_one_segment(
+    locale: str,
+) -> None:
     appointment = make_appointment(
-        name="Maximilian-Alexander Berg", location="Suite 450, 1234 Longwood Avenue"[:30]
+        name="Maximilian-Alexander Berg",
+        location="Suite 450, 1234 Longwood Avenue"[:30],
+        starts_at=LATE_SEPTEMBER,
     )
-    sms = reminder(make_tenant(name="Northside Dental Care"), appointment)
+    sms = reminder(make_tenant(name="Northside Dental Care", locale=locale), appointment)
     assert "Maximilian-Alexander," in sms.body
     assert (sms.encoding, sms.segments) == ("GSM-7", 1)
 
 
+@pytest.mark.parametrize("locale", ["en", "fr", "es"])
+def test_given_a_12_char_name_and_25_char_place_when_confirmed_first_then_it_fits_one_segment(
+    locale: str,
+) -> None:
+    appointment = make_appointment(
+        name="Christophers Lee", location="Westgate Health Centre, 3", starts_at=LATE_SEPTEMBER
+    )
+    sms = render_message(
+        MessageKind.CONFIRMATION,
+        make_tenant(name="Northside Dental", locale=locale),
+        appointment,
+        first_contact=True,
+    )
+    assert "Christophers," in sms.body
+    assert "STOP" in sms.body
+    assert (sms.encoding, sms.segments) == ("GSM-7", 1)
+
+
 def test_given_a_first_contact_when_rendered_then_the_stop_line_ends_the_text() -> None:
-    assert reminder(first=True).body.endswith(" Reply STOP to opt out.")
+    assert reminder(first=True).body.endswith(" X to cancel. STOP to opt out.")
 
 
 def test_given_a_later_contact_when_rendered_then_there_is_no_stop_line() -> None:
@@ -84,7 +112,7 @@ def test_given_a_later_contact_when_rendered_then_there_is_no_stop_line() -> Non
 
 @pytest.mark.parametrize(
     ("locale", "stop_line"),
-    [("fr", "Répondez STOP pour vous désabonner."), ("es", "Responda STOP para darse de baja.")],
+    [("fr", " STOP pour se désabonner."), ("es", " STOP para baja.")],
 )
 def test_given_a_first_contact_in_another_locale_when_rendered_then_the_stop_line_is_translated(
     locale: str, stop_line: str
@@ -105,9 +133,53 @@ def test_given_service_details_enabled_when_rendered_then_provider_and_service_a
     assert "at 12 Main St (Root canal, Dr Jones). Reply" in body
 
 
-def test_given_an_emoji_in_the_name_when_rendered_then_the_text_goes_out_as_ucs2() -> None:
-    sms = reminder(appointment=make_appointment(name="Zoë🌸 Martin"))
-    assert "Zoe🌸" in sms.body
+@pytest.mark.parametrize("name", ["Zoë🌸 Martin", "王芳", "Αλέξανδρος Παπαδόπουλος"])
+def test_given_a_name_with_no_gsm7_spelling_when_rendered_then_it_is_left_out(name: str) -> None:
+    sms = reminder(appointment=make_appointment(name=name))
+    assert sms.body == (
+        "Smile Dental: Hi, reminder: Tue 24 Nov 10:30 at 12 Main St. "
+        "Reply C to confirm, R to reschedule, X to cancel."
+    )
+    assert (sms.encoding, sms.segments) == ("GSM-7", 1)
+
+
+@pytest.mark.parametrize(
+    ("locale", "greeting"),
+    [("fr", "Smile Dental: Bonjour, rappel:"), ("es", "Smile Dental: Hola,")],
+)
+def test_given_a_name_with_no_gsm7_spelling_in_another_locale_then_the_greeting_stays_tidy(
+    locale: str, greeting: str
+) -> None:
+    sms = reminder(make_tenant(locale=locale), make_appointment(name="李 小龙"), first=True)
+    assert sms.body.startswith(greeting)
+    assert sms.encoding == "GSM-7"
+
+
+def test_given_a_name_that_smart_encoding_can_spell_when_rendered_then_it_is_kept() -> None:
+    sms = reminder(appointment=make_appointment(name="Nguyễn Văn An"))
+    assert "Hi Nguyen, reminder" in sms.body
+    assert sms.encoding == "GSM-7"
+
+
+def test_given_a_place_with_no_gsm7_spelling_when_rendered_then_the_business_stands_in() -> None:
+    sms = reminder(appointment=make_appointment(name="Ann Lee", location="東京都港区 1-2-3"))
+    assert "Hi Ann, reminder: Tue 24 Nov 10:30 at Smile Dental. Reply" in sms.body
+    assert (sms.encoding, sms.segments) == ("GSM-7", 1)
+
+
+def test_given_a_non_gsm7_tenant_template_when_rendered_then_the_name_is_kept() -> None:
+    tenant = make_tenant(
+        templates={"en": {"reminder": "{business} 🦷 {first_name}: {when}. C/R/X"}}
+    )
+    sms = reminder(tenant, make_appointment(name="王芳"))
+    assert sms.body == "Smile Dental 🦷 王芳: Tue 24 Nov 10:30. C/R/X"
+    assert sms.encoding == "UCS-2"
+
+
+def test_given_a_non_gsm7_business_name_when_rendered_then_name_and_place_are_kept() -> None:
+    tenant = make_tenant(name="笑顔歯科")
+    sms = reminder(tenant, make_appointment(name="王芳", location="東京都港区"))
+    assert sms.body.startswith("笑顔歯科: Hi 王芳, reminder: Tue 24 Nov 10:30 at 東京都港区.")
     assert sms.encoding == "UCS-2"
     assert sms.segments == segment_count(sms.body)[1] >= 2
 
@@ -153,12 +225,12 @@ def test_given_no_location_when_rendered_then_the_business_name_stands_in() -> N
         (
             "fr",
             "Smile Dental: Bonjour Ann, rappel: RDV mar 24 nov 10h30 à 12 Main St. "
-            "Répondez C pour confirmer, R pour reporter, X pour annuler.",
+            "Rép. C confirmer, R reporter, X annuler.",
         ),
         (
             "es",
-            "Smile Dental: Hola Ann, recordatorio: cita mar 24 nov 10:30 en 12 Main St. "
-            "Responda C para confirmar, R para cambiar, X para cancelar.",
+            "Smile Dental: Hola Ann, recordatorio: mar 24 nov 10:30 en 12 Main St. "
+            "Responda C confirmar, R cambiar, X cancelar.",
         ),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from rendezvous.domain.models import SUPPORTED_LOCALES, MessageKind
 from rendezvous.messages.templates import (
     DEFAULT_TEMPLATES,
@@ -83,6 +84,7 @@ def test_given_every_default_when_read_then_it_mentions_no_provider_or_service_b
         "Répondez OUI ou YES pour confirmer",
         "Responda CANCEL para cancelar",
         "Reply STOP to confirm",
+        "Responda STOP para planta baja",
     ],
 )
 def test_given_a_template_asking_for_a_carrier_keyword_when_validated_then_it_is_rejected(
@@ -103,6 +105,9 @@ def test_given_a_template_asking_for_a_carrier_keyword_when_validated_then_it_is
         "Reply START to opt back in.",
         "Répondez STOP pour vous désabonner.",
         "Responda STOP para darse de baja.",
+        "STOP to opt out.",
+        "STOP pour se désabonner.",
+        "STOP para baja.",
         "Reply X to cancel, C to confirm.",
         "Text us at the end of the week if you want.",
         "Responda X para cancelar.",

@@ -46,7 +46,11 @@ def time_zones_for(e164: str) -> tuple[str, ...]:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return ()
-    return tuple(z for z in pn_timezone.time_zones_for_number(parsed) if "/" in z)
+    return tuple(
+        z
+        for z in pn_timezone.time_zones_for_number(parsed)
+        if "/" in z and not z.startswith("Etc/")
+    )
 
 
 def mask(e164: str) -> str:

@@ -28,7 +28,8 @@ def verified_form(
     from twilio.request_validator import RequestValidator
 
     event = app.current_event
-    signature = event.get_header_value("X-Twilio-Signature", default_value="", case_sensitive=False)
+    # Powertools v3 headers are case-insensitive: API Gateway lower-cases them.
+    signature = event.headers.get("X-Twilio-Signature") or ""
     raw = event.decoded_body or ""
     body = raw.decode() if isinstance(raw, bytes) else raw
     form = dict(parse_qsl(body, keep_blank_values=True))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
 from rendezvous.domain.models import Appointment, MessageKind, Tenant, template_kind
-from rendezvous.messages.gsm import segment_count, to_gsm_compatible
+from rendezvous.messages.gsm import is_gsm7, segment_count, to_gsm_compatible
 from rendezvous.messages.templates import (
     default_template,
     stop_line,
@@ -115,6 +116,17 @@ def _template(tenant: Tenant, locale: str, kind: MessageKind) -> str:
     return default_template(locale, kind)
 
 
+def _gsm_spellable(value: str) -> bool:
+    return is_gsm7(to_gsm_compatible(value))
+
+
+def _compose(template: str, values: Mapping[str, str], locale: str, *, stop: bool) -> str:
+    body = _tidy(substitute(template, values))
+    if stop:
+        body = f"{body} {stop_line(locale)}"
+    return to_gsm_compatible(body)
+
+
 def render_message(
     kind: MessageKind | str,
     tenant: Tenant,
@@ -128,7 +140,9 @@ def render_message(
     Locale is the customer's, else the tenant's; times are shown in the tenant's zone.
     A tenant's template (`tenant.templates[locale][kind]`) is used when it passes
     validate_template, otherwise the default is (and a warning is logged). The first text
-    to a number ends with the locale's STOP line. previous_starts_at defaults to
+    to a number ends with the locale's STOP line. A first name with no GSM-7 spelling is
+    left out, and a place with none gives way to the business name, when that keeps the
+    whole text GSM-7 (see below). previous_starts_at defaults to
     appointment.previous_starts_at; when neither is known, a `moved` text falls back to the
     confirmation template rather than show an empty old time.
     """
@@ -157,9 +171,23 @@ def render_message(
             else ""
         ),
     }
-    body = _tidy(substitute(template, values))
-    if first_contact and not _STOP_WORD.search(template):
-        body = f"{body} {stop_line(locale)}"
-    body = to_gsm_compatible(body)
+    stop = first_contact and not _STOP_WORD.search(template)
+    body = _compose(template, values, locale, stop=stop)
+    if not is_gsm7(body):
+        # A first name or place with no GSM-7 spelling (CJK, Greek, emoji) would turn the
+        # whole text into UCS-2: 70 characters a part instead of 160, so a one-part
+        # reminder becomes three, costs three times as much and may arrive split. The name
+        # adds nothing the customer needs, so the greeting goes without it ("Hi,"), and the
+        # business name stands in for the place, as when none is given. Done only when it
+        # makes the text GSM-7: if the tenant's own template or business name is not GSM-7
+        # (their choice), nothing would be saved, so everything is kept.
+        plain = dict(values)
+        if not _gsm_spellable(values["first_name"]):
+            plain["first_name"] = ""
+        if not _gsm_spellable(values["location"]):
+            plain["location"] = values["business"]
+        shorter = _compose(template, plain, locale, stop=stop)
+        if is_gsm7(shorter):
+            body = shorter
     encoding, segments = segment_count(body)
     return RenderedSms(body=body, encoding=encoding, segments=segments, characters=len(body))

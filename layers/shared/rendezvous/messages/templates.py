@@ -26,6 +26,10 @@ OPT_OUT_KEYWORDS: Final[frozenset[str]] = frozenset(
 )
 OPT_IN_KEYWORDS: Final[frozenset[str]] = frozenset({"START", "YES", "UNSTOP"})
 
+# Sized for one GSM-7 segment (160 characters): a reminder fits with a business name of 21
+# characters, a first name of 20 and a place of 30; a confirmation plus its STOP line (the
+# first text to a number, in practice) fits with 16, 12 and 25. tests/unit/test_render.py
+# holds both promises; benchmarks/segments.py measures a realistic mix.
 DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
     "en": {
         MessageKind.CONFIRMATION: (
@@ -33,7 +37,7 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
             "Reply C to confirm, R to reschedule, X to cancel."
         ),
         MessageKind.MOVED: (
-            "{business}: Hi {first_name}, your appointment moved from {old_when} to {when} "
+            "{business}: Hi {first_name}, appt moved from {old_when} to {when} "
             "at {location} {details}. Reply C to confirm, R to reschedule, X to cancel."
         ),
         MessageKind.REMINDER: (
@@ -43,39 +47,40 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
     },
     "fr": {
         MessageKind.CONFIRMATION: (
-            "{business}: Bonjour {first_name}, RDV pris le {when} à {location} {details}. "
-            "Répondez C pour confirmer, R pour reporter, X pour annuler."
+            "{business}: Bonjour {first_name}, RDV le {when} à {location} {details}. "
+            "Rép. C confirmer, R reporter, X annuler."
         ),
         MessageKind.MOVED: (
-            "{business}: Bonjour {first_name}, votre RDV du {old_when} est déplacé au {when} "
-            "à {location} {details}. Répondez C pour confirmer, R pour reporter, X pour annuler."
+            "{business}: Bonjour {first_name}, RDV déplacé du {old_when} au {when} "
+            "à {location} {details}. Rép. C confirmer, R reporter, X annuler."
         ),
         MessageKind.REMINDER: (
             "{business}: Bonjour {first_name}, rappel: RDV {when} à {location} {details}. "
-            "Répondez C pour confirmer, R pour reporter, X pour annuler."
+            "Rép. C confirmer, R reporter, X annuler."
         ),
     },
     "es": {
         MessageKind.CONFIRMATION: (
             "{business}: Hola {first_name}, su cita es el {when} en {location} {details}. "
-            "Responda C para confirmar, R para cambiar, X para cancelar."
+            "Responda C confirmar, R cambiar, X cancelar."
         ),
         MessageKind.MOVED: (
             "{business}: Hola {first_name}, su cita del {old_when} pasa al {when} "
-            "en {location} {details}. Responda C para confirmar, R para cambiar, X para cancelar."
+            "en {location} {details}. Responda C confirmar, R cambiar, X cancelar."
         ),
         MessageKind.REMINDER: (
-            "{business}: Hola {first_name}, recordatorio: cita {when} en {location} {details}. "
-            "Responda C para confirmar, R para cambiar, X para cancelar."
+            "{business}: Hola {first_name}, recordatorio: {when} en {location} {details}. "
+            "Responda C confirmar, R cambiar, X cancelar."
         ),
     },
 }
 
-# Added to the first automated text a number receives from a tenant.
+# Added to the first automated text a number receives from a tenant. Short on purpose (it
+# rides on a text that should stay one segment) but still a plain opt-out instruction.
 STOP_LINES: Final[Mapping[str, str]] = {
-    "en": "Reply STOP to opt out.",
-    "fr": "Répondez STOP pour vous désabonner.",
-    "es": "Responda STOP para darse de baja.",
+    "en": "STOP to opt out.",
+    "fr": "STOP pour se désabonner.",
+    "es": "STOP para baja.",
 }
 
 DEFAULT_LOCALE: Final = "en"
@@ -136,7 +141,7 @@ _PURPOSE_LEAD = re.compile(
 )
 _OPT_OUT_PURPOSE = re.compile(
     r"opt[\s-]*out|unsubscribe|stop\s+(?:receiving|getting|all|these|messages|texts|sms)"
-    r"|d[ée]sabonner|d[ée]sinscrire|ne\s+plus\s+recevoir|darse\s+de\s+baja|dar\s+de\s+baja"
+    r"|d[ée]sabonner|d[ée]sinscrire|ne\s+plus\s+recevoir|(?:dar(?:se)?\s+de\s+)?baja\b"
     r"|dejar\s+de\s+recibir|no\s+recibir|cancelar\s+(?:la\s+)?suscripci[óo]n",
     re.I,
 )

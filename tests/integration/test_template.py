@@ -1,0 +1,149 @@
+"""template.yaml: valid SAM, linted, and holding the promises the README makes about it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.template import ROOT, http_routes, load_template, resources_of
+
+TEMPLATE = load_template()
+FUNCTIONS = resources_of(TEMPLATE, "AWS::Serverless::Function")
+
+
+def test_sam_validate_lint_passes() -> None:
+    sam = shutil.which("sam", path=str(Path(sys.executable).parent))
+    assert sam is not None, "aws-sam-cli is a dev dependency"
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "us-east-1"}
+
+    result = subprocess.run(
+        [sam, "validate", "--lint", "--template-file", str(ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+def test_functions_run_python_3_13_on_arm64() -> None:
+    function_globals = TEMPLATE["Globals"]["Function"]
+
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    for name, fn in FUNCTIONS.items():
+        assert "Runtime" not in fn["Properties"], f"{name} overrides the runtime"
+
+
+@pytest.mark.parametrize("name", sorted(resources_of(TEMPLATE, "AWS::DynamoDB::Table")))
+def test_tables_are_on_demand_with_recovery_and_expiry(name: str) -> None:
+    props = TEMPLATE["Resources"][name]["Properties"]
+
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["TimeToLiveSpecification"]["Enabled"] is True
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_function_has_a_log_group_with_retention(name: str) -> None:
+    props = FUNCTIONS[name]["Properties"]
+    fixed_name = props.get("FunctionName", {}).get("Fn::Sub")
+    expected = {f"/aws/lambda/${{{name}}}", f"/aws/lambda/{fixed_name}"}
+    groups = [
+        g["Properties"]
+        for g in resources_of(TEMPLATE, "AWS::Logs::LogGroup").values()
+        if isinstance(g["Properties"].get("LogGroupName"), dict)
+    ]
+
+    matching = [g for g in groups if g["LogGroupName"]["Fn::Sub"] in expected]
+    assert len(matching) == 1, f"{name} needs exactly one log group"
+    assert matching[0]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_every_queue_that_can_fail_has_a_dead_letter_queue() -> None:
+    sender = FUNCTIONS["MessageSenderFunction"]["Properties"]
+    queues = resources_of(TEMPLATE, "AWS::SQS::Queue")
+
+    assert sender["DeadLetterQueue"]["Type"] == "SQS"
+    assert "RedrivePolicy" in queues["OutboundQueue"]["Properties"]
+
+
+def test_policies_are_scoped_to_resources_never_star() -> None:
+    def walk(node: Any) -> list[Any]:
+        if isinstance(node, dict):
+            found = [node["Resource"]] if "Resource" in node else []
+            return found + [r for v in node.values() for r in walk(v)]
+        if isinstance(node, list):
+            return [r for v in node for r in walk(v)]
+        return []
+
+    resources = walk(TEMPLATE["Resources"])
+    assert resources, "the template declares statements with resources"
+    assert "*" not in resources
+
+
+def test_the_twilio_token_is_read_from_ssm_not_the_template() -> None:
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+
+    assert "TWILIO_AUTH_TOKEN" not in env
+    assert env["TWILIO_AUTH_TOKEN_PARAM"] == {"Ref": "TwilioAuthTokenParameterName"}
+
+
+def test_twilio_routes_are_open_at_the_gateway_and_the_rest_need_a_token() -> None:
+    routes = http_routes(TEMPLATE)
+
+    assert {r.path for r in routes if not r.authorized} == {
+        r.path for r in routes if r.path.startswith("/twilio/")
+    }
+    assert all(r.authorized for r in routes if r.path.startswith("/v1/"))
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_handler_file_exists(name: str) -> None:
+    props = FUNCTIONS[name]["Properties"]
+    module = props["Handler"].split(".")[0]
+
+    assert (ROOT / props["CodeUri"] / f"{module}.py").is_file()
+
+
+def test_the_layer_requirements_are_generated_from_the_lock() -> None:
+    uv = ROOT / ".tools" / "bin" / "uv"
+    if not uv.exists():
+        pytest.skip("uv is installed by `make`; run the suite through `make test`")
+    result = subprocess.run(
+        [
+            str(uv),
+            "export",
+            "--frozen",
+            "--no-dev",
+            "--no-emit-project",
+            "--no-hashes",
+            "--no-header",
+            "--no-emit-package",
+            "boto3",
+            "--no-emit-package",
+            "botocore",
+            "--no-emit-package",
+            "s3transfer",
+            "--python",
+            "3.13",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=True,
+    )
+
+    committed = (ROOT / "layers/shared/requirements.txt").read_text()
+    assert result.stdout == committed, "run `make layer-requirements` and commit the result"

@@ -1,0 +1,108 @@
+"""Which texts an appointment gets and when."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from rendezvous.domain.models import (
+    Appointment,
+    Customer,
+    MessageKind,
+    MessageStatus,
+    QuietHours,
+    Tenant,
+    reminder_kind,
+)
+from rendezvous.domain.planning import plan_notice, plan_reminders
+
+TENANT = Tenant(
+    tenant_id="clinic-1",
+    name="Harbor Clinic",
+    phone_number="+14155550100",
+    timezone="America/Los_Angeles",
+    quiet_hours=QuietHours(start=time(21, 0), end=time(8, 0)),
+    reminder_offsets_minutes=(2880, 120),
+)
+
+
+def appointment(starts_at: str) -> Appointment:
+    now = datetime.fromisoformat("2030-01-10T09:00:00-08:00")
+    return Appointment(
+        tenant_id="clinic-1",
+        appointment_id="a1",
+        customer=Customer(phone="+14155550123", name="Ana"),
+        starts_at=datetime.fromisoformat(starts_at),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def t(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def test_reminder_kinds_name_their_offset() -> None:
+    assert [reminder_kind(m) for m in (2880, 120, 90)] == [
+        "reminder_48h",
+        "reminder_2h",
+        "reminder_90m",
+    ]
+
+
+def test_reminders_land_at_each_offset_before_the_start() -> None:
+    now = t("2030-01-10T09:00:00-08:00")
+
+    plan = plan_reminders(appointment("2030-01-15T10:30:00-08:00"), TENANT, now, now)
+
+    assert [(p.kind, p.send_at) for p in plan] == [
+        ("reminder_48h", t("2030-01-13T10:30:00-08:00")),
+        ("reminder_2h", t("2030-01-15T08:30:00-08:00")),
+    ]
+
+
+def test_a_reminder_falling_in_quiet_hours_moves_to_the_evening_before() -> None:
+    now = t("2030-01-10T09:00:00-08:00")
+
+    plan = plan_reminders(appointment("2030-01-15T08:30:00-08:00"), TENANT, now, now)
+
+    assert plan[-1].kind == "reminder_2h"
+    assert plan[-1].send_at == t("2030-01-14T20:59:00-08:00")
+
+
+def test_no_reminder_is_planned_in_the_past() -> None:
+    now = t("2030-01-10T09:00:00-08:00")
+
+    plan = plan_reminders(appointment("2030-01-11T12:00:00-08:00"), TENANT, now, now)
+
+    assert [p.kind for p in plan] == ["reminder_2h"]
+
+
+def test_a_reminder_within_an_hour_of_the_confirmation_is_dropped() -> None:
+    now = t("2030-01-10T09:00:00-08:00")
+
+    plan = plan_reminders(appointment("2030-01-10T11:30:00-08:00"), TENANT, now, now)
+
+    assert plan == []
+
+
+def test_a_confirmation_at_night_is_deferred_to_the_morning_with_its_reason() -> None:
+    night = t("2030-01-10T23:10:00-08:00")
+
+    notice = plan_notice(
+        MessageKind.CONFIRMATION, appointment("2030-01-15T10:30:00-08:00"), TENANT, night
+    )
+
+    assert notice.status is MessageStatus.DEFERRED
+    assert notice.reason == "quiet_hours"
+    assert notice.send_at == t("2030-01-11T08:00:00-08:00")
+    assert not notice.immediate
+
+
+def test_a_confirmation_by_day_goes_now() -> None:
+    now = t("2030-01-10T09:00:00-08:00")
+
+    notice = plan_notice(
+        MessageKind.CONFIRMATION, appointment("2030-01-15T10:30:00-08:00"), TENANT, now
+    )
+
+    assert (notice.status, notice.send_at, notice.immediate) == (MessageStatus.PLANNED, now, True)
