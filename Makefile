@@ -50,8 +50,11 @@ integration: install
 e2e: install
 	$(BIN)/pytest tests/e2e
 
+## make bench: the figures quoted in the issues, printed and saved under benchmarks/results/
 bench: install
-	$(BIN)/python -m benchmarks.run_all
+	$(BIN)/python -m benchmarks.calls_per_reminder --reminders 1000 2>/dev/null | grep -v '^{' | tee benchmarks/results/calls_per_reminder.txt
+	$(BIN)/python -m benchmarks.cold_start --rounds 15 | tee benchmarks/results/cold_start.txt
+	$(BIN)/python -m benchmarks.segments | tee benchmarks/results/segments.txt
 
 ## The layer's requirements.txt is generated from the lock, never edited by hand.
 layer-requirements: $(UV)

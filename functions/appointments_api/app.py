@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from rendezvous.api.appointments import AppointmentIn, AppointmentOut, appointment_id_from_path
 from rendezvous.api.http import json_response, read_json_body, register_error_handlers, tenant_of
 from rendezvous.domain.appointments import AppointmentService
-from rendezvous.observability import logger, metrics, tracer
+from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
 
 app = APIGatewayHttpResolver()
@@ -51,7 +51,7 @@ def cancel_appointment(appointment_id: str) -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from rendezvous.domain.models import SendRequest
 from rendezvous.domain.sending import MessageSender
 from rendezvous.messages.render import render_message
-from rendezvous.observability import logger, metrics, tracer
+from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
 from rendezvous.sending_metrics import record_send_metrics
 
@@ -48,7 +48,7 @@ def _deliver_record(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:

@@ -13,7 +13,7 @@ from rendezvous.api.twilio_webhook import verified_form
 from rendezvous.domain.delivery import DeliveryReport, record_delivery_report
 from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.models import MessageStatus
-from rendezvous.observability import add_breakdown, logger, metrics, tracer
+from rendezvous.observability import add_breakdown, logger, metrics, traced
 from rendezvous.runtime import get_runtime
 
 app = APIGatewayHttpResolver()
@@ -54,7 +54,7 @@ def twilio_status() -> Response[str]:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -13,6 +13,8 @@ from twilio.rest import Client
 from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.models import Recipient, SendRequest, claim_key
+from rendezvous.domain.ports import RecipientClaim
 from rendezvous.phone import recipient_key
 from tests.support.aws import at
 from tests.support.events import appointment_event, invoke, response_json, sample
@@ -344,3 +346,49 @@ def test_a_reminder_after_the_start_time_is_suppressed_as_too_late(
 
     assert texts_to(twilio) == []
     assert messages_of("appt-1")["reminder_2h@1"]["reason"] == "too_late"
+
+
+def test_an_event_redelivered_after_a_crash_mid_send_is_recorded_unknown_not_resent(
+    store: DynamoAppointmentStore, twilio: Client, clock: FixedClock
+) -> None:
+    book("appt-1")
+    clock.set(at("2030-01-13T10:30:00-08:00"))
+    event = reminder_event("appt-1", "reminder_48h")
+    # The first delivery claimed the send and then stopped before recording Twilio's answer.
+    context = store.load_send_context(SendRequest.model_validate(event))
+    assert context.message is not None
+    recipient = Recipient(
+        tenant_id="clinic-1", recipient_key=event["recipient_key"], phone=CUSTOMER
+    )
+    store.claim_message(
+        recipient,
+        RecipientClaim(
+            expected_rev=0,
+            cap_day="2030-01-13",
+            cap_count=1,
+            first_contact_at=clock.now(),
+            claims={claim_key(context.message): "2030-01-13"},
+        ),
+    )
+
+    invoke(SENDER, event)
+
+    assert texts_to(twilio) == []
+    record = messages_of("appt-1")["reminder_48h@1"]
+    assert (record["status"], record["reason"]) == ("unknown", "claimed_without_result")
+
+
+def test_a_gateway_outage_gives_the_daily_cap_slot_back(
+    store: DynamoAppointmentStore, outbound: Any, sandbox: SandboxServer
+) -> None:
+    book("appt-1")
+    requests.post(
+        f"{sandbox.base_url}/sandbox/faults", json={"status": 503, "count": 3}, timeout=5
+    ).raise_for_status()
+
+    invoke(SENDER, sqs_event(outbound()))
+
+    recipient = store.get_recipient("clinic-1", CUSTOMER)
+    assert recipient is not None
+    assert recipient.cap_count == 0
+    assert recipient.claims == {}

@@ -33,6 +33,7 @@ def template_parameters(public_base_url: str = PUBLIC_BASE_URL) -> dict[str, str
         "PublicBaseUrl": public_base_url,
         "LogRetentionDays": "30",
         "AlarmEmail": "",
+        "EnableTracing": "false",
     }
 
 

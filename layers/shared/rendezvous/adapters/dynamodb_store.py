@@ -18,7 +18,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from rendezvous.domain.errors import AlreadyClaimed, ConcurrentModification
+from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -292,77 +292,55 @@ class DynamoAppointmentStore:
             recipient=Recipient.model_validate(recipient) if recipient else None,
         )
 
-    def claim_message(
-        self, message: MessageRecord, recipient: Recipient, claim: RecipientClaim, now: datetime
-    ) -> None:
-        pending = sorted(s.value for s in PENDING_STATUSES)
+    def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
         rkey = recipient_item_key(recipient.tenant_id, recipient.recipient_key)
         if claim.expected_rev == 0:
-            recipient_condition = "attribute_not_exists(pk)"
-            recipient_values: dict[str, Any] = {}
+            condition = "attribute_not_exists(pk)"
+            expected: dict[str, Any] = {}
         else:
-            recipient_condition = "rev = :expected"
-            recipient_values = {":expected": claim.expected_rev}
+            condition = "rev = :expected"
+            expected = {":expected": claim.expected_rev}
         try:
-            self._db.transact_write_items(
-                TransactItems=[
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(rkey),
+                UpdateExpression="SET tenant_id = :t, recipient_key = :rk, phone = :phone, "
+                "cap_day = :day, cap_count = :count, first_contact_at = :first, "
+                "claims = :claims, rev = :next_rev",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=_values(
                     {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": serialize(
-                                message_key(
-                                    message.tenant_id,
-                                    message.appointment_id,
-                                    message.kind,
-                                    message.version,
-                                )
-                            ),
-                            "UpdateExpression": "SET #s = :sending, updated_at = :now, "
-                            "delivery_rank = :rank",
-                            "ConditionExpression": "#s IN (:p0, :p1)",
-                            "ExpressionAttributeNames": {"#s": "status"},
-                            "ExpressionAttributeValues": _values(
-                                {
-                                    ":sending": MessageStatus.SENDING.value,
-                                    ":now": _iso(now),
-                                    ":rank": DELIVERY_RANK[MessageStatus.SENDING],
-                                    ":p0": pending[0],
-                                    ":p1": pending[1],
-                                }
-                            ),
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": serialize(rkey),
-                            "UpdateExpression": "SET tenant_id = :t, recipient_key = :rk, "
-                            "phone = :phone, cap_day = :day, cap_count = :count, "
-                            "first_contact_at = :first, rev = :next_rev",
-                            "ConditionExpression": recipient_condition,
-                            "ExpressionAttributeValues": _values(
-                                {
-                                    ":t": recipient.tenant_id,
-                                    ":rk": recipient.recipient_key,
-                                    ":phone": recipient.phone,
-                                    ":day": claim.cap_day,
-                                    ":count": claim.cap_count,
-                                    ":first": _iso(claim.first_contact_at),
-                                    ":next_rev": claim.expected_rev + 1,
-                                    **recipient_values,
-                                }
-                            ),
-                        }
-                    },
-                ]
+                        ":t": recipient.tenant_id,
+                        ":rk": recipient.recipient_key,
+                        ":phone": recipient.phone,
+                        ":day": claim.cap_day,
+                        ":count": claim.cap_count,
+                        ":first": _iso(claim.first_contact_at),
+                        ":claims": claim.claims,
+                        ":next_rev": claim.expected_rev + 1,
+                        **expected,
+                    }
+                ),
             )
         except ClientError as exc:
-            codes = _cancellation_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                raise AlreadyClaimed("message already claimed") from exc
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                raise ConcurrentModification("recipient changed") from exc
+            if _condition_failed(exc):
+                raise ConcurrentModification("recipient changed since it was read") from exc
             raise
+
+    def release_claim(self, recipient: Recipient, key: str) -> None:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(recipient_item_key(recipient.tenant_id, recipient.recipient_key)),
+                UpdateExpression="REMOVE claims.#k SET cap_count = cap_count - :one, "
+                "rev = rev + :one",
+                ConditionExpression="attribute_exists(claims.#k)",
+                ExpressionAttributeNames={"#k": key},
+                ExpressionAttributeValues=_values({":one": 1}),
+            )
+        except ClientError as exc:
+            if not _condition_failed(exc):
+                raise
 
     def update_message(
         self,
@@ -440,7 +418,8 @@ class DynamoAppointmentStore:
                 Key=serialize(message_key(tenant_id, appointment_id, kind, version)),
                 UpdateExpression="SET " + ", ".join(sets),
                 # Only forward: a late `sent` never overwrites `delivered`; finals stay final.
-                ConditionExpression="attribute_exists(pk) AND delivery_rank < :rank",
+                ConditionExpression="attribute_exists(pk) AND "
+                "(attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues=_values(values),
             )

@@ -37,12 +37,6 @@ class ConcurrentModification(Conflict):
     code = "concurrent_modification"
 
 
-class AlreadyClaimed(DomainError):
-    """The send record exists: this event was delivered before. Nothing to do."""
-
-    code = "already_claimed"
-
-
 class SmsError(DomainError):
     """Base for what the SMS gateway reports."""
 

@@ -40,7 +40,6 @@ def template_kind(kind: str) -> MessageKind:
 class MessageStatus(StrEnum):
     PLANNED = "planned"  # waiting for its time
     DEFERRED = "deferred"  # quiet hours or a transient failure moved it later
-    SENDING = "sending"  # claimed by a sender; Twilio is being called
     QUEUED = "queued"  # Twilio accepted it
     SENT = "sent"
     DELIVERED = "delivered"
@@ -56,7 +55,6 @@ PENDING_STATUSES = frozenset({MessageStatus.PLANNED, MessageStatus.DEFERRED})
 # The text left us (or may have): Twilio has it, or we cannot tell.
 HANDED_OFF_STATUSES = frozenset(
     {
-        MessageStatus.SENDING,
         MessageStatus.QUEUED,
         MessageStatus.SENT,
         MessageStatus.DELIVERED,
@@ -69,7 +67,6 @@ FINAL_DELIVERY_STATUSES = frozenset(
 
 # Twilio's statuses only move forward. A late `sent` must never overwrite `delivered`.
 DELIVERY_RANK: dict[MessageStatus, int] = {
-    MessageStatus.SENDING: 1,
     MessageStatus.UNKNOWN: 1,
     MessageStatus.QUEUED: 2,
     MessageStatus.SENT: 3,
@@ -212,7 +209,14 @@ class Recipient(BaseModel):
     first_contact_at: datetime | None = None
     cap_day: str | None = None
     cap_count: int = 0
+    # Send claims of the last days: message key -> day claimed. Claiming a message and
+    # counting it against the cap is one conditional write on this item.
+    claims: dict[str, str] = Field(default_factory=dict)
     rev: int = 0
+
+
+def claim_key(message: MessageRecord) -> str:
+    return f"{message.appointment_id}/{message.kind}/v{message.version}"
 
 
 class SendRequest(BaseModel):

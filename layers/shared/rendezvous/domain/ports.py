@@ -66,12 +66,14 @@ class SendContext:
 
 @dataclass(frozen=True)
 class RecipientClaim:
-    """How the recipient record changes when a message is claimed for sending."""
+    """The recipient record after a message is claimed for sending: one conditional write
+    (on `expected_rev`) both claims the message and counts it against the daily cap."""
 
     expected_rev: int
     cap_day: str
     cap_count: int
     first_contact_at: datetime
+    claims: dict[str, str]
 
 
 class AppointmentStore(Protocol):
@@ -107,14 +109,15 @@ class AppointmentStore(Protocol):
 
     def load_send_context(self, request: SendRequest) -> SendContext: ...
 
-    def claim_message(
-        self, message: MessageRecord, recipient: Recipient, claim: RecipientClaim, now: datetime
-    ) -> None:
-        """Mark the message `sending` and count it against the recipient, atomically.
+    def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
+        """Write the recipient with its new claim, if it is unchanged since it was read.
 
-        Raises AlreadyClaimed if the message is no longer pending (a duplicate event) and
-        ConcurrentModification if the recipient changed since it was read.
+        Raises ConcurrentModification if the recipient changed since it was read.
         """
+        ...
+
+    def release_claim(self, recipient: Recipient, key: str) -> None:
+        """Give back a claim whose text provably never left (the gateway refused it)."""
         ...
 
     def update_message(

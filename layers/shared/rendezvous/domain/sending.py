@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rendezvous.domain.appointments import schedule_name
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
-    AlreadyClaimed,
     ConcurrentModification,
     DeliveryUnknown,
     GatewayUnavailable,
@@ -29,6 +28,7 @@ from rendezvous.domain.models import (
     SendRequest,
     SuppressionReason,
     Tenant,
+    claim_key,
     template_kind,
 )
 from rendezvous.domain.ports import (
@@ -44,6 +44,14 @@ from rendezvous.messages.render import RenderedSms
 
 MAX_DEFERRALS = 3
 CLAIM_ATTEMPTS = 3
+# A claim outlives any redelivery of its event (Scheduler gives up after an hour, SQS
+# after its retention, Lambda async after six hours).
+CLAIM_RETENTION = timedelta(days=7)
+# Twilio may answer a status callback before the sender records its own result, and a
+# cancellation may land while a text is on its way: the result is recorded either way.
+RESULT_RECORDABLE = frozenset(
+    {*PENDING_STATUSES, MessageStatus.CANCELLED, MessageStatus.SUPERSEDED}
+)
 
 Renderer = Callable[..., RenderedSms]
 
@@ -116,6 +124,18 @@ class MessageSender:
             recipient_key=request.recipient_key,
             phone=appointment.customer.phone,
         )
+        key = claim_key(message)
+        if key in recipient.claims:
+            # Claimed by an earlier delivery of this event that never recorded what Twilio
+            # said (it stopped mid-way). Sending again could text twice: say so instead.
+            self.store.update_message(
+                message,
+                status=MessageStatus.UNKNOWN,
+                now=now,
+                only_if=PENDING_STATUSES,
+                reason="claimed_without_result",
+            )
+            return SendResult(Outcome.UNKNOWN, message.kind, reason="claimed_without_result")
         verdict = self._check_rules(message, appointment, tenant, recipient, now)
         if verdict is not None:
             return verdict
@@ -136,17 +156,19 @@ class MessageSender:
             first_contact=recipient.first_contact_at is None,
             previous_starts_at=appointment.previous_starts_at,
         )
+        oldest_kept = (now - CLAIM_RETENTION).date().isoformat()
+        claims = {k: day for k, day in recipient.claims.items() if day >= oldest_kept}
         claim = RecipientClaim(
             expected_rev=recipient.rev,
             cap_day=today,
             cap_count=sent_today + 1,
             first_contact_at=recipient.first_contact_at or now,
+            claims={**claims, key: today},
         )
-        try:
-            self.store.claim_message(message, recipient, claim, now)
-        except AlreadyClaimed:
-            return SendResult(Outcome.DUPLICATE, message.kind)
-        return self._send(message, appointment, tenant, rendered, now)
+        # Raises ConcurrentModification when another send or an opt-out got there first;
+        # deliver() then reads again, and a duplicate event finds its claim.
+        self.store.claim_message(recipient, claim)
+        return self._send(message, appointment, tenant, recipient, rendered, now)
 
     def _check_rules(
         self,
@@ -234,6 +256,7 @@ class MessageSender:
         message: MessageRecord,
         appointment: Appointment,
         tenant: Tenant,
+        recipient: Recipient,
         rendered: RenderedSms,
         now: datetime,
     ) -> SendResult:
@@ -248,16 +271,17 @@ class MessageSender:
             "segments": rendered.segments,
             "encoding": rendered.encoding,
         }
-        sending = frozenset({MessageStatus.SENDING})
         try:
             receipt = self.gateway.send(sms)
         except GatewayUnavailable as exc:
-            # Hand it back: the event is retried (queue redrive, Lambda async retries).
+            # Nothing left this machine: give the claim back and let the event be retried
+            # (queue redrive, Lambda async retries), with the reason on the record.
+            self.store.release_claim(recipient, claim_key(message))
             self.store.update_message(
                 message,
                 status=MessageStatus.DEFERRED,
                 now=now,
-                only_if=sending,
+                only_if=PENDING_STATUSES,
                 reason="gateway_unavailable",
                 error_code=exc.error_code,
             )
@@ -267,7 +291,7 @@ class MessageSender:
                 message,
                 status=MessageStatus.UNKNOWN,
                 now=now,
-                only_if=sending,
+                only_if=RESULT_RECORDABLE,
                 reason="timeout_after_request",
                 **facts,
             )
@@ -279,12 +303,13 @@ class MessageSender:
             )
         except SmsError as exc:
             return self._record_failure(message, appointment, tenant, exc, facts, now)
-        # A fast status callback may already have moved the record past `sending`.
+        # A fast status callback may already have recorded a later status; this write then
+        # finds the record no longer pending and leaves it be.
         self.store.update_message(
             message,
             status=MessageStatus.SENT if receipt.status == "sent" else MessageStatus.QUEUED,
             now=now,
-            only_if=sending,
+            only_if=RESULT_RECORDABLE,
             sid=receipt.sid,
             **facts,
         )
@@ -309,7 +334,7 @@ class MessageSender:
             message,
             status=MessageStatus.FAILED,
             now=now,
-            only_if=frozenset({MessageStatus.SENDING}),
+            only_if=RESULT_RECORDABLE,
             reason=reason,
             error_code=exc.error_code,
             **facts,
