@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.api.appointments import AppointmentIn, AppointmentOut, appointment_id_from_path
-from rendezvous.api.http import json_response, read_json_body, register_error_handlers, tenant_of
+from rendezvous.api.http import http_resolver, json_response, read_json_body, tenant_of
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
 
-app = APIGatewayHttpResolver()
-register_error_handlers(app)
+app = http_resolver()
 
 
 def _service() -> AppointmentService:
@@ -50,7 +49,9 @@ def cancel_appointment(appointment_id: str) -> Response[str]:
     return json_response(200, AppointmentOut.of(view))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+)
 @traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

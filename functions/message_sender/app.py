@@ -47,7 +47,7 @@ def _deliver_record(record: SQSRecord) -> None:
     deliver(SendRequest.model_validate_json(record.body))
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

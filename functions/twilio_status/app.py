@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rendezvous.api.http import register_error_handlers
+from rendezvous.api.http import http_resolver
 from rendezvous.api.twilio_webhook import verified_form
 from rendezvous.domain.delivery import DeliveryReport, record_delivery_report
 from rendezvous.domain.errors import InvalidRequest
@@ -16,8 +16,7 @@ from rendezvous.domain.models import MessageStatus
 from rendezvous.observability import add_breakdown, logger, metrics, traced
 from rendezvous.runtime import get_runtime
 
-app = APIGatewayHttpResolver()
-register_error_handlers(app)
+app = http_resolver()
 
 METRIC_BY_STATUS = {
     MessageStatus.DELIVERED: "MessagesDelivered",
@@ -53,7 +52,7 @@ def twilio_status() -> Response[str]:
     return Response(status_code=204, content_type="text/plain", body="")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

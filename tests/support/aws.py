@@ -23,7 +23,12 @@ ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "test-auth-token-not-a-secret"
 # The discard port: status callbacks the sandbox sends here are refused at once.
 PUBLIC_BASE_URL = "http://127.0.0.1:9"
-FUNCTIONS = ("AppointmentsFunction", "MessageSenderFunction", "TwilioStatusFunction")
+FUNCTIONS = (
+    "AppointmentsFunction",
+    "MessageSenderFunction",
+    "TwilioStatusFunction",
+    "TwilioInboundFunction",
+)
 
 
 def template_parameters(public_base_url: str = PUBLIC_BASE_URL) -> dict[str, str]:

@@ -31,6 +31,26 @@ class Runtime:
             "store", lambda: DynamoAppointmentStore(client("dynamodb"), self.settings.table_name)
         )
 
+    def queue_store(self) -> Any:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb_queue import DynamoQueueStore
+
+        return self._once(
+            "queue_store", lambda: DynamoQueueStore(client("dynamodb"), self.settings.table_name)
+        )
+
+    def idempotency_store(self) -> Any:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+        from rendezvous.adapters.aws import client
+
+        return self._once(
+            "idempotency_store",
+            lambda: DynamoDBPersistenceLayer(
+                table_name=self.settings.idempotency_table, boto3_client=client("dynamodb")
+            ),
+        )
+
     def scheduler(self) -> Any:
         from rendezvous.adapters.aws import client
         from rendezvous.adapters.scheduler import EventBridgeReminderScheduler
@@ -58,6 +78,8 @@ class Runtime:
     def public_base_url(self) -> str:
         from rendezvous.adapters.aws import parameter
 
+        if "public_base_url" in self._cache:
+            return str(self._cache["public_base_url"])
         return parameter(self.settings.public_base_url_param).rstrip("/")
 
     def twilio_auth_token(self) -> str:

@@ -22,6 +22,7 @@ class Settings(BaseModel):
     sender_function_arn: str = ""
     scheduler_role_arn: str = ""
     scheduler_dlq_arn: str = ""
+    idempotency_table: str = ""
     tenant_claim: str = "custom:tenant_id"
     max_body_bytes: int = 16_384
 

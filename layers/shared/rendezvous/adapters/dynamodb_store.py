@@ -23,6 +23,7 @@ from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
     Appointment,
+    AppointmentStatus,
     MessageRecord,
     MessageStatus,
     Recipient,
@@ -467,6 +468,58 @@ class DynamoAppointmentStore:
             UpdateExpression="SET " + ", ".join(sets),
             ExpressionAttributeValues=_values(values),
         )
+
+    def upcoming_appointments(
+        self, tenant_id: str, recipient_key: str, now: datetime
+    ) -> list[Appointment]:
+        page = self._db.query(
+            TableName=self._table,
+            IndexName="by_recipient",
+            KeyConditionExpression="gsi1pk = :r AND gsi1sk > :now",
+            ExpressionAttributeValues=_values(
+                {":r": f"T#{tenant_id}#R#{recipient_key}", ":now": _iso(now)}
+            ),
+            Limit=10,
+        )
+        keys = [{"pk": deserialize(i)["pk"], "sk": "A"} for i in page.get("Items", [])]
+        if not keys:
+            return []
+        found: list[Appointment] = []
+        pending: dict[str, Any] = {
+            self._table: {"Keys": [serialize(k) for k in keys], "ConsistentRead": True}
+        }
+        while pending:
+            got = self._db.batch_get_item(RequestItems=pending)
+            found.extend(
+                Appointment.model_validate(deserialize(i))
+                for i in got.get("Responses", {}).get(self._table, [])
+            )
+            pending = got.get("UnprocessedKeys") or {}
+        live = [a for a in found if a.status is not AppointmentStatus.CANCELLED]
+        return sorted(live, key=lambda a: a.starts_at)
+
+    def confirm_appointment(self, appointment: Appointment, now: datetime) -> bool:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(appointment_key(appointment.tenant_id, appointment.appointment_id)),
+                UpdateExpression="SET #s = :confirmed, confirmed_at = :now, updated_at = :now",
+                ConditionExpression="#v = :v AND #s <> :cancelled",
+                ExpressionAttributeNames={"#s": "status", "#v": "version"},
+                ExpressionAttributeValues=_values(
+                    {
+                        ":confirmed": AppointmentStatus.CONFIRMED.value,
+                        ":cancelled": AppointmentStatus.CANCELLED.value,
+                        ":now": _iso(now),
+                        ":v": appointment.version,
+                    }
+                ),
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
 
     def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:
         item = self._get(recipient_item_key(tenant_id, recipient_key(tenant_id, phone)))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from pydantic import BaseModel, ValidationError
 
@@ -37,6 +38,18 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (PayloadTooLarge, 413),
     (Forbidden, 403),
 ]
+
+
+# A stage or custom-domain base path in front of our routes (`/prod/twilio/inbound`) is
+# stripped before routing; our own routes start with one of these segments.
+BASE_PATH = re.compile(r"^/(?!v1/|twilio/|console|_local/)[^/]+(?=/)")
+
+
+def http_resolver() -> APIGatewayHttpResolver:
+    """The event handler every API function uses, with errors mapped once."""
+    app = APIGatewayHttpResolver(strip_prefixes=[BASE_PATH])
+    register_error_handlers(app)
+    return app
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response[str]:

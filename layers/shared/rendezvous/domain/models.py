@@ -122,6 +122,12 @@ class Tenant(BaseModel):
     daily_cap: Annotated[int, Field(ge=1, le=20)] = 3
     include_service_details: bool = False
     templates: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # STOP: answered by the app (True) or left to Twilio's Advanced Opt-Out (False).
+    answer_stop: bool = False
+    # How soon a person answers a customer's text, counted in opening hours.
+    response_minutes: Annotated[int, Field(ge=5, le=10_080)] = 120
+    queue_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    queue_lease_minutes: Annotated[int, Field(ge=1, le=240)] = 10
     paused: bool = False
     paused_by: str | None = None
     paused_reason: str | None = None
@@ -212,6 +218,8 @@ class Recipient(BaseModel):
     # Send claims of the last days: message key -> day claimed. Claiming a message and
     # counting it against the cap is one conditional write on this item.
     claims: dict[str, str] = Field(default_factory=dict)
+    # The customer's open conversation in the human queue, if any: one per number.
+    open_item_id: str | None = None
     rev: int = 0
 
 
@@ -229,3 +237,54 @@ class SendRequest(BaseModel):
     kind: str = Field(min_length=1, max_length=40)
     version: int = Field(ge=1)
     recipient_key: str = Field(min_length=8, max_length=64)
+
+
+class QueueStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class QueueIntent(StrEnum):
+    QUESTION = "question"  # free text
+    STOP_REQUEST = "stop_request"  # free text asking the texts to stop
+    RESCHEDULE = "reschedule"
+    SLOT_FREED = "slot_freed"  # a customer cancelled by text: the slot can be offered again
+    UNMATCHED = "unmatched"  # confirm or cancel with no upcoming appointment to apply it to
+
+
+class QueueItem(BaseModel):
+    """One thing for a person to handle: a conversation with a customer, or a freed slot."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    item_id: str
+    status: QueueStatus = QueueStatus.OPEN
+    intent: QueueIntent
+    phone: str
+    recipient_key: str
+    appointment_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    due_by: datetime
+    last_message_at: datetime
+    message_count: int = 0
+    preview: str = ""
+    acknowledged: bool = False
+    claimed_by: str | None = None
+    lease_expires_at: datetime | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    version: int = 1
+
+
+class ConversationMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    item_id: str
+    at: datetime
+    direction: Literal["inbound", "outbound"]
+    body: str
+    author: str  # "customer", "automation", or the staff member's id
+    sid: str | None = None

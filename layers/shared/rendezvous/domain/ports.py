@@ -8,8 +8,10 @@ from typing import Protocol
 
 from rendezvous.domain.models import (
     Appointment,
+    ConversationMessage,
     MessageRecord,
     MessageStatus,
+    QueueItem,
     Recipient,
     SendRequest,
     Tenant,
@@ -148,6 +150,19 @@ class AppointmentStore(Protocol):
         state. Returns False when the update would have moved it backwards."""
         ...
 
+    def tenant_for_number(self, e164: str) -> str | None: ...
+
+    def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None: ...
+
+    def upcoming_appointments(
+        self, tenant_id: str, recipient_key: str, now: datetime
+    ) -> list[Appointment]:
+        """The recipient's appointments that have not started and are not cancelled, soonest
+        first."""
+        ...
+
+    def confirm_appointment(self, appointment: Appointment, now: datetime) -> bool: ...
+
     def mark_recipient(
         self,
         tenant_id: str,
@@ -157,3 +172,22 @@ class AppointmentStore(Protocol):
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
     ) -> None: ...
+
+
+class QueueStore(Protocol):
+    def get(self, tenant_id: str, item_id: str) -> QueueItem | None: ...
+
+    def open_conversation(
+        self,
+        item: QueueItem,
+        message: ConversationMessage,
+        *,
+        recipient_rev: int,
+        retention_days: int,
+    ) -> None: ...
+
+    def append(
+        self, item: QueueItem, message: ConversationMessage, *, retention_days: int
+    ) -> bool: ...
+
+    def put_item(self, item: QueueItem, retention_days: int) -> None: ...

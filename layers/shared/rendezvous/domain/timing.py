@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from rendezvous.domain.models import QuietHours
+from rendezvous.domain.models import OpeningHours, QuietHours
 
 ONE_MINUTE = timedelta(minutes=1)
 
@@ -61,3 +61,26 @@ def latest_allowed_before(instant: datetime, zone: ZoneInfo, quiet: QuietHours) 
 
 def local_day(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).date().isoformat()
+
+
+def answer_due_by(now: datetime, tenant_zone: str, opening: OpeningHours, minutes: int) -> datetime:
+    """When a person will have answered: `minutes` of opening hours after `now`.
+
+    A text that arrives at night is due `minutes` after the next opening; one that arrives
+    near closing time carries the rest over to the next open day.
+    """
+    zone = ZoneInfo(tenant_zone)
+    cursor = now.astimezone(zone)
+    remaining = timedelta(minutes=minutes)
+    for _ in range(15):  # two weeks of days is enough to find every open window
+        window = opening.days.get(cursor.isoweekday())
+        if window is not None:
+            start = max(cursor, _at_local(cursor, window[0], zone))
+            end = _at_local(cursor, window[1], zone)
+            if start < end:
+                if start + remaining <= end:
+                    return (start + remaining).astimezone(now.tzinfo)
+                remaining -= end - start
+        cursor = _at_local(cursor + timedelta(days=1), time(0, 0), zone)
+    # A business with no opening hours at all: promise the plain interval.
+    return now + timedelta(minutes=minutes)

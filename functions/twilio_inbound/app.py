@@ -1,0 +1,88 @@
+"""POST /twilio/inbound: a customer's text, answered in TwiML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from rendezvous.api.http import http_resolver
+from rendezvous.api.twilio_webhook import verified_form
+from rendezvous.domain.appointments import AppointmentService
+from rendezvous.domain.inbound import InboundService, InboundText
+from rendezvous.inbound_metrics import record_inbound_metrics
+from rendezvous.observability import logger, metrics, traced
+from rendezvous.runtime import get_runtime
+
+app = http_resolver()
+# Twilio retries a webhook it did not hear back from: the same MessageSid answers the same
+# TwiML for a day and does nothing twice.
+IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="message_sid", expires_after_seconds=86_400)
+
+
+def twiml(replies: list[str]) -> Response[str]:
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    response = MessagingResponse()
+    for reply in replies:
+        response.message(reply)
+    return Response(status_code=200, content_type="text/xml", body=str(response))
+
+
+def handle_text(text: dict[str, str]) -> dict[str, Any]:
+    rt = get_runtime()
+    appointments = AppointmentService(rt.store(), rt.scheduler(), rt.queue(), rt.clock)
+    service = InboundService(rt.store(), rt.queue_store(), appointments, rt.clock)
+    result = service.handle(
+        InboundText(text["message_sid"], text["from"], text["to"], text["body"])
+    )
+    record_inbound_metrics(result)
+    if result.intent is None:
+        logger.warning("text to a number no tenant owns; answered with empty TwiML")
+    else:
+        logger.info(
+            "inbound text",
+            extra={
+                "intent": result.intent.value,
+                "queued": result.queue_item_id is not None,
+                "acknowledged": result.acknowledged,
+            },
+        )
+    return {"replies": result.replies}
+
+
+@app.post("/twilio/inbound")
+def twilio_inbound() -> Response[str]:
+    rt = get_runtime()
+    form = verified_form(app, "/twilio/inbound", rt.public_base_url(), rt.twilio_auth_token())
+    text = {
+        "message_sid": form.get("MessageSid", ""),
+        "from": form.get("From", ""),
+        "to": form.get("To", ""),
+        "body": form.get("Body", ""),
+    }
+    if not text["message_sid"] or not text["from"] or not text["to"]:
+        logger.warning("inbound webhook without MessageSid, From or To")
+        return twiml([])
+    remembered = idempotent_function(
+        data_keyword_argument="text", config=IDEMPOTENCY, persistence_store=rt.idempotency_store()
+    )(handle_text)
+    try:
+        outcome = remembered(text=text)
+    except IdempotencyAlreadyInProgressError:
+        # The first delivery is still being handled and will answer; this one stays quiet.
+        return twiml([])
+    return twiml(list(outcome["replies"]))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@traced
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    IDEMPOTENCY.register_lambda_context(context)
+    return app.resolve(event, context)

@@ -1,0 +1,266 @@
+"""A customer's text: act on a keyword, or hand it to a person, and say what happens next."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rendezvous.domain.appointments import AppointmentService
+from rendezvous.domain.clock import Clock
+from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.keywords import Intent, classify
+from rendezvous.domain.models import (
+    Appointment,
+    ConversationMessage,
+    QueueIntent,
+    QueueItem,
+    QueueStatus,
+    Recipient,
+    Tenant,
+)
+from rendezvous.domain.ports import AppointmentStore, QueueStore
+from rendezvous.domain.timing import answer_due_by
+from rendezvous.messages.render import first_name, format_when
+from rendezvous.messages.replies import render_reply
+from rendezvous.phone import recipient_key
+
+QUEUED_INTENTS = {
+    Intent.FREE_TEXT: QueueIntent.QUESTION,
+    Intent.STOP_REQUEST: QueueIntent.STOP_REQUEST,
+    Intent.RESCHEDULE: QueueIntent.RESCHEDULE,
+}
+
+
+@dataclass(frozen=True)
+class InboundText:
+    message_sid: str
+    from_: str
+    to: str
+    body: str
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    intent: Intent | None  # None: the number belongs to no tenant
+    replies: list[str] = field(default_factory=list)
+    tenant_id: str | None = None
+    queue_item_id: str | None = None
+    opened_conversation: bool = False
+    acknowledged: bool = False
+    appointment_id: str | None = None
+
+
+def _item_id(tenant_id: str, seed: str) -> str:
+    # Deterministic, so a retried webhook or a repeated cancel lands on the same item.
+    return hashlib.sha256(f"{tenant_id}/{seed}".encode()).hexdigest()[:20]
+
+
+@dataclass
+class InboundService:
+    store: AppointmentStore
+    queue: QueueStore
+    appointments: AppointmentService
+    clock: Clock
+
+    def handle(self, text: InboundText) -> InboundResult:
+        tenant_id = self.store.tenant_for_number(text.to)
+        tenant = self.store.get_tenant(tenant_id) if tenant_id else None
+        if tenant is None:
+            return InboundResult(intent=None)
+        now = self.clock.now()
+        intent = classify(text.body)
+        recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
+        if intent is Intent.OPT_OUT:
+            self.store.mark_recipient(tenant.tenant_id, text.from_, now=now, opted_out=True)
+            replies = [self._say(tenant, None, "opt_out", now)] if tenant.answer_stop else []
+            return InboundResult(intent, replies, tenant.tenant_id)
+        if intent is Intent.OPT_IN:
+            self.store.mark_recipient(tenant.tenant_id, text.from_, now=now, opted_out=False)
+            return InboundResult(intent, [self._say(tenant, None, "opt_in", now)], tenant.tenant_id)
+        if intent is Intent.HELP:
+            return InboundResult(intent, [self._say(tenant, None, "help", now)], tenant.tenant_id)
+        if intent in (Intent.CONFIRM, Intent.CANCEL):
+            return self._act_on_appointment(tenant, text, intent, recipient, now)
+        return self._queue(tenant, text, intent, recipient, now, appointment=None)
+
+    # -- keywords that act on the next appointment --------------------------------------
+
+    def _act_on_appointment(
+        self,
+        tenant: Tenant,
+        text: InboundText,
+        intent: Intent,
+        recipient: Recipient | None,
+        now: datetime,
+    ) -> InboundResult:
+        # With several upcoming appointments, the keyword applies to the soonest one and
+        # the reply names it; anything else can be asked in words.
+        upcoming = self.store.upcoming_appointments(
+            tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
+        )
+        if not upcoming:
+            return self._queue(tenant, text, intent, recipient, now, appointment=None)
+        appointment = upcoming[0]
+        if intent is Intent.CONFIRM:
+            self.store.confirm_appointment(appointment, now)
+            reply = self._say(tenant, appointment, "confirmed", now)
+            return InboundResult(
+                intent, [reply], tenant.tenant_id, appointment_id=appointment.appointment_id
+            )
+        self.appointments.cancel(tenant.tenant_id, appointment.appointment_id)
+        slot = QueueItem(
+            tenant_id=tenant.tenant_id,
+            item_id=_item_id(tenant.tenant_id, f"slot/{appointment.appointment_id}"),
+            intent=QueueIntent.SLOT_FREED,
+            phone=text.from_,
+            recipient_key=appointment.recipient_key,
+            appointment_id=appointment.appointment_id,
+            created_at=now,
+            updated_at=now,
+            due_by=self._due_by(tenant, now),
+            last_message_at=now,
+            preview=f"Slot freed: {format_when(appointment.starts_at, tenant.timezone, 'en')}",
+            acknowledged=True,
+        )
+        self.queue.put_item(slot, tenant.queue_retention_days)
+        reply = self._say(tenant, appointment, "cancelled", now)
+        return InboundResult(
+            intent,
+            [reply],
+            tenant.tenant_id,
+            queue_item_id=slot.item_id,
+            appointment_id=appointment.appointment_id,
+        )
+
+    # -- the human queue ----------------------------------------------------------------
+
+    def _queue(
+        self,
+        tenant: Tenant,
+        text: InboundText,
+        intent: Intent,
+        recipient: Recipient | None,
+        now: datetime,
+        appointment: Appointment | None,
+    ) -> InboundResult:
+        queue_intent = QUEUED_INTENTS.get(intent, QueueIntent.UNMATCHED)
+        if appointment is None and intent is not Intent.CONFIRM and intent is not Intent.CANCEL:
+            upcoming = self.store.upcoming_appointments(
+                tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
+            )
+            appointment = upcoming[0] if upcoming else None
+        inbound = ConversationMessage(
+            item_id="",
+            at=now,
+            direction="inbound",
+            body=text.body,
+            author="customer",
+            sid=text.message_sid,
+        )
+        for _ in range(3):
+            current = self._open_item(tenant, recipient)
+            if current is not None:
+                message = inbound.model_copy(update={"item_id": current.item_id})
+                if self.queue.append(current, message, retention_days=tenant.queue_retention_days):
+                    # One acknowledgement per conversation: later texts join it quietly.
+                    return InboundResult(
+                        intent,
+                        [],
+                        tenant.tenant_id,
+                        queue_item_id=current.item_id,
+                        appointment_id=current.appointment_id,
+                    )
+            item = QueueItem(
+                tenant_id=tenant.tenant_id,
+                item_id=_item_id(tenant.tenant_id, text.message_sid),
+                intent=queue_intent,
+                phone=text.from_,
+                recipient_key=recipient_key(tenant.tenant_id, text.from_),
+                appointment_id=appointment.appointment_id if appointment else None,
+                created_at=now,
+                updated_at=now,
+                due_by=self._due_by(tenant, now),
+                last_message_at=now,
+                message_count=1,
+                preview=text.body[:160],
+                acknowledged=not (recipient and recipient.opted_out),
+            )
+            try:
+                self.queue.open_conversation(
+                    item,
+                    inbound.model_copy(update={"item_id": item.item_id}),
+                    recipient_rev=recipient.rev if recipient else 0,
+                    retention_days=tenant.queue_retention_days,
+                )
+            except ConcurrentModification:
+                recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
+                continue
+            replies = []
+            if item.acknowledged:
+                replies = [self._acknowledge(tenant, item, intent, appointment, now)]
+            return InboundResult(
+                intent,
+                replies,
+                tenant.tenant_id,
+                queue_item_id=item.item_id,
+                opened_conversation=True,
+                acknowledged=item.acknowledged,
+                appointment_id=item.appointment_id,
+            )
+        raise ConcurrentModification("the conversation kept changing; Twilio will retry")
+
+    def _open_item(self, tenant: Tenant, recipient: Recipient | None) -> QueueItem | None:
+        if recipient is None or recipient.open_item_id is None:
+            return None
+        item = self.queue.get(tenant.tenant_id, recipient.open_item_id)
+        if item is None or item.status is QueueStatus.RESOLVED:
+            return None
+        return item
+
+    def _acknowledge(
+        self,
+        tenant: Tenant,
+        item: QueueItem,
+        intent: Intent,
+        appointment: Appointment | None,
+        now: datetime,
+    ) -> str:
+        name = {
+            Intent.STOP_REQUEST: "stop_request",
+            Intent.RESCHEDULE: "reschedule" if appointment else "no_appointment",
+            Intent.CONFIRM: "no_appointment",
+            Intent.CANCEL: "no_appointment",
+        }.get(intent, "ack")
+        reply = self._say(tenant, appointment, name, now, due=item.due_by)
+        self.queue.append(
+            item,
+            ConversationMessage(
+                item_id=item.item_id, at=now, direction="outbound", body=reply, author="automation"
+            ),
+            retention_days=tenant.queue_retention_days,
+        )
+        return reply
+
+    def _due_by(self, tenant: Tenant, now: datetime) -> datetime:
+        return answer_due_by(now, tenant.timezone, tenant.opening_hours, tenant.response_minutes)
+
+    def _say(
+        self,
+        tenant: Tenant,
+        appointment: Appointment | None,
+        name: str,
+        now: datetime,
+        due: datetime | None = None,
+    ) -> str:
+        locale = (appointment.customer.locale if appointment else None) or tenant.locale
+        values = {
+            "business": tenant.name,
+            "contact": tenant.contact or tenant.phone_number,
+            "first_name": first_name(appointment.customer.name) if appointment else "",
+            "when": format_when(appointment.starts_at, tenant.timezone, locale)
+            if appointment
+            else "",
+            "due": format_when(due, tenant.timezone, locale) if due else "",
+        }
+        return render_reply(locale, name, values)
