@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python -m benchmarks.calls_per_reminder --reminders 1000 2>/dev/null | grep -v '^{' | tee benchmarks/results/calls_per_reminder.txt
 	$(BIN)/python -m benchmarks.cold_start --rounds 15 | tee benchmarks/results/cold_start.txt
 	$(BIN)/python -m benchmarks.segments | tee benchmarks/results/segments.txt
+	$(BIN)/python -m benchmarks.inbound --texts 1000 2>/dev/null | grep -v '^{' | tee benchmarks/results/inbound.txt
 
 ## The layer's requirements.txt is generated from the lock, never edited by hand.
 layer-requirements: $(UV)

@@ -74,7 +74,7 @@ class DynamoQueueStore:
     def open_conversation(
         self,
         item: QueueItem,
-        message: ConversationMessage,
+        thread: list[ConversationMessage],
         *,
         recipient_rev: int,
         retention_days: int,
@@ -106,14 +106,17 @@ class DynamoQueueStore:
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": serialize(
-                                self._message(item.tenant_id, message, retention_days)
-                            ),
+                    *(
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": serialize(
+                                    self._message(item.tenant_id, message, retention_days)
+                                ),
+                            }
                         }
-                    },
+                        for message in thread
+                    ),
                     {
                         "Update": {
                             "TableName": self._table,

@@ -10,6 +10,7 @@ Keys (pk / sk):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 Item = dict[str, Any]
+NUMBER_CACHE_SECONDS = 300.0
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -96,6 +98,7 @@ class DynamoAppointmentStore:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._db = client
         self._table = table_name
+        self._number_cache: dict[str, tuple[str, float]] = {}
 
     # -- tenants ------------------------------------------------------------------------
 
@@ -124,8 +127,16 @@ class DynamoAppointmentStore:
         )
 
     def tenant_for_number(self, e164: str) -> str | None:
+        # Which business owns a number changes about never: remember it for this container.
+        now = time.monotonic()
+        cached = self._number_cache.get(e164)
+        if cached is not None and now - cached[1] < NUMBER_CACHE_SECONDS:
+            return cached[0]
         item = self._get(number_key(e164))
-        return str(item["tenant_id"]) if item else None
+        tenant_id = str(item["tenant_id"]) if item else None
+        if tenant_id is not None:
+            self._number_cache[e164] = (tenant_id, now)
+        return tenant_id
 
     # -- appointments -------------------------------------------------------------------
 

@@ -82,7 +82,7 @@ class InboundService:
             return InboundResult(intent, [self._say(tenant, None, "help", now)], tenant.tenant_id)
         if intent in (Intent.CONFIRM, Intent.CANCEL):
             return self._act_on_appointment(tenant, text, intent, recipient, now)
-        return self._queue(tenant, text, intent, recipient, now, appointment=None)
+        return self._queue(tenant, text, intent, recipient, now)
 
     # -- keywords that act on the next appointment --------------------------------------
 
@@ -100,7 +100,7 @@ class InboundService:
             tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
         )
         if not upcoming:
-            return self._queue(tenant, text, intent, recipient, now, appointment=None)
+            return self._queue(tenant, text, intent, recipient, now)
         appointment = upcoming[0]
         if intent is Intent.CONFIRM:
             self.store.confirm_appointment(appointment, now)
@@ -142,14 +142,7 @@ class InboundService:
         intent: Intent,
         recipient: Recipient | None,
         now: datetime,
-        appointment: Appointment | None,
     ) -> InboundResult:
-        queue_intent = QUEUED_INTENTS.get(intent, QueueIntent.UNMATCHED)
-        if appointment is None and intent is not Intent.CONFIRM and intent is not Intent.CANCEL:
-            upcoming = self.store.upcoming_appointments(
-                tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
-            )
-            appointment = upcoming[0] if upcoming else None
         inbound = ConversationMessage(
             item_id="",
             at=now,
@@ -171,44 +164,74 @@ class InboundService:
                         queue_item_id=current.item_id,
                         appointment_id=current.appointment_id,
                     )
-            item = QueueItem(
-                tenant_id=tenant.tenant_id,
-                item_id=_item_id(tenant.tenant_id, text.message_sid),
-                intent=queue_intent,
-                phone=text.from_,
-                recipient_key=recipient_key(tenant.tenant_id, text.from_),
-                appointment_id=appointment.appointment_id if appointment else None,
-                created_at=now,
-                updated_at=now,
-                due_by=self._due_by(tenant, now),
-                last_message_at=now,
-                message_count=1,
-                preview=text.body[:160],
-                acknowledged=not (recipient and recipient.opted_out),
-            )
-            try:
-                self.queue.open_conversation(
-                    item,
-                    inbound.model_copy(update={"item_id": item.item_id}),
-                    recipient_rev=recipient.rev if recipient else 0,
-                    retention_days=tenant.queue_retention_days,
-                )
-            except ConcurrentModification:
-                recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
-                continue
-            replies = []
-            if item.acknowledged:
-                replies = [self._acknowledge(tenant, item, intent, appointment, now)]
-            return InboundResult(
-                intent,
-                replies,
-                tenant.tenant_id,
-                queue_item_id=item.item_id,
-                opened_conversation=True,
-                acknowledged=item.acknowledged,
-                appointment_id=item.appointment_id,
-            )
+            opened = self._open(tenant, text, intent, recipient, inbound, now)
+            if opened is not None:
+                return opened
+            recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
         raise ConcurrentModification("the conversation kept changing; Twilio will retry")
+
+    def _open(
+        self,
+        tenant: Tenant,
+        text: InboundText,
+        intent: Intent,
+        recipient: Recipient | None,
+        inbound: ConversationMessage,
+        now: datetime,
+    ) -> InboundResult | None:
+        """A new conversation, linked to the customer's next appointment, acknowledged in the
+        same write. None when another text opened one first."""
+        rkey = recipient_key(tenant.tenant_id, text.from_)
+        upcoming = self.store.upcoming_appointments(tenant.tenant_id, rkey, now)
+        appointment = upcoming[0] if upcoming else None
+        item = QueueItem(
+            tenant_id=tenant.tenant_id,
+            item_id=_item_id(tenant.tenant_id, text.message_sid),
+            intent=QUEUED_INTENTS.get(intent, QueueIntent.UNMATCHED),
+            phone=text.from_,
+            recipient_key=rkey,
+            appointment_id=appointment.appointment_id if appointment else None,
+            created_at=now,
+            updated_at=now,
+            due_by=self._due_by(tenant, now),
+            last_message_at=now,
+            message_count=1,
+            preview=text.body[:160],
+            # A number that opted out is heard, not answered.
+            acknowledged=not (recipient and recipient.opted_out),
+        )
+        thread = [inbound.model_copy(update={"item_id": item.item_id})]
+        replies = []
+        if item.acknowledged:
+            reply = self._acknowledgement(tenant, item, intent, appointment, now)
+            replies.append(reply)
+            thread.append(
+                ConversationMessage(
+                    item_id=item.item_id,
+                    at=now,
+                    direction="outbound",
+                    body=reply,
+                    author="automation",
+                )
+            )
+        try:
+            self.queue.open_conversation(
+                item,
+                thread,
+                recipient_rev=recipient.rev if recipient else 0,
+                retention_days=tenant.queue_retention_days,
+            )
+        except ConcurrentModification:
+            return None
+        return InboundResult(
+            intent,
+            replies,
+            tenant.tenant_id,
+            queue_item_id=item.item_id,
+            opened_conversation=True,
+            acknowledged=item.acknowledged,
+            appointment_id=item.appointment_id,
+        )
 
     def _open_item(self, tenant: Tenant, recipient: Recipient | None) -> QueueItem | None:
         if recipient is None or recipient.open_item_id is None:
@@ -218,7 +241,7 @@ class InboundService:
             return None
         return item
 
-    def _acknowledge(
+    def _acknowledgement(
         self,
         tenant: Tenant,
         item: QueueItem,
@@ -232,15 +255,7 @@ class InboundService:
             Intent.CONFIRM: "no_appointment",
             Intent.CANCEL: "no_appointment",
         }.get(intent, "ack")
-        reply = self._say(tenant, appointment, name, now, due=item.due_by)
-        self.queue.append(
-            item,
-            ConversationMessage(
-                item_id=item.item_id, at=now, direction="outbound", body=reply, author="automation"
-            ),
-            retention_days=tenant.queue_retention_days,
-        )
-        return reply
+        return self._say(tenant, appointment, name, now, due=item.due_by)
 
     def _due_by(self, tenant: Tenant, now: datetime) -> datetime:
         return answer_due_by(now, tenant.timezone, tenant.opening_hours, tenant.response_minutes)

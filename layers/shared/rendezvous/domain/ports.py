@@ -180,7 +180,7 @@ class QueueStore(Protocol):
     def open_conversation(
         self,
         item: QueueItem,
-        message: ConversationMessage,
+        thread: list[ConversationMessage],
         *,
         recipient_rev: int,
         retention_days: int,
