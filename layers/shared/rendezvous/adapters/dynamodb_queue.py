@@ -96,27 +96,28 @@ class DynamoQueueStore:
         }
         if recipient_rev:
             values[":rev"] = recipient_rev
+        writes: list[Any] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(self._item(item, retention_days)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+        writes.extend(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(self._message(item.tenant_id, message, retention_days)),
+                }
+            }
+            for message in thread
+        )
         try:
             self._db.transact_write_items(
                 TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": serialize(self._item(item, retention_days)),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    *(
-                        {
-                            "Put": {
-                                "TableName": self._table,
-                                "Item": serialize(
-                                    self._message(item.tenant_id, message, retention_days)
-                                ),
-                            }
-                        }
-                        for message in thread
-                    ),
+                    *writes,
                     {
                         "Update": {
                             "TableName": self._table,
