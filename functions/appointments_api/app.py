@@ -9,7 +9,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.api.appointments import AppointmentIn, AppointmentOut, appointment_id_from_path
-from rendezvous.api.http import http_resolver, json_response, read_json_body, tenant_of
+from rendezvous.api.http import (
+    http_resolver,
+    json_response,
+    read_json_body,
+    staff_of,
+    tenant_of,
+)
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
@@ -24,6 +30,10 @@ def _service() -> AppointmentService:
 
 def _tenant() -> str:
     return tenant_of(app, get_runtime().settings.tenant_claim)
+
+
+def _actor() -> str:
+    return staff_of(app)
 
 
 @app.put("/v1/appointments/<appointment_id>")
@@ -44,8 +54,17 @@ def get_appointment(appointment_id: str) -> Response[str]:
 
 @app.delete("/v1/appointments/<appointment_id>")
 def cancel_appointment(appointment_id: str) -> Response[str]:
-    view = _service().cancel(_tenant(), appointment_id_from_path(appointment_id))
+    tenant = _tenant()
+    view = _service().cancel(tenant, appointment_id_from_path(appointment_id))
     metrics.add_metric("AppointmentsCancelled", "Count", 1)
+    rt = get_runtime()
+    rt.activity_log().append(
+        tenant,
+        rt.clock.now(),
+        "appointment_cancelled",
+        _actor(),
+        appointment_id=view.appointment.appointment_id,
+    )
     return json_response(200, AppointmentOut.of(view))
 
 

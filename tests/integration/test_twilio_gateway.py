@@ -182,12 +182,17 @@ def test_given_twilio_accepts_when_sending_then_it_posts_the_form_with_basic_aut
     scripted = twilio((201, None))
     sleeps = Sleeps()
 
-    receipt = make_gateway(sandbox_url(sandbox), sleeps).send(sms(ref=None))
+    receipt = make_gateway(sandbox_url(sandbox), sleeps).send(sms(ref="r1"))
 
     assert receipt == SmsReceipt(sid=SID, status="queued")
     assert len(scripted.seen) == 1
     seen = scripted.seen[0]
-    assert seen.form == {"To": TO, "From": FROM, "Body": BODY, "StatusCallback": CALLBACK_URL}
+    assert seen.form == {
+        "To": TO,
+        "From": FROM,
+        "Body": BODY,
+        "StatusCallback": f"{CALLBACK_URL}?ref=r1",
+    }
     assert seen.authorization == basic_auth(ACCOUNT_SID, AUTH_TOKEN)
     assert sleeps.calls == []
 
@@ -566,3 +571,13 @@ def test_given_sends_that_fail_and_succeed_when_logging_then_no_token_or_full_nu
     assert TO not in logged
     assert AUTH_TOKEN not in logged
     assert base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode() not in logged
+
+
+def test_given_no_ref_when_sending_then_no_status_callback_is_asked_for(
+    sandbox: HTTPServer, twilio: Callable[..., ScriptedTwilio]
+) -> None:
+    scripted = twilio((201, None))
+
+    make_gateway(sandbox_url(sandbox), Sleeps()).send(sms(ref=None))
+
+    assert "StatusCallback" not in scripted.seen[0].form

@@ -28,6 +28,8 @@ FUNCTIONS = (
     "MessageSenderFunction",
     "TwilioStatusFunction",
     "TwilioInboundFunction",
+    "StaffApiFunction",
+    "QueueWatcherFunction",
 )
 
 

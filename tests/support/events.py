@@ -56,3 +56,30 @@ def response_json(response: dict[str, Any]) -> Any:
     if response.get("isBase64Encoded"):
         body = base64.b64decode(body).decode()
     return json.loads(body) if body else None
+
+
+def staff_event(
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    tenant: str = "clinic-1",
+    staff: str = "staff-maria",
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A Staff API request as API Gateway sends it, from events/staff_claim.json."""
+    event = sample("staff_claim.json")
+    event["rawPath"] = path
+    event["routeKey"] = f"{method} {path}"
+    event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = method
+    event["pathParameters"] = {}
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    claims["custom:tenant_id"] = tenant
+    claims["sub"] = staff
+    event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+    if query:
+        event["queryStringParameters"] = query
+    if body is not None:
+        event["body"] = body if isinstance(body, str) else json.dumps(body)
+    return event

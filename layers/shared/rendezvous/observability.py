@@ -43,7 +43,7 @@ def traced(handler: Handler) -> Handler:
     return cast(Handler, Tracer(service=SERVICE).capture_lambda_handler(handler))
 
 
-def add_breakdown(name: str, dimension: str, value: str) -> None:
+def add_breakdown(name: str, dimension: str, label: str, value: float = 1) -> None:
     """One count with its own dimension (a reason, an error code), in its own EMF blob so
     the function's shared dimensions stay low-cardinality."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -51,8 +51,8 @@ def add_breakdown(name: str, dimension: str, value: str) -> None:
     with single_metric(
         name=name,
         unit=MetricUnit.Count,
-        value=1,
+        value=value,
         namespace=metrics.namespace,
         default_dimensions=metrics.default_dimensions,
     ) as metric:
-        metric.add_dimension(name=dimension, value=value)
+        metric.add_dimension(name=dimension, value=label)

@@ -39,6 +39,22 @@ class Runtime:
             "queue_store", lambda: DynamoQueueStore(client("dynamodb"), self.settings.table_name)
         )
 
+    def activity_log(self) -> Any:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb_store import DynamoActivityLog
+
+        return self._once(
+            "activity_log", lambda: DynamoActivityLog(client("dynamodb"), self.settings.table_name)
+        )
+
+    def oversight_store(self) -> Any:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb_store import DynamoOversight
+
+        return self._once(
+            "oversight_store", lambda: DynamoOversight(client("dynamodb"), self.settings.table_name)
+        )
+
     def idempotency_store(self) -> Any:
         from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 

@@ -10,7 +10,7 @@ time and id), so listing a tenant's open items oldest first is one Query on a sp
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -204,3 +204,173 @@ class DynamoQueueStore:
             ConsistentRead=True,
         )
         return [ConversationMessage.model_validate(deserialize(i)) for i in page["Items"]]
+
+    # -- staff --------------------------------------------------------------------------
+
+    def page(
+        self, tenant_id: str, status: QueueStatus, limit: int, cursor: Item | None
+    ) -> tuple[list[QueueItem], Item | None, float]:
+        """A page of the tenant's items in one status, oldest first, with the read units the
+        page cost (DynamoDB's own count)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": "qpk = :q",
+            "ExpressionAttributeValues": _values({":q": f"T#{tenant_id}#QS#{status.value}"}),
+            "ScanIndexForward": True,
+            "Limit": limit,
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = serialize(cursor)
+        page = self._db.query(**kwargs)
+        items = [QueueItem.model_validate(deserialize(i)) for i in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        units = float(page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
+        return items, deserialize(last) if last else None, units
+
+    def _transition(
+        self,
+        item_key: Item,
+        sets: list[str],
+        removes: list[str],
+        condition: str,
+        values: dict[str, Any],
+    ) -> QueueItem | None:
+        expression = "SET " + ", ".join([*sets, "#v = #v + :one"])
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        try:
+            got = self._db.update_item(
+                TableName=self._table,
+                Key=serialize(item_key),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk) AND " + condition,
+                ExpressionAttributeNames={"#s": "status", "#v": "version"},
+                ExpressionAttributeValues=_values({**values, ":one": 1}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return None
+            raise
+        return QueueItem.model_validate(deserialize(got["Attributes"]))
+
+    def claim(
+        self, tenant_id: str, item_id: str, staff: str, now: datetime, lease_until: datetime
+    ) -> QueueItem | None:
+        """One conditional write: open, or claimed with a lapsed lease, or already mine."""
+        return self._transition(
+            queue_key(tenant_id, item_id),
+            [
+                "#s = :claimed",
+                "claimed_by = :me",
+                "lease_expires_at = :until",
+                "updated_at = :now",
+                "qpk = :qpk",
+                "first_claimed_at = if_not_exists(first_claimed_at, :now)",
+            ],
+            [],
+            "(#s = :open OR (#s = :claimed AND (lease_expires_at < :now OR claimed_by = :me)))",
+            {
+                ":claimed": QueueStatus.CLAIMED.value,
+                ":open": QueueStatus.OPEN.value,
+                ":me": staff,
+                ":until": _iso(lease_until),
+                ":now": _iso(now),
+                ":qpk": f"T#{tenant_id}#QS#{QueueStatus.CLAIMED.value}",
+            },
+        )
+
+    def release(self, tenant_id: str, item_id: str, staff: str, now: datetime) -> QueueItem | None:
+        return self._transition(
+            queue_key(tenant_id, item_id),
+            ["#s = :open", "updated_at = :now", "qpk = :qpk"],
+            ["claimed_by", "lease_expires_at"],
+            "#s = :claimed AND claimed_by = :me AND lease_expires_at >= :now",
+            {
+                ":open": QueueStatus.OPEN.value,
+                ":claimed": QueueStatus.CLAIMED.value,
+                ":me": staff,
+                ":now": _iso(now),
+                ":qpk": f"T#{tenant_id}#QS#{QueueStatus.OPEN.value}",
+            },
+        )
+
+    def resolve(self, tenant_id: str, item_id: str, staff: str, now: datetime) -> QueueItem | None:
+        item = self._transition(
+            queue_key(tenant_id, item_id),
+            [
+                "#s = :resolved",
+                "resolved_at = :now",
+                "resolved_by = :me",
+                "updated_at = :now",
+                "qpk = :qpk",
+            ],
+            ["lease_expires_at"],
+            "#s = :claimed AND claimed_by = :me AND lease_expires_at >= :now",
+            {
+                ":resolved": QueueStatus.RESOLVED.value,
+                ":claimed": QueueStatus.CLAIMED.value,
+                ":me": staff,
+                ":now": _iso(now),
+                ":qpk": f"T#{tenant_id}#QS#{QueueStatus.RESOLVED.value}",
+            },
+        )
+        if item is not None:
+            # The customer's next text starts a new conversation. Only if this was theirs.
+            try:
+                self._db.update_item(
+                    TableName=self._table,
+                    Key=serialize(recipient_item_key(tenant_id, item.recipient_key)),
+                    UpdateExpression="REMOVE open_item_id SET rev = rev + :one",
+                    ConditionExpression="open_item_id = :item",
+                    ExpressionAttributeValues=_values({":item": item_id, ":one": 1}),
+                )
+            except ClientError as exc:
+                if not _condition_failed(exc):
+                    raise
+        return item
+
+    def add_staff_reply(
+        self, item: QueueItem, message: ConversationMessage, staff: str, *, retention_days: int
+    ) -> bool:
+        """Record a reply in the thread, if the author still holds the claim."""
+        expires = int((message.at + timedelta(days=retention_days)).timestamp())
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": serialize(queue_key(item.tenant_id, item.item_id)),
+                            "UpdateExpression": "SET updated_at = :at, expires_at = :exp, "
+                            "#v = #v + :one",
+                            "ConditionExpression": "#s = :claimed AND claimed_by = :me",
+                            "ExpressionAttributeNames": {"#s": "status", "#v": "version"},
+                            "ExpressionAttributeValues": _values(
+                                {
+                                    ":at": _iso(message.at),
+                                    ":exp": expires,
+                                    ":one": 1,
+                                    ":claimed": QueueStatus.CLAIMED.value,
+                                    ":me": staff,
+                                }
+                            ),
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": serialize(
+                                self._message(item.tenant_id, message, retention_days)
+                            ),
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if "ConditionalCheckFailed" in _cancellation_codes(exc):
+                return False
+            raise
+        return True

@@ -6,13 +6,19 @@ Keys (pk / sk):
   T#<tenant>#A#<appt>     A               the appointment (gsi1: recipient, start time)
   T#<tenant>#A#<appt>     M#<ver>#<kind>  one automated text for one appointment version
   T#<tenant>#R#<rkey>     R               a recipient: opt-out, deliverability, daily count
+  T#<tenant>#LOG#<day>    <at>#<id>       the append-only activity and audit log
+
+Sparse indexes: `by_outbox` holds message records while they are pending (what automation
+will send, by time); `by_day` holds them once decided (sent, suppressed, ...) by day, for
+stats. A tenant record is also listed under gsi1pk TENANTS for the queue watcher.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -59,12 +65,36 @@ def message_key(tenant_id: str, appointment_id: str, kind: str, version: int) ->
     return {"pk": f"T#{tenant_id}#A#{appointment_id}", "sk": f"M#{version:05d}#{kind}"}
 
 
+def outbox_keys(tenant_id: str, message: MessageRecord, send_at: datetime | None = None) -> Item:
+    when = send_at or message.send_at
+    return {
+        "opk": f"T#{tenant_id}#OUT",
+        "osk": f"{_iso(when)}#{message.appointment_id}#{message.kind}#{message.version}",
+    }
+
+
+def day_keys(tenant_id: str, now: datetime) -> Item:
+    return {"dpk": f"T#{tenant_id}#D#{now.astimezone(UTC).date().isoformat()}", "dsk": _iso(now)}
+
+
+def log_key(tenant_id: str, at: datetime, entry_id: str) -> Item:
+    return {
+        "pk": f"T#{tenant_id}#LOG#{at.astimezone(UTC).date().isoformat()}",
+        "sk": f"{_iso(at)}#{entry_id}",
+    }
+
+
 def recipient_item_key(tenant_id: str, rkey: str) -> Item:
     return {"pk": f"T#{tenant_id}#R#{rkey}", "sk": "R"}
 
 
+def _number_safe(value: Any) -> Any:
+    # DynamoDB numbers are Decimals; a float (a wait in minutes) goes through its text form.
+    return Decimal(str(value)) if isinstance(value, float) else value
+
+
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+    return {k: _serializer.serialize(_number_safe(v)) for k, v in item.items() if v is not None}
 
 
 def deserialize(raw: Mapping[str, Any]) -> Item:
@@ -112,7 +142,14 @@ class DynamoAppointmentStore:
                 {
                     "Put": {
                         "TableName": self._table,
-                        "Item": serialize({**tenant_key(tenant.tenant_id), **_plain(tenant)}),
+                        "Item": serialize(
+                            {
+                                **tenant_key(tenant.tenant_id),
+                                "gsi1pk": "TENANTS",
+                                "gsi1sk": tenant.tenant_id,
+                                **_plain(tenant),
+                            }
+                        ),
                     }
                 },
                 {
@@ -173,10 +210,13 @@ class DynamoAppointmentStore:
         }
 
     def _message_item(self, message: MessageRecord) -> Item:
-        return {
+        item = {
             **message_key(message.tenant_id, message.appointment_id, message.kind, message.version),
             **_plain(message),
         }
+        if message.status in PENDING_STATUSES:
+            item.update(outbox_keys(message.tenant_id, message))
+        return item
 
     def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
         items = [
@@ -234,7 +274,7 @@ class DynamoAppointmentStore:
                                 message.version,
                             )
                         ),
-                        "UpdateExpression": "SET #s = :retired, updated_at = :now",
+                        "UpdateExpression": "SET #s = :retired, updated_at = :now REMOVE opk, osk",
                         "ConditionExpression": "#s IN (:p0, :p1)",
                         "ExpressionAttributeNames": {"#s": "status"},
                         "ExpressionAttributeValues": _values(
@@ -366,6 +406,21 @@ class DynamoAppointmentStore:
         names = {"#s": "status"}
         values: dict[str, Any] = {":status": status.value, ":now": _iso(now)}
         sets = ["#s = :status", "updated_at = :now"]
+        removes: list[str] = []
+        if status in PENDING_STATUSES:
+            # Still to be sent: keep it in the outbox, under its (perhaps new) time.
+            send_at = fields.get("send_at")
+            keys = outbox_keys(
+                message.tenant_id, message, send_at if isinstance(send_at, datetime) else None
+            )
+            sets.append("osk = :osk")
+            values[":osk"] = keys["osk"]
+        else:
+            # Decided: out of the outbox, into the day's tally.
+            removes = ["opk", "osk"]
+            for name, value in day_keys(message.tenant_id, now).items():
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = value
         if status in DELIVERY_RANK:
             sets.append("delivery_rank = :rank")
             values[":rank"] = DELIVERY_RANK[status]
@@ -391,7 +446,9 @@ class DynamoAppointmentStore:
                         message.tenant_id, message.appointment_id, message.kind, message.version
                     )
                 ),
-                UpdateExpression="SET " + ", ".join(sets),
+                UpdateExpression="SET "
+                + ", ".join(sets)
+                + (" REMOVE " + ", ".join(removes) if removes else ""),
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=_values(values),
@@ -541,3 +598,120 @@ class DynamoAppointmentStore:
     def _get(self, key: Item) -> Item | None:
         raw = self._db.get_item(TableName=self._table, Key=serialize(key), ConsistentRead=True)
         return deserialize(raw["Item"]) if "Item" in raw else None
+
+
+class DynamoActivityLog:
+    """The append-only activity and audit log: one item per event, never updated.
+
+    Partitioned by tenant and UTC day, so `GET /v1/stats` reads a day's events with one
+    Query, and an audit of a day is one Query too.
+    """
+
+    RETENTION_DAYS = 400
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    def append(self, tenant_id: str, at: datetime, event: str, actor: str, **detail: Any) -> None:
+        import uuid
+        from datetime import timedelta
+
+        item = {
+            **log_key(tenant_id, at, uuid.uuid4().hex[:12]),
+            "event": event,
+            "actor": actor,
+            "at": _iso(at),
+            "expires_at": int((at + timedelta(days=self.RETENTION_DAYS)).timestamp()),
+            **{k: v for k, v in detail.items() if v is not None},
+        }
+        self._db.put_item(
+            TableName=self._table,
+            Item=serialize(item),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def day(self, tenant_id: str, day: str) -> list[Item]:
+        entries: list[Item] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": _values({":pk": f"T#{tenant_id}#LOG#{day}"}),
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            entries.extend(deserialize(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return entries
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class DynamoOversight:
+    """Reads for owners and operators: the outbox, the day's decisions, the pause switch."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    def _query_all(self, **kwargs: Any) -> list[Item]:
+        found: list[Item] = []
+        while True:
+            page = self._db.query(TableName=self._table, **kwargs)
+            found.extend(deserialize(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def outbox(self, tenant_id: str, start: datetime, end: datetime) -> list[Item]:
+        return self._query_all(
+            IndexName="by_outbox",
+            KeyConditionExpression="opk = :o AND osk BETWEEN :start AND :end",
+            ExpressionAttributeValues=_values(
+                {":o": f"T#{tenant_id}#OUT", ":start": _iso(start), ":end": _iso(end) + "~"}
+            ),
+        )
+
+    def decisions(self, tenant_id: str, day: str) -> list[Item]:
+        return self._query_all(
+            IndexName="by_day",
+            KeyConditionExpression="dpk = :d",
+            ExpressionAttributeValues=_values({":d": f"T#{tenant_id}#D#{day}"}),
+        )
+
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
+        found: dict[str, Appointment] = {}
+        unique = sorted(set(ids))
+        for start in range(0, len(unique), 100):
+            keys = [serialize(appointment_key(tenant_id, i)) for i in unique[start : start + 100]]
+            pending: dict[str, Any] = {self._table: {"Keys": keys}}
+            while pending:
+                got = self._db.batch_get_item(RequestItems=pending)
+                for raw in got.get("Responses", {}).get(self._table, []):
+                    appointment = Appointment.model_validate(deserialize(raw))
+                    found[appointment.appointment_id] = appointment
+                pending = got.get("UnprocessedKeys") or {}
+        return found
+
+    def set_pause(
+        self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime
+    ) -> Tenant:
+        got = self._db.update_item(
+            TableName=self._table,
+            Key=serialize(tenant_key(tenant_id)),
+            UpdateExpression="SET paused = :p, paused_by = :by, paused_at = :at, "
+            "paused_reason = :why",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=_values(
+                {":p": paused, ":by": by, ":at": _iso(at), ":why": reason or ""}
+            ),
+            ReturnValues="ALL_NEW",
+        )
+        return Tenant.model_validate(deserialize(got["Attributes"]))
+
+    def tenant_ids(self) -> list[str]:
+        rows = self._query_all(
+            IndexName="by_recipient",
+            KeyConditionExpression="gsi1pk = :t",
+            ExpressionAttributeValues=_values({":t": "TENANTS"}),
+        )
+        return [str(r["gsi1sk"]) for r in rows]

@@ -256,10 +256,10 @@ class TwilioSmsGateway:
         return self._client
 
     def _status_callback(self, ref: str | None) -> str | None:
-        if not self._status_callback_url:
+        # A callback is only useful when it can find its record: no ref, no callback (staff
+        # replies are kept in their conversation, not as message records).
+        if not self._status_callback_url or not ref:
             return None
-        if not ref:
-            return self._status_callback_url
         parts = urlsplit(self._status_callback_url)
         ref_param = "ref=" + quote(ref, safe="")
         query = f"{parts.query}&{ref_param}" if parts.query else ref_param

@@ -16,6 +16,7 @@ from rendezvous.domain.errors import (
     DomainError,
     InvalidRequest,
     NotFound,
+    Unavailable,
     Unprocessable,
 )
 from rendezvous.observability import logger
@@ -37,6 +38,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (Unauthorized, 401),
     (PayloadTooLarge, 413),
     (Forbidden, 403),
+    (Unavailable, 503),
 ]
 
 
@@ -122,3 +124,13 @@ def tenant_of(app: ApiGatewayResolver, claim: str) -> str:
     if not isinstance(tenant, str) or not tenant:
         raise Unauthorized("the token carries no tenant")
     return tenant
+
+
+def staff_of(app: ApiGatewayResolver) -> str:
+    """Who is acting: the verified token's subject."""
+    context = app.current_event.get("requestContext") or {}
+    claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise Unauthorized("the token carries no subject")
+    return subject

@@ -31,6 +31,24 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class NotHolder(Conflict):
+    """Someone else holds the claim (or nobody does): only the holder may act."""
+
+    code = "not_claim_holder"
+
+
+class OptedOut(Unprocessable):
+    """The customer opted out: nothing may be texted to them, not even by a person."""
+
+    code = "opted_out"
+
+
+class Unavailable(DomainError):
+    """An upstream (Twilio) is not answering; the request can be retried."""
+
+    code = "upstream_unavailable"
+
+
 class ConcurrentModification(Conflict):
     """Someone else changed the record between our read and our conditional write."""
 

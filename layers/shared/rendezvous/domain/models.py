@@ -274,6 +274,7 @@ class QueueItem(BaseModel):
     acknowledged: bool = False
     claimed_by: str | None = None
     lease_expires_at: datetime | None = None
+    first_claimed_at: datetime | None = None
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     version: int = 1

@@ -1,0 +1,41 @@
+"""Every five minutes: each tenant's queue depth and overdue items, as CloudWatch metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from rendezvous.domain.models import QueueStatus
+from rendezvous.domain.oversight import live_items
+from rendezvous.observability import add_breakdown, logger, metrics, traced
+from rendezvous.runtime import get_runtime
+
+
+def watch_queues() -> dict[str, int]:
+    rt = get_runtime()
+    now = rt.clock.now()
+    depth = overdue = 0
+    for tenant_id in rt.oversight_store().tenant_ids():
+        items = live_items(rt.queue_store(), tenant_id)
+        late = sum(1 for i in items if i.due_by < now)
+        waiting = sum(1 for i in items if i.status is QueueStatus.OPEN)
+        add_breakdown("QueueItemsOverdue", "Tenant", tenant_id, value=late)
+        add_breakdown("QueueDepth", "Tenant", tenant_id, value=len(items))
+        logger.info(
+            "queue",
+            extra={"tenant_id": tenant_id, "live": len(items), "waiting": waiting, "overdue": late},
+        )
+        depth += len(items)
+        overdue += late
+    metrics.add_metric(name="QueueDepth", unit=MetricUnit.Count, value=depth)
+    metrics.add_metric(name="QueueItemsOverdue", unit=MetricUnit.Count, value=overdue)
+    return {"depth": depth, "overdue": overdue}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@traced
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    return watch_queues()

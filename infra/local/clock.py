@@ -1,0 +1,48 @@
+"""The local stack's virtual clock: wall time plus an offset that only ever grows."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+
+def wall_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class VirtualClock:
+    """Satisfies rendezvous' Clock protocol. Time flows with the wall and jumps forward when
+    told to (`advance`, `advance_to`); it never goes back."""
+
+    def __init__(self, wall: Callable[[], datetime] = wall_now) -> None:
+        self._wall = wall
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return (self._wall() + self._offset).astimezone(UTC)
+
+    @property
+    def offset(self) -> timedelta:
+        with self._lock:
+            return self._offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        if delta < timedelta(0):
+            raise ValueError("the virtual clock only moves forward")
+        with self._lock:
+            self._offset += delta
+            return (self._wall() + self._offset).astimezone(UTC)
+
+    def advance_to(self, instant: datetime) -> datetime:
+        """Move to `instant` if it is ahead; a past instant leaves the clock as it is."""
+        if instant.tzinfo is None:
+            raise ValueError("advance_to needs an aware datetime")
+        with self._lock:
+            current = self._wall() + self._offset
+            if instant > current:
+                self._offset += instant - current
+                current = instant
+            return current.astimezone(UTC)

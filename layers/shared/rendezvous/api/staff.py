@@ -1,0 +1,206 @@
+"""What the Staff API takes and gives."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rendezvous.api.appointments import AppointmentOut
+from rendezvous.domain.appointments import AppointmentView
+from rendezvous.domain.errors import InvalidRequest
+from rendezvous.domain.models import ConversationMessage, QueueItem, Tenant
+from rendezvous.domain.oversight import OutboxEntry, Stats
+from rendezvous.domain.staff import ItemDetail
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1, max_length=1600)
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str | None = Field(default=None, max_length=300)
+
+
+class QueueItemOut(BaseModel):
+    item_id: str
+    status: str
+    intent: str
+    phone: str
+    appointment_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    due_by: datetime
+    last_message_at: datetime
+    message_count: int
+    preview: str
+    acknowledged: bool
+    claimed_by: str | None
+    lease_expires_at: datetime | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    version: int
+    overdue: bool
+
+    @classmethod
+    def of(cls, item: QueueItem, now: datetime) -> QueueItemOut:
+        data = item.model_dump(exclude={"tenant_id", "recipient_key", "first_claimed_at"})
+        return cls(**data, overdue=item.status.value != "resolved" and item.due_by < now)
+
+
+class ConversationMessageOut(BaseModel):
+    at: datetime
+    direction: str
+    body: str
+    author: str
+    sid: str | None
+
+    @classmethod
+    def of(cls, message: ConversationMessage) -> ConversationMessageOut:
+        return cls(
+            at=message.at,
+            direction=message.direction,
+            body=message.body,
+            author=message.author,
+            sid=message.sid,
+        )
+
+
+class QueuePageOut(BaseModel):
+    items: list[QueueItemOut]
+    next_cursor: str | None
+
+
+class ItemDetailOut(BaseModel):
+    item: QueueItemOut
+    messages: list[ConversationMessageOut]
+    appointment: AppointmentOut | None
+
+    @classmethod
+    def of(cls, detail: ItemDetail, now: datetime) -> ItemDetailOut:
+        return cls(
+            item=QueueItemOut.of(detail.item, now),
+            messages=[ConversationMessageOut.of(m) for m in detail.messages],
+            appointment=AppointmentOut.of(AppointmentView(detail.appointment, []))
+            if detail.appointment
+            else None,
+        )
+
+
+class ItemOut(BaseModel):
+    item: QueueItemOut
+    lease_expires_at: datetime | None = None
+    message: ConversationMessageOut | None = None
+
+
+class StatusOut(BaseModel):
+    tenant_id: str
+    name: str
+    timezone: str
+    paused: bool
+    paused_by: str | None
+    paused_at: datetime | None
+    paused_reason: str | None
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> StatusOut:
+        return cls(
+            tenant_id=tenant.tenant_id,
+            name=tenant.name,
+            timezone=tenant.timezone,
+            paused=tenant.paused,
+            paused_by=tenant.paused_by,
+            paused_at=tenant.paused_at,
+            paused_reason=tenant.paused_reason or None,
+        )
+
+
+class OutboxEntryOut(BaseModel):
+    appointment_id: str
+    kind: str
+    send_at: datetime
+    status: str
+    reason: str | None
+    customer_name: str
+    phone: str
+
+    @classmethod
+    def of(cls, entry: OutboxEntry) -> OutboxEntryOut:
+        return cls(**entry.__dict__)
+
+
+class OutboxOut(BaseModel):
+    hours: int
+    paused: bool
+    messages: list[OutboxEntryOut]
+
+
+class QueueNumbersOut(BaseModel):
+    open: int
+    claimed: int
+    overdue: int
+    resolved: int
+    median_wait_minutes: float | None
+
+
+class StatsOut(BaseModel):
+    days: int
+    since: datetime
+    sent: int
+    delivered: int
+    failed: int
+    suppressed: dict[str, int]
+    confirmed: int
+    cancelled: int
+    opt_outs: int
+    replies: int
+    queue: QueueNumbersOut | None
+
+    @classmethod
+    def of(cls, stats: Stats) -> StatsOut:
+        return cls(
+            **{k: v for k, v in stats.__dict__.items() if k != "queue"},
+            queue=QueueNumbersOut(**stats.queue.__dict__) if stats.queue else None,
+        )
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if key is None:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str | None, tenant_id: str) -> dict[str, Any] | None:
+    """A cursor from a previous page; one that is malformed or names another tenant is a 400."""
+    if not raw:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except ValueError as exc:
+        raise InvalidRequest("cursor is not valid") from exc
+    prefix = f"T#{tenant_id}#"
+    if (
+        not isinstance(key, dict)
+        or not all(
+            isinstance(v, str) and (k in ("sk", "qsk") or v.startswith(prefix))
+            for k, v in key.items()
+        )
+        or set(key) != {"pk", "sk", "qpk", "qsk"}
+    ):
+        raise InvalidRequest("cursor is not valid")
+    return key
+
+
+def int_param(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidRequest(f"{name} must be a whole number from {low} to {high}")
+    return int(raw)

@@ -1,0 +1,219 @@
+"""What owners and operators see and switch: the outbox, the pause switch, the numbers."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from rendezvous.domain.clock import Clock
+from rendezvous.domain.errors import InvalidRequest, NotFound
+from rendezvous.domain.models import (
+    HANDED_OFF_STATUSES,
+    Appointment,
+    MessageStatus,
+    QueueItem,
+    QueueStatus,
+    Tenant,
+)
+from rendezvous.domain.staff import ActivityLog, StaffMember, StaffQueue
+
+MAX_OUTBOX_HOURS = 168
+MAX_STATS_DAYS = 31
+
+
+class OversightStore(Protocol):
+    def outbox(self, tenant_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]: ...
+
+    def decisions(self, tenant_id: str, day: str) -> list[dict[str, Any]]: ...
+
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
+
+    def set_pause(
+        self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime
+    ) -> Tenant: ...
+
+
+class ActivityReader(ActivityLog, Protocol):
+    def day(self, tenant_id: str, day: str) -> list[dict[str, Any]]: ...
+
+
+class TenantReader(Protocol):
+    def get_tenant(self, tenant_id: str) -> Tenant | None: ...
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    appointment_id: str
+    kind: str
+    send_at: datetime
+    status: str
+    reason: str | None
+    customer_name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class QueueNumbers:
+    open: int
+    claimed: int
+    overdue: int
+    resolved: int
+    median_wait_minutes: float | None
+
+
+@dataclass(frozen=True)
+class Stats:
+    days: int
+    since: datetime
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    suppressed: dict[str, int] = field(default_factory=dict)
+    confirmed: int = 0
+    cancelled: int = 0
+    opt_outs: int = 0
+    replies: int = 0
+    queue: QueueNumbers | None = None
+
+
+def live_items(queue: StaffQueue, tenant_id: str) -> list[QueueItem]:
+    """Every open and claimed item of a tenant (a Query per status on the sparse index)."""
+    items: list[QueueItem] = []
+    for status in (QueueStatus.OPEN, QueueStatus.CLAIMED):
+        cursor: dict[str, Any] | None = None
+        while True:
+            page, cursor, _ = queue.page(tenant_id, status, 100, cursor)
+            items.extend(page)
+            if cursor is None:
+                break
+    return items
+
+
+@dataclass
+class OversightService:
+    tenants: TenantReader
+    store: OversightStore
+    queue: StaffQueue
+    log: ActivityReader
+    clock: Clock
+
+    def status(self, tenant_id: str) -> Tenant:
+        tenant = self.tenants.get_tenant(tenant_id)
+        if tenant is None:
+            raise NotFound("tenant not configured")
+        return tenant
+
+    def pause(self, staff: StaffMember, reason: str) -> Tenant:
+        why = reason.strip()
+        if not why or len(why) > 300:
+            raise InvalidRequest("say why automation is paused (1 to 300 characters)")
+        return self._switch(staff, paused=True, reason=why)
+
+    def resume(self, staff: StaffMember, reason: str | None) -> Tenant:
+        why = (reason or "").strip()
+        if len(why) > 300:
+            raise InvalidRequest("a reason is at most 300 characters")
+        return self._switch(staff, paused=False, reason=why or None)
+
+    def _switch(self, staff: StaffMember, *, paused: bool, reason: str | None) -> Tenant:
+        self.status(staff.tenant_id)
+        now = self.clock.now()
+        tenant = self.store.set_pause(
+            staff.tenant_id, paused=paused, by=staff.staff_id, reason=reason, at=now
+        )
+        self.log.append(
+            staff.tenant_id, now, "pause" if paused else "resume", staff.staff_id, reason=reason
+        )
+        return tenant
+
+    def outbox(self, tenant_id: str, hours: int) -> list[OutboxEntry]:
+        if not 1 <= hours <= MAX_OUTBOX_HOURS:
+            raise InvalidRequest(f"hours is 1 to {MAX_OUTBOX_HOURS}")
+        self.status(tenant_id)
+        now = self.clock.now()
+        rows = self.store.outbox(
+            tenant_id, now - timedelta(minutes=5), now + timedelta(hours=hours)
+        )
+        appointments = self.store.appointments(tenant_id, [str(r["appointment_id"]) for r in rows])
+        entries = []
+        for row in rows:
+            appointment = appointments.get(str(row["appointment_id"]))
+            if appointment is None:
+                continue
+            entries.append(
+                OutboxEntry(
+                    appointment_id=appointment.appointment_id,
+                    kind=str(row["kind"]),
+                    send_at=datetime.fromisoformat(str(row["send_at"])),
+                    status=str(row["status"]),
+                    reason=str(row["reason"]) if row.get("reason") else None,
+                    customer_name=appointment.customer.name,
+                    phone=appointment.customer.phone,
+                )
+            )
+        return entries
+
+    def stats(self, tenant_id: str, days: int) -> Stats:
+        if not 1 <= days <= MAX_STATS_DAYS:
+            raise InvalidRequest(f"days is 1 to {MAX_STATS_DAYS}")
+        self.status(tenant_id)
+        now = self.clock.now()
+        since = now - timedelta(days=days)
+        day_names = [
+            (since + timedelta(days=n)).astimezone(UTC).date().isoformat() for n in range(days + 1)
+        ]
+        statuses: Counter[str] = Counter()
+        suppressed: Counter[str] = Counter()
+        for day in day_names:
+            for row in self.store.decisions(tenant_id, day):
+                if str(row["dsk"]) < since.isoformat():
+                    continue
+                statuses[str(row["status"])] += 1
+                if row["status"] == MessageStatus.SUPPRESSED:
+                    suppressed[str(row.get("reason") or "unknown")] += 1
+        events: Counter[str] = Counter()
+        waits: list[float] = []
+        for day in day_names:
+            for entry in self.log.day(tenant_id, day):
+                if str(entry["at"]) < since.isoformat():
+                    continue
+                events[_event_name(entry)] += 1
+                if entry["event"] == "claim" and entry.get("waited_minutes") is not None:
+                    waits.append(float(entry["waited_minutes"]))
+        live = live_items(self.queue, tenant_id)
+        queue = QueueNumbers(
+            open=sum(1 for i in live if i.status is QueueStatus.OPEN),
+            claimed=sum(1 for i in live if i.status is QueueStatus.CLAIMED),
+            overdue=sum(1 for i in live if i.due_by < now),
+            resolved=events["resolve"],
+            median_wait_minutes=round(statistics.median(waits), 1) if waits else None,
+        )
+        handed_off = {s.value for s in HANDED_OFF_STATUSES}
+        return Stats(
+            days=days,
+            since=since,
+            sent=sum(
+                n for s, n in statuses.items() if s in handed_off or s == MessageStatus.UNDELIVERED
+            ),
+            delivered=statuses[MessageStatus.DELIVERED],
+            failed=statuses[MessageStatus.FAILED] + statuses[MessageStatus.UNDELIVERED],
+            suppressed=dict(suppressed),
+            confirmed=events["text:confirm"],
+            cancelled=events["text:cancel"] + events["appointment_cancelled"],
+            opt_outs=events["text:opt_out"],
+            replies=sum(n for name, n in events.items() if name.startswith("text:")),
+            queue=queue,
+        )
+
+
+def _event_name(entry: dict[str, Any]) -> str:
+    if entry["event"] == "text_received":
+        intent = entry.get("intent")
+        # A confirm or cancel that found no appointment did neither.
+        if intent in ("confirm", "cancel") and not entry.get("appointment_id"):
+            return "text:unmatched"
+        return f"text:{intent}"
+    return str(entry["event"])

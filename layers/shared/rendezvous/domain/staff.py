@@ -1,0 +1,201 @@
+"""Staff work the human queue: claim an item (one holder, with a lease), answer by text,
+release it or resolve it. Every action is logged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from rendezvous.domain.clock import Clock
+from rendezvous.domain.errors import (
+    DeliveryUnknown,
+    GatewayUnavailable,
+    InvalidRequest,
+    NotFound,
+    NotHolder,
+    OptedOut,
+    RecipientOptedOut,
+    RecipientUndeliverable,
+    Unavailable,
+    Unprocessable,
+)
+from rendezvous.domain.models import (
+    Appointment,
+    ConversationMessage,
+    QueueItem,
+    QueueStatus,
+    Tenant,
+)
+from rendezvous.domain.ports import AppointmentStore, OutboundSms, SmsGateway
+
+MAX_REPLY = 1600
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    tenant_id: str
+    staff_id: str  # the token's subject
+
+
+class StaffQueue(Protocol):
+    def get(self, tenant_id: str, item_id: str) -> QueueItem | None: ...
+
+    def page(
+        self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
+    ) -> tuple[list[QueueItem], dict[str, Any] | None, float]: ...
+
+    def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]: ...
+
+    def claim(
+        self, tenant_id: str, item_id: str, staff: str, now: datetime, lease_until: datetime
+    ) -> QueueItem | None: ...
+
+    def release(
+        self, tenant_id: str, item_id: str, staff: str, now: datetime
+    ) -> QueueItem | None: ...
+
+    def resolve(
+        self, tenant_id: str, item_id: str, staff: str, now: datetime
+    ) -> QueueItem | None: ...
+
+    def add_staff_reply(
+        self, item: QueueItem, message: ConversationMessage, staff: str, *, retention_days: int
+    ) -> bool: ...
+
+    def append(
+        self, item: QueueItem, message: ConversationMessage, *, retention_days: int
+    ) -> bool: ...
+
+
+class ActivityLog(Protocol):
+    def append(
+        self, tenant_id: str, at: datetime, event: str, actor: str, **detail: Any
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    item: QueueItem
+    messages: list[ConversationMessage]
+    appointment: Appointment | None
+
+
+@dataclass
+class QueueService:
+    store: AppointmentStore
+    queue: StaffQueue
+    gateway: SmsGateway
+    log: ActivityLog
+    clock: Clock
+
+    def detail(self, tenant_id: str, item_id: str) -> ItemDetail:
+        item = self._item(tenant_id, item_id)
+        appointment = None
+        if item.appointment_id:
+            found = self.store.get_appointment(tenant_id, item.appointment_id)
+            appointment = found[0] if found else None
+        return ItemDetail(item, self.queue.messages(tenant_id, item_id), appointment)
+
+    def claim(self, staff: StaffMember, item_id: str) -> QueueItem:
+        tenant = self._tenant(staff.tenant_id)
+        now = self.clock.now()
+        lease_until = now + timedelta(minutes=tenant.queue_lease_minutes)
+        claimed = self.queue.claim(staff.tenant_id, item_id, staff.staff_id, now, lease_until)
+        if claimed is None:
+            current = self._item(staff.tenant_id, item_id)
+            if current.status is QueueStatus.RESOLVED:
+                raise NotHolder("this item is resolved")
+            raise NotHolder(
+                f"claimed by {current.claimed_by} until "
+                f"{current.lease_expires_at.isoformat() if current.lease_expires_at else '?'}"
+            )
+        waited = None
+        if claimed.first_claimed_at == now:
+            waited = round((now - claimed.created_at).total_seconds() / 60, 1)
+        self.log.append(
+            staff.tenant_id, now, "claim", staff.staff_id, item_id=item_id, waited_minutes=waited
+        )
+        return claimed
+
+    def release(self, staff: StaffMember, item_id: str) -> QueueItem:
+        now = self.clock.now()
+        released = self.queue.release(staff.tenant_id, item_id, staff.staff_id, now)
+        if released is None:
+            self._not_holder(staff, item_id)
+        assert released is not None
+        self.log.append(staff.tenant_id, now, "release", staff.staff_id, item_id=item_id)
+        return released
+
+    def resolve(self, staff: StaffMember, item_id: str) -> QueueItem:
+        now = self.clock.now()
+        resolved = self.queue.resolve(staff.tenant_id, item_id, staff.staff_id, now)
+        if resolved is None:
+            self._not_holder(staff, item_id)
+        assert resolved is not None
+        self.log.append(staff.tenant_id, now, "resolve", staff.staff_id, item_id=item_id)
+        return resolved
+
+    def reply(
+        self, staff: StaffMember, item_id: str, body: str
+    ) -> tuple[QueueItem, ConversationMessage]:
+        text = body.strip()
+        if not text or len(text) > MAX_REPLY:
+            raise InvalidRequest(f"a reply is 1 to {MAX_REPLY} characters")
+        tenant = self._tenant(staff.tenant_id)
+        now = self.clock.now()
+        item = self._item(staff.tenant_id, item_id)
+        lease_live = item.lease_expires_at is not None and item.lease_expires_at >= now
+        if (
+            item.status is not QueueStatus.CLAIMED
+            or item.claimed_by != staff.staff_id
+            or not (lease_live)
+        ):
+            raise NotHolder("claim this item before answering it")
+        recipient = self.store.get_recipient(staff.tenant_id, item.phone)
+        if recipient is not None and recipient.opted_out:
+            raise OptedOut("this customer opted out of texts; call them instead")
+        try:
+            receipt = self.gateway.send(
+                OutboundSms(to=item.phone, from_=tenant.phone_number, body=text)
+            )
+            sid: str | None = receipt.sid
+        except RecipientOptedOut as exc:
+            self.store.mark_recipient(staff.tenant_id, item.phone, now=now, opted_out=True)
+            raise OptedOut("this customer opted out of texts; call them instead") from exc
+        except RecipientUndeliverable as exc:
+            raise Unprocessable("this number cannot receive texts") from exc
+        except GatewayUnavailable as exc:
+            raise Unavailable("Twilio is not answering; try again in a minute") from exc
+        except DeliveryUnknown:
+            # It may have gone out: keep it in the thread, without a sid, so nobody resends
+            # it blindly.
+            sid = None
+        message = ConversationMessage(
+            item_id=item_id, at=now, direction="outbound", body=text, author=staff.staff_id, sid=sid
+        )
+        if not self.queue.add_staff_reply(
+            item, message, staff.staff_id, retention_days=tenant.queue_retention_days
+        ):
+            # The claim lapsed while Twilio was answering: the text went out all the same.
+            self.queue.append(item, message, retention_days=tenant.queue_retention_days)
+        self.log.append(
+            staff.tenant_id, now, "staff_reply", staff.staff_id, item_id=item_id, sid=sid
+        )
+        return self._item(staff.tenant_id, item_id), message
+
+    def _not_holder(self, staff: StaffMember, item_id: str) -> None:
+        self._item(staff.tenant_id, item_id)  # 404 first, exactly as for a missing item
+        raise NotHolder("only the staff member holding the claim can do this")
+
+    def _item(self, tenant_id: str, item_id: str) -> QueueItem:
+        item = self.queue.get(tenant_id, item_id)
+        if item is None:
+            raise NotFound("queue item not found")
+        return item
+
+    def _tenant(self, tenant_id: str) -> Tenant:
+        tenant = self.store.get_tenant(tenant_id)
+        if tenant is None:
+            raise NotFound("tenant not configured")
+        return tenant

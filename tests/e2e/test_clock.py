@@ -1,0 +1,74 @@
+"""The virtual clock: read it, move it, and refuse nonsense."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from infra.local.triggers import recurring_schedules
+from infra.template import load_template
+from tests.e2e.conftest import Api
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_clock_reads_and_advances(api: Api) -> None:
+    before = api.clock()
+
+    advanced = api.advance(90)
+
+    after = api.clock()
+    assert after - before >= timedelta(minutes=90)
+    assert after - before < timedelta(minutes=91)
+    assert set(advanced) >= {"now", "fired", "count"}
+    assert advanced["count"] == len(advanced["fired"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"minutes": 0},
+        {"minutes": -5},
+        {"minutes": "10"},
+        {"minutes": True},
+        {"minutes": 10**9},
+        {"hours": 1},
+        [10],
+        None,
+    ],
+)
+def test_a_bad_advance_is_a_400_in_the_contracts_shape(api: Api, body: Any) -> None:
+    before = api.clock()
+
+    answer = api.request("POST", "/_local/clock/advance", json=body)
+
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert error["message"]
+    assert api.clock() - before < timedelta(minutes=1)
+
+
+def test_an_advance_that_is_not_json_is_a_400(api: Api) -> None:
+    answer = api.request(
+        "POST", "/_local/clock/advance", data="minutes=5", headers={"Content-Type": "text/plain"}
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_request"
+
+
+def test_an_advance_runs_the_templates_rate_schedules_once(api: Api) -> None:
+    expected = {
+        s.rule_name
+        for s in recurring_schedules(load_template(), datetime.now(UTC))
+        if s.period <= timedelta(days=1)
+    }
+
+    advanced = api.advance(60 * 24)
+
+    fired = [f for f in advanced["fired"] if f["group"] == "template"]
+    assert sorted(f["name"] for f in fired) == sorted(expected)
+    assert all(f["outcome"] == "invoked" for f in fired), fired

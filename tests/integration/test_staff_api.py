@@ -1,0 +1,372 @@
+"""The Staff API through its handler: claim with a lease, reply, release, resolve, tenancy,
+the outbox, the pause switch, stats and the queue watcher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from twilio.rest import Client
+
+from infra.local.sandbox import SandboxServer
+from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+from rendezvous.domain.clock import FixedClock
+from tests.integration.test_twilio_inbound import CUSTOMER, inbound, replies
+from tests.support.events import appointment_event, invoke, response_json, staff_event
+
+STAFF = "StaffApiFunction"
+OTHER_CUSTOMER = "+14155550177"
+
+
+def call(method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
+    response = invoke(STAFF, staff_event(method, path, body, **kwargs))
+    return response["statusCode"], response_json(response)
+
+
+def text_in(body: str = "Can I bring my daughter?", sender: str = CUSTOMER) -> str:
+    """A customer's text opens a conversation; returns its queue item id."""
+    replies(invoke("TwilioInboundFunction", inbound(body, sender=sender)))
+    status, page = call("GET", "/v1/queue", query={"status": "open"})
+    assert status == 200
+    return str(next(i["item_id"] for i in page["items"] if i["phone"] == sender))
+
+
+@pytest.fixture
+def item_id(store: DynamoAppointmentStore, sandbox: SandboxServer) -> str:
+    return text_in()
+
+
+def test_the_queue_lists_open_items_oldest_first_with_pages(
+    store: DynamoAppointmentStore, clock: FixedClock
+) -> None:
+    for n in range(5):
+        text_in(f"question {n}", sender=f"+1415555018{n}")
+        clock.advance(minutes=1)
+
+    first, page1 = call("GET", "/v1/queue", query={"status": "open", "limit": "2"})
+    _, page2 = call(
+        "GET", "/v1/queue", query={"status": "open", "limit": "2", "cursor": page1["next_cursor"]}
+    )
+
+    assert first == 200
+    phones = [i["phone"] for i in page1["items"] + page2["items"]]
+    assert phones == [f"+1415555018{n}" for n in range(4)]
+
+
+def test_a_claim_carries_a_lease_and_a_second_claimer_gets_409(item_id: str) -> None:
+    status, claimed = call("POST", f"/v1/queue/{item_id}/claim")
+    other, refused = call("POST", f"/v1/queue/{item_id}/claim", staff="staff-joe")
+
+    assert status == 200
+    assert claimed["item"]["claimed_by"] == "staff-maria"
+    assert claimed["lease_expires_at"] == "2030-01-10T17:10:00Z"
+    assert other == 409
+    assert "staff-maria" in refused["error"]["message"]
+
+
+def test_a_lapsed_lease_can_be_claimed_by_someone_else(item_id: str, clock: FixedClock) -> None:
+    call("POST", f"/v1/queue/{item_id}/claim")
+    clock.advance(minutes=11)
+
+    status, claimed = call("POST", f"/v1/queue/{item_id}/claim", staff="staff-joe")
+
+    assert status == 200
+    assert claimed["item"]["claimed_by"] == "staff-joe"
+
+
+def test_the_holder_replies_by_text_and_the_reply_joins_the_conversation(
+    item_id: str, twilio: Client, clock: FixedClock
+) -> None:
+    call("POST", f"/v1/queue/{item_id}/claim")
+    clock.advance(minutes=2)
+
+    status, answered = call(
+        "POST", f"/v1/queue/{item_id}/reply", {"body": "Of course, see you Tuesday!"}
+    )
+
+    assert status == 200
+    assert answered["message"]["author"] == "staff-maria"
+    [text] = [m for m in twilio.messages.list(to=CUSTOMER) if "Tuesday" in m.body]
+    assert text.from_ == "+14155550100"
+    _, detail = call("GET", f"/v1/queue/{item_id}")
+    assert [m["author"] for m in detail["messages"]] == ["customer", "automation", "staff-maria"]
+
+
+def test_someone_who_does_not_hold_the_claim_cannot_reply_release_or_resolve(
+    item_id: str, twilio: Client
+) -> None:
+    call("POST", f"/v1/queue/{item_id}/claim")
+
+    results = [
+        call("POST", f"/v1/queue/{item_id}/reply", {"body": "hi"}, staff="staff-joe")[0],
+        call("POST", f"/v1/queue/{item_id}/release", staff="staff-joe")[0],
+        call("POST", f"/v1/queue/{item_id}/resolve", staff="staff-joe")[0],
+    ]
+
+    assert results == [409, 409, 409]
+    assert [m for m in twilio.messages.list(to=CUSTOMER) if m.body == "hi"] == []
+
+
+def test_replying_to_a_customer_who_opted_out_is_a_422_and_sends_nothing(
+    item_id: str, twilio: Client
+) -> None:
+    call("POST", f"/v1/queue/{item_id}/claim")
+    invoke("TwilioInboundFunction", inbound("STOP"))
+
+    status, body = call("POST", f"/v1/queue/{item_id}/reply", {"body": "Are you sure?"})
+
+    assert status == 422
+    assert body["error"]["code"] == "opted_out"
+    assert [m for m in twilio.messages.list(to=CUSTOMER) if "sure" in m.body] == []
+
+
+@pytest.mark.parametrize("body", ['{"body": ""}', '{"text": "hi"}', "not json", "{}"])
+def test_a_bad_reply_body_is_a_4xx_and_sends_nothing(
+    item_id: str, twilio: Client, body: str
+) -> None:
+    call("POST", f"/v1/queue/{item_id}/claim")
+    before = len(twilio.messages.list(to=CUSTOMER))
+
+    status, answer = call("POST", f"/v1/queue/{item_id}/reply", body)
+
+    assert 400 <= status < 500
+    assert answer["error"]["message"]
+    assert len(twilio.messages.list(to=CUSTOMER)) == before
+
+
+def test_a_text_arriving_while_claimed_joins_the_claimed_item(item_id: str) -> None:
+    call("POST", f"/v1/queue/{item_id}/claim")
+
+    replies(invoke("TwilioInboundFunction", inbound("Also, is there parking?")))
+
+    _, detail = call("GET", f"/v1/queue/{item_id}")
+    assert detail["item"]["status"] == "claimed"
+    assert detail["item"]["message_count"] == 2
+
+
+def test_release_gives_the_item_back_and_resolve_closes_it(item_id: str) -> None:
+    call("POST", f"/v1/queue/{item_id}/claim")
+    released, _ = call("POST", f"/v1/queue/{item_id}/release")
+    call("POST", f"/v1/queue/{item_id}/claim", staff="staff-joe")
+
+    resolved, body = call("POST", f"/v1/queue/{item_id}/resolve", staff="staff-joe")
+
+    assert (released, resolved) == (200, 200)
+    assert body["item"]["status"] == "resolved"
+    _, open_page = call("GET", "/v1/queue", query={"status": "open"})
+    _, done_page = call("GET", "/v1/queue", query={"status": "resolved"})
+    assert open_page["items"] == []
+    assert [i["item_id"] for i in done_page["items"]] == [item_id]
+
+
+def test_after_resolve_the_customers_next_text_opens_a_new_conversation(item_id: str) -> None:
+    call("POST", f"/v1/queue/{item_id}/claim")
+    call("POST", f"/v1/queue/{item_id}/resolve")
+
+    answer = replies(invoke("TwilioInboundFunction", inbound("One more thing")))
+
+    _, page = call("GET", "/v1/queue", query={"status": "open"})
+    assert len(page["items"]) == 1
+    assert page["items"][0]["item_id"] != item_id
+    assert len(answer) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("GET", "", None),
+        ("POST", "/claim", None),
+        ("POST", "/reply", {"body": "hi"}),
+        ("POST", "/release", None),
+        ("POST", "/resolve", None),
+    ],
+)
+def test_another_tenants_staff_get_404_for_every_item_route(
+    item_id: str, method: str, suffix: str, body: Any
+) -> None:
+    status, answer = call(
+        method, f"/v1/queue/{item_id}{suffix}", body, tenant="salon-1", staff="staff-lea"
+    )
+    missing, missing_answer = call(
+        method, f"/v1/queue/nonexistent{suffix}", body, tenant="salon-1", staff="staff-lea"
+    )
+
+    assert status == missing == 404
+    assert answer == missing_answer
+
+
+def test_another_tenants_staff_do_not_see_the_item_in_their_queue(item_id: str) -> None:
+    _, page = call("GET", "/v1/queue", query={"status": "open"}, tenant="salon-1")
+
+    assert page["items"] == []
+
+
+def test_a_cursor_from_another_tenant_is_refused(store: DynamoAppointmentStore) -> None:
+    for n in range(3):
+        text_in(f"q{n}", sender=f"+1415555019{n}")
+    _, page = call("GET", "/v1/queue", query={"status": "open", "limit": "1"})
+
+    status, _ = call(
+        "GET",
+        "/v1/queue",
+        tenant="salon-1",
+        query={"status": "open", "cursor": page["next_cursor"]},
+    )
+
+    assert status == 400
+
+
+@pytest.mark.parametrize(
+    "query", [{"status": "pending"}, {"limit": "0"}, {"limit": "x"}, {"cursor": "!!"}]
+)
+def test_bad_queue_queries_are_400(store: DynamoAppointmentStore, query: dict[str, str]) -> None:
+    assert call("GET", "/v1/queue", query=query)[0] == 400
+
+
+# -- oversight -------------------------------------------------------------------------
+
+
+def book(appointment_id: str, starts_at: str) -> None:
+    response = invoke(
+        "AppointmentsFunction",
+        appointment_event(
+            "PUT",
+            appointment_id,
+            {
+                "customer": {"phone": OTHER_CUSTOMER, "name": "Sam Lee"},
+                "starts_at": starts_at,
+            },
+        ),
+    )
+    assert response["statusCode"] == 201
+
+
+def test_the_outbox_shows_what_automation_will_send_in_the_next_hours(
+    store: DynamoAppointmentStore,
+) -> None:
+    book("soon", "2030-01-12T10:00:00-08:00")
+    book("later", "2030-01-20T10:00:00-08:00")
+
+    status, box = call("GET", "/v1/outbox", query={"hours": "48"})
+
+    assert status == 200
+    due = [(m["appointment_id"], m["kind"]) for m in box["messages"]]
+    # Both confirmations are due now; only the soon appointment's reminders fall in 48 h.
+    assert sorted(due) == [
+        ("later", "confirmation"),
+        ("soon", "confirmation"),
+        ("soon", "reminder_2h"),
+        ("soon", "reminder_48h"),
+    ]
+    assert {m["customer_name"] for m in box["messages"]} == {"Sam Lee"}
+
+
+def test_pause_records_who_when_and_why_and_suppresses_automated_sends(
+    store: DynamoAppointmentStore, clock: FixedClock, outbound: Any
+) -> None:
+    status, paused = call("POST", "/v1/pause", {"reason": "Storm closure"})
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    invoke(
+        "MessageSenderFunction",
+        {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": "r",
+                    "body": m["Body"],
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+                    "awsRegion": "us-east-1",
+                    "md5OfBody": "",
+                }
+                for m in outbound()
+            ]
+        },
+    )
+
+    assert status == 200
+    assert (paused["paused"], paused["paused_by"], paused["paused_reason"]) == (
+        True,
+        "staff-maria",
+        "Storm closure",
+    )
+    confirmation = response_json(
+        invoke("AppointmentsFunction", appointment_event("GET", "appt-1"))
+    )["messages"][0]
+    assert (confirmation["status"], confirmation["reason"]) == ("suppressed", "tenant_paused")
+    resumed_status, resumed = call("POST", "/v1/resume", {"reason": "Reopened"})
+    assert (resumed_status, resumed["paused"]) == (200, False)
+    assert call("GET", "/v1/status")[1]["paused"] is False
+
+
+def test_pausing_without_a_reason_is_a_400_and_changes_nothing(
+    store: DynamoAppointmentStore,
+) -> None:
+    status, _ = call("POST", "/v1/pause", {"reason": "  "})
+
+    assert status == 400
+    assert call("GET", "/v1/status")[1]["paused"] is False
+
+
+def test_stats_count_what_happened(
+    item_id: str, store: DynamoAppointmentStore, clock: FixedClock, outbound: Any
+) -> None:
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    invoke(
+        "MessageSenderFunction",
+        {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": "r",
+                    "body": m["Body"],
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+                    "awsRegion": "us-east-1",
+                    "md5OfBody": "",
+                }
+                for m in outbound()
+            ]
+        },
+    )
+    invoke("TwilioInboundFunction", inbound("C", sender=OTHER_CUSTOMER))
+    invoke("TwilioInboundFunction", inbound("STOP", sender="+14155550155"))
+    clock.advance(minutes=30)
+    call("POST", f"/v1/queue/{item_id}/claim")
+
+    status, stats = call("GET", "/v1/stats", query={"days": "7"})
+
+    assert status == 200
+    assert stats["sent"] == 1
+    assert stats["confirmed"] == 1
+    assert stats["opt_outs"] == 1
+    assert stats["replies"] == 3
+    assert stats["queue"]["claimed"] == 1
+    assert stats["queue"]["median_wait_minutes"] == 30.0
+
+
+@pytest.mark.parametrize("query", [{"days": "0"}, {"days": "400"}, {"days": "seven"}])
+def test_bad_stats_ranges_are_400(store: DynamoAppointmentStore, query: dict[str, str]) -> None:
+    assert call("GET", "/v1/stats", query=query)[0] == 400
+
+
+def test_the_queue_watcher_counts_overdue_items(
+    item_id: str, clock: FixedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock.advance(hours=3)
+
+    result = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+
+    assert result == {"depth": 1, "overdue": 1}
+    assert '"QueueItemsOverdue"' in capsys.readouterr().out
+
+
+def test_every_staff_route_needs_a_tenant_in_the_token(store: DynamoAppointmentStore) -> None:
+    event = staff_event("GET", "/v1/status")
+    del event["requestContext"]["authorizer"]["jwt"]["claims"]["custom:tenant_id"]
+
+    assert invoke(STAFF, event)["statusCode"] == 401
