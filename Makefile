@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint format typecheck unit integration e2e bench layer-requirements build deploy clean
+.PHONY: install run test chromium lint format typecheck unit integration e2e bench layer-requirements build deploy clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -24,9 +24,13 @@ install: $(VENV)/.synced
 run: install
 	$(BIN)/python -m infra.local
 
-## make test: lint, types and every test tier (unit, integration, e2e)
-test: install lint typecheck
+## make test: lint, types and every test tier (unit, integration, e2e, browser)
+test: install lint typecheck chromium
 	$(BIN)/pytest
+
+## The browser tests drive Debian's chromium; install it where it is missing.
+chromium:
+	bash infra/ensure_chromium.sh
 
 lint: install
 	$(BIN)/ruff check .

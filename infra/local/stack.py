@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import os
+import re
 import secrets
 import socket
 import threading
@@ -281,6 +282,7 @@ class Stack:
         local: dict[tuple[str, str], Callable[[Request], Response]] = {
             ("GET", "/_local/clock"): self._clock_endpoint,
             ("POST", "/_local/clock/advance"): self._advance_endpoint,
+            ("POST", "/_local/token"): self._token_endpoint,
         }
         self._gateway = ApiGateway(
             routes, invoker, self.tokens, self.clock.now, api_id=api_id, local=local
@@ -393,20 +395,52 @@ class Stack:
 
     # ---- what the developer gets ------------------------------------------------------
     def _tenant_tokens(self, tenant_id: str) -> dict[str, str]:
-        def token(role: str) -> str:
-            return self.tokens.issue(
-                self._token_authorizer,
-                {
-                    "sub": f"{role}-{tenant_id}",
-                    "cognito:username": f"{role}-{tenant_id}",
-                    "custom:tenant_id": tenant_id,
-                    "cognito:groups": [role],
-                    "email": f"{role}@{tenant_id}.example",
-                },
-                TOKEN_LIFETIME_SECONDS,
-            )
+        return {
+            "staff_token": self._token(tenant_id, "staff", f"staff-{tenant_id}"),
+            "booking_token": self._token(tenant_id, "booking", f"booking-{tenant_id}"),
+        }
 
-        return {"staff_token": token("staff"), "booking_token": token("booking")}
+    def _token(self, tenant_id: str, role: str, subject: str) -> str:
+        return self.tokens.issue(
+            self._token_authorizer,
+            {
+                "sub": subject,
+                "cognito:username": subject,
+                "custom:tenant_id": tenant_id,
+                "cognito:groups": [role],
+                "email": f"{subject}@{tenant_id}.example",
+            },
+            TOKEN_LIFETIME_SECONDS,
+        )
+
+    def _token_endpoint(self, request: Request) -> Response:
+        """Sign in as any staff member of a demo tenant: what Cognito does in AWS."""
+        from infra.local.tenants import demo_tenants
+
+        try:
+            payload = json.loads(request.get_data(cache=False) or b"null")
+        except ValueError:
+            return error_response(400, "invalid_request", "the body is not valid JSON")
+        if not isinstance(payload, dict):
+            return error_response(400, "invalid_request", "expected a JSON object")
+        tenant_id, role, subject = (
+            payload.get("tenant_id"),
+            payload.get("role", "staff"),
+            payload.get("sub"),
+        )
+        tenants = {t.tenant_id for t in demo_tenants()}
+        if (
+            tenant_id not in tenants
+            or role not in ("staff", "booking")
+            or not (isinstance(subject, str) and re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", subject))
+        ):
+            return error_response(
+                400,
+                "invalid_request",
+                f"expected tenant_id in {sorted(tenants)}, role staff or booking, and a sub "
+                "of 1-64 letters, digits or ._@-",
+            )
+        return json_response({"token": self._token(str(tenant_id), str(role), subject)})
 
     def _write_credentials(self) -> None:
         from infra.local.tenants import demo_tenants
