@@ -392,3 +392,21 @@ def test_a_gateway_outage_gives_the_daily_cap_slot_back(
     assert recipient is not None
     assert recipient.cap_count == 0
     assert recipient.claims == {}
+
+
+def test_moving_a_confirmed_appointment_sends_one_moved_text_naming_both_times(
+    store: DynamoAppointmentStore, outbound: Any, twilio: Client, schedules: Any
+) -> None:
+    book("appt-1")
+    invoke(SENDER, sqs_event(outbound()))
+
+    book("appt-1", starts_at="2030-01-16T15:00:00-08:00")
+    book("appt-1", starts_at="2030-01-16T15:00:00-08:00")
+    invoke(SENDER, sqs_event(outbound()))
+
+    texts = texts_to(twilio)
+    assert len(texts) == 2
+    moved = next(t for t in texts if "moved" in t.body)
+    assert "15 Jan 10:30" in moved.body
+    assert "16 Jan 15:00" in moved.body
+    assert messages_of("appt-1")["moved@2"]["status"] in {"queued", "sent", "delivered"}
