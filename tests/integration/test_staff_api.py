@@ -11,6 +11,7 @@ from twilio.rest import Client
 from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
+from tests.integration.test_message_sender import sqs_event
 from tests.integration.test_twilio_inbound import CUSTOMER, inbound, replies
 from tests.support.events import appointment_event, invoke, response_json, staff_event
 
@@ -266,25 +267,7 @@ def test_pause_records_who_when_and_why_and_suppresses_automated_sends(
 ) -> None:
     status, paused = call("POST", "/v1/pause", {"reason": "Storm closure"})
     book("appt-1", "2030-01-15T10:30:00-08:00")
-    invoke(
-        "MessageSenderFunction",
-        {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": "r",
-                    "body": m["Body"],
-                    "attributes": {"ApproximateReceiveCount": "1"},
-                    "messageAttributes": {},
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
-                    "awsRegion": "us-east-1",
-                    "md5OfBody": "",
-                }
-                for m in outbound()
-            ]
-        },
-    )
+    invoke("MessageSenderFunction", sqs_event(outbound()))
 
     assert status == 200
     assert (paused["paused"], paused["paused_by"], paused["paused_reason"]) == (
@@ -314,25 +297,7 @@ def test_stats_count_what_happened(
     item_id: str, store: DynamoAppointmentStore, clock: FixedClock, outbound: Any
 ) -> None:
     book("appt-1", "2030-01-15T10:30:00-08:00")
-    invoke(
-        "MessageSenderFunction",
-        {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": "r",
-                    "body": m["Body"],
-                    "attributes": {"ApproximateReceiveCount": "1"},
-                    "messageAttributes": {},
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
-                    "awsRegion": "us-east-1",
-                    "md5OfBody": "",
-                }
-                for m in outbound()
-            ]
-        },
-    )
+    invoke("MessageSenderFunction", sqs_event(outbound()))
     invoke("TwilioInboundFunction", inbound("C", sender=OTHER_CUSTOMER))
     invoke("TwilioInboundFunction", inbound("STOP", sender="+14155550155"))
     clock.advance(minutes=30)

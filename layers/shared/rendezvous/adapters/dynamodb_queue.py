@@ -136,8 +136,16 @@ class DynamoQueueStore:
                 raise ConcurrentModification("the conversation changed meanwhile") from exc
             raise
 
-    def append(self, item: QueueItem, message: ConversationMessage, *, retention_days: int) -> bool:
-        """Add a text to a conversation that is not resolved; False if it was resolved.
+    def append(
+        self,
+        item: QueueItem,
+        message: ConversationMessage,
+        *,
+        retention_days: int,
+        held_by: str | None = None,
+    ) -> bool:
+        """Add a text to a conversation that is not resolved; False if it was resolved (or,
+        with `held_by`, if that staff member no longer holds the claim).
 
         A customer's text counts and becomes the preview; our answers only join the thread.
         """
@@ -153,6 +161,11 @@ class DynamoQueueStore:
             sets += ", last_message_at = :at, preview = :preview, "
             sets += "message_count = message_count + :one"
             values[":preview"] = message.body[:160]
+        condition = "attribute_exists(pk) AND #s <> :resolved"
+        if held_by is not None:
+            condition += " AND #s = :claimed AND claimed_by = :me"
+            values[":claimed"] = QueueStatus.CLAIMED.value
+            values[":me"] = held_by
         try:
             self._db.transact_write_items(
                 TransactItems=[
@@ -161,7 +174,7 @@ class DynamoQueueStore:
                             "TableName": self._table,
                             "Key": serialize(queue_key(item.tenant_id, item.item_id)),
                             "UpdateExpression": sets,
-                            "ConditionExpression": "attribute_exists(pk) AND #s <> :resolved",
+                            "ConditionExpression": condition,
                             "ExpressionAttributeNames": {"#s": "status", "#v": "version"},
                             "ExpressionAttributeValues": _values(values),
                         }
@@ -331,46 +344,3 @@ class DynamoQueueStore:
                 if not _condition_failed(exc):
                     raise
         return item
-
-    def add_staff_reply(
-        self, item: QueueItem, message: ConversationMessage, staff: str, *, retention_days: int
-    ) -> bool:
-        """Record a reply in the thread, if the author still holds the claim."""
-        expires = int((message.at + timedelta(days=retention_days)).timestamp())
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": serialize(queue_key(item.tenant_id, item.item_id)),
-                            "UpdateExpression": "SET updated_at = :at, expires_at = :exp, "
-                            "#v = #v + :one",
-                            "ConditionExpression": "#s = :claimed AND claimed_by = :me",
-                            "ExpressionAttributeNames": {"#s": "status", "#v": "version"},
-                            "ExpressionAttributeValues": _values(
-                                {
-                                    ":at": _iso(message.at),
-                                    ":exp": expires,
-                                    ":one": 1,
-                                    ":claimed": QueueStatus.CLAIMED.value,
-                                    ":me": staff,
-                                }
-                            ),
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": serialize(
-                                self._message(item.tenant_id, message, retention_days)
-                            ),
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if "ConditionalCheckFailed" in _cancellation_codes(exc):
-                return False
-            raise
-        return True

@@ -59,12 +59,13 @@ class StaffQueue(Protocol):
         self, tenant_id: str, item_id: str, staff: str, now: datetime
     ) -> QueueItem | None: ...
 
-    def add_staff_reply(
-        self, item: QueueItem, message: ConversationMessage, staff: str, *, retention_days: int
-    ) -> bool: ...
-
     def append(
-        self, item: QueueItem, message: ConversationMessage, *, retention_days: int
+        self,
+        item: QueueItem,
+        message: ConversationMessage,
+        *,
+        retention_days: int,
+        held_by: str | None = None,
     ) -> bool: ...
 
 
@@ -174,11 +175,10 @@ class QueueService:
         message = ConversationMessage(
             item_id=item_id, at=now, direction="outbound", body=text, author=staff.staff_id, sid=sid
         )
-        if not self.queue.add_staff_reply(
-            item, message, staff.staff_id, retention_days=tenant.queue_retention_days
-        ):
+        retention = tenant.queue_retention_days
+        if not self.queue.append(item, message, retention_days=retention, held_by=staff.staff_id):
             # The claim lapsed while Twilio was answering: the text went out all the same.
-            self.queue.append(item, message, retention_days=tenant.queue_retention_days)
+            self.queue.append(item, message, retention_days=retention)
         self.log.append(
             staff.tenant_id, now, "staff_reply", staff.staff_id, item_id=item_id, sid=sid
         )
