@@ -41,8 +41,11 @@ def concurrent_claims() -> Counter[int]:
             tenant = stack.tenants[0]
             sent = requests.post(
                 f"{stack.twilio_base_url}/sandbox/phone/send",
-                json={"from": "+14155550142", "to": tenant.phone_number,
-                      "body": "Can someone call me back?"},
+                json={
+                    "from": "+14155550142",
+                    "to": tenant.phone_number,
+                    "body": "Can someone call me back?",
+                },
                 timeout=30,
             )
             sent.raise_for_status()
@@ -50,9 +53,15 @@ def concurrent_claims() -> Counter[int]:
             page = requests.get(stack.url("/v1/queue?status=open"), headers=staff, timeout=30)
             item_id = page.json()["items"][0]["item_id"]
             tokens = [
-                requests.post(stack.url("/_local/token"), timeout=30, json={
-                    "tenant_id": tenant.tenant_id, "role": "staff", "sub": f"staff-{n:02d}",
-                }).json()["token"]
+                requests.post(
+                    stack.url("/_local/token"),
+                    timeout=30,
+                    json={
+                        "tenant_id": tenant.tenant_id,
+                        "role": "staff",
+                        "sub": f"staff-{n:02d}",
+                    },
+                ).json()["token"]
                 for n in range(CLAIMERS)
             ]
             barrier = threading.Barrier(CLAIMERS)
@@ -61,8 +70,11 @@ def concurrent_claims() -> Counter[int]:
 
             def claim(token: str) -> None:
                 barrier.wait(timeout=30)
-                answer = requests.post(stack.url(f"/v1/queue/{item_id}/claim"), timeout=60,
-                                       headers={"Authorization": f"Bearer {token}"})
+                answer = requests.post(
+                    stack.url(f"/v1/queue/{item_id}/claim"),
+                    timeout=60,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 with lock:
                     statuses[answer.status_code] += 1
 
@@ -71,11 +83,14 @@ def concurrent_claims() -> Counter[int]:
                 thread.start()
             for thread in threads:
                 thread.join(timeout=120)
-            holder = requests.get(stack.url(f"/v1/queue/{item_id}"), headers=staff,
-                                  timeout=30).json()["item"]["claimed_by"]
-            print(f"{CLAIMERS} concurrent claims of one item through the local stack: "
-                  + ", ".join(f"{n} x HTTP {s}" for s, n in sorted(statuses.items()))
-                  + f"; holder {holder}")
+            holder = requests.get(
+                stack.url(f"/v1/queue/{item_id}"), headers=staff, timeout=30
+            ).json()["item"]["claimed_by"]
+            print(
+                f"{CLAIMERS} concurrent claims of one item through the local stack: "
+                + ", ".join(f"{n} x HTTP {s}" for s, n in sorted(statuses.items()))
+                + f"; holder {holder}"
+            )
             return statuses
         finally:
             local_stack.stop(stack)
@@ -94,12 +109,20 @@ def listing() -> None:
             for n in range(first, min(first + 25, ITEMS)):
                 created = start + timedelta(seconds=n)
                 item = QueueItem(
-                    tenant_id="clinic-1", item_id=f"{n:020x}", intent=QueueIntent.QUESTION,
-                    phone=f"+1415555{n % 10000:04d}", recipient_key=f"{n:024x}",
-                    appointment_id=f"appt-{n}", created_at=created, updated_at=created,
-                    due_by=created + timedelta(hours=2), last_message_at=created,
-                    message_count=1, preview="Hi, can I move my appointment to Friday "
-                    "afternoon? Something came up at work.", acknowledged=True,
+                    tenant_id="clinic-1",
+                    item_id=f"{n:020x}",
+                    intent=QueueIntent.QUESTION,
+                    phone=f"+1415555{n % 10000:04d}",
+                    recipient_key=f"{n:024x}",
+                    appointment_id=f"appt-{n}",
+                    created_at=created,
+                    updated_at=created,
+                    due_by=created + timedelta(hours=2),
+                    last_message_at=created,
+                    message_count=1,
+                    preview="Hi, can I move my appointment to Friday "
+                    "afternoon? Something came up at work.",
+                    acknowledged=True,
                 )
                 batch.append({"PutRequest": {"Item": serialize(queue._item(item, 90))}})
             client.batch_write_item(RequestItems={table: batch})
@@ -111,11 +134,14 @@ def listing() -> None:
             seen = 0
             while True:
                 kwargs: dict[str, Any] = {
-                    "TableName": table, "IndexName": QUEUE_INDEX,
+                    "TableName": table,
+                    "IndexName": QUEUE_INDEX,
                     "KeyConditionExpression": "qpk = :q",
                     "ExpressionAttributeValues": serialize(
-                        {":q": f"T#clinic-1#QS#{QueueStatus.OPEN.value}"}),
-                    "Limit": limit, "ReturnConsumedCapacity": "TOTAL",
+                        {":q": f"T#clinic-1#QS#{QueueStatus.OPEN.value}"}
+                    ),
+                    "Limit": limit,
+                    "ReturnConsumedCapacity": "TOTAL",
                 }
                 if cursor:
                     kwargs["ExclusiveStartKey"] = cursor
@@ -129,9 +155,11 @@ def listing() -> None:
                 if not cursor:
                     break
             sizes = [item_size(deserialize(i)) for i in page["Items"]] or [0]
-            print(f"listing {seen} open items, {limit} a page: {len(reported)} pages; read units "
-                  f"per page: DynamoDB (moto) reports {statistics.mean(reported):.2f}, item "
-                  f"sizes give {statistics.mean(computed):.2f} (items ~{max(sizes)} bytes)")
+            print(
+                f"listing {seen} open items, {limit} a page: {len(reported)} pages; read units "
+                f"per page: DynamoDB (moto) reports {statistics.mean(reported):.2f}, item "
+                f"sizes give {statistics.mean(computed):.2f} (items ~{max(sizes)} bytes)"
+            )
 
 
 def main() -> None:

@@ -10,7 +10,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -71,10 +70,12 @@ def main() -> int:
         )
         return 1
 
-    stop = threading.Event()
+    # A plain flag, not threading.Event: Event.set() from a signal handler can deadlock
+    # with the main thread's own Event.wait() on the same lock.
+    stopping: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        stopping.append(signum)
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
@@ -90,8 +91,8 @@ def main() -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         print(stack.banner(time.time() - STARTED_AT), flush=True)
-        while not stop.wait(0.5):
-            pass
+        while not stopping:
+            time.sleep(0.2)
         print("stopping ...", flush=True)
         return 0
     finally:

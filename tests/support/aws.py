@@ -30,6 +30,7 @@ FUNCTIONS = (
     "TwilioInboundFunction",
     "StaffApiFunction",
     "QueueWatcherFunction",
+    "ConsoleFunction",
 )
 
 

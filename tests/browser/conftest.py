@@ -1,0 +1,275 @@
+"""The console in headless chromium, against one `python -m infra.local` for the session.
+
+Debian's chromium (/usr/bin/chromium, put there by infra/ensure_chromium.sh) is driven by
+Playwright; Playwright's own browser downloads are never used. Screenshots of each main
+state go to test-artifacts/console/.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import requests
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from infra.template import ROOT
+from tests.support import local_stack
+from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ENSURE_CHROMIUM = ROOT / "infra" / "ensure_chromium.sh"
+ARTIFACTS = ROOT / "test-artifacts" / "console"
+UI_TIMEOUT_MS = 10_000
+POLL_TIMEOUT_MS = 12_000  # the page polls every 5 s; one poll and some slack
+HTTP_TIMEOUT = 10.0
+DESKTOP = {"width": 1366, "height": 900}
+
+PR_SET_PDEATHSIG = 1
+
+expect.set_options(timeout=UI_TIMEOUT_MS)
+_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    sub: str
+    token: str
+
+
+@dataclass
+class ConsoleTab:
+    """A page with the console open, and what went wrong in it that nobody caught."""
+
+    page: Page
+    stack: LocalStackProcess
+    problems: list[str] = field(default_factory=list)
+
+    def open(self, fragment: str = "") -> None:
+        answer = self.page.goto(self.stack.url("/console") + fragment)
+        assert answer is not None, "GET /console answered nothing"
+        assert answer.ok, (
+            f"GET /console answered {answer.status}: is ConsoleFunction in template.yaml?"
+        )
+
+    def sign_in(self, staff: StaffMember) -> None:
+        self.open()
+        self.page.get_by_label("Staff token").fill(staff.token)
+        self.page.get_by_role("button", name="Sign in", exact=True).click()
+        self.expect_signed_in()
+
+    def expect_signed_in(self) -> None:
+        expect(self.page.get_by_role("heading", name="Queue")).to_be_visible()
+        expect(self.page.locator("#tenant-name")).not_to_be_empty()
+
+    def queue_item(self, phone: str) -> Any:
+        return self.page.locator("#queue-list .queue-item").filter(has_text=phone)
+
+    def open_item(self, phone: str) -> None:
+        self.queue_item(phone).get_by_role("button").click()
+        expect(self.page.get_by_role("heading", name=f"Conversation with {phone}")).to_be_visible()
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+class StaffApi:
+    """The staff API over HTTP, for setting up and checking what the page did."""
+
+    def __init__(self, stack: LocalStackProcess) -> None:
+        self.stack = stack
+
+    def request(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
+        return requests.request(
+            method,
+            self.stack.url(path),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=HTTP_TIMEOUT,
+            **kwargs,
+        )
+
+    def get(self, path: str, token: str) -> Any:
+        answer = self.request("GET", path, token)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+# ---- the browser ------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        try:
+            done = subprocess.run(
+                ["bash", str(ENSURE_CHROMIUM)], capture_output=True, text=True, timeout=900
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{ENSURE_CHROMIUM} did not finish in 15 minutes")
+        if done.returncode != 0 or not CHROMIUM.exists():
+            pytest.fail(f"no chromium at {CHROMIUM}: {done.stderr.strip() or done.stdout.strip()}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS, timeout=30_000
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def console(browser: Browser, stack: LocalStackProcess) -> Iterator[Callable[..., ConsoleTab]]:
+    """Opens console tabs, each in its own browser context (its own sessionStorage)."""
+    tabs: list[ConsoleTab] = []
+
+    def open_tab(**context_options: Any) -> ConsoleTab:
+        options: dict[str, Any] = {"viewport": DESKTOP, "locale": "en-US"}
+        options.update(context_options)
+        context = browser.new_context(**options)
+        context.set_default_timeout(UI_TIMEOUT_MS)
+        tab = ConsoleTab(context.new_page(), stack)
+
+        def on_console(message: ConsoleMessage) -> None:
+            # A 4xx the page handles is logged by chromium too; CSP refusals and Trusted
+            # Types violations are not handled by anyone.
+            if message.type == "error" and not message.text.startswith("Failed to load resource"):
+                tab.problems.append(message.text)
+
+        tab.page.on("console", on_console)
+        tab.page.on("pageerror", lambda error: tab.problems.append(f"uncaught: {error}"))
+        tabs.append(tab)
+        return tab
+
+    yield open_tab
+    problems = [p for tab in tabs for p in tab.problems]
+    for tab in tabs:
+        tab.page.context.close()
+    assert not problems, f"the page reported errors: {problems}"
+
+
+# ---- the stack ----------------------------------------------------------------------------
+def _die_with_the_tests() -> None:
+    """In the child: a test run that is killed takes its stack along (Linux)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _spawn_bound_to_us(
+    local_dir: Path, api_port: int, sandbox_port: int, log_path: Path
+) -> subprocess.Popen[bytes]:
+    """local_stack.spawn's process, which does not outlive a killed test run."""
+    env = local_stack._environment(local_dir, api_port, sandbox_port)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "infra.local"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_the_tests,
+        )
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(local_stack, "spawn", _spawn_bound_to_us)
+        running = local_stack.start(Path(tmp_path_factory.mktemp("rendezvous-console")))
+    yield running
+    code = local_stack.stop(running)
+    assert code == 0, f"the local stack exited with {code}:\n{running.output()}"
+
+
+@pytest.fixture(scope="session")
+def staff_api(stack: LocalStackProcess) -> StaffApi:
+    return StaffApi(stack)
+
+
+@pytest.fixture(scope="session")
+def clinic(stack: LocalStackProcess) -> Tenant:
+    return stack.tenants[0]
+
+
+def _claims(token: str) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return claims
+
+
+@pytest.fixture(scope="session")
+def staff(clinic: Tenant) -> StaffMember:
+    """The clinic's staff member from credentials.json."""
+    return StaffMember(str(_claims(clinic.staff_token)["sub"]), clinic.staff_token)
+
+
+def local_sign_in(stack: LocalStackProcess, tenant: Tenant, sub: str) -> str:
+    """A staff member's token from the local stack's stand-in for Cognito."""
+    answer = requests.post(
+        stack.url("/_local/token"),
+        json={"tenant_id": tenant.tenant_id, "role": "staff", "sub": sub},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["token"])
+
+
+@pytest.fixture(scope="session")
+def colleague(stack: LocalStackProcess, clinic: Tenant) -> StaffMember:
+    """A second staff member of the same clinic."""
+    sub = f"pat-{clinic.tenant_id}"
+    return StaffMember(sub, local_sign_in(stack, clinic, sub))
+
+
+# ---- customers ------------------------------------------------------------------------------
+@pytest.fixture
+def customer() -> str:
+    """A number no other test texts from: +1 415 555 04xx."""
+    return f"+14155550{400 + next(_numbers):03d}"
+
+
+def text_the_business(stack: LocalStackProcess, tenant: Tenant, phone: str, body: str) -> None:
+    """The customer texts the business from the sandbox phone."""
+    answer = requests.post(
+        f"{stack.twilio_base_url}/sandbox/phone/send",
+        json={"from": phone, "to": tenant.phone_number, "body": body},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def wait_for_open_item(api: StaffApi, staff: StaffMember, phone: str) -> dict[str, Any]:
+    def find() -> dict[str, Any] | None:
+        items = api.get("/v1/queue?status=open&limit=100", staff.token)["items"]
+        return next((i for i in items if i["phone"] == phone), None)
+
+    return wait_for(find, timeout=10, interval=0.1, what=f"an open item from {phone}")
+
+
+def texts_to(stack: LocalStackProcess, phone: str) -> list[str]:
+    """Bodies of the texts the sandbox phone at `phone` has received."""
+    answer = requests.get(f"{stack.twilio_base_url}/sandbox/messages", timeout=HTTP_TIMEOUT)
+    assert answer.status_code == 200, answer.text
+    return [m["body"] for m in answer.json()["messages"] if m.get("to") == phone]

@@ -1,0 +1,441 @@
+"""The staff console as staff use it: sign in, claim, reply, resolve, pause, on any device."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from rendezvous.messages.gsm import segment_count
+from tests.browser.conftest import (
+    HTTP_TIMEOUT,
+    POLL_TIMEOUT_MS,
+    ConsoleTab,
+    StaffApi,
+    StaffMember,
+    text_the_business,
+    texts_to,
+    wait_for_open_item,
+)
+from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+OpenConsole = Callable[..., ConsoleTab]
+
+
+def test_the_page_is_served_self_contained_with_a_strict_policy(stack: LocalStackProcess) -> None:
+    answer = requests.get(stack.url("/console"), timeout=HTTP_TIMEOUT)
+
+    assert answer.status_code == 200, f"{answer.text} (is ConsoleFunction in template.yaml?)"
+    assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Referrer-Policy"] == "no-referrer"
+    assert answer.headers["Cache-Control"] == "no-store"
+    policy = answer.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "connect-src 'self'" in policy
+    assert "unsafe-eval" not in policy
+    assert "unsafe-inline" not in policy
+    assert re.search(r"script-src 'sha256-[A-Za-z0-9+/=]+'", policy)
+    # Nothing is loaded from anywhere: no external script, style, font or image.
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", answer.text)
+
+
+def test_a_staff_member_claims_replies_and_resolves(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    text_the_business(stack, clinic, customer, "Can I bring my daughter?")
+    wait_for_open_item(staff_api, staff, customer)
+    tab = console()
+    page = tab.page
+
+    tab.open()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    tab.screenshot("01-sign-in")
+    page.get_by_label("Staff token").fill(staff.token)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    tab.expect_signed_in()
+    expect(page.locator("#tenant-name")).to_have_text(clinic.name)
+    item = tab.queue_item(customer)
+    expect(item).to_contain_text("Can I bring my daughter?")
+    expect(item).to_contain_text("Question")
+    tab.screenshot("02-queue")
+
+    tab.open_item(customer)
+    expect(page.locator("#thread")).to_contain_text("Can I bring my daughter?")
+    expect(page.locator("#conv-state")).to_contain_text("Not claimed")
+    expect(page.get_by_label("Reply to the customer")).to_be_disabled()
+    expect(page.get_by_role("button", name="Release", exact=True)).to_be_disabled()
+    expect(page.get_by_role("button", name="Resolve", exact=True)).to_be_disabled()
+    tab.screenshot("03-conversation")
+
+    page.get_by_role("button", name="Claim", exact=True).click()
+    expect(page.locator("#conv-state")).to_contain_text("Claimed by you until")
+    reply = page.get_by_label("Reply to the customer")
+    expect(reply).to_be_enabled()
+    expect(reply).to_be_focused()
+    expect(page.locator("#count-mine")).to_have_text(re.compile(r"[1-9]"))
+    # The segment hint counts as the sender does (GSM-7, or UCS-2 past one character).
+    for text in ("Yes, of course!", "a" * 161, "See you then 🙂 " * 5):
+        reply.fill(text)
+        _, parts = segment_count(text)
+        expect(page.locator("#reply-hint")).to_contain_text(
+            f"{parts} SMS segment{'' if parts == 1 else 's'}"
+        )
+    reply.fill("Yes, of course! See you on Thursday.")
+    tab.screenshot("04-claimed")
+
+    page.get_by_role("button", name="Send reply", exact=True).click()
+    expect(page.locator("#thread")).to_contain_text("Yes, of course! See you on Thursday.")
+    expect(reply).to_have_value("")
+    wait_for(
+        lambda: "Yes, of course! See you on Thursday." in texts_to(stack, customer),
+        timeout=10,
+        what="the reply on the customer's phone",
+    )
+    tab.screenshot("05-replied")
+
+    page.get_by_role("button", name="Resolve", exact=True).click()
+    expect(item).to_have_count(0)
+    expect(page.locator("#conv-empty")).to_be_visible()
+    page.get_by_role("tab", name="Resolved").click()
+    resolved = tab.queue_item(customer)
+    expect(resolved).to_contain_text("by you")
+    tab.screenshot("06-resolved")
+    answer = staff_api.get("/v1/queue?status=resolved&limit=100", staff.token)
+    assert any(i["phone"] == customer for i in answer["items"])
+
+
+def test_a_colleague_sees_the_claim_and_cannot_reply(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    colleague: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    text_the_business(stack, clinic, customer, "Is there parking near you?")
+    wait_for_open_item(staff_api, staff, customer)
+    mine, theirs = console(), console()
+
+    # Signed in from a link: the token leaves the address bar and stays in the tab only.
+    mine.open(f"#token={staff.token}")
+    mine.expect_signed_in()
+    assert "token" not in mine.page.url
+    stored = mine.page.evaluate("() => Object.values(sessionStorage)")
+    assert staff.token in stored
+    mine.page.reload()
+    mine.expect_signed_in()
+
+    theirs.sign_in(colleague)
+    theirs.open_item(customer)
+    mine.open_item(customer)
+    mine.page.get_by_role("button", name="Claim", exact=True).click()
+    expect(mine.page.locator("#conv-state")).to_contain_text("Claimed by you")
+
+    # The colleague's page follows by itself (it polls), and shows who holds it.
+    state = theirs.page.locator("#conv-state")
+    expect(state).to_contain_text(f"Claimed by {staff.sub} until", timeout=POLL_TIMEOUT_MS)
+    expect(theirs.page.get_by_role("button", name="Claim", exact=True)).to_be_disabled()
+    expect(theirs.page.get_by_role("button", name="Send reply", exact=True)).to_be_disabled()
+    expect(theirs.page.get_by_label("Reply to the customer")).to_be_disabled()
+    expect(theirs.page.get_by_role("button", name="Resolve", exact=True)).to_be_disabled()
+    expect(theirs.page.locator("#reply-why")).to_contain_text(f"{staff.sub} has claimed")
+    expect(theirs.queue_item(customer)).to_contain_text(f"Claimed by {staff.sub}")
+    theirs.screenshot("07-claimed-by-a-colleague")
+
+    # The API refuses the colleague too, and the page would say so plainly.
+    refused = staff_api.request(
+        "POST",
+        f"/v1/queue/{wait_for_item_id(staff_api, staff, customer)}/reply",
+        colleague.token,
+        json={"body": "me too"},
+    )
+    assert refused.status_code == 409, refused.text
+
+    mine.page.get_by_role("button", name="Release", exact=True).click()
+    expect(mine.page.locator("#conv-state")).to_contain_text("Not claimed")
+    expect(theirs.page.get_by_role("button", name="Claim", exact=True)).to_be_enabled(
+        timeout=POLL_TIMEOUT_MS
+    )
+    theirs.page.get_by_role("button", name="Claim", exact=True).click()
+    expect(theirs.page.locator("#conv-state")).to_contain_text("Claimed by you")
+    theirs.page.get_by_role("button", name="Resolve", exact=True).click()
+    expect(theirs.queue_item(customer)).to_have_count(0)
+    expect(mine.page.locator("#conv-state")).to_contain_text(
+        f"Resolved by {colleague.sub}", timeout=POLL_TIMEOUT_MS
+    )
+
+
+def wait_for_item_id(api: StaffApi, staff: StaffMember, phone: str) -> str:
+    for status in ("open", "claimed"):
+        items = api.get(f"/v1/queue?status={status}&limit=100", staff.token)["items"]
+        for item in items:
+            if item["phone"] == phone:
+                return str(item["item_id"])
+    raise AssertionError(f"no unresolved item from {phone}")
+
+
+def test_keyboard_only(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    text_the_business(stack, clinic, customer, "Do you take cards?")
+    wait_for_open_item(staff_api, staff, customer)
+    tab = console()
+    page = tab.page
+    keyboard = page.keyboard
+    tab.open()
+
+    expect(page.get_by_label("Staff token")).to_be_focused()
+    keyboard.insert_text(staff.token)
+    keyboard.press("Enter")
+    tab.expect_signed_in()
+    expect(tab.queue_item(customer)).to_be_visible()
+
+    # Tab along to the customer's item, then Enter opens it.
+    for _ in range(40):
+        keyboard.press("Tab")
+        if customer in page.evaluate("() => document.activeElement.textContent || ''"):
+            break
+    else:
+        raise AssertionError(f"Tab never reached the item from {customer}")
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+    keyboard.press("Enter")
+    expect(page.locator("#conv-heading")).to_be_focused()
+    expect(page.locator("#conv-heading")).to_have_text(f"Conversation with {customer}")
+
+    keyboard.press("Tab")
+    claim = page.get_by_role("button", name="Claim", exact=True)
+    expect(claim).to_be_focused()
+    tab.screenshot("08-keyboard-focus-on-claim")
+    keyboard.press("Enter")
+    expect(page.locator("#conv-state")).to_contain_text("Claimed by you")
+    expect(page.get_by_label("Reply to the customer")).to_be_focused()
+
+    keyboard.type("Yes, all cards.")
+    keyboard.press("Control+Enter")
+    expect(page.locator("#thread")).to_contain_text("Yes, all cards.")
+    expect(page.locator("#announcer")).to_have_text("Reply sent.")
+
+    keyboard.press("Shift+Tab")  # the thread, scrollable by keyboard
+    expect(page.locator("#thread")).to_be_focused()
+    keyboard.press("Shift+Tab")
+    expect(page.get_by_role("button", name="Resolve", exact=True)).to_be_focused()
+    keyboard.press("Enter")
+    expect(page.locator("#queue-heading")).to_be_focused()
+    expect(tab.queue_item(customer)).to_have_count(0)
+
+    # The tabs follow the arrow keys.
+    page.get_by_role("tab", name=re.compile("^Open")).focus()
+    keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name=re.compile("^Mine"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(page.get_by_role("tab", name=re.compile("^Mine"))).to_be_focused()
+
+
+def test_pause_and_resume_with_a_reason(
+    console: OpenConsole, clinic: Tenant, staff: StaffMember, staff_api: StaffApi
+) -> None:
+    tab = console()
+    page = tab.page
+    tab.sign_in(staff)
+    switch = page.get_by_role("switch", name="Pause automated texts")
+    expect(switch).to_have_attribute("aria-checked", "false")
+    try:
+        switch.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        expect(dialog.get_by_role("heading")).to_have_text("Pause automated texts?")
+        expect(page.get_by_label(re.compile("^Reason"))).to_be_focused()
+        dialog.get_by_role("button", name="Pause", exact=True).click()
+        expect(page.locator("#pause-error")).to_contain_text("Give a reason")
+        page.get_by_label(re.compile("^Reason")).fill("Power cut at the clinic")
+        dialog.get_by_role("button", name="Pause", exact=True).click()
+
+        expect(dialog).to_be_hidden()
+        expect(switch).to_have_attribute("aria-checked", "true")
+        expect(switch).to_be_focused()
+        detail = page.locator("#pause-detail")
+        expect(detail).to_contain_text("paused by you")
+        expect(detail).to_contain_text("Power cut at the clinic")
+        expect(page.locator("#announcer")).to_have_text("Automated texts paused.")
+        status = staff_api.get("/v1/status", staff.token)
+        assert status["paused"] is True
+        assert status["paused_by"] == staff.sub
+        assert status["paused_reason"] == "Power cut at the clinic"
+        tab.screenshot("09-paused")
+
+        page.keyboard.press("Space")  # the switch still has the focus
+        expect(dialog.get_by_role("heading")).to_have_text("Resume automated texts?")
+        page.keyboard.type("Power is back")
+        page.keyboard.press("Enter")
+        expect(switch).to_have_attribute("aria-checked", "false")
+        expect(detail).to_contain_text("being sent")
+        assert staff_api.get("/v1/status", staff.token)["paused"] is False
+    finally:
+        if staff_api.get("/v1/status", staff.token)["paused"]:
+            staff_api.request("POST", "/v1/resume", staff.token, json={"reason": "test cleanup"})
+
+
+def test_outbox_and_stats(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    customer: str,
+) -> None:
+    starts_at = stack_now(stack).replace(microsecond=0) + timedelta(hours=20)
+    booked = requests.put(
+        stack.url(f"/v1/appointments/console-{uuid.uuid4().hex[:10]}"),
+        headers={"Authorization": f"Bearer {clinic.booking_token}"},
+        json={
+            "customer": {"phone": customer, "name": "Noor Haddad"},
+            "starts_at": starts_at.isoformat(),
+            "duration_minutes": 30,
+            "location": "2nd floor",
+        },
+        timeout=HTTP_TIMEOUT,
+    )
+    assert booked.status_code == 201, booked.text
+    tab = console()
+    page = tab.page
+    tab.sign_in(staff)
+
+    outbox = page.get_by_role("table", name="Automated texts due soon")
+    expect(outbox).to_contain_text("Noor Haddad")
+    page.get_by_label("Automated texts due in the next").select_option("72")
+    expect(outbox).to_contain_text("Noor Haddad")
+    stats = page.get_by_role("region", name=re.compile("^Last 7 days"))
+    expect(stats).to_contain_text("Sent")
+    expect(stats).to_contain_text("Median wait")
+    tab.screenshot("10-outbox-and-stats")
+
+
+def stack_now(stack: LocalStackProcess) -> datetime:
+    """The stack's virtual now (a test may have moved it on)."""
+    answer = requests.get(stack.url("/_local/clock"), timeout=HTTP_TIMEOUT)
+    assert answer.status_code == 200, answer.text
+    return datetime.fromisoformat(answer.json()["now"])
+
+
+def test_overdue_items_are_marked(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    text_the_business(stack, clinic, customer, "Hello? Nobody answered me")
+    item = wait_for_open_item(staff_api, staff, customer)
+    due_by = datetime.fromisoformat(item["due_by"])
+    minutes = (due_by - stack_now(stack)).total_seconds() / 60 + 90
+    moved = requests.post(stack.url("/_local/clock/advance"), json={"minutes": minutes}, timeout=60)
+    assert moved.status_code == 200, moved.text
+    tab = console()
+    page = tab.page
+    tab.sign_in(staff)
+
+    row = tab.queue_item(customer)
+    expect(row).to_have_class(re.compile(r"\bis-overdue\b"))
+    expect(row.locator(".badge-overdue")).to_have_text("Overdue")
+    # The page cannot tell how far the stack's clock has moved: it says since when.
+    expect(row).to_contain_text(re.compile(r"Overdue since .*\d{1,2}:\d\d"))
+    tab.open_item(customer)
+    expect(page.locator("#conv-summary")).to_contain_text("overdue")
+    tab.screenshot("12-overdue")
+
+
+def test_tablet_landmarks_and_touch_targets(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    text_the_business(stack, clinic, customer, "STOP texting me please, I moved away")
+    wait_for_open_item(staff_api, staff, customer)
+    tab = console(viewport={"width": 820, "height": 1180}, has_touch=True, is_mobile=True)
+    page = tab.page
+    tab.sign_in(staff)
+    expect(tab.queue_item(customer)).to_be_visible()
+    tab.open_item(customer)
+
+    expect(page.get_by_role("banner")).to_be_visible()
+    expect(page.get_by_role("main")).to_be_visible()
+    expect(page.get_by_role("complementary", name="Outbox and statistics")).to_be_visible()
+    expect(page.get_by_role("tablist", name="Queue views")).to_be_visible()
+    for name in ("Queue", f"Conversation with {customer}", "Outbox", "Messages"):
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    # Nothing wider than the screen, and every control big enough for a finger.
+    overflowing = page.evaluate(
+        """() => [document.documentElement, ...document.querySelectorAll('.panel, .table-wrap')]
+            .filter((el) => el.offsetParent !== null || el === document.documentElement)
+            .filter((el) => el.scrollWidth > el.clientWidth + 1)
+            .map((el) => el.className || el.tagName)"""
+    )
+    assert overflowing == [], overflowing
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('button, select, input, textarea, [role=tab]')]
+            .filter((el) => el.offsetParent !== null)
+            .map((el) => ({id: el.id || el.textContent.trim().slice(0, 30),
+                           box: el.getBoundingClientRect()}))
+            .filter(({box}) => box.width < 44 || box.height < 44)
+            .map(({id, box}) => `${id}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+    )
+    assert small == [], small
+    tab.screenshot("11-tablet")
+
+
+def test_a_bad_token_is_refused_plainly(console: OpenConsole, staff: StaffMember) -> None:
+    tab = console()
+    page = tab.page
+    tab.open()
+    page.get_by_label("Staff token").fill("not-a-token")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator("#signin-error")).to_contain_text("does not look like a sign-in token")
+
+    # Someone else's name on a real token: the signature no longer matches.
+    header, payload, signature = staff.token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "mallory"
+    tampered = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    forged = f"{header}.{tampered}.{signature}"
+    page.get_by_label("Staff token").fill(forged)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator("#signin-error")).to_contain_text("refused")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.evaluate("() => sessionStorage.length") == 0
+
+
+def test_sign_out_forgets_the_token(console: OpenConsole, staff: StaffMember) -> None:
+    tab = console()
+    page = tab.page
+    tab.sign_in(staff)
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_label("Staff token")).to_be_focused()
+    assert page.evaluate("() => sessionStorage.length") == 0
+    page.reload()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
