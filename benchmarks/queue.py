@@ -105,7 +105,7 @@ def listing() -> None:
         table = runtime.settings.table_name
         start = clock.now()
         for first in range(0, ITEMS, 25):
-            batch = []
+            batch: list[Any] = []
             for n in range(first, min(first + 25, ITEMS)):
                 created = start + timedelta(seconds=n)
                 item = QueueItem(
