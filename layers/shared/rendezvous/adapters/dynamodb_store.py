@@ -8,16 +8,16 @@ Keys (pk / sk):
   T#<tenant>#R#<rkey>     R               a recipient: opt-out, deliverability, daily count
   T#<tenant>#LOG#<day>    <at>#<id>       the append-only activity and audit log
 
-Sparse indexes: `by_outbox` holds message records while they are pending (what automation
-will send, by time); `by_day` holds them once decided (sent, suppressed, ...) by day, for
-stats. A tenant record is also listed under gsi1pk TENANTS for the queue watcher.
+Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
+the outbox reads what is pending in the next hours, stats what happened in the last days.
+A tenant record is also listed under gsi1pk TENANTS for the queue watcher.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -65,16 +65,17 @@ def message_key(tenant_id: str, appointment_id: str, kind: str, version: int) ->
     return {"pk": f"T#{tenant_id}#A#{appointment_id}", "sk": f"M#{version:05d}#{kind}"}
 
 
-def outbox_keys(tenant_id: str, message: MessageRecord, send_at: datetime | None = None) -> Item:
+def time_keys(tenant_id: str, message: MessageRecord, send_at: datetime | None = None) -> Item:
+    """Where a message sits in `by_time`: its tenant and UTC day of sending, then its time.
+
+    The keys change only when a text is deferred, so recording what happened to a text
+    costs one index write, not a move between indexes.
+    """
     when = send_at or message.send_at
     return {
-        "opk": f"T#{tenant_id}#OUT",
-        "osk": f"{_iso(when)}#{message.appointment_id}#{message.kind}#{message.version}",
+        "tpk": f"T#{tenant_id}#M#{when.astimezone(UTC).date().isoformat()}",
+        "tsk": f"{_iso(when)}#{message.appointment_id}#{message.kind}#{message.version}",
     }
-
-
-def day_keys(tenant_id: str, now: datetime) -> Item:
-    return {"dpk": f"T#{tenant_id}#D#{now.astimezone(UTC).date().isoformat()}", "dsk": _iso(now)}
 
 
 def log_key(tenant_id: str, at: datetime, entry_id: str) -> Item:
@@ -214,8 +215,7 @@ class DynamoAppointmentStore:
             **message_key(message.tenant_id, message.appointment_id, message.kind, message.version),
             **_plain(message),
         }
-        if message.status in PENDING_STATUSES:
-            item.update(outbox_keys(message.tenant_id, message))
+        item.update(time_keys(message.tenant_id, message))
         return item
 
     def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
@@ -274,7 +274,7 @@ class DynamoAppointmentStore:
                                 message.version,
                             )
                         ),
-                        "UpdateExpression": "SET #s = :retired, updated_at = :now REMOVE opk, osk",
+                        "UpdateExpression": "SET #s = :retired, updated_at = :now",
                         "ConditionExpression": "#s IN (:p0, :p1)",
                         "ExpressionAttributeNames": {"#s": "status"},
                         "ExpressionAttributeValues": _values(
@@ -406,19 +406,10 @@ class DynamoAppointmentStore:
         names = {"#s": "status"}
         values: dict[str, Any] = {":status": status.value, ":now": _iso(now)}
         sets = ["#s = :status", "updated_at = :now"]
-        removes: list[str] = []
-        if status in PENDING_STATUSES:
-            # Still to be sent: keep it in the outbox, under its (perhaps new) time.
-            send_at = fields.get("send_at")
-            keys = outbox_keys(
-                message.tenant_id, message, send_at if isinstance(send_at, datetime) else None
-            )
-            sets.append("osk = :osk")
-            values[":osk"] = keys["osk"]
-        else:
-            # Decided: out of the outbox, into the day's tally.
-            removes = ["opk", "osk"]
-            for name, value in day_keys(message.tenant_id, now).items():
+        send_at = fields.get("send_at")
+        if isinstance(send_at, datetime):
+            # Deferred: the message moves to its new time in `by_time`.
+            for name, value in time_keys(message.tenant_id, message, send_at).items():
                 sets.append(f"{name} = :{name}")
                 values[f":{name}"] = value
         if status in DELIVERY_RANK:
@@ -446,9 +437,7 @@ class DynamoAppointmentStore:
                         message.tenant_id, message.appointment_id, message.kind, message.version
                     )
                 ),
-                UpdateExpression="SET "
-                + ", ".join(sets)
-                + (" REMOVE " + ", ".join(removes) if removes else ""),
+                UpdateExpression="SET " + ", ".join(sets),
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=_values(values),
@@ -662,21 +651,27 @@ class DynamoOversight:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def outbox(self, tenant_id: str, start: datetime, end: datetime) -> list[Item]:
-        return self._query_all(
-            IndexName="by_outbox",
-            KeyConditionExpression="opk = :o AND osk BETWEEN :start AND :end",
-            ExpressionAttributeValues=_values(
-                {":o": f"T#{tenant_id}#OUT", ":start": _iso(start), ":end": _iso(end) + "~"}
-            ),
-        )
-
-    def decisions(self, tenant_id: str, day: str) -> list[Item]:
-        return self._query_all(
-            IndexName="by_day",
-            KeyConditionExpression="dpk = :d",
-            ExpressionAttributeValues=_values({":d": f"T#{tenant_id}#D#{day}"}),
-        )
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[Item]:
+        """Every automated text planned or sent between two instants, whatever its status:
+        one Query per UTC day on `by_time`."""
+        found: list[Item] = []
+        day = start.astimezone(UTC).date()
+        while day <= end.astimezone(UTC).date():
+            found.extend(
+                self._query_all(
+                    IndexName="by_time",
+                    KeyConditionExpression="tpk = :d AND tsk BETWEEN :start AND :end",
+                    ExpressionAttributeValues=_values(
+                        {
+                            ":d": f"T#{tenant_id}#M#{day.isoformat()}",
+                            ":start": _iso(start),
+                            ":end": _iso(end) + "~",
+                        }
+                    ),
+                )
+            )
+            day += timedelta(days=1)
+        return found
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
         found: dict[str, Appointment] = {}

@@ -12,6 +12,7 @@ from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import InvalidRequest, NotFound
 from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
+    PENDING_STATUSES,
     Appointment,
     MessageStatus,
     QueueItem,
@@ -25,9 +26,9 @@ MAX_STATS_DAYS = 31
 
 
 class OversightStore(Protocol):
-    def outbox(self, tenant_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]: ...
-
-    def decisions(self, tenant_id: str, day: str) -> list[dict[str, Any]]: ...
+    def messages_between(
+        self, tenant_id: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]: ...
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
@@ -134,9 +135,12 @@ class OversightService:
             raise InvalidRequest(f"hours is 1 to {MAX_OUTBOX_HOURS}")
         self.status(tenant_id)
         now = self.clock.now()
-        rows = self.store.outbox(
-            tenant_id, now - timedelta(minutes=5), now + timedelta(hours=hours)
-        )
+        # A few minutes back too: what was due a moment ago and is about to go out.
+        start, end = now - timedelta(minutes=5), now + timedelta(hours=hours)
+        pending = {s.value for s in PENDING_STATUSES}
+        rows = [
+            r for r in self.store.messages_between(tenant_id, start, end) if r["status"] in pending
+        ]
         appointments = self.store.appointments(tenant_id, [str(r["appointment_id"]) for r in rows])
         entries = []
         for row in rows:
@@ -167,13 +171,10 @@ class OversightService:
         ]
         statuses: Counter[str] = Counter()
         suppressed: Counter[str] = Counter()
-        for day in day_names:
-            for row in self.store.decisions(tenant_id, day):
-                if str(row["dsk"]) < since.isoformat():
-                    continue
-                statuses[str(row["status"])] += 1
-                if row["status"] == MessageStatus.SUPPRESSED:
-                    suppressed[str(row.get("reason") or "unknown")] += 1
+        for row in self.store.messages_between(tenant_id, since, now):
+            statuses[str(row["status"])] += 1
+            if row["status"] == MessageStatus.SUPPRESSED:
+                suppressed[str(row.get("reason") or "unknown")] += 1
         events: Counter[str] = Counter()
         waits: list[float] = []
         for day in day_names:
