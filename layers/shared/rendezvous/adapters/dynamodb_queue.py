@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from rendezvous.adapters.dynamodb_store import (
-    _cancellation_codes,
     _condition_failed,
     _iso,
     _plain,
@@ -24,6 +23,7 @@ from rendezvous.adapters.dynamodb_store import (
     deserialize,
     recipient_item_key,
     serialize,
+    transact,
 )
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.models import ConversationMessage, QueueItem, QueueStatus
@@ -114,27 +114,24 @@ class DynamoQueueStore:
             }
             for message in thread
         )
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    *writes,
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": serialize(rkey),
-                            "UpdateExpression": "SET open_item_id = :item, tenant_id = :t, "
-                            "recipient_key = :rk, phone = :phone, "
-                            "rev = if_not_exists(rev, :zero) + :one",
-                            "ConditionExpression": recipient_condition,
-                            "ExpressionAttributeValues": _values(values),
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if "ConditionalCheckFailed" in _cancellation_codes(exc):
-                raise ConcurrentModification("the conversation changed meanwhile") from exc
-            raise
+        transact(
+            self._db,
+            [
+                *writes,
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize(rkey),
+                        "UpdateExpression": "SET open_item_id = :item, tenant_id = :t, "
+                        "recipient_key = :rk, phone = :phone, "
+                        "rev = if_not_exists(rev, :zero) + :one",
+                        "ConditionExpression": recipient_condition,
+                        "ExpressionAttributeValues": _values(values),
+                    }
+                },
+            ],
+            "the conversation changed meanwhile",
+        )
 
     def append(
         self,
@@ -167,8 +164,9 @@ class DynamoQueueStore:
             values[":claimed"] = QueueStatus.CLAIMED.value
             values[":me"] = held_by
         try:
-            self._db.transact_write_items(
-                TransactItems=[
+            transact(
+                self._db,
+                [
                     {
                         "Update": {
                             "TableName": self._table,
@@ -187,12 +185,11 @@ class DynamoQueueStore:
                             ),
                         }
                     },
-                ]
+                ],
+                "the conversation was resolved",
             )
-        except ClientError as exc:
-            if "ConditionalCheckFailed" in _cancellation_codes(exc):
-                return False
-            raise
+        except ConcurrentModification:
+            return False
         return True
 
     def put_item(self, item: QueueItem, retention_days: int) -> None:

@@ -125,6 +125,16 @@ def _cancellation_codes(exc: ClientError) -> list[str]:
     return [r.get("Code", "None") for r in reasons]
 
 
+def transact(db: DynamoDBClient, items: list[Any], conflict: str) -> None:
+    """Write every item or none; a condition that fails is a ConcurrentModification."""
+    try:
+        db.transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        if "ConditionalCheckFailed" in _cancellation_codes(exc):
+            raise ConcurrentModification(conflict) from exc
+        raise
+
+
 class DynamoAppointmentStore:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._db = client
@@ -232,12 +242,7 @@ class DynamoAppointmentStore:
                 for m in messages
             ),
         ]
-        try:
-            self._db.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-        except ClientError as exc:
-            if "ConditionalCheckFailed" in _cancellation_codes(exc):
-                raise ConcurrentModification("appointment already exists") from exc
-            raise
+        transact(self._db, items, "appointment already exists")
 
     def save_appointment(
         self,
@@ -298,12 +303,7 @@ class DynamoAppointmentStore:
             }
             for m in new_messages
         )
-        try:
-            self._db.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-        except ClientError as exc:
-            if "ConditionalCheckFailed" in _cancellation_codes(exc):
-                raise ConcurrentModification("appointment changed concurrently") from exc
-            raise
+        transact(self._db, items, "appointment changed concurrently")
 
     # -- sending ------------------------------------------------------------------------
 
