@@ -20,6 +20,7 @@ from rendezvous.api.staff import (
     ReplyIn,
     StatsOut,
     StatusOut,
+    VersionIn,
     decode_cursor,
     encode_cursor,
     int_param,
@@ -55,10 +56,13 @@ def _query(name: str) -> str | None:
     return (app.current_event.query_string_parameters or {}).get(name)
 
 
-def _body(model: type[ReplyIn] | type[ReasonIn]) -> Any:
+def _body(model: type[ReplyIn] | type[ReasonIn] | type[VersionIn]) -> Any:
     raw = app.current_event.decoded_body
+    # Claim, release, resolve, pause and resume may come without a body; a reply may not.
     if model is ReasonIn and not (raw or "").strip():
         return ReasonIn()
+    if model is VersionIn and not (raw or "").strip():
+        return VersionIn()
     return model.model_validate_json(read_json_body(app, get_runtime().settings.max_body_bytes))
 
 
@@ -91,7 +95,7 @@ def queue_item(item_id: str) -> Response[str]:
 
 @app.post("/v1/queue/<item_id>/claim")
 def claim(item_id: str) -> Response[str]:
-    item = _queue().claim(_staff(), item_id)
+    item = _queue().claim(_staff(), item_id, _body(VersionIn).version)
     metrics.add_metric("QueueItemsClaimed", "Count", 1)
     now = get_runtime().clock.now()
     return json_response(
@@ -103,7 +107,7 @@ def claim(item_id: str) -> Response[str]:
 def reply(item_id: str) -> Response[str]:
     staff = _staff()
     body = _body(ReplyIn)
-    item, message = _queue().reply(staff, item_id, body.body)
+    item, message = _queue().reply(staff, item_id, body.body, body.version)
     metrics.add_metric("StaffReplies", "Count", 1)
     from rendezvous.api.staff import ConversationMessageOut
 
@@ -115,13 +119,13 @@ def reply(item_id: str) -> Response[str]:
 
 @app.post("/v1/queue/<item_id>/release")
 def release(item_id: str) -> Response[str]:
-    item = _queue().release(_staff(), item_id)
+    item = _queue().release(_staff(), item_id, _body(VersionIn).version)
     return json_response(200, ItemOut(item=QueueItemOut.of(item, get_runtime().clock.now())))
 
 
 @app.post("/v1/queue/<item_id>/resolve")
 def resolve(item_id: str) -> Response[str]:
-    item = _queue().resolve(_staff(), item_id)
+    item = _queue().resolve(_staff(), item_id, _body(VersionIn).version)
     metrics.add_metric("QueueItemsResolved", "Count", 1)
     return json_response(200, ItemOut(item=QueueItemOut.of(item, get_runtime().clock.now())))
 

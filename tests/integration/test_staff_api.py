@@ -335,3 +335,38 @@ def test_every_staff_route_needs_a_tenant_in_the_token(store: DynamoAppointmentS
     del event["requestContext"]["authorizer"]["jwt"]["claims"]["custom:tenant_id"]
 
     assert invoke(STAFF, event)["statusCode"] == 401
+
+
+def test_a_claim_made_on_a_stale_version_is_refused_and_changes_nothing(item_id: str) -> None:
+    _, detail = call("GET", f"/v1/queue/{item_id}")
+    seen = detail["item"]["version"]
+    replies(invoke("TwilioInboundFunction", inbound("Hello? Anyone?")))
+
+    stale, answer = call("POST", f"/v1/queue/{item_id}/claim", {"version": seen})
+    fresh, claimed = call("POST", f"/v1/queue/{item_id}/claim", {"version": seen + 1})
+
+    assert stale == 409
+    assert answer["error"]["code"] == "stale_version"
+    assert fresh == 200
+    assert claimed["item"]["version"] == seen + 2
+
+
+def test_a_reply_on_a_stale_version_is_refused_and_sends_nothing(
+    item_id: str, twilio: Client
+) -> None:
+    _, claimed = call("POST", f"/v1/queue/{item_id}/claim")
+    seen = claimed["item"]["version"]
+    replies(invoke("TwilioInboundFunction", inbound("Actually, never mind")))
+
+    status, answer = call(
+        "POST", f"/v1/queue/{item_id}/reply", {"body": "Sure thing", "version": seen}
+    )
+
+    assert status == 409
+    assert answer["error"]["code"] == "stale_version"
+    assert [m for m in twilio.messages.list(to=CUSTOMER) if m.body == "Sure thing"] == []
+
+
+@pytest.mark.parametrize("body", ['{"version": 0}', '{"version": "one"}', '{"v": 1}'])
+def test_a_bad_version_body_is_a_422(item_id: str, body: str) -> None:
+    assert call("POST", f"/v1/queue/{item_id}/claim", body)[0] == 422

@@ -246,8 +246,15 @@ class DynamoQueueStore:
         removes: list[str],
         condition: str,
         values: dict[str, Any],
+        expected_version: int | None = None,
     ) -> QueueItem | None:
         expression = "SET " + ", ".join([*sets, "#v = #v + :one"])
+        if expected_version is not None:
+            # The caller acts on what it saw: a change since then refuses the write.
+            # (Every condition here is an AND chain or one parenthesised OR; DynamoDB
+            # refuses redundant parentheses.)
+            condition = f"{condition} AND #v = :expected"
+            values = {**values, ":expected": expected_version}
         if removes:
             expression += " REMOVE " + ", ".join(removes)
         try:
@@ -267,7 +274,13 @@ class DynamoQueueStore:
         return QueueItem.model_validate(deserialize(got["Attributes"]))
 
     def claim(
-        self, tenant_id: str, item_id: str, staff: str, now: datetime, lease_until: datetime
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        lease_until: datetime,
+        expected_version: int | None = None,
     ) -> QueueItem | None:
         """One conditional write: open, or claimed with a lapsed lease, or already mine."""
         return self._transition(
@@ -290,9 +303,17 @@ class DynamoQueueStore:
                 ":now": _iso(now),
                 ":qpk": f"T#{tenant_id}#QS#{QueueStatus.CLAIMED.value}",
             },
+            expected_version,
         )
 
-    def release(self, tenant_id: str, item_id: str, staff: str, now: datetime) -> QueueItem | None:
+    def release(
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> QueueItem | None:
         return self._transition(
             queue_key(tenant_id, item_id),
             ["#s = :open", "updated_at = :now", "qpk = :qpk"],
@@ -305,9 +326,17 @@ class DynamoQueueStore:
                 ":now": _iso(now),
                 ":qpk": f"T#{tenant_id}#QS#{QueueStatus.OPEN.value}",
             },
+            expected_version,
         )
 
-    def resolve(self, tenant_id: str, item_id: str, staff: str, now: datetime) -> QueueItem | None:
+    def resolve(
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> QueueItem | None:
         item = self._transition(
             queue_key(tenant_id, item_id),
             [
@@ -326,6 +355,7 @@ class DynamoQueueStore:
                 ":now": _iso(now),
                 ":qpk": f"T#{tenant_id}#QS#{QueueStatus.RESOLVED.value}",
             },
+            expected_version,
         )
         if item is not None:
             # The customer's next text starts a new conversation. Only if this was theirs.

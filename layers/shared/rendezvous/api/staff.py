@@ -21,6 +21,16 @@ class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(min_length=1, max_length=1600)
+    # The item version the staff member saw; a change since then is a 409.
+    version: int | None = Field(default=None, ge=1)
+
+
+class VersionIn(BaseModel):
+    """An optional body for claim, release and resolve."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, ge=1)
 
 
 class ReasonIn(BaseModel):

@@ -37,6 +37,12 @@ class NotHolder(Conflict):
     code = "not_claim_holder"
 
 
+class StaleVersion(Conflict):
+    """The caller acted on an older version of the record than the one stored."""
+
+    code = "stale_version"
+
+
 class OptedOut(Unprocessable):
     """The customer opted out: nothing may be texted to them, not even by a person."""
 

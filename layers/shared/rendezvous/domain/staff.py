@@ -17,6 +17,7 @@ from rendezvous.domain.errors import (
     OptedOut,
     RecipientOptedOut,
     RecipientUndeliverable,
+    StaleVersion,
     Unavailable,
     Unprocessable,
 )
@@ -48,15 +49,31 @@ class StaffQueue(Protocol):
     def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]: ...
 
     def claim(
-        self, tenant_id: str, item_id: str, staff: str, now: datetime, lease_until: datetime
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        lease_until: datetime,
+        expected_version: int | None = None,
     ) -> QueueItem | None: ...
 
     def release(
-        self, tenant_id: str, item_id: str, staff: str, now: datetime
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        expected_version: int | None = None,
     ) -> QueueItem | None: ...
 
     def resolve(
-        self, tenant_id: str, item_id: str, staff: str, now: datetime
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        expected_version: int | None = None,
     ) -> QueueItem | None: ...
 
     def append(
@@ -98,13 +115,18 @@ class QueueService:
             appointment = found[0] if found else None
         return ItemDetail(item, self.queue.messages(tenant_id, item_id), appointment)
 
-    def claim(self, staff: StaffMember, item_id: str) -> QueueItem:
+    def claim(
+        self, staff: StaffMember, item_id: str, expected_version: int | None = None
+    ) -> QueueItem:
         tenant = self._tenant(staff.tenant_id)
         now = self.clock.now()
         lease_until = now + timedelta(minutes=tenant.queue_lease_minutes)
-        claimed = self.queue.claim(staff.tenant_id, item_id, staff.staff_id, now, lease_until)
+        claimed = self.queue.claim(
+            staff.tenant_id, item_id, staff.staff_id, now, lease_until, expected_version
+        )
         if claimed is None:
             current = self._item(staff.tenant_id, item_id)
+            self._check_version(current, expected_version)
             if current.status is QueueStatus.RESOLVED:
                 raise NotHolder("this item is resolved")
             raise NotHolder(
@@ -119,26 +141,34 @@ class QueueService:
         )
         return claimed
 
-    def release(self, staff: StaffMember, item_id: str) -> QueueItem:
+    def release(
+        self, staff: StaffMember, item_id: str, expected_version: int | None = None
+    ) -> QueueItem:
         now = self.clock.now()
-        released = self.queue.release(staff.tenant_id, item_id, staff.staff_id, now)
+        released = self.queue.release(
+            staff.tenant_id, item_id, staff.staff_id, now, expected_version
+        )
         if released is None:
-            self._not_holder(staff, item_id)
+            self._not_holder(staff, item_id, expected_version)
         assert released is not None
         self.log.append(staff.tenant_id, now, "release", staff.staff_id, item_id=item_id)
         return released
 
-    def resolve(self, staff: StaffMember, item_id: str) -> QueueItem:
+    def resolve(
+        self, staff: StaffMember, item_id: str, expected_version: int | None = None
+    ) -> QueueItem:
         now = self.clock.now()
-        resolved = self.queue.resolve(staff.tenant_id, item_id, staff.staff_id, now)
+        resolved = self.queue.resolve(
+            staff.tenant_id, item_id, staff.staff_id, now, expected_version
+        )
         if resolved is None:
-            self._not_holder(staff, item_id)
+            self._not_holder(staff, item_id, expected_version)
         assert resolved is not None
         self.log.append(staff.tenant_id, now, "resolve", staff.staff_id, item_id=item_id)
         return resolved
 
     def reply(
-        self, staff: StaffMember, item_id: str, body: str
+        self, staff: StaffMember, item_id: str, body: str, expected_version: int | None = None
     ) -> tuple[QueueItem, ConversationMessage]:
         text = body.strip()
         if not text or len(text) > MAX_REPLY:
@@ -146,6 +176,7 @@ class QueueService:
         tenant = self._tenant(staff.tenant_id)
         now = self.clock.now()
         item = self._item(staff.tenant_id, item_id)
+        self._check_version(item, expected_version)
         lease_live = item.lease_expires_at is not None and item.lease_expires_at >= now
         if (
             item.status is not QueueStatus.CLAIMED
@@ -184,9 +215,18 @@ class QueueService:
         )
         return self._item(staff.tenant_id, item_id), message
 
-    def _not_holder(self, staff: StaffMember, item_id: str) -> None:
-        self._item(staff.tenant_id, item_id)  # 404 first, exactly as for a missing item
+    def _not_holder(self, staff: StaffMember, item_id: str, expected_version: int | None) -> None:
+        current = self._item(staff.tenant_id, item_id)  # 404 first, as for a missing item
+        self._check_version(current, expected_version)
         raise NotHolder("only the staff member holding the claim can do this")
+
+    @staticmethod
+    def _check_version(item: QueueItem, expected_version: int | None) -> None:
+        if expected_version is not None and item.version != expected_version:
+            raise StaleVersion(
+                f"the item changed since you saw it (version {item.version}, not "
+                f"{expected_version}); reload it"
+            )
 
     def _item(self, tenant_id: str, item_id: str) -> QueueItem:
         item = self.queue.get(tenant_id, item_id)
