@@ -54,7 +54,7 @@ def get_appointment(appointment_id: str) -> Response[str]:
 
 @app.delete("/v1/appointments/<appointment_id>")
 def cancel_appointment(appointment_id: str) -> Response[str]:
-    tenant = _tenant()
+    tenant, actor = _tenant(), _actor()
     view = _service().cancel(tenant, appointment_id_from_path(appointment_id))
     metrics.add_metric("AppointmentsCancelled", "Count", 1)
     rt = get_runtime()
@@ -62,7 +62,7 @@ def cancel_appointment(appointment_id: str) -> Response[str]:
         tenant,
         rt.clock.now(),
         "appointment_cancelled",
-        _actor(),
+        actor,
         appointment_id=view.appointment.appointment_id,
     )
     return json_response(200, AppointmentOut.of(view))

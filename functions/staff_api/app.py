@@ -8,7 +8,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rendezvous.api.http import http_resolver, json_response, read_json_body, staff_of, tenant_of
+from rendezvous.api.http import (
+    body_text,
+    http_resolver,
+    json_response,
+    read_json_body,
+    staff_of,
+    tenant_of,
+)
 from rendezvous.api.staff import (
     ItemDetailOut,
     ItemOut,
@@ -57,11 +64,11 @@ def _query(name: str) -> str | None:
 
 
 def _body(model: type[ReplyIn] | type[ReasonIn] | type[VersionIn]) -> Any:
-    raw = app.current_event.decoded_body
+    raw = body_text(app)
     # Claim, release, resolve, pause and resume may come without a body; a reply may not.
-    if model is ReasonIn and not (raw or "").strip():
+    if model is ReasonIn and not raw.strip():
         return ReasonIn()
-    if model is VersionIn and not (raw or "").strip():
+    if model is VersionIn and not raw.strip():
         return VersionIn()
     return model.model_validate_json(read_json_body(app, get_runtime().settings.max_body_bytes))
 
@@ -73,10 +80,9 @@ def list_queue() -> Response[str]:
     if raw_status not in {s.value for s in QueueStatus}:
         raise InvalidRequest("status is open, claimed or resolved")
     limit = int_param(_query("limit"), "limit", 25, 1, 100)
-    cursor = decode_cursor(_query("cursor"), staff.tenant_id)
-    items, last, _ = (
-        get_runtime().queue_store().page(staff.tenant_id, QueueStatus(raw_status), limit, cursor)
-    )
+    status = QueueStatus(raw_status)
+    cursor = decode_cursor(_query("cursor"), staff.tenant_id, status.value)
+    items, last, _ = get_runtime().queue_store().page(staff.tenant_id, status, limit, cursor)
     now = get_runtime().clock.now()
     return json_response(
         200,

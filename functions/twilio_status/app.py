@@ -10,8 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.api.http import http_resolver
 from rendezvous.api.twilio_webhook import verified_form
-from rendezvous.domain.delivery import DeliveryReport, record_delivery_report
-from rendezvous.domain.errors import InvalidRequest
+from rendezvous.domain.delivery import TWILIO_STATUS, DeliveryReport, record_delivery_report
 from rendezvous.domain.models import MessageStatus
 from rendezvous.observability import add_breakdown, logger, metrics, traced
 from rendezvous.runtime import get_runtime
@@ -30,8 +29,13 @@ def twilio_status() -> Response[str]:
     rt = get_runtime()
     form = verified_form(app, "/twilio/status", rt.public_base_url(), rt.twilio_auth_token())
     ref = (app.current_event.query_string_parameters or {}).get("ref")
-    if not ref:
-        raise InvalidRequest("status callback without a message reference")
+    if not ref or form.get("MessageStatus") not in TWILIO_STATUS:
+        # Signed by Twilio, so answered 204 (never retried): but there is nothing to record.
+        logger.warning(
+            "status callback ignored",
+            extra={"has_ref": bool(ref), "status": form.get("MessageStatus")},
+        )
+        return Response(status_code=204, content_type="text/plain", body="")
     code = form.get("ErrorCode") or ""
     report = DeliveryReport(
         ref=ref,

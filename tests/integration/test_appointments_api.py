@@ -272,3 +272,36 @@ def test_a_cancelled_appointment_cannot_be_put_back(store: DynamoAppointmentStor
 
     assert status == 409
     assert body["error"]["code"] == "conflict"
+
+
+def test_a_start_at_the_edge_of_the_calendar_is_a_422_not_a_crash(
+    store: DynamoAppointmentStore,
+) -> None:
+    status, body = put("appt-far", booking(starts_at="9999-12-31T23:00:00-05:00"))
+
+    assert status == 422
+    assert body["error"]["code"] == "validation_failed"
+
+
+def test_a_body_that_is_not_utf8_is_a_400(store: DynamoAppointmentStore) -> None:
+    event = appointment_event("PUT", "appt-bin", raw_body="/w==")
+    event["isBase64Encoded"] = True
+
+    response = invoke(FN, event)
+
+    assert response["statusCode"] == 400
+    assert stored_items(store, "appt-bin") == []
+
+
+def test_a_cancel_by_a_token_without_a_subject_is_refused_before_anything_changes(
+    store: DynamoAppointmentStore,
+) -> None:
+    put("appt-1", booking())
+    event = appointment_event("DELETE", "appt-1")
+    del event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
+
+    response = invoke(FN, event)
+
+    assert response["statusCode"] == 401
+    after = response_json(invoke(FN, appointment_event("GET", "appt-1")))
+    assert after["status"] == "scheduled"

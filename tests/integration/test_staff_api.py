@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 from twilio.rest import Client
 
 from infra.local.sandbox import SandboxServer
@@ -370,3 +371,35 @@ def test_a_reply_on_a_stale_version_is_refused_and_sends_nothing(
 @pytest.mark.parametrize("body", ['{"version": 0}', '{"version": "one"}', '{"v": 1}'])
 def test_a_bad_version_body_is_a_422(item_id: str, body: str) -> None:
     assert call("POST", f"/v1/queue/{item_id}/claim", body)[0] == 422
+
+
+def test_a_cursor_from_another_listing_is_refused(store: DynamoAppointmentStore) -> None:
+    for n in range(2):
+        text_in(f"q{n}", sender=f"+1415555017{n}")
+    _, page = call("GET", "/v1/queue", query={"status": "open", "limit": "1"})
+
+    status, _ = call("GET", "/v1/queue", query={"status": "claimed", "cursor": page["next_cursor"]})
+
+    assert status == 400
+
+
+def test_a_query_number_in_another_script_is_a_400(store: DynamoAppointmentStore) -> None:
+    assert call("GET", "/v1/outbox", query={"hours": "²"})[0] == 400
+
+
+def test_a_reply_twilio_refuses_is_a_422_and_kept_out_of_the_thread(
+    item_id: str, sandbox: SandboxServer
+) -> None:
+    call("POST", f"/v1/queue/{item_id}/claim")
+    requests.post(
+        f"{sandbox.base_url}/sandbox/faults",
+        json={"status": 400, "code": 21408, "count": 1},
+        timeout=5,
+    ).raise_for_status()
+
+    status, answer = call("POST", f"/v1/queue/{item_id}/reply", {"body": "Hello"})
+
+    assert status == 422
+    assert "21408" in answer["error"]["message"]
+    _, detail = call("GET", f"/v1/queue/{item_id}")
+    assert [m["author"] for m in detail["messages"]] == ["customer", "automation"]

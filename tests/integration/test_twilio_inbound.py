@@ -356,3 +356,12 @@ def test_the_queue_index_is_sparse_holding_items_not_their_texts(
     assert len(items) == 1
     assert items[0]["status"] == QueueStatus.OPEN
     assert items[0]["sk"] == "ITEM"
+
+
+def test_a_body_that_is_not_utf8_is_refused_as_not_from_twilio(
+    store: DynamoAppointmentStore,
+) -> None:
+    event = inbound("hello")
+    event["body"] = "/w=="
+
+    assert invoke(INBOUND, event)["statusCode"] == 403

@@ -161,3 +161,14 @@ def test_a_signed_callback_with_an_unknown_reference_is_a_400(
     response = invoke(STATUS, callback("bm9wZQ", "delivered"))
 
     assert response["statusCode"] == 400
+
+
+def test_a_signed_callback_with_a_status_we_do_not_track_is_answered_204(
+    store: DynamoAppointmentStore, sent_confirmation: Any
+) -> None:
+    response = invoke(
+        STATUS, callback(status_callback_ref(sent_confirmation), "partially_delivered")
+    )
+
+    assert response["statusCode"] == 204
+    assert status_of(store) == ("queued", None)

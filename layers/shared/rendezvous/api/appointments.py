@@ -47,6 +47,14 @@ class AppointmentIn(BaseModel):
     provider: str | None = Field(default=None, max_length=120)
     service: str | None = Field(default=None, max_length=120)
 
+    @field_validator("starts_at")
+    @classmethod
+    def _plausible_year(cls, value: datetime) -> datetime:
+        # Also keeps astimezone() clear of the calendar's edges (year 1, year 9999).
+        if not 2000 <= value.replace(tzinfo=None).year <= 2199:
+            raise ValueError("starts_at must be between the years 2000 and 2199")
+        return value
+
     def to_draft(self) -> AppointmentDraft:
         return AppointmentDraft(
             customer=Customer(

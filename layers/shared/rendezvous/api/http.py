@@ -101,9 +101,18 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
         return error_response(404, "route_not_found", "no such route")
 
 
+def body_text(app: ApiGatewayResolver) -> str:
+    """The request body as text; one that is not UTF-8 (or not valid base64) is a 400."""
+    try:
+        raw = app.current_event.decoded_body or ""
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequest("the body is not UTF-8 text") from exc
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
 def read_json_body(app: ApiGatewayResolver, max_bytes: int) -> bytes:
     """The raw body, bounded in size; an empty or non-JSON body is a 400."""
-    raw = app.current_event.decoded_body or ""
+    raw = body_text(app)
     data = raw.encode() if isinstance(raw, str) else raw
     if len(data) > max_bytes:
         raise PayloadTooLarge(f"body exceeds {max_bytes} bytes")

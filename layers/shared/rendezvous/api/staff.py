@@ -187,30 +187,29 @@ def encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode().rstrip("=")
 
 
-def decode_cursor(raw: str | None, tenant_id: str) -> dict[str, Any] | None:
-    """A cursor from a previous page; one that is malformed or names another tenant is a 400."""
+def decode_cursor(raw: str | None, tenant_id: str, status: str) -> dict[str, Any] | None:
+    """A cursor from a previous page of this listing; one that is malformed, names another
+    tenant or belongs to another status is a 400."""
     if not raw:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except ValueError as exc:
         raise InvalidRequest("cursor is not valid") from exc
-    prefix = f"T#{tenant_id}#"
     if (
         not isinstance(key, dict)
-        or not all(
-            isinstance(v, str) and (k in ("sk", "qsk") or v.startswith(prefix))
-            for k, v in key.items()
-        )
         or set(key) != {"pk", "sk", "qpk", "qsk"}
+        or not all(isinstance(v, str) for v in key.values())
+        or key["qpk"] != f"T#{tenant_id}#QS#{status}"
+        or not key["pk"].startswith(f"T#{tenant_id}#Q#")
     ):
-        raise InvalidRequest("cursor is not valid")
+        raise InvalidRequest("cursor is not valid for this listing")
     return key
 
 
 def int_param(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise InvalidRequest(f"{name} must be a whole number from {low} to {high}")
     return int(raw)

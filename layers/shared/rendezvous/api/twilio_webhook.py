@@ -30,8 +30,12 @@ def verified_form(
     event = app.current_event
     # Powertools v3 headers are case-insensitive: API Gateway lower-cases them.
     signature = event.headers.get("X-Twilio-Signature") or ""
-    raw = event.decoded_body or ""
-    body = raw.decode() if isinstance(raw, bytes) else raw
+    try:
+        raw = event.decoded_body or ""
+        body = raw.decode() if isinstance(raw, bytes) else raw
+    except (UnicodeDecodeError, ValueError) as exc:
+        # Twilio sends UTF-8 form bodies: anything else did not come from Twilio.
+        raise Forbidden("invalid Twilio request") from exc
     form = dict(parse_qsl(body, keep_blank_values=True))
     query = event.raw_event.get("rawQueryString") or ""
     url = public_base_url.rstrip("/") + route_path + (f"?{query}" if query else "")

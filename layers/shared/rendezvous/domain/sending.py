@@ -49,8 +49,9 @@ CLAIM_ATTEMPTS = 3
 CLAIM_RETENTION = timedelta(days=7)
 # Twilio may answer a status callback before the sender records its own result, and a
 # cancellation may land while a text is on its way: the result is recorded either way.
+# A concurrent redelivery may also have marked it `unknown` while this send was under way.
 RESULT_RECORDABLE = frozenset(
-    {*PENDING_STATUSES, MessageStatus.CANCELLED, MessageStatus.SUPERSEDED}
+    {*PENDING_STATUSES, MessageStatus.CANCELLED, MessageStatus.SUPERSEDED, MessageStatus.UNKNOWN}
 )
 
 Renderer = Callable[..., RenderedSms]

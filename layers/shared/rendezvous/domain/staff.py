@@ -17,6 +17,7 @@ from rendezvous.domain.errors import (
     OptedOut,
     RecipientOptedOut,
     RecipientUndeliverable,
+    SmsRejected,
     StaleVersion,
     Unavailable,
     Unprocessable,
@@ -197,6 +198,8 @@ class QueueService:
             raise OptedOut("this customer opted out of texts; call them instead") from exc
         except RecipientUndeliverable as exc:
             raise Unprocessable("this number cannot receive texts") from exc
+        except SmsRejected as exc:
+            raise Unprocessable(f"Twilio refused this text ({exc.error_code})") from exc
         except GatewayUnavailable as exc:
             raise Unavailable("Twilio is not answering; try again in a minute") from exc
         except DeliveryUnknown:
