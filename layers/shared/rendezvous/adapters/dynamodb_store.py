@@ -125,6 +125,34 @@ def _cancellation_codes(exc: ClientError) -> list[str]:
     return [r.get("Code", "None") for r in reasons]
 
 
+def query_all(db: DynamoDBClient, table: str, **kwargs: Any) -> list[Item]:
+    """Every item a Query finds, following its pages."""
+    found: list[Item] = []
+    while True:
+        page = db.query(TableName=table, **kwargs)
+        found.extend(deserialize(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def batch_get(
+    db: DynamoDBClient, table: str, keys: list[Item], *, consistent: bool = False
+) -> list[Item]:
+    """The items under `keys` that exist, in batches of 100, retrying unprocessed keys."""
+    found: list[Item] = []
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {"Keys": [serialize(k) for k in keys[start : start + 100]]}
+        if consistent:
+            request["ConsistentRead"] = True
+        pending: dict[str, Any] = {table: request}
+        while pending:
+            page = db.batch_get_item(RequestItems=pending)
+            found.extend(deserialize(i) for i in page.get("Responses", {}).get(table, []))
+            pending = page.get("UnprocessedKeys") or {}
+    return found
+
+
 def transact(db: DynamoDBClient, items: list[Any], conflict: str) -> None:
     """Write every item or none; a condition that fails is a ConcurrentModification."""
     try:
@@ -192,19 +220,13 @@ class DynamoAppointmentStore:
         self, tenant_id: str, appointment_id: str
     ) -> tuple[Appointment, list[MessageRecord]] | None:
         key = appointment_key(tenant_id, appointment_id)
-        items: list[Item] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": _values({":pk": key["pk"]}),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._db.query(**kwargs)
-            items.extend(deserialize(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            self._db,
+            self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_values({":pk": key["pk"]}),
+            ConsistentRead=True,
+        )
         appointment = next((i for i in items if i["sk"] == "A"), None)
         if appointment is None:
             return None
@@ -316,16 +338,10 @@ class DynamoAppointmentStore:
             ),
             "recipient": recipient_item_key(request.tenant_id, request.recipient_key),
         }
-        found_items: dict[str, Item] = {}
-        pending: dict[str, Any] = {
-            self._table: {"Keys": [serialize(k) for k in keys.values()], "ConsistentRead": True}
+        found_items = {
+            f"{item['pk']}|{item['sk']}": item
+            for item in batch_get(self._db, self._table, list(keys.values()), consistent=True)
         }
-        while pending:
-            page = self._db.batch_get_item(RequestItems=pending)
-            for raw in page.get("Responses", {}).get(self._table, []):
-                item = deserialize(raw)
-                found_items[f"{item['pk']}|{item['sk']}"] = item
-            pending = page.get("UnprocessedKeys") or {}
 
         def pick(name: str) -> Item | None:
             key = keys[name]
@@ -539,19 +555,10 @@ class DynamoAppointmentStore:
             Limit=10,
         )
         keys = [{"pk": deserialize(i)["pk"], "sk": "A"} for i in page.get("Items", [])]
-        if not keys:
-            return []
-        found: list[Appointment] = []
-        pending: dict[str, Any] = {
-            self._table: {"Keys": [serialize(k) for k in keys], "ConsistentRead": True}
-        }
-        while pending:
-            got = self._db.batch_get_item(RequestItems=pending)
-            found.extend(
-                Appointment.model_validate(deserialize(i))
-                for i in got.get("Responses", {}).get(self._table, [])
-            )
-            pending = got.get("UnprocessedKeys") or {}
+        found = [
+            Appointment.model_validate(item)
+            for item in batch_get(self._db, self._table, keys, consistent=True)
+        ]
         live = [a for a in found if a.status is not AppointmentStatus.CANCELLED]
         return sorted(live, key=lambda a: a.starts_at)
 
@@ -621,18 +628,12 @@ class DynamoActivityLog:
         )
 
     def day(self, tenant_id: str, day: str) -> list[Item]:
-        entries: list[Item] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": _values({":pk": f"T#{tenant_id}#LOG#{day}"}),
-        }
-        while True:
-            page = self._db.query(**kwargs)
-            entries.extend(deserialize(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return entries
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return query_all(
+            self._db,
+            self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_values({":pk": f"T#{tenant_id}#LOG#{day}"}),
+        )
 
 
 class DynamoOversight:
@@ -642,15 +643,6 @@ class DynamoOversight:
         self._db = client
         self._table = table_name
 
-    def _query_all(self, **kwargs: Any) -> list[Item]:
-        found: list[Item] = []
-        while True:
-            page = self._db.query(TableName=self._table, **kwargs)
-            found.extend(deserialize(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
     def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[Item]:
         """Every automated text planned or sent between two instants, whatever its status:
         one Query per UTC day on `by_time`."""
@@ -658,7 +650,9 @@ class DynamoOversight:
         day = start.astimezone(UTC).date()
         while day <= end.astimezone(UTC).date():
             found.extend(
-                self._query_all(
+                query_all(
+                    self._db,
+                    self._table,
                     IndexName="by_time",
                     KeyConditionExpression="tpk = :d AND tsk BETWEEN :start AND :end",
                     ExpressionAttributeValues=_values(
@@ -674,18 +668,9 @@ class DynamoOversight:
         return found
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
-        found: dict[str, Appointment] = {}
-        unique = sorted(set(ids))
-        for start in range(0, len(unique), 100):
-            keys = [serialize(appointment_key(tenant_id, i)) for i in unique[start : start + 100]]
-            pending: dict[str, Any] = {self._table: {"Keys": keys}}
-            while pending:
-                got = self._db.batch_get_item(RequestItems=pending)
-                for raw in got.get("Responses", {}).get(self._table, []):
-                    appointment = Appointment.model_validate(deserialize(raw))
-                    found[appointment.appointment_id] = appointment
-                pending = got.get("UnprocessedKeys") or {}
-        return found
+        keys = [appointment_key(tenant_id, i) for i in sorted(set(ids))]
+        found = [Appointment.model_validate(i) for i in batch_get(self._db, self._table, keys)]
+        return {a.appointment_id: a for a in found}
 
     def set_pause(
         self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime
@@ -704,7 +689,9 @@ class DynamoOversight:
         return Tenant.model_validate(deserialize(got["Attributes"]))
 
     def tenant_ids(self) -> list[str]:
-        rows = self._query_all(
+        rows = query_all(
+            self._db,
+            self._table,
             IndexName="by_recipient",
             KeyConditionExpression="gsi1pk = :t",
             ExpressionAttributeValues=_values({":t": "TENANTS"}),

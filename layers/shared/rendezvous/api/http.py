@@ -125,21 +125,21 @@ def read_json_body(app: ApiGatewayResolver, max_bytes: int) -> bytes:
     return data
 
 
-def tenant_of(app: ApiGatewayResolver, claim: str) -> str:
-    """The tenant, from the verified token's claim: the only source of the tenant there is."""
+def _claim(app: ApiGatewayResolver, name: str, what: str) -> str:
+    """One claim of the token the gateway's JWT authorizer verified; missing is a 401."""
     context = app.current_event.get("requestContext") or {}
     claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
-    tenant = claims.get(claim)
-    if not isinstance(tenant, str) or not tenant:
-        raise Unauthorized("the token carries no tenant")
-    return tenant
+    value = claims.get(name)
+    if not isinstance(value, str) or not value:
+        raise Unauthorized(f"the token carries no {what}")
+    return value
+
+
+def tenant_of(app: ApiGatewayResolver, claim: str) -> str:
+    """The tenant, from the verified token's claim: the only source of the tenant there is."""
+    return _claim(app, claim, "tenant")
 
 
 def staff_of(app: ApiGatewayResolver) -> str:
     """Who is acting: the verified token's subject."""
-    context = app.current_event.get("requestContext") or {}
-    claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
-    subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject:
-        raise Unauthorized("the token carries no subject")
-    return subject
+    return _claim(app, "sub", "subject")
