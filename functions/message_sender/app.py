@@ -1,4 +1,5 @@
-"""The sender: invoked by EventBridge Scheduler (one reminder) or SQS (a batch of notices)."""
+"""The sender: every automated text reaches it through the outbound queue, whose redrive
+policy is its one retry path and whose dead-letter queue is its one place of last resort."""
 
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ def _sender() -> MessageSender:
     return MessageSender(rt.store(), rt.gateway(), rt.scheduler(), rt.clock, render_message)
 
 
-def deliver(request: SendRequest) -> None:
+def deliver(request: SendRequest, *, final_attempt: bool) -> None:
     logger.append_keys(appointment_id=request.appointment_id, kind=request.kind)
-    result = _sender().deliver(request)
+    result = _sender().deliver(request, final_attempt=final_attempt)
     record_send_metrics(result)
     logger.info(
         "send decided",
@@ -44,7 +45,11 @@ def deliver(request: SendRequest) -> None:
 
 
 def _deliver_record(record: SQSRecord) -> None:
-    deliver(SendRequest.model_validate_json(record.body))
+    # The queue's redrive policy moves a message to the dead-letter queue once it has been
+    # received maxReceiveCount times: this receive is then the last.
+    limit = get_runtime().settings.outbound_max_receive_count
+    received = int(record.attributes.approximate_receive_count)
+    deliver(SendRequest.model_validate_json(record.body), final_attempt=received >= limit > 0)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -56,7 +61,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             event=event, record_handler=_deliver_record, processor=processor, context=context
         )
         return dict(response)
-    # EventBridge Scheduler passes the schedule's input as the event itself. A failure
-    # raises, so Lambda's async retries and then the DLQ take over.
-    deliver(SendRequest.model_validate(event))
-    return {"status": "done"}
+    # A schedule made before reminders went through the queue invokes the function with its
+    # input: hand it to the queue, so it gets the same retries, dead-letter queue and redrive.
+    get_runtime().queue().enqueue(SendRequest.model_validate(event))
+    return {"status": "queued"}

@@ -24,7 +24,10 @@ from rendezvous.api.staff import (
     QueueItemOut,
     QueuePageOut,
     ReasonIn,
+    RedriveOut,
+    ReleasedOut,
     ReplyIn,
+    ResumeOut,
     StatsOut,
     StatusOut,
     VersionIn,
@@ -35,6 +38,7 @@ from rendezvous.api.staff import (
 from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.models import QueueStatus
 from rendezvous.domain.oversight import OversightService
+from rendezvous.domain.redrive import LateTexts
 from rendezvous.domain.staff import QueueService, StaffMember
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
@@ -54,8 +58,9 @@ def _queue() -> QueueService:
 
 def _oversight() -> OversightService:
     rt = get_runtime()
+    late = LateTexts(rt.oversight_store(), rt.store(), rt.queue(), rt.clock)
     return OversightService(
-        rt.store(), rt.oversight_store(), rt.queue_store(), rt.activity_log(), rt.clock
+        rt.store(), rt.oversight_store(), rt.queue_store(), rt.activity_log(), rt.clock, late
     )
 
 
@@ -159,8 +164,17 @@ def pause() -> Response[str]:
 @app.post("/v1/resume")
 def resume() -> Response[str]:
     body = _body(ReasonIn)
-    tenant = _oversight().resume(_staff(), body.reason)
-    return json_response(200, StatusOut.of(tenant))
+    tenant, held = _oversight().resume(_staff(), body.reason)
+    return json_response(
+        200, ResumeOut(**StatusOut.of(tenant).model_dump(), held=ReleasedOut.of(held))
+    )
+
+
+@app.post("/v1/outbox/redrive")
+def redrive() -> Response[str]:
+    """Managers only once roles arrive (CONTRACT.md, Roles)."""
+    released = _oversight().redrive(_staff())
+    return json_response(200, RedriveOut(redrive=ReleasedOut.of(released)))
 
 
 @app.get("/v1/status")

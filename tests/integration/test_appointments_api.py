@@ -58,8 +58,8 @@ def test_new_appointment_answers_201_with_confirmation_now_and_two_reminders(
     assert "+1415" not in json.dumps(queued), "queue messages carry no phone numbers"
 
 
-def test_each_reminder_gets_one_self_deleting_schedule_with_retries_and_a_dlq(
-    store: DynamoAppointmentStore, schedules: Any, runtime: Any
+def test_each_reminder_gets_one_self_deleting_schedule_onto_the_outbound_queue(
+    store: DynamoAppointmentStore, schedules: Any, runtime: Any, stack: Any
 ) -> None:
     put("appt-1", booking())
 
@@ -72,7 +72,8 @@ def test_each_reminder_gets_one_self_deleting_schedule_with_retries_and_a_dlq(
             "at(2030-01-15T16:30:00)",
         }
         target = schedule["Target"]
-        assert target["Arn"] == runtime.settings.sender_function_arn
+        # The queue, not the function: reminders share the queue's retries and its DLQ.
+        assert target["Arn"] == stack.resolver.attributes[("OutboundQueue", "Arn")]
         assert target["DeadLetterConfig"]["Arn"] == runtime.settings.scheduler_dlq_arn
         assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
         assert json.loads(target["Input"])["appointment_id"] == "appt-1"

@@ -39,24 +39,37 @@ def book(appointment_id: str, **kwargs: Any) -> dict[str, Any]:
     return body
 
 
-def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+def sqs_event(messages: list[dict[str, Any]], receive_count: int = 1) -> dict[str, Any]:
     template = sample("sqs_outbound.json")["Records"][0]
+    attributes = {**template["attributes"], "ApproximateReceiveCount": str(receive_count)}
     return {
-        "Records": [{**template, "messageId": m["MessageId"], "body": m["Body"]} for m in messages]
+        "Records": [
+            {**template, "messageId": m["MessageId"], "body": m["Body"], "attributes": attributes}
+            for m in messages
+        ]
     }
 
 
-def reminder_event(
+def reminder_request(
     appointment_id: str, kind: str, version: int = 1, phone: str = CUSTOMER
 ) -> dict[str, Any]:
-    event = sample("scheduler_reminder.json")
-    event.update(
+    """What a reminder's schedule puts on the outbound queue."""
+    request = sample("scheduler_reminder.json")
+    request.update(
         appointment_id=appointment_id,
         kind=kind,
         version=version,
         recipient_key=recipient_key("clinic-1", phone),
     )
-    return event
+    return request
+
+
+def reminder_event(
+    appointment_id: str, kind: str, version: int = 1, phone: str = CUSTOMER
+) -> dict[str, Any]:
+    """The reminder as the sender receives it: one record of the outbound queue."""
+    body = json.dumps(reminder_request(appointment_id, kind, version, phone))
+    return sqs_event([{"MessageId": f"{appointment_id}-{kind}-{version}", "Body": body}])
 
 
 def texts_to(twilio: Client, phone: str = CUSTOMER) -> list[Any]:
@@ -178,7 +191,7 @@ def test_a_reminder_for_an_older_version_is_suppressed_with_its_reason(
     assert (record["status"], record["reason"]) == ("suppressed", "appointment_changed")
 
 
-def test_a_paused_tenant_sends_nothing_and_says_why(
+def test_a_paused_tenant_sends_nothing_and_holds_the_text_for_the_resume(
     store: DynamoAppointmentStore, outbound: Any, twilio: Client
 ) -> None:
     tenant = store.get_tenant("clinic-1")
@@ -190,7 +203,8 @@ def test_a_paused_tenant_sends_nothing_and_says_why(
 
     assert texts_to(twilio) == []
     record = messages_of("appt-1")["confirmation@1"]
-    assert (record["status"], record["reason"]) == ("suppressed", "tenant_paused")
+    # Held, not dropped (CONTRACT.md, Pause): a resume decides.
+    assert (record["status"], record["reason"]) == ("deferred", "tenant_paused")
 
 
 def test_an_opted_out_number_gets_nothing_automated(
@@ -353,12 +367,13 @@ def test_an_event_redelivered_after_a_crash_mid_send_is_recorded_unknown_not_res
 ) -> None:
     book("appt-1")
     clock.set(at("2030-01-13T10:30:00-08:00"))
+    request = reminder_request("appt-1", "reminder_48h")
     event = reminder_event("appt-1", "reminder_48h")
     # The first delivery claimed the send and then stopped before recording Twilio's answer.
-    context = store.load_send_context(SendRequest.model_validate(event))
+    context = store.load_send_context(SendRequest.model_validate(request))
     assert context.message is not None
     recipient = Recipient(
-        tenant_id="clinic-1", recipient_key=event["recipient_key"], phone=CUSTOMER
+        tenant_id="clinic-1", recipient_key=request["recipient_key"], phone=CUSTOMER
     )
     store.claim_message(
         recipient,
@@ -410,3 +425,98 @@ def test_moving_a_confirmed_appointment_sends_one_moved_text_naming_both_times(
     assert "15 Jan 10:30" in moved.body
     assert "16 Jan 15:00" in moved.body
     assert messages_of("appt-1")["moved@2"]["status"] in {"queued", "sent", "delivered"}
+
+
+def outage(sandbox: SandboxServer, count: int = 3) -> None:
+    """Twilio answers 503 to the next `count` requests (the gateway tries 3 times a send)."""
+    requests.post(
+        f"{sandbox.base_url}/sandbox/faults", json={"status": 503, "count": count}, timeout=5
+    ).raise_for_status()
+
+
+def test_the_last_receive_in_an_outage_records_the_text_failed_with_retries_exhausted(
+    store: DynamoAppointmentStore, outbound: Any, twilio: Client, sandbox: SandboxServer
+) -> None:
+    book("appt-1")
+    [queued] = outbound()
+    outage(sandbox)
+
+    # The fifth receive of the message: the queue's redrive policy moves it on after this.
+    result = invoke(SENDER, sqs_event([queued], receive_count=5))
+
+    # Still reported failed, so SQS moves it to the dead-letter queue for a redrive.
+    assert result == {"batchItemFailures": [{"itemIdentifier": queued["MessageId"]}]}
+    record = messages_of("appt-1")["confirmation@1"]
+    assert (record["status"], record["reason"], record["error_code"]) == (
+        "failed",
+        "retries_exhausted",
+        20503,
+    )
+    recipient = store.get_recipient("clinic-1", CUSTOMER)
+    assert recipient is not None
+    assert recipient.claims == {}
+    assert texts_to(twilio) == []
+
+
+def test_an_earlier_receive_in_an_outage_stays_deferred_for_the_next_retry(
+    store: DynamoAppointmentStore, outbound: Any, sandbox: SandboxServer
+) -> None:
+    book("appt-1")
+    [queued] = outbound()
+    outage(sandbox)
+
+    invoke(SENDER, sqs_event([queued], receive_count=4))
+
+    record = messages_of("appt-1")["confirmation@1"]
+    assert (record["status"], record["reason"]) == ("deferred", "gateway_unavailable")
+
+
+def test_a_redriven_text_whose_retries_ran_out_is_sent_once(
+    store: DynamoAppointmentStore, outbound: Any, twilio: Client, sandbox: SandboxServer
+) -> None:
+    book("appt-1")
+    [queued] = outbound()
+    outage(sandbox)
+    invoke(SENDER, sqs_event([queued], receive_count=5))
+
+    # StartMessageMoveTask puts it back as a new message; moved twice, it arrives twice.
+    first = invoke(SENDER, sqs_event([queued]))
+    second = invoke(SENDER, sqs_event([queued]))
+
+    assert first == second == {"batchItemFailures": []}
+    assert len(texts_to(twilio)) == 1
+    assert messages_of("appt-1")["confirmation@1"]["status"] in {"queued", "sent", "delivered"}
+
+
+def test_a_redriven_reminder_past_half_its_lead_time_is_suppressed_too_late(
+    store: DynamoAppointmentStore, twilio: Client, sandbox: SandboxServer, clock: FixedClock
+) -> None:
+    book("appt-1")
+    clock.set(at("2030-01-13T10:30:00-08:00"))
+    outage(sandbox)
+    last = reminder_event("appt-1", "reminder_48h")
+    last["Records"][0]["attributes"]["ApproximateReceiveCount"] = "5"
+    invoke(SENDER, last)
+    assert messages_of("appt-1")["reminder_48h@1"]["status"] == "failed"
+    # 23 hours before the visit: a "48-hour" reminder now would only be noise.
+    clock.set(at("2030-01-14T11:30:00-08:00"))
+
+    invoke(SENDER, reminder_event("appt-1", "reminder_48h"))
+
+    assert texts_to(twilio) == []
+    record = messages_of("appt-1")["reminder_48h@1"]
+    assert (record["status"], record["reason"]) == ("suppressed", "too_late")
+
+
+def test_a_schedule_made_before_reminders_used_the_queue_is_handed_to_the_queue(
+    store: DynamoAppointmentStore, outbound: Any, twilio: Client
+) -> None:
+    book("appt-1")
+    outbound()
+    legacy = reminder_request("appt-1", "reminder_48h")
+
+    result = invoke(SENDER, legacy)
+
+    assert result == {"status": "queued"}
+    assert [json.loads(m["Body"]) for m in outbound()] == [legacy]
+    assert texts_to(twilio) == []

@@ -3,6 +3,7 @@ the outbox, the pause switch, stats and the queue watcher."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
 from tests.integration.test_message_sender import sqs_event
 from tests.integration.test_twilio_inbound import CUSTOMER, inbound, replies
+from tests.support.aws import at
 from tests.support.events import appointment_event, invoke, response_json, staff_event
 
 STAFF = "StaffApiFunction"
@@ -263,7 +265,7 @@ def test_the_outbox_shows_what_automation_will_send_in_the_next_hours(
     assert {m["customer_name"] for m in box["messages"]} == {"Sam Lee"}
 
 
-def test_pause_records_who_when_and_why_and_suppresses_automated_sends(
+def test_pause_records_who_when_and_why_and_holds_automated_sends(
     store: DynamoAppointmentStore, clock: FixedClock, outbound: Any
 ) -> None:
     status, paused = call("POST", "/v1/pause", {"reason": "Storm closure"})
@@ -276,13 +278,91 @@ def test_pause_records_who_when_and_why_and_suppresses_automated_sends(
         "staff-maria",
         "Storm closure",
     )
-    confirmation = response_json(
-        invoke("AppointmentsFunction", appointment_event("GET", "appt-1"))
-    )["messages"][0]
-    assert (confirmation["status"], confirmation["reason"]) == ("suppressed", "tenant_paused")
-    resumed_status, resumed = call("POST", "/v1/resume", {"reason": "Reopened"})
-    assert (resumed_status, resumed["paused"]) == (200, False)
-    assert call("GET", "/v1/status")[1]["paused"] is False
+    assert message_of("appt-1", "confirmation") == ("deferred", "tenant_paused")
+
+
+def message_of(appointment_id: str, kind: str) -> tuple[str, str | None]:
+    found = response_json(invoke("AppointmentsFunction", appointment_event("GET", appointment_id)))
+    record = next(m for m in found["messages"] if m["kind"] == kind)
+    return record["status"], record.get("reason")
+
+
+def test_resume_sends_held_texts_whose_moment_still_makes_sense_and_drops_the_others(
+    store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, twilio: Client
+) -> None:
+    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    book("later", "2030-01-17T10:30:00-08:00")
+    book("soon", "2030-01-10T13:00:00-08:00")
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+    # Resumed after the soon appointment began: its confirmation would make no sense.
+    clock.set(at("2030-01-10T13:30:00-08:00"))
+
+    status, resumed = call("POST", "/v1/resume", {"reason": "Power is back"})
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+
+    assert status == 200
+    assert resumed["held"] == {"queued": 1, "suppressed": {"tenant_paused": 1}}
+    assert message_of("later", "confirmation")[0] in {"queued", "sent", "delivered"}
+    assert message_of("soon", "confirmation") == ("suppressed", "tenant_paused")
+    assert len(list(twilio.messages.list(to=OTHER_CUSTOMER))) == 1
+
+
+def test_status_after_a_resume_shows_the_resume_not_the_pause_that_is_over(
+    store: DynamoAppointmentStore, clock: FixedClock
+) -> None:
+    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    clock.advance(minutes=45)
+
+    call("POST", "/v1/resume", {"reason": "Power is back"}, staff="staff-joe")
+    _, status = call("GET", "/v1/status")
+
+    assert status["paused"] is False
+    assert [status.get(k) for k in ("paused_by", "paused_at", "paused_reason")] == [None] * 3
+    assert (status["resumed_by"], status["resumed_reason"]) == ("staff-joe", "Power is back")
+    assert datetime.fromisoformat(status["resumed_at"]) == clock.now()
+
+
+def test_texts_whose_retries_ran_out_count_as_failed_show_in_the_outbox_and_redrive_once(
+    store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, sandbox: SandboxServer
+) -> None:
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    requests.post(
+        f"{sandbox.base_url}/sandbox/faults", json={"status": 503, "count": 3}, timeout=5
+    ).raise_for_status()
+    invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
+    clock.advance(minutes=10)
+
+    _, stats = call("GET", "/v1/stats", query={"days": "1"})
+    _, box = call("GET", "/v1/outbox", query={"hours": "1"})
+    status, redriven = call("POST", "/v1/outbox/redrive")
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+    _, again = call("POST", "/v1/outbox/redrive")
+
+    assert stats["failed"] == 1
+    assert [(m["kind"], m["status"], m["reason"]) for m in box["messages"]] == [
+        ("confirmation", "failed", "retries_exhausted")
+    ]
+    assert (status, redriven) == (200, {"redrive": {"queued": 1, "suppressed": {}}})
+    assert message_of("appt-1", "confirmation")[0] in {"queued", "sent", "delivered"}
+    assert again == {"redrive": {"queued": 0, "suppressed": {}}}
+    assert outbound() == []
+
+
+def test_a_redrive_drops_a_failed_text_whose_appointment_was_cancelled(
+    store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, sandbox: SandboxServer
+) -> None:
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    requests.post(
+        f"{sandbox.base_url}/sandbox/faults", json={"status": 503, "count": 3}, timeout=5
+    ).raise_for_status()
+    invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
+    invoke("AppointmentsFunction", appointment_event("DELETE", "appt-1"))
+
+    _, redriven = call("POST", "/v1/outbox/redrive")
+
+    assert redriven == {"redrive": {"queued": 0, "suppressed": {"appointment_cancelled": 1}}}
+    assert message_of("appt-1", "confirmation") == ("suppressed", "appointment_cancelled")
+    assert outbound() == []
 
 
 def test_pausing_without_a_reason_is_a_400_and_changes_nothing(

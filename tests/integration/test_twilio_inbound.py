@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -194,16 +195,17 @@ def test_after_stop_no_automated_text_goes_out(
     rkey = store.get_recipient("clinic-1", CUSTOMER)
     assert rkey is not None
 
-    invoke(
-        "MessageSenderFunction",
+    event = sample("sqs_outbound.json")
+    event["Records"][0]["body"] = json.dumps(
         {
             "tenant_id": "clinic-1",
             "appointment_id": "appt-1",
             "kind": "reminder_48h",
             "version": 1,
             "recipient_key": rkey.recipient_key,
-        },
+        }
     )
+    invoke("MessageSenderFunction", event)
 
     reminder = next(m for m in appointment("appt-1")["messages"] if m["kind"] == "reminder_48h")
     assert (reminder["status"], reminder["reason"]) == ("suppressed", "opted_out")

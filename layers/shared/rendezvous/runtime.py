@@ -77,7 +77,7 @@ class Runtime:
             lambda: EventBridgeReminderScheduler(
                 client("scheduler"),
                 group=s.schedule_group,
-                target_arn=s.sender_function_arn,
+                target_arn=s.schedule_target_arn,
                 role_arn=s.scheduler_role_arn,
                 dead_letter_arn=s.scheduler_dlq_arn,
             ),

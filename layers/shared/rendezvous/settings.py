@@ -19,7 +19,10 @@ class Settings(BaseModel):
     public_base_url_param: str = ""
     outbound_queue_url: str = ""
     schedule_group: str = ""
-    sender_function_arn: str = ""
+    # What reminder schedules invoke: the outbound queue, so every send shares its retries.
+    schedule_target_arn: str = ""
+    # The outbound queue's redrive maxReceiveCount: the sender's last attempt.
+    outbound_max_receive_count: int = 0
     scheduler_role_arn: str = ""
     scheduler_dlq_arn: str = ""
     idempotency_table: str = ""

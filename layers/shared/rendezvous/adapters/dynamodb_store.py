@@ -417,6 +417,7 @@ class DynamoAppointmentStore:
         status: MessageStatus,
         now: datetime,
         only_if: frozenset[MessageStatus] | None = None,
+        reason_is: str | None = None,
         **fields: object,
     ) -> bool:
         names = {"#s": "status"}
@@ -445,6 +446,10 @@ class DynamoAppointmentStore:
                 values[f":o{i}"] = value
                 placeholders.append(f":o{i}")
             condition += f" AND #s IN ({', '.join(placeholders)})"
+        if reason_is is not None:
+            names["#r"] = "reason"
+            values[":reason_is"] = reason_is
+            condition += " AND #r = :reason_is"
         try:
             self._db.update_item(
                 TableName=self._table,
@@ -675,11 +680,14 @@ class DynamoOversight:
     def set_pause(
         self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime
     ) -> Tenant:
+        # Who switched, when and why, under the switch's own names: after a resume the
+        # status shows the resume, not the pause that is over.
+        now_on, now_off = ("paused", "resumed") if paused else ("resumed", "paused")
         got = self._db.update_item(
             TableName=self._table,
             Key=serialize(tenant_key(tenant_id)),
-            UpdateExpression="SET paused = :p, paused_by = :by, paused_at = :at, "
-            "paused_reason = :why",
+            UpdateExpression=f"SET paused = :p, {now_on}_by = :by, {now_on}_at = :at, "
+            f"{now_on}_reason = :why REMOVE {now_off}_by, {now_off}_at, {now_off}_reason",
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeValues=_values(
                 {":p": paused, ":by": by, ":at": _iso(at), ":why": reason or ""}

@@ -1,4 +1,5 @@
-"""ReminderScheduler on EventBridge Scheduler: one-time schedules that invoke the sender."""
+"""ReminderScheduler on EventBridge Scheduler: one-time schedules that put a send request on
+the outbound queue at its time (the target ARN is the queue's)."""
 
 from __future__ import annotations
 

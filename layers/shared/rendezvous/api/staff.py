@@ -14,6 +14,7 @@ from rendezvous.domain.appointments import AppointmentView
 from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.models import ConversationMessage, QueueItem, Tenant
 from rendezvous.domain.oversight import OutboxEntry, Stats
+from rendezvous.domain.redrive import Released
 from rendezvous.domain.staff import ItemDetail
 
 
@@ -118,6 +119,9 @@ class StatusOut(BaseModel):
     paused_by: str | None
     paused_at: datetime | None
     paused_reason: str | None
+    resumed_by: str | None = None
+    resumed_at: datetime | None = None
+    resumed_reason: str | None = None
 
     @classmethod
     def of(cls, tenant: Tenant) -> StatusOut:
@@ -126,10 +130,33 @@ class StatusOut(BaseModel):
             name=tenant.name,
             timezone=tenant.timezone,
             paused=tenant.paused,
-            paused_by=tenant.paused_by,
-            paused_at=tenant.paused_at,
-            paused_reason=tenant.paused_reason or None,
+            paused_by=tenant.paused_by if tenant.paused else None,
+            paused_at=tenant.paused_at if tenant.paused else None,
+            paused_reason=(tenant.paused_reason or None) if tenant.paused else None,
+            resumed_by=None if tenant.paused else tenant.resumed_by,
+            resumed_at=None if tenant.paused else tenant.resumed_at,
+            resumed_reason=None if tenant.paused else (tenant.resumed_reason or None),
         )
+
+
+class ReleasedOut(BaseModel):
+    """Texts a resume or a redrive handed back to the sender, and those it dropped (by
+    reason)."""
+
+    queued: int
+    suppressed: dict[str, int]
+
+    @classmethod
+    def of(cls, released: Released) -> ReleasedOut:
+        return cls(queued=released.queued, suppressed=released.suppressed)
+
+
+class ResumeOut(StatusOut):
+    held: ReleasedOut
+
+
+class RedriveOut(BaseModel):
+    redrive: ReleasedOut
 
 
 class OutboxEntryOut(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -33,6 +33,16 @@ def reminder_kind(offset_minutes: int) -> str:
     return f"reminder_{offset_minutes}m"
 
 
+def reminder_lead(kind: str) -> timedelta | None:
+    """How long before the appointment a reminder kind is meant to arrive; None otherwise."""
+    if not kind.startswith("reminder_"):
+        return None
+    amount, unit = kind.removeprefix("reminder_")[:-1], kind[-1]
+    if not amount.isdigit() or unit not in "hm":
+        return None
+    return timedelta(hours=int(amount)) if unit == "h" else timedelta(minutes=int(amount))
+
+
 def template_kind(kind: str) -> MessageKind:
     return MessageKind.REMINDER if kind.startswith("reminder_") else MessageKind(kind)
 
@@ -52,6 +62,9 @@ class MessageStatus(StrEnum):
 
 
 PENDING_STATUSES = frozenset({MessageStatus.PLANNED, MessageStatus.DEFERRED})
+# The reason on a `failed` text whose every retry met a gateway outage. Nothing left us
+# (the recipient claim was given back), so a redrive may still send it once.
+RETRIES_EXHAUSTED = "retries_exhausted"
 # The text left us (or may have): Twilio has it, or we cannot tell.
 HANDED_OFF_STATUSES = frozenset(
     {
@@ -85,6 +98,18 @@ class SuppressionReason(StrEnum):
     FREQUENCY_CAP = "frequency_cap"
     TOO_LATE = "too_late"
     QUIET_HOURS = "quiet_hours"
+
+
+def is_redrivable(message: MessageRecord) -> bool:
+    return message.status is MessageStatus.FAILED and message.reason == RETRIES_EXHAUSTED
+
+
+def is_held(message: MessageRecord) -> bool:
+    """Fell due while the tenant was paused: waits for the resume."""
+    return (
+        message.status is MessageStatus.DEFERRED
+        and message.reason == SuppressionReason.TENANT_PAUSED
+    )
 
 
 class QuietHours(BaseModel):
@@ -132,6 +157,10 @@ class Tenant(BaseModel):
     paused_by: str | None = None
     paused_reason: str | None = None
     paused_at: datetime | None = None
+    # The last resume; cleared by the next pause, as the pause fields are by a resume.
+    resumed_by: str | None = None
+    resumed_reason: str | None = None
+    resumed_at: datetime | None = None
 
     @field_validator("reminder_offsets_minutes")
     @classmethod

@@ -13,12 +13,14 @@ from rendezvous.domain.errors import InvalidRequest, NotFound
 from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
     PENDING_STATUSES,
+    RETRIES_EXHAUSTED,
     Appointment,
     MessageStatus,
     QueueItem,
     QueueStatus,
     Tenant,
 )
+from rendezvous.domain.redrive import REDRIVE_LOOKBACK, LateTexts, Released
 from rendezvous.domain.staff import ActivityLog, StaffMember, StaffQueue
 
 MAX_OUTBOX_HOURS = 168
@@ -100,6 +102,7 @@ class OversightService:
     queue: StaffQueue
     log: ActivityReader
     clock: Clock
+    late: LateTexts
 
     def status(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get_tenant(tenant_id)
@@ -113,11 +116,31 @@ class OversightService:
             raise InvalidRequest("say why automation is paused (1 to 300 characters)")
         return self._switch(staff, paused=True, reason=why)
 
-    def resume(self, staff: StaffMember, reason: str | None) -> Tenant:
+    def resume(self, staff: StaffMember, reason: str | None) -> tuple[Tenant, Released]:
+        """Resume, then send the texts held while paused whose moment still makes sense
+        (CONTRACT.md, Pause). Held texts are looked for even when the tenant was not paused:
+        a send that read the switch just before a resume may have held one after it."""
         why = (reason or "").strip()
         if len(why) > 300:
             raise InvalidRequest("a reason is at most 300 characters")
-        return self._switch(staff, paused=False, reason=why or None)
+        before = self.status(staff.tenant_id)
+        tenant = self._switch(staff, paused=False, reason=why or None)
+        held = self.late.release_held(staff.tenant_id, before.paused_at if before.paused else None)
+        return tenant, held
+
+    def redrive(self, staff: StaffMember) -> Released:
+        """Send again the texts whose retries ran out, where their moment still makes sense."""
+        self.status(staff.tenant_id)
+        released = self.late.redrive(staff.tenant_id)
+        self.log.append(
+            staff.tenant_id,
+            self.clock.now(),
+            "redrive",
+            staff.staff_id,
+            queued=released.queued,
+            suppressed=sum(released.suppressed.values()),
+        )
+        return released
 
     def _switch(self, staff: StaffMember, *, paused: bool, reason: str | None) -> Tenant:
         self.status(staff.tenant_id)
@@ -135,11 +158,15 @@ class OversightService:
             raise InvalidRequest(f"hours is 1 to {MAX_OUTBOX_HOURS}")
         self.status(tenant_id)
         now = self.clock.now()
-        # A few minutes back too: what was due a moment ago and is about to go out.
-        start, end = now - timedelta(minutes=5), now + timedelta(hours=hours)
+        # A few minutes back too: what was due a moment ago and is about to go out. And the
+        # texts whose retries ran out, as far back as a redrive reaches: they wait for one.
+        recent, end = now - timedelta(minutes=5), now + timedelta(hours=hours)
         pending = {s.value for s in PENDING_STATUSES}
         rows = [
-            r for r in self.store.messages_between(tenant_id, start, end) if r["status"] in pending
+            r
+            for r in self.store.messages_between(tenant_id, now - REDRIVE_LOOKBACK, end)
+            if (r["status"] in pending and datetime.fromisoformat(str(r["send_at"])) >= recent)
+            or (r["status"] == MessageStatus.FAILED and r.get("reason") == RETRIES_EXHAUSTED)
         ]
         appointments = self.store.appointments(tenant_id, [str(r["appointment_id"]) for r in rows])
         entries = []

@@ -12,11 +12,22 @@ from rendezvous.domain.models import (
     SuppressionReason,
     Tenant,
     reminder_kind,
+    reminder_lead,
 )
 from rendezvous.domain.timing import latest_allowed_before, next_allowed, recipient_zone
 
 # A reminder this close after the confirmation (or another reminder) adds nothing but noise.
 MIN_GAP = timedelta(minutes=60)
+
+
+def still_timely(kind: str, starts_at: datetime, now: datetime) -> bool:
+    """Whether a text may still go out now, however late it is (held by a pause, its
+    retries spent, deferred, redriven): before the appointment, and a reminder no later
+    than half its lead time before it (a 48-hour reminder up to 24 hours before, a 2-hour
+    one up to an hour before). Later, it would arrive as noise or as a wrong promise."""
+    lead = reminder_lead(kind)
+    latest = starts_at - lead / 2 if lead is not None else starts_at
+    return now < latest
 
 
 @dataclass(frozen=True)

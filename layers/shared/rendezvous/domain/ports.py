@@ -129,9 +129,11 @@ class AppointmentStore(Protocol):
         status: MessageStatus,
         now: datetime,
         only_if: frozenset[MessageStatus] | None = None,
+        reason_is: str | None = None,
         **fields: object,
     ) -> bool:
-        """Set the message's status and fields; returns False if `only_if` did not hold."""
+        """Set the message's status and fields; returns False if `only_if` (its status is
+        one of them) or `reason_is` (its reason is that) did not hold."""
         ...
 
     def record_delivery_status(

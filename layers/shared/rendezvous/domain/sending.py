@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypedDict
 
 from rendezvous.domain.appointments import schedule_name
 from rendezvous.domain.clock import Clock
@@ -20,6 +21,7 @@ from rendezvous.domain.errors import (
 )
 from rendezvous.domain.models import (
     PENDING_STATUSES,
+    RETRIES_EXHAUSTED,
     Appointment,
     AppointmentStatus,
     MessageRecord,
@@ -29,8 +31,10 @@ from rendezvous.domain.models import (
     SuppressionReason,
     Tenant,
     claim_key,
+    is_redrivable,
     template_kind,
 )
+from rendezvous.domain.planning import still_timely
 from rendezvous.domain.ports import (
     AppointmentStore,
     OutboundSms,
@@ -55,6 +59,14 @@ RESULT_RECORDABLE = frozenset(
 )
 
 Renderer = Callable[..., RenderedSms]
+
+
+class SentFacts(TypedDict):
+    """What the record keeps of a text that was handed to the gateway."""
+
+    body: str
+    segments: int
+    encoding: str
 
 
 class Outcome(StrEnum):
@@ -101,20 +113,24 @@ class MessageSender:
     clock: Clock
     render: Renderer
 
-    def deliver(self, request: SendRequest) -> SendResult:
+    def deliver(self, request: SendRequest, *, final_attempt: bool = False) -> SendResult:
+        """Decide and send. `final_attempt`: no retry follows if the gateway is down now, so
+        the text is recorded failed (retries_exhausted), ready for a redrive."""
         for _ in range(CLAIM_ATTEMPTS):
             context = self.store.load_send_context(request)
             try:
-                return self._deliver(request, context)
+                return self._deliver(request, context, final_attempt)
             except ConcurrentModification:
                 # The recipient changed between read and write (an opt-out, another text):
                 # read again and decide again.
                 continue
         raise ConcurrentModification("recipient kept changing; the event will be retried")
 
-    def _deliver(self, request: SendRequest, ctx: SendContext) -> SendResult:
+    def _deliver(self, request: SendRequest, ctx: SendContext, final_attempt: bool) -> SendResult:
         now = self.clock.now()
         message = ctx.message
+        if message is not None and is_redrivable(message):
+            message = self._reopen(message, now)
         if message is None or message.status not in PENDING_STATUSES:
             return SendResult(Outcome.DUPLICATE, request.kind)
         appointment, tenant = ctx.appointment, ctx.tenant
@@ -169,7 +185,24 @@ class MessageSender:
         # Raises ConcurrentModification when another send or an opt-out got there first;
         # deliver() then reads again, and a duplicate event finds its claim.
         self.store.claim_message(recipient, claim)
-        return self._send(message, appointment, tenant, recipient, rendered, now)
+        return self._send(message, appointment, tenant, recipient, rendered, now, final_attempt)
+
+    def _reopen(self, message: MessageRecord, now: datetime) -> MessageRecord | None:
+        """A redriven text whose retries had run out is pending again (it never left us:
+        its claim was given back), so the rules below decide it as they would any other."""
+        reopened = self.store.update_message(
+            message,
+            status=MessageStatus.DEFERRED,
+            now=now,
+            only_if=frozenset({MessageStatus.FAILED}),
+            reason_is=RETRIES_EXHAUSTED,
+            reason="redriven",
+        )
+        if not reopened:
+            return None
+        return message.model_copy(
+            update={"status": MessageStatus.DEFERRED, "reason": "redriven", "updated_at": now}
+        )
 
     def _check_rules(
         self,
@@ -183,15 +216,31 @@ class MessageSender:
             return self._suppress(message, SuppressionReason.APPOINTMENT_CANCELLED, now)
         if appointment.version != message.version:
             return self._suppress(message, SuppressionReason.APPOINTMENT_CHANGED, now)
+        if not still_timely(message.kind, appointment.starts_at, now):
+            return self._suppress(message, SuppressionReason.TOO_LATE, now)
         if tenant.paused:
-            return self._suppress(message, SuppressionReason.TENANT_PAUSED, now)
+            return self._hold(message, now)
         if recipient.opted_out:
             return self._suppress(message, SuppressionReason.OPTED_OUT, now)
         if recipient.undeliverable_code is not None:
             return self._suppress(message, SuppressionReason.UNDELIVERABLE, now)
-        if appointment.starts_at <= now:
-            return self._suppress(message, SuppressionReason.TOO_LATE, now)
         return None
+
+    def _hold(self, message: MessageRecord, now: datetime) -> SendResult:
+        """Paused: keep the text, not drop it. Resuming sends it if its moment still makes
+        sense (OversightService.resume), and records why not otherwise."""
+        changed = self.store.update_message(
+            message,
+            status=MessageStatus.DEFERRED,
+            now=now,
+            only_if=PENDING_STATUSES,
+            reason=SuppressionReason.TENANT_PAUSED.value,
+        )
+        if not changed:
+            return SendResult(Outcome.DUPLICATE, message.kind)
+        return SendResult(
+            Outcome.DEFERRED, message.kind, reason=SuppressionReason.TENANT_PAUSED.value
+        )
 
     def _suppress(
         self, message: MessageRecord, reason: SuppressionReason, now: datetime
@@ -212,7 +261,10 @@ class MessageSender:
     ) -> SendResult:
         zone = recipient_zone(appointment.customer.phone, tenant.timezone)
         until = next_allowed(now, zone, tenant.quiet_hours)
-        if until >= appointment.starts_at or message.deferrals >= MAX_DEFERRALS:
+        if (
+            not still_timely(message.kind, appointment.starts_at, until)
+            or message.deferrals >= MAX_DEFERRALS
+        ):
             return self._suppress(message, SuppressionReason.QUIET_HOURS, now)
         deferrals = message.deferrals + 1
         name = (
@@ -260,6 +312,7 @@ class MessageSender:
         recipient: Recipient,
         rendered: RenderedSms,
         now: datetime,
+        final_attempt: bool,
     ) -> SendResult:
         sms = OutboundSms(
             to=appointment.customer.phone,
@@ -267,7 +320,7 @@ class MessageSender:
             body=rendered.body,
             status_callback_ref=status_callback_ref(message),
         )
-        facts: dict[str, object] = {
+        facts: SentFacts = {
             "body": rendered.body,
             "segments": rendered.segments,
             "encoding": rendered.encoding,
@@ -275,15 +328,17 @@ class MessageSender:
         try:
             receipt = self.gateway.send(sms)
         except GatewayUnavailable as exc:
-            # Nothing left this machine: give the claim back and let the event be retried
-            # (queue redrive, Lambda async retries), with the reason on the record.
+            # Nothing left this machine: give the claim back and let the queue retry the
+            # event, with the reason on the record. After the last retry the text is failed
+            # for all to see (stats, console) and the event goes on to the dead-letter queue,
+            # from where a redrive brings it back.
             self.store.release_claim(recipient, claim_key(message))
             self.store.update_message(
                 message,
-                status=MessageStatus.DEFERRED,
+                status=MessageStatus.FAILED if final_attempt else MessageStatus.DEFERRED,
                 now=now,
                 only_if=PENDING_STATUSES,
-                reason="gateway_unavailable",
+                reason=RETRIES_EXHAUSTED if final_attempt else "gateway_unavailable",
                 error_code=exc.error_code,
             )
             raise
@@ -327,7 +382,7 @@ class MessageSender:
         appointment: Appointment,
         tenant: Tenant,
         exc: SmsError,
-        facts: dict[str, object],
+        facts: SentFacts,
         now: datetime,
     ) -> SendResult:
         reason = exc.code

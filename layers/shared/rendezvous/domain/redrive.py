@@ -1,0 +1,158 @@
+"""Texts that could not go out at their time and wait for a person's word: those held while
+the tenant was paused (sent or dropped on resume) and those whose retries ran out (sent or
+dropped on a redrive). Both go back through the outbound queue, so the sender applies every
+rule again (opt-out, quiet hours, daily cap, the pause) and its claim keeps them to one."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from rendezvous.domain.clock import Clock
+from rendezvous.domain.models import (
+    RETRIES_EXHAUSTED,
+    Appointment,
+    AppointmentStatus,
+    MessageRecord,
+    MessageStatus,
+    SendRequest,
+    SuppressionReason,
+)
+from rendezvous.domain.planning import still_timely
+from rendezvous.domain.ports import AppointmentStore, OutboundQueue
+
+# A text is held at the moment it falls due; one that was already being retried when the
+# pause began may have fallen due a little earlier.
+HELD_LOOKBACK = timedelta(days=1)
+# As long as the outbound dead-letter queue keeps a message: what a redrive can still reach.
+REDRIVE_LOOKBACK = timedelta(days=14)
+
+
+class TimeIndex(Protocol):
+    def messages_between(
+        self, tenant_id: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Released:
+    """What a resume or a redrive did: texts handed back to the sender, texts dropped."""
+
+    queued: int = 0
+    suppressed: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LateTexts:
+    index: TimeIndex
+    store: AppointmentStore
+    outbound: OutboundQueue
+    clock: Clock
+
+    def release_held(self, tenant_id: str, paused_at: datetime | None) -> Released:
+        """On resume: held texts whose moment still makes sense go out; the others are
+        recorded suppressed with reason tenant_paused."""
+        now = self.clock.now()
+        start = (paused_at or now) - HELD_LOOKBACK
+        return self._release(
+            tenant_id,
+            start,
+            now,
+            status=MessageStatus.DEFERRED,
+            reason=SuppressionReason.TENANT_PAUSED.value,
+            too_late=SuppressionReason.TENANT_PAUSED,
+        )
+
+    def redrive(self, tenant_id: str) -> Released:
+        """Texts whose retries ran out go out again if their moment still makes sense, and
+        are recorded suppressed with the reason why not otherwise."""
+        now = self.clock.now()
+        return self._release(
+            tenant_id,
+            now - REDRIVE_LOOKBACK,
+            now,
+            status=MessageStatus.FAILED,
+            reason=RETRIES_EXHAUSTED,
+            too_late=SuppressionReason.TOO_LATE,
+        )
+
+    def failed(self, tenant_id: str) -> list[dict[str, Any]]:
+        """The tenant's texts whose retries ran out and that a redrive can reach."""
+        now = self.clock.now()
+        return _matching(
+            self.index.messages_between(tenant_id, now - REDRIVE_LOOKBACK, now),
+            MessageStatus.FAILED,
+            RETRIES_EXHAUSTED,
+        )
+
+    def _release(
+        self,
+        tenant_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        status: MessageStatus,
+        reason: str,
+        too_late: SuppressionReason,
+    ) -> Released:
+        now = self.clock.now()
+        rows = _matching(self.index.messages_between(tenant_id, start, end), status, reason)
+        queued = 0
+        dropped: Counter[str] = Counter()
+        for appointment_id in sorted({str(r["appointment_id"]) for r in rows}):
+            found = self.store.get_appointment(tenant_id, appointment_id)
+            if found is None:
+                continue
+            appointment, messages = found
+            for message in messages:
+                if message.status is not status or message.reason != reason:
+                    continue
+                verdict = late_verdict(appointment, message, now, too_late)
+                if verdict is None:
+                    self.outbound.enqueue(_request(appointment, message))
+                    queued += 1
+                elif self.store.update_message(
+                    message,
+                    status=MessageStatus.SUPPRESSED,
+                    now=now,
+                    only_if=frozenset({status}),
+                    reason_is=reason,
+                    reason=verdict.value,
+                ):
+                    dropped[verdict.value] += 1
+        return Released(queued=queued, suppressed=dict(dropped))
+
+
+def late_verdict(
+    appointment: Appointment,
+    message: MessageRecord,
+    now: datetime,
+    too_late: SuppressionReason,
+) -> SuppressionReason | None:
+    """Why a late text must not go out now, or None when it still makes sense. The sender
+    applies the same rules (and the rest) when it gets the text."""
+    if appointment.status is AppointmentStatus.CANCELLED:
+        return SuppressionReason.APPOINTMENT_CANCELLED
+    if appointment.version != message.version:
+        return SuppressionReason.APPOINTMENT_CHANGED
+    if not still_timely(message.kind, appointment.starts_at, now):
+        return too_late
+    return None
+
+
+def _matching(
+    rows: list[dict[str, Any]], status: MessageStatus, reason: str
+) -> list[dict[str, Any]]:
+    return [r for r in rows if r.get("status") == status.value and r.get("reason") == reason]
+
+
+def _request(appointment: Appointment, message: MessageRecord) -> SendRequest:
+    return SendRequest(
+        tenant_id=message.tenant_id,
+        appointment_id=message.appointment_id,
+        kind=message.kind,
+        version=message.version,
+        recipient_key=appointment.recipient_key,
+    )
