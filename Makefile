@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test chromium lint format typecheck unit integration e2e bench layer-requirements build deploy clean
+.PHONY: install run redrive test chromium lint format typecheck unit integration e2e bench layer-requirements build deploy clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,6 +23,10 @@ install: $(VENV)/.synced
 ## make run: the whole system on this machine (API :3000, Twilio sandbox :3001)
 run: install
 	$(BIN)/python -m infra.local
+
+## make redrive: send again what waits in the running local stack's outbound dead-letter queue
+redrive: install
+	$(BIN)/python -m infra.redrive
 
 ## make test: lint, types and every test tier (unit, integration, e2e, browser)
 test: install lint typecheck chromium

@@ -178,6 +178,9 @@ class Stack:
     def _start_aws(self) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
+        from infra.local.moto_patches import sqs as sqs_patch
+
+        sqs_patch.apply()
         moto = ThreadedMotoServer(ip_address=self.options.host, port=0, verbose=False)
         moto.start()
         self._moto = moto
@@ -259,7 +262,9 @@ class Stack:
         self.schedules = ScheduleRunner(
             stack, invoker, boto3.client("scheduler"), boto3.client("sqs")
         )
-        self.poller = QueuePoller(invoker, boto3.client("sqs"), queue_subscriptions(stack))
+        self.poller = QueuePoller(
+            invoker, boto3.client("sqs"), queue_subscriptions(stack), self.clock.now
+        )
         self.recurring = RecurringRunner(
             invoker, recurring_schedules(stack.template, self.clock.now())
         )
@@ -312,6 +317,7 @@ class Stack:
     def _poll_queues(self) -> None:
         while not self._stopping.is_set():
             try:
+                self.poller.release_due(self.clock.now())
                 got = self.poller.poll_all()
             except Exception:
                 log.exception("polling the queues failed")
@@ -339,7 +345,18 @@ class Stack:
         with self.schedules.lock:
             processed = self.poller.drain()
             for _ in range(MAX_FIRINGS_PER_ADVANCE):
+                # The next thing due on the way: a schedule, or a queue message's retry.
                 pending = self.schedules.due(target)
+                retry_at = self.poller.next_retry()
+                if (
+                    retry_at is not None
+                    and retry_at <= target
+                    and (not pending or retry_at < pending[0].due_at)
+                ):
+                    self.clock.advance_to(retry_at)
+                    self.poller.release_due(self.clock.now())
+                    processed += self.poller.drain()
+                    continue
                 if not pending:
                     break
                 self.clock.advance_to(pending[0].due_at)

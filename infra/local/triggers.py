@@ -218,11 +218,13 @@ class QueueSubscription:
     queue_arn: str
     batch_size: int
     report_item_failures: bool
+    visibility_timeout: timedelta
 
 
 def queue_subscriptions(stack: LocalStack) -> list[QueueSubscription]:
     subscriptions = []
     functions = resources_of(stack.template, "AWS::Serverless::Function")
+    queues = resources_of(stack.template, "AWS::SQS::Queue")
     for source in sqs_sources(stack.template):
         report = False
         for event in (functions[source.function]["Properties"].get("Events") or {}).values():
@@ -236,6 +238,11 @@ def queue_subscriptions(stack: LocalStack) -> list[QueueSubscription]:
                 queue_arn=stack.resolver.attributes[(source.queue, "Arn")],
                 batch_size=max(1, min(source.batch_size, 10)),
                 report_item_failures=report,
+                visibility_timeout=timedelta(
+                    seconds=int(
+                        (queues[source.queue].get("Properties") or {}).get("VisibilityTimeout", 30)
+                    )
+                ),
             )
         )
     return subscriptions
@@ -272,16 +279,61 @@ def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class PendingRetry:
+    queue_url: str
+    receipt_handle: str
+    due_at: datetime  # virtual time
+
+
 class QueuePoller:
-    """Lambda's SQS event source mappings: receive, invoke, delete what succeeded."""
+    """Lambda's SQS event source mappings: receive, invoke, delete what succeeded.
+
+    A message that failed comes back when its visibility timeout has passed on the virtual
+    clock (`release_due`), so a clock advance reaches every retry, and the queue's redrive
+    policy (moto counts the receives) moves it to the dead-letter queue after the last.
+    """
 
     def __init__(
-        self, invoker: FunctionInvoker, sqs: Any, subscriptions: list[QueueSubscription]
+        self,
+        invoker: FunctionInvoker,
+        sqs: Any,
+        subscriptions: list[QueueSubscription],
+        now: Callable[[], datetime],
     ) -> None:
         self._invoker = invoker
         self._sqs = sqs
+        self._now = now
         self.subscriptions = subscriptions
         self.lock = threading.Lock()
+        self._retries: dict[str, PendingRetry] = {}  # by message id
+
+    def next_retry(self) -> datetime | None:
+        with self.lock:
+            return min((r.due_at for r in self._retries.values()), default=None)
+
+    def release_due(self, now: datetime) -> int:
+        """Make the failed messages whose visibility timeout has passed visible again."""
+        with self.lock:
+            due = {k: r for k, r in self._retries.items() if r.due_at <= now}
+            for message_id, retry in due.items():
+                del self._retries[message_id]
+                try:
+                    self._sqs.change_message_visibility(
+                        QueueUrl=retry.queue_url,
+                        ReceiptHandle=retry.receipt_handle,
+                        VisibilityTimeout=0,
+                    )
+                except ClientError:
+                    log.warning("message %s is gone; nothing to retry", message_id)
+            return len(due)
+
+    def _retry_later(self, subscription: QueueSubscription, messages: list[dict[str, Any]]) -> None:
+        due_at = self._now() + subscription.visibility_timeout
+        for m in messages:
+            self._retries[m["MessageId"]] = PendingRetry(
+                subscription.queue_url, m["ReceiptHandle"], due_at
+            )
 
     def poll_once(self, subscription: QueueSubscription) -> int:
         """One batch (short poll). Returns how many messages it received."""
@@ -295,12 +347,16 @@ class QueuePoller:
         messages: list[dict[str, Any]] = got.get("Messages", [])
         if not messages:
             return 0
+        for m in messages:
+            # Back before its retry was due (the wall clock passed the timeout too).
+            self._retries.pop(m["MessageId"], None)
         event = {"Records": [sqs_record(m, subscription.queue_arn) for m in messages]}
         try:
             result = self._invoker.invoke(subscription.function, event)
         except Exception:
             # The whole batch comes back after the visibility timeout, as in AWS.
             log.exception("%s failed on a batch of %d", subscription.function, len(messages))
+            self._retry_later(subscription, messages)
             return len(messages)
         failed = self._failed_ids(subscription, result, {m["MessageId"] for m in messages})
         done = [m for m in messages if m["MessageId"] not in failed]
@@ -314,6 +370,7 @@ class QueuePoller:
             )
         if failed:
             log.warning("%s reported %d failed item(s)", subscription.function, len(failed))
+            self._retry_later(subscription, [m for m in messages if m["MessageId"] in failed])
         return len(messages)
 
     @staticmethod

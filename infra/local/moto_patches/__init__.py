@@ -1,0 +1,1 @@
+"""Small patches to moto that the local stack applies before it starts moto (each upstreamable)."""
