@@ -1,4 +1,6 @@
-"""Every five minutes: each tenant's queue depth and overdue items, as CloudWatch metrics."""
+"""Every five minutes: each tenant's queue depth and overdue items, as CloudWatch metrics;
+and the safety net under the sender: texts lost unrecorded past their retries are marked
+failed (retries_exhausted), so they count, show in the console and can be redriven."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.domain.models import QueueStatus
 from rendezvous.domain.oversight import live_items
+from rendezvous.domain.redrive import mark_stuck
 from rendezvous.observability import add_breakdown, logger, metrics, traced
 from rendezvous.runtime import get_runtime
 
@@ -16,8 +19,9 @@ from rendezvous.runtime import get_runtime
 def watch_queues() -> dict[str, int]:
     rt = get_runtime()
     now = rt.clock.now()
-    depth = overdue = 0
+    depth = overdue = stuck = 0
     for tenant_id in rt.oversight_store().tenant_ids():
+        stuck += mark_stuck(rt.oversight_store(), rt.store(), rt.clock, tenant_id)
         items = live_items(rt.queue_store(), tenant_id)
         late = sum(1 for i in items if i.due_by < now)
         waiting = sum(1 for i in items if i.status is QueueStatus.OPEN)
@@ -31,7 +35,8 @@ def watch_queues() -> dict[str, int]:
         overdue += late
     metrics.add_metric(name="QueueDepth", unit=MetricUnit.Count, value=depth)
     metrics.add_metric(name="QueueItemsOverdue", unit=MetricUnit.Count, value=overdue)
-    return {"depth": depth, "overdue": overdue}
+    metrics.add_metric(name="MessagesFailed", unit=MetricUnit.Count, value=stuck)
+    return {"depth": depth, "overdue": overdue, "stuck_texts_failed": stuck}
 
 
 @logger.inject_lambda_context(clear_state=True)

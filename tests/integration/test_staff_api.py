@@ -348,6 +348,27 @@ def test_texts_whose_retries_ran_out_count_as_failed_show_in_the_outbox_and_redr
     assert outbound() == []
 
 
+def test_the_watcher_marks_a_text_lost_unrecorded_past_its_retries_failed_for_a_redrive(
+    store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, twilio: Client
+) -> None:
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    # The sender crashed on every receive: the queue moved the message on, unrecorded.
+    outbound()
+    clock.advance(hours=1)
+    early = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+    clock.advance(hours=2)
+
+    result = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+    failed = message_of("appt-1", "confirmation")
+    call("POST", "/v1/outbox/redrive")
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+
+    assert early["stuck_texts_failed"] == 0  # its retries could still be under way
+    assert result["stuck_texts_failed"] == 1
+    assert failed == ("failed", "retries_exhausted")
+    assert len(list(twilio.messages.list(to=OTHER_CUSTOMER))) == 1
+
+
 def test_a_redrive_drops_a_failed_text_whose_appointment_was_cancelled(
     store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, sandbox: SandboxServer
 ) -> None:
@@ -407,7 +428,7 @@ def test_the_queue_watcher_counts_overdue_items(
 
     result = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
 
-    assert result == {"depth": 1, "overdue": 1}
+    assert result == {"depth": 1, "overdue": 1, "stuck_texts_failed": 0}
     assert '"QueueItemsOverdue"' in capsys.readouterr().out
 
 

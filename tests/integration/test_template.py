@@ -78,6 +78,27 @@ def test_every_queue_that_can_fail_has_a_dead_letter_queue() -> None:
     assert "RedrivePolicy" in queues["OutboundQueue"]["Properties"]
 
 
+def test_the_sender_knows_its_last_attempt_from_the_queues_own_redrive_policy() -> None:
+    policy = resources_of(TEMPLATE, "AWS::SQS::Queue")["OutboundQueue"]["Properties"][
+        "RedrivePolicy"
+    ]
+    env = FUNCTIONS["MessageSenderFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert int(env["OUTBOUND_MAX_RECEIVE_COUNT"]) == int(policy["maxReceiveCount"])
+    assert policy["deadLetterTargetArn"] == {"Fn::GetAtt": ["OutboundDeadLetterQueue", "Arn"]}
+
+
+def test_reminder_schedules_target_the_outbound_queue_and_may_send_to_it() -> None:
+    role = resources_of(TEMPLATE, "AWS::IAM::Role")["SchedulerInvokeRole"]["Properties"]
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    send = next(s for s in statements if s["Action"] == "sqs:SendMessage")
+
+    for name in ("AppointmentsFunction", "TwilioInboundFunction", "MessageSenderFunction"):
+        env = FUNCTIONS[name]["Properties"]["Environment"]["Variables"]
+        assert env["SCHEDULE_TARGET_ARN"] == {"Fn::GetAtt": ["OutboundQueue", "Arn"]}
+    assert {"Fn::GetAtt": ["OutboundQueue", "Arn"]} in send["Resource"]
+
+
 def test_policies_are_scoped_to_resources_never_star() -> None:
     def walk(node: Any) -> list[Any]:
         if isinstance(node, dict):

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.models import (
+    PENDING_STATUSES,
     RETRIES_EXHAUSTED,
     Appointment,
     AppointmentStatus,
@@ -19,6 +20,7 @@ from rendezvous.domain.models import (
     MessageStatus,
     SendRequest,
     SuppressionReason,
+    is_held,
 )
 from rendezvous.domain.planning import still_timely
 from rendezvous.domain.ports import AppointmentStore, OutboundQueue
@@ -28,6 +30,10 @@ from rendezvous.domain.ports import AppointmentStore, OutboundQueue
 HELD_LOOKBACK = timedelta(days=1)
 # As long as the outbound dead-letter queue keeps a message: what a redrive can still reach.
 REDRIVE_LOOKBACK = timedelta(days=14)
+# Every retry of a text is over well within this (the queue's five receives take minutes,
+# Scheduler gives up delivering to the queue after an hour): a text still waiting this long
+# after its time was lost by a crash or a timeout that the sender could not record.
+STUCK_AFTER = timedelta(hours=2)
 
 
 class TimeIndex(Protocol):
@@ -123,6 +129,38 @@ class LateTexts:
                 ):
                     dropped[verdict.value] += 1
         return Released(queued=queued, suppressed=dict(dropped))
+
+
+def mark_stuck(index: TimeIndex, store: AppointmentStore, clock: Clock, tenant_id: str) -> int:
+    """The safety net under the sender: a text past every retry that is still pending
+    (its last attempt crashed or timed out, and the queue moved it on unrecorded) is
+    recorded failed with retries_exhausted, so it counts, shows and can be redriven."""
+    now = clock.now()
+    cutoff = now - STUCK_AFTER
+    pending = {s.value for s in PENDING_STATUSES}
+    rows = [
+        r
+        for r in index.messages_between(tenant_id, now - REDRIVE_LOOKBACK, cutoff)
+        if r.get("status") in pending and r.get("reason") != SuppressionReason.TENANT_PAUSED
+    ]
+    marked = 0
+    for appointment_id in sorted({str(r["appointment_id"]) for r in rows}):
+        found = store.get_appointment(tenant_id, appointment_id)
+        for message in found[1] if found else []:
+            if (
+                message.status in PENDING_STATUSES
+                and not is_held(message)
+                and message.send_at <= cutoff
+                and store.update_message(
+                    message,
+                    status=MessageStatus.FAILED,
+                    now=now,
+                    only_if=frozenset({message.status}),
+                    reason=RETRIES_EXHAUSTED,
+                )
+            ):
+                marked += 1
+    return marked
 
 
 def late_verdict(
