@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from rendezvous.domain.models import (
     Appointment,
@@ -12,8 +12,9 @@ from rendezvous.domain.models import (
     QuietHours,
     Tenant,
     reminder_kind,
+    reminder_lead,
 )
-from rendezvous.domain.planning import plan_notice, plan_reminders
+from rendezvous.domain.planning import plan_notice, plan_reminders, still_timely
 
 TENANT = Tenant(
     tenant_id="clinic-1",
@@ -106,3 +107,29 @@ def test_a_confirmation_by_day_goes_now() -> None:
     )
 
     assert (notice.status, notice.send_at, notice.immediate) == (MessageStatus.PLANNED, now, True)
+
+
+# -- whether a late text still makes sense (redrive, resume, deferral) ----------------------
+
+STARTS = datetime.fromisoformat("2030-01-15T10:30:00-08:00")
+
+
+def test_a_late_confirmation_makes_sense_until_the_appointment_begins() -> None:
+    assert still_timely("confirmation", STARTS, STARTS - timedelta(minutes=1))
+    assert not still_timely("confirmation", STARTS, STARTS)
+
+
+def test_a_late_reminder_makes_sense_until_half_its_lead_time_before_the_appointment() -> None:
+    assert still_timely("reminder_48h", STARTS, STARTS - timedelta(hours=24, minutes=1))
+    assert not still_timely("reminder_48h", STARTS, STARTS - timedelta(hours=24))
+    assert still_timely("reminder_90m", STARTS, STARTS - timedelta(minutes=46))
+    assert not still_timely("reminder_90m", STARTS, STARTS - timedelta(minutes=45))
+
+
+def test_a_reminder_kind_names_its_lead_time() -> None:
+    assert [reminder_lead(reminder_kind(m)) for m in (2880, 120, 90)] == [
+        timedelta(hours=48),
+        timedelta(hours=2),
+        timedelta(minutes=90),
+    ]
+    assert reminder_lead("confirmation") is None
