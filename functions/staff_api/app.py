@@ -58,9 +58,13 @@ def _queue() -> QueueService:
 
 def _oversight() -> OversightService:
     rt = get_runtime()
-    late = LateTexts(rt.oversight_store(), rt.store(), rt.queue(), rt.clock)
     return OversightService(
-        rt.store(), rt.oversight_store(), rt.queue_store(), rt.activity_log(), rt.clock, late
+        rt.store(),
+        rt.oversight_store(),
+        rt.queue_store(),
+        rt.activity_log(),
+        rt.clock,
+        lambda: LateTexts(rt.oversight_store(), rt.store(), rt.queue(), rt.clock),
     )
 
 

@@ -7,7 +7,8 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -291,6 +292,8 @@ def test_pause_and_resume_with_a_reason(
         page.keyboard.press("Enter")
         expect(switch).to_have_attribute("aria-checked", "false")
         expect(detail).to_contain_text("being sent")
+        expect(detail).to_contain_text("resumed by you")
+        expect(detail).to_contain_text("Power is back")
         assert staff_api.get("/v1/status", staff.token)["paused"] is False
     finally:
         if staff_api.get("/v1/status", staff.token)["paused"]:
@@ -336,6 +339,55 @@ def stack_now(stack: LocalStackProcess) -> datetime:
     answer = requests.get(stack.url("/_local/clock"), timeout=HTTP_TIMEOUT)
     assert answer.status_code == 200, answer.text
     return datetime.fromisoformat(answer.json()["now"])
+
+
+def test_a_text_whose_retries_ran_out_is_sent_again_from_the_outbox(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    customer: str,
+) -> None:
+    # The clinic's next 10:00, clear of quiet hours, then a booking in a Twilio outage.
+    zone = ZoneInfo(clinic.timezone)
+    local = stack_now(stack).astimezone(zone)
+    ten = datetime.combine(local.date() + timedelta(days=1), time(10, 0), tzinfo=zone)
+    advance(stack, (ten - stack_now(stack)).total_seconds() / 60)
+    faults = f"{stack.twilio_base_url}/sandbox/faults"
+    requests.post(faults, json={"status": 503, "count": 1000}, timeout=HTTP_TIMEOUT)
+    try:
+        booked = requests.put(
+            stack.url(f"/v1/appointments/console-{uuid.uuid4().hex[:10]}"),
+            headers={"Authorization": f"Bearer {clinic.booking_token}"},
+            json={
+                "customer": {"phone": customer, "name": "Iris Tan"},
+                "starts_at": (ten + timedelta(days=2)).isoformat(),
+            },
+            timeout=HTTP_TIMEOUT,
+        )
+        assert booked.status_code == 201, booked.text
+        advance(stack, 10)  # every retry of the confirmation, 90 s apart
+    finally:
+        requests.delete(faults, timeout=HTTP_TIMEOUT)
+    tab = console()
+    page = tab.page
+    tab.sign_in(staff)
+
+    outbox = page.get_by_role("table", name="Automated texts due soon")
+    expect(outbox).to_contain_text("Iris Tan")
+    expect(outbox).to_contain_text("failed (retries exhausted)")
+    tab.screenshot("13-retries-exhausted")
+    page.get_by_role("button", name="Send again").click()
+
+    expect(page.locator("#announcer")).to_contain_text("Sending 1 again.")
+    wait_for(lambda: texts_to(stack, customer) or None, timeout=10, what="the text sent again")
+    expect(page.locator("#redrive-box")).to_be_hidden()
+    assert len(texts_to(stack, customer)) == 1
+
+
+def advance(stack: LocalStackProcess, minutes: float) -> None:
+    moved = requests.post(stack.url("/_local/clock/advance"), json={"minutes": minutes}, timeout=90)
+    assert moved.status_code == 200, moved.text
 
 
 def test_overdue_items_are_marked(

@@ -296,11 +296,17 @@ def test_resume_sends_held_texts_whose_moment_still_makes_sense_and_drops_the_ot
     invoke("MessageSenderFunction", sqs_event(outbound()))
     # Resumed after the soon appointment began: its confirmation would make no sense.
     clock.set(at("2030-01-10T13:30:00-08:00"))
+    _, box = call("GET", "/v1/outbox", query={"hours": "1"})
 
     status, resumed = call("POST", "/v1/resume", {"reason": "Power is back"})
     invoke("MessageSenderFunction", sqs_event(outbound()))
 
     assert status == 200
+    held = [(m["appointment_id"], m["status"], m["reason"]) for m in box["messages"]]
+    assert sorted(held) == [
+        ("later", "deferred", "tenant_paused"),
+        ("soon", "deferred", "tenant_paused"),
+    ]
     assert resumed["held"] == {"queued": 1, "suppressed": {"tenant_paused": 1}}
     assert message_of("later", "confirmation")[0] in {"queued", "sent", "delivered"}
     assert message_of("soon", "confirmation") == ("suppressed", "tenant_paused")

@@ -414,7 +414,12 @@
       if (status.paused_reason) detail += `: “${status.paused_reason}”`;
       detail += ".";
     } else {
-      detail = "Confirmations and reminders are being sent.";
+      detail = "Confirmations and reminders are being sent";
+      if (status.resumed_by) detail += ` (resumed by ${who(status.resumed_by)}`;
+      if (status.resumed_by && status.resumed_at) detail += ` at ${when(status.resumed_at)}`;
+      if (status.resumed_by && status.resumed_reason) detail += `: “${status.resumed_reason}”`;
+      if (status.resumed_by) detail += ")";
+      detail += ".";
     }
     $("pause-detail").textContent = detail;
     if (wasPaused !== null && wasPaused !== paused) announce(detail);
@@ -891,6 +896,31 @@
       el("td", {}, words(m.kind),
         el("span", { class: `outbox-status status-${m.status}` },
           words(m.status), m.reason ? ` (${words(m.reason)})` : "")))));
+    // Texts whose every retry met an outage wait for someone to send them again.
+    const failed = messages.filter((m) => m.status === "failed" && m.reason === "retries_exhausted");
+    $("redrive-box").hidden = failed.length === 0;
+    $("redrive-text").textContent = failed.length === 1
+      ? "1 text could not be sent after every retry."
+      : `${failed.length} texts could not be sent after every retry.`;
+  }
+
+  async function redrive() {
+    $("redrive-button").disabled = true;
+    try {
+      const answer = await api("POST", "/v1/outbox/redrive");
+      const result = answer.redrive || {};
+      const skipped = Object.entries(result.suppressed || {});
+      let message = `Sending ${result.queued || 0} again.`;
+      if (skipped.length) {
+        message += ` Not sent: ${skipped.map(([reason, n]) => `${n} ${words(reason)}`).join(", ")}.`;
+      }
+      announce(message);
+      await Promise.all([refreshOutbox(), refreshStats()]);
+    } catch (error) {
+      if (error.status !== 401) showError(error.message);
+    } finally {
+      $("redrive-button").disabled = false;
+    }
   }
 
   async function refreshStats() {
@@ -1002,6 +1032,7 @@
       }
     });
     $("outbox-hours").addEventListener("change", () => { refreshOutbox().catch(reportPollError); });
+    $("redrive-button").addEventListener("click", redrive);
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden && state.token && !state.polling) {
         clearTimeout(state.timer);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -18,11 +19,13 @@ from rendezvous.domain.models import (
     MessageStatus,
     QueueItem,
     QueueStatus,
+    SuppressionReason,
     Tenant,
 )
 from rendezvous.domain.redrive import REDRIVE_LOOKBACK, LateTexts, Released
 from rendezvous.domain.staff import ActivityLog, StaffMember, StaffQueue
 
+TENANT_PAUSED = SuppressionReason.TENANT_PAUSED.value
 MAX_OUTBOX_HOURS = 168
 MAX_STATS_DAYS = 31
 
@@ -102,7 +105,8 @@ class OversightService:
     queue: StaffQueue
     log: ActivityReader
     clock: Clock
-    late: LateTexts
+    # Built on first use: only a resume or a redrive needs the outbound queue's client.
+    late_texts: Callable[[], LateTexts]
 
     def status(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get_tenant(tenant_id)
@@ -125,13 +129,15 @@ class OversightService:
             raise InvalidRequest("a reason is at most 300 characters")
         before = self.status(staff.tenant_id)
         tenant = self._switch(staff, paused=False, reason=why or None)
-        held = self.late.release_held(staff.tenant_id, before.paused_at if before.paused else None)
+        held = self.late_texts().release_held(
+            staff.tenant_id, before.paused_at if before.paused else None
+        )
         return tenant, held
 
     def redrive(self, staff: StaffMember) -> Released:
         """Send again the texts whose retries ran out, where their moment still makes sense."""
         self.status(staff.tenant_id)
-        released = self.late.redrive(staff.tenant_id)
+        released = self.late_texts().redrive(staff.tenant_id)
         self.log.append(
             staff.tenant_id,
             self.clock.now(),
@@ -158,8 +164,9 @@ class OversightService:
             raise InvalidRequest(f"hours is 1 to {MAX_OUTBOX_HOURS}")
         self.status(tenant_id)
         now = self.clock.now()
-        # A few minutes back too: what was due a moment ago and is about to go out. And the
-        # texts whose retries ran out, as far back as a redrive reaches: they wait for one.
+        # A few minutes back too: what was due a moment ago and is about to go out. And, as
+        # far back as a redrive reaches, the texts whose retries ran out (they wait for a
+        # redrive) and those held by a pause (they wait for the resume).
         recent, end = now - timedelta(minutes=5), now + timedelta(hours=hours)
         pending = {s.value for s in PENDING_STATUSES}
         rows = [
@@ -167,6 +174,7 @@ class OversightService:
             for r in self.store.messages_between(tenant_id, now - REDRIVE_LOOKBACK, end)
             if (r["status"] in pending and datetime.fromisoformat(str(r["send_at"])) >= recent)
             or (r["status"] == MessageStatus.FAILED and r.get("reason") == RETRIES_EXHAUSTED)
+            or (r["status"] == MessageStatus.DEFERRED and r.get("reason") == TENANT_PAUSED)
         ]
         appointments = self.store.appointments(tenant_id, [str(r["appointment_id"]) for r in rows])
         entries = []
