@@ -403,3 +403,13 @@ def test_a_reply_twilio_refuses_is_a_422_and_kept_out_of_the_thread(
     assert "21408" in answer["error"]["message"]
     _, detail = call("GET", f"/v1/queue/{item_id}")
     assert [m["author"] for m in detail["messages"]] == ["customer", "automation"]
+
+
+def test_a_repeated_cancel_counts_one_cancellation(store: DynamoAppointmentStore) -> None:
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    first = invoke("AppointmentsFunction", appointment_event("DELETE", "appt-1"))
+
+    repeats = [invoke("AppointmentsFunction", appointment_event("DELETE", "appt-1")) for _ in "ab"]
+
+    assert [r["statusCode"] for r in (first, *repeats)] == [200, 200, 200]
+    assert call("GET", "/v1/stats", query={"days": "7"})[1]["cancelled"] == 1
