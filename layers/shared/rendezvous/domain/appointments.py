@@ -230,7 +230,9 @@ class AppointmentService:
                 "version": current.version + 1,
                 "status": AppointmentStatus.SCHEDULED,
                 "confirmed_at": None,
-                "previous_starts_at": current.starts_at if moved else current.previous_starts_at,
+                "previous_starts_at": _told_starts_at(current, messages)
+                if moved
+                else current.previous_starts_at,
                 "updated_at": now,
             }
         )
@@ -312,3 +314,12 @@ def _notice_went_out(messages: list[MessageRecord]) -> bool:
     """Whether a confirmation or moved notice reached Twilio for an earlier version."""
     notices = {MessageKind.CONFIRMATION, MessageKind.MOVED}
     return any(m.kind in notices and m.status in HANDED_OFF_STATUSES for m in messages)
+
+
+def _told_starts_at(current: Appointment, messages: list[MessageRecord]) -> datetime | None:
+    """The start time the customer's last text named: the current version's once any of its
+    texts reached Twilio, else what they had been told before it (a move whose text is
+    still held for the morning told them nothing)."""
+    if any(m.version == current.version and m.status in HANDED_OFF_STATUSES for m in messages):
+        return current.starts_at
+    return current.previous_starts_at
