@@ -178,6 +178,9 @@ class Stack:
     def _start_aws(self) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
+        from infra.local.moto_patches import dynamodb as dynamodb_patch
+
+        dynamodb_patch.apply()
         moto = ThreadedMotoServer(ip_address=self.options.host, port=0, verbose=False)
         moto.start()
         self._moto = moto
