@@ -64,6 +64,8 @@ bench: install
 	$(BIN)/python -m benchmarks.cold_start --rounds 15 | tee benchmarks/results/cold_start.txt
 	$(BIN)/python -m benchmarks.segments | tee benchmarks/results/segments.txt
 	$(BIN)/python -m benchmarks.inbound --texts 1000 2>/dev/null | grep -v '^{' | tee benchmarks/results/inbound.txt
+	$(BIN)/python -m benchmarks.idle_cpu --seconds 20 | tee benchmarks/results/idle_cpu.txt
+	$(BIN)/python -m benchmarks.memory_per_booking --bookings 1000 2>/dev/null | tee benchmarks/results/memory_per_booking.txt
 
 ## The layer's requirements.txt is generated from the lock, never edited by hand.
 layer-requirements: $(UV)

@@ -25,7 +25,9 @@ app = http_resolver()
 
 def _service() -> AppointmentService:
     rt = get_runtime()
-    return AppointmentService(rt.store(), rt.scheduler(), rt.queue(), rt.clock)
+    return AppointmentService(
+        rt.store(), rt.scheduler(), rt.queue(), rt.clock, activity=rt.activity_log()
+    )
 
 
 def _tenant() -> str:
@@ -55,16 +57,9 @@ def get_appointment(appointment_id: str) -> Response[str]:
 @app.delete("/v1/appointments/<appointment_id>")
 def cancel_appointment(appointment_id: str) -> Response[str]:
     tenant, actor = _tenant(), _actor()
-    view = _service().cancel(tenant, appointment_id_from_path(appointment_id))
-    metrics.add_metric("AppointmentsCancelled", "Count", 1)
-    rt = get_runtime()
-    rt.activity_log().append(
-        tenant,
-        rt.clock.now(),
-        "appointment_cancelled",
-        actor,
-        appointment_id=view.appointment.appointment_id,
-    )
+    view = _service().cancel(tenant, appointment_id_from_path(appointment_id), by=actor)
+    if view.cancelled_now:
+        metrics.add_metric("AppointmentsCancelled", "Count", 1)
     return json_response(200, AppointmentOut.of(view))
 
 

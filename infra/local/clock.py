@@ -6,6 +6,9 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from werkzeug.http import http_date
+from werkzeug.serving import WSGIRequestHandler
+
 
 def wall_now() -> datetime:
     return datetime.now(UTC)
@@ -46,3 +49,14 @@ class VirtualClock:
                 self._offset += instant - current
                 current = instant
             return current.astimezone(UTC)
+
+
+def clocked_request_handler(now: Callable[[], datetime]) -> type[WSGIRequestHandler]:
+    """werkzeug's request handler with the `Date` header read from `now`: a page that sets
+    its clock by the server's Date (the console does) then agrees with the virtual clock."""
+
+    class ClockedRequestHandler(WSGIRequestHandler):
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return http_date(now() if timestamp is None else timestamp)
+
+    return ClockedRequestHandler

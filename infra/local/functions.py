@@ -54,11 +54,38 @@ def function_specs(stack: LocalStack) -> dict[str, FunctionSpec]:
     return specs
 
 
+class Activity:
+    """A counter bumped whenever something may have created work (a message sent, a
+    schedule made): the local stack's pumps sleep on it instead of polling moto."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        with self._changed:
+            return self._generation
+
+    def notify(self) -> None:
+        with self._changed:
+            self._generation += 1
+            self._changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> bool:
+        """Until the counter moves past `seen` (True) or `timeout` seconds pass (False)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._generation != seen, timeout)
+
+
 class FunctionInvoker:
     def __init__(self, stack: LocalStack) -> None:
         self.specs = function_specs(stack)
         self._by_name = {spec.name: spec.logical_id for spec in self.specs.values()}
         self._lock = threading.Lock()
+        # Functions are what send messages and make schedules here, so every invocation
+        # wakes the pumps.
+        self.activity = Activity()
 
     def handler(self, logical_id: str) -> Handler:
         spec = self.specs[logical_id]
@@ -87,5 +114,8 @@ class FunctionInvoker:
         handler = self.handler(logical_id)
         context = LambdaContext(spec.name, spec.memory_mb)
         context.aws_request_id = str(uuid.uuid4())
-        with self._lock:
-            return handler(event, context)
+        try:
+            with self._lock:
+                return handler(event, context)
+        finally:
+            self.activity.notify()

@@ -216,7 +216,9 @@ def build_event(
     headers.setdefault("x-forwarded-for", source_ip)
     headers.setdefault("x-forwarded-proto", request.scheme)
     headers.setdefault("x-forwarded-port", str(environ.get("SERVER_PORT", "")))
-    headers.setdefault("x-amzn-trace-id", f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}")
+    headers.setdefault(
+        "x-amzn-trace-id", f"Root=1-{int(now.timestamp()):08x}-{secrets.token_hex(12)}"
+    )
     query: dict[str, str] = {}
     for key, value in parse_qsl(raw_query, keep_blank_values=True):
         query[key] = f"{query[key]},{value}" if key in query else value

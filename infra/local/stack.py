@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -31,16 +31,23 @@ from infra.local.auth import (
     jwt_authorizers,
     register_cognito_placeholders,
 )
-from infra.local.clock import VirtualClock
+from infra.local.clock import VirtualClock, clocked_request_handler
 from infra.local.gateway import ApiGateway, build_routes, error_response, json_response
 from infra.template import REGION, LocalStack, http_routes, load_template, resources_of
+
+if TYPE_CHECKING:
+    from infra.local.functions import FunctionInvoker
 
 log = logging.getLogger("infra.local")
 
 TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600
 MAX_ADVANCE_MINUTES = 60 * 24 * 60  # sixty days
-QUEUE_POLL_SECONDS = 0.05
-SCHEDULE_TICK_SECONDS = 1.0
+# The pumps sleep until a function runs (what sends messages and makes schedules here) or
+# the next schedule falls due; these bound the sleep for work made behind the stack's
+# back (a client talking to moto directly, a message whose visibility timeout ran out).
+QUEUE_RECHECK_SECONDS = 5.0
+SCHEDULE_RECHECK_SECONDS = 60.0
+SCHEDULE_MIN_INTERVAL_SECONDS = 1.0
 MAX_FIRINGS_PER_ADVANCE = 10_000
 AUTH_TOKEN_PARAMETER = "/rendezvous/twilio/auth-token"  # noqa: S105 - a parameter's name
 
@@ -97,6 +104,7 @@ class Stack:
         self._api_server: BaseWSGIServer | None = None
         self._api_thread: threading.Thread | None = None
         self._gateway: ApiGateway | None = None
+        self._invoker: FunctionInvoker | None = None
         self._sandbox: Any = None
         self._moto: Any = None
         self.moto_url = ""
@@ -128,6 +136,8 @@ class Stack:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._invoker is not None:
+            self._invoker.activity.notify()  # wakes the pumps to see they must stop
         for thread in self._threads:
             thread.join(5)
         self._threads.clear()
@@ -178,8 +188,10 @@ class Stack:
     def _start_aws(self) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
+        from infra.local.moto_patches import dynamodb as dynamodb_patch
         from infra.local.moto_patches import sqs as sqs_patch
 
+        dynamodb_patch.apply()
         sqs_patch.apply()
         moto = ThreadedMotoServer(ip_address=self.options.host, port=0, verbose=False)
         moto.start()
@@ -258,7 +270,7 @@ class Stack:
         invoker = FunctionInvoker(stack)
         for logical, exc in invoker.preload().items():
             log.error("%s does not load (its routes will answer 502): %r", logical, exc)
-        self.invoker = invoker
+        self._invoker = invoker
         self.schedules = ScheduleRunner(
             stack, invoker, boto3.client("scheduler"), boto3.client("sqs")
         )
@@ -298,6 +310,7 @@ class Stack:
             self._api_socket.getsockname()[1],
             self._gateway,
             threaded=True,
+            request_handler=clocked_request_handler(self.clock.now),
             fd=self._api_socket.fileno(),
         )
         self._api_server = server
@@ -315,7 +328,10 @@ class Stack:
             self._threads.append(thread)
 
     def _poll_queues(self) -> None:
+        assert self._invoker is not None
+        activity = self._invoker.activity
         while not self._stopping.is_set():
+            seen = activity.generation
             try:
                 self.poller.release_due(self.clock.now())
                 got = self.poller.poll_all()
@@ -323,23 +339,53 @@ class Stack:
                 log.exception("polling the queues failed")
                 got = 0
             if not got:
-                self._stopping.wait(QUEUE_POLL_SECONDS)
+                activity.wait(seen, self._seconds_to_next_retry())
+
+    def _seconds_to_next_retry(self) -> float:
+        """Wall seconds until a failed queue message's retry falls due (the virtual clock
+        runs at the wall's pace between advances), at most QUEUE_RECHECK_SECONDS."""
+        retry_at = self.poller.next_retry()
+        if retry_at is None:
+            return QUEUE_RECHECK_SECONDS
+        wait = (retry_at - self.clock.now()).total_seconds()
+        return min(max(wait, 0.0), QUEUE_RECHECK_SECONDS)
 
     def _tick(self) -> None:
-        while not self._stopping.wait(SCHEDULE_TICK_SECONDS):
-            if not self.schedules.lock.acquire(blocking=False):
-                continue  # an advance is firing them
-            try:
-                self.schedules.fire_due(self.clock.now)
-                self.recurring.fire_due(self.clock.now())
-            except Exception:
-                log.exception("firing due schedules failed")
-            finally:
-                self.schedules.lock.release()
+        assert self._invoker is not None
+        activity = self._invoker.activity
+        while not self._stopping.is_set():
+            seen = activity.generation
+            # An advance in progress fires schedules itself and wakes us when it is done.
+            sleep = SCHEDULE_RECHECK_SECONDS
+            if self.schedules.lock.acquire(blocking=False):
+                try:
+                    if self.schedules.fire_due(self.clock.now):
+                        activity.notify()  # a schedule may have sent to a queue
+                    self.recurring.fire_due(self.clock.now())
+                    sleep = self._seconds_to_next_due()
+                except Exception:
+                    log.exception("firing due schedules failed")
+                finally:
+                    self.schedules.lock.release()
+            activity.wait(seen, sleep)
+            # A burst of invocations (a load test) costs one listing of the schedules a
+            # second, as the old one-second tick did; nothing is due sooner than that.
+            self._stopping.wait(SCHEDULE_MIN_INTERVAL_SECONDS)
+
+    def _seconds_to_next_due(self) -> float:
+        """Wall seconds until the next schedule falls due (the virtual clock runs at the
+        wall's pace between advances), at most SCHEDULE_RECHECK_SECONDS."""
+        now = self.clock.now()
+        horizon = now + timedelta(seconds=SCHEDULE_RECHECK_SECONDS)
+        upcoming = [d.due_at for d in self.schedules.due(horizon)[:1]]
+        upcoming += [r.next_at for r in self.recurring.schedules]
+        earliest = min(upcoming, default=horizon)
+        return min(max((earliest - now).total_seconds(), 0.0), SCHEDULE_RECHECK_SECONDS)
 
     # ---- the virtual clock ----------------------------------------------------------
     def advance(self, minutes: float) -> dict[str, Any]:
         """Move the clock forward; every schedule due on the way fires at its own time."""
+        assert self._invoker is not None
         target = self.clock.now() + timedelta(minutes=minutes)
         fired = []
         with self.schedules.lock:
@@ -371,6 +417,8 @@ class Stack:
             processed += self.poller.drain()
             # The template's rate() schedules: once for the jump, not once per period.
             fired.extend(self.recurring.fire_due(self.clock.now()))
+        # Due times moved closer by the jump: the scheduler pump recomputes its sleep.
+        self._invoker.activity.notify()
         return {
             "now": self.clock.now().isoformat(),
             "advanced_minutes": minutes,

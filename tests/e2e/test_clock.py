@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
+import requests
 
 from infra.local.triggers import recurring_schedules
 from infra.template import load_template
 from tests.e2e.conftest import Api
+from tests.support.local_stack import LocalStackProcess, Tenant
 
 pytestmark = pytest.mark.e2e
 
@@ -72,3 +75,23 @@ def test_an_advance_runs_the_templates_rate_schedules_once(api: Api) -> None:
     fired = [f for f in advanced["fired"] if f["group"] == "template"]
     assert sorted(f["name"] for f in fired) == sorted(expected)
     assert all(f["outcome"] == "invoked" for f in fired), fired
+
+
+def test_the_date_header_of_the_api_and_the_sandbox_follows_the_virtual_clock(
+    api: Api, stack: LocalStackProcess, clinic: Tenant
+) -> None:
+    api.advance(3 * 24 * 60)
+    now = api.clock()
+
+    answers = [
+        api.request("GET", "/_local/clock"),
+        api.request("GET", "/v1/queue", token=clinic.staff_token, params={"status": "open"}),
+        api.request("GET", "/console"),
+        api.request("GET", "/v1/nothing-here"),
+        requests.get(f"{stack.twilio_base_url}/sandbox/phone", timeout=10),
+    ]
+
+    for answer in answers:
+        dates = answer.raw.headers.getlist("Date")
+        assert len(dates) == 1, (answer.url, dates)
+        assert abs(parsedate_to_datetime(dates[0]) - now) < timedelta(seconds=30), answer.url

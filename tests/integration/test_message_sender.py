@@ -520,3 +520,26 @@ def test_a_schedule_made_before_reminders_used_the_queue_is_handed_to_the_queue(
     assert result == {"status": "queued"}
     assert [json.loads(m["Body"]) for m in outbound()] == [legacy]
     assert texts_to(twilio) == []
+
+
+def test_two_moves_overnight_send_one_moved_text_from_the_time_the_customer_was_told(
+    store: DynamoAppointmentStore, outbound: Any, twilio: Client, clock: FixedClock
+) -> None:
+    book("appt-1")
+    invoke(SENDER, sqs_event(outbound()))
+    clock.set(at("2030-01-10T22:30:00-08:00"))  # quiet hours hold the moved texts
+
+    book("appt-1", starts_at="2030-01-16T15:00:00-08:00")
+    clock.advance(minutes=20)
+    moved = book("appt-1", starts_at="2030-01-17T11:00:00-08:00")
+    clock.set(at("2030-01-11T08:00:00-08:00"))
+    invoke(SENDER, reminder_event("appt-1", "moved", version=3))
+
+    notice = next(m for m in moved["messages"] if m["version"] == 3 and m["kind"] == "moved")
+    assert notice["status"] == "deferred"
+    texts = [t.body for t in texts_to(twilio)]
+    assert len(texts) == 2
+    moved_text = next(t for t in texts if "moved" in t)
+    assert "15 Jan 10:30" in moved_text
+    assert "17 Jan 11:00" in moved_text
+    assert "16 Jan" not in moved_text

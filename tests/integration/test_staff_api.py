@@ -12,7 +12,10 @@ from twilio.rest import Client
 
 from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.models import AppointmentStatus
+from rendezvous.runtime import Runtime
 from tests.integration.test_message_sender import sqs_event
 from tests.integration.test_twilio_inbound import CUSTOMER, inbound, replies
 from tests.support.aws import at
@@ -510,3 +513,53 @@ def test_a_reply_twilio_refuses_is_a_422_and_kept_out_of_the_thread(
     assert "21408" in answer["error"]["message"]
     _, detail = call("GET", f"/v1/queue/{item_id}")
     assert [m["author"] for m in detail["messages"]] == ["customer", "automation"]
+
+
+def test_a_repeated_cancel_counts_one_cancellation(store: DynamoAppointmentStore) -> None:
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    first = invoke("AppointmentsFunction", appointment_event("DELETE", "appt-1"))
+
+    repeats = [invoke("AppointmentsFunction", appointment_event("DELETE", "appt-1")) for _ in "ab"]
+
+    assert [r["statusCode"] for r in (first, *repeats)] == [200, 200, 200]
+    assert call("GET", "/v1/stats", query={"days": "7"})[1]["cancelled"] == 1
+
+
+class RecordedLog:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+
+    def append(self, tenant_id: str, at: Any, event: str, actor: str, **detail: Any) -> None:
+        self.events.append((event, actor))
+
+
+class CancelledMeanwhile(DynamoAppointmentStore):
+    """The store as the loser of a race sees it: another cancel lands just before its write."""
+
+    def __init__(self, store: DynamoAppointmentStore, winner: AppointmentService) -> None:
+        self.__dict__.update(store.__dict__)
+        self._winner: AppointmentService | None = winner
+
+    def save_appointment(self, appointment: Any, **kwargs: Any) -> None:
+        winner, self._winner = self._winner, None
+        if winner is not None:
+            winner.cancel(appointment.tenant_id, appointment.appointment_id, by="staff-ann")
+        super().save_appointment(appointment, **kwargs)
+
+
+def test_of_two_racing_cancels_only_the_one_that_cancelled_records_it(
+    store: DynamoAppointmentStore, runtime: Runtime, clock: FixedClock
+) -> None:
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    log = RecordedLog()
+
+    def service(on: DynamoAppointmentStore) -> AppointmentService:
+        return AppointmentService(on, runtime.scheduler(), runtime.queue(), clock, activity=log)
+
+    loser = service(CancelledMeanwhile(store, service(store)))
+
+    view = loser.cancel("clinic-1", "appt-1", by="staff-bob")
+
+    assert view.appointment.status is AppointmentStatus.CANCELLED
+    assert view.cancelled_now is False
+    assert log.events == [("appointment_cancelled", "staff-ann")]

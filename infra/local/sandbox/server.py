@@ -8,6 +8,8 @@ from types import TracebackType
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from infra.local.clock import clocked_request_handler
+
 from .app import create_sandbox_app, sandbox_of, stop_app
 from .config import SandboxConfig
 from .core import Sandbox
@@ -34,7 +36,13 @@ class SandboxServer:
             raise RuntimeError("the sandbox server is already running")
         if self._stopped:
             raise RuntimeError("a stopped sandbox server cannot restart; make a new one")
-        server = make_server(host, port, self.app, threaded=True)
+        server = make_server(
+            host,
+            port,
+            self.app,
+            threaded=True,
+            request_handler=clocked_request_handler(self.config.now),
+        )
         thread = threading.Thread(
             target=server.serve_forever, name="sandbox-http", kwargs={"poll_interval": 0.1}
         )

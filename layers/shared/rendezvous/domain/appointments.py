@@ -22,6 +22,7 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminders
 from rendezvous.domain.ports import AppointmentStore, OutboundQueue, ReminderScheduler
+from rendezvous.domain.staff import ActivityLog
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class AppointmentView:
     appointment: Appointment
     messages: list[MessageRecord]
     created: bool = False
+    cancelled_now: bool = False  # this call is the one that cancelled it
 
     @property
     def planned(self) -> list[MessageRecord]:
@@ -73,12 +75,18 @@ class AppointmentService:
     scheduler: ReminderScheduler
     queue: OutboundQueue
     clock: Clock
+    activity: ActivityLog | None = None
 
     def get(self, tenant_id: str, appointment_id: str) -> AppointmentView:
+        return AppointmentView(*self._found(tenant_id, appointment_id))
+
+    def _found(
+        self, tenant_id: str, appointment_id: str
+    ) -> tuple[Appointment, list[MessageRecord]]:
         found = self.store.get_appointment(tenant_id, appointment_id)
         if found is None:
             raise NotFound("appointment not found")
-        return AppointmentView(*found)
+        return found
 
     def upsert(
         self, tenant_id: str, appointment_id: str, draft: AppointmentDraft
@@ -98,34 +106,49 @@ class AppointmentService:
                 continue
         raise ConcurrentModification("the appointment changed while it was being saved; retry")
 
-    def cancel(self, tenant_id: str, appointment_id: str) -> AppointmentView:
-        now = self.clock.now()
-        found = self.store.get_appointment(tenant_id, appointment_id)
-        if found is None:
-            raise NotFound("appointment not found")
-        appointment, messages = found
-        if appointment.status is AppointmentStatus.CANCELLED:
-            return AppointmentView(appointment, messages)
-        # The version moves on, so a reminder already in flight fails its check at send time.
-        cancelled = appointment.model_copy(
-            update={
-                "status": AppointmentStatus.CANCELLED,
-                "version": appointment.version + 1,
-                "cancelled_at": now,
-                "updated_at": now,
-            }
-        )
-        pending = [m for m in messages if m.status in PENDING_STATUSES]
-        self.store.save_appointment(
-            cancelled,
-            expected_version=appointment.version,
-            retire=pending,
-            retire_as=MessageStatus.CANCELLED,
-            new_messages=[],
-            now=now,
-        )
-        self._unschedule(pending)
-        return self.get(tenant_id, appointment_id)
+    def cancel(
+        self, tenant_id: str, appointment_id: str, *, by: str | None = None
+    ) -> AppointmentView:
+        """Cancel once. Only the call whose conditional write cancels it records
+        `appointment_cancelled` for `by` (when given): a repeat, or the loser of a race,
+        answers the same view and counts nothing."""
+        for _ in range(3):
+            now = self.clock.now()
+            found = self.store.get_appointment(tenant_id, appointment_id)
+            if found is None:
+                raise NotFound("appointment not found")
+            appointment, messages = found
+            if appointment.status is AppointmentStatus.CANCELLED:
+                return AppointmentView(appointment, messages)
+            # The version moves on, so a reminder already in flight fails its check at send
+            # time.
+            cancelled = appointment.model_copy(
+                update={
+                    "status": AppointmentStatus.CANCELLED,
+                    "version": appointment.version + 1,
+                    "cancelled_at": now,
+                    "updated_at": now,
+                }
+            )
+            pending = [m for m in messages if m.status in PENDING_STATUSES]
+            try:
+                self.store.save_appointment(
+                    cancelled,
+                    expected_version=appointment.version,
+                    retire=pending,
+                    retire_as=MessageStatus.CANCELLED,
+                    new_messages=[],
+                    now=now,
+                )
+            except ConcurrentModification:
+                continue
+            self._unschedule(pending)
+            if by is not None and self.activity is not None:
+                self.activity.append(
+                    tenant_id, now, "appointment_cancelled", by, appointment_id=appointment_id
+                )
+            return AppointmentView(*self._found(tenant_id, appointment_id), cancelled_now=True)
+        raise ConcurrentModification("the appointment changed while it was being cancelled; retry")
 
     # -- internals ----------------------------------------------------------------------
 
@@ -207,7 +230,9 @@ class AppointmentService:
                 "version": current.version + 1,
                 "status": AppointmentStatus.SCHEDULED,
                 "confirmed_at": None,
-                "previous_starts_at": current.starts_at if moved else current.previous_starts_at,
+                "previous_starts_at": _told_starts_at(current, messages)
+                if moved
+                else current.previous_starts_at,
                 "updated_at": now,
             }
         )
@@ -289,3 +314,12 @@ def _notice_went_out(messages: list[MessageRecord]) -> bool:
     """Whether a confirmation or moved notice reached Twilio for an earlier version."""
     notices = {MessageKind.CONFIRMATION, MessageKind.MOVED}
     return any(m.kind in notices and m.status in HANDED_OFF_STATUSES for m in messages)
+
+
+def _told_starts_at(current: Appointment, messages: list[MessageRecord]) -> datetime | None:
+    """The start time the customer's last text named: the current version's once any of its
+    texts reached Twilio, else what they had been told before it (a move whose text is
+    still held for the morning told them nothing)."""
+    if any(m.version == current.version and m.status in HANDED_OFF_STATUSES for m in messages):
+        return current.starts_at
+    return current.previous_starts_at

@@ -197,7 +197,8 @@ class Appointment(BaseModel):
     updated_at: datetime
     cancelled_at: datetime | None = None
     confirmed_at: datetime | None = None
-    # Set when starts_at moves, so the "moved" text can say from when to when.
+    # Set when starts_at moves: the start time the customer's last text named, so the
+    # "moved" text says from when (as they know it) to when.
     previous_starts_at: datetime | None = None
 
     @property

@@ -1,0 +1,97 @@
+"""The README's walkthrough, its own shell commands run against the local stack, at hours
+of the Los Angeles day where an earlier version of it never reached the 48-hour reminder."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from twilio.rest import Client
+
+from infra.template import ROOT
+from tests.e2e.conftest import Api, wait_for_texts
+from tests.support.local_stack import LocalStackProcess, Tenant
+
+pytestmark = pytest.mark.e2e
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+README_API = "http://127.0.0.1:3000"
+README_PHONE = "+14155550123"
+README_ID = "first-visit"
+COMMAND_TIMEOUT = 30.0
+_runs = itertools.count(1)
+
+
+def booking_script() -> str:
+    """The first shell block after the walkthrough's opening sentence."""
+    start = README.index("Book an appointment three days from now")
+    match = re.compile(r"```sh\n(.*?)```", re.S).search(README, start)
+    assert match is not None, "the walkthrough's booking commands are gone from the README"
+    return match.group(1)
+
+
+def advance_command() -> str:
+    """Step 2's command."""
+    step = README[README.index("2. Move time forward") :]
+    match = re.search(r"`(curl [^`]*/_local/clock/advance[^`]*)`", step)
+    assert match is not None, "step 2's clock command is gone from the README"
+    return match.group(1)
+
+
+def run(script: str, stack: LocalStackProcess, cwd: Path) -> str:
+    """A README script as a reader would run it, pointed at the test's stack."""
+    script = script.replace(README_API, stack.api_base_url)
+    answer = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
+    assert answer.returncode == 0, answer.stderr
+    return answer.stdout
+
+
+@pytest.fixture(scope="module")
+def reader_dir(stack: LocalStackProcess, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A checkout as the reader has it: `.local/credentials.json` where `make run` puts it."""
+    folder = tmp_path_factory.mktemp("reader")
+    (folder / ".local").symlink_to(stack.local_dir)
+    return folder
+
+
+@pytest.mark.parametrize("hour", [0, 6, 9, 10, 12, 17, 22])
+def test_the_walkthrough_reaches_the_48_hour_reminder_at_any_hour_in_los_angeles(
+    hour: int,
+    api: Api,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    twilio: Client,
+    reader_dir: Path,
+) -> None:
+    la = ZoneInfo("America/Los_Angeles")
+    local = api.clock().astimezone(la)
+    target = datetime.combine(local.date(), time(hour, 20), tzinfo=la)
+    if target <= local:
+        target = datetime.combine(local.date() + timedelta(days=1), time(hour, 20), tzinfo=la)
+    api.advance_to(target)
+    # A number and an id of its own, so each hour's run is alone in its thread.
+    phone = f"+14155550{300 + next(_runs):03d}"
+    appointment_id = f"walkthrough-{hour:02d}"
+    booking = booking_script().replace(README_PHONE, phone).replace(README_ID, appointment_id)
+
+    # One shell, as in the reader's terminal: step 2 uses the variables the booking set.
+    run(f"{booking}\n{advance_command()}\n", stack, reader_dir)
+
+    answer = api.request("GET", f"/v1/appointments/{appointment_id}", token=clinic.booking_token)
+    assert answer.status_code == 200, answer.text
+    status = {m["kind"]: m["status"] for m in answer.json()["messages"]}
+    assert status["reminder_48h"] in {"queued", "sent", "delivered"}, status
+    assert status["reminder_2h"] in {"planned", "deferred"}, status
+    assert len(wait_for_texts(twilio, phone, 2)) == 2  # the confirmation and the reminder
