@@ -34,6 +34,9 @@ REDRIVE_LOOKBACK = timedelta(days=14)
 # Scheduler gives up delivering to the queue after an hour): a text still waiting this long
 # after its time was lost by a crash or a timeout that the sender could not record.
 STUCK_AFTER = timedelta(hours=2)
+# The watcher runs every five minutes: a day back catches a stuck text even after a long
+# outage of the watcher itself, at two Queries a tenant.
+SWEEP_LOOKBACK = timedelta(days=1)
 
 
 class TimeIndex(Protocol):
@@ -140,7 +143,7 @@ def mark_stuck(index: TimeIndex, store: AppointmentStore, clock: Clock, tenant_i
     pending = {s.value for s in PENDING_STATUSES}
     rows = [
         r
-        for r in index.messages_between(tenant_id, now - REDRIVE_LOOKBACK, cutoff)
+        for r in index.messages_between(tenant_id, cutoff - SWEEP_LOOKBACK, cutoff)
         if r.get("status") in pending and r.get("reason") != SuppressionReason.TENANT_PAUSED
     ]
     marked = 0
