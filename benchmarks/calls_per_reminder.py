@@ -2,7 +2,8 @@
 
 Books appointments through the real Appointments handler, sends the confirmations through
 the real sender (SQS-shaped events), then fires every reminder schedule as EventBridge
-Scheduler would, all against moto made from template.yaml and the Twilio sandbox over
+Scheduler does (its input becomes an outbound queue message the sender receives), all
+against moto made from template.yaml and the Twilio sandbox over
 real HTTP on 127.0.0.1. Every AWS call is counted with a botocore `before-call` hook;
 Twilio calls are the messages the sandbox received.
 
@@ -143,8 +144,10 @@ def main() -> None:
         durations = []
         for expression, payload in due:
             clock.set(at(expression[3:-1] + "+00:00"))
+            record = {**template, "messageId": f"reminder-{len(durations)}"}
+            record["body"] = json.dumps(payload)
             started = time.perf_counter()
-            invoke("MessageSenderFunction", payload)
+            invoke("MessageSenderFunction", {"Records": [record]})
             durations.append(time.perf_counter() - started)
 
         counter.phase = "report"
@@ -214,7 +217,10 @@ def main() -> None:
     )
     ddb_cost = per * (rru_read * DDB_PER_RRU + (wru_claim + wru_result) * DDB_PER_WRU)
     scheduler_cost = per * SCHEDULER_PER_INVOCATION
-    sqs_cost = 0.0  # reminders go from Scheduler straight to Lambda
+    # Reminders go through the outbound queue (one retry path and DLQ for every text):
+    # Scheduler's SendMessage, then the event source's ReceiveMessage and DeleteMessage,
+    # one each at worst (batches of up to 10 make them fewer).
+    sqs_cost = per * 3 * SQS_PER_REQUEST
     infra = lambda_cost + ddb_cost + scheduler_cost + sqs_cost
     segments = statistics.mean(int(t["num_segments"]) for t in outbound) if outbound else 1.0
     sms_cost = per * TWILIO_US_SMS_PER_SEGMENT * segments

@@ -87,15 +87,6 @@ class LateTexts:
             too_late=SuppressionReason.TOO_LATE,
         )
 
-    def failed(self, tenant_id: str) -> list[dict[str, Any]]:
-        """The tenant's texts whose retries ran out and that a redrive can reach."""
-        now = self.clock.now()
-        return _matching(
-            self.index.messages_between(tenant_id, now - REDRIVE_LOOKBACK, now),
-            MessageStatus.FAILED,
-            RETRIES_EXHAUSTED,
-        )
-
     def _release(
         self,
         tenant_id: str,
