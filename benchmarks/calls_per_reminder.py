@@ -141,7 +141,7 @@ def main() -> None:
         due = due[: args.reminders]
 
         counter.phase = "reminder"
-        durations = []
+        durations: list[float] = []
         for expression, payload in due:
             clock.set(at(expression[3:-1] + "+00:00"))
             record = {**template, "messageId": f"reminder-{len(durations)}"}
