@@ -15,6 +15,7 @@ from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.models import ConversationMessage, QueueItem, Tenant
 from rendezvous.domain.oversight import OutboxEntry, Stats
 from rendezvous.domain.staff import ItemDetail
+from rendezvous.json_input import decode_json
 
 
 class ReplyIn(BaseModel):
@@ -193,7 +194,7 @@ def decode_cursor(raw: str | None, tenant_id: str, status: str) -> dict[str, Any
     if not raw:
         return None
     try:
-        key = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        key = decode_json(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except ValueError as exc:
         raise InvalidRequest("cursor is not valid") from exc
     if (
@@ -205,11 +206,3 @@ def decode_cursor(raw: str | None, tenant_id: str, status: str) -> dict[str, Any
     ):
         raise InvalidRequest("cursor is not valid for this listing")
     return key
-
-
-def int_param(raw: str | None, name: str, default: int, low: int, high: int) -> int:
-    if raw is None or raw == "":
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise InvalidRequest(f"{name} must be a whole number from {low} to {high}")
-    return int(raw)
