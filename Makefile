@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test chromium lint format typecheck unit integration e2e bench layer-requirements build deploy clean
+.PHONY: install run test chromium lint format typecheck unit integration e2e bench openapi layer-requirements build deploy clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -60,6 +60,10 @@ bench: install
 	$(BIN)/python -m benchmarks.cold_start --rounds 15 | tee benchmarks/results/cold_start.txt
 	$(BIN)/python -m benchmarks.segments | tee benchmarks/results/segments.txt
 	$(BIN)/python -m benchmarks.inbound --texts 1000 2>/dev/null | grep -v '^{' | tee benchmarks/results/inbound.txt
+
+## The OpenAPI document served at GET /v1/openapi.json, regenerated from the functions' routes.
+openapi: install
+	$(BIN)/python -m infra.openapi
 
 ## The layer's requirements.txt is generated from the lock, never edited by hand.
 layer-requirements: $(UV)

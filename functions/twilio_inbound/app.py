@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rendezvous.api.http import http_resolver
+from rendezvous.api.http import documented, http_resolver
 from rendezvous.api.twilio_webhook import TwilioInboundForm, bounded_body, verified_form
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.inbound import InboundService, InboundText
@@ -67,7 +67,7 @@ def handle_text(text: dict[str, str]) -> dict[str, Any]:
     return {"replies": result.replies}
 
 
-@app.post("/twilio/inbound")
+@app.post("/twilio/inbound", responses=documented({200: None}, 403, 413, content_type="text/xml"))
 def twilio_inbound() -> Response[str]:
     rt = get_runtime()
     form = verified_form(

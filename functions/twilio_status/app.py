@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rendezvous.api.http import http_resolver
+from rendezvous.api.http import documented, http_resolver
 from rendezvous.api.twilio_webhook import TwilioStatusForm, verified_form
 from rendezvous.domain.delivery import TWILIO_STATUS, DeliveryReport, record_delivery_report
 from rendezvous.domain.models import MessageStatus
@@ -24,7 +24,7 @@ METRIC_BY_STATUS = {
 }
 
 
-@app.post("/twilio/status")
+@app.post("/twilio/status", responses=documented({204: None}, 403, 413))
 def twilio_status() -> Response[str]:
     rt = get_runtime()
     form = verified_form(

@@ -127,6 +127,8 @@ def documented(
         response: OpenAPIResponse = {"description": "success"}
         if model is not None:
             response["content"] = {content_type: {"model": model}}
+        elif content_type != "application/json":
+            response["content"] = {content_type: {"schema": {"type": "string"}}}
         declared[status] = response
     for status in errors:
         model_for = GatewayErrorOut | ErrorOut if status == 401 else ErrorOut
