@@ -131,7 +131,8 @@ def documented(
             response["content"] = {content_type: {"schema": {"type": "string"}}}
         declared[status] = response
     for status in errors:
-        model_for = GatewayErrorOut | ErrorOut if status == 401 else ErrorOut
+        # API Gateway itself answers 401 (no valid token) and 404 (an empty path segment).
+        model_for = GatewayErrorOut | ErrorOut if status in (401, 404) else ErrorOut
         declared[status] = {
             "description": ERROR_MEANINGS[status],
             "content": {"application/json": {"model": model_for}},
