@@ -40,7 +40,7 @@ def _actor() -> str:
 
 @app.put(
     "/v1/appointments/<appointment_id>",
-    responses=documented({200: AppointmentOut, 201: AppointmentOut}, 400, 401, 409, 413, 422),
+    responses=documented({200: AppointmentOut, 201: AppointmentOut}, 400, 401, 409, 413, 415, 422),
 )
 def put_appointment(
     appointment_id: ResourceId, booking: Annotated[AppointmentIn, Body()]

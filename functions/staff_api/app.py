@@ -93,7 +93,7 @@ def queue_item(item_id: ResourceId) -> Response[str]:
 
 @app.post(
     "/v1/queue/<item_id>/claim",
-    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 422),
+    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422),
 )
 def claim(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
     item = _queue().claim(_staff(), item_id, _version(body))
@@ -106,7 +106,7 @@ def claim(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
 
 @app.post(
     "/v1/queue/<item_id>/reply",
-    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 422, 503),
+    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422, 503),
 )
 def reply(item_id: ResourceId, body: Annotated[ReplyIn, Body()]) -> Response[str]:
     staff = _staff()
@@ -122,7 +122,7 @@ def reply(item_id: ResourceId, body: Annotated[ReplyIn, Body()]) -> Response[str
 
 @app.post(
     "/v1/queue/<item_id>/release",
-    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 422),
+    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422),
 )
 def release(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
     item = _queue().release(_staff(), item_id, _version(body))
@@ -131,7 +131,7 @@ def release(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
 
 @app.post(
     "/v1/queue/<item_id>/resolve",
-    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 422),
+    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422),
 )
 def resolve(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
     item = _queue().resolve(_staff(), item_id, _version(body))
@@ -150,14 +150,14 @@ def outbox(hours: Annotated[int, Query(ge=1, le=168)] = 24) -> Response[str]:
     )
 
 
-@app.post("/v1/pause", responses=documented({200: StatusOut}, 400, 401, 403, 413, 422))
+@app.post("/v1/pause", responses=documented({200: StatusOut}, 400, 401, 403, 413, 415, 422))
 def pause(body: OptionalReason = None) -> Response[str]:
     tenant = _oversight().pause(_staff(), (body.reason if body else None) or "")
     metrics.add_metric("TenantPaused", "Count", 1)
     return json_response(200, StatusOut.of(tenant))
 
 
-@app.post("/v1/resume", responses=documented({200: StatusOut}, 400, 401, 403, 413, 422))
+@app.post("/v1/resume", responses=documented({200: StatusOut}, 400, 401, 403, 413, 415, 422))
 def resume(body: OptionalReason = None) -> Response[str]:
     tenant = _oversight().resume(_staff(), body.reason if body else None)
     return json_response(200, StatusOut.of(tenant))

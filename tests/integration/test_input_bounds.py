@@ -108,3 +108,19 @@ def test_a_reply_to_an_item_id_longer_than_the_rule_is_a_400(
 
     assert response["statusCode"] == 400
     assert "item_id" in error_of(response)["message"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x"]
+)
+def test_a_body_of_another_media_type_is_a_4xx_and_writes_nothing(
+    content_type: str, store: DynamoAppointmentStore
+) -> None:
+    event = appointment_event("PUT", "appt-media", raw_body=json.dumps(booking()))
+    event["headers"]["content-type"] = content_type
+
+    response = invoke("AppointmentsFunction", event)
+
+    assert 400 <= response["statusCode"] < 500
+    assert error_of(response)["code"]
+    assert stored_items(store, "appt-media") == []

@@ -9,7 +9,10 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ValidationError
@@ -112,6 +115,7 @@ ERROR_MEANINGS = {
     404: "no such record for this tenant",
     409: "the record changed or is held by someone else",
     413: "the body is too large",
+    415: "the body is not application/json",
     422: "the body is JSON but not valid for this route",
     503: "a dependency is unavailable; retry later",
 }
@@ -192,6 +196,10 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
         return _request_error(exc)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_media_type(_: RequestUnsupportedContentType) -> Response[str]:
+        return error_response(415, "unsupported_media_type", "send the body as application/json")
 
     @app.exception_handler([UnicodeDecodeError, binascii.Error])
     def _undecodable(_: ValueError) -> Response[str]:
