@@ -110,6 +110,7 @@ def test_a_reply_to_an_item_id_longer_than_the_rule_is_a_400(
     assert "item_id" in error_of(response)["message"]
 
 
+@pytest.mark.filterwarnings("ignore:Received multipart/form-data:UserWarning")
 @pytest.mark.parametrize(
     "content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x"]
 )
