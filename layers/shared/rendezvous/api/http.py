@@ -179,11 +179,17 @@ def _request_error(exc: RequestValidationError) -> Response[str]:
         return error_response(400, "invalid_request", "a JSON body is required")
     outside_body = [e for e in errors if e.get("loc", ("body",))[0] != "body"]
     if outside_body:
-        # Path and query parameters: the message names each one and what it must be.
+        # Path and query parameters: the message names each one and what it must be. Every
+        # path parameter is an id under the one rule.
         return error_response(
             400,
             "invalid_request",
-            "; ".join(f"{e['loc'][-1]}: {e.get('msg', 'invalid')}" for e in outside_body),
+            "; ".join(
+                f"{e['loc'][-1]} must be {RESOURCE_ID_RULE}"
+                if e["loc"][0] == "path"
+                else f"{e['loc'][-1]}: {e.get('msg', 'invalid')}"
+                for e in outside_body
+            ),
         )
     details = [
         {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or "body", "problem": e["msg"]}
