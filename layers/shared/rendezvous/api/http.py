@@ -57,7 +57,8 @@ BASE_PATH = re.compile(r"^/(?!v1/|twilio/|console|_local/)[^/]+(?=/)")
 
 # Every id in a path (appointment, queue item, ...) follows one rule, checked at the edge:
 # DynamoDB refuses a key over 2,048 bytes, so an unbounded id would be a 5xx in AWS. It fits
-# what booking systems send: Cal.com uids, UUIDs, FHIR ids ([A-Za-z0-9.-]{1,64}).
+# what booking systems send: Cal.com uids, UUIDs, FHIR ids ([A-Za-z0-9.-]{1,64}) except one
+# that starts with '.' or '-' (refused so no id reads as a relative path or an option).
 RESOURCE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 RESOURCE_ID_RULE = (
     "1-64 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
@@ -103,7 +104,7 @@ class ErrorOut(BaseModel):
 
 
 class GatewayErrorOut(BaseModel):
-    """API Gateway's own refusals (a missing or invalid token) have this shape."""
+    """API Gateway's own refusals (no valid token, no such route) have this shape."""
 
     message: str
 
