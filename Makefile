@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run redrive test chromium lint format typecheck unit integration e2e bench layer-requirements build deploy clean
+.PHONY: install run redrive test chromium lint format typecheck unit integration e2e bench openapi layer-requirements build deploy clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -66,6 +66,10 @@ bench: install
 	$(BIN)/python -m benchmarks.inbound --texts 1000 2>/dev/null | grep -v '^{' | tee benchmarks/results/inbound.txt
 	$(BIN)/python -m benchmarks.idle_cpu --seconds 20 | tee benchmarks/results/idle_cpu.txt
 	$(BIN)/python -m benchmarks.memory_per_booking --bookings 1000 2>/dev/null | tee benchmarks/results/memory_per_booking.txt
+
+## The OpenAPI document served at GET /v1/openapi.json, regenerated from the functions' routes.
+openapi: install
+	$(BIN)/python -m infra.openapi
 
 ## The layer's requirements.txt is generated from the lock, never edited by hand.
 layer-requirements: $(UV)

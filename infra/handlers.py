@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from collections.abc import Callable
 from functools import cache
+from types import ModuleType
 from typing import Any
 
 from infra.template import ROOT
@@ -15,7 +16,15 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 @cache
 def load_handler(code_uri: str, handler: str) -> Handler:
-    module_name, function_name = handler.rsplit(".", 1)
+    function_name = handler.rsplit(".", 1)[1]
+    found: Handler = getattr(load_function_module(code_uri, handler), function_name)
+    return found
+
+
+@cache
+def load_function_module(code_uri: str, handler: str) -> ModuleType:
+    """The module a function's Handler names, loaded once from its CodeUri."""
+    module_name = handler.rsplit(".", 1)[0]
     path = ROOT / code_uri / f"{module_name.replace('.', '/')}.py"
     unique = f"rendezvous_fn_{path.parent.name}_{module_name}"
     spec = importlib.util.spec_from_file_location(unique, path)
@@ -24,8 +33,7 @@ def load_handler(code_uri: str, handler: str) -> Handler:
     module = importlib.util.module_from_spec(spec)
     sys.modules[unique] = module
     spec.loader.exec_module(module)
-    found: Handler = getattr(module, function_name)
-    return found
+    return module
 
 
 class LambdaContext:

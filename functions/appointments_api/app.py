@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rendezvous.api.appointments import AppointmentIn, AppointmentOut, appointment_id_from_path
+from rendezvous.api.appointments import AppointmentIn, AppointmentOut
 from rendezvous.api.http import (
+    ResourceId,
+    documented,
     http_resolver,
     json_response,
-    read_json_body,
     staff_of,
     tenant_of,
 )
@@ -38,26 +40,33 @@ def _actor() -> str:
     return staff_of(app)
 
 
-@app.put("/v1/appointments/<appointment_id>")
-def put_appointment(appointment_id: str) -> Response[str]:
-    tenant = _tenant()
-    body = read_json_body(app, get_runtime().settings.max_body_bytes)
-    draft = AppointmentIn.model_validate_json(body).to_draft()
-    view = _service().upsert(tenant, appointment_id_from_path(appointment_id), draft)
+@app.put(
+    "/v1/appointments/<appointment_id>",
+    responses=documented({200: AppointmentOut, 201: AppointmentOut}, 400, 401, 409, 413, 415, 422),
+)
+def put_appointment(
+    appointment_id: ResourceId, booking: Annotated[AppointmentIn, Body()]
+) -> Response[str]:
+    view = _service().upsert(_tenant(), appointment_id, booking.to_draft())
     metrics.add_metric("AppointmentsCreated" if view.created else "AppointmentsUpdated", "Count", 1)
     return json_response(201 if view.created else 200, AppointmentOut.of(view))
 
 
-@app.get("/v1/appointments/<appointment_id>")
-def get_appointment(appointment_id: str) -> Response[str]:
-    view = _service().get(_tenant(), appointment_id_from_path(appointment_id))
+@app.get(
+    "/v1/appointments/<appointment_id>", responses=documented({200: AppointmentOut}, 400, 401, 404)
+)
+def get_appointment(appointment_id: ResourceId) -> Response[str]:
+    view = _service().get(_tenant(), appointment_id)
     return json_response(200, AppointmentOut.of(view))
 
 
-@app.delete("/v1/appointments/<appointment_id>")
-def cancel_appointment(appointment_id: str) -> Response[str]:
+@app.delete(
+    "/v1/appointments/<appointment_id>",
+    responses=documented({200: AppointmentOut}, 400, 401, 404),
+)
+def cancel_appointment(appointment_id: ResourceId) -> Response[str]:
     tenant, actor = _tenant(), _actor()
-    view = _service().cancel(tenant, appointment_id_from_path(appointment_id), by=actor)
+    view = _service().cancel(tenant, appointment_id, by=actor)
     if view.cancelled_now:
         metrics.add_metric("AppointmentsCancelled", "Count", 1)
     return json_response(200, AppointmentOut.of(view))

@@ -7,14 +7,15 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rendezvous.api.http import http_resolver
+from rendezvous.api.http import documented, http_resolver
+from rendezvous.api.openapi import OpenApiDocumentOut, openapi_json
 from rendezvous.console import console_page
 from rendezvous.observability import logger, metrics, traced
 
 app = http_resolver()
 
 
-@app.get("/console")
+@app.get("/console", responses=documented({200: None}, content_type="text/html"))
 def console() -> Response[str]:
     page = console_page()
     return Response(
@@ -30,6 +31,17 @@ def console() -> Response[str]:
             "Cross-Origin-Opener-Policy": "same-origin",
             "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
         },
+        compress=True,
+    )
+
+
+@app.get("/v1/openapi.json", responses=documented({200: OpenApiDocumentOut}))
+def openapi_document() -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=openapi_json(),
+        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
         compress=True,
     )
 

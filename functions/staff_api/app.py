@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.api.http import (
-    body_text,
+    ResourceId,
+    documented,
     http_resolver,
     json_response,
-    read_json_body,
     staff_of,
     tenant_of,
 )
@@ -33,9 +34,7 @@ from rendezvous.api.staff import (
     VersionIn,
     decode_cursor,
     encode_cursor,
-    int_param,
 )
-from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.models import QueueStatus
 from rendezvous.domain.oversight import OversightService
 from rendezvous.domain.redrive import LateTexts
@@ -44,6 +43,10 @@ from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
 
 app = http_resolver()
+
+# Claim, release, resolve, pause and resume may come without a body; a reply may not.
+OptionalVersion = Annotated[VersionIn | None, Body()]
+OptionalReason = Annotated[ReasonIn | None, Body()]
 
 
 def _staff() -> StaffMember:
@@ -68,30 +71,19 @@ def _oversight() -> OversightService:
     )
 
 
-def _query(name: str) -> str | None:
-    return (app.current_event.query_string_parameters or {}).get(name)
+def _version(body: VersionIn | None) -> int | None:
+    return body.version if body else None
 
 
-def _body(model: type[ReplyIn] | type[ReasonIn] | type[VersionIn]) -> Any:
-    raw = body_text(app)
-    # Claim, release, resolve, pause and resume may come without a body; a reply may not.
-    if model is ReasonIn and not raw.strip():
-        return ReasonIn()
-    if model is VersionIn and not raw.strip():
-        return VersionIn()
-    return model.model_validate_json(read_json_body(app, get_runtime().settings.max_body_bytes))
-
-
-@app.get("/v1/queue")
-def list_queue() -> Response[str]:
+@app.get("/v1/queue", responses=documented({200: QueuePageOut}, 400, 401, 403))
+def list_queue(
+    status: Annotated[QueueStatus, Query()] = QueueStatus.OPEN,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+) -> Response[str]:
     staff = _staff()
-    raw_status = _query("status") or "open"
-    if raw_status not in {s.value for s in QueueStatus}:
-        raise InvalidRequest("status is open, claimed or resolved")
-    limit = int_param(_query("limit"), "limit", 25, 1, 100)
-    status = QueueStatus(raw_status)
-    cursor = decode_cursor(_query("cursor"), staff.tenant_id, status.value)
-    items, last, _ = get_runtime().queue_store().page(staff.tenant_id, status, limit, cursor)
+    start = decode_cursor(cursor, staff.tenant_id, status.value)
+    items, last, _ = get_runtime().queue_store().page(staff.tenant_id, status, limit, start)
     now = get_runtime().clock.now()
     return json_response(
         200,
@@ -101,16 +93,19 @@ def list_queue() -> Response[str]:
     )
 
 
-@app.get("/v1/queue/<item_id>")
-def queue_item(item_id: str) -> Response[str]:
+@app.get("/v1/queue/<item_id>", responses=documented({200: ItemDetailOut}, 400, 401, 403, 404))
+def queue_item(item_id: ResourceId) -> Response[str]:
     staff = _staff()
     detail = _queue().detail(staff.tenant_id, item_id)
     return json_response(200, ItemDetailOut.of(detail, get_runtime().clock.now()))
 
 
-@app.post("/v1/queue/<item_id>/claim")
-def claim(item_id: str) -> Response[str]:
-    item = _queue().claim(_staff(), item_id, _body(VersionIn).version)
+@app.post(
+    "/v1/queue/<item_id>/claim",
+    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422),
+)
+def claim(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
+    item = _queue().claim(_staff(), item_id, _version(body))
     metrics.add_metric("QueueItemsClaimed", "Count", 1)
     now = get_runtime().clock.now()
     return json_response(
@@ -118,10 +113,12 @@ def claim(item_id: str) -> Response[str]:
     )
 
 
-@app.post("/v1/queue/<item_id>/reply")
-def reply(item_id: str) -> Response[str]:
+@app.post(
+    "/v1/queue/<item_id>/reply",
+    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422, 503),
+)
+def reply(item_id: ResourceId, body: Annotated[ReplyIn, Body()]) -> Response[str]:
     staff = _staff()
-    body = _body(ReplyIn)
     item, message = _queue().reply(staff, item_id, body.body, body.version)
     metrics.add_metric("StaffReplies", "Count", 1)
     from rendezvous.api.staff import ConversationMessageOut
@@ -132,23 +129,28 @@ def reply(item_id: str) -> Response[str]:
     )
 
 
-@app.post("/v1/queue/<item_id>/release")
-def release(item_id: str) -> Response[str]:
-    item = _queue().release(_staff(), item_id, _body(VersionIn).version)
+@app.post(
+    "/v1/queue/<item_id>/release",
+    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422),
+)
+def release(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
+    item = _queue().release(_staff(), item_id, _version(body))
     return json_response(200, ItemOut(item=QueueItemOut.of(item, get_runtime().clock.now())))
 
 
-@app.post("/v1/queue/<item_id>/resolve")
-def resolve(item_id: str) -> Response[str]:
-    item = _queue().resolve(_staff(), item_id, _body(VersionIn).version)
+@app.post(
+    "/v1/queue/<item_id>/resolve",
+    responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422),
+)
+def resolve(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
+    item = _queue().resolve(_staff(), item_id, _version(body))
     metrics.add_metric("QueueItemsResolved", "Count", 1)
     return json_response(200, ItemOut(item=QueueItemOut.of(item, get_runtime().clock.now())))
 
 
-@app.get("/v1/outbox")
-def outbox() -> Response[str]:
+@app.get("/v1/outbox", responses=documented({200: OutboxOut}, 400, 401, 403))
+def outbox(hours: Annotated[int, Query(ge=1, le=168)] = 24) -> Response[str]:
     staff = _staff()
-    hours = int_param(_query("hours"), "hours", 24, 1, 168)
     service = _oversight()
     entries = service.outbox(staff.tenant_id, hours)
     paused = service.status(staff.tenant_id).paused
@@ -157,39 +159,36 @@ def outbox() -> Response[str]:
     )
 
 
-@app.post("/v1/pause")
-def pause() -> Response[str]:
-    body = _body(ReasonIn)
-    tenant = _oversight().pause(_staff(), body.reason or "")
+@app.post("/v1/pause", responses=documented({200: StatusOut}, 400, 401, 403, 413, 415, 422))
+def pause(body: OptionalReason = None) -> Response[str]:
+    tenant = _oversight().pause(_staff(), (body.reason if body else None) or "")
     metrics.add_metric("TenantPaused", "Count", 1)
     return json_response(200, StatusOut.of(tenant))
 
 
-@app.post("/v1/resume")
-def resume() -> Response[str]:
-    body = _body(ReasonIn)
-    tenant, held = _oversight().resume(_staff(), body.reason)
+@app.post("/v1/resume", responses=documented({200: ResumeOut}, 400, 401, 403, 413, 415, 422))
+def resume(body: OptionalReason = None) -> Response[str]:
+    tenant, held = _oversight().resume(_staff(), body.reason if body else None)
     return json_response(
         200, ResumeOut(**StatusOut.of(tenant).model_dump(), held=ReleasedOut.of(held))
     )
 
 
-@app.post("/v1/outbox/redrive")
+# Managers only once roles arrive (CONTRACT.md, Roles).
+@app.post("/v1/outbox/redrive", responses=documented({200: RedriveOut}, 401, 403))
 def redrive() -> Response[str]:
-    """Managers only once roles arrive (CONTRACT.md, Roles)."""
     released = _oversight().redrive(_staff())
     return json_response(200, RedriveOut(redrive=ReleasedOut.of(released)))
 
 
-@app.get("/v1/status")
+@app.get("/v1/status", responses=documented({200: StatusOut}, 401, 403))
 def status() -> Response[str]:
     return json_response(200, StatusOut.of(_oversight().status(_staff().tenant_id)))
 
 
-@app.get("/v1/stats")
-def stats() -> Response[str]:
+@app.get("/v1/stats", responses=documented({200: StatsOut}, 400, 401, 403))
+def stats(days: Annotated[int, Query(ge=1, le=31)] = 7) -> Response[str]:
     staff = _staff()
-    days = int_param(_query("days"), "days", 7, 1, 31)
     return json_response(200, StatsOut.of(_oversight().stats(staff.tenant_id, days)))
 
 

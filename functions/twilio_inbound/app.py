@@ -11,12 +11,13 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rendezvous.api.http import http_resolver
-from rendezvous.api.twilio_webhook import verified_form
+from rendezvous.api.http import documented, http_resolver
+from rendezvous.api.twilio_webhook import TwilioInboundForm, bounded_body, verified_form
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.inbound import InboundService, InboundText
 from rendezvous.inbound_metrics import record_inbound_metrics
 from rendezvous.observability import logger, metrics, traced
+from rendezvous.phone import InvalidPhoneNumber, mask, parse_e164
 from rendezvous.runtime import get_runtime
 
 app = http_resolver()
@@ -66,19 +67,32 @@ def handle_text(text: dict[str, str]) -> dict[str, Any]:
     return {"replies": result.replies}
 
 
-@app.post("/twilio/inbound")
+@app.post("/twilio/inbound", responses=documented({200: None}, 403, 413, content_type="text/xml"))
 def twilio_inbound() -> Response[str]:
     rt = get_runtime()
-    form = verified_form(app, "/twilio/inbound", rt.public_base_url(), rt.twilio_auth_token())
-    text = {
-        "message_sid": form.get("MessageSid", ""),
-        "from": form.get("From", ""),
-        "to": form.get("To", ""),
-        "body": form.get("Body", ""),
-    }
-    if not text["message_sid"] or not text["from"] or not text["to"]:
-        logger.warning("inbound webhook without MessageSid, From or To")
+    form = verified_form(
+        app,
+        "/twilio/inbound",
+        rt.public_base_url(),
+        rt.twilio_auth_token(),
+        rt.settings.twilio_account_sid,
+        TwilioInboundForm,
+    )
+    try:
+        sender = parse_e164(form.From)
+    except InvalidPhoneNumber:
+        # Signed, so Twilio is not to retry it; but there is no one to answer or queue.
+        logger.warning(
+            "inbound text from a sender that is not a phone number; dropped",
+            extra={"from": mask(form.From)},
+        )
         return twiml([])
+    text = {
+        "message_sid": form.MessageSid,
+        "from": sender,
+        "to": form.To,
+        "body": bounded_body(form.Body),
+    }
     remembered = idempotent_function(
         data_keyword_argument="text", config=IDEMPOTENCY, persistence_store=rt.idempotency_store()
     )(handle_text)

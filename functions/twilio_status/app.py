@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rendezvous.api.http import http_resolver
-from rendezvous.api.twilio_webhook import verified_form
+from rendezvous.api.http import documented, http_resolver
+from rendezvous.api.twilio_webhook import TwilioStatusForm, verified_form
 from rendezvous.domain.delivery import TWILIO_STATUS, DeliveryReport, record_delivery_report
 from rendezvous.domain.models import MessageStatus
 from rendezvous.observability import add_breakdown, logger, metrics, traced
@@ -24,25 +24,32 @@ METRIC_BY_STATUS = {
 }
 
 
-@app.post("/twilio/status")
+@app.post("/twilio/status", responses=documented({204: None}, 403, 413))
 def twilio_status() -> Response[str]:
     rt = get_runtime()
-    form = verified_form(app, "/twilio/status", rt.public_base_url(), rt.twilio_auth_token())
+    form = verified_form(
+        app,
+        "/twilio/status",
+        rt.public_base_url(),
+        rt.twilio_auth_token(),
+        rt.settings.twilio_account_sid,
+        TwilioStatusForm,
+    )
     ref = (app.current_event.query_string_parameters or {}).get("ref")
-    if not ref or form.get("MessageStatus") not in TWILIO_STATUS:
+    if not ref or form.MessageStatus not in TWILIO_STATUS:
         # Signed by Twilio, so answered 204 (never retried): but there is nothing to record.
         logger.warning(
             "status callback ignored",
-            extra={"has_ref": bool(ref), "status": form.get("MessageStatus")},
+            extra={"has_ref": bool(ref), "status": form.MessageStatus},
         )
         return Response(status_code=204, content_type="text/plain", body="")
-    code = form.get("ErrorCode") or ""
+    code = form.ErrorCode or ""
     report = DeliveryReport(
         ref=ref,
-        message_sid=form.get("MessageSid", ""),
-        status=form.get("MessageStatus", ""),
-        to=form.get("To", ""),
-        error_code=int(code) if code.isdigit() else None,
+        message_sid=form.MessageSid,
+        status=form.MessageStatus,
+        to=form.To,
+        error_code=int(code) if code else None,
     )
     update = record_delivery_report(rt.store(), rt.clock, report)
     if update.applied and update.status in METRIC_BY_STATUS:

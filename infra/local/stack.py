@@ -34,6 +34,7 @@ from infra.local.auth import (
 from infra.local.clock import VirtualClock, clocked_request_handler
 from infra.local.gateway import ApiGateway, build_routes, error_response, json_response
 from infra.template import REGION, LocalStack, http_routes, load_template, resources_of
+from rendezvous.json_input import decode_json
 
 if TYPE_CHECKING:
     from infra.local.functions import FunctionInvoker
@@ -437,7 +438,7 @@ class Stack:
 
     def _advance_endpoint(self, request: Request) -> Response:
         try:
-            payload = json.loads(request.get_data(cache=False) or b"null")
+            payload = decode_json(request.get_data(cache=False) or b"null")
         except ValueError:
             return error_response(400, "invalid_request", "the body is not valid JSON")
         minutes = payload.get("minutes") if isinstance(payload, dict) else None
@@ -483,7 +484,7 @@ class Stack:
         from infra.local.tenants import demo_tenants
 
         try:
-            payload = json.loads(request.get_data(cache=False) or b"null")
+            payload = decode_json(request.get_data(cache=False) or b"null")
         except ValueError:
             return error_response(400, "invalid_request", "the body is not valid JSON")
         if not isinstance(payload, dict):

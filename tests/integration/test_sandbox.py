@@ -424,3 +424,19 @@ def test_given_messages_when_opening_the_phone_then_the_page_and_conversations_a
     assert listing["business_numbers"] == [BUSINESS]
     assert cleared.json() == {"deleted": 1}
     assert sandbox_messages(sandbox) == []
+
+
+@pytest.mark.parametrize("path", ["/sandbox/phone/send", "/sandbox/faults"])
+def test_given_json_nested_thousands_deep_when_posting_then_the_sandbox_answers_400(
+    sandbox: SandboxServer, path: str
+) -> None:
+    deep = "[" * 5_000 + "]" * 5_000
+
+    response = requests.post(
+        f"{sandbox.base_url}{path}",
+        data=deep,
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+
+    assert response.status_code == 400, response.text

@@ -120,16 +120,17 @@ def test_the_twilio_token_is_read_from_ssm_not_the_template() -> None:
     assert env["TWILIO_AUTH_TOKEN_PARAM"] == {"Ref": "TwilioAuthTokenParameterName"}
 
 
-def test_only_twilio_webhooks_and_the_console_page_are_open_at_the_gateway() -> None:
+def test_only_twilio_webhooks_the_console_page_and_the_api_document_are_open() -> None:
     routes = http_routes(TEMPLATE)
 
     # Twilio's webhooks are checked by signature in the function; the console page is
-    # static and calls the API with the staff member's token.
+    # static and calls the API with the staff member's token; the OpenAPI document is public.
     assert {r.path for r in routes if not r.authorized} == {
         *(r.path for r in routes if r.path.startswith("/twilio/")),
         "/console",
+        "/v1/openapi.json",
     }
-    assert all(r.authorized for r in routes if r.path.startswith("/v1/"))
+    assert all(r.authorized for r in routes if r.path.startswith("/v1/") and r.method != "GET")
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))

@@ -9,12 +9,22 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from rendezvous.json_input import decode_json
+
 from .config import SandboxConfig
 from .core import Sandbox, SandboxInputError, TwilioApiError, fault_error
 
 EXTENSION_KEY = "rendezvous_sandbox"
 _API_PREFIX = "/2010-04-01/"
 _ACCOUNT = "/2010-04-01/Accounts/<account_sid>"
+
+
+def _json_payload() -> object:
+    """The request's JSON, or None when it is not JSON (or nested past any sane depth)."""
+    try:
+        return decode_json(request.get_data(cache=False))
+    except ValueError:
+        return None
 
 
 def _json(payload: object, status: int = 200) -> Response:
@@ -130,7 +140,7 @@ def create_sandbox_app(config: SandboxConfig, sandbox: Sandbox | None = None) ->
 
     @app.post("/sandbox/faults")
     def add_fault() -> Response:
-        fault = core.add_fault(request.get_json(silent=True))
+        fault = core.add_fault(_json_payload())
         return _json({"fault": fault.to_json(), "faults": core.state.faults()}, 201)
 
     @app.delete("/sandbox/faults")
@@ -170,7 +180,7 @@ def create_sandbox_app(config: SandboxConfig, sandbox: Sandbox | None = None) ->
 
     @app.post("/sandbox/phone/send")
     def phone_send() -> Response:
-        payload = request.get_json(silent=True)
+        payload = _json_payload()
         if not isinstance(payload, dict):
             raise SandboxInputError('expected a JSON object {"from", "to", "body"}')
         fields = {key: payload.get(key) for key in ("from", "to", "body")}

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentView
-from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.models import Customer, Locale, MessageRecord
-
-APPOINTMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-
-
-def appointment_id_from_path(raw: str) -> str:
-    if not APPOINTMENT_ID.fullmatch(raw):
-        raise InvalidRequest(
-            "appointment_id must be 1-64 characters: letters, digits, '.', '_', ':' or '-'"
-        )
-    return raw
 
 
 class CustomerIn(BaseModel):

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ValidationError
 
 from rendezvous.api.twilio_webhook import Forbidden
@@ -19,6 +26,7 @@ from rendezvous.domain.errors import (
     Unavailable,
     Unprocessable,
 )
+from rendezvous.json_input import decode_json
 from rendezvous.observability import logger
 
 
@@ -47,11 +55,94 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
 BASE_PATH = re.compile(r"^/(?!v1/|twilio/|console|_local/)[^/]+(?=/)")
 
 
+# Every id in a path (appointment, queue item, ...) follows one rule, checked at the edge:
+# DynamoDB refuses a key over 2,048 bytes, so an unbounded id would be a 5xx in AWS. It fits
+# what booking systems send: Cal.com uids, UUIDs, FHIR ids ([A-Za-z0-9.-]{1,64}) except one
+# that starts with '.' or '-' (refused so no id reads as a relative path or an option).
+RESOURCE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+RESOURCE_ID_RULE = (
+    "1-64 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
+)
+ResourceId = Annotated[
+    str,
+    Path(min_length=1, max_length=64, pattern=RESOURCE_ID_PATTERN, description=RESOURCE_ID_RULE),
+]
+
+
 def http_resolver() -> APIGatewayHttpResolver:
-    """The event handler every API function uses, with errors mapped once."""
-    app = APIGatewayHttpResolver(strip_prefixes=[BASE_PATH])
+    """The event handler every API function uses: requests validated against the models the
+    OpenAPI document is generated from, errors mapped once."""
+    app = APIGatewayHttpResolver(
+        strip_prefixes=[BASE_PATH],
+        enable_validation=True,
+        json_body_deserializer=decode_request_json,
+    )
     register_error_handlers(app)
     return app
+
+
+def decode_request_json(text: str) -> Any:
+    """A request body as JSON, bounded in size and nesting (a deeper one is a 400)."""
+    from rendezvous.runtime import get_runtime
+
+    limit = get_runtime().settings.max_body_bytes
+    if len(text) > limit or len(text.encode()) > limit:
+        raise PayloadTooLarge(f"body exceeds {limit} bytes")
+    return decode_json(text)
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[dict[str, str]] | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every error the functions answer: `{"error": {"code", "message"}}`."""
+
+    error: ErrorBody
+
+
+class GatewayErrorOut(BaseModel):
+    """API Gateway's own refusals (no valid token, no such route) have this shape."""
+
+    message: str
+
+
+ERROR_MEANINGS = {
+    400: "the request is malformed (path, query, or a body that is not JSON)",
+    401: "no valid token",
+    403: "the token's role may not use this route, or a webhook is not signed",
+    404: "no such record for this tenant",
+    409: "the record changed or is held by someone else",
+    413: "the body is too large",
+    415: "the body is not application/json",
+    422: "the body is JSON but not valid for this route",
+    503: "a dependency is unavailable; retry later",
+}
+
+
+def documented(
+    ok: dict[int, type[BaseModel] | None], *errors: int, content_type: str = "application/json"
+) -> dict[int, OpenAPIResponse]:
+    """The responses a route declares in the OpenAPI document: its successes with the model
+    each answers, and the error statuses it can answer."""
+    declared: dict[int, OpenAPIResponse] = {}
+    for status, model in ok.items():
+        response: OpenAPIResponse = {"description": "success"}
+        if model is not None:
+            response["content"] = {content_type: {"model": model}}
+        elif content_type != "application/json":
+            response["content"] = {content_type: {"schema": {"type": "string"}}}
+        declared[status] = response
+    for status in errors:
+        # API Gateway itself answers 401 (no valid token) and 404 (an empty path segment).
+        model_for = GatewayErrorOut | ErrorOut if status in (401, 404) else ErrorOut
+        declared[status] = {
+            "description": ERROR_MEANINGS[status],
+            "content": {"application/json": {"model": model_for}},
+        }
+    return declared
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response[str]:
@@ -81,7 +172,46 @@ def _validation_details(exc: ValidationError) -> list[dict[str, str]]:
     ]
 
 
+def _request_error(exc: RequestValidationError) -> Response[str]:
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return error_response(400, "invalid_request", "the body is not valid JSON")
+    if any(tuple(e.get("loc", ())) == ("body",) and e.get("type") == "missing" for e in errors):
+        return error_response(400, "invalid_request", "a JSON body is required")
+    outside_body = [e for e in errors if e.get("loc", ("body",))[0] != "body"]
+    if outside_body:
+        # Path and query parameters: the message names each one and what it must be. Every
+        # path parameter is an id under the one rule.
+        return error_response(
+            400,
+            "invalid_request",
+            "; ".join(
+                f"{e['loc'][-1]} must be {RESOURCE_ID_RULE}"
+                if e["loc"][0] == "path"
+                else f"{e['loc'][-1]}: {e.get('msg', 'invalid')}"
+                for e in outside_body
+            ),
+        )
+    details = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or "body", "problem": e["msg"]}
+        for e in errors
+    ]
+    return error_response(422, "validation_failed", "the request body is not valid", details)
+
+
 def register_error_handlers(app: ApiGatewayResolver) -> None:
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response[str]:
+        return _request_error(exc)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_media_type(_: RequestUnsupportedContentType) -> Response[str]:
+        return error_response(415, "unsupported_media_type", "send the body as application/json")
+
+    @app.exception_handler([UnicodeDecodeError, binascii.Error])
+    def _undecodable(_: ValueError) -> Response[str]:
+        return error_response(400, "invalid_request", "the body is not UTF-8 text")
+
     @app.exception_handler(ValidationError)
     def _invalid(exc: ValidationError) -> Response[str]:
         return error_response(
@@ -99,30 +229,6 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.not_found
     def _route_not_found(_: Exception) -> Response[str]:
         return error_response(404, "route_not_found", "no such route")
-
-
-def body_text(app: ApiGatewayResolver) -> str:
-    """The request body as text; one that is not UTF-8 (or not valid base64) is a 400."""
-    try:
-        raw = app.current_event.decoded_body or ""
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidRequest("the body is not UTF-8 text") from exc
-    return raw.decode() if isinstance(raw, bytes) else raw
-
-
-def read_json_body(app: ApiGatewayResolver, max_bytes: int) -> bytes:
-    """The raw body, bounded in size; an empty or non-JSON body is a 400."""
-    raw = body_text(app)
-    data = raw.encode() if isinstance(raw, str) else raw
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(f"body exceeds {max_bytes} bytes")
-    if not data.strip():
-        raise InvalidRequest("a JSON body is required")
-    try:
-        json.loads(data)
-    except ValueError as exc:
-        raise InvalidRequest("the body is not valid JSON") from exc
-    return data
 
 
 def _claim(app: ApiGatewayResolver, name: str, what: str) -> str:

@@ -1,4 +1,8 @@
-"""What the Staff API takes and gives."""
+"""What the Staff API takes and gives.
+
+Empty optional fields are left out of answers (exclude_none), so each has a default: the
+OpenAPI document then does not call it required.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from rendezvous.domain.models import ConversationMessage, QueueItem, Tenant
 from rendezvous.domain.oversight import OutboxEntry, Stats
 from rendezvous.domain.redrive import Released
 from rendezvous.domain.staff import ItemDetail
+from rendezvous.json_input import decode_json
 
 
 class ReplyIn(BaseModel):
@@ -45,7 +50,7 @@ class QueueItemOut(BaseModel):
     status: str
     intent: str
     phone: str
-    appointment_id: str | None
+    appointment_id: str | None = None
     created_at: datetime
     updated_at: datetime
     due_by: datetime
@@ -53,10 +58,10 @@ class QueueItemOut(BaseModel):
     message_count: int
     preview: str
     acknowledged: bool
-    claimed_by: str | None
-    lease_expires_at: datetime | None
-    resolved_at: datetime | None
-    resolved_by: str | None
+    claimed_by: str | None = None
+    lease_expires_at: datetime | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
     version: int
     overdue: bool
 
@@ -71,7 +76,7 @@ class ConversationMessageOut(BaseModel):
     direction: str
     body: str
     author: str
-    sid: str | None
+    sid: str | None = None
 
     @classmethod
     def of(cls, message: ConversationMessage) -> ConversationMessageOut:
@@ -86,13 +91,13 @@ class ConversationMessageOut(BaseModel):
 
 class QueuePageOut(BaseModel):
     items: list[QueueItemOut]
-    next_cursor: str | None
+    next_cursor: str | None = None
 
 
 class ItemDetailOut(BaseModel):
     item: QueueItemOut
     messages: list[ConversationMessageOut]
-    appointment: AppointmentOut | None
+    appointment: AppointmentOut | None = None
 
     @classmethod
     def of(cls, detail: ItemDetail, now: datetime) -> ItemDetailOut:
@@ -116,9 +121,9 @@ class StatusOut(BaseModel):
     name: str
     timezone: str
     paused: bool
-    paused_by: str | None
-    paused_at: datetime | None
-    paused_reason: str | None
+    paused_by: str | None = None
+    paused_at: datetime | None = None
+    paused_reason: str | None = None
     resumed_by: str | None = None
     resumed_at: datetime | None = None
     resumed_reason: str | None = None
@@ -164,7 +169,7 @@ class OutboxEntryOut(BaseModel):
     kind: str
     send_at: datetime
     status: str
-    reason: str | None
+    reason: str | None = None
     customer_name: str
     phone: str
 
@@ -184,7 +189,7 @@ class QueueNumbersOut(BaseModel):
     claimed: int
     overdue: int
     resolved: int
-    median_wait_minutes: float | None
+    median_wait_minutes: float | None = None
 
 
 class StatsOut(BaseModel):
@@ -198,7 +203,7 @@ class StatsOut(BaseModel):
     cancelled: int
     opt_outs: int
     replies: int
-    queue: QueueNumbersOut | None
+    queue: QueueNumbersOut | None = None
 
     @classmethod
     def of(cls, stats: Stats) -> StatsOut:
@@ -220,7 +225,7 @@ def decode_cursor(raw: str | None, tenant_id: str, status: str) -> dict[str, Any
     if not raw:
         return None
     try:
-        key = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        key = decode_json(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except ValueError as exc:
         raise InvalidRequest("cursor is not valid") from exc
     if (
@@ -232,11 +237,3 @@ def decode_cursor(raw: str | None, tenant_id: str, status: str) -> dict[str, Any
     ):
         raise InvalidRequest("cursor is not valid for this listing")
     return key
-
-
-def int_param(raw: str | None, name: str, default: int, low: int, high: int) -> int:
-    if raw is None or raw == "":
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise InvalidRequest(f"{name} must be a whole number from {low} to {high}")
-    return int(raw)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rendezvous.domain.models import OpeningHours, QuietHours
@@ -34,7 +34,22 @@ def is_quiet(instant: datetime, zone: ZoneInfo, quiet: QuietHours) -> bool:
 
 
 def _at_local(day: datetime, wall: time, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day.date(), wall, tzinfo=zone)
+    """The first instant of `day` whose local time is `wall` or later: `wall` itself, or,
+    on the night the clocks skip it (02:30 when 02:00 jumps to 03:00), the jump."""
+    naive = datetime.combine(day.date(), wall)
+    at = naive.replace(tzinfo=zone)
+    if at.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive:
+        return at
+    # Skipped: read with the offset after the jump it is before the jump, and with the
+    # offset before it, after. Jumps fall on whole minutes; bisect to that minute.
+    low, high = at.replace(fold=1).astimezone(UTC), at.astimezone(UTC)
+    while high - low > ONE_MINUTE:
+        middle = low + ONE_MINUTE * ((high - low) // ONE_MINUTE // 2)
+        if middle.astimezone(zone).replace(tzinfo=None) >= naive:
+            high = middle
+        else:
+            low = middle
+    return high.astimezone(zone)
 
 
 def next_allowed(instant: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
@@ -56,7 +71,8 @@ def latest_allowed_before(instant: datetime, zone: ZoneInfo, quiet: QuietHours) 
     start = _at_local(local, quiet.start, zone)
     if start > local:
         start = _at_local(local - timedelta(days=1), quiet.start, zone)
-    return (start - ONE_MINUTE).astimezone(instant.tzinfo)
+    # In UTC: a zone's own arithmetic is wall-clock, and 03:00 - 1 minute may not exist.
+    return (start.astimezone(UTC) - ONE_MINUTE).astimezone(instant.tzinfo)
 
 
 def local_day(instant: datetime, zone: ZoneInfo) -> str:
