@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,23 @@ def test_the_layer_is_built_for_lambdas_python_and_platform() -> None:
     # requirements.txt is the whole locked tree without boto3/botocore, which the runtime
     # has: resolving dependencies again would pull botocore back in behind aws-xray-sdk.
     assert "--no-deps" in commands
+
+
+def test_the_build_refuses_bytecode_from_another_python(tmp_path: Path) -> None:
+    # This machine's Python is not the runtime's 3.13: its .pyc would be ignored on Lambda.
+    wrong = [f"ARTIFACTS_DIR={tmp_path}", f"LAMBDA_PYTHON={sys.executable}"]
+    result = subprocess.run(
+        ["make", "-s", "-f", str(MAKEFILE), "build-ConsoleFunction", *wrong],
+        cwd=ROOT / "functions" / "console",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "the runtime is 3.13" in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.fixture(scope="module")
