@@ -13,10 +13,10 @@ Neither may write a cache (`-B`), as on Lambda. Each sample is a fresh interpret
 only the function, the layer and the runtime's boto3 on its path (`-S -E`, no site-packages
 of this machine): it times `import app`, then one representative request from events/
 against moto and the Twilio sandbox on loopback, which includes making the boto3 clients.
-`import boto3` is timed in the same conditions, round by round interleaved with the
-handlers so a noisy moment hits them alike; medians are reported, each also as a ratio to
-`import boto3`. The interpreter is this machine's (Lambda runs python3.13), so ratios
-carry over better than milliseconds.
+`import boto3` is timed in the same conditions just before each handler sample, so a noisy
+moment hits both alike; medians are reported, with each figure's ratio to its paired
+`import boto3` (the median of the ratios). The interpreter is this machine's (Lambda runs
+python3.13), so ratios carry over better than milliseconds.
 
     python -m benchmarks.cold_start [--rounds 15]
 """
@@ -308,9 +308,8 @@ class Sampler:
         env = dict(self.base_env)
         event_file = ""
         if function is not None:
+            # As deployed with the defaults (tracing off), pointed at moto and the sandbox.
             env.update(self.stack.function_environment(function))
-            env["POWERTOOLS_TRACE_DISABLED"] = "true"
-            env["TWILIO_API_BASE_URL"] = self.base_env["TWILIO_API_BASE_URL"]
         if event is not None:
             event_file = str(self.work / "event.json")
             Path(event_file).write_text(json.dumps(event))
@@ -337,6 +336,7 @@ class Sampler:
 
 
 def measure(rounds: int, work: Path) -> dict[str, dict[str, dict[str, list[float]]]]:
+    """mode -> function -> figure (boto3, import, first) -> one sample per round."""
     compiled = build(work / "compiled")
     artifacts = {"compiled": compiled, "source": compiled.without_bytecode(work / "source")}
     samples: dict[str, dict[str, dict[str, list[float]]]] = {mode: {} for mode in artifacts}
@@ -346,16 +346,14 @@ def measure(rounds: int, work: Path) -> dict[str, dict[str, dict[str, list[float
         # Round 0 is a warm-up (the page cache, moto's first tables), not counted.
         for round_no in range(rounds + 1):
             for mode in artifacts:
-                taken = samples[mode]
-                boto3 = sampler.run(mode, None, "import boto3", None)
-                if round_no:
-                    taken.setdefault("import boto3", {}).setdefault("import", []).append(
-                        float(boto3["import"] or 0)
-                    )
                 for function, make_event in scenario.events().items():
+                    # Each handler sample is paired with an `import boto3` taken just
+                    # before it: their ratio holds when the machine's speed drifts.
+                    boto3 = sampler.run(mode, None, "import boto3", None)
                     got = sampler.run(mode, function, "import app", make_event())
                     if round_no:
-                        figures = taken.setdefault(function, {})
+                        figures = samples[mode].setdefault(function, {})
+                        figures.setdefault("boto3", []).append(float(boto3["import"] or 0))
                         figures.setdefault("import", []).append(float(got["import"] or 0))
                         figures.setdefault("first", []).append(float(got["first"] or 0))
     return samples
@@ -363,28 +361,29 @@ def measure(rounds: int, work: Path) -> dict[str, dict[str, dict[str, list[float
 
 def report(rounds: int, samples: dict[str, dict[str, dict[str, list[float]]]]) -> str:
     lines = [
-        f"cold start, {rounds} fresh interpreters each, medians; x = ratio to `import boto3`",
-        f"in the same condition; interpreter: Python {sys.version.split()[0]} (Lambda: 3.13)",
+        f"cold start, {rounds} rounds of fresh interpreters; ms are medians, x the median of",
+        "each sample's ratio to an `import boto3` taken just before it, in the same condition",
+        f"interpreter: Python {sys.version.split()[0]} (Lambda runs 3.13)",
     ]
     for label, mode in MODES.items():
         taken = samples[mode]
-        baseline = statistics.median(taken["import boto3"]["import"])
+        boto3 = statistics.median(b for figures in taken.values() for b in figures["boto3"])
         lines += [
             "",
-            f"{label}: import boto3 {baseline:.1f} ms",
+            f"{label}: import boto3 {boto3:.1f} ms",
             f"{'function':<24}{'import ms':>10}{'x':>6}{'first req ms':>14}{'x':>6}"
             f"{'both ms':>9}{'x':>6}",
         ]
         for function, figures in taken.items():
-            if function == "import boto3":
-                continue
-            imp = statistics.median(figures["import"])
-            first = statistics.median(figures["first"])
-            pairs = zip(figures["import"], figures["first"], strict=True)
-            both = statistics.median(a + b for a, b in pairs)
+            both_ms = [i + f for i, f in zip(figures["import"], figures["first"], strict=True)]
+            cells = []
+            for values in (figures["import"], figures["first"], both_ms):
+                ratios = [v / b for v, b in zip(values, figures["boto3"], strict=True)]
+                cells.append((statistics.median(values), statistics.median(ratios)))
+            (imp, imp_x), (first, first_x), (both, both_x) = cells
             lines.append(
-                f"{function:<24}{imp:>10.1f}{imp / baseline:>6.2f}{first:>14.1f}"
-                f"{first / baseline:>6.2f}{both:>9.1f}{both / baseline:>6.2f}"
+                f"{function:<24}{imp:>10.1f}{imp_x:>6.2f}{first:>14.1f}{first_x:>6.2f}"
+                f"{both:>9.1f}{both_x:>6.2f}"
             )
     return "\n".join(lines)
 
