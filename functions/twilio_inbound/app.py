@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.api.http import documented, http_resolver
@@ -20,10 +17,20 @@ from rendezvous.observability import logger, metrics, traced
 from rendezvous.phone import InvalidPhoneNumber, mask, parse_e164
 from rendezvous.runtime import get_runtime
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
 app = http_resolver()
-# Twilio retries a webhook it did not hear back from: the same MessageSid answers the same
-# TwiML for a day and does nothing twice.
-IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="message_sid", expires_after_seconds=86_400)
+
+
+@cache
+def idempotency() -> IdempotencyConfig:
+    """Twilio retries a webhook it did not hear back from: the same MessageSid answers the
+    same TwiML for a day and does nothing twice. Made on first use, with its imports:
+    Powertools' idempotency package imports boto3, which the request loads with its clients."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(event_key_jmespath="message_sid", expires_after_seconds=86_400)
 
 
 def twiml(replies: list[str]) -> Response[str]:
@@ -93,8 +100,15 @@ def twilio_inbound() -> Response[str]:
         "to": form.To,
         "body": bounded_body(form.Body),
     }
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+    )
+
+    config = idempotency()
+    config.register_lambda_context(app.lambda_context)
     remembered = idempotent_function(
-        data_keyword_argument="text", config=IDEMPOTENCY, persistence_store=rt.idempotency_store()
+        data_keyword_argument="text", config=config, persistence_store=rt.idempotency_store()
     )(handle_text)
     try:
         outcome = remembered(text=text)
@@ -108,5 +122,4 @@ def twilio_inbound() -> Response[str]:
 @traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    IDEMPOTENCY.register_lambda_context(context)
     return app.resolve(event, context)

@@ -45,6 +45,27 @@ def test_functions_run_python_3_13_on_arm64() -> None:
         assert "Runtime" not in fn["Properties"], f"{name} overrides the runtime"
 
 
+def test_snapstart_is_offered_for_the_inbound_webhook_and_staff_api_off_by_default() -> None:
+    parameter = TEMPLATE["Parameters"]["EnableSnapStart"]
+    snapstart = {name: fn["Properties"].get("SnapStart") for name, fn in FUNCTIONS.items()}
+
+    assert parameter["Default"] == "false"
+    assert TEMPLATE["Conditions"]["SnapStartEnabled"] == {
+        "Fn::Equals": [{"Ref": "EnableSnapStart"}, "true"]
+    }
+    # A snapshot is taken of a published version: both publish one and serve it by alias.
+    assert {name for name, s in snapstart.items() if s} == {
+        "TwilioInboundFunction",
+        "StaffApiFunction",
+    }
+    for name in ("TwilioInboundFunction", "StaffApiFunction"):
+        props = FUNCTIONS[name]["Properties"]
+        assert props["AutoPublishAlias"] == "live"
+        assert props["SnapStart"]["ApplyOn"] == {
+            "Fn::If": ["SnapStartEnabled", "PublishedVersions", "None"]
+        }
+
+
 @pytest.mark.parametrize("name", sorted(resources_of(TEMPLATE, "AWS::DynamoDB::Table")))
 def test_tables_are_on_demand_with_recovery_and_expiry(name: str) -> None:
     props = TEMPLATE["Resources"][name]["Properties"]

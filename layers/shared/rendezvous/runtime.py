@@ -5,11 +5,36 @@ Tests and the local stack replace pieces with `override`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from rendezvous.domain.clock import Clock, SystemClock
 from rendezvous.settings import Settings, get_settings
+
+
+def prepare_snapshot() -> None:
+    """Under Lambda SnapStart, the init phase runs once per published version and every
+    start restores its snapshot. What init leaves behind must be safe to share:
+
+    - boto3 is imported here, so restored starts skip it; its clients stay lazy, made after
+      restore with that environment's own credentials and connections.
+    - every restored environment resumes with the same `random` state, so the jitter of
+      Twilio and botocore retries would move in step across them: reseeded from
+      os.urandom after each restore, by Lambda's runtime hook (snapshot_restore_py ships
+      with the managed Python runtime, 3.12 and later).
+    """
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "snap-start":
+        return
+    import random
+
+    import boto3  # noqa: F401
+    from snapshot_restore_py import register_after_restore  # type: ignore[import-not-found]
+
+    register_after_restore(random.seed)
+
+
+prepare_snapshot()
 
 
 @dataclass
