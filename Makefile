@@ -7,8 +7,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
+.DEFAULT_GOAL := help
 
-.PHONY: install run redrive test chromium lint format typecheck unit integration e2e bench openapi layer-requirements build deploy clean
+.PHONY: help install run redrive test chromium lint format typecheck unit integration e2e bench openapi layer-requirements build deploy clean
+
+## make help: what each target does (this list)
+help:
+	@grep -h '^## make' $(MAKEFILE_LIST) | sed 's/^## //'
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -49,6 +54,7 @@ typecheck: install
 	$(BIN)/mypy layers/shared/rendezvous infra benchmarks tests
 	@for fn in functions/*/app.py; do $(BIN)/mypy $$fn || exit 1; done
 
+## make unit / integration / e2e: one test tier
 unit: install
 	$(BIN)/pytest tests/unit
 
@@ -66,22 +72,25 @@ bench: install
 	$(BIN)/python -m benchmarks.inbound --texts 1000 2>/dev/null | grep -v '^{' | tee benchmarks/results/inbound.txt
 	$(BIN)/python -m benchmarks.idle_cpu --seconds 20 | tee benchmarks/results/idle_cpu.txt
 	$(BIN)/python -m benchmarks.memory_per_booking --bookings 1000 2>/dev/null | tee benchmarks/results/memory_per_booking.txt
+	$(BIN)/python -m benchmarks.queue 2>/dev/null | tee benchmarks/results/queue.txt
 
-## The OpenAPI document served at GET /v1/openapi.json, regenerated from the functions' routes.
+## make openapi: regenerate the OpenAPI document served at GET /v1/openapi.json
 openapi: install
 	$(BIN)/python -m infra.openapi
 
-## The layer's requirements.txt is generated from the lock, never edited by hand.
+## make layer-requirements: the layer's requirements.txt from the lock (never edited by hand)
 layer-requirements: $(UV)
 	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header \
 		--no-emit-package boto3 --no-emit-package botocore --no-emit-package s3transfer \
 		--python 3.13 -o layers/shared/requirements.txt
 
+## make build / deploy: sam build (bytecode shipped, see infra/build/Makefile) and sam deploy --guided
 build: install
 	$(BIN)/sam build
 
 deploy: build
 	$(BIN)/sam deploy --guided
 
+## make clean: forget the virtual environment, local state and caches
 clean:
 	rm -rf $(VENV) $(TOOLS) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache

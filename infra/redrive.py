@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -57,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--credentials",
         type=Path,
-        default=Path(".local/credentials.json"),
-        help="the local stack's credentials file (without --source-arn)",
+        default=Path(os.environ.get("RENDEZVOUS_LOCAL_DIR") or ".local") / "credentials.json",
+        help="the local stack's credentials file (without --source-arn; default from"
+        " RENDEZVOUS_LOCAL_DIR, as `make run` writes it)",
     )
     args = parser.parse_args(argv)
     if args.source_arn:
