@@ -382,6 +382,10 @@ def test_a_text_whose_retries_ran_out_is_sent_again_from_the_outbox(
     expect(page.locator("#announcer")).to_contain_text("Sending 1 again.")
     wait_for(lambda: texts_to(stack, customer) or None, timeout=10, what="the text sent again")
     expect(page.locator("#redrive-box")).to_be_hidden()
+    # The outbox looks again once the sender has worked: the text no longer shows as failed.
+    expect(page.locator("#outbox-rows")).not_to_contain_text(
+        "failed (retries exhausted)", timeout=10_000
+    )
     assert len(texts_to(stack, customer)) == 1
 
 

@@ -453,7 +453,7 @@
       const status = await api("POST", paused ? "/v1/resume" : "/v1/pause", { reason });
       $("pause-dialog").close();
       applyStatus(status);
-      announce(status.paused ? "Automated texts paused." : "Automated texts resumed.");
+      announce(status.paused ? "Automated texts paused." : `Automated texts resumed.${heldSummary(status.held)}`);
       $("pause-switch").focus();
     } catch (error) {
       if (error.status !== 401) $("pause-error").textContent = error.message;
@@ -904,6 +904,19 @@
       : `${failed.length} texts could not be sent after every retry.`;
   }
 
+  // What a resume or a redrive did with the texts it found: "3 sent again, 1 not sent (too late)".
+  function heldSummary(result) {
+    if (!result) return "";
+    const skipped = Object.entries(result.suppressed || {});
+    let message = result.queued ? ` Sending ${result.queued} held text${result.queued === 1 ? "" : "s"}.` : "";
+    if (skipped.length) {
+      message += ` Not sent: ${skipped.map(([reason, n]) => `${n} ${words(reason)}`).join(", ")}.`;
+    }
+    return message;
+  }
+
+  const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
   async function redrive() {
     $("redrive-button").disabled = true;
     try {
@@ -915,7 +928,14 @@
         message += ` Not sent: ${skipped.map(([reason, n]) => `${n} ${words(reason)}`).join(", ")}.`;
       }
       announce(message);
-      await Promise.all([refreshOutbox(), refreshStats()]);
+      // The sender works from the queue a moment later: look again until the failed texts
+      // have gone out (or failed again), instead of showing them as failed meanwhile.
+      $("redrive-box").hidden = true;
+      for (const wait of [1500, 4000, 8000]) {
+        await pause(wait);
+        await Promise.all([refreshOutbox(), refreshStats()]);
+        if ($("redrive-box").hidden) break;
+      }
     } catch (error) {
       if (error.status !== 401) showError(error.message);
     } finally {
