@@ -6,9 +6,11 @@ template, so the template and what runs locally cannot drift.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,14 @@ for _short, _full in _SHORT_TAGS.items():
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template as a fresh dict the caller may change; parsed once per file version,
+    because parsing the YAML costs more than every moto call a test makes."""
+    stat = path.stat()
+    return copy.deepcopy(_parse_template(path, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=4)
+def _parse_template(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
     with path.open() as handle:
         loaded: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
     return loaded

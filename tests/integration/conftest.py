@@ -11,22 +11,34 @@ from infra.local.sandbox import SandboxConfig, SandboxServer
 from infra.template import LocalStack
 from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
-from rendezvous.runtime import Runtime
+from rendezvous.runtime import Runtime, reset_runtime
 from tests.support.aws import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     at,
     clinic,
+    empty_stack,
     make_runtime,
     moto_stack,
     seed_tenant,
 )
 
 
-@pytest.fixture
-def stack() -> Iterator[LocalStack]:
+@pytest.fixture(scope="module")
+def provisioned_stack() -> Iterator[LocalStack]:
+    """The template stood up in moto once per test module, which costs more than a test;
+    torn down after it, so modules that start moto themselves get a fresh one."""
     with moto_stack() as local:
         yield local
+
+
+@pytest.fixture
+def stack(provisioned_stack: LocalStack) -> Iterator[LocalStack]:
+    empty_stack(provisioned_stack)
+    try:
+        yield provisioned_stack
+    finally:
+        reset_runtime()
 
 
 @pytest.fixture

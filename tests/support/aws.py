@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from infra.template import LocalStack, provision
+from infra.template import LocalStack, provision, resources_of
 from rendezvous.adapters import aws as aws_clients
 from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
@@ -61,6 +61,8 @@ def moto_stack(public_base_url: str = PUBLIC_BASE_URL) -> Iterator[LocalStack]:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    # AWS refuses a second purge of a queue within 60 s; `empty_stack` purges between tests.
+    os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"
     with mock_aws():
         aws_clients.client.cache_clear()
         try:
@@ -72,6 +74,35 @@ def moto_stack(public_base_url: str = PUBLIC_BASE_URL) -> Iterator[LocalStack]:
         finally:
             aws_clients.client.cache_clear()
             reset_runtime()
+
+
+def empty_stack(stack: LocalStack) -> None:
+    """Delete every item, message and schedule the template's resources hold, keeping the
+    resources: tests share one provisioned stack and each starts from an empty one."""
+    ddb = aws_clients.client("dynamodb")
+    for logical, resource in resources_of(stack.template, "AWS::DynamoDB::Table").items():
+        table = stack.resolver.ref(logical)
+        keys = [k["AttributeName"] for k in resource["Properties"]["KeySchema"]]
+        names = {f"#k{i}": key for i, key in enumerate(keys)}
+        for page in ddb.get_paginator("scan").paginate(
+            TableName=table, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names
+        ):
+            items = page["Items"]
+            for start in range(0, len(items), 25):
+                ddb.batch_write_item(
+                    RequestItems={
+                        table: [
+                            {"DeleteRequest": {"Key": item}} for item in items[start : start + 25]
+                        ]
+                    }
+                )
+    sqs = aws_clients.client("sqs")
+    for url in stack.queue_urls.values():
+        sqs.purge_queue(QueueUrl=url)
+    scheduler = aws_clients.client("scheduler")
+    for page in scheduler.get_paginator("list_schedules").paginate():
+        for schedule in page["Schedules"]:
+            scheduler.delete_schedule(Name=schedule["Name"], GroupName=schedule["GroupName"])
 
 
 def make_runtime(stack: LocalStack, clock: FixedClock, **overrides: Any) -> Runtime:
