@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from rendezvous.domain.models import Appointment, Customer, MessageKind, Tenant
-from rendezvous.messages.render import RenderedSms, render_message
+from rendezvous.domain.ports import RenderedSms
+from rendezvous.messages.render import render_message
 
 NAMES: tuple[str, ...] = (
     "José Álvarez",

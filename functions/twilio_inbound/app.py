@@ -13,6 +13,7 @@ from rendezvous.api.twilio_webhook import TwilioInboundForm, bounded_body, verif
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.inbound import InboundService, InboundText
 from rendezvous.inbound_metrics import record_inbound_metrics
+from rendezvous.messages.render import SmsRenderer
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.phone import InvalidPhoneNumber, mask, parse_e164
 from rendezvous.runtime import get_runtime
@@ -45,7 +46,7 @@ def twiml(replies: list[str]) -> Response[str]:
 def handle_text(text: dict[str, str]) -> dict[str, Any]:
     rt = get_runtime()
     appointments = AppointmentService(rt.store(), rt.scheduler(), rt.queue(), rt.clock)
-    service = InboundService(rt.store(), rt.queue_store(), appointments, rt.clock)
+    service = InboundService(rt.store(), rt.queue_store(), appointments, rt.clock, SmsRenderer())
     result = service.handle(
         InboundText(text["message_sid"], text["from"], text["to"], text["body"])
     )

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from rendezvous.domain.models import Appointment, Customer, MessageKind, Tenant
+from rendezvous.domain.ports import RenderedSms
 from rendezvous.messages.gsm import segment_count
-from rendezvous.messages.render import RenderedSms, render_message
+from rendezvous.messages.render import render_message
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 # 15:30 UTC is 10:30 in New York, 16:30 in Paris, Tuesday 24 November 2026.

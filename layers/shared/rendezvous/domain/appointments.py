@@ -21,8 +21,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminders
-from rendezvous.domain.ports import AppointmentStore, OutboundQueue, ReminderScheduler
-from rendezvous.domain.staff import ActivityLog
+from rendezvous.domain.ports import ActivityLog, AppointmentStore, OutboundQueue, ReminderScheduler
 
 
 @dataclass(frozen=True)

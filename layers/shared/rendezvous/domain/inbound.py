@@ -19,10 +19,8 @@ from rendezvous.domain.models import (
     Recipient,
     Tenant,
 )
-from rendezvous.domain.ports import AppointmentStore, QueueStore
+from rendezvous.domain.ports import AppointmentStore, ConversationQueue, Renderer
 from rendezvous.domain.timing import answer_due_by
-from rendezvous.messages.render import first_name, format_when
-from rendezvous.messages.replies import render_reply
 from rendezvous.phone import recipient_key
 
 QUEUED_INTENTS = {
@@ -59,9 +57,10 @@ def _item_id(tenant_id: str, seed: str) -> str:
 @dataclass
 class InboundService:
     store: AppointmentStore
-    queue: QueueStore
+    queue: ConversationQueue
     appointments: AppointmentService
     clock: Clock
+    render: Renderer
 
     def handle(self, text: InboundText) -> InboundResult:
         tenant_id = self.store.tenant_for_number(text.to)
@@ -120,7 +119,8 @@ class InboundService:
             updated_at=now,
             due_by=self._due_by(tenant, now),
             last_message_at=now,
-            preview=f"Slot freed: {format_when(appointment.starts_at, tenant.timezone, 'en')}",
+            preview="Slot freed: "
+            + self.render.moment(appointment.starts_at, tenant.timezone, "en"),
             acknowledged=True,
         )
         self.queue.put_item(slot, tenant.queue_retention_days)
@@ -268,14 +268,4 @@ class InboundService:
         now: datetime,
         due: datetime | None = None,
     ) -> str:
-        locale = (appointment.customer.locale if appointment else None) or tenant.locale
-        values = {
-            "business": tenant.name,
-            "contact": tenant.contact or tenant.phone_number,
-            "first_name": first_name(appointment.customer.name) if appointment else "",
-            "when": format_when(appointment.starts_at, tenant.timezone, locale)
-            if appointment
-            else "",
-            "due": format_when(due, tenant.timezone, locale) if due else "",
-        }
-        return render_reply(locale, name, values)
+        return self.render.reply(name, tenant, appointment, due=due)

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import InvalidRequest, NotFound
@@ -15,39 +15,19 @@ from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
-    Appointment,
     MessageStatus,
     QueueItem,
     QueueStatus,
     SuppressionReason,
     Tenant,
 )
+from rendezvous.domain.ports import ActivityReader, ConversationQueue, OversightStore, TenantReader
 from rendezvous.domain.redrive import REDRIVE_LOOKBACK, LateTexts, Released
-from rendezvous.domain.staff import ActivityLog, StaffMember, StaffQueue
+from rendezvous.domain.staff import StaffMember
 
 TENANT_PAUSED = SuppressionReason.TENANT_PAUSED.value
 MAX_OUTBOX_HOURS = 168
 MAX_STATS_DAYS = 31
-
-
-class OversightStore(Protocol):
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]: ...
-
-    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
-
-    def set_pause(
-        self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime
-    ) -> Tenant: ...
-
-
-class ActivityReader(ActivityLog, Protocol):
-    def day(self, tenant_id: str, day: str) -> list[dict[str, Any]]: ...
-
-
-class TenantReader(Protocol):
-    def get_tenant(self, tenant_id: str) -> Tenant | None: ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +65,7 @@ class Stats:
     queue: QueueNumbers | None = None
 
 
-def live_items(queue: StaffQueue, tenant_id: str) -> list[QueueItem]:
+def live_items(queue: ConversationQueue, tenant_id: str) -> list[QueueItem]:
     """Every open and claimed item of a tenant (a Query per status on the sparse index)."""
     items: list[QueueItem] = []
     for status in (QueueStatus.OPEN, QueueStatus.CLAIMED):
@@ -102,7 +82,7 @@ def live_items(queue: StaffQueue, tenant_id: str) -> list[QueueItem]:
 class OversightService:
     tenants: TenantReader
     store: OversightStore
-    queue: StaffQueue
+    queue: ConversationQueue
     log: ActivityReader
     clock: Clock
     # Built on first use: only a resume or a redrive needs the outbound queue's client.

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
+    MessageKind,
     MessageRecord,
     MessageStatus,
     QueueItem,
+    QueueStatus,
     Recipient,
     SendRequest,
     Tenant,
@@ -176,8 +178,16 @@ class AppointmentStore(Protocol):
     ) -> None: ...
 
 
-class QueueStore(Protocol):
+class ConversationQueue(Protocol):
+    """The staff queue: one item per conversation, its thread, its claim."""
+
     def get(self, tenant_id: str, item_id: str) -> QueueItem | None: ...
+
+    def page(
+        self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
+    ) -> tuple[list[QueueItem], dict[str, Any] | None, float]: ...
+
+    def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]: ...
 
     def open_conversation(
         self,
@@ -189,7 +199,110 @@ class QueueStore(Protocol):
     ) -> None: ...
 
     def append(
-        self, item: QueueItem, message: ConversationMessage, *, retention_days: int
-    ) -> bool: ...
+        self,
+        item: QueueItem,
+        message: ConversationMessage,
+        *,
+        retention_days: int,
+        held_by: str | None = None,
+    ) -> bool:
+        """Add a text to a conversation that is not resolved; False if it was resolved (or,
+        with `held_by`, if that staff member no longer holds the claim)."""
+        ...
 
     def put_item(self, item: QueueItem, retention_days: int) -> None: ...
+
+    def claim(
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        lease_until: datetime,
+        expected_version: int | None = None,
+    ) -> QueueItem | None: ...
+
+    def release(
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> QueueItem | None: ...
+
+    def resolve(
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> QueueItem | None: ...
+
+
+class ActivityLog(Protocol):
+    def append(
+        self, tenant_id: str, at: datetime, event: str, actor: str, **detail: Any
+    ) -> None: ...
+
+
+class ActivityReader(ActivityLog, Protocol):
+    """The log as oversight reads it back; writers need only `ActivityLog`."""
+
+    def day(self, tenant_id: str, day: str) -> list[dict[str, Any]]: ...
+
+
+class TimeIndex(Protocol):
+    def messages_between(
+        self, tenant_id: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]: ...
+
+
+class OversightStore(TimeIndex, Protocol):
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
+
+    def set_pause(
+        self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime
+    ) -> Tenant: ...
+
+
+class TenantReader(Protocol):
+    def get_tenant(self, tenant_id: str) -> Tenant | None: ...
+
+
+@dataclass(frozen=True)
+class RenderedSms:
+    body: str
+    encoding: str  # "GSM-7" or "UCS-2"
+    segments: int
+    characters: int  # len(body): Unicode code points of the final body
+
+
+class Renderer(Protocol):
+    """The words of every text: given to the domain so it never imports them."""
+
+    def message(
+        self,
+        kind: MessageKind,
+        tenant: Tenant,
+        appointment: Appointment,
+        *,
+        first_contact: bool,
+        previous_starts_at: datetime | None = None,
+    ) -> RenderedSms: ...
+
+    def reply(
+        self,
+        name: str,
+        tenant: Tenant,
+        appointment: Appointment | None,
+        *,
+        due: datetime | None = None,
+    ) -> str:
+        """The TwiML answer `name` (confirmed, cancelled, ack...) to a customer's text."""
+        ...
+
+    def moment(self, at: datetime, timezone: str, locale: str) -> str:
+        """A time as the locale writes it, in the tenant's zone."""
+        ...

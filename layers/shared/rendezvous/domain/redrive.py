@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.models import (
@@ -23,7 +23,7 @@ from rendezvous.domain.models import (
     is_held,
 )
 from rendezvous.domain.planning import still_timely
-from rendezvous.domain.ports import AppointmentStore, OutboundQueue
+from rendezvous.domain.ports import AppointmentStore, OutboundQueue, TimeIndex
 
 # A text is held at the moment it falls due; one that was already being retried when the
 # pause began may have fallen due a little earlier.
@@ -37,12 +37,6 @@ STUCK_AFTER = timedelta(hours=2)
 # The watcher runs every five minutes: a day back catches a stuck text even after a long
 # outage of the watcher itself, at two Queries a tenant.
 SWEEP_LOOKBACK = timedelta(days=1)
-
-
-class TimeIndex(Protocol):
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -40,11 +39,12 @@ from rendezvous.domain.ports import (
     OutboundSms,
     RecipientClaim,
     ReminderScheduler,
+    RenderedSms,
+    Renderer,
     SendContext,
     SmsGateway,
 )
 from rendezvous.domain.timing import is_quiet, local_day, next_allowed, recipient_zone
-from rendezvous.messages.render import RenderedSms
 
 MAX_DEFERRALS = 3
 CLAIM_ATTEMPTS = 3
@@ -57,8 +57,6 @@ CLAIM_RETENTION = timedelta(days=7)
 RESULT_RECORDABLE = frozenset(
     {*PENDING_STATUSES, MessageStatus.CANCELLED, MessageStatus.SUPERSEDED, MessageStatus.UNKNOWN}
 )
-
-Renderer = Callable[..., RenderedSms]
 
 
 class SentFacts(TypedDict):
@@ -166,7 +164,7 @@ class MessageSender:
         if sent_today >= tenant.daily_cap:
             return self._suppress(message, SuppressionReason.FREQUENCY_CAP, now)
 
-        rendered = self.render(
+        rendered = self.render.message(
             template_kind(message.kind),
             tenant,
             appointment,

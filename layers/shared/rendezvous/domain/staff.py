@@ -4,8 +4,7 @@ release it or resolve it. Every action is logged."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import timedelta
 
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
@@ -29,7 +28,13 @@ from rendezvous.domain.models import (
     QueueStatus,
     Tenant,
 )
-from rendezvous.domain.ports import AppointmentStore, OutboundSms, SmsGateway
+from rendezvous.domain.ports import (
+    ActivityLog,
+    AppointmentStore,
+    ConversationQueue,
+    OutboundSms,
+    SmsGateway,
+)
 
 MAX_REPLY = 1600
 
@@ -38,59 +43,6 @@ MAX_REPLY = 1600
 class StaffMember:
     tenant_id: str
     staff_id: str  # the token's subject
-
-
-class StaffQueue(Protocol):
-    def get(self, tenant_id: str, item_id: str) -> QueueItem | None: ...
-
-    def page(
-        self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
-    ) -> tuple[list[QueueItem], dict[str, Any] | None, float]: ...
-
-    def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]: ...
-
-    def claim(
-        self,
-        tenant_id: str,
-        item_id: str,
-        staff: str,
-        now: datetime,
-        lease_until: datetime,
-        expected_version: int | None = None,
-    ) -> QueueItem | None: ...
-
-    def release(
-        self,
-        tenant_id: str,
-        item_id: str,
-        staff: str,
-        now: datetime,
-        expected_version: int | None = None,
-    ) -> QueueItem | None: ...
-
-    def resolve(
-        self,
-        tenant_id: str,
-        item_id: str,
-        staff: str,
-        now: datetime,
-        expected_version: int | None = None,
-    ) -> QueueItem | None: ...
-
-    def append(
-        self,
-        item: QueueItem,
-        message: ConversationMessage,
-        *,
-        retention_days: int,
-        held_by: str | None = None,
-    ) -> bool: ...
-
-
-class ActivityLog(Protocol):
-    def append(
-        self, tenant_id: str, at: datetime, event: str, actor: str, **detail: Any
-    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -103,7 +55,7 @@ class ItemDetail:
 @dataclass
 class QueueService:
     store: AppointmentStore
-    queue: StaffQueue
+    queue: ConversationQueue
     gateway: SmsGateway
     log: ActivityLog
     clock: Clock

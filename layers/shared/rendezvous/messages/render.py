@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
 from rendezvous.domain.models import Appointment, MessageKind, Tenant, template_kind
+from rendezvous.domain.ports import RenderedSms
 from rendezvous.messages.gsm import is_gsm7, segment_count, to_gsm_compatible
+from rendezvous.messages.replies import render_reply
 from rendezvous.messages.templates import (
     default_template,
     stop_line,
@@ -48,14 +49,6 @@ _MONTHS: Final[dict[str, tuple[str, ...]]] = {
     "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
 }
 _STOP_WORD = re.compile(r"(?<![\w-])STOP(?![\w-])")
-
-
-@dataclass(frozen=True)
-class RenderedSms:
-    body: str
-    encoding: str  # "GSM-7" or "UCS-2"
-    segments: int
-    characters: int  # len(body): Unicode code points of the final body
 
 
 def format_when(moment: datetime, timezone: str, locale: str) -> str:
@@ -191,3 +184,47 @@ def render_message(
             body = shorter
     encoding, segments = segment_count(body)
     return RenderedSms(body=body, encoding=encoding, segments=segments, characters=len(body))
+
+
+class SmsRenderer:
+    """The domain's Renderer port: these modules' words and formats."""
+
+    def message(
+        self,
+        kind: MessageKind,
+        tenant: Tenant,
+        appointment: Appointment,
+        *,
+        first_contact: bool,
+        previous_starts_at: datetime | None = None,
+    ) -> RenderedSms:
+        return render_message(
+            kind,
+            tenant,
+            appointment,
+            first_contact=first_contact,
+            previous_starts_at=previous_starts_at,
+        )
+
+    def reply(
+        self,
+        name: str,
+        tenant: Tenant,
+        appointment: Appointment | None,
+        *,
+        due: datetime | None = None,
+    ) -> str:
+        locale = (appointment.customer.locale if appointment else None) or tenant.locale
+        values = {
+            "business": tenant.name,
+            "contact": tenant.contact or tenant.phone_number,
+            "first_name": first_name(appointment.customer.name) if appointment else "",
+            "when": format_when(appointment.starts_at, tenant.timezone, locale)
+            if appointment
+            else "",
+            "due": format_when(due, tenant.timezone, locale) if due else "",
+        }
+        return render_reply(locale, name, values)
+
+    def moment(self, at: datetime, timezone: str, locale: str) -> str:
+        return format_when(at, timezone, locale)
