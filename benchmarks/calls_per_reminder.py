@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 
 from infra.local.sandbox import SandboxConfig, SandboxServer
-from rendezvous.adapters.dynamodb_store import deserialize
+from rendezvous.adapters.dynamodb.table import deserialize
 from rendezvous.domain.clock import FixedClock
 from tests.support.aws import ACCOUNT_SID, AUTH_TOKEN, at, clinic, make_runtime, moto_stack
 from tests.support.events import appointment_event, invoke, sample

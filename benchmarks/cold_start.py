@@ -149,7 +149,7 @@ def local_services() -> Iterator[Bench]:
 def _seed_tenant(stack: LocalStack) -> None:
     import boto3
 
-    from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+    from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
     from rendezvous.domain.models import OpeningHours, QuietHours, Tenant
 
     table = stack.resolver.ref("DataTable")

@@ -23,12 +23,11 @@ import boto3
 import requests
 
 from benchmarks.calls_per_reminder import item_size
-from rendezvous.adapters.dynamodb_queue import QUEUE_INDEX, DynamoQueueStore
-from rendezvous.adapters.dynamodb_store import deserialize, serialize
+from rendezvous.adapters.dynamodb.table import QUEUE_INDEX, deserialize, serialize
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.models import QueueIntent, QueueItem, QueueStatus
 from tests.support import local_stack
-from tests.support.aws import at, make_runtime, moto_stack
+from tests.support.aws import at, dynamo_queue, make_runtime, moto_stack
 
 CLAIMERS = 50
 ITEMS = 10_000
@@ -100,7 +99,7 @@ def listing() -> None:
     with moto_stack() as stack:
         clock = FixedClock(at("2030-01-10T09:00:00-08:00"))
         runtime = make_runtime(stack, clock)
-        queue: DynamoQueueStore = runtime.queue_store()
+        queue = dynamo_queue(runtime)
         client = boto3.client("dynamodb")
         table = runtime.settings.table_name
         start = clock.now()

@@ -26,10 +26,7 @@ app = http_resolver()
 
 
 def _service() -> AppointmentService:
-    rt = get_runtime()
-    return AppointmentService(
-        rt.store(), rt.scheduler(), rt.queue(), rt.clock, activity=rt.activity_log()
-    )
+    return get_runtime().appointment_service()
 
 
 def _tenant() -> str:

@@ -15,7 +15,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.domain.models import SendRequest
 from rendezvous.domain.sending import MessageSender
-from rendezvous.messages.render import SmsRenderer
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
 from rendezvous.sending_metrics import record_send_metrics
@@ -25,8 +24,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def _sender() -> MessageSender:
-    rt = get_runtime()
-    return MessageSender(rt.store(), rt.gateway(), rt.scheduler(), rt.clock, SmsRenderer())
+    return get_runtime().sender()
 
 
 def deliver(request: SendRequest, *, final_attempt: bool) -> None:

@@ -20,8 +20,8 @@ def watch_queues() -> dict[str, int]:
     rt = get_runtime()
     now = rt.clock.now()
     depth = overdue = stuck = 0
-    for tenant_id in rt.oversight_store().tenant_ids():
-        stuck += mark_stuck(rt.oversight_store(), rt.store(), rt.clock, tenant_id)
+    for tenant_id in rt.store().tenant_ids():
+        stuck += mark_stuck(rt.store(), rt.store(), rt.clock, tenant_id)
         items = live_items(rt.queue_store(), tenant_id)
         late = sum(1 for i in items if i.due_by < now)
         waiting = sum(1 for i in items if i.status is QueueStatus.OPEN)

@@ -37,7 +37,6 @@ from rendezvous.api.staff import (
 )
 from rendezvous.domain.models import QueueStatus
 from rendezvous.domain.oversight import OversightService
-from rendezvous.domain.redrive import LateTexts
 from rendezvous.domain.staff import QueueService, StaffMember
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
@@ -55,20 +54,11 @@ def _staff() -> StaffMember:
 
 
 def _queue() -> QueueService:
-    rt = get_runtime()
-    return QueueService(rt.store(), rt.queue_store(), rt.gateway(), rt.activity_log(), rt.clock)
+    return get_runtime().queue_service()
 
 
 def _oversight() -> OversightService:
-    rt = get_runtime()
-    return OversightService(
-        rt.store(),
-        rt.oversight_store(),
-        rt.queue_store(),
-        rt.activity_log(),
-        rt.clock,
-        lambda: LateTexts(rt.oversight_store(), rt.store(), rt.queue(), rt.clock),
-    )
+    return get_runtime().oversight_service()
 
 
 def _version(body: VersionIn | None) -> int | None:
@@ -83,7 +73,7 @@ def list_queue(
 ) -> Response[str]:
     staff = _staff()
     start = decode_cursor(cursor, staff.tenant_id, status.value)
-    items, last, _ = get_runtime().queue_store().page(staff.tenant_id, status, limit, start)
+    items, last = _queue().page(staff.tenant_id, status, limit, start)
     now = get_runtime().clock.now()
     return json_response(
         200,

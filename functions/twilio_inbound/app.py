@@ -10,10 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.api.http import documented, http_resolver
 from rendezvous.api.twilio_webhook import TwilioInboundForm, bounded_body, verified_form
-from rendezvous.domain.appointments import AppointmentService
-from rendezvous.domain.inbound import InboundService, InboundText
+from rendezvous.domain.inbound import InboundText
 from rendezvous.inbound_metrics import record_inbound_metrics
-from rendezvous.messages.render import SmsRenderer
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.phone import InvalidPhoneNumber, mask, parse_e164
 from rendezvous.runtime import get_runtime
@@ -45,9 +43,7 @@ def twiml(replies: list[str]) -> Response[str]:
 
 def handle_text(text: dict[str, str]) -> dict[str, Any]:
     rt = get_runtime()
-    appointments = AppointmentService(rt.store(), rt.scheduler(), rt.queue(), rt.clock)
-    service = InboundService(rt.store(), rt.queue_store(), appointments, rt.clock, SmsRenderer())
-    result = service.handle(
+    result = rt.inbound_service().handle(
         InboundText(text["message_sid"], text["from"], text["to"], text["body"])
     )
     record_inbound_metrics(result)

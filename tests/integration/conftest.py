@@ -9,7 +9,7 @@ from twilio.rest import Client
 
 from infra.local.sandbox import SandboxConfig, SandboxServer
 from infra.template import LocalStack
-from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
 from rendezvous.runtime import Runtime, reset_runtime
 from tests.support.aws import (
@@ -17,6 +17,7 @@ from tests.support.aws import (
     AUTH_TOKEN,
     at,
     clinic,
+    dynamo_store,
     empty_stack,
     make_runtime,
     moto_stack,
@@ -59,7 +60,7 @@ def runtime(stack: LocalStack, clock: FixedClock, request: pytest.FixtureRequest
 
 @pytest.fixture
 def store(runtime: Runtime) -> DynamoAppointmentStore:
-    store: DynamoAppointmentStore = runtime.store()
+    store = dynamo_store(runtime)
     seed_tenant(store, clinic())
     seed_tenant(
         store,

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore, appointment_key, serialize
+from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
+from rendezvous.adapters.dynamodb.table import appointment_key, serialize
 from rendezvous.domain.clock import FixedClock
 from tests.support.aws import at
 from tests.support.events import appointment_event, invoke, response_json

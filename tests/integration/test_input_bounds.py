@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from tests.integration.test_appointments_api import booking, stored_items
 from tests.integration.test_message_sender import sqs_event
 from tests.support.events import appointment_event, invoke, response_json, staff_event

@@ -11,7 +11,7 @@ import requests
 from twilio.rest import Client
 
 from infra.local.sandbox import SandboxServer
-from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.models import Recipient, SendRequest, claim_key
 from rendezvous.domain.ports import RecipientClaim

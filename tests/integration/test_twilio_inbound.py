@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from rendezvous.adapters.dynamodb_queue import DynamoQueueStore
-from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore, serialize
+from rendezvous.adapters.dynamodb.queue import DynamoConversationQueue
+from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
+from rendezvous.adapters.dynamodb.table import serialize
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.models import QueueIntent, QueueStatus
 from rendezvous.runtime import Runtime
-from tests.support.aws import AUTH_TOKEN, PUBLIC_BASE_URL, at
+from tests.support.aws import AUTH_TOKEN, PUBLIC_BASE_URL, at, dynamo_queue
 from tests.support.events import appointment_event, invoke, response_json, sample
 
 INBOUND = "TwilioInboundFunction"
@@ -105,9 +106,8 @@ def appointment(appointment_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def queue(runtime: Runtime, store: DynamoAppointmentStore) -> DynamoQueueStore:
-    found: DynamoQueueStore = runtime.queue_store()
-    return found
+def queue(runtime: Runtime, store: DynamoAppointmentStore) -> DynamoConversationQueue:
+    return dynamo_queue(runtime)
 
 
 def open_items(store: DynamoAppointmentStore, tenant: str = "clinic-1") -> list[dict[str, Any]]:
@@ -117,7 +117,7 @@ def open_items(store: DynamoAppointmentStore, tenant: str = "clinic-1") -> list[
         KeyConditionExpression="qpk = :q",
         ExpressionAttributeValues=serialize({":q": f"T#{tenant}#QS#open"}),
     )
-    from rendezvous.adapters.dynamodb_store import deserialize
+    from rendezvous.adapters.dynamodb.table import deserialize
 
     return [deserialize(i) for i in page["Items"]]
 
@@ -290,7 +290,7 @@ def test_confirm_with_no_upcoming_appointment_goes_to_a_person(
 
 
 def test_five_texts_in_a_row_get_one_acknowledgement_and_one_conversation(
-    store: DynamoAppointmentStore, queue: DynamoQueueStore
+    store: DynamoAppointmentStore, queue: DynamoConversationQueue
 ) -> None:
     answers = [replies(invoke(INBOUND, inbound(f"question {n}"))) for n in range(5)]
 
@@ -327,7 +327,7 @@ def test_free_text_asking_to_stop_is_queued_as_such_without_opting_out(
 
 
 def test_the_same_message_sid_twice_does_nothing_twice(
-    store: DynamoAppointmentStore, queue: DynamoQueueStore
+    store: DynamoAppointmentStore, queue: DynamoConversationQueue
 ) -> None:
     first = replies(invoke(INBOUND, inbound("where do I park?", sid="SM" + "f" * 32)))
     second = replies(invoke(INBOUND, inbound("where do I park?", sid="SM" + "f" * 32)))

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.models import MessageStatus
 from rendezvous.domain.sending import status_callback_ref

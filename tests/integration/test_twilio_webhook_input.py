@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.domain.sending import status_callback_ref
 from tests.integration.test_twilio_inbound import (
     CLINIC_NUMBER,

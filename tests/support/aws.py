@@ -13,9 +13,11 @@ from moto import mock_aws
 
 from infra.template import LocalStack, provision, resources_of
 from rendezvous.adapters import aws as aws_clients
-from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+from rendezvous.adapters.dynamodb.queue import DynamoConversationQueue
+from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.models import OpeningHours, QuietHours, Tenant
+from rendezvous.domain.ports import TenantStore
 from rendezvous.runtime import Runtime, reset_runtime
 from rendezvous.settings import Settings
 
@@ -111,6 +113,19 @@ def make_runtime(stack: LocalStack, clock: FixedClock, **overrides: Any) -> Runt
     return runtime
 
 
+def dynamo_store(runtime: Runtime) -> DynamoAppointmentStore:
+    """The runtime's store as its DynamoDB adapter, for tests that read the table's rows."""
+    store = DynamoAppointmentStore(aws_clients.client("dynamodb"), runtime.settings.table_name)
+    runtime.override(store=store)
+    return store
+
+
+def dynamo_queue(runtime: Runtime) -> DynamoConversationQueue:
+    queue = DynamoConversationQueue(aws_clients.client("dynamodb"), runtime.settings.table_name)
+    runtime.override(queue_store=queue)
+    return queue
+
+
 def clinic(**changes: Any) -> Tenant:
     base = Tenant(
         tenant_id="clinic-1",
@@ -126,7 +141,7 @@ def clinic(**changes: Any) -> Tenant:
     return base.model_copy(update=changes)
 
 
-def seed_tenant(store: DynamoAppointmentStore, tenant: Tenant) -> Tenant:
+def seed_tenant(store: TenantStore, tenant: Tenant) -> Tenant:
     store.put_tenant(tenant)
     return tenant
 

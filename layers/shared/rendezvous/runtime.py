@@ -6,11 +6,33 @@ Tests and the local stack replace pieces with `override`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from rendezvous.domain.clock import Clock, SystemClock
 from rendezvous.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from rendezvous.domain.appointments import AppointmentService
+    from rendezvous.domain.inbound import InboundService
+    from rendezvous.domain.oversight import OversightService
+    from rendezvous.domain.ports import (
+        ActivityReader,
+        AppointmentStore,
+        ConversationQueue,
+        OutboundQueue,
+        ReminderScheduler,
+        Renderer,
+        SmsGateway,
+    )
+    from rendezvous.domain.redrive import LateTexts
+    from rendezvous.domain.sending import MessageSender
+    from rendezvous.domain.staff import QueueService
+
+T = TypeVar("T")
 
 
 def prepare_snapshot() -> None:
@@ -39,48 +61,45 @@ prepare_snapshot()
 
 @dataclass
 class Runtime:
+    """The composition root: each getter returns a port (or a service built on ports), so
+    mypy checks every adapter against the port it is given as."""
+
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
-    _cache: dict[str, Any] = field(default_factory=dict)
+    _cache: dict[str, object] = field(default_factory=dict)
 
-    def _once(self, name: str, build: Any) -> Any:
+    def _once(self, name: str, build: Callable[[], T]) -> T:
         if name not in self._cache:
             self._cache[name] = build()
-        return self._cache[name]
+        # Only `build` or `override` fill a name, with what that name's getter returns.
+        return cast("T", self._cache[name])
 
-    def store(self) -> Any:
+    def store(self) -> AppointmentStore:
         from rendezvous.adapters.aws import client
-        from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
+        from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 
         return self._once(
             "store", lambda: DynamoAppointmentStore(client("dynamodb"), self.settings.table_name)
         )
 
-    def queue_store(self) -> Any:
+    def queue_store(self) -> ConversationQueue:
         from rendezvous.adapters.aws import client
-        from rendezvous.adapters.dynamodb_queue import DynamoQueueStore
+        from rendezvous.adapters.dynamodb.queue import DynamoConversationQueue
 
         return self._once(
-            "queue_store", lambda: DynamoQueueStore(client("dynamodb"), self.settings.table_name)
+            "queue_store",
+            lambda: DynamoConversationQueue(client("dynamodb"), self.settings.table_name),
         )
 
-    def activity_log(self) -> Any:
+    def activity_log(self) -> ActivityReader:
         from rendezvous.adapters.aws import client
-        from rendezvous.adapters.dynamodb_store import DynamoActivityLog
+        from rendezvous.adapters.dynamodb.activity import DynamoActivityLog
 
         return self._once(
             "activity_log", lambda: DynamoActivityLog(client("dynamodb"), self.settings.table_name)
         )
 
-    def oversight_store(self) -> Any:
-        from rendezvous.adapters.aws import client
-        from rendezvous.adapters.dynamodb_store import DynamoOversight
-
-        return self._once(
-            "oversight_store", lambda: DynamoOversight(client("dynamodb"), self.settings.table_name)
-        )
-
-    def idempotency_store(self) -> Any:
+    def idempotency_store(self) -> DynamoDBPersistenceLayer:
         from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
         from rendezvous.adapters.aws import client
@@ -92,7 +111,7 @@ class Runtime:
             ),
         )
 
-    def scheduler(self) -> Any:
+    def scheduler(self) -> ReminderScheduler:
         from rendezvous.adapters.aws import client
         from rendezvous.adapters.scheduler import EventBridgeReminderScheduler
 
@@ -108,7 +127,7 @@ class Runtime:
             ),
         )
 
-    def queue(self) -> Any:
+    def queue(self) -> OutboundQueue:
         from rendezvous.adapters.aws import client
         from rendezvous.adapters.sqs_queue import SqsOutboundQueue
 
@@ -128,7 +147,7 @@ class Runtime:
 
         return secure_parameter(self.settings.twilio_auth_token_param)
 
-    def gateway(self) -> Any:
+    def gateway(self) -> SmsGateway:
         from rendezvous.adapters.twilio_gateway import TwilioSmsGateway
 
         return self._once(
@@ -141,10 +160,64 @@ class Runtime:
             ),
         )
 
-    def override(self, **parts: Any) -> None:
+    def renderer(self) -> Renderer:
+        from rendezvous.messages.render import SmsRenderer
+
+        return self._once("renderer", SmsRenderer)
+
+    # -- the services the handlers call -------------------------------------------------
+
+    def appointment_service(self) -> AppointmentService:
+        from rendezvous.domain.appointments import AppointmentService
+
+        return AppointmentService(
+            self.store(), self.scheduler(), self.queue(), self.clock, activity=self.activity_log()
+        )
+
+    def sender(self) -> MessageSender:
+        from rendezvous.domain.sending import MessageSender
+
+        return MessageSender(
+            self.store(), self.gateway(), self.scheduler(), self.clock, self.renderer()
+        )
+
+    def inbound_service(self) -> InboundService:
+        from rendezvous.domain.appointments import AppointmentService
+        from rendezvous.domain.inbound import InboundService
+
+        appointments = AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock)
+        return InboundService(
+            self.store(), self.queue_store(), appointments, self.clock, self.renderer()
+        )
+
+    def queue_service(self) -> QueueService:
+        from rendezvous.domain.staff import QueueService
+
+        return QueueService(
+            self.store(), self.queue_store(), self.gateway(), self.activity_log(), self.clock
+        )
+
+    def late_texts(self) -> LateTexts:
+        from rendezvous.domain.redrive import LateTexts
+
+        return LateTexts(self.store(), self.store(), self.queue(), self.clock)
+
+    def oversight_service(self) -> OversightService:
+        from rendezvous.domain.oversight import OversightService
+
+        return OversightService(
+            self.store(),
+            self.store(),
+            self.queue_store(),
+            self.activity_log(),
+            self.clock,
+            self.late_texts,
+        )
+
+    def override(self, *, clock: Clock | None = None, **parts: object) -> None:
         """Swap in a clock or a prepared adapter (tests, the local stack)."""
-        if "clock" in parts:
-            self.clock = parts.pop("clock")
+        if clock is not None:
+            self.clock = clock
         self._cache.update(parts)
 
 

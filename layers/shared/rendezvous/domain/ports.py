@@ -80,8 +80,24 @@ class RecipientClaim:
     claims: dict[str, str]
 
 
-class AppointmentStore(Protocol):
+class TenantStore(Protocol):
     def get_tenant(self, tenant_id: str) -> Tenant | None: ...
+
+    def put_tenant(self, tenant: Tenant) -> None:
+        """Write a tenant and the number it sends from (operators, the local stack)."""
+        ...
+
+    def tenant_for_number(self, e164: str) -> str | None: ...
+
+    def set_pause(
+        self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime
+    ) -> Tenant: ...
+
+    def tenant_ids(self) -> list[str]: ...
+
+
+class AppointmentRecords(Protocol):
+    """Appointments with their message records."""
 
     def get_appointment(
         self, tenant_id: str, appointment_id: str
@@ -113,17 +129,6 @@ class AppointmentStore(Protocol):
 
     def load_send_context(self, request: SendRequest) -> SendContext: ...
 
-    def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
-        """Write the recipient with its new claim, if it is unchanged since it was read.
-
-        Raises ConcurrentModification if the recipient changed since it was read.
-        """
-        ...
-
-    def release_claim(self, recipient: Recipient, key: str) -> None:
-        """Give back a claim whose text provably never left (the gateway refused it)."""
-        ...
-
     def update_message(
         self,
         message: MessageRecord,
@@ -154,10 +159,6 @@ class AppointmentStore(Protocol):
         state. Returns False when the update would have moved it backwards."""
         ...
 
-    def tenant_for_number(self, e164: str) -> str | None: ...
-
-    def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None: ...
-
     def upcoming_appointments(
         self, tenant_id: str, recipient_key: str, now: datetime
     ) -> list[Appointment]:
@@ -166,6 +167,29 @@ class AppointmentStore(Protocol):
         ...
 
     def confirm_appointment(self, appointment: Appointment, now: datetime) -> bool: ...
+
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
+
+    def messages_between(
+        self, tenant_id: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]: ...
+
+
+class RecipientStore(Protocol):
+    """A recipient's row: opt-out, deliverability, the daily cap, send claims."""
+
+    def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None: ...
+
+    def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
+        """Write the recipient with its new claim, if it is unchanged since it was read.
+
+        Raises ConcurrentModification if the recipient changed since it was read.
+        """
+        ...
+
+    def release_claim(self, recipient: Recipient, key: str) -> None:
+        """Give back a claim whose text provably never left (the gateway refused it)."""
+        ...
 
     def mark_recipient(
         self,
@@ -176,6 +200,10 @@ class AppointmentStore(Protocol):
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
     ) -> None: ...
+
+
+class AppointmentStore(TenantStore, AppointmentRecords, RecipientStore, Protocol):
+    """What the services read and write together, on one table."""
 
 
 class ConversationQueue(Protocol):

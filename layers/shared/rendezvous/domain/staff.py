@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
@@ -59,6 +60,13 @@ class QueueService:
     gateway: SmsGateway
     log: ActivityLog
     clock: Clock
+
+    def page(
+        self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
+    ) -> tuple[list[QueueItem], dict[str, Any] | None]:
+        """A page of a tenant's items in one status, oldest first, and where the next starts."""
+        items, last, _ = self.queue.page(tenant_id, status, limit, cursor)
+        return items, last
 
     def detail(self, tenant_id: str, item_id: str) -> ItemDetail:
         item = self._item(tenant_id, item_id)

@@ -1,12 +1,4 @@
-"""The human queue on the data table.
-
-Keys (pk / sk):
-  T#<tenant>#Q#<item>   ITEM               the queue item (sparse index by_queue)
-  T#<tenant>#Q#<item>   MSG#<at>#<n>       one text in its conversation
-
-The `by_queue` index holds only queue items (qpk = T#<tenant>#QS#<status>, qsk = created
-time and id), so listing a tenant's open items oldest first is one Query on a sparse index.
-"""
+"""The staff queue on the data table: the ConversationQueue port. Key layout in table.py."""
 
 from __future__ import annotations
 
@@ -15,15 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from rendezvous.adapters.dynamodb_store import (
-    _condition_failed,
-    _iso,
-    _plain,
-    _values,
+from rendezvous.adapters.dynamodb.recipients import DynamoRecipients
+from rendezvous.adapters.dynamodb.table import (
+    QUEUE_INDEX,
+    Item,
+    TableRepository,
+    condition_failed,
     deserialize,
-    recipient_item_key,
+    iso,
+    plain,
+    queue_key,
     serialize,
     transact,
+    values_of,
 )
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.models import ConversationMessage, QueueItem, QueueStatus
@@ -31,30 +27,23 @@ from rendezvous.domain.models import ConversationMessage, QueueItem, QueueStatus
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-Item = dict[str, Any]
-QUEUE_INDEX = "by_queue"
-
-
-def queue_key(tenant_id: str, item_id: str) -> Item:
-    return {"pk": f"T#{tenant_id}#Q#{item_id}", "sk": "ITEM"}
-
 
 def _message_sk(message: ConversationMessage) -> str:
-    return f"MSG#{_iso(message.at)}#{message.sid or message.author}"
+    return f"MSG#{iso(message.at)}#{message.sid or message.author}"
 
 
-class DynamoQueueStore:
+class DynamoConversationQueue(TableRepository):
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
-        self._db = client
-        self._table = table_name
+        super().__init__(client, table_name)
+        self._recipients = DynamoRecipients(client, table_name)
 
     def _item(self, item: QueueItem, retention_days: int) -> Item:
         return {
             **queue_key(item.tenant_id, item.item_id),
             "qpk": f"T#{item.tenant_id}#QS#{item.status.value}",
-            "qsk": f"{_iso(item.created_at)}#{item.item_id}",
+            "qsk": f"{iso(item.created_at)}#{item.item_id}",
             "expires_at": int((item.last_message_at + timedelta(days=retention_days)).timestamp()),
-            **_plain(item),
+            **plain(item),
         }
 
     def _message(self, tenant_id: str, message: ConversationMessage, retention_days: int) -> Item:
@@ -62,7 +51,7 @@ class DynamoQueueStore:
             "pk": queue_key(tenant_id, message.item_id)["pk"],
             "sk": _message_sk(message),
             "expires_at": int((message.at + timedelta(days=retention_days)).timestamp()),
-            **_plain(message),
+            **plain(message),
         }
 
     def get(self, tenant_id: str, item_id: str) -> QueueItem | None:
@@ -84,18 +73,6 @@ class DynamoQueueStore:
         Raises ConcurrentModification if the recipient changed since it was read (another
         text opened a conversation first).
         """
-        rkey = recipient_item_key(item.tenant_id, item.recipient_key)
-        recipient_condition = "attribute_not_exists(pk)" if recipient_rev == 0 else "rev = :rev"
-        values: dict[str, Any] = {
-            ":item": item.item_id,
-            ":one": 1,
-            ":zero": 0,
-            ":t": item.tenant_id,
-            ":rk": item.recipient_key,
-            ":phone": item.phone,
-        }
-        if recipient_rev:
-            values[":rev"] = recipient_rev
         writes: list[Any] = [
             {
                 "Put": {
@@ -118,17 +95,7 @@ class DynamoQueueStore:
             self._db,
             [
                 *writes,
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": serialize(rkey),
-                        "UpdateExpression": "SET open_item_id = :item, tenant_id = :t, "
-                        "recipient_key = :rk, phone = :phone, "
-                        "rev = if_not_exists(rev, :zero) + :one",
-                        "ConditionExpression": recipient_condition,
-                        "ExpressionAttributeValues": _values(values),
-                    }
-                },
+                self._recipients.open_item_write(item, recipient_rev),
             ],
             "the conversation changed meanwhile",
         )
@@ -149,7 +116,7 @@ class DynamoQueueStore:
         expires = int((message.at + timedelta(days=retention_days)).timestamp())
         sets = "SET updated_at = :at, expires_at = :exp, #v = #v + :one"
         values: dict[str, Any] = {
-            ":at": _iso(message.at),
+            ":at": iso(message.at),
             ":exp": expires,
             ":one": 1,
             ":resolved": QueueStatus.RESOLVED.value,
@@ -174,7 +141,7 @@ class DynamoQueueStore:
                             "UpdateExpression": sets,
                             "ConditionExpression": condition,
                             "ExpressionAttributeNames": {"#s": "status", "#v": "version"},
-                            "ExpressionAttributeValues": _values(values),
+                            "ExpressionAttributeValues": values_of(values),
                         }
                     },
                     {
@@ -201,14 +168,14 @@ class DynamoQueueStore:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
 
     def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]:
         page = self._db.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
-            ExpressionAttributeValues=_values(
+            ExpressionAttributeValues=values_of(
                 {":pk": queue_key(tenant_id, item_id)["pk"], ":msg": "MSG#"}
             ),
             ConsistentRead=True,
@@ -226,7 +193,7 @@ class DynamoQueueStore:
             "TableName": self._table,
             "IndexName": QUEUE_INDEX,
             "KeyConditionExpression": "qpk = :q",
-            "ExpressionAttributeValues": _values({":q": f"T#{tenant_id}#QS#{status.value}"}),
+            "ExpressionAttributeValues": values_of({":q": f"T#{tenant_id}#QS#{status.value}"}),
             "ScanIndexForward": True,
             "Limit": limit,
             "ReturnConsumedCapacity": "TOTAL",
@@ -264,11 +231,11 @@ class DynamoQueueStore:
                 UpdateExpression=expression,
                 ConditionExpression="attribute_exists(pk) AND " + condition,
                 ExpressionAttributeNames={"#s": "status", "#v": "version"},
-                ExpressionAttributeValues=_values({**values, ":one": 1}),
+                ExpressionAttributeValues=values_of({**values, ":one": 1}),
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            if _condition_failed(exc):
+            if condition_failed(exc):
                 return None
             raise
         return QueueItem.model_validate(deserialize(got["Attributes"]))
@@ -299,8 +266,8 @@ class DynamoQueueStore:
                 ":claimed": QueueStatus.CLAIMED.value,
                 ":open": QueueStatus.OPEN.value,
                 ":me": staff,
-                ":until": _iso(lease_until),
-                ":now": _iso(now),
+                ":until": iso(lease_until),
+                ":now": iso(now),
                 ":qpk": f"T#{tenant_id}#QS#{QueueStatus.CLAIMED.value}",
             },
             expected_version,
@@ -323,7 +290,7 @@ class DynamoQueueStore:
                 ":open": QueueStatus.OPEN.value,
                 ":claimed": QueueStatus.CLAIMED.value,
                 ":me": staff,
-                ":now": _iso(now),
+                ":now": iso(now),
                 ":qpk": f"T#{tenant_id}#QS#{QueueStatus.OPEN.value}",
             },
             expected_version,
@@ -352,22 +319,11 @@ class DynamoQueueStore:
                 ":resolved": QueueStatus.RESOLVED.value,
                 ":claimed": QueueStatus.CLAIMED.value,
                 ":me": staff,
-                ":now": _iso(now),
+                ":now": iso(now),
                 ":qpk": f"T#{tenant_id}#QS#{QueueStatus.RESOLVED.value}",
             },
             expected_version,
         )
         if item is not None:
-            # The customer's next text starts a new conversation. Only if this was theirs.
-            try:
-                self._db.update_item(
-                    TableName=self._table,
-                    Key=serialize(recipient_item_key(tenant_id, item.recipient_key)),
-                    UpdateExpression="REMOVE open_item_id SET rev = rev + :one",
-                    ConditionExpression="open_item_id = :item",
-                    ExpressionAttributeValues=_values({":item": item_id, ":one": 1}),
-                )
-            except ClientError as exc:
-                if not _condition_failed(exc):
-                    raise
+            self._recipients.close_item(item)
         return item

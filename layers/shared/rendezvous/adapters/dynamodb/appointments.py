@@ -1,0 +1,354 @@
+"""Appointments with their message records (one partition each), and the by_time index of
+those records: the AppointmentRecords port."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from rendezvous.adapters.dynamodb.table import (
+    Item,
+    TableRepository,
+    appointment_key,
+    batch_get,
+    condition_failed,
+    deserialize,
+    iso,
+    message_key,
+    plain,
+    query_all,
+    recipient_item_key,
+    serialize,
+    tenant_key,
+    time_keys,
+    transact,
+    values_of,
+)
+from rendezvous.domain.models import (
+    DELIVERY_RANK,
+    PENDING_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    MessageRecord,
+    MessageStatus,
+    Recipient,
+    SendRequest,
+    Tenant,
+)
+from rendezvous.domain.ports import SendContext
+
+
+class DynamoAppointments(TableRepository):
+    def get_appointment(
+        self, tenant_id: str, appointment_id: str
+    ) -> tuple[Appointment, list[MessageRecord]] | None:
+        key = appointment_key(tenant_id, appointment_id)
+        items = query_all(
+            self._db,
+            self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=values_of({":pk": key["pk"]}),
+            ConsistentRead=True,
+        )
+        appointment = next((i for i in items if i["sk"] == "A"), None)
+        if appointment is None:
+            return None
+        messages = [MessageRecord.model_validate(i) for i in items if i["sk"].startswith("M#")]
+        messages.sort(key=lambda m: (m.version, m.send_at))
+        return Appointment.model_validate(appointment), messages
+
+    def _appointment_item(self, appointment: Appointment) -> Item:
+        return {
+            **appointment_key(appointment.tenant_id, appointment.appointment_id),
+            "gsi1pk": f"T#{appointment.tenant_id}#R#{appointment.recipient_key}",
+            "gsi1sk": f"{iso(appointment.starts_at)}#{appointment.appointment_id}",
+            **plain(appointment),
+        }
+
+    def _message_item(self, message: MessageRecord) -> Item:
+        item = {
+            **message_key(message.tenant_id, message.appointment_id, message.kind, message.version),
+            **plain(message),
+        }
+        item.update(time_keys(message.tenant_id, message))
+        return item
+
+    def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
+        items = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(self._appointment_item(appointment)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            *(
+                {"Put": {"TableName": self._table, "Item": serialize(self._message_item(m))}}
+                for m in messages
+            ),
+        ]
+        transact(self._db, items, "appointment already exists")
+
+    def save_appointment(
+        self,
+        appointment: Appointment,
+        *,
+        expected_version: int,
+        retire: list[MessageRecord],
+        retire_as: MessageStatus,
+        new_messages: list[MessageRecord],
+        now: datetime,
+    ) -> None:
+        pending = sorted(s.value for s in PENDING_STATUSES)
+        items: list[Item] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(self._appointment_item(appointment)),
+                    "ConditionExpression": "#v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": values_of({":expected": expected_version}),
+                }
+            }
+        ]
+        for message in retire:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize(
+                            message_key(
+                                message.tenant_id,
+                                message.appointment_id,
+                                message.kind,
+                                message.version,
+                            )
+                        ),
+                        "UpdateExpression": "SET #s = :retired, updated_at = :now",
+                        "ConditionExpression": "#s IN (:p0, :p1)",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": values_of(
+                            {
+                                ":retired": retire_as.value,
+                                ":now": iso(now),
+                                ":p0": pending[0],
+                                ":p1": pending[1],
+                            }
+                        ),
+                    }
+                }
+            )
+        items.extend(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(self._message_item(m)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for m in new_messages
+        )
+        transact(self._db, items, "appointment changed concurrently")
+
+    def load_send_context(self, request: SendRequest) -> SendContext:
+        keys = {
+            "tenant": tenant_key(request.tenant_id),
+            "appointment": appointment_key(request.tenant_id, request.appointment_id),
+            "message": message_key(
+                request.tenant_id, request.appointment_id, request.kind, request.version
+            ),
+            "recipient": recipient_item_key(request.tenant_id, request.recipient_key),
+        }
+        found_items = {
+            f"{item['pk']}|{item['sk']}": item
+            for item in batch_get(self._db, self._table, list(keys.values()), consistent=True)
+        }
+
+        def pick(name: str) -> Item | None:
+            key = keys[name]
+            return found_items.get(f"{key['pk']}|{key['sk']}")
+
+        tenant, appointment, message, recipient = (
+            pick("tenant"),
+            pick("appointment"),
+            pick("message"),
+            pick("recipient"),
+        )
+        return SendContext(
+            tenant=Tenant.model_validate(tenant) if tenant else None,
+            appointment=Appointment.model_validate(appointment) if appointment else None,
+            message=MessageRecord.model_validate(message) if message else None,
+            recipient=Recipient.model_validate(recipient) if recipient else None,
+        )
+
+    def update_message(
+        self,
+        message: MessageRecord,
+        *,
+        status: MessageStatus,
+        now: datetime,
+        only_if: frozenset[MessageStatus] | None = None,
+        reason_is: str | None = None,
+        **fields: object,
+    ) -> bool:
+        names = {"#s": "status"}
+        values: dict[str, Any] = {":status": status.value, ":now": iso(now)}
+        sets = ["#s = :status", "updated_at = :now"]
+        send_at = fields.get("send_at")
+        if isinstance(send_at, datetime):
+            # Deferred: the message moves to its new time in `by_time`.
+            for name, value in time_keys(message.tenant_id, message, send_at).items():
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = value
+        if status in DELIVERY_RANK:
+            sets.append("delivery_rank = :rank")
+            values[":rank"] = DELIVERY_RANK[status]
+        for i, (name, value) in enumerate(sorted(fields.items())):
+            if value is None:
+                continue
+            names[f"#f{i}"] = name
+            values[f":f{i}"] = iso(value) if isinstance(value, datetime) else value
+            sets.append(f"#f{i} = :f{i}")
+        condition = "attribute_exists(pk)"
+        if only_if:
+            allowed = sorted(s.value for s in only_if)
+            placeholders = []
+            for i, value in enumerate(allowed):
+                values[f":o{i}"] = value
+                placeholders.append(f":o{i}")
+            condition += f" AND #s IN ({', '.join(placeholders)})"
+        if reason_is is not None:
+            names["#r"] = "reason"
+            values[":reason_is"] = reason_is
+            condition += " AND #r = :reason_is"
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(
+                    message_key(
+                        message.tenant_id, message.appointment_id, message.kind, message.version
+                    )
+                ),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values_of(values),
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def record_delivery_status(
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        kind: str,
+        version: int,
+        *,
+        status: MessageStatus,
+        sid: str,
+        error_code: int | None,
+        now: datetime,
+    ) -> bool:
+        values: dict[str, Any] = {
+            ":status": status.value,
+            ":rank": DELIVERY_RANK[status],
+            ":sid": sid,
+            ":now": iso(now),
+        }
+        sets = ["#s = :status", "delivery_rank = :rank", "sid = :sid", "updated_at = :now"]
+        if error_code is not None:
+            sets.append("error_code = :code")
+            values[":code"] = error_code
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(message_key(tenant_id, appointment_id, kind, version)),
+                UpdateExpression="SET " + ", ".join(sets),
+                # Only forward: a late `sent` never overwrites `delivered`; finals stay final.
+                ConditionExpression="attribute_exists(pk) AND "
+                "(attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=values_of(values),
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def upcoming_appointments(
+        self, tenant_id: str, recipient_key: str, now: datetime
+    ) -> list[Appointment]:
+        page = self._db.query(
+            TableName=self._table,
+            IndexName="by_recipient",
+            KeyConditionExpression="gsi1pk = :r AND gsi1sk > :now",
+            ExpressionAttributeValues=values_of(
+                {":r": f"T#{tenant_id}#R#{recipient_key}", ":now": iso(now)}
+            ),
+            Limit=10,
+        )
+        keys = [{"pk": deserialize(i)["pk"], "sk": "A"} for i in page.get("Items", [])]
+        found = [
+            Appointment.model_validate(item)
+            for item in batch_get(self._db, self._table, keys, consistent=True)
+        ]
+        live = [a for a in found if a.status is not AppointmentStatus.CANCELLED]
+        return sorted(live, key=lambda a: a.starts_at)
+
+    def confirm_appointment(self, appointment: Appointment, now: datetime) -> bool:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(appointment_key(appointment.tenant_id, appointment.appointment_id)),
+                UpdateExpression="SET #s = :confirmed, confirmed_at = :now, updated_at = :now",
+                ConditionExpression="#v = :v AND #s <> :cancelled",
+                ExpressionAttributeNames={"#s": "status", "#v": "version"},
+                ExpressionAttributeValues=values_of(
+                    {
+                        ":confirmed": AppointmentStatus.CONFIRMED.value,
+                        ":cancelled": AppointmentStatus.CANCELLED.value,
+                        ":now": iso(now),
+                        ":v": appointment.version,
+                    }
+                ),
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[Item]:
+        """Every automated text planned or sent between two instants, whatever its status:
+        one Query per UTC day on `by_time`."""
+        found: list[Item] = []
+        day = start.astimezone(UTC).date()
+        while day <= end.astimezone(UTC).date():
+            found.extend(
+                query_all(
+                    self._db,
+                    self._table,
+                    IndexName="by_time",
+                    KeyConditionExpression="tpk = :d AND tsk BETWEEN :start AND :end",
+                    ExpressionAttributeValues=values_of(
+                        {
+                            ":d": f"T#{tenant_id}#M#{day.isoformat()}",
+                            ":start": iso(start),
+                            ":end": iso(end) + "~",
+                        }
+                    ),
+                )
+            )
+            day += timedelta(days=1)
+        return found
+
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
+        keys = [appointment_key(tenant_id, i) for i in sorted(set(ids))]
+        found = [Appointment.model_validate(i) for i in batch_get(self._db, self._table, keys)]
+        return {a.appointment_id: a for a in found}

@@ -1,0 +1,160 @@
+"""Recipients: opt-out, deliverability, the daily cap's count, send claims and the open
+conversation. This repository is the one writer of a recipient's row; the queue puts its
+`open_item_write` into its own transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from rendezvous.adapters.dynamodb.table import (
+    Item,
+    TableRepository,
+    condition_failed,
+    iso,
+    recipient_item_key,
+    serialize,
+    values_of,
+)
+from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.models import QueueItem, Recipient
+from rendezvous.domain.ports import RecipientClaim
+from rendezvous.phone import recipient_key
+
+
+class DynamoRecipients(TableRepository):
+    def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:
+        item = self._get(recipient_item_key(tenant_id, recipient_key(tenant_id, phone)))
+        return Recipient.model_validate(item) if item else None
+
+    def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
+        rkey = recipient_item_key(recipient.tenant_id, recipient.recipient_key)
+        if claim.expected_rev == 0:
+            condition = "attribute_not_exists(pk)"
+            expected: dict[str, Any] = {}
+        else:
+            condition = "rev = :expected"
+            expected = {":expected": claim.expected_rev}
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(rkey),
+                UpdateExpression="SET tenant_id = :t, recipient_key = :rk, phone = :phone, "
+                "cap_day = :day, cap_count = :count, first_contact_at = :first, "
+                "claims = :claims, rev = :next_rev",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values_of(
+                    {
+                        ":t": recipient.tenant_id,
+                        ":rk": recipient.recipient_key,
+                        ":phone": recipient.phone,
+                        ":day": claim.cap_day,
+                        ":count": claim.cap_count,
+                        ":first": iso(claim.first_contact_at),
+                        ":claims": claim.claims,
+                        ":next_rev": claim.expected_rev + 1,
+                        **expected,
+                    }
+                ),
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                raise ConcurrentModification("recipient changed since it was read") from exc
+            raise
+
+    def release_claim(self, recipient: Recipient, key: str) -> None:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(recipient_item_key(recipient.tenant_id, recipient.recipient_key)),
+                UpdateExpression="REMOVE claims.#k SET cap_count = cap_count - :one, "
+                "rev = rev + :one",
+                ConditionExpression="attribute_exists(claims.#k)",
+                ExpressionAttributeNames={"#k": key},
+                ExpressionAttributeValues=values_of({":one": 1}),
+            )
+        except ClientError as exc:
+            if not condition_failed(exc):
+                raise
+
+    def mark_recipient(
+        self,
+        tenant_id: str,
+        phone: str,
+        *,
+        now: datetime,
+        opted_out: bool | None = None,
+        undeliverable_code: int | None = None,
+    ) -> None:
+        rkey = recipient_key(tenant_id, phone)
+        values: dict[str, Any] = {
+            ":t": tenant_id,
+            ":rk": rkey,
+            ":phone": phone,
+            ":zero": 0,
+            ":one": 1,
+        }
+        sets = [
+            "tenant_id = :t",
+            "recipient_key = :rk",
+            "phone = :phone",
+            "rev = if_not_exists(rev, :zero) + :one",
+        ]
+        if opted_out is not None:
+            sets.append("opted_out = :opted_out")
+            values[":opted_out"] = opted_out
+            if opted_out:
+                sets.append("opted_out_at = :now")
+                values[":now"] = iso(now)
+        if undeliverable_code is not None:
+            sets.append("undeliverable_code = :code")
+            values[":code"] = undeliverable_code
+        self._db.update_item(
+            TableName=self._table,
+            Key=serialize(recipient_item_key(tenant_id, rkey)),
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeValues=values_of(values),
+        )
+
+    def open_item_write(self, item: QueueItem, recipient_rev: int) -> Item:
+        """The transaction entry that makes `item` the recipient's open conversation, if the
+        recipient is unchanged since it was read (`recipient_rev`, 0: no row yet)."""
+        rkey = recipient_item_key(item.tenant_id, item.recipient_key)
+        recipient_condition = "attribute_not_exists(pk)" if recipient_rev == 0 else "rev = :rev"
+        values: dict[str, Any] = {
+            ":item": item.item_id,
+            ":one": 1,
+            ":zero": 0,
+            ":t": item.tenant_id,
+            ":rk": item.recipient_key,
+            ":phone": item.phone,
+        }
+        if recipient_rev:
+            values[":rev"] = recipient_rev
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": serialize(rkey),
+                "UpdateExpression": "SET open_item_id = :item, tenant_id = :t, "
+                "recipient_key = :rk, phone = :phone, "
+                "rev = if_not_exists(rev, :zero) + :one",
+                "ConditionExpression": recipient_condition,
+                "ExpressionAttributeValues": values_of(values),
+            }
+        }
+
+    def close_item(self, item: QueueItem) -> None:
+        """The customer's next text starts a new conversation: only if `item` was theirs."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(recipient_item_key(item.tenant_id, item.recipient_key)),
+                UpdateExpression="REMOVE open_item_id SET rev = rev + :one",
+                ConditionExpression="open_item_id = :item",
+                ExpressionAttributeValues=values_of({":item": item.item_id, ":one": 1}),
+            )
+        except ClientError as exc:
+            if not condition_failed(exc):
+                raise

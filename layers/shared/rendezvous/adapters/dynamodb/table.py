@@ -1,0 +1,172 @@
+"""The one DynamoDB table: its key layout, the codec, and the query/batch/transaction
+helpers every repository shares. ClientError codes become domain exceptions in the
+repositories; here only a failed transaction condition does.
+
+Keys (pk / sk):
+  T#<tenant>              TENANT          tenant configuration and pause switch
+  N#<e164>                NUMBER          which tenant owns a sending number
+  T#<tenant>#A#<appt>     A               the appointment (gsi1: recipient, start time)
+  T#<tenant>#A#<appt>     M#<ver>#<kind>  one automated text for one appointment version
+  T#<tenant>#R#<rkey>     R               a recipient: opt-out, deliverability, daily count
+  T#<tenant>#LOG#<day>    <at>#<id>       the append-only activity and audit log
+  T#<tenant>#Q#<item>     ITEM            a staff queue item (sparse index by_queue)
+  T#<tenant>#Q#<item>     MSG#<at>#<n>    one text in its conversation
+
+Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
+the outbox reads what is pending in the next hours, stats what happened in the last days.
+A tenant record is also listed under gsi1pk TENANTS for the queue watcher. The `by_queue`
+index holds only queue items (qpk = T#<tenant>#QS#<status>, qsk = created time and id), so
+listing a tenant's open items oldest first is one Query on a sparse index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.models import MessageRecord
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+Item = dict[str, Any]
+QUEUE_INDEX = "by_queue"
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def tenant_key(tenant_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}", "sk": "TENANT"}
+
+
+def number_key(e164: str) -> Item:
+    return {"pk": f"N#{e164}", "sk": "NUMBER"}
+
+
+def appointment_key(tenant_id: str, appointment_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#A#{appointment_id}", "sk": "A"}
+
+
+def message_key(tenant_id: str, appointment_id: str, kind: str, version: int) -> Item:
+    return {"pk": f"T#{tenant_id}#A#{appointment_id}", "sk": f"M#{version:05d}#{kind}"}
+
+
+def time_keys(tenant_id: str, message: MessageRecord, send_at: datetime | None = None) -> Item:
+    """Where a message sits in `by_time`: its tenant and UTC day of sending, then its time.
+
+    The keys change only when a text is deferred, so recording what happened to a text
+    costs one index write, not a move between indexes.
+    """
+    when = send_at or message.send_at
+    return {
+        "tpk": f"T#{tenant_id}#M#{when.astimezone(UTC).date().isoformat()}",
+        "tsk": f"{iso(when)}#{message.appointment_id}#{message.kind}#{message.version}",
+    }
+
+
+def log_key(tenant_id: str, at: datetime, entry_id: str) -> Item:
+    return {
+        "pk": f"T#{tenant_id}#LOG#{at.astimezone(UTC).date().isoformat()}",
+        "sk": f"{iso(at)}#{entry_id}",
+    }
+
+
+def recipient_item_key(tenant_id: str, rkey: str) -> Item:
+    return {"pk": f"T#{tenant_id}#R#{rkey}", "sk": "R"}
+
+
+def queue_key(tenant_id: str, item_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#Q#{item_id}", "sk": "ITEM"}
+
+
+def number_safe(value: Any) -> Any:
+    # DynamoDB numbers are Decimals; a float (a wait in minutes) goes through its text form.
+    return Decimal(str(value)) if isinstance(value, float) else value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(number_safe(v)) for k, v in item.items() if v is not None}
+
+
+def deserialize(raw: Mapping[str, Any]) -> Item:
+    return {k: _deserializer.deserialize(v) for k, v in raw.items()}
+
+
+def plain(model: BaseModel) -> Item:
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def values_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in values.items()}
+
+
+def iso(instant: datetime) -> str:
+    return instant.isoformat()
+
+
+def condition_failed(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def cancellation_codes(exc: ClientError) -> list[str]:
+    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        raise exc
+    reasons = exc.response.get("CancellationReasons") or []
+    return [r.get("Code", "None") for r in reasons]
+
+
+def query_all(db: DynamoDBClient, table: str, **kwargs: Any) -> list[Item]:
+    """Every item a Query finds, following its pages."""
+    found: list[Item] = []
+    while True:
+        page = db.query(TableName=table, **kwargs)
+        found.extend(deserialize(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def batch_get(
+    db: DynamoDBClient, table: str, keys: list[Item], *, consistent: bool = False
+) -> list[Item]:
+    """The items under `keys` that exist, in batches of 100, retrying unprocessed keys."""
+    found: list[Item] = []
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {"Keys": [serialize(k) for k in keys[start : start + 100]]}
+        if consistent:
+            request["ConsistentRead"] = True
+        pending: dict[str, Any] = {table: request}
+        while pending:
+            page = db.batch_get_item(RequestItems=pending)
+            found.extend(deserialize(i) for i in page.get("Responses", {}).get(table, []))
+            pending = page.get("UnprocessedKeys") or {}
+    return found
+
+
+def transact(db: DynamoDBClient, items: list[Any], conflict: str) -> None:
+    """Write every item or none; a condition that fails is a ConcurrentModification."""
+    try:
+        db.transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            raise ConcurrentModification(conflict) from exc
+        raise
+
+
+class TableRepository:
+    """What every repository on the table holds: the client and the table's name."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    def _get(self, key: Item) -> Item | None:
+        raw = self._db.get_item(TableName=self._table, Key=serialize(key), ConsistentRead=True)
+        return deserialize(raw["Item"]) if "Item" in raw else None

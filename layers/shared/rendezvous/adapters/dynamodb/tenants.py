@@ -1,0 +1,103 @@
+"""Tenants and the numbers they send from: the TenantStore port."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rendezvous.adapters.dynamodb.table import (
+    TableRepository,
+    deserialize,
+    iso,
+    number_key,
+    plain,
+    query_all,
+    serialize,
+    tenant_key,
+    values_of,
+)
+from rendezvous.domain.models import Tenant
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+NUMBER_CACHE_SECONDS = 300.0
+
+
+class DynamoTenants(TableRepository):
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        super().__init__(client, table_name)
+        self._number_cache: dict[str, tuple[str, float]] = {}
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        item = self._get(tenant_key(tenant_id))
+        return Tenant.model_validate(item) if item else None
+
+    def put_tenant(self, tenant: Tenant) -> None:
+        self._db.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": serialize(
+                            {
+                                **tenant_key(tenant.tenant_id),
+                                "gsi1pk": "TENANTS",
+                                "gsi1sk": tenant.tenant_id,
+                                **plain(tenant),
+                            }
+                        ),
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": serialize(
+                            {**number_key(tenant.phone_number), "tenant_id": tenant.tenant_id}
+                        ),
+                    }
+                },
+            ]
+        )
+
+    def tenant_for_number(self, e164: str) -> str | None:
+        # Which business owns a number changes about never: remember it for this container.
+        now = time.monotonic()
+        cached = self._number_cache.get(e164)
+        if cached is not None and now - cached[1] < NUMBER_CACHE_SECONDS:
+            return cached[0]
+        item = self._get(number_key(e164))
+        tenant_id = str(item["tenant_id"]) if item else None
+        if tenant_id is not None:
+            self._number_cache[e164] = (tenant_id, now)
+        return tenant_id
+
+    def set_pause(
+        self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime
+    ) -> Tenant:
+        # Who switched, when and why, under the switch's own names: after a resume the
+        # status shows the resume, not the pause that is over.
+        now_on, now_off = ("paused", "resumed") if paused else ("resumed", "paused")
+        got = self._db.update_item(
+            TableName=self._table,
+            Key=serialize(tenant_key(tenant_id)),
+            UpdateExpression=f"SET paused = :p, {now_on}_by = :by, {now_on}_at = :at, "
+            f"{now_on}_reason = :why REMOVE {now_off}_by, {now_off}_at, {now_off}_reason",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=values_of(
+                {":p": paused, ":by": by, ":at": iso(at), ":why": reason or ""}
+            ),
+            ReturnValues="ALL_NEW",
+        )
+        return Tenant.model_validate(deserialize(got["Attributes"]))
+
+    def tenant_ids(self) -> list[str]:
+        rows = query_all(
+            self._db,
+            self._table,
+            IndexName="by_recipient",
+            KeyConditionExpression="gsi1pk = :t",
+            ExpressionAttributeValues=values_of({":t": "TENANTS"}),
+        )
+        return [str(r["gsi1sk"]) for r in rows]
