@@ -47,16 +47,6 @@ def handle_text(text: dict[str, str]) -> dict[str, Any]:
         InboundText(text["message_sid"], text["from"], text["to"], text["body"])
     )
     record_inbound_metrics(result)
-    if result.tenant_id is not None and result.intent is not None:
-        rt.activity_log().append(
-            result.tenant_id,
-            rt.clock.now(),
-            "text_received",
-            "customer",
-            intent=result.intent.value,
-            appointment_id=result.appointment_id,
-            item_id=result.queue_item_id,
-        )
     if result.intent is None:
         logger.warning("text to a number no tenant owns; answered with empty TwiML")
     else:

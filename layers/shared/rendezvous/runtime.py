@@ -187,7 +187,12 @@ class Runtime:
 
         appointments = AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock)
         return InboundService(
-            self.store(), self.queue_store(), appointments, self.clock, self.renderer()
+            self.store(),
+            self.queue_store(),
+            appointments,
+            self.clock,
+            self.renderer(),
+            self.activity_log(),
         )
 
     def queue_service(self) -> QueueService:

@@ -19,7 +19,7 @@ from rendezvous.domain.models import (
     Recipient,
     Tenant,
 )
-from rendezvous.domain.ports import AppointmentStore, ConversationQueue, Renderer
+from rendezvous.domain.ports import ActivityLog, AppointmentStore, ConversationQueue, Renderer
 from rendezvous.domain.timing import answer_due_by
 from rendezvous.phone import recipient_key
 
@@ -61,8 +61,24 @@ class InboundService:
     appointments: AppointmentService
     clock: Clock
     render: Renderer
+    log: ActivityLog
 
     def handle(self, text: InboundText) -> InboundResult:
+        """Act on a customer's text and log it (stats count replies from the log)."""
+        result = self._handle(text)
+        if result.tenant_id is not None and result.intent is not None:
+            self.log.append(
+                result.tenant_id,
+                self.clock.now(),
+                "text_received",
+                "customer",
+                intent=result.intent.value,
+                appointment_id=result.appointment_id,
+                item_id=result.queue_item_id,
+            )
+        return result
+
+    def _handle(self, text: InboundText) -> InboundResult:
         tenant_id = self.store.tenant_for_number(text.to)
         tenant = self.store.get_tenant(tenant_id) if tenant_id else None
         if tenant is None:

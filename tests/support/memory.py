@@ -1,0 +1,476 @@
+"""In-memory implementations of the domain's ports, for the domain's unit tests.
+
+Each keeps the conditions its DynamoDB repository writes under (versions, pending states,
+the recipient's revision, the claim's holder), so a service meets the same refusals here
+as on the table; moto keeps testing the repositories themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.models import (
+    DELIVERY_RANK,
+    PENDING_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    ConversationMessage,
+    MessageRecord,
+    MessageStatus,
+    QueueItem,
+    QueueStatus,
+    Recipient,
+    SendRequest,
+    Tenant,
+)
+from rendezvous.domain.ports import OutboundSms, RecipientClaim, SendContext, SmsReceipt
+from rendezvous.phone import recipient_key
+
+MessageId = tuple[str, str, str, int]
+
+
+def message_id(message: MessageRecord) -> MessageId:
+    return (message.tenant_id, message.appointment_id, message.kind, message.version)
+
+
+@dataclass
+class MemoryStore:
+    """TenantStore, AppointmentRecords and RecipientStore: the AppointmentStore port."""
+
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+    numbers: dict[str, str] = field(default_factory=dict)
+    appointments_by_id: dict[tuple[str, str], Appointment] = field(default_factory=dict)
+    messages: dict[MessageId, MessageRecord] = field(default_factory=dict)
+    ranks: dict[MessageId, int] = field(default_factory=dict)
+    recipients: dict[tuple[str, str], Recipient] = field(default_factory=dict)
+
+    # -- tenants
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        return self.tenants.get(tenant_id)
+
+    def put_tenant(self, tenant: Tenant) -> None:
+        self.tenants[tenant.tenant_id] = tenant
+        self.numbers[tenant.phone_number] = tenant.tenant_id
+
+    def tenant_for_number(self, e164: str) -> str | None:
+        return self.numbers.get(e164)
+
+    def set_pause(
+        self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime
+    ) -> Tenant:
+        on, off = ("paused", "resumed") if paused else ("resumed", "paused")
+        changes: dict[str, Any] = {"paused": paused, f"{on}_by": by, f"{on}_at": at}
+        changes |= {f"{on}_reason": reason or "", f"{off}_by": None, f"{off}_at": None}
+        changes[f"{off}_reason"] = None
+        tenant = self.tenants[tenant_id].model_copy(update=changes)
+        self.tenants[tenant_id] = tenant
+        return tenant
+
+    def tenant_ids(self) -> list[str]:
+        return sorted(self.tenants)
+
+    # -- appointments and their messages
+    def get_appointment(
+        self, tenant_id: str, appointment_id: str
+    ) -> tuple[Appointment, list[MessageRecord]] | None:
+        appointment = self.appointments_by_id.get((tenant_id, appointment_id))
+        if appointment is None:
+            return None
+        mine = [m for k, m in self.messages.items() if k[:2] == (tenant_id, appointment_id)]
+        return appointment, sorted(mine, key=lambda m: (m.version, m.send_at))
+
+    def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
+        key = (appointment.tenant_id, appointment.appointment_id)
+        if key in self.appointments_by_id:
+            raise ConcurrentModification("appointment already exists")
+        self.appointments_by_id[key] = appointment
+        self.messages.update((message_id(m), m) for m in messages)
+
+    def save_appointment(
+        self,
+        appointment: Appointment,
+        *,
+        expected_version: int,
+        retire: list[MessageRecord],
+        retire_as: MessageStatus,
+        new_messages: list[MessageRecord],
+        now: datetime,
+    ) -> None:
+        stored = self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)]
+        if stored.version != expected_version or any(
+            self.messages[message_id(m)].status not in PENDING_STATUSES for m in retire
+        ):
+            raise ConcurrentModification("appointment changed concurrently")
+        if any(message_id(m) in self.messages for m in new_messages):
+            raise ConcurrentModification("appointment changed concurrently")
+        self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)] = appointment
+        for m in retire:
+            self.messages[message_id(m)] = self.messages[message_id(m)].model_copy(
+                update={"status": retire_as, "updated_at": now}
+            )
+        self.messages.update((message_id(m), m) for m in new_messages)
+
+    def load_send_context(self, request: SendRequest) -> SendContext:
+        key = (request.tenant_id, request.appointment_id, request.kind, request.version)
+        return SendContext(
+            tenant=self.tenants.get(request.tenant_id),
+            appointment=self.appointments_by_id.get((request.tenant_id, request.appointment_id)),
+            message=self.messages.get(key),
+            recipient=self.recipients.get((request.tenant_id, request.recipient_key)),
+        )
+
+    def update_message(
+        self,
+        message: MessageRecord,
+        *,
+        status: MessageStatus,
+        now: datetime,
+        only_if: frozenset[MessageStatus] | None = None,
+        reason_is: str | None = None,
+        **fields: object,
+    ) -> bool:
+        stored = self.messages.get(message_id(message))
+        if stored is None or (only_if and stored.status not in only_if):
+            return False
+        if reason_is is not None and stored.reason != reason_is:
+            return False
+        changes = {k: v for k, v in fields.items() if v is not None}
+        self.messages[message_id(message)] = stored.model_copy(
+            update={**changes, "status": status, "updated_at": now}
+        )
+        if status in DELIVERY_RANK:
+            self.ranks[message_id(message)] = DELIVERY_RANK[status]
+        return True
+
+    def record_delivery_status(
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        kind: str,
+        version: int,
+        *,
+        status: MessageStatus,
+        sid: str,
+        error_code: int | None,
+        now: datetime,
+    ) -> bool:
+        key = (tenant_id, appointment_id, kind, version)
+        if key not in self.messages or self.ranks.get(key, -1) >= DELIVERY_RANK[status]:
+            return False
+        changes: dict[str, Any] = {"status": status, "sid": sid, "updated_at": now}
+        if error_code is not None:
+            changes["error_code"] = error_code
+        self.messages[key] = self.messages[key].model_copy(update=changes)
+        self.ranks[key] = DELIVERY_RANK[status]
+        return True
+
+    def upcoming_appointments(
+        self, tenant_id: str, recipient_key: str, now: datetime
+    ) -> list[Appointment]:
+        return sorted(
+            (
+                a
+                for (t, _), a in self.appointments_by_id.items()
+                if t == tenant_id
+                and a.recipient_key == recipient_key
+                and a.starts_at > now
+                and a.status is not AppointmentStatus.CANCELLED
+            ),
+            key=lambda a: a.starts_at,
+        )[:10]
+
+    def confirm_appointment(self, appointment: Appointment, now: datetime) -> bool:
+        key = (appointment.tenant_id, appointment.appointment_id)
+        stored = self.appointments_by_id[key]
+        if stored.version != appointment.version or stored.status is AppointmentStatus.CANCELLED:
+            return False
+        self.appointments_by_id[key] = stored.model_copy(
+            update={"status": AppointmentStatus.CONFIRMED, "confirmed_at": now, "updated_at": now}
+        )
+        return True
+
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
+        found = (self.appointments_by_id.get((tenant_id, i)) for i in ids)
+        return {a.appointment_id: a for a in found if a is not None}
+
+    def messages_between(
+        self, tenant_id: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        return [
+            m.model_dump(mode="json", exclude_none=True)
+            for m in sorted(self.messages.values(), key=lambda m: m.send_at)
+            if m.tenant_id == tenant_id and start <= m.send_at <= end
+        ]
+
+    # -- recipients
+    def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:
+        return self.recipients.get((tenant_id, recipient_key(tenant_id, phone)))
+
+    def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
+        key = (recipient.tenant_id, recipient.recipient_key)
+        stored = self.recipients.get(key)
+        if (stored.rev if stored else 0) != claim.expected_rev:
+            raise ConcurrentModification("recipient changed since it was read")
+        self.recipients[key] = (stored or recipient).model_copy(
+            update={
+                "cap_day": claim.cap_day,
+                "cap_count": claim.cap_count,
+                "first_contact_at": claim.first_contact_at,
+                "claims": dict(claim.claims),
+                "rev": claim.expected_rev + 1,
+            }
+        )
+
+    def release_claim(self, recipient: Recipient, key: str) -> None:
+        rkey = (recipient.tenant_id, recipient.recipient_key)
+        stored = self.recipients.get(rkey)
+        if stored is None or key not in stored.claims:
+            return
+        claims = {k: v for k, v in stored.claims.items() if k != key}
+        self.recipients[rkey] = stored.model_copy(
+            update={"claims": claims, "cap_count": stored.cap_count - 1, "rev": stored.rev + 1}
+        )
+
+    def mark_recipient(
+        self,
+        tenant_id: str,
+        phone: str,
+        *,
+        now: datetime,
+        opted_out: bool | None = None,
+        undeliverable_code: int | None = None,
+    ) -> None:
+        rkey = recipient_key(tenant_id, phone)
+        stored = self.recipients.get((tenant_id, rkey)) or Recipient(
+            tenant_id=tenant_id, recipient_key=rkey, phone=phone
+        )
+        changes: dict[str, Any] = {"rev": stored.rev + 1}
+        if opted_out is not None:
+            changes["opted_out"] = opted_out
+            if opted_out:
+                changes["opted_out_at"] = now
+        if undeliverable_code is not None:
+            changes["undeliverable_code"] = undeliverable_code
+        self.recipients[(tenant_id, rkey)] = stored.model_copy(update=changes)
+
+
+@dataclass
+class MemoryQueue:
+    """The ConversationQueue port; a conversation's opening writes the recipient's row of
+    `store`, as the table's transaction does."""
+
+    store: MemoryStore
+    items: dict[tuple[str, str], QueueItem] = field(default_factory=dict)
+    threads: dict[tuple[str, str], list[ConversationMessage]] = field(default_factory=dict)
+
+    def get(self, tenant_id: str, item_id: str) -> QueueItem | None:
+        return self.items.get((tenant_id, item_id))
+
+    def page(
+        self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
+    ) -> tuple[list[QueueItem], dict[str, Any] | None, float]:
+        found = sorted(
+            (i for (t, _), i in self.items.items() if t == tenant_id and i.status is status),
+            key=lambda i: (i.created_at, i.item_id),
+        )
+        start = int(cursor["offset"]) if cursor else 0
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return page, {"offset": start + limit} if more else None, 0.0
+
+    def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]:
+        return sorted(self.threads.get((tenant_id, item_id), []), key=lambda m: m.at)
+
+    def open_conversation(
+        self,
+        item: QueueItem,
+        thread: list[ConversationMessage],
+        *,
+        recipient_rev: int,
+        retention_days: int,
+    ) -> None:
+        rkey = (item.tenant_id, item.recipient_key)
+        stored = self.store.recipients.get(rkey)
+        if (stored.rev if stored else 0) != recipient_rev or (item.tenant_id, item.item_id) in (
+            self.items
+        ):
+            raise ConcurrentModification("the conversation changed meanwhile")
+        base = stored or Recipient(
+            tenant_id=item.tenant_id, recipient_key=item.recipient_key, phone=item.phone
+        )
+        self.store.recipients[rkey] = base.model_copy(
+            update={"open_item_id": item.item_id, "rev": base.rev + 1}
+        )
+        self.items[(item.tenant_id, item.item_id)] = item
+        self.threads[(item.tenant_id, item.item_id)] = list(thread)
+
+    def append(
+        self,
+        item: QueueItem,
+        message: ConversationMessage,
+        *,
+        retention_days: int,
+        held_by: str | None = None,
+    ) -> bool:
+        key = (item.tenant_id, item.item_id)
+        stored = self.items.get(key)
+        if stored is None or stored.status is QueueStatus.RESOLVED:
+            return False
+        if held_by is not None and (
+            stored.status is not QueueStatus.CLAIMED or stored.claimed_by != held_by
+        ):
+            return False
+        changes: dict[str, Any] = {"updated_at": message.at, "version": stored.version + 1}
+        if message.direction == "inbound":
+            changes |= {"last_message_at": message.at, "preview": message.body[:160]}
+            changes["message_count"] = stored.message_count + 1
+        self.items[key] = stored.model_copy(update=changes)
+        self.threads.setdefault(key, []).append(message)
+        return True
+
+    def put_item(self, item: QueueItem, retention_days: int) -> None:
+        self.items.setdefault((item.tenant_id, item.item_id), item)
+
+    def _transition(
+        self,
+        tenant_id: str,
+        item_id: str,
+        allowed: bool,
+        expected_version: int | None,
+        changes: dict[str, Any],
+    ) -> QueueItem | None:
+        stored = self.items.get((tenant_id, item_id))
+        if stored is None or not allowed:
+            return None
+        if expected_version is not None and stored.version != expected_version:
+            return None
+        updated = stored.model_copy(update={**changes, "version": stored.version + 1})
+        self.items[(tenant_id, item_id)] = updated
+        return updated
+
+    def _held(self, stored: QueueItem | None, staff: str, now: datetime) -> bool:
+        return (
+            stored is not None
+            and stored.status is QueueStatus.CLAIMED
+            and stored.claimed_by == staff
+            and stored.lease_expires_at is not None
+            and stored.lease_expires_at >= now
+        )
+
+    def claim(
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        lease_until: datetime,
+        expected_version: int | None = None,
+    ) -> QueueItem | None:
+        stored = self.items.get((tenant_id, item_id))
+        allowed = stored is not None and (
+            stored.status is QueueStatus.OPEN
+            or (
+                stored.status is QueueStatus.CLAIMED
+                and (
+                    (stored.lease_expires_at is not None and stored.lease_expires_at < now)
+                    or stored.claimed_by == staff
+                )
+            )
+        )
+        first = stored.first_claimed_at if stored and stored.first_claimed_at else now
+        changes = {"status": QueueStatus.CLAIMED, "claimed_by": staff, "updated_at": now}
+        changes |= {"lease_expires_at": lease_until, "first_claimed_at": first}
+        return self._transition(tenant_id, item_id, allowed, expected_version, changes)
+
+    def release(
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> QueueItem | None:
+        allowed = self._held(self.items.get((tenant_id, item_id)), staff, now)
+        changes = {"status": QueueStatus.OPEN, "updated_at": now}
+        changes |= {"claimed_by": None, "lease_expires_at": None}
+        return self._transition(tenant_id, item_id, allowed, expected_version, changes)
+
+    def resolve(
+        self,
+        tenant_id: str,
+        item_id: str,
+        staff: str,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> QueueItem | None:
+        allowed = self._held(self.items.get((tenant_id, item_id)), staff, now)
+        changes = {"status": QueueStatus.RESOLVED, "resolved_at": now, "resolved_by": staff}
+        changes |= {"updated_at": now, "lease_expires_at": None}
+        item = self._transition(tenant_id, item_id, allowed, expected_version, changes)
+        if item is not None:
+            rkey = (tenant_id, item.recipient_key)
+            recipient = self.store.recipients.get(rkey)
+            if recipient is not None and recipient.open_item_id == item_id:
+                self.store.recipients[rkey] = recipient.model_copy(
+                    update={"open_item_id": None, "rev": recipient.rev + 1}
+                )
+        return item
+
+
+@dataclass
+class MemoryActivityLog:
+    """The ActivityReader port."""
+
+    # (tenant, UTC day, entry): the table's partition, then what it stores.
+    entries: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def append(self, tenant_id: str, at: datetime, event: str, actor: str, **detail: Any) -> None:
+        entry = {"event": event, "actor": actor, "at": at.isoformat()}
+        entry |= {k: v for k, v in detail.items() if v is not None}
+        self.entries.append((tenant_id, at.astimezone(UTC).date().isoformat(), entry))
+
+    def events(self) -> list[str]:
+        return [e["event"] for _, _, e in self.entries]
+
+    def day(self, tenant_id: str, day: str) -> list[dict[str, Any]]:
+        return [e for t, d, e in self.entries if (t, d) == (tenant_id, day)]
+
+
+@dataclass
+class MemoryScheduler:
+    """The ReminderScheduler port: schedules by name."""
+
+    schedules: dict[str, tuple[datetime, SendRequest]] = field(default_factory=dict)
+
+    def schedule(self, name: str, at: datetime, request: SendRequest) -> None:
+        self.schedules.setdefault(name, (at, request))
+
+    def cancel(self, name: str) -> None:
+        self.schedules.pop(name, None)
+
+
+@dataclass
+class MemoryOutbound:
+    """The OutboundQueue port: what was handed to the sender, in order."""
+
+    sent: list[SendRequest] = field(default_factory=list)
+
+    def enqueue(self, request: SendRequest) -> None:
+        self.sent.append(request)
+
+
+@dataclass
+class MemoryGateway:
+    """The SmsGateway port: accepts every text, or raises `failure` when one is set."""
+
+    sent: list[OutboundSms] = field(default_factory=list)
+    failure: Exception | None = None
+
+    def send(self, sms: OutboundSms) -> SmsReceipt:
+        if self.failure is not None:
+            raise self.failure
+        self.sent.append(sms)
+        return SmsReceipt(sid=f"SM{len(self.sent):032d}", status="queued")
