@@ -13,7 +13,8 @@ from twilio.rest import Client
 from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
-from rendezvous.domain.models import Recipient, SendRequest, claim_key
+from rendezvous.domain.identity import claim_key
+from rendezvous.domain.models import Recipient, SendRequest
 from rendezvous.domain.ports import RecipientClaim
 from rendezvous.phone import recipient_key
 from tests.support.aws import at

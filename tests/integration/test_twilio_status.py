@@ -11,8 +11,8 @@ from twilio.request_validator import RequestValidator
 
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.identity import status_callback_ref
 from rendezvous.domain.models import MessageStatus
-from rendezvous.domain.sending import status_callback_ref
 from tests.support.aws import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.support.events import appointment_event, invoke, response_json, sample
 

@@ -16,7 +16,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
-from rendezvous.domain.sending import status_callback_ref
+from rendezvous.domain.identity import status_callback_ref
 from tests.integration.test_twilio_inbound import (
     CLINIC_NUMBER,
     CUSTOMER,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification, Conflict, NotFound, Unprocessable
+from rendezvous.domain.identity import MessageIdentity, schedule_name
 from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
     PENDING_STATUSES,
@@ -50,12 +50,6 @@ class AppointmentView:
             for m in self.messages
             if m.version == self.appointment.version and m.status in PENDING_STATUSES
         ]
-
-
-def schedule_name(tenant_id: str, appointment_id: str, kind: str, version: int) -> str:
-    """Deterministic, so an update or cancel finds the schedule; within Scheduler's 64 chars."""
-    digest = hashlib.sha256(f"{tenant_id}/{appointment_id}".encode()).hexdigest()[:20]
-    return f"rdv-{digest}-{kind}-v{version}"
 
 
 def send_request(message: MessageRecord, appointment: Appointment) -> SendRequest:
@@ -276,7 +270,12 @@ class AppointmentService:
                 schedule_name=None
                 if p.immediate
                 else schedule_name(
-                    appointment.tenant_id, appointment.appointment_id, p.kind, appointment.version
+                    MessageIdentity(
+                        appointment.tenant_id,
+                        appointment.appointment_id,
+                        p.kind,
+                        appointment.version,
+                    )
                 ),
                 created_at=now,
                 updated_at=now,

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import InvalidRequest
+from rendezvous.domain.identity import parse_status_callback_ref
 from rendezvous.domain.models import MessageStatus
 from rendezvous.domain.ports import AppointmentStore
-from rendezvous.domain.sending import parse_status_callback_ref
 
 TWILIO_STATUS = {
     "accepted": MessageStatus.QUEUED,

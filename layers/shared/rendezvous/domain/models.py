@@ -253,10 +253,6 @@ class Recipient(BaseModel):
     rev: int = 0
 
 
-def claim_key(message: MessageRecord) -> str:
-    return f"{message.appointment_id}/{message.kind}/v{message.version}"
-
-
 class SendRequest(BaseModel):
     """What a schedule or the outbound queue hands the sender. No phone numbers, no names."""
 

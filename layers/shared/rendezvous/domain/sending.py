@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypedDict
 
-from rendezvous.domain.appointments import schedule_name
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
     ConcurrentModification,
@@ -17,6 +15,12 @@ from rendezvous.domain.errors import (
     RecipientOptedOut,
     RecipientUndeliverable,
     SmsError,
+)
+from rendezvous.domain.identity import (
+    claim_key,
+    identity_of,
+    schedule_name,
+    status_callback_ref,
 )
 from rendezvous.domain.models import (
     PENDING_STATUSES,
@@ -29,7 +33,6 @@ from rendezvous.domain.models import (
     SendRequest,
     SuppressionReason,
     Tenant,
-    claim_key,
     is_redrivable,
     template_kind,
 )
@@ -85,22 +88,6 @@ class SendResult:
     segments: int | None = None
     encoding: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def status_callback_ref(message: MessageRecord) -> str:
-    raw = "\x1f".join(
-        [message.tenant_id, message.appointment_id, message.kind, str(message.version)]
-    )
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def parse_status_callback_ref(ref: str) -> tuple[str, str, str, int]:
-    """Inverse of status_callback_ref; raises ValueError on anything malformed."""
-    padded = ref + "=" * (-len(ref) % 4)
-    parts = base64.urlsafe_b64decode(padded.encode()).decode().split("\x1f")
-    if len(parts) != 4 or not all(parts):
-        raise ValueError("malformed status callback reference")
-    return parts[0], parts[1], parts[2], int(parts[3])
 
 
 @dataclass
@@ -265,10 +252,7 @@ class MessageSender:
         ):
             return self._suppress(message, SuppressionReason.QUIET_HOURS, now)
         deferrals = message.deferrals + 1
-        name = (
-            schedule_name(message.tenant_id, message.appointment_id, message.kind, message.version)
-            + f"-d{deferrals}"
-        )
+        name = schedule_name(identity_of(message)) + f"-d{deferrals}"
         # Schedule before recording: a schedule without a pending record does nothing,
         # a pending record without a schedule would never be sent.
         self.scheduler.schedule(

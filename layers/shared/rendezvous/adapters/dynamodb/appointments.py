@@ -26,6 +26,7 @@ from rendezvous.adapters.dynamodb.table import (
     transact,
     values_of,
 )
+from rendezvous.domain.identity import MessageIdentity, identity_of
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -69,7 +70,7 @@ class DynamoAppointments(TableRepository):
 
     def _message_item(self, message: MessageRecord) -> Item:
         item = {
-            **message_key(message.tenant_id, message.appointment_id, message.kind, message.version),
+            **message_key(identity_of(message)),
             **plain(message),
         }
         item.update(time_keys(message.tenant_id, message))
@@ -118,14 +119,7 @@ class DynamoAppointments(TableRepository):
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": serialize(
-                            message_key(
-                                message.tenant_id,
-                                message.appointment_id,
-                                message.kind,
-                                message.version,
-                            )
-                        ),
+                        "Key": serialize(message_key(identity_of(message))),
                         "UpdateExpression": "SET #s = :retired, updated_at = :now",
                         "ConditionExpression": "#s IN (:p0, :p1)",
                         "ExpressionAttributeNames": {"#s": "status"},
@@ -156,9 +150,7 @@ class DynamoAppointments(TableRepository):
         keys = {
             "tenant": tenant_key(request.tenant_id),
             "appointment": appointment_key(request.tenant_id, request.appointment_id),
-            "message": message_key(
-                request.tenant_id, request.appointment_id, request.kind, request.version
-            ),
+            "message": message_key(identity_of(request)),
             "recipient": recipient_item_key(request.tenant_id, request.recipient_key),
         }
         found_items = {
@@ -226,11 +218,7 @@ class DynamoAppointments(TableRepository):
         try:
             self._db.update_item(
                 TableName=self._table,
-                Key=serialize(
-                    message_key(
-                        message.tenant_id, message.appointment_id, message.kind, message.version
-                    )
-                ),
+                Key=serialize(message_key(identity_of(message))),
                 UpdateExpression="SET " + ", ".join(sets),
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
@@ -267,7 +255,9 @@ class DynamoAppointments(TableRepository):
         try:
             self._db.update_item(
                 TableName=self._table,
-                Key=serialize(message_key(tenant_id, appointment_id, kind, version)),
+                Key=serialize(
+                    message_key(MessageIdentity(tenant_id, appointment_id, kind, version))
+                ),
                 UpdateExpression="SET " + ", ".join(sets),
                 # Only forward: a late `sent` never overwrites `delivered`; finals stay final.
                 ConditionExpression="attribute_exists(pk) AND "

@@ -31,6 +31,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.identity import MessageIdentity
 from rendezvous.domain.models import MessageRecord
 
 if TYPE_CHECKING:
@@ -54,8 +55,11 @@ def appointment_key(tenant_id: str, appointment_id: str) -> Item:
     return {"pk": f"T#{tenant_id}#A#{appointment_id}", "sk": "A"}
 
 
-def message_key(tenant_id: str, appointment_id: str, kind: str, version: int) -> Item:
-    return {"pk": f"T#{tenant_id}#A#{appointment_id}", "sk": f"M#{version:05d}#{kind}"}
+def message_key(identity: MessageIdentity) -> Item:
+    return {
+        "pk": f"T#{identity.tenant_id}#A#{identity.appointment_id}",
+        "sk": f"M#{identity.version:05d}#{identity.kind}",
+    }
 
 
 def time_keys(tenant_id: str, message: MessageRecord, send_at: datetime | None = None) -> Item:
