@@ -15,7 +15,7 @@ from rendezvous.domain.models import MessageStatus
 from rendezvous.observability import add_breakdown, logger, metrics, traced
 from rendezvous.runtime import get_runtime
 
-app = http_resolver()
+app = http_resolver(form_webhooks=True)
 
 METRIC_BY_STATUS = {
     MessageStatus.DELIVERED: "MessagesDelivered",

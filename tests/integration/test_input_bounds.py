@@ -112,9 +112,15 @@ def test_a_reply_to_an_item_id_longer_than_the_rule_is_a_400(
 
 @pytest.mark.filterwarnings("ignore:Received multipart/form-data:UserWarning")
 @pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x"]
+    "content_type",
+    [
+        "text/plain",
+        "application/xml",
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+    ],
 )
-def test_a_body_of_another_media_type_is_a_4xx_and_writes_nothing(
+def test_a_body_of_another_media_type_is_a_415_and_writes_nothing(
     content_type: str, store: DynamoAppointmentStore
 ) -> None:
     event = appointment_event("PUT", "appt-media", raw_body=json.dumps(booking()))
@@ -122,6 +128,21 @@ def test_a_body_of_another_media_type_is_a_4xx_and_writes_nothing(
 
     response = invoke("AppointmentsFunction", event)
 
-    assert 400 <= response["statusCode"] < 500
-    assert error_of(response)["code"]
+    assert response["statusCode"] == 415
+    assert error_of(response)["code"] == "unsupported_media_type"
     assert stored_items(store, "appt-media") == []
+
+
+def test_a_form_that_fits_the_model_is_still_a_415_and_changes_nothing(
+    store: DynamoAppointmentStore,
+) -> None:
+    # curl -d sends a form: `reason=Closed` would otherwise be read as {"reason": "Closed"}.
+    event = staff_event("POST", "/v1/pause", None)
+    event["body"] = "reason=Closed"
+    event["headers"]["content-type"] = "application/x-www-form-urlencoded"
+
+    response = invoke("StaffApiFunction", event)
+
+    assert response["statusCode"] == 415
+    status = invoke("StaffApiFunction", staff_event("GET", "/v1/status", None))
+    assert json.loads(status["body"])["paused"] is False

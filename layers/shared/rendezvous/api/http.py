@@ -69,16 +69,44 @@ ResourceId = Annotated[
 ]
 
 
-def http_resolver() -> APIGatewayHttpResolver:
+def http_resolver(*, form_webhooks: bool = False) -> APIGatewayHttpResolver:
     """The event handler every API function uses: requests validated against the models the
-    OpenAPI document is generated from, errors mapped once."""
+    OpenAPI document is generated from, errors mapped once. Bodies are JSON, except on the
+    functions that take Twilio's form-encoded webhooks (`form_webhooks`)."""
     app = APIGatewayHttpResolver(
         strip_prefixes=[BASE_PATH],
         enable_validation=True,
         json_body_deserializer=decode_request_json,
     )
-    register_error_handlers(app)
+    register_error_handlers(app, json_bodies=not form_webhooks)
+    if not form_webhooks:
+        app.use(middlewares=[_json_bodies_only])
     return app
+
+
+# application/json, and JSON under a structured suffix (application/fhir+json).
+JSON_MEDIA_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json\s*(;|$)", re.IGNORECASE)
+
+
+def _foreign_body(app: ApiGatewayResolver) -> bool:
+    """A body that says it is something else than JSON (a body with no type is read as JSON)."""
+    event = app.current_event
+    if not event.body:
+        return False
+    content_type = (event.headers or {}).get("content-type", "").strip()
+    return bool(content_type) and JSON_MEDIA_TYPE.match(content_type) is None
+
+
+def _unsupported_media_type() -> Response[str]:
+    return error_response(415, "unsupported_media_type", "send the body as application/json")
+
+
+def _json_bodies_only(app: ApiGatewayResolver, next_middleware: Any) -> Any:
+    # Powertools parses a form-encoded body as fields, so a form that happens to fit a model
+    # would pass its validation: refused here, after it, as the media type it is.
+    if _foreign_body(app):
+        return _unsupported_media_type()
+    return next_middleware(app)
 
 
 def decode_request_json(text: str) -> Any:
@@ -199,14 +227,17 @@ def _request_error(exc: RequestValidationError) -> Response[str]:
     return error_response(422, "validation_failed", "the request body is not valid", details)
 
 
-def register_error_handlers(app: ApiGatewayResolver) -> None:
+def register_error_handlers(app: ApiGatewayResolver, *, json_bodies: bool = True) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
+        # A form-encoded body fails validation field by field: its media type is the error.
+        if json_bodies and _foreign_body(app):
+            return _unsupported_media_type()
         return _request_error(exc)
 
     @app.exception_handler(RequestUnsupportedContentType)
-    def _unsupported_media_type(_: RequestUnsupportedContentType) -> Response[str]:
-        return error_response(415, "unsupported_media_type", "send the body as application/json")
+    def _unsupported_content_type(_: RequestUnsupportedContentType) -> Response[str]:
+        return _unsupported_media_type()
 
     @app.exception_handler([UnicodeDecodeError, binascii.Error])
     def _undecodable(_: ValueError) -> Response[str]:
