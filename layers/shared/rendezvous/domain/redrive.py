@@ -25,10 +25,8 @@ from rendezvous.domain.models import (
 from rendezvous.domain.planning import still_timely
 from rendezvous.domain.ports import AppointmentStore, OutboundQueue
 
-# A text is held at the moment it falls due; one that was already being retried when the
-# pause began may have fallen due a little earlier.
-HELD_LOOKBACK = timedelta(days=1)
-# As long as the outbound dead-letter queue keeps a message: what a redrive can still reach.
+# As long as the outbound dead-letter queue keeps a message: what a redrive can still reach,
+# and how far back the outbox shows held texts, so a resume releases every one it shows.
 REDRIVE_LOOKBACK = timedelta(days=14)
 # Every retry of a text is over well within this (the queue's five receives take minutes,
 # Scheduler gives up delivering to the queue after an hour): a text still waiting this long
@@ -60,14 +58,15 @@ class LateTexts:
     outbound: OutboundQueue
     clock: Clock
 
-    def release_held(self, tenant_id: str, paused_at: datetime | None) -> Released:
+    def release_held(self, tenant_id: str) -> Released:
         """On resume: held texts whose moment still makes sense go out; the others are
-        recorded suppressed with reason tenant_paused."""
+        recorded suppressed with reason tenant_paused. Not bounded by the pause's time: a
+        second pause moves it, and a text already late when held (redriven, retried) is
+        older than the pause."""
         now = self.clock.now()
-        start = (paused_at or now) - HELD_LOOKBACK
         return self._release(
             tenant_id,
-            start,
+            now - REDRIVE_LOOKBACK,
             now,
             status=MessageStatus.DEFERRED,
             reason=SuppressionReason.TENANT_PAUSED.value,

@@ -119,12 +119,22 @@ class MessageSender:
         for _ in range(CLAIM_ATTEMPTS):
             context = self.store.load_send_context(request)
             try:
-                return self._deliver(request, context, final_attempt)
+                result = self._deliver(request, context, final_attempt)
             except ConcurrentModification:
                 # The recipient changed between read and write (an opt-out, another text):
                 # read again and decide again.
                 continue
+            held = result.outcome is Outcome.DEFERRED
+            if held and result.reason == SuppressionReason.TENANT_PAUSED and self._resumed(request):
+                # Held on a switch read before a resume whose search for held texts may have
+                # run before this hold was written: nobody else would release it. Decide again.
+                continue
+            return result
         raise ConcurrentModification("recipient kept changing; the event will be retried")
+
+    def _resumed(self, request: SendRequest) -> bool:
+        tenant = self.store.load_send_context(request).tenant
+        return tenant is not None and not tenant.paused
 
     def _deliver(self, request: SendRequest, ctx: SendContext, final_attempt: bool) -> SendResult:
         now = self.clock.now()
@@ -343,11 +353,10 @@ class MessageSender:
             )
             raise
         except DeliveryUnknown as exc:
-            self.store.update_message(
+            self._record_result(
                 message,
                 status=MessageStatus.UNKNOWN,
                 now=now,
-                only_if=RESULT_RECORDABLE,
                 reason="timeout_after_request",
                 **facts,
             )
@@ -361,11 +370,10 @@ class MessageSender:
             return self._record_failure(message, appointment, tenant, exc, facts, now)
         # A fast status callback may already have recorded a later status; this write then
         # finds the record no longer pending and leaves it be.
-        self.store.update_message(
+        self._record_result(
             message,
             status=MessageStatus.SENT if receipt.status == "sent" else MessageStatus.QUEUED,
             now=now,
-            only_if=RESULT_RECORDABLE,
             sid=receipt.sid,
             **facts,
         )
@@ -374,6 +382,26 @@ class MessageSender:
             message.kind,
             segments=rendered.segments,
             encoding=rendered.encoding,
+        )
+
+    def _record_result(
+        self, message: MessageRecord, *, status: MessageStatus, now: datetime, **fields: object
+    ) -> None:
+        """What Twilio said, on the record. The queue watcher's sweep may have marked this
+        text failed (retries_exhausted) while the send was under way, when its send_at was
+        old (redriven, released after a pause, a backlog): that guess gives way to the fact,
+        else a text that went out reads failed and invites a redrive."""
+        if self.store.update_message(
+            message, status=status, now=now, only_if=RESULT_RECORDABLE, reason_is=None, **fields
+        ):
+            return
+        self.store.update_message(
+            message,
+            status=status,
+            now=now,
+            only_if=frozenset({MessageStatus.FAILED}),
+            reason_is=RETRIES_EXHAUSTED,
+            **fields,
         )
 
     def _record_failure(
@@ -386,11 +414,10 @@ class MessageSender:
         now: datetime,
     ) -> SendResult:
         reason = exc.code
-        self.store.update_message(
+        self._record_result(
             message,
             status=MessageStatus.FAILED,
             now=now,
-            only_if=RESULT_RECORDABLE,
             reason=reason,
             error_code=exc.error_code,
             **facts,
