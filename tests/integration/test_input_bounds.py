@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
 from tests.integration.test_appointments_api import booking, stored_items
 from tests.integration.test_message_sender import sqs_event
+from tests.integration.test_staff_api import call, text_in
 from tests.support.events import appointment_event, invoke, response_json, staff_event
 
 DEEP = 5_000
@@ -125,3 +127,26 @@ def test_a_body_of_another_media_type_is_a_4xx_and_writes_nothing(
     assert 400 <= response["statusCode"] < 500
     assert error_of(response)["code"]
     assert stored_items(store, "appt-media") == []
+
+
+@pytest.mark.parametrize("action", ["claim", "release", "resolve", "reply"])
+def test_a_version_past_what_dynamodb_can_compare_is_a_422_and_changes_nothing(
+    action: str, store: DynamoAppointmentStore, sandbox: SandboxServer
+) -> None:
+    # 45 digits: DynamoDB numbers hold 38, and boto3 refuses to serialize more (a 500).
+    item_id = text_in()
+    version = "123456789012345678901234567890123456789012345"
+    body = (
+        f'{{"version": {version}, "body": "hi"}}'
+        if action == "reply"
+        else f'{{"version": {version}}}'
+    )
+
+    response = invoke(
+        "StaffApiFunction", staff_event("POST", f"/v1/queue/{item_id}/{action}", body)
+    )
+
+    assert response["statusCode"] == 422
+    assert error_of(response)["code"] == "validation_failed"
+    _, item = call("GET", f"/v1/queue/{item_id}")
+    assert (item["item"]["status"], item["item"]["version"]) == ("open", 1)
