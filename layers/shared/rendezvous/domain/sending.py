@@ -58,6 +58,10 @@ RESULT_RECORDABLE = frozenset(
     {*PENDING_STATUSES, MessageStatus.CANCELLED, MessageStatus.SUPERSEDED, MessageStatus.UNKNOWN}
 )
 
+# A redelivery found the send claimed but no result: an earlier delivery stopped mid-way,
+# or is still under way.
+CLAIMED_WITHOUT_RESULT = "claimed_without_result"
+
 Renderer = Callable[..., RenderedSms]
 
 
@@ -160,9 +164,9 @@ class MessageSender:
                 status=MessageStatus.UNKNOWN,
                 now=now,
                 only_if=PENDING_STATUSES,
-                reason="claimed_without_result",
+                reason=CLAIMED_WITHOUT_RESULT,
             )
-            return SendResult(Outcome.UNKNOWN, message.kind, reason="claimed_without_result")
+            return SendResult(Outcome.UNKNOWN, message.kind, reason=CLAIMED_WITHOUT_RESULT)
         verdict = self._check_rules(message, appointment, tenant, recipient, now)
         if verdict is not None:
             return verdict
@@ -343,14 +347,25 @@ class MessageSender:
             # for all to see (stats, console) and the event goes on to the dead-letter queue,
             # from where a redrive brings it back.
             self.store.release_claim(recipient, claim_key(message))
-            self.store.update_message(
-                message,
-                status=MessageStatus.FAILED if final_attempt else MessageStatus.DEFERRED,
-                now=now,
-                only_if=PENDING_STATUSES,
-                reason=RETRIES_EXHAUSTED if final_attempt else "gateway_unavailable",
-                error_code=exc.error_code,
-            )
+            status = MessageStatus.FAILED if final_attempt else MessageStatus.DEFERRED
+            reason = RETRIES_EXHAUSTED if final_attempt else "gateway_unavailable"
+            # A copy of this event that arrived mid-send found our claim and recorded
+            # `unknown`: a guess, and now a wrong one, for nothing left us. Undone too, so the
+            # retry sends the text rather than finding it settled.
+            for only_if, reason_is in (
+                (PENDING_STATUSES, None),
+                (frozenset({MessageStatus.UNKNOWN}), CLAIMED_WITHOUT_RESULT),
+            ):
+                if self.store.update_message(
+                    message,
+                    status=status,
+                    now=now,
+                    only_if=only_if,
+                    reason_is=reason_is,
+                    reason=reason,
+                    error_code=exc.error_code,
+                ):
+                    break
             raise
         except DeliveryUnknown as exc:
             self._record_result(
