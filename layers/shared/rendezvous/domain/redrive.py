@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from rendezvous.domain.appointments import send_request
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.models import (
     PENDING_STATUSES,
@@ -18,7 +19,6 @@ from rendezvous.domain.models import (
     AppointmentStatus,
     MessageRecord,
     MessageStatus,
-    SendRequest,
     SuppressionReason,
     is_held,
 )
@@ -110,7 +110,7 @@ class LateTexts:
                     continue
                 verdict = late_verdict(appointment, message, now, too_late)
                 if verdict is None:
-                    self.outbound.enqueue(_request(appointment, message))
+                    self.outbound.enqueue(send_request(message, appointment))
                     queued += 1
                 elif self.store.update_message(
                     message,
@@ -177,13 +177,3 @@ def _matching(
     rows: list[dict[str, Any]], status: MessageStatus, reason: str
 ) -> list[dict[str, Any]]:
     return [r for r in rows if r.get("status") == status.value and r.get("reason") == reason]
-
-
-def _request(appointment: Appointment, message: MessageRecord) -> SendRequest:
-    return SendRequest(
-        tenant_id=message.tenant_id,
-        appointment_id=message.appointment_id,
-        kind=message.kind,
-        version=message.version,
-        recipient_key=appointment.recipient_key,
-    )
