@@ -641,3 +641,32 @@ def test_a_redriven_text_the_watcher_sweeps_mid_send_is_recorded_as_sent(
 
     assert len(list(twilio.messages.list(to=OTHER_CUSTOMER))) == 1
     assert message_of("appt-1", "confirmation")[0] in {"queued", "sent", "delivered"}
+
+
+def test_a_redriven_text_whose_every_receive_crashes_is_swept_failed_again(
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+    sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    requests.post(
+        f"{sandbox.base_url}/sandbox/faults", json={"status": 503, "count": 3}, timeout=5
+    ).raise_for_status()
+    invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
+    clock.advance(hours=72)
+    call("POST", "/v1/outbox/redrive")
+
+    def crash(self: TwilioSmsGateway, sms: Any) -> Any:
+        raise RuntimeError("the function ran out of time mid-send")
+
+    monkeypatch.setattr(TwilioSmsGateway, "send", crash)
+    # Every receive crashes before it can record anything; the queue moves it on.
+    invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
+    clock.advance(hours=3)
+
+    swept = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+
+    assert swept["stuck_texts_failed"] == 1
+    assert message_of("appt-1", "confirmation") == ("failed", "retries_exhausted")

@@ -203,7 +203,9 @@ class MessageSender:
 
     def _reopen(self, message: MessageRecord, now: datetime) -> MessageRecord | None:
         """A redriven text whose retries had run out is pending again (it never left us:
-        its claim was given back), so the rules below decide it as they would any other."""
+        its claim was given back), so the rules below decide it as they would any other.
+        It is due now: the queue watcher's sweep, which goes by send_at, then catches it
+        again should every receive of the redrive crash unrecorded."""
         reopened = self.store.update_message(
             message,
             status=MessageStatus.DEFERRED,
@@ -211,11 +213,17 @@ class MessageSender:
             only_if=frozenset({MessageStatus.FAILED}),
             reason_is=RETRIES_EXHAUSTED,
             reason="redriven",
+            send_at=now,
         )
         if not reopened:
             return None
         return message.model_copy(
-            update={"status": MessageStatus.DEFERRED, "reason": "redriven", "updated_at": now}
+            update={
+                "status": MessageStatus.DEFERRED,
+                "reason": "redriven",
+                "send_at": now,
+                "updated_at": now,
+            }
         )
 
     def _check_rules(
