@@ -670,3 +670,29 @@ def test_a_redriven_text_whose_every_receive_crashes_is_swept_failed_again(
 
     assert swept["stuck_texts_failed"] == 1
     assert message_of("appt-1", "confirmation") == ("failed", "retries_exhausted")
+
+
+def test_a_released_held_text_whose_every_receive_crashes_is_swept_failed(
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    book("later", "2030-01-20T10:30:00-08:00")
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+    clock.advance(hours=30)
+    call("POST", "/v1/resume", {"reason": "Power is back"})
+
+    def crash(self: TwilioSmsGateway, sms: Any) -> Any:
+        raise RuntimeError("the function ran out of time mid-send")
+
+    monkeypatch.setattr(TwilioSmsGateway, "send", crash)
+    invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
+    clock.advance(hours=3)
+
+    swept = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+
+    # Not held for a resume that has already happened: failed, for all to see and redrive.
+    assert swept["stuck_texts_failed"] == 1
+    assert message_of("later", "confirmation") == ("failed", "retries_exhausted")

@@ -28,6 +28,8 @@ from rendezvous.domain.ports import AppointmentStore, OutboundQueue
 # As long as the outbound dead-letter queue keeps a message: what a redrive can still reach,
 # and how far back the outbox shows held texts, so a resume releases every one it shows.
 REDRIVE_LOOKBACK = timedelta(days=14)
+# The reason on a held text a resume released: pending, due at the resume.
+RESUMED = "resumed"
 # Every retry of a text is over well within this (the queue's five receives take minutes,
 # Scheduler gives up delivering to the queue after an hour): a text still waiting this long
 # after its time was lost by a crash or a timeout that the sender could not record.
@@ -71,6 +73,7 @@ class LateTexts:
             status=MessageStatus.DEFERRED,
             reason=SuppressionReason.TENANT_PAUSED.value,
             too_late=SuppressionReason.TENANT_PAUSED,
+            release_as=RESUMED,
         )
 
     def redrive(self, tenant_id: str) -> Released:
@@ -95,7 +98,10 @@ class LateTexts:
         status: MessageStatus,
         reason: str,
         too_late: SuppressionReason,
+        release_as: str | None = None,
     ) -> Released:
+        """`release_as`: the reason a released text carries, due now, before it is queued:
+        no longer held, so the watcher's sweep catches it should every receive crash."""
         now = self.clock.now()
         rows = _matching(self.index.messages_between(tenant_id, start, end), status, reason)
         queued = 0
@@ -110,6 +116,16 @@ class LateTexts:
                     continue
                 verdict = late_verdict(appointment, message, now, too_late)
                 if verdict is None:
+                    if release_as is not None and not self.store.update_message(
+                        message,
+                        status=status,
+                        now=now,
+                        only_if=frozenset({status}),
+                        reason_is=reason,
+                        reason=release_as,
+                        send_at=now,
+                    ):
+                        continue  # a concurrent resume released it
                     self.outbound.enqueue(send_request(message, appointment))
                     queued += 1
                 elif self.store.update_message(
