@@ -150,3 +150,14 @@ def test_a_version_past_what_dynamodb_can_compare_is_a_422_and_changes_nothing(
     assert error_of(response)["code"] == "validation_failed"
     _, item = call("GET", f"/v1/queue/{item_id}")
     assert (item["item"]["status"], item["item"]["version"]) == ("open", 1)
+
+
+def test_a_cursor_with_an_empty_key_is_a_400(store: DynamoAppointmentStore) -> None:
+    # moto takes it; DynamoDB refuses an empty string in a key attribute (a 5xx in AWS).
+    key = {"pk": "T#clinic-1#Q#", "sk": "", "qpk": "T#clinic-1#QS#open", "qsk": ""}
+    cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+    response = invoke("StaffApiFunction", staff_event("GET", "/v1/queue", query={"cursor": cursor}))
+
+    assert response["statusCode"] == 400
+    assert error_of(response)["code"] == "invalid_request"

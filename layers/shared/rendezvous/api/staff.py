@@ -235,7 +235,8 @@ def decode_cursor(raw: str | None, tenant_id: str, status: str) -> dict[str, Any
     if (
         not isinstance(key, dict)
         or set(key) != {"pk", "sk", "qpk", "qsk"}
-        or not all(isinstance(v, str) for v in key.values())
+        # DynamoDB refuses an empty string in a key attribute: a 5xx, were it let through.
+        or not all(isinstance(v, str) and v for v in key.values())
         or key["qpk"] != f"T#{tenant_id}#QS#{status}"
         or not key["pk"].startswith(f"T#{tenant_id}#Q#")
     ):
