@@ -161,3 +161,26 @@ def test_a_cursor_with_an_empty_key_is_a_400(store: DynamoAppointmentStore) -> N
 
     assert response["statusCode"] == 400
     assert error_of(response)["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", '{"reason": "Storm"}'),  # no boundary: Powertools' ValueError
+        ("multipart/form-data; boundary=x", "€"),  # not latin-1: UnicodeEncodeError
+        ("application/x-www-form-urlencoded", "reason=Storm"),
+    ],
+)
+def test_a_form_body_on_a_json_route_is_a_415_and_changes_nothing(
+    content_type: str, body: str, store: DynamoAppointmentStore
+) -> None:
+    event = staff_event("POST", "/v1/pause", body)
+    event["headers"]["content-type"] = content_type
+
+    response = invoke("StaffApiFunction", event)
+
+    assert response["statusCode"] == 415
+    assert error_of(response)["code"] == "unsupported_media_type"
+    tenant = store.get_tenant("clinic-1")
+    assert tenant is not None
+    assert tenant.paused is False
