@@ -20,7 +20,7 @@ from rendezvous.runtime import get_runtime
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
-app = http_resolver(form_webhooks=True)
+app = http_resolver()
 
 
 @cache

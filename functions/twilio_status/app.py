@@ -15,7 +15,7 @@ from rendezvous.domain.models import MessageStatus
 from rendezvous.observability import add_breakdown, logger, metrics, traced
 from rendezvous.runtime import get_runtime
 
-app = http_resolver(form_webhooks=True)
+app = http_resolver()
 
 METRIC_BY_STATUS = {
     MessageStatus.DELIVERED: "MessagesDelivered",
