@@ -15,7 +15,8 @@ from rendezvous.adapters.dynamodb_store import DynamoAppointmentStore
 from rendezvous.adapters.twilio_gateway import TwilioSmsGateway
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import FixedClock
-from rendezvous.domain.models import AppointmentStatus
+from rendezvous.domain.models import AppointmentStatus, Recipient, SendRequest, claim_key
+from rendezvous.domain.ports import RecipientClaim
 from rendezvous.runtime import Runtime
 from tests.integration.test_message_sender import sqs_event
 from tests.integration.test_twilio_inbound import CUSTOMER, inbound, replies
@@ -377,6 +378,43 @@ def test_the_watcher_marks_a_text_lost_unrecorded_past_its_retries_failed_for_a_
     assert result["stuck_texts_failed"] == 1
     assert failed == ("failed", "retries_exhausted")
     assert len(list(twilio.messages.list(to=OTHER_CUSTOMER))) == 1
+
+
+def test_the_watcher_records_unknown_not_failed_for_a_stuck_text_whose_send_was_claimed(
+    store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, twilio: Client
+) -> None:
+    # The sender claimed the text, may have reached Twilio, then crashed on every receive:
+    # a redrive could text twice once the claim is pruned, so the sweep says "unknown".
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    request = SendRequest.model_validate_json(outbound()[0]["Body"])
+    context = store.load_send_context(request)
+    assert context.message is not None
+    assert context.appointment is not None
+    recipient = context.recipient or Recipient(
+        tenant_id="clinic-1",
+        recipient_key=request.recipient_key,
+        phone=context.appointment.customer.phone,
+    )
+    today = clock.now().date().isoformat()
+    store.claim_message(
+        recipient,
+        RecipientClaim(
+            expected_rev=recipient.rev,
+            cap_day=today,
+            cap_count=1,
+            first_contact_at=clock.now(),
+            claims={claim_key(context.message): today},
+        ),
+    )
+    clock.advance(hours=3)
+
+    result = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+    _, redriven = call("POST", "/v1/outbox/redrive")
+
+    assert result["stuck_texts_failed"] == 0
+    assert message_of("appt-1", "confirmation") == ("unknown", "claimed_without_result")
+    assert redriven == {"redrive": {"queued": 0, "suppressed": {}}}
+    assert list(twilio.messages.list(to=OTHER_CUSTOMER)) == []
 
 
 def test_a_redrive_drops_a_failed_text_whose_appointment_was_cancelled(

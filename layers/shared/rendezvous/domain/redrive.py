@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from rendezvous.domain.appointments import send_request
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.models import (
+    CLAIMED_WITHOUT_RESULT,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
     Appointment,
@@ -20,6 +21,7 @@ from rendezvous.domain.models import (
     MessageRecord,
     MessageStatus,
     SuppressionReason,
+    claim_key,
     is_held,
 )
 from rendezvous.domain.planning import still_timely
@@ -155,18 +157,35 @@ def mark_stuck(index: TimeIndex, store: AppointmentStore, clock: Clock, tenant_i
     marked = 0
     for appointment_id in sorted({str(r["appointment_id"]) for r in rows}):
         found = store.get_appointment(tenant_id, appointment_id)
-        for message in found[1] if found else []:
-            if (
-                message.status in PENDING_STATUSES
-                and not is_held(message)
-                and message.send_at <= cutoff
-                and store.update_message(
+        if found is None:
+            continue
+        appointment, messages = found
+        stuck = [
+            m
+            for m in messages
+            if m.status in PENDING_STATUSES and not is_held(m) and m.send_at <= cutoff
+        ]
+        if not stuck:
+            continue
+        recipient = store.get_recipient(tenant_id, appointment.customer.phone)
+        claims = recipient.claims if recipient is not None else {}
+        for message in stuck:
+            if claim_key(message) in claims:
+                # Claimed, so Twilio may have it: a redrive could text twice once the claim
+                # is pruned. Say "unknown", as the sender does, never "send it again".
+                store.update_message(
                     message,
-                    status=MessageStatus.FAILED,
+                    status=MessageStatus.UNKNOWN,
                     now=now,
                     only_if=frozenset({message.status}),
-                    reason=RETRIES_EXHAUSTED,
+                    reason=CLAIMED_WITHOUT_RESULT,
                 )
+            elif store.update_message(
+                message,
+                status=MessageStatus.FAILED,
+                now=now,
+                only_if=frozenset({message.status}),
+                reason=RETRIES_EXHAUSTED,
             ):
                 marked += 1
     return marked

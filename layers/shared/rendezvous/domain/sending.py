@@ -20,6 +20,7 @@ from rendezvous.domain.errors import (
     SmsError,
 )
 from rendezvous.domain.models import (
+    CLAIMED_WITHOUT_RESULT,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
     Appointment,
@@ -58,9 +59,6 @@ RESULT_RECORDABLE = frozenset(
     {*PENDING_STATUSES, MessageStatus.CANCELLED, MessageStatus.SUPERSEDED, MessageStatus.UNKNOWN}
 )
 
-# A redelivery found the send claimed but no result: an earlier delivery stopped mid-way,
-# or is still under way.
-CLAIMED_WITHOUT_RESULT = "claimed_without_result"
 
 Renderer = Callable[..., RenderedSms]
 
