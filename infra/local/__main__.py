@@ -84,6 +84,9 @@ def main() -> int:
     from infra.local.stack import Options, Stack, StartupError
 
     stack = Stack(Options(local_dir=local_dir, port=port, sandbox_port=sandbox_port))
+    from infra.local.clock import stamp_logs_with
+
+    stamp_logs_with(stack.clock.now)
     try:
         try:
             stack.start()

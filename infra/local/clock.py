@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from werkzeug.http import http_date
 from werkzeug.serving import WSGIRequestHandler
@@ -60,3 +62,18 @@ def clocked_request_handler(now: Callable[[], datetime]) -> type[WSGIRequestHand
             return http_date(now() if timestamp is None else timestamp)
 
     return ClockedRequestHandler
+
+
+def stamp_logs_with(now: Callable[[], datetime]) -> None:
+    """Every log record of this process carries the virtual time, so the functions' JSON
+    logs and the stack's own lines say when things happened in the world the stack shows
+    (the Date headers, the console, the records), not on the machine's wall clock."""
+    base = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        record.created = now().timestamp()
+        record.msecs = (record.created - int(record.created)) * 1000
+        return record
+
+    logging.setLogRecordFactory(factory)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -12,7 +14,7 @@ import requests
 from infra.local.triggers import recurring_schedules
 from infra.template import load_template
 from tests.e2e.conftest import Api
-from tests.support.local_stack import LocalStackProcess, Tenant
+from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -95,3 +97,29 @@ def test_the_date_header_of_the_api_and_the_sandbox_follows_the_virtual_clock(
         dates = answer.raw.headers.getlist("Date")
         assert len(dates) == 1, (answer.url, dates)
         assert abs(parsedate_to_datetime(dates[0]) - now) < timedelta(seconds=30), answer.url
+
+
+def test_the_stacks_logs_are_stamped_with_the_virtual_clock(
+    api: Api, stack: LocalStackProcess, clinic: Tenant
+) -> None:
+    api.advance(3 * 24 * 60)
+    marker = f"+1415555{uuid.uuid4().int % 10_000:04d}"
+    sent = requests.post(
+        f"{stack.twilio_base_url}/sandbox/phone/send",
+        json={"from": marker, "to": clinic.phone_number, "body": "HELP"},
+        timeout=10,
+    )
+    assert sent.status_code < 300, sent.text
+    now = api.clock()
+
+    def logged() -> dict[str, Any] | None:
+        for line in reversed(stack.output().splitlines()):
+            if line.startswith("{") and '"inbound text"' in line:
+                entry: dict[str, Any] = json.loads(line)
+                return entry
+        return None
+
+    entry = wait_for(logged, timeout=10, what="the inbound function's log line")
+    stamped = datetime.strptime(entry["timestamp"], "%Y-%m-%d %H:%M:%S,%f%z")
+    # The wall clock is three days behind: a wall-clock stamp would be far outside this.
+    assert abs(stamped - now) < timedelta(minutes=5), (entry["timestamp"], now)

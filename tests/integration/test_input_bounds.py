@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from tests.integration.test_appointments_api import booking, stored_items
 from tests.integration.test_message_sender import sqs_event
+from tests.integration.test_staff_api import call, text_in
 from tests.support.events import appointment_event, invoke, response_json, staff_event
 
 DEEP = 5_000
@@ -112,9 +114,15 @@ def test_a_reply_to_an_item_id_longer_than_the_rule_is_a_400(
 
 @pytest.mark.filterwarnings("ignore:Received multipart/form-data:UserWarning")
 @pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x"]
+    "content_type",
+    [
+        "text/plain",
+        "application/xml",
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+    ],
 )
-def test_a_body_of_another_media_type_is_a_4xx_and_writes_nothing(
+def test_a_body_of_another_media_type_is_a_415_and_writes_nothing(
     content_type: str, store: DynamoAppointmentStore
 ) -> None:
     event = appointment_event("PUT", "appt-media", raw_body=json.dumps(booking()))
@@ -122,6 +130,63 @@ def test_a_body_of_another_media_type_is_a_4xx_and_writes_nothing(
 
     response = invoke("AppointmentsFunction", event)
 
-    assert 400 <= response["statusCode"] < 500
-    assert error_of(response)["code"]
+    assert response["statusCode"] == 415
+    assert error_of(response)["code"] == "unsupported_media_type"
     assert stored_items(store, "appt-media") == []
+
+
+@pytest.mark.parametrize("action", ["claim", "release", "resolve", "reply"])
+def test_a_version_past_what_dynamodb_can_compare_is_a_422_and_changes_nothing(
+    action: str, store: DynamoAppointmentStore, sandbox: SandboxServer
+) -> None:
+    # 45 digits: DynamoDB numbers hold 38, and boto3 refuses to serialize more (a 500).
+    item_id = text_in()
+    version = "123456789012345678901234567890123456789012345"
+    body = (
+        f'{{"version": {version}, "body": "hi"}}'
+        if action == "reply"
+        else f'{{"version": {version}}}'
+    )
+
+    response = invoke(
+        "StaffApiFunction", staff_event("POST", f"/v1/queue/{item_id}/{action}", body)
+    )
+
+    assert response["statusCode"] == 422
+    assert error_of(response)["code"] == "validation_failed"
+    _, item = call("GET", f"/v1/queue/{item_id}")
+    assert (item["item"]["status"], item["item"]["version"]) == ("open", 1)
+
+
+def test_a_cursor_with_an_empty_key_is_a_400(store: DynamoAppointmentStore) -> None:
+    # moto takes it; DynamoDB refuses an empty string in a key attribute (a 5xx in AWS).
+    key = {"pk": "T#clinic-1#Q#", "sk": "", "qpk": "T#clinic-1#QS#open", "qsk": ""}
+    cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+    response = invoke("StaffApiFunction", staff_event("GET", "/v1/queue", query={"cursor": cursor}))
+
+    assert response["statusCode"] == 400
+    assert error_of(response)["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", '{"reason": "Storm"}'),  # no boundary: Powertools' ValueError
+        ("multipart/form-data; boundary=x", "€"),  # not latin-1: UnicodeEncodeError
+        ("application/x-www-form-urlencoded", "reason=Storm"),
+    ],
+)
+def test_a_form_body_on_a_json_route_is_a_415_and_changes_nothing(
+    content_type: str, body: str, store: DynamoAppointmentStore
+) -> None:
+    event = staff_event("POST", "/v1/pause", body)
+    event["headers"]["content-type"] = content_type
+
+    response = invoke("StaffApiFunction", event)
+
+    assert response["statusCode"] == 415
+    assert error_of(response)["code"] == "unsupported_media_type"
+    tenant = store.get_tenant("clinic-1")
+    assert tenant is not None
+    assert tenant.paused is False

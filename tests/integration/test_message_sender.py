@@ -12,6 +12,7 @@ from twilio.rest import Client
 
 from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
+from rendezvous.adapters.twilio_gateway import TwilioSmsGateway
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.identity import claim_key
 from rendezvous.domain.models import Recipient, SendRequest
@@ -544,3 +545,35 @@ def test_two_moves_overnight_send_one_moved_text_from_the_time_the_customer_was_
     assert "15 Jan 10:30" in moved_text
     assert "17 Jan 11:00" in moved_text
     assert "16 Jan" not in moved_text
+
+
+def test_a_copy_that_arrives_mid_send_does_not_strand_a_text_the_outage_kept_from_leaving(
+    store: DynamoAppointmentStore,
+    outbound: Any,
+    twilio: Client,
+    sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two copies of one text at once (a redrive route and a dead-letter move; two resumes):
+    # the second finds the first's claim and records `unknown`, then the first's send meets
+    # an outage, so nothing left us. Its retry must still send the text.
+    book("appt-1")
+    [queued] = outbound()
+    original = TwilioSmsGateway.send
+    copies: list[Any] = []
+
+    def second_copy_then_outage(self: TwilioSmsGateway, sms: Any) -> Any:
+        if not copies:
+            copies.append(invoke(SENDER, sqs_event([queued])))
+            outage(sandbox)
+        return original(self, sms)
+
+    monkeypatch.setattr(TwilioSmsGateway, "send", second_copy_then_outage)
+    first = invoke(SENDER, sqs_event([queued]))
+    retried = invoke(SENDER, sqs_event([queued], receive_count=2))
+
+    assert first == {"batchItemFailures": [{"itemIdentifier": queued["MessageId"]}]}
+    assert copies == [{"batchItemFailures": []}]
+    assert retried == {"batchItemFailures": []}
+    assert len(texts_to(twilio)) == 1
+    assert messages_of("appt-1")["confirmation@1"]["status"] in {"queued", "sent", "delivered"}

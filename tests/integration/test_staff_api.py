@@ -12,9 +12,12 @@ from twilio.rest import Client
 
 from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
+from rendezvous.adapters.twilio_gateway import TwilioSmsGateway
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import FixedClock
-from rendezvous.domain.models import AppointmentStatus
+from rendezvous.domain.identity import claim_key
+from rendezvous.domain.models import AppointmentStatus, Recipient, SendRequest
+from rendezvous.domain.ports import RecipientClaim
 from rendezvous.runtime import Runtime
 from tests.integration.test_message_sender import sqs_event
 from tests.integration.test_twilio_inbound import CUSTOMER, inbound, replies
@@ -378,6 +381,43 @@ def test_the_watcher_marks_a_text_lost_unrecorded_past_its_retries_failed_for_a_
     assert len(list(twilio.messages.list(to=OTHER_CUSTOMER))) == 1
 
 
+def test_the_watcher_records_unknown_not_failed_for_a_stuck_text_whose_send_was_claimed(
+    store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, twilio: Client
+) -> None:
+    # The sender claimed the text, may have reached Twilio, then crashed on every receive:
+    # a redrive could text twice once the claim is pruned, so the sweep says "unknown".
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    request = SendRequest.model_validate_json(outbound()[0]["Body"])
+    context = store.load_send_context(request)
+    assert context.message is not None
+    assert context.appointment is not None
+    recipient = context.recipient or Recipient(
+        tenant_id="clinic-1",
+        recipient_key=request.recipient_key,
+        phone=context.appointment.customer.phone,
+    )
+    today = clock.now().date().isoformat()
+    store.claim_message(
+        recipient,
+        RecipientClaim(
+            expected_rev=recipient.rev,
+            cap_day=today,
+            cap_count=1,
+            first_contact_at=clock.now(),
+            claims={claim_key(context.message): today},
+        ),
+    )
+    clock.advance(hours=3)
+
+    result = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+    _, redriven = call("POST", "/v1/outbox/redrive")
+
+    assert result["stuck_texts_failed"] == 0
+    assert message_of("appt-1", "confirmation") == ("unknown", "claimed_without_result")
+    assert redriven == {"redrive": {"queued": 0, "suppressed": {}}}
+    assert list(twilio.messages.list(to=OTHER_CUSTOMER)) == []
+
+
 def test_a_redrive_drops_a_failed_text_whose_appointment_was_cancelled(
     store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, sandbox: SandboxServer
 ) -> None:
@@ -563,3 +603,135 @@ def test_of_two_racing_cancels_only_the_one_that_cancelled_records_it(
     assert view.appointment.status is AppointmentStatus.CANCELLED
     assert view.cancelled_now is False
     assert log.events == [("appointment_cancelled", "staff-ann")]
+
+
+def test_a_second_pause_while_paused_does_not_strand_the_texts_held_by_the_first(
+    store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, twilio: Client
+) -> None:
+    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    book("later", "2030-01-20T10:30:00-08:00")
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+    assert message_of("later", "confirmation") == ("deferred", "tenant_paused")
+    clock.advance(hours=48)
+    # The reason changes; the switch stays on, and its time is now two days after the hold.
+    call("POST", "/v1/pause", {"reason": "Storm closure, day three"})
+
+    _, resumed = call("POST", "/v1/resume", {"reason": "Power is back"})
+    assert resumed["held"]["queued"] == 1
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+
+    assert message_of("later", "confirmation")[0] in {"queued", "sent", "delivered"}
+    assert len(list(twilio.messages.list(to=OTHER_CUSTOMER))) == 1
+
+
+def test_a_text_held_by_a_send_that_read_the_switch_just_before_a_resume_still_goes_out(
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    book("later", "2030-01-20T10:30:00-08:00")
+    [queued] = outbound()
+    original = DynamoAppointmentStore.load_send_context
+    resumed: list[Any] = []
+
+    def read_then_resume(self: DynamoAppointmentStore, request: Any) -> Any:
+        # The sender has read the switch (paused); the resume lands before it holds the text.
+        context = original(self, request)
+        if not resumed:
+            resumed.append(call("POST", "/v1/resume", {"reason": "Power is back"}))
+        return context
+
+    monkeypatch.setattr(DynamoAppointmentStore, "load_send_context", read_then_resume)
+    invoke("MessageSenderFunction", sqs_event([queued]))
+
+    assert resumed[0][1]["held"]["queued"] == 0  # the resume found nothing held yet
+    # Not held after the resume, where nothing would ever release it: sent, once.
+    assert message_of("later", "confirmation")[0] in {"queued", "sent", "delivered"}
+    assert len(list(twilio.messages.list(to=OTHER_CUSTOMER))) == 1
+
+
+def test_a_redriven_text_the_watcher_sweeps_mid_send_is_recorded_as_sent(
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
+    sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    requests.post(
+        f"{sandbox.base_url}/sandbox/faults", json={"status": 503, "count": 3}, timeout=5
+    ).raise_for_status()
+    invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
+    clock.advance(hours=3)
+    call("POST", "/v1/outbox/redrive")
+    original = TwilioSmsGateway.send
+    swept: list[Any] = []
+
+    def send_while_the_watcher_runs(self: TwilioSmsGateway, sms: Any) -> Any:
+        swept.append(invoke("QueueWatcherFunction", {"source": "aws.scheduler"}))
+        return original(self, sms)
+
+    monkeypatch.setattr(TwilioSmsGateway, "send", send_while_the_watcher_runs)
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+
+    assert len(list(twilio.messages.list(to=OTHER_CUSTOMER))) == 1
+    assert message_of("appt-1", "confirmation")[0] in {"queued", "sent", "delivered"}
+
+
+def test_a_redriven_text_whose_every_receive_crashes_is_swept_failed_again(
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+    sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    book("appt-1", "2030-01-15T10:30:00-08:00")
+    requests.post(
+        f"{sandbox.base_url}/sandbox/faults", json={"status": 503, "count": 3}, timeout=5
+    ).raise_for_status()
+    invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
+    clock.advance(hours=72)
+    call("POST", "/v1/outbox/redrive")
+
+    def crash(self: TwilioSmsGateway, sms: Any) -> Any:
+        raise RuntimeError("the function ran out of time mid-send")
+
+    monkeypatch.setattr(TwilioSmsGateway, "send", crash)
+    # Every receive crashes before it can record anything; the queue moves it on.
+    invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
+    clock.advance(hours=3)
+
+    swept = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+
+    assert swept["stuck_texts_failed"] == 1
+    assert message_of("appt-1", "confirmation") == ("failed", "retries_exhausted")
+
+
+def test_a_released_held_text_whose_every_receive_crashes_is_swept_failed(
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    book("later", "2030-01-20T10:30:00-08:00")
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+    clock.advance(hours=30)
+    call("POST", "/v1/resume", {"reason": "Power is back"})
+
+    def crash(self: TwilioSmsGateway, sms: Any) -> Any:
+        raise RuntimeError("the function ran out of time mid-send")
+
+    monkeypatch.setattr(TwilioSmsGateway, "send", crash)
+    invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
+    clock.advance(hours=3)
+
+    swept = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+
+    # Not held for a resume that has already happened: failed, for all to see and redrive.
+    assert swept["stuck_texts_failed"] == 1
+    assert message_of("later", "confirmation") == ("failed", "retries_exhausted")

@@ -104,3 +104,34 @@ def test_the_daily_cap_counts_by_the_recipients_own_date() -> None:
 
     assert local_day(instant, LA) == "2030-01-10"
     assert local_day(instant, PARIS) == "2030-01-11"
+
+
+def test_quiet_hours_ending_in_the_repeated_hour_end_after_the_instant_not_before_it() -> None:
+    # 2030-11-03, Los Angeles: 01:00-02:00 happens twice. At 01:00 PST (the second pass)
+    # quiet hours until 01:15 end at 01:15 PST, not at the 01:15 PDT an hour earlier.
+    quiet = QuietHours(start=time(0, 0), end=time(1, 15))
+    instant = datetime(2030, 11, 3, 9, 0, tzinfo=UTC)
+
+    allowed = next_allowed(instant, LA, quiet)
+
+    assert allowed == datetime(2030, 11, 3, 9, 15, tzinfo=UTC)
+
+
+def test_when_the_clocks_skip_the_whole_allowed_window_the_next_days_window_is_next() -> None:
+    # Allowed only 02:00-02:15; on 2030-03-10 Los Angeles jumps from 02:00 to 03:00.
+    quiet = QuietHours(start=time(2, 15), end=time(2, 0))
+    instant = datetime(2030, 3, 10, 7, 0, tzinfo=UTC)
+
+    allowed = next_allowed(instant, LA, quiet)
+
+    assert allowed == datetime(2030, 3, 11, 9, 0, tzinfo=UTC)  # 02:00 PDT the next day
+
+
+def test_latest_allowed_before_a_night_whose_window_the_clocks_skip_is_the_day_before() -> None:
+    # Allowed only 02:00-02:15; on 2030-03-31 Paris jumps from 02:00 to 03:00.
+    quiet = QuietHours(start=time(2, 15), end=time(2, 0))
+    instant = datetime(2030, 3, 31, 1, 30, tzinfo=UTC)  # 03:30 CEST
+
+    latest = latest_allowed_before(instant, PARIS, quiet)
+
+    assert latest == datetime(2030, 3, 30, 1, 14, tzinfo=UTC)  # 02:14 CET the day before

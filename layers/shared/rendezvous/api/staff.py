@@ -22,13 +22,17 @@ from rendezvous.domain.redrive import Released
 from rendezvous.domain.staff import ItemDetail
 from rendezvous.json_input import decode_json
 
+# An item's version is compared in DynamoDB, whose numbers hold 38 digits (boto3 refuses to
+# serialize more): bounded here, to what a JSON client can count exactly.
+MAX_VERSION = 2**53 - 1
+
 
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(min_length=1, max_length=1600)
     # The item version the staff member saw; a change since then is a 409.
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
 
 
 class VersionIn(BaseModel):
@@ -36,7 +40,7 @@ class VersionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
 
 
 class ReasonIn(BaseModel):
@@ -231,7 +235,8 @@ def decode_cursor(raw: str | None, tenant_id: str, status: str) -> dict[str, Any
     if (
         not isinstance(key, dict)
         or set(key) != {"pk", "sk", "qpk", "qsk"}
-        or not all(isinstance(v, str) for v in key.values())
+        # DynamoDB refuses an empty string in a key attribute: a 5xx, were it let through.
+        or not all(isinstance(v, str) and v for v in key.values())
         or key["qpk"] != f"T#{tenant_id}#QS#{status}"
         or not key["pk"].startswith(f"T#{tenant_id}#Q#")
     ):

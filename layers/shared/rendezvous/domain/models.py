@@ -65,6 +65,9 @@ PENDING_STATUSES = frozenset({MessageStatus.PLANNED, MessageStatus.DEFERRED})
 # The reason on a `failed` text whose every retry met a gateway outage. Nothing left us
 # (the recipient claim was given back), so a redrive may still send it once.
 RETRIES_EXHAUSTED = "retries_exhausted"
+# The reason on an `unknown` text whose send was claimed but has no result: a delivery
+# stopped mid-way (or is still under way), so Twilio may have it. Never sent again blindly.
+CLAIMED_WITHOUT_RESULT = "claimed_without_result"
 # The text left us (or may have): Twilio has it, or we cannot tell.
 HANDED_OFF_STATUSES = frozenset(
     {

@@ -103,16 +103,13 @@ class OversightService:
     def resume(self, staff: StaffMember, reason: str | None) -> tuple[Tenant, Released]:
         """Resume, then send the texts held while paused whose moment still makes sense
         (CONTRACT.md, Pause). Held texts are looked for even when the tenant was not paused:
-        a send that read the switch just before a resume may have held one after it."""
+        a send that read the switch just before an earlier resume may have held one. (That
+        send also reads the switch again after holding, and decides again if it is off.)"""
         why = (reason or "").strip()
         if len(why) > 300:
             raise InvalidRequest("a reason is at most 300 characters")
-        before = self.status(staff.tenant_id)
         tenant = self._switch(staff, paused=False, reason=why or None)
-        held = self.late_texts().release_held(
-            staff.tenant_id, before.paused_at if before.paused else None
-        )
-        return tenant, held
+        return tenant, self.late_texts().release_held(staff.tenant_id)
 
     def redrive(self, staff: StaffMember) -> Released:
         """Send again the texts whose retries ran out, where their moment still makes sense."""

@@ -10,26 +10,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from rendezvous.domain.appointments import send_request
 from rendezvous.domain.clock import Clock
+from rendezvous.domain.identity import claim_key
 from rendezvous.domain.models import (
+    CLAIMED_WITHOUT_RESULT,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
     Appointment,
     AppointmentStatus,
     MessageRecord,
     MessageStatus,
-    SendRequest,
     SuppressionReason,
     is_held,
 )
 from rendezvous.domain.planning import still_timely
 from rendezvous.domain.ports import AppointmentStore, OutboundQueue, TimeIndex
 
-# A text is held at the moment it falls due; one that was already being retried when the
-# pause began may have fallen due a little earlier.
-HELD_LOOKBACK = timedelta(days=1)
-# As long as the outbound dead-letter queue keeps a message: what a redrive can still reach.
+# As long as the outbound dead-letter queue keeps a message: what a redrive can still reach,
+# and how far back the outbox shows held texts, so a resume releases every one it shows.
 REDRIVE_LOOKBACK = timedelta(days=14)
+# The reason on a held text a resume released: pending, due at the resume.
+RESUMED = "resumed"
 # Every retry of a text is over well within this (the queue's five receives take minutes,
 # Scheduler gives up delivering to the queue after an hour): a text still waiting this long
 # after its time was lost by a crash or a timeout that the sender could not record.
@@ -54,18 +56,20 @@ class LateTexts:
     outbound: OutboundQueue
     clock: Clock
 
-    def release_held(self, tenant_id: str, paused_at: datetime | None) -> Released:
+    def release_held(self, tenant_id: str) -> Released:
         """On resume: held texts whose moment still makes sense go out; the others are
-        recorded suppressed with reason tenant_paused."""
+        recorded suppressed with reason tenant_paused. Not bounded by the pause's time: a
+        second pause moves it, and a text already late when held (redriven, retried) is
+        older than the pause."""
         now = self.clock.now()
-        start = (paused_at or now) - HELD_LOOKBACK
         return self._release(
             tenant_id,
-            start,
+            now - REDRIVE_LOOKBACK,
             now,
             status=MessageStatus.DEFERRED,
             reason=SuppressionReason.TENANT_PAUSED.value,
             too_late=SuppressionReason.TENANT_PAUSED,
+            release_as=RESUMED,
         )
 
     def redrive(self, tenant_id: str) -> Released:
@@ -90,7 +94,10 @@ class LateTexts:
         status: MessageStatus,
         reason: str,
         too_late: SuppressionReason,
+        release_as: str | None = None,
     ) -> Released:
+        """`release_as`: the reason a released text carries, due now, before it is queued:
+        no longer held, so the watcher's sweep catches it should every receive crash."""
         now = self.clock.now()
         rows = _matching(self.index.messages_between(tenant_id, start, end), status, reason)
         queued = 0
@@ -105,7 +112,17 @@ class LateTexts:
                     continue
                 verdict = late_verdict(appointment, message, now, too_late)
                 if verdict is None:
-                    self.outbound.enqueue(_request(appointment, message))
+                    if release_as is not None and not self.store.update_message(
+                        message,
+                        status=status,
+                        now=now,
+                        only_if=frozenset({status}),
+                        reason_is=reason,
+                        reason=release_as,
+                        send_at=now,
+                    ):
+                        continue  # a concurrent resume released it
+                    self.outbound.enqueue(send_request(message, appointment))
                     queued += 1
                 elif self.store.update_message(
                     message,
@@ -134,18 +151,35 @@ def mark_stuck(index: TimeIndex, store: AppointmentStore, clock: Clock, tenant_i
     marked = 0
     for appointment_id in sorted({str(r["appointment_id"]) for r in rows}):
         found = store.get_appointment(tenant_id, appointment_id)
-        for message in found[1] if found else []:
-            if (
-                message.status in PENDING_STATUSES
-                and not is_held(message)
-                and message.send_at <= cutoff
-                and store.update_message(
+        if found is None:
+            continue
+        appointment, messages = found
+        stuck = [
+            m
+            for m in messages
+            if m.status in PENDING_STATUSES and not is_held(m) and m.send_at <= cutoff
+        ]
+        if not stuck:
+            continue
+        recipient = store.get_recipient(tenant_id, appointment.customer.phone)
+        claims = recipient.claims if recipient is not None else {}
+        for message in stuck:
+            if claim_key(message) in claims:
+                # Claimed, so Twilio may have it: a redrive could text twice once the claim
+                # is pruned. Say "unknown", as the sender does, never "send it again".
+                store.update_message(
                     message,
-                    status=MessageStatus.FAILED,
+                    status=MessageStatus.UNKNOWN,
                     now=now,
                     only_if=frozenset({message.status}),
-                    reason=RETRIES_EXHAUSTED,
+                    reason=CLAIMED_WITHOUT_RESULT,
                 )
+            elif store.update_message(
+                message,
+                status=MessageStatus.FAILED,
+                now=now,
+                only_if=frozenset({message.status}),
+                reason=RETRIES_EXHAUSTED,
             ):
                 marked += 1
     return marked
@@ -172,13 +206,3 @@ def _matching(
     rows: list[dict[str, Any]], status: MessageStatus, reason: str
 ) -> list[dict[str, Any]]:
     return [r for r in rows if r.get("status") == status.value and r.get("reason") == reason]
-
-
-def _request(appointment: Appointment, message: MessageRecord) -> SendRequest:
-    return SendRequest(
-        tenant_id=message.tenant_id,
-        appointment_id=message.appointment_id,
-        kind=message.kind,
-        version=message.version,
-        recipient_key=appointment.recipient_key,
-    )

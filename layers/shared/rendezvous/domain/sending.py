@@ -23,6 +23,7 @@ from rendezvous.domain.identity import (
     status_callback_ref,
 )
 from rendezvous.domain.models import (
+    CLAIMED_WITHOUT_RESULT,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
     Appointment,
@@ -104,12 +105,22 @@ class MessageSender:
         for _ in range(CLAIM_ATTEMPTS):
             context = self.store.load_send_context(request)
             try:
-                return self._deliver(request, context, final_attempt)
+                result = self._deliver(request, context, final_attempt)
             except ConcurrentModification:
                 # The recipient changed between read and write (an opt-out, another text):
                 # read again and decide again.
                 continue
+            held = result.outcome is Outcome.DEFERRED
+            if held and result.reason == SuppressionReason.TENANT_PAUSED and self._resumed(request):
+                # Held on a switch read before a resume whose search for held texts may have
+                # run before this hold was written: nobody else would release it. Decide again.
+                continue
+            return result
         raise ConcurrentModification("recipient kept changing; the event will be retried")
+
+    def _resumed(self, request: SendRequest) -> bool:
+        tenant = self.store.load_send_context(request).tenant
+        return tenant is not None and not tenant.paused
 
     def _deliver(self, request: SendRequest, ctx: SendContext, final_attempt: bool) -> SendResult:
         now = self.clock.now()
@@ -135,9 +146,9 @@ class MessageSender:
                 status=MessageStatus.UNKNOWN,
                 now=now,
                 only_if=PENDING_STATUSES,
-                reason="claimed_without_result",
+                reason=CLAIMED_WITHOUT_RESULT,
             )
-            return SendResult(Outcome.UNKNOWN, message.kind, reason="claimed_without_result")
+            return SendResult(Outcome.UNKNOWN, message.kind, reason=CLAIMED_WITHOUT_RESULT)
         verdict = self._check_rules(message, appointment, tenant, recipient, now)
         if verdict is not None:
             return verdict
@@ -174,7 +185,9 @@ class MessageSender:
 
     def _reopen(self, message: MessageRecord, now: datetime) -> MessageRecord | None:
         """A redriven text whose retries had run out is pending again (it never left us:
-        its claim was given back), so the rules below decide it as they would any other."""
+        its claim was given back), so the rules below decide it as they would any other.
+        It is due now: the queue watcher's sweep, which goes by send_at, then catches it
+        again should every receive of the redrive crash unrecorded."""
         reopened = self.store.update_message(
             message,
             status=MessageStatus.DEFERRED,
@@ -182,11 +195,17 @@ class MessageSender:
             only_if=frozenset({MessageStatus.FAILED}),
             reason_is=RETRIES_EXHAUSTED,
             reason="redriven",
+            send_at=now,
         )
         if not reopened:
             return None
         return message.model_copy(
-            update={"status": MessageStatus.DEFERRED, "reason": "redriven", "updated_at": now}
+            update={
+                "status": MessageStatus.DEFERRED,
+                "reason": "redriven",
+                "send_at": now,
+                "updated_at": now,
+            }
         )
 
     def _check_rules(
@@ -315,21 +334,31 @@ class MessageSender:
             # for all to see (stats, console) and the event goes on to the dead-letter queue,
             # from where a redrive brings it back.
             self.store.release_claim(recipient, claim_key(message))
-            self.store.update_message(
-                message,
-                status=MessageStatus.FAILED if final_attempt else MessageStatus.DEFERRED,
-                now=now,
-                only_if=PENDING_STATUSES,
-                reason=RETRIES_EXHAUSTED if final_attempt else "gateway_unavailable",
-                error_code=exc.error_code,
-            )
+            status = MessageStatus.FAILED if final_attempt else MessageStatus.DEFERRED
+            reason = RETRIES_EXHAUSTED if final_attempt else "gateway_unavailable"
+            # A copy of this event that arrived mid-send found our claim and recorded
+            # `unknown`: a guess, and now a wrong one, for nothing left us. Undone too, so the
+            # retry sends the text rather than finding it settled.
+            for only_if, reason_is in (
+                (PENDING_STATUSES, None),
+                (frozenset({MessageStatus.UNKNOWN}), CLAIMED_WITHOUT_RESULT),
+            ):
+                if self.store.update_message(
+                    message,
+                    status=status,
+                    now=now,
+                    only_if=only_if,
+                    reason_is=reason_is,
+                    reason=reason,
+                    error_code=exc.error_code,
+                ):
+                    break
             raise
         except DeliveryUnknown as exc:
-            self.store.update_message(
+            self._record_result(
                 message,
                 status=MessageStatus.UNKNOWN,
                 now=now,
-                only_if=RESULT_RECORDABLE,
                 reason="timeout_after_request",
                 **facts,
             )
@@ -343,11 +372,10 @@ class MessageSender:
             return self._record_failure(message, appointment, tenant, exc, facts, now)
         # A fast status callback may already have recorded a later status; this write then
         # finds the record no longer pending and leaves it be.
-        self.store.update_message(
+        self._record_result(
             message,
             status=MessageStatus.SENT if receipt.status == "sent" else MessageStatus.QUEUED,
             now=now,
-            only_if=RESULT_RECORDABLE,
             sid=receipt.sid,
             **facts,
         )
@@ -356,6 +384,26 @@ class MessageSender:
             message.kind,
             segments=rendered.segments,
             encoding=rendered.encoding,
+        )
+
+    def _record_result(
+        self, message: MessageRecord, *, status: MessageStatus, now: datetime, **fields: object
+    ) -> None:
+        """What Twilio said, on the record. The queue watcher's sweep may have marked this
+        text failed (retries_exhausted) while the send was under way, when its send_at was
+        old (redriven, released after a pause, a backlog): that guess gives way to the fact,
+        else a text that went out reads failed and invites a redrive."""
+        if self.store.update_message(
+            message, status=status, now=now, only_if=RESULT_RECORDABLE, reason_is=None, **fields
+        ):
+            return
+        self.store.update_message(
+            message,
+            status=status,
+            now=now,
+            only_if=frozenset({MessageStatus.FAILED}),
+            reason_is=RETRIES_EXHAUSTED,
+            **fields,
         )
 
     def _record_failure(
@@ -368,11 +416,10 @@ class MessageSender:
         now: datetime,
     ) -> SendResult:
         reason = exc.code
-        self.store.update_message(
+        self._record_result(
             message,
             status=MessageStatus.FAILED,
             now=now,
-            only_if=RESULT_RECORDABLE,
             reason=reason,
             error_code=exc.error_code,
             **facts,

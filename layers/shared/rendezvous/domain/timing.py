@@ -57,10 +57,18 @@ def next_allowed(instant: datetime, zone: ZoneInfo, quiet: QuietHours) -> dateti
     if not is_quiet(instant, zone, quiet):
         return instant
     local = instant.astimezone(zone)
-    end = _at_local(local, quiet.end, zone)
-    if end <= local:
-        end = _at_local(local + timedelta(days=1), quiet.end, zone)
-    return end.astimezone(instant.tzinfo)
+    # The first end after the instant, compared in UTC: datetimes of one zone compare by
+    # wall clock, so on the night 01:00-02:00 happens twice, 01:15 of the first pass would
+    # pass for later than 01:00 of the second. Both passes of an end time are candidates,
+    # and an end moved to a jump that is itself quiet (the whole allowed window skipped
+    # that night) is not one: the next day's is.
+    for days in range(3):
+        end = _at_local(local + timedelta(days=days), quiet.end, zone)
+        for candidate in (end, end.replace(fold=1)):
+            later = candidate.astimezone(UTC) > instant.astimezone(UTC)
+            if later and not is_quiet(candidate, zone, quiet):
+                return candidate.astimezone(instant.tzinfo)
+    raise AssertionError("quiet hours end within two days")  # pragma: no cover
 
 
 def latest_allowed_before(instant: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
@@ -68,11 +76,18 @@ def latest_allowed_before(instant: datetime, zone: ZoneInfo, quiet: QuietHours) 
     if not is_quiet(instant, zone, quiet):
         return instant
     local = instant.astimezone(zone)
-    start = _at_local(local, quiet.start, zone)
-    if start > local:
-        start = _at_local(local - timedelta(days=1), quiet.start, zone)
-    # In UTC: a zone's own arithmetic is wall-clock, and 03:00 - 1 minute may not exist.
-    return (start.astimezone(UTC) - ONE_MINUTE).astimezone(instant.tzinfo)
+    # As next_allowed, backwards: the last start at or before the instant, compared in UTC,
+    # either pass of a repeated hour, whose minute before is allowed.
+    for days in range(3):
+        start = _at_local(local - timedelta(days=days), quiet.start, zone)
+        for candidate in (start.replace(fold=1), start):
+            # In UTC: a zone's own arithmetic is wall-clock, and 03:00 - 1 minute may not exist.
+            before = candidate.astimezone(UTC) - ONE_MINUTE
+            if candidate.astimezone(UTC) <= instant.astimezone(UTC) and not is_quiet(
+                before, zone, quiet
+            ):
+                return before.astimezone(instant.tzinfo)
+    raise AssertionError("quiet hours begin within two days")  # pragma: no cover
 
 
 def local_day(instant: datetime, zone: ZoneInfo) -> str:
