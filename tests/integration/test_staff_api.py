@@ -13,6 +13,7 @@ from twilio.rest import Client
 from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.twilio_gateway import TwilioSmsGateway
+from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.identity import claim_key
@@ -569,8 +570,8 @@ class RecordedLog:
     def __init__(self) -> None:
         self.events: list[tuple[str, str]] = []
 
-    def append(self, tenant_id: str, at: Any, event: str, actor: str, **detail: Any) -> None:
-        self.events.append((event, actor))
+    def append(self, tenant_id: str, entry: ActivityEntry) -> None:
+        self.events.append((entry.event.value, entry.actor))
 
 
 class CancelledMeanwhile(DynamoAppointmentStore):

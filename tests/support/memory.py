@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -424,19 +425,20 @@ class MemoryQueue:
 class MemoryActivityLog:
     """The ActivityReader port."""
 
-    # (tenant, UTC day, entry): the table's partition, then what it stores.
-    entries: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    entries: list[tuple[str, ActivityEntry]] = field(default_factory=list)
 
-    def append(self, tenant_id: str, at: datetime, event: str, actor: str, **detail: Any) -> None:
-        entry = {"event": event, "actor": actor, "at": at.isoformat()}
-        entry |= {k: v for k, v in detail.items() if v is not None}
-        self.entries.append((tenant_id, at.astimezone(UTC).date().isoformat(), entry))
+    def append(self, tenant_id: str, entry: ActivityEntry) -> None:
+        self.entries.append((tenant_id, entry))
 
-    def events(self) -> list[str]:
-        return [e["event"] for _, _, e in self.entries]
+    def events(self) -> list[ActivityEvent]:
+        return [e.event for _, e in self.entries]
 
-    def day(self, tenant_id: str, day: str) -> list[dict[str, Any]]:
-        return [e for t, d, e in self.entries if (t, d) == (tenant_id, day)]
+    def day(self, tenant_id: str, day: str) -> list[ActivityEntry]:
+        return [
+            e
+            for t, e in self.entries
+            if t == tenant_id and e.at.astimezone(UTC).date().isoformat() == day
+        ]
 
 
 @dataclass

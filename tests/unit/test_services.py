@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.errors import Conflict, StaleVersion
@@ -271,7 +272,7 @@ def test_a_reply_is_texted_and_resolve_lets_the_next_text_open_a_new_conversatio
     assert [sms.body for sms in world.gateway.sent] == ["Yes, of course."]
     statuses = sorted(i.status for i in world.queue.items.values())
     assert statuses == sorted([QueueStatus.RESOLVED, QueueStatus.OPEN])
-    assert {"claim", "resolve"} <= set(world.log.events())
+    assert {ActivityEvent.CLAIM, ActivityEvent.RESOLVE} <= set(world.log.events())
 
 
 def test_release_gives_the_item_back(world: World) -> None:

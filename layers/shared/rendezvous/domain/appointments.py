@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification, Conflict, NotFound, Unprocessable
 from rendezvous.domain.identity import MessageIdentity, schedule_name
@@ -138,7 +139,13 @@ class AppointmentService:
             self._unschedule(pending)
             if by is not None and self.activity is not None:
                 self.activity.append(
-                    tenant_id, now, "appointment_cancelled", by, appointment_id=appointment_id
+                    tenant_id,
+                    ActivityEntry(
+                        event=ActivityEvent.APPOINTMENT_CANCELLED,
+                        actor=by,
+                        at=now,
+                        appointment_id=appointment_id,
+                    ),
                 )
             return AppointmentView(*self._found(tenant_id, appointment_id), cancelled_now=True)
         raise ConcurrentModification("the appointment changed while it was being cancelled; retry")

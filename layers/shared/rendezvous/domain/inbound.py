@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
@@ -67,15 +68,15 @@ class InboundService:
         """Act on a customer's text and log it (stats count replies from the log)."""
         result = self._handle(text)
         if result.tenant_id is not None and result.intent is not None:
-            self.log.append(
-                result.tenant_id,
-                self.clock.now(),
-                "text_received",
-                "customer",
-                intent=result.intent.value,
+            entry = ActivityEntry(
+                event=ActivityEvent.TEXT_RECEIVED,
+                actor="customer",
+                at=self.clock.now(),
+                intent=result.intent,
                 appointment_id=result.appointment_id,
                 item_id=result.queue_item_id,
             )
+            self.log.append(result.tenant_id, entry)
         return result
 
     def _handle(self, text: InboundText) -> InboundResult:

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import InvalidRequest, NotFound
+from rendezvous.domain.keywords import Intent
 from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
     PENDING_STATUSES,
@@ -115,14 +117,14 @@ class OversightService:
         """Send again the texts whose retries ran out, where their moment still makes sense."""
         self.status(staff.tenant_id)
         released = self.late_texts().redrive(staff.tenant_id)
-        self.log.append(
-            staff.tenant_id,
-            self.clock.now(),
-            "redrive",
-            staff.staff_id,
+        entry = ActivityEntry(
+            event=ActivityEvent.REDRIVE,
+            actor=staff.staff_id,
+            at=self.clock.now(),
             queued=released.queued,
             suppressed=sum(released.suppressed.values()),
         )
+        self.log.append(staff.tenant_id, entry)
         return released
 
     def _switch(self, staff: StaffMember, *, paused: bool, reason: str | None) -> Tenant:
@@ -131,9 +133,9 @@ class OversightService:
         tenant = self.store.set_pause(
             staff.tenant_id, paused=paused, by=staff.staff_id, reason=reason, at=now
         )
-        self.log.append(
-            staff.tenant_id, now, "pause" if paused else "resume", staff.staff_id, reason=reason
-        )
+        event = ActivityEvent.PAUSE if paused else ActivityEvent.RESUME
+        entry = ActivityEntry(event=event, actor=staff.staff_id, at=now, reason=reason)
+        self.log.append(staff.tenant_id, entry)
         return tenant
 
     def outbox(self, tenant_id: str, hours: int) -> list[OutboxEntry]:
@@ -187,21 +189,24 @@ class OversightService:
             statuses[str(row["status"])] += 1
             if row["status"] == MessageStatus.SUPPRESSED:
                 suppressed[str(row.get("reason") or "unknown")] += 1
-        events: Counter[str] = Counter()
+        events: Counter[ActivityEvent] = Counter()
+        texts: Counter[Intent | None] = Counter()
         waits: list[float] = []
         for day in day_names:
             for entry in self.log.day(tenant_id, day):
-                if str(entry["at"]) < since.isoformat():
+                if entry.at < since:
                     continue
-                events[_event_name(entry)] += 1
-                if entry["event"] == "claim" and entry.get("waited_minutes") is not None:
-                    waits.append(float(entry["waited_minutes"]))
+                events[entry.event] += 1
+                if entry.event is ActivityEvent.TEXT_RECEIVED:
+                    texts[entry.acted_on()] += 1
+                if entry.event is ActivityEvent.CLAIM and entry.waited_minutes is not None:
+                    waits.append(entry.waited_minutes)
         live = live_items(self.queue, tenant_id)
         queue = QueueNumbers(
             open=sum(1 for i in live if i.status is QueueStatus.OPEN),
             claimed=sum(1 for i in live if i.status is QueueStatus.CLAIMED),
             overdue=sum(1 for i in live if i.due_by < now),
-            resolved=events["resolve"],
+            resolved=events[ActivityEvent.RESOLVE],
             median_wait_minutes=round(statistics.median(waits), 1) if waits else None,
         )
         handed_off = {s.value for s in HANDED_OFF_STATUSES}
@@ -214,19 +219,9 @@ class OversightService:
             delivered=statuses[MessageStatus.DELIVERED],
             failed=statuses[MessageStatus.FAILED] + statuses[MessageStatus.UNDELIVERED],
             suppressed=dict(suppressed),
-            confirmed=events["text:confirm"],
-            cancelled=events["text:cancel"] + events["appointment_cancelled"],
-            opt_outs=events["text:opt_out"],
-            replies=sum(n for name, n in events.items() if name.startswith("text:")),
+            confirmed=texts[Intent.CONFIRM],
+            cancelled=texts[Intent.CANCEL] + events[ActivityEvent.APPOINTMENT_CANCELLED],
+            opt_outs=texts[Intent.OPT_OUT],
+            replies=events[ActivityEvent.TEXT_RECEIVED],
             queue=queue,
         )
-
-
-def _event_name(entry: dict[str, Any]) -> str:
-    if entry["event"] == "text_received":
-        intent = entry.get("intent")
-        # A confirm or cancel that found no appointment did neither.
-        if intent in ("confirm", "cancel") and not entry.get("appointment_id"):
-            return "text:unmatched"
-        return f"text:{intent}"
-    return str(entry["event"])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -270,15 +271,15 @@ class ConversationQueue(Protocol):
 
 
 class ActivityLog(Protocol):
-    def append(
-        self, tenant_id: str, at: datetime, event: str, actor: str, **detail: Any
-    ) -> None: ...
+    def append(self, tenant_id: str, entry: ActivityEntry) -> None: ...
 
 
 class ActivityReader(ActivityLog, Protocol):
     """The log as oversight reads it back; writers need only `ActivityLog`."""
 
-    def day(self, tenant_id: str, day: str) -> list[dict[str, Any]]: ...
+    def day(self, tenant_id: str, day: str) -> list[ActivityEntry]:
+        """The tenant's entries of one UTC day."""
+        ...
 
 
 class TimeIndex(Protocol):

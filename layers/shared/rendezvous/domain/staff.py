@@ -4,9 +4,10 @@ release it or resolve it. Every action is logged."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
     DeliveryUnknown,
@@ -97,9 +98,7 @@ class QueueService:
         waited = None
         if claimed.first_claimed_at == now:
             waited = round((now - claimed.created_at).total_seconds() / 60, 1)
-        self.log.append(
-            staff.tenant_id, now, "claim", staff.staff_id, item_id=item_id, waited_minutes=waited
-        )
+        self._log(staff, ActivityEvent.CLAIM, now, item_id, waited_minutes=waited)
         return claimed
 
     def release(
@@ -112,7 +111,7 @@ class QueueService:
         if released is None:
             self._not_holder(staff, item_id, expected_version)
         assert released is not None
-        self.log.append(staff.tenant_id, now, "release", staff.staff_id, item_id=item_id)
+        self._log(staff, ActivityEvent.RELEASE, now, item_id)
         return released
 
     def resolve(
@@ -125,7 +124,7 @@ class QueueService:
         if resolved is None:
             self._not_holder(staff, item_id, expected_version)
         assert resolved is not None
-        self.log.append(staff.tenant_id, now, "resolve", staff.staff_id, item_id=item_id)
+        self._log(staff, ActivityEvent.RESOLVE, now, item_id)
         return resolved
 
     def reply(
@@ -173,10 +172,28 @@ class QueueService:
         if not self.queue.append(item, message, retention_days=retention, held_by=staff.staff_id):
             # The claim lapsed while Twilio was answering: the text went out all the same.
             self.queue.append(item, message, retention_days=retention)
-        self.log.append(
-            staff.tenant_id, now, "staff_reply", staff.staff_id, item_id=item_id, sid=sid
-        )
+        self._log(staff, ActivityEvent.STAFF_REPLY, now, item_id, sid=sid)
         return self._item(staff.tenant_id, item_id), message
+
+    def _log(
+        self,
+        staff: StaffMember,
+        event: ActivityEvent,
+        at: datetime,
+        item_id: str,
+        *,
+        waited_minutes: float | None = None,
+        sid: str | None = None,
+    ) -> None:
+        entry = ActivityEntry(
+            event=event,
+            actor=staff.staff_id,
+            at=at,
+            item_id=item_id,
+            waited_minutes=waited_minutes,
+            sid=sid,
+        )
+        self.log.append(staff.tenant_id, entry)
 
     def _not_holder(self, staff: StaffMember, item_id: str, expected_version: int | None) -> None:
         current = self._item(staff.tenant_id, item_id)  # 404 first, as for a missing item

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from rendezvous.adapters.dynamodb.table import (
-    Item,
     TableRepository,
     iso,
     log_key,
@@ -15,6 +13,7 @@ from rendezvous.adapters.dynamodb.table import (
     serialize,
     values_of,
 )
+from rendezvous.domain.activity import ActivityEntry
 
 
 class DynamoActivityLog(TableRepository):
@@ -26,14 +25,15 @@ class DynamoActivityLog(TableRepository):
 
     RETENTION_DAYS = 400
 
-    def append(self, tenant_id: str, at: datetime, event: str, actor: str, **detail: Any) -> None:
+    def append(self, tenant_id: str, entry: ActivityEntry) -> None:
+        detail = entry.model_dump(mode="json", exclude={"event", "actor", "at"}, exclude_none=True)
         item = {
-            **log_key(tenant_id, at, uuid.uuid4().hex[:12]),
-            "event": event,
-            "actor": actor,
-            "at": iso(at),
-            "expires_at": int((at + timedelta(days=self.RETENTION_DAYS)).timestamp()),
-            **{k: v for k, v in detail.items() if v is not None},
+            **log_key(tenant_id, entry.at, uuid.uuid4().hex[:12]),
+            "event": entry.event.value,
+            "actor": entry.actor,
+            "at": iso(entry.at),
+            "expires_at": int((entry.at + timedelta(days=self.RETENTION_DAYS)).timestamp()),
+            **detail,
         }
         self._db.put_item(
             TableName=self._table,
@@ -41,10 +41,11 @@ class DynamoActivityLog(TableRepository):
             ConditionExpression="attribute_not_exists(pk)",
         )
 
-    def day(self, tenant_id: str, day: str) -> list[Item]:
-        return query_all(
+    def day(self, tenant_id: str, day: str) -> list[ActivityEntry]:
+        items = query_all(
             self._db,
             self._table,
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues=values_of({":pk": f"T#{tenant_id}#LOG#{day}"}),
         )
+        return [ActivityEntry.model_validate(i) for i in items]

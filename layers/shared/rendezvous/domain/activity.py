@@ -1,0 +1,50 @@
+"""The activity and audit log's entries: typed events, so stats count them by their fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from rendezvous.domain.keywords import Intent
+
+
+class ActivityEvent(StrEnum):
+    TEXT_RECEIVED = "text_received"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
+    CLAIM = "claim"
+    RELEASE = "release"
+    RESOLVE = "resolve"
+    STAFF_REPLY = "staff_reply"
+    PAUSE = "pause"
+    RESUME = "resume"
+    REDRIVE = "redrive"
+
+
+class ActivityEntry(BaseModel):
+    """One event: who did what, when, and the few facts each kind of event carries."""
+
+    # The stored item also holds its keys and expiry.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event: ActivityEvent
+    actor: str
+    at: datetime
+    intent: Intent | None = None
+    appointment_id: str | None = None
+    item_id: str | None = None
+    sid: str | None = None
+    reason: str | None = None
+    waited_minutes: float | None = None
+    queued: int | None = None
+    suppressed: int | None = None
+
+    def acted_on(self) -> Intent | None:
+        """What a customer's text did: its intent, except a confirm or cancel that found no
+        appointment (it did neither); None for any other event."""
+        if self.event is not ActivityEvent.TEXT_RECEIVED:
+            return None
+        if self.intent in (Intent.CONFIRM, Intent.CANCEL) and not self.appointment_id:
+            return None
+        return self.intent
