@@ -14,7 +14,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.domain.models import SendRequest
-from rendezvous.domain.sending import MessageSender
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
 from rendezvous.sending_metrics import record_send_metrics
@@ -23,13 +22,9 @@ from rendezvous.sending_metrics import record_send_metrics
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def _sender() -> MessageSender:
-    return get_runtime().sender()
-
-
 def deliver(request: SendRequest, *, final_attempt: bool) -> None:
     logger.append_keys(appointment_id=request.appointment_id, kind=request.kind)
-    result = _sender().deliver(request, final_attempt=final_attempt)
+    result = get_runtime().sender().deliver(request, final_attempt=final_attempt)
     record_send_metrics(result)
     logger.info(
         "send decided",

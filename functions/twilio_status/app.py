@@ -5,23 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.api.http import documented, http_resolver
 from rendezvous.api.twilio_webhook import TwilioStatusForm, verified_form
+from rendezvous.delivery_metrics import record_delivery_metrics
 from rendezvous.domain.delivery import TWILIO_STATUS, DeliveryReport, record_delivery_report
-from rendezvous.domain.models import MessageStatus
-from rendezvous.observability import add_breakdown, logger, metrics, traced
+from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
 
 app = http_resolver()
-
-METRIC_BY_STATUS = {
-    MessageStatus.DELIVERED: "MessagesDelivered",
-    MessageStatus.UNDELIVERED: "MessagesUndelivered",
-    MessageStatus.FAILED: "MessagesFailedAfterSend",
-}
 
 
 @app.post("/twilio/status", responses=documented({204: None}, 403, 413))
@@ -43,19 +36,15 @@ def twilio_status() -> Response[str]:
             extra={"has_ref": bool(ref), "status": form.MessageStatus},
         )
         return Response(status_code=204, content_type="text/plain", body="")
-    code = form.ErrorCode or ""
     report = DeliveryReport(
         ref=ref,
         message_sid=form.MessageSid,
         status=form.MessageStatus,
         to=form.To,
-        error_code=int(code) if code else None,
+        error_code=int(form.ErrorCode) if form.ErrorCode else None,
     )
     update = record_delivery_report(rt.store(), rt.clock, report)
-    if update.applied and update.status in METRIC_BY_STATUS:
-        metrics.add_metric(METRIC_BY_STATUS[update.status], MetricUnit.Count, 1)
-    if update.applied and update.error_code is not None:
-        add_breakdown("MessagesFailedAfterSend", "ErrorCode", str(update.error_code))
+    record_delivery_metrics(update)
     logger.info(
         "delivery report",
         extra={"status": report.status, "applied": update.applied, "error_code": report.error_code},
