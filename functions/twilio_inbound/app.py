@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.api.http import documented, http_resolver
-from rendezvous.api.twilio_webhook import TwilioInboundForm, bounded_body, verified_form
+from rendezvous.api.twilio_webhook import TwilioInboundForm, bounded_body, twiml, verified_form
 from rendezvous.domain.inbound import InboundText
 from rendezvous.inbound_metrics import record_inbound_metrics
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.phone import InvalidPhoneNumber, mask, parse_e164
 from rendezvous.runtime import get_runtime
 
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-
 app = http_resolver()
-
-
-@cache
-def idempotency() -> IdempotencyConfig:
-    """Twilio retries a webhook it did not hear back from: the same MessageSid answers the
-    same TwiML for a day and does nothing twice. Made on first use, with its imports:
-    Powertools' idempotency package imports boto3, which the request loads with its clients."""
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-
-    return IdempotencyConfig(event_key_jmespath="message_sid", expires_after_seconds=86_400)
-
-
-def twiml(replies: list[str]) -> Response[str]:
-    from twilio.twiml.messaging_response import MessagingResponse
-
-    response = MessagingResponse()
-    for reply in replies:
-        response.message(reply)
-    return Response(status_code=200, content_type="text/xml", body=str(response))
 
 
 def handle_text(text: dict[str, str]) -> dict[str, Any]:
@@ -92,7 +69,7 @@ def twilio_inbound() -> Response[str]:
         IdempotencyAlreadyInProgressError,
     )
 
-    config = idempotency()
+    config = rt.inbound_idempotency()
     config.register_lambda_context(app.lambda_context)
     remembered = idempotent_function(
         data_keyword_argument="text", config=config, persistence_store=rt.idempotency_store()

@@ -14,7 +14,10 @@ from rendezvous.domain.clock import Clock, SystemClock
 from rendezvous.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+    )
 
     from rendezvous.domain.appointments import AppointmentService
     from rendezvous.domain.inbound import InboundService
@@ -108,6 +111,20 @@ class Runtime:
             "idempotency_store",
             lambda: DynamoDBPersistenceLayer(
                 table_name=self.settings.idempotency_table, boto3_client=client("dynamodb")
+            ),
+        )
+
+    def inbound_idempotency(self) -> IdempotencyConfig:
+        """Twilio retries a webhook it did not hear back from: the same MessageSid answers the
+        same TwiML for a day and does nothing twice. Made on first use, with its imports:
+        Powertools' idempotency package imports boto3, which the request loads with its
+        clients."""
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+        return self._once(
+            "inbound_idempotency",
+            lambda: IdempotencyConfig(
+                event_key_jmespath="message_sid", expires_after_seconds=86_400
             ),
         )
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Literal, TypeVar
 from urllib.parse import parse_qsl
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -155,3 +156,13 @@ def verified_form(
     if not parsed.identifiers_agree(account_sid):
         raise Forbidden("invalid Twilio request: not a message of this account")
     return parsed
+
+
+def twiml(replies: list[str]) -> Response[str]:
+    """The webhook's answer: each reply a <Message>; none, an empty <Response/>."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    response = MessagingResponse()
+    for reply in replies:
+        response.message(reply)
+    return Response(status_code=200, content_type="text/xml", body=str(response))
