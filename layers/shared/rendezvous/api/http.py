@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, BaseRouter
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
 )
@@ -258,7 +258,7 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
         return error_response(404, "route_not_found", "no such route")
 
 
-def _claim(app: ApiGatewayResolver, name: str, what: str) -> str:
+def _claim(app: BaseRouter, name: str, what: str) -> str:
     """One claim of the token the gateway's JWT authorizer verified; missing is a 401."""
     context = app.current_event.get("requestContext") or {}
     claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
@@ -268,11 +268,11 @@ def _claim(app: ApiGatewayResolver, name: str, what: str) -> str:
     return value
 
 
-def tenant_of(app: ApiGatewayResolver, claim: str) -> str:
+def tenant_of(app: BaseRouter, claim: str) -> str:
     """The tenant, from the verified token's claim: the only source of the tenant there is."""
     return _claim(app, claim, "tenant")
 
 
-def staff_of(app: ApiGatewayResolver) -> str:
+def staff_of(app: BaseRouter) -> str:
     """Who is acting: the verified token's subject."""
     return _claim(app, "sub", "subject")
