@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 from typing import Any
 from urllib.parse import urlencode
 
@@ -336,6 +337,19 @@ def test_the_same_message_sid_twice_does_nothing_twice(
     assert len(first) == 1
     [item] = open_items(store)
     assert item["message_count"] == 1
+
+
+def test_a_text_is_remembered_under_the_idempotency_key_earlier_deploys_used(
+    runtime: Runtime, store: DynamoAppointmentStore
+) -> None:
+    # Records are keyed by function name and the handler's module path: a retry arriving
+    # across a deploy only finds its first delivery if that key never changes.
+    invoke(INBOUND, inbound("where do I park?", sid="SM" + "e" * 32))
+
+    table = runtime.settings.idempotency_table
+    [record] = store._db.scan(TableName=table)["Items"]
+    function_name = os.getenv("AWS_LAMBDA_FUNCTION_NAME", "test-func")
+    assert record["id"]["S"].startswith(f"{function_name}.app.handle_text#")
 
 
 def test_an_opted_out_customer_is_heard_but_not_answered(store: DynamoAppointmentStore) -> None:
