@@ -1,0 +1,64 @@
+"""The booking system's routes: PUT / GET / DELETE /v1/appointments/{appointment_id}.
+
+A Router, as the staff API's routes are, so the function's handler stays a few lines.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from rendezvous.api.appointments import AppointmentIn, AppointmentOut
+from rendezvous.api.http import ResourceId, documented, json_response, staff_of, tenant_of
+from rendezvous.domain.appointments import AppointmentService
+from rendezvous.observability import metrics
+from rendezvous.runtime import get_runtime
+
+router = Router()  # type: ignore[no-untyped-call]  # Powertools' untyped __init__
+
+
+def _service() -> AppointmentService:
+    return get_runtime().appointment_service()
+
+
+def _tenant() -> str:
+    return tenant_of(router, get_runtime().settings.tenant_claim)
+
+
+def _actor() -> str:
+    return staff_of(router)
+
+
+@router.put(
+    "/v1/appointments/<appointment_id>",
+    responses=documented({200: AppointmentOut, 201: AppointmentOut}, 400, 401, 409, 413, 415, 422),
+)
+def put_appointment(
+    appointment_id: ResourceId, booking: Annotated[AppointmentIn, Body()]
+) -> Response[str]:
+    view = _service().upsert(_tenant(), appointment_id, booking.to_draft())
+    metrics.add_metric("AppointmentsCreated" if view.created else "AppointmentsUpdated", "Count", 1)
+    return json_response(201 if view.created else 200, AppointmentOut.of(view))
+
+
+@router.get(
+    "/v1/appointments/<appointment_id>", responses=documented({200: AppointmentOut}, 400, 401, 404)
+)
+def get_appointment(appointment_id: ResourceId) -> Response[str]:
+    view = _service().get(_tenant(), appointment_id)
+    return json_response(200, AppointmentOut.of(view))
+
+
+@router.delete(
+    "/v1/appointments/<appointment_id>",
+    responses=documented({200: AppointmentOut}, 400, 401, 404),
+)
+def cancel_appointment(appointment_id: ResourceId) -> Response[str]:
+    tenant, actor = _tenant(), _actor()
+    view = _service().cancel(tenant, appointment_id, by=actor)
+    if view.cancelled_now:
+        metrics.add_metric("AppointmentsCancelled", "Count", 1)
+    return json_response(200, AppointmentOut.of(view))
