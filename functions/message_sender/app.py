@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from rendezvous.domain.models import SendRequest
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
-from rendezvous.sending_metrics import record_send_metrics
+from rendezvous.sending_metrics import log_send_decision, record_send_metrics
 
 # Report failures item by item even when all fail: SQS then retries exactly those.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -26,15 +26,7 @@ def deliver(request: SendRequest, *, final_attempt: bool) -> None:
     logger.append_keys(appointment_id=request.appointment_id, kind=request.kind)
     result = get_runtime().sender().deliver(request, final_attempt=final_attempt)
     record_send_metrics(result)
-    logger.info(
-        "send decided",
-        extra={
-            "outcome": result.outcome.value,
-            "reason": result.reason,
-            "error_code": result.error_code,
-            "segments": result.segments,
-        },
-    )
+    log_send_decision(result)
 
 
 def _deliver_record(record: SQSRecord) -> None:

@@ -1,11 +1,12 @@
-"""CloudWatch metrics for send outcomes: sent, suppressed by reason, deferred, failed by code."""
+"""What a send decided, told to operators: CloudWatch metrics (sent, suppressed by reason,
+deferred, failed by code) and one log line."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from rendezvous.domain.sending import Outcome, SendResult
-from rendezvous.observability import add_breakdown, metrics
+from rendezvous.observability import add_breakdown, logger, metrics
 
 METRIC_BY_OUTCOME = {
     Outcome.SENT: "MessagesSent",
@@ -26,3 +27,15 @@ def record_send_metrics(result: SendResult) -> None:
     if result.outcome in {Outcome.SUPPRESSED, Outcome.DEFERRED, Outcome.FAILED} and detail:
         dimension = "ErrorCode" if result.outcome is Outcome.FAILED else "Reason"
         add_breakdown(name, dimension, detail)
+
+
+def log_send_decision(result: SendResult) -> None:
+    logger.info(
+        "send decided",
+        extra={
+            "outcome": result.outcome.value,
+            "reason": result.reason,
+            "error_code": result.error_code,
+            "segments": result.segments,
+        },
+    )
