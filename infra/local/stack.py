@@ -194,9 +194,11 @@ class Stack:
         from moto.server import ThreadedMotoServer
 
         from infra.local.moto_patches import dynamodb as dynamodb_patch
+        from infra.local.moto_patches import server as server_patch
         from infra.local.moto_patches import sqs as sqs_patch
 
         dynamodb_patch.apply()
+        server_patch.apply()
         sqs_patch.apply()
         moto = ThreadedMotoServer(ip_address=self.options.host, port=0, verbose=False)
         moto.start()
