@@ -131,7 +131,7 @@ def test_a_colleague_sees_the_claim_and_cannot_reply(
 ) -> None:
     text_the_business(stack, clinic, customer, "Is there parking near you?")
     wait_for_open_item(staff_api, staff, customer)
-    mine, theirs = console(), console()
+    mine, theirs = console(own_clock=True), console(own_clock=True)
 
     # Signed in from a link: the token leaves the address bar and stays in the tab only.
     mine.open(f"#token={staff.token}")
@@ -150,6 +150,7 @@ def test_a_colleague_sees_the_claim_and_cannot_reply(
 
     # The colleague's page follows by itself (it polls), and shows who holds it.
     state = theirs.page.locator("#conv-state")
+    theirs.poll_now()
     expect(state).to_contain_text(f"Claimed by {staff.sub} until", timeout=POLL_TIMEOUT_MS)
     expect(theirs.page.get_by_role("button", name="Claim", exact=True)).to_be_disabled()
     expect(theirs.page.get_by_role("button", name="Send reply", exact=True)).to_be_disabled()
@@ -170,6 +171,7 @@ def test_a_colleague_sees_the_claim_and_cannot_reply(
 
     mine.page.get_by_role("button", name="Release", exact=True).click()
     expect(mine.page.locator("#conv-state")).to_contain_text("Not claimed")
+    theirs.poll_now()
     expect(theirs.page.get_by_role("button", name="Claim", exact=True)).to_be_enabled(
         timeout=POLL_TIMEOUT_MS
     )
@@ -177,6 +179,7 @@ def test_a_colleague_sees_the_claim_and_cannot_reply(
     expect(theirs.page.locator("#conv-state")).to_contain_text("Claimed by you")
     theirs.page.get_by_role("button", name="Resolve", exact=True).click()
     expect(theirs.queue_item(customer)).to_have_count(0)
+    mine.poll_now()
     expect(mine.page.locator("#conv-state")).to_contain_text(
         f"Resolved by {colleague.sub}", timeout=POLL_TIMEOUT_MS
     )

@@ -30,7 +30,8 @@ from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
 pytestmark = pytest.mark.e2e
 
 HANDED_OFF = {"queued", "sent", "delivered"}
-# Each receive tries Twilio three times with backoff: five receives of ten texts take a while.
+# Each receive tries Twilio three times (the local stack pauses 10 ms between tries, not
+# 0.25 s): five receives of ten texts, a bound with room for a slow machine.
 OUTAGE_TIMEOUT = 180.0
 
 

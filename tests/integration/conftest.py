@@ -24,6 +24,8 @@ from tests.support.aws import (
     seed_tenant,
 )
 
+GATEWAY_BACKOFF_SECONDS = 0.001
+
 
 @pytest.fixture(scope="module")
 def provisioned_stack() -> Iterator[LocalStack]:
@@ -51,11 +53,18 @@ def clock() -> FixedClock:
 @pytest.fixture
 def runtime(stack: LocalStack, clock: FixedClock, request: pytest.FixtureRequest) -> Runtime:
     """The functions' wiring; tests that use the sandbox send through it over real HTTP."""
+    # The gateway's pauses between its tries are pinned by test_twilio_gateway.py, where a
+    # recorder stands in for sleep; here they would only be waited out (0.25 s, then 0.5 s).
+    backoff = GATEWAY_BACKOFF_SECONDS
     if "sandbox" in request.fixturenames:
         sandbox: SandboxServer = request.getfixturevalue("sandbox")
-        return make_runtime(stack, clock, twilio_api_base_url=sandbox.base_url)
+        return make_runtime(
+            stack, clock, twilio_api_base_url=sandbox.base_url, twilio_backoff_seconds=backoff
+        )
     # Never the real Twilio: without a sandbox, sends go to a port that refuses at once.
-    return make_runtime(stack, clock, twilio_api_base_url="http://127.0.0.1:9")
+    return make_runtime(
+        stack, clock, twilio_api_base_url="http://127.0.0.1:9", twilio_backoff_seconds=backoff
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The local stack's moto patch for TransactWriteItems: no table copies, the same rollback."""
+"""The local stack's moto patches: TransactWriteItems with no table copies and the same
+rollback; the server's list of its modules made once."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
+from moto import backends, mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 
 from infra.local.moto_patches import dynamodb as dynamodb_patch
+from infra.local.moto_patches import server as server_patch
 
 TABLE = "patched"
 
@@ -112,3 +114,15 @@ def test_a_failed_transaction_undoes_its_puts_updates_and_deletes(db: Any) -> No
     reasons = refused.value.response["CancellationReasons"]
     assert [r["Code"] for r in reasons] == ["None"] * 4 + ["ConditionalCheckFailed"]
     assert items(db) == before
+
+
+def test_the_servers_module_list_is_moto_as_it_ships_listed_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shipped = list(backends.list_of_moto_modules())
+    monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
+    server_patch.apply()
+
+    assert list(backends.list_of_moto_modules()) == shipped
+    assert {"dynamodb", "sqs", "scheduler"} <= set(shipped)
+    assert backends.list_of_moto_modules() is backends.list_of_moto_modules()

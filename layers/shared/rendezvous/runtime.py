@@ -174,6 +174,7 @@ class Runtime:
                 auth_token_provider=self.twilio_auth_token,
                 status_callback_url=f"{self.public_base_url()}/twilio/status",
                 api_base_url=self.settings.twilio_api_base_url,
+                backoff_seconds=self.settings.twilio_backoff_seconds,
             ),
         )
 

@@ -16,6 +16,9 @@ class Settings(BaseModel):
     twilio_auth_token_param: str = ""
     # Where the official client sends its requests; a local sandbox stands in for Twilio.
     twilio_api_base_url: str | None = None
+    # The first pause between the gateway's own tries (the gateway's default). Only the
+    # local stack shortens it: its outages play out on a virtual clock, these pauses do not.
+    twilio_backoff_seconds: float = Field(default=0.25, ge=0)
     public_base_url_param: str = ""
     outbound_queue_url: str = ""
     schedule_group: str = ""
