@@ -20,10 +20,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ValidationError
 
-from rendezvous.api.twilio_webhook import Forbidden
 from rendezvous.domain.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     InvalidRequest,
     NotFound,
     Unavailable,

@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rendezvous.domain.errors import DomainError
+from rendezvous.domain.errors import Forbidden
 
 # A Twilio request is a few kilobytes (a 1,600-character Body, percent-encoded, and up to
 # ten media URLs); anything far larger did not come from Twilio.
@@ -56,10 +56,6 @@ TwilioMessageStatus = Literal[
     "read",
     "partially_delivered",
 ]
-
-
-class Forbidden(DomainError):
-    code = "forbidden"
 
 
 class TwilioMessageForm(BaseModel):

@@ -21,6 +21,12 @@ class InvalidRequest(DomainError):
     code = "invalid_request"
 
 
+class Forbidden(DomainError):
+    """The caller may not do this: a request whose Twilio signature or identifiers fail."""
+
+    code = "forbidden"
+
+
 class Unprocessable(DomainError):
     """The request is well formed but cannot be acted on (a past appointment, say)."""
 
