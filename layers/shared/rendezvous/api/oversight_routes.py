@@ -7,7 +7,7 @@ could serve these routes alone by including only this router.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -24,10 +24,12 @@ from rendezvous.api.staff import (
     StatsOut,
     StatusOut,
 )
-from rendezvous.domain.oversight import OversightService
 from rendezvous.domain.staff import StaffMember
 from rendezvous.observability import metrics
 from rendezvous.runtime import get_runtime
+
+if TYPE_CHECKING:  # built by the runtime on first use, with its imports
+    from rendezvous.domain.oversight import OversightService
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools' untyped __init__
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,14 +17,25 @@ from rendezvous.api.appointments import AppointmentOut
 from rendezvous.domain.appointments import AppointmentView
 from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.models import ConversationMessage, QueueItem, Tenant
-from rendezvous.domain.oversight import OutboxEntry, Stats
-from rendezvous.domain.redrive import Released
-from rendezvous.domain.staff import ItemDetail
 from rendezvous.json_input import decode_json
+
+if TYPE_CHECKING:
+    # Only what the answers are made from: the services load them when a request needs
+    # them, not every cold start of the staff API (CONTRACT's cold-start budget).
+    from rendezvous.domain.oversight import OutboxEntry, Stats
+    from rendezvous.domain.redrive import Released
+    from rendezvous.domain.staff import ItemDetail
 
 # An item's version is compared in DynamoDB, whose numbers hold 38 digits (boto3 refuses to
 # serialize more): bounded here, to what a JSON client can count exactly.
 MAX_VERSION = 2**53 - 1
+
+
+class OutModel(BaseModel):
+    """What the staff API answers. Built on first use, not at import: a cold start that
+    answers one route pays for one route's models."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class ReplyIn(BaseModel):
@@ -49,7 +60,7 @@ class ReasonIn(BaseModel):
     reason: str | None = Field(default=None, max_length=300)
 
 
-class QueueItemOut(BaseModel):
+class QueueItemOut(OutModel):
     item_id: str
     status: str
     intent: str
@@ -75,7 +86,7 @@ class QueueItemOut(BaseModel):
         return cls(**data, overdue=item.status.value != "resolved" and item.due_by < now)
 
 
-class ConversationMessageOut(BaseModel):
+class ConversationMessageOut(OutModel):
     at: datetime
     direction: str
     body: str
@@ -93,12 +104,12 @@ class ConversationMessageOut(BaseModel):
         )
 
 
-class QueuePageOut(BaseModel):
+class QueuePageOut(OutModel):
     items: list[QueueItemOut]
     next_cursor: str | None = None
 
 
-class ItemDetailOut(BaseModel):
+class ItemDetailOut(OutModel):
     item: QueueItemOut
     messages: list[ConversationMessageOut]
     appointment: AppointmentOut | None = None
@@ -114,13 +125,13 @@ class ItemDetailOut(BaseModel):
         )
 
 
-class ItemOut(BaseModel):
+class ItemOut(OutModel):
     item: QueueItemOut
     lease_expires_at: datetime | None = None
     message: ConversationMessageOut | None = None
 
 
-class StatusOut(BaseModel):
+class StatusOut(OutModel):
     tenant_id: str
     name: str
     timezone: str
@@ -148,7 +159,7 @@ class StatusOut(BaseModel):
         )
 
 
-class ReleasedOut(BaseModel):
+class ReleasedOut(OutModel):
     """Texts a resume or a redrive handed back to the sender, and those it dropped (by
     reason)."""
 
@@ -164,11 +175,11 @@ class ResumeOut(StatusOut):
     held: ReleasedOut
 
 
-class RedriveOut(BaseModel):
+class RedriveOut(OutModel):
     redrive: ReleasedOut
 
 
-class OutboxEntryOut(BaseModel):
+class OutboxEntryOut(OutModel):
     appointment_id: str
     kind: str
     send_at: datetime
@@ -182,13 +193,13 @@ class OutboxEntryOut(BaseModel):
         return cls(**entry.__dict__)
 
 
-class OutboxOut(BaseModel):
+class OutboxOut(OutModel):
     hours: int
     paused: bool
     messages: list[OutboxEntryOut]
 
 
-class QueueNumbersOut(BaseModel):
+class QueueNumbersOut(OutModel):
     open: int
     claimed: int
     overdue: int
@@ -196,7 +207,7 @@ class QueueNumbersOut(BaseModel):
     median_wait_minutes: float | None = None
 
 
-class StatsOut(BaseModel):
+class StatsOut(OutModel):
     days: int
     since: datetime
     sent: int
