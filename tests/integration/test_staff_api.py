@@ -683,6 +683,15 @@ def test_a_redriven_text_the_watcher_sweeps_mid_send_is_recorded_as_sent(
     assert message_of("appt-1", "confirmation")[0] in {"queued", "sent", "delivered"}
 
 
+def crash_before_claim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every send from now on dies before it can claim its text (a timeout, say)."""
+
+    def crash(self: DynamoAppointmentStore, *args: Any) -> Any:
+        raise RuntimeError("the function ran out of time before claiming the send")
+
+    monkeypatch.setattr(DynamoAppointmentStore, "claim_message", crash)
+
+
 def test_a_redriven_text_whose_every_receive_crashes_is_swept_failed_again(
     store: DynamoAppointmentStore,
     clock: FixedClock,
@@ -698,10 +707,7 @@ def test_a_redriven_text_whose_every_receive_crashes_is_swept_failed_again(
     clock.advance(hours=72)
     call("POST", "/v1/outbox/redrive")
 
-    def crash(self: DynamoAppointmentStore, *args: Any) -> Any:
-        raise RuntimeError("the function ran out of time before claiming the send")
-
-    monkeypatch.setattr(DynamoAppointmentStore, "claim_message", crash)
+    crash_before_claim(monkeypatch)
     # Every receive crashes before it can record anything; the queue moves it on. (A crash
     # after the claim is recorded unknown instead: see the test above.)
     invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
@@ -725,10 +731,7 @@ def test_a_released_held_text_whose_every_receive_crashes_is_swept_failed(
     clock.advance(hours=30)
     call("POST", "/v1/resume", {"reason": "Power is back"})
 
-    def crash(self: DynamoAppointmentStore, *args: Any) -> Any:
-        raise RuntimeError("the function ran out of time before claiming the send")
-
-    monkeypatch.setattr(DynamoAppointmentStore, "claim_message", crash)
+    crash_before_claim(monkeypatch)
     invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
     clock.advance(hours=3)
 

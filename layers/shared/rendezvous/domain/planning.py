@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 from rendezvous.domain.models import (
     Appointment,
+    AppointmentStatus,
     MessageKind,
+    MessageRecord,
     MessageStatus,
     SuppressionReason,
     Tenant,
@@ -28,6 +30,23 @@ def still_timely(kind: str, starts_at: datetime, now: datetime) -> bool:
     lead = reminder_lead(kind)
     latest = starts_at - lead / 2 if lead is not None else starts_at
     return now < latest
+
+
+def late_verdict(
+    appointment: Appointment,
+    message: MessageRecord,
+    now: datetime,
+    too_late: SuppressionReason,
+) -> SuppressionReason | None:
+    """Why a text must not go out now, or None when it still makes sense: the sender's first
+    rules, and what a resume or a redrive checks before it hands a late text back."""
+    if appointment.status is AppointmentStatus.CANCELLED:
+        return SuppressionReason.APPOINTMENT_CANCELLED
+    if appointment.version != message.version:
+        return SuppressionReason.APPOINTMENT_CHANGED
+    if not still_timely(message.kind, appointment.starts_at, now):
+        return too_late
+    return None
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,11 @@ from rendezvous.domain.models import (
     CLAIMED_WITHOUT_RESULT,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
-    Appointment,
-    AppointmentStatus,
-    MessageRecord,
     MessageStatus,
     SuppressionReason,
     is_held,
 )
-from rendezvous.domain.planning import still_timely
+from rendezvous.domain.planning import late_verdict
 from rendezvous.domain.ports import AppointmentStore, OutboundQueue, TimeIndex
 
 # As long as the outbound dead-letter queue keeps a message: what a redrive can still reach,
@@ -183,23 +180,6 @@ def mark_stuck(index: TimeIndex, store: AppointmentStore, clock: Clock, tenant_i
             ):
                 marked += 1
     return marked
-
-
-def late_verdict(
-    appointment: Appointment,
-    message: MessageRecord,
-    now: datetime,
-    too_late: SuppressionReason,
-) -> SuppressionReason | None:
-    """Why a late text must not go out now, or None when it still makes sense. The sender
-    applies the same rules (and the rest) when it gets the text."""
-    if appointment.status is AppointmentStatus.CANCELLED:
-        return SuppressionReason.APPOINTMENT_CANCELLED
-    if appointment.version != message.version:
-        return SuppressionReason.APPOINTMENT_CHANGED
-    if not still_timely(message.kind, appointment.starts_at, now):
-        return too_late
-    return None
 
 
 def _matching(

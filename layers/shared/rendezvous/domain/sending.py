@@ -27,7 +27,6 @@ from rendezvous.domain.models import (
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
     Appointment,
-    AppointmentStatus,
     MessageRecord,
     MessageStatus,
     Recipient,
@@ -37,7 +36,7 @@ from rendezvous.domain.models import (
     is_redrivable,
     template_kind,
 )
-from rendezvous.domain.planning import still_timely
+from rendezvous.domain.planning import late_verdict, still_timely
 from rendezvous.domain.ports import (
     AppointmentStore,
     OutboundSms,
@@ -216,12 +215,9 @@ class MessageSender:
         recipient: Recipient,
         now: datetime,
     ) -> SendResult | None:
-        if appointment.status is AppointmentStatus.CANCELLED:
-            return self._suppress(message, SuppressionReason.APPOINTMENT_CANCELLED, now)
-        if appointment.version != message.version:
-            return self._suppress(message, SuppressionReason.APPOINTMENT_CHANGED, now)
-        if not still_timely(message.kind, appointment.starts_at, now):
-            return self._suppress(message, SuppressionReason.TOO_LATE, now)
+        verdict = late_verdict(appointment, message, now, SuppressionReason.TOO_LATE)
+        if verdict is not None:
+            return self._suppress(message, verdict, now)
         if tenant.paused:
             return self._hold(message, now)
         if recipient.opted_out:
