@@ -9,7 +9,7 @@ every role, so a route added without a line here cannot be used until it has one
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rendezvous.domain.roles import PRECEDENCE, Role
 
@@ -28,16 +28,18 @@ class RouteFamily:
     pattern: str
     # None: open to anyone, token or not.
     roles: frozenset[Role] | None
-    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        trailing = self.pattern.endswith("/*")
-        body = self.pattern[:-2] if trailing else self.pattern
-        regex = re.escape(body).replace(r"\*", "[^/]+") + ("(?:/[^/]+)+" if trailing else "")
-        object.__setattr__(self, "_regex", re.compile(f"^{regex}$"))
 
     def names(self, method: str, path: str) -> bool:
-        return method in self.methods and self._regex.match(path) is not None
+        # Segment by segment rather than by regex: nothing to compile at a cold start.
+        if method not in self.methods:
+            return False
+        want, got = self.pattern.split("/"), path.split("/")
+        if want[-1] == "*" and len(got) > len(want):
+            # A trailing `*` takes every segment left: fold them into the last one.
+            got = [*got[: len(want) - 1], "/".join(got[len(want) - 1 :])]
+        return len(want) == len(got) and all(
+            w == g or (w == "*" and g != "") for w, g in zip(want, got, strict=True)
+        )
 
 
 def _family(methods: str, roles: frozenset[Role] | None, *patterns: str) -> list[RouteFamily]:

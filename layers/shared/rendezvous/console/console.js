@@ -30,6 +30,7 @@
   const state = {
     token: null,
     claims: null,
+    role: null, // for what the page offers only: the API decides what each role may do
     sub: null,
     tenant: null,
     tab: "open",
@@ -122,6 +123,13 @@
     }
   }
 
+  // The widest of the token's Cognito groups, as the API ranks them.
+  function roleOf(claims) {
+    const raw = claims["cognito:groups"];
+    const groups = Array.isArray(raw) ? raw : String(raw || "").replace(/^\[|\]$/g, "").split(/[\s,]+/);
+    return ["manager", "staff", "booking"].find((role) => groups.includes(role)) || null;
+  }
+
   function tokenProblem(token) {
     const claims = decodeJwt(token);
     if (!claims) return { problem: "That does not look like a sign-in token (a JWT: three parts separated by dots)." };
@@ -129,6 +137,9 @@
     if (typeof claims.exp === "number" && claims.exp * 1000 <= Date.now()) {
       return { problem: "That token has expired. Get a new one and sign in again." };
     }
+    const role = roleOf(claims);
+    if (role === "booking") return { problem: "That is a booking system's sign-in. The console is for staff and managers." };
+    if (!role) return { problem: "That sign-in is not in the staff or manager group. Ask a manager to add you." };
     return { claims };
   }
 
@@ -341,6 +352,7 @@
     state.generation += 1;
     state.token = token;
     state.claims = checked.claims;
+    state.role = roleOf(checked.claims);
     state.sub = checked.claims.sub;
     $("signin-button").disabled = true;
     try {
@@ -364,7 +376,7 @@
     state.timer = null;
     sessionStorage.removeItem(TOKEN_KEY);
     Object.assign(state, {
-      token: null, claims: null, sub: null, tenant: null, selected: null, detail: null,
+      token: null, claims: null, role: null, sub: null, tenant: null, selected: null, detail: null,
       threadKey: "", knownOpen: null, resolved: [], resolvedCursor: null, resolvedPages: 0,
       tick: 0, polling: false, clockOffset: 0, dateOffset: 0, floorOffset: -Infinity,
     });
@@ -383,6 +395,12 @@
     $("workspace").hidden = false;
     $("account").hidden = false;
     $("pause-box").hidden = false;
+    // Pausing, resuming and sending failed texts again are for managers (CONTRACT.md, Roles).
+    const manager = state.role === "manager";
+    $("pause-switch").disabled = !manager;
+    $("pause-managers-only").hidden = manager;
+    $("redrive-button").hidden = !manager;
+    $("redrive-managers-only").hidden = manager;
     const c = state.claims;
     $("signed-in-as").textContent = `Signed in as ${c.email || c["cognito:username"] || c.sub}`;
     selectTab("open", false);
