@@ -266,6 +266,8 @@ def test_pause_and_resume_with_a_reason(
     tab.sign_in(staff)
     switch = page.get_by_role("switch", name="Pause automated texts")
     expect(switch).to_have_attribute("aria-checked", "false")
+    expect(switch).to_be_enabled()
+    expect(switch).not_to_have_accessible_description(re.compile("Managers only"))
     try:
         switch.click()
         dialog = page.get_by_role("dialog")

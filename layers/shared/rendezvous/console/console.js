@@ -30,7 +30,6 @@
   const state = {
     token: null,
     claims: null,
-    role: null, // for what the page offers only: the API decides what each role may do
     sub: null,
     tenant: null,
     tab: "open",
@@ -123,10 +122,10 @@
     }
   }
 
-  // The widest of the token's Cognito groups, as the API ranks them.
+  // The widest of the token's Cognito groups, as the API ranks them. For what the page
+  // offers only: the API decides what each role may do.
   function roleOf(claims) {
-    const raw = claims["cognito:groups"];
-    const groups = Array.isArray(raw) ? raw : String(raw || "").replace(/^\[|\]$/g, "").split(/[\s,]+/);
+    const groups = Array.isArray(claims["cognito:groups"]) ? claims["cognito:groups"] : [];
     return ["manager", "staff", "booking"].find((role) => groups.includes(role)) || null;
   }
 
@@ -352,7 +351,6 @@
     state.generation += 1;
     state.token = token;
     state.claims = checked.claims;
-    state.role = roleOf(checked.claims);
     state.sub = checked.claims.sub;
     $("signin-button").disabled = true;
     try {
@@ -376,7 +374,7 @@
     state.timer = null;
     sessionStorage.removeItem(TOKEN_KEY);
     Object.assign(state, {
-      token: null, claims: null, role: null, sub: null, tenant: null, selected: null, detail: null,
+      token: null, claims: null, sub: null, tenant: null, selected: null, detail: null,
       threadKey: "", knownOpen: null, resolved: [], resolvedCursor: null, resolvedPages: 0,
       tick: 0, polling: false, clockOffset: 0, dateOffset: 0, floorOffset: -Infinity,
     });
@@ -396,9 +394,10 @@
     $("account").hidden = false;
     $("pause-box").hidden = false;
     // Pausing, resuming and sending failed texts again are for managers (CONTRACT.md, Roles).
-    const manager = state.role === "manager";
+    const manager = roleOf(state.claims) === "manager";
     $("pause-switch").disabled = !manager;
-    $("pause-managers-only").hidden = manager;
+    // Emptied rather than hidden: the switch's description names it, hidden or not.
+    $("pause-managers-only").textContent = manager ? "" : "Managers only";
     $("redrive-button").hidden = !manager;
     $("redrive-managers-only").hidden = manager;
     const c = state.claims;
