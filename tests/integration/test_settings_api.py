@@ -63,7 +63,9 @@ def test_get_answers_the_settings_with_effective_templates_and_an_etag(
     assert body["version"] == 0
     assert body["tenant_id"] == "clinic-1"
     assert body["phone_number"] == "+14155550100"
-    assert body["quiet_hours"] == {"start": "21:00:00", "end": "08:00:00"}
+    assert body["quiet_hours"] == {"start": "21:00", "end": "08:00"}
+    assert body["opening_hours"]["days"]["1"] == ["09:00", "17:00"]
+    assert "6" not in body["opening_hours"]["days"]
     assert body["reminder_offsets_minutes"] == [2880, 120]
     assert body["answer_stop"] is False
     assert body["include_service_details"] is False
@@ -89,7 +91,7 @@ def test_a_patch_changes_what_it_names_bumps_the_version_and_is_audited(
     assert headers["ETag"] == '"1"'
     assert body["version"] == 1
     assert body["daily_cap"] == 2
-    assert body["quiet_hours"] == {"start": "20:00:00", "end": "08:00:00"}
+    assert body["quiet_hours"] == {"start": "20:00", "end": "08:00"}
     stored = store.get_tenant("clinic-1")
     assert stored is not None
     assert stored.daily_cap == 2
@@ -215,6 +217,8 @@ def test_a_settings_write_leaves_the_pause_switch_alone(
         ({"tenant_id": "clinic-2"}, "tenant_id"),
         ({"colour": "blue"}, "colour"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({"quiet_hours": {"start": "21:00:00Z"}}, "quiet_hours.start"),
+        ({"opening_hours": {"days": {"8": ["09:00", "17:00"]}}}, "opening_hours.days.8.[key]"),
     ],
 )
 def test_a_change_that_breaks_a_rule_is_422_naming_the_field_and_writes_nothing(

@@ -13,7 +13,7 @@ import re
 from datetime import time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from rendezvous.api.staff import OutModel
 from rendezvous.domain.errors import PreconditionFailed, PreconditionRequired
@@ -34,13 +34,16 @@ TemplateKind = Literal["confirmation", "moved", "reminder"]
 Weekday = Annotated[int, Field(ge=1, le=7, description="ISO weekday, 1 = Monday")]
 
 
-def _local(moment: time) -> time:
-    if moment.tzinfo is not None:
-        raise ValueError("a local clock time, without an offset")
-    return moment
+# Local clock times, to the minute, as people write them: "08:00", "21:30". (JSON
+# Schema's `time` format is RFC 3339's, which requires an offset.)
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+ClockTime = Annotated[
+    str, Field(pattern=CLOCK_PATTERN, description="local time HH:MM", examples=["08:00"])
+]
 
 
-LocalTime = Annotated[time, AfterValidator(_local)]
+def clock(moment: time) -> str:
+    return f"{moment:%H:%M}"
 
 
 class Patch(BaseModel):
@@ -48,12 +51,12 @@ class Patch(BaseModel):
 
 
 class QuietHoursPatch(Patch):
-    start: LocalTime | None = None
-    end: LocalTime | None = None
+    start: ClockTime | None = None
+    end: ClockTime | None = None
 
 
 class OpeningHoursPatch(Patch):
-    days: dict[Weekday, tuple[LocalTime, LocalTime] | None] | None = Field(
+    days: dict[Weekday, tuple[ClockTime, ClockTime] | None] | None = Field(
         default=None, description="weekday -> [opens, closes]; null closes that day"
     )
 
@@ -100,12 +103,14 @@ def _read_only(description: str) -> Any:
 
 
 class QuietHoursOut(OutModel):
-    start: time
-    end: time
+    start: ClockTime
+    end: ClockTime
 
 
 class OpeningHoursOut(OutModel):
-    days: dict[int, tuple[time, time]]
+    days: dict[str, tuple[ClockTime, ClockTime]] = Field(
+        description="ISO weekday (1 = Monday) -> [opens, closes]; a missing day is closed"
+    )
 
 
 class EffectiveTemplateOut(OutModel):
@@ -139,7 +144,19 @@ class SettingsOut(OutModel):
     @classmethod
     def of(cls, view: SettingsView) -> SettingsOut:
         return cls(
-            **view.tenant.model_dump(include={*EDITABLE, "tenant_id", "phone_number"}),
+            **view.tenant.model_dump(
+                include={*EDITABLE, "tenant_id", "phone_number"},
+                exclude={"quiet_hours", "opening_hours"},
+            ),
+            quiet_hours=QuietHoursOut(
+                start=clock(view.tenant.quiet_hours.start), end=clock(view.tenant.quiet_hours.end)
+            ),
+            opening_hours=OpeningHoursOut(
+                days={
+                    str(day): (clock(opens), clock(closes))
+                    for day, (opens, closes) in sorted(view.tenant.opening_hours.days.items())
+                }
+            ),
             version=view.version,
             effective_templates={
                 locale: {

@@ -263,9 +263,15 @@ class SettingsService:
     clock: Clock
 
     def view(self, tenant_id: str) -> SettingsView:
+        return self._view(self._tenant(tenant_id))
+
+    def _tenant(self, tenant_id: str) -> Tenant:
         tenant = self.store.get_tenant(tenant_id)
         if tenant is None:
             raise NotFound("tenant not configured")
+        return tenant
+
+    def _view(self, tenant: Tenant) -> SettingsView:
         effective = {
             locale: {
                 kind.value: EffectiveTemplate(
@@ -283,7 +289,7 @@ class SettingsService:
         self, manager: StaffMember, patch: dict[str, Any], expected_version: int
     ) -> SettingsView:
         """Apply a merge patch the manager made on `expected_version` of the settings."""
-        current = self.view(manager.tenant_id).tenant
+        current = self._tenant(manager.tenant_id)
         if expected_version != current.settings_version:
             raise PreconditionFailed(
                 f"the settings are at version {current.settings_version}, "
@@ -306,7 +312,7 @@ class SettingsService:
         after = settings_document(candidate)
         changes = changed_paths(before, after)
         if not changes:
-            return self.view(manager.tenant_id)
+            return self._view(current)
         # A rule the stored settings already broke (an override an operator wrote, say)
         # does not block an unrelated change; anything this change touches must comply.
         already = set(rule_problems(current, self.rules))
@@ -338,4 +344,4 @@ class SettingsService:
             raise PreconditionFailed(
                 "the settings changed while this change was being saved: read them again"
             ) from None
-        return self.view(manager.tenant_id)
+        return self._view(candidate.model_copy(update={"settings_version": version}))
