@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from twilio.rest import Client
 
 from rendezvous.adapters.dynamodb.activity import DynamoActivityLog
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
@@ -14,6 +15,7 @@ from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.runtime import Runtime
+from tests.integration.test_message_sender import book, sqs_event, texts_to
 from tests.support.events import appointment_event, invoke, response_json, staff_event
 
 STAFF = "StaffApiFunction"
@@ -281,3 +283,18 @@ def test_another_tenants_settings_are_its_own(store: DynamoAppointmentStore) -> 
     _, salon_settings, _ = settings_call("GET", tenant="salon-1")
 
     assert (clinic_settings["daily_cap"], salon_settings["daily_cap"]) == (3, 9)
+
+
+def test_a_changed_template_is_what_the_sender_texts_next(
+    store: DynamoAppointmentStore, outbound: Any, twilio: Client
+) -> None:
+    mine = "{business}: Hi {first_name}, we have you on {when}. Reply C to confirm."
+    status, _, _ = change({"templates": {"en": {"confirmation": mine}}})
+
+    book("after-change")
+    result = invoke("MessageSenderFunction", sqs_event(outbound()))
+
+    assert status == 200
+    assert result == {"batchItemFailures": []}
+    [text] = texts_to(twilio)
+    assert text.body.startswith("Harbor Clinic: Hi Ana, we have you on Tue 15 Jan 10:30.")
