@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from rendezvous.api.http import documented, staff_of, tenant_of
 from rendezvous.api.settings import SettingsOut, SettingsPatch, etag, version_of
@@ -32,6 +33,16 @@ IfMatch = Annotated[
 ]
 
 
+def _with_etag(responses: dict[int, OpenAPIResponse]) -> dict[int, OpenAPIResponse]:
+    responses[200]["headers"] = {
+        "ETag": {
+            "description": "the settings version, for If-Match",
+            "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+        }
+    }
+    return responses
+
+
 def _manager() -> StaffMember:
     rt = get_runtime()
     return StaffMember(tenant_of(router, rt.settings.tenant_claim), staff_of(router))
@@ -50,14 +61,16 @@ def _answer(view: SettingsView) -> Response[str]:
     )
 
 
-@router.get("/v1/settings", responses=documented({200: SettingsOut}, 401, 403, 404))
+@router.get("/v1/settings", responses=_with_etag(documented({200: SettingsOut}, 401, 403, 404)))
 def read_settings() -> Response[str]:
     return _answer(_settings().view(_manager().tenant_id))
 
 
 @router.patch(
     "/v1/settings",
-    responses=documented({200: SettingsOut}, 400, 401, 403, 404, 412, 413, 415, 422, 428),
+    responses=_with_etag(
+        documented({200: SettingsOut}, 400, 401, 403, 404, 412, 413, 415, 422, 428)
+    ),
 )
 def change_settings(
     body: Annotated[SettingsPatch, Body()], if_match: IfMatch = None
