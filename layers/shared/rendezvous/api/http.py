@@ -27,6 +27,8 @@ from rendezvous.domain.errors import (
     Forbidden,
     InvalidRequest,
     NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
     Unavailable,
     Unprocessable,
 )
@@ -56,6 +58,8 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (Unauthorized, 401),
     (PayloadTooLarge, 413),
     (Forbidden, 403),
+    (PreconditionFailed, 412),
+    (PreconditionRequired, 428),
     (Unavailable, 503),
 ]
 
@@ -169,8 +173,10 @@ ERROR_MEANINGS = {
     404: "no such record for this tenant",
     409: "the record changed or is held by someone else",
     413: "the body is too large",
+    412: "If-Match names a version other than the current one: read again, then retry",
     415: "the body is not application/json",
     422: "the body is JSON but not valid for this route",
+    428: "the change must carry If-Match with the version it was made on",
     503: "a dependency is unavailable; retry later",
 }
 
@@ -275,7 +281,7 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     def _domain(exc: DomainError) -> Response[str]:
         for error_type, status in STATUS_BY_ERROR:
             if isinstance(exc, error_type):
-                return error_response(status, exc.code, exc.message)
+                return error_response(status, exc.code, exc.message, exc.details)
         logger.exception("unmapped domain error")
         return error_response(500, "internal_error", "something went wrong on our side")
 
