@@ -79,6 +79,8 @@ def test_every_route_of_the_template_is_served(
         ("booking", "GET", "/v1/outbox"),
         ("staff", "POST", "/v1/pause"),
         ("staff", "POST", "/v1/outbox/redrive"),
+        ("staff", "GET", "/v1/settings"),
+        ("staff", "PATCH", "/v1/settings"),
     ],
 )
 def test_a_role_that_may_not_use_a_route_is_refused_by_the_function(
