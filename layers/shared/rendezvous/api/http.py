@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 
+    from rendezvous.domain.staff import StaffMember
+
 
 class Unauthorized(DomainError):
     code = "unauthorized"
@@ -335,3 +337,12 @@ def caller_of(app: BaseRouter) -> Principal:
     if role is None:
         raise Forbidden("the token has no role: it must be in the group manager, staff or booking")
     return Principal(tenant, staff_of(app), role)
+
+
+def staff_member_of(app: BaseRouter) -> StaffMember:
+    """The caller as the staff services know a person: tenant and subject (the resolver has
+    already checked that its role may use the route)."""
+    from rendezvous.domain.staff import StaffMember
+
+    caller = caller_of(app)
+    return StaffMember(caller.tenant_id, caller.subject)
