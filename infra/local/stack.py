@@ -471,6 +471,7 @@ class Stack:
         return {
             "staff_token": self._token(tenant_id, "staff", f"staff-{tenant_id}"),
             "booking_token": self._token(tenant_id, "booking", f"booking-{tenant_id}"),
+            "manager_token": self._token(tenant_id, "manager", f"manager-{tenant_id}"),
         }
 
     def _token(self, tenant_id: str, role: str, subject: str) -> str:
@@ -504,14 +505,14 @@ class Stack:
         tenants = {t.tenant_id for t in demo_tenants()}
         if (
             tenant_id not in tenants
-            or role not in ("staff", "booking")
+            or role not in ("staff", "manager", "booking")
             or not (isinstance(subject, str) and re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", subject))
         ):
             return error_response(
                 400,
                 "invalid_request",
-                f"expected tenant_id in {sorted(tenants)}, role staff or booking, and a sub "
-                "of 1-64 letters, digits or ._@-",
+                f"expected tenant_id in {sorted(tenants)}, role staff, manager or booking, and "
+                "a sub of 1-64 letters, digits or ._@-",
             )
         return json_response({"token": self._token(str(tenant_id), str(role), subject)})
 

@@ -235,6 +235,12 @@ def staff(clinic: Tenant) -> StaffMember:
     return StaffMember(str(_claims(clinic.staff_token)["sub"]), clinic.staff_token)
 
 
+@pytest.fixture(scope="session")
+def manager(clinic: Tenant) -> StaffMember:
+    """The clinic's manager from credentials.json: the one who may pause and redrive."""
+    return StaffMember(str(_claims(clinic.manager_token)["sub"]), clinic.manager_token)
+
+
 def local_sign_in(stack: LocalStackProcess, tenant: Tenant, sub: str) -> str:
     """A staff member's token from the local stack's stand-in for Cognito."""
     answer = requests.post(

@@ -60,6 +60,7 @@ class Tenant:
     timezone: str
     staff_token: str
     booking_token: str
+    manager_token: str
 
 
 @dataclass

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from rendezvous.api.http import documented, json_response, staff_of, tenant_of
+from rendezvous.api.http import documented, json_response, staff_member_of
 from rendezvous.api.staff import (
     OutboxEntryOut,
     OutboxOut,
@@ -24,7 +24,6 @@ from rendezvous.api.staff import (
     StatsOut,
     StatusOut,
 )
-from rendezvous.domain.staff import StaffMember
 from rendezvous.observability import metrics
 from rendezvous.runtime import get_runtime
 
@@ -37,18 +36,13 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools' untyped __init
 OptionalReason = Annotated[ReasonIn | None, Body()]
 
 
-def _staff() -> StaffMember:
-    rt = get_runtime()
-    return StaffMember(tenant_of(router, rt.settings.tenant_claim), staff_of(router))
-
-
 def _oversight() -> OversightService:
     return get_runtime().oversight_service()
 
 
 @router.get("/v1/outbox", responses=documented({200: OutboxOut}, 400, 401, 403))
 def outbox(hours: Annotated[int, Query(ge=1, le=168)] = 24) -> Response[str]:
-    staff = _staff()
+    staff = staff_member_of(router)
     service = _oversight()
     entries = service.outbox(staff.tenant_id, hours)
     paused = service.status(staff.tenant_id).paused
@@ -59,32 +53,31 @@ def outbox(hours: Annotated[int, Query(ge=1, le=168)] = 24) -> Response[str]:
 
 @router.post("/v1/pause", responses=documented({200: StatusOut}, 400, 401, 403, 413, 415, 422))
 def pause(body: OptionalReason = None) -> Response[str]:
-    tenant = _oversight().pause(_staff(), (body.reason if body else None) or "")
+    tenant = _oversight().pause(staff_member_of(router), (body.reason if body else None) or "")
     metrics.add_metric("TenantPaused", "Count", 1)
     return json_response(200, StatusOut.of(tenant))
 
 
 @router.post("/v1/resume", responses=documented({200: ResumeOut}, 400, 401, 403, 413, 415, 422))
 def resume(body: OptionalReason = None) -> Response[str]:
-    tenant, held = _oversight().resume(_staff(), body.reason if body else None)
+    tenant, held = _oversight().resume(staff_member_of(router), body.reason if body else None)
     return json_response(
         200, ResumeOut(**StatusOut.of(tenant).model_dump(), held=ReleasedOut.of(held))
     )
 
 
-# Managers only once roles arrive (CONTRACT.md, Roles).
 @router.post("/v1/outbox/redrive", responses=documented({200: RedriveOut}, 401, 403))
 def redrive() -> Response[str]:
-    released = _oversight().redrive(_staff())
+    released = _oversight().redrive(staff_member_of(router))
     return json_response(200, RedriveOut(redrive=ReleasedOut.of(released)))
 
 
 @router.get("/v1/status", responses=documented({200: StatusOut}, 401, 403))
 def status() -> Response[str]:
-    return json_response(200, StatusOut.of(_oversight().status(_staff().tenant_id)))
+    return json_response(200, StatusOut.of(_oversight().status(staff_member_of(router).tenant_id)))
 
 
 @router.get("/v1/stats", responses=documented({200: StatsOut}, 400, 401, 403))
 def stats(days: Annotated[int, Query(ge=1, le=31)] = 7) -> Response[str]:
-    staff = _staff()
+    staff = staff_member_of(router)
     return json_response(200, StatsOut.of(_oversight().stats(staff.tenant_id, days)))

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from rendezvous.api.http import ResourceId, documented, json_response, staff_of, tenant_of
+from rendezvous.api.http import ResourceId, documented, json_response, staff_member_of
 from rendezvous.api.staff import (
     ConversationMessageOut,
     ItemDetailOut,
@@ -25,7 +25,7 @@ from rendezvous.api.staff import (
     encode_cursor,
 )
 from rendezvous.domain.models import QueueStatus
-from rendezvous.domain.staff import QueueService, StaffMember
+from rendezvous.domain.staff import QueueService
 from rendezvous.observability import metrics
 from rendezvous.runtime import get_runtime
 
@@ -33,11 +33,6 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools' untyped __init
 
 # Claim, release and resolve may come without a body; a reply may not.
 OptionalVersion = Annotated[VersionIn | None, Body()]
-
-
-def _staff() -> StaffMember:
-    rt = get_runtime()
-    return StaffMember(tenant_of(router, rt.settings.tenant_claim), staff_of(router))
 
 
 def _queue() -> QueueService:
@@ -54,7 +49,7 @@ def list_queue(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> Response[str]:
-    staff = _staff()
+    staff = staff_member_of(router)
     start = decode_cursor(cursor, staff.tenant_id, status.value)
     items, last = _queue().page(staff.tenant_id, status, limit, start)
     now = get_runtime().clock.now()
@@ -68,7 +63,7 @@ def list_queue(
 
 @router.get("/v1/queue/<item_id>", responses=documented({200: ItemDetailOut}, 400, 401, 403, 404))
 def queue_item(item_id: ResourceId) -> Response[str]:
-    staff = _staff()
+    staff = staff_member_of(router)
     detail = _queue().detail(staff.tenant_id, item_id)
     return json_response(200, ItemDetailOut.of(detail, get_runtime().clock.now()))
 
@@ -78,7 +73,7 @@ def queue_item(item_id: ResourceId) -> Response[str]:
     responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422),
 )
 def claim(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
-    item = _queue().claim(_staff(), item_id, _version(body))
+    item = _queue().claim(staff_member_of(router), item_id, _version(body))
     metrics.add_metric("QueueItemsClaimed", "Count", 1)
     now = get_runtime().clock.now()
     return json_response(
@@ -91,7 +86,7 @@ def claim(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
     responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422, 503),
 )
 def reply(item_id: ResourceId, body: Annotated[ReplyIn, Body()]) -> Response[str]:
-    staff = _staff()
+    staff = staff_member_of(router)
     item, message = _queue().reply(staff, item_id, body.body, body.version)
     metrics.add_metric("StaffReplies", "Count", 1)
     now = get_runtime().clock.now()
@@ -105,7 +100,7 @@ def reply(item_id: ResourceId, body: Annotated[ReplyIn, Body()]) -> Response[str
     responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422),
 )
 def release(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
-    item = _queue().release(_staff(), item_id, _version(body))
+    item = _queue().release(staff_member_of(router), item_id, _version(body))
     return json_response(200, ItemOut(item=QueueItemOut.of(item, get_runtime().clock.now())))
 
 
@@ -114,6 +109,6 @@ def release(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
     responses=documented({200: ItemOut}, 400, 401, 403, 404, 409, 413, 415, 422),
 )
 def resolve(item_id: ResourceId, body: OptionalVersion = None) -> Response[str]:
-    item = _queue().resolve(_staff(), item_id, _version(body))
+    item = _queue().resolve(staff_member_of(router), item_id, _version(body))
     metrics.add_metric("QueueItemsResolved", "Count", 1)
     return json_response(200, ItemOut(item=QueueItemOut.of(item, get_runtime().clock.now())))

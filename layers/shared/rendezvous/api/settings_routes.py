@@ -13,9 +13,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
-from rendezvous.api.http import documented, staff_of, tenant_of
+from rendezvous.api.http import documented, staff_member_of
 from rendezvous.api.settings import SettingsOut, SettingsPatch, etag, version_of
-from rendezvous.domain.staff import StaffMember
 from rendezvous.runtime import get_runtime
 
 if TYPE_CHECKING:  # built by the runtime on first use, with its imports
@@ -43,11 +42,6 @@ def _with_etag(responses: dict[int, OpenAPIResponse]) -> dict[int, OpenAPIRespon
     return responses
 
 
-def _manager() -> StaffMember:
-    rt = get_runtime()
-    return StaffMember(tenant_of(router, rt.settings.tenant_claim), staff_of(router))
-
-
 def _settings() -> SettingsService:
     return get_runtime().settings_service()
 
@@ -63,7 +57,7 @@ def _answer(view: SettingsView) -> Response[str]:
 
 @router.get("/v1/settings", responses=_with_etag(documented({200: SettingsOut}, 401, 403, 404)))
 def read_settings() -> Response[str]:
-    return _answer(_settings().view(_manager().tenant_id))
+    return _answer(_settings().view(staff_member_of(router).tenant_id))
 
 
 @router.patch(
@@ -75,6 +69,6 @@ def read_settings() -> Response[str]:
 def change_settings(
     body: Annotated[SettingsPatch, Body()], if_match: IfMatch = None
 ) -> Response[str]:
-    manager = _manager()
+    manager = staff_member_of(router)
     view = _settings().change(manager, body.as_merge_patch(), version_of(if_match))
     return _answer(view)

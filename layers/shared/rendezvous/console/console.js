@@ -122,6 +122,13 @@
     }
   }
 
+  // The widest of the token's Cognito groups, as the API ranks them. For what the page
+  // offers only: the API decides what each role may do.
+  function roleOf(claims) {
+    const groups = Array.isArray(claims["cognito:groups"]) ? claims["cognito:groups"] : [];
+    return ["manager", "staff", "booking"].find((role) => groups.includes(role)) || null;
+  }
+
   function tokenProblem(token) {
     const claims = decodeJwt(token);
     if (!claims) return { problem: "That does not look like a sign-in token (a JWT: three parts separated by dots)." };
@@ -129,6 +136,9 @@
     if (typeof claims.exp === "number" && claims.exp * 1000 <= Date.now()) {
       return { problem: "That token has expired. Get a new one and sign in again." };
     }
+    const role = roleOf(claims);
+    if (role === "booking") return { problem: "That is a booking system's sign-in. The console is for staff and managers." };
+    if (!role) return { problem: "That sign-in is not in the staff or manager group. Ask a manager to add you." };
     return { claims };
   }
 
@@ -383,6 +393,13 @@
     $("workspace").hidden = false;
     $("account").hidden = false;
     $("pause-box").hidden = false;
+    // Pausing, resuming and sending failed texts again are for managers (CONTRACT.md, Roles).
+    const manager = roleOf(state.claims) === "manager";
+    $("pause-switch").disabled = !manager;
+    // Emptied rather than hidden: the switch's description names it, hidden or not.
+    $("pause-managers-only").textContent = manager ? "" : "Managers only";
+    $("redrive-button").hidden = !manager;
+    $("redrive-managers-only").hidden = manager;
     const c = state.claims;
     $("signed-in-as").textContent = `Signed in as ${c.email || c["cognito:username"] || c.sub}`;
     selectTab("open", false);

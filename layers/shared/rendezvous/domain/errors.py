@@ -27,7 +27,8 @@ class InvalidRequest(DomainError):
 
 
 class Forbidden(DomainError):
-    """The caller may not do this: a request whose Twilio signature or identifiers fail."""
+    """The caller may not do this: its role may not use the route, or a webhook's signature
+    or identifiers fail."""
 
     code = "forbidden"
 
