@@ -20,9 +20,6 @@ import jwt
 from infra.template import Resolver, resources_of
 
 ALGORITHM = "HS256"
-# Stand-ins for the ids Cognito would give the template's user pool and app client.
-LOCAL_USER_POOL_ID = "us-east-1_RendezvousLocal"
-LOCAL_CLIENT_ID = "rendezvouslocalclient"
 
 
 @dataclass(frozen=True)
@@ -31,18 +28,6 @@ class JwtAuthorizer:
     header: str  # lower-case request header carrying the token
     issuer: str
     audience: tuple[str, ...]
-
-
-def register_cognito_placeholders(template: dict[str, Any], resolver: Resolver) -> None:
-    """Give the template's Cognito pool and client local ids, so `!Ref UserPool` resolves."""
-    for logical in resources_of(template, "AWS::Cognito::UserPool"):
-        resolver.refs.setdefault(logical, LOCAL_USER_POOL_ID)
-        resolver.attributes.setdefault(
-            (logical, "Arn"),
-            f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{LOCAL_USER_POOL_ID}",
-        )
-    for logical in resources_of(template, "AWS::Cognito::UserPoolClient"):
-        resolver.refs.setdefault(logical, LOCAL_CLIENT_ID)
 
 
 def _header_of(identity_source: Any) -> str:

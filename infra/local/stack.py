@@ -29,7 +29,6 @@ from infra.local.auth import (
     JwtAuthorizer,
     LocalJwt,
     jwt_authorizers,
-    register_cognito_placeholders,
 )
 from infra.local.clock import VirtualClock, clocked_request_handler
 from infra.local.gateway import ApiGateway, build_routes, error_response, json_response
@@ -251,6 +250,8 @@ class Stack:
                     log.warning("%s differs between functions; %s wins", key, logical)
                 env[key] = value
         env["TWILIO_API_BASE_URL"] = self.sandbox_url
+        # The console signs people in against moto's user pool (CORS is on in moto's server).
+        env["COGNITO_ENDPOINT_URL"] = self.moto_url
         env["TWILIO_BACKOFF_SECONDS"] = TWILIO_BACKOFF_SECONDS
         os.environ.update(env)
 
@@ -289,7 +290,6 @@ class Stack:
             invoker, recurring_schedules(stack.template, self.clock.now())
         )
 
-        register_cognito_placeholders(stack.template, stack.resolver)
         authorizers, default = jwt_authorizers(stack.template, stack.resolver)
         self.tokens = LocalJwt()
         self._token_authorizer = (
