@@ -192,10 +192,12 @@ class Stack:
     def _start_aws(self) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
+        from infra.local.moto_patches import cognitoidp as cognitoidp_patch
         from infra.local.moto_patches import dynamodb as dynamodb_patch
         from infra.local.moto_patches import server as server_patch
         from infra.local.moto_patches import sqs as sqs_patch
 
+        cognitoidp_patch.apply()
         dynamodb_patch.apply()
         server_patch.apply()
         sqs_patch.apply()
@@ -252,6 +254,8 @@ class Stack:
         env["TWILIO_API_BASE_URL"] = self.sandbox_url
         # The console signs people in against moto's user pool (CORS is on in moto's server).
         env["COGNITO_ENDPOINT_URL"] = self.moto_url
+        # Moto checks the password of USER_PASSWORD_AUTH, not an SRP proof.
+        env["COGNITO_AUTH_FLOW"] = "USER_PASSWORD_AUTH"
         env["TWILIO_BACKOFF_SECONDS"] = TWILIO_BACKOFF_SECONDS
         os.environ.update(env)
 

@@ -35,8 +35,7 @@
 
   const state = {
     token: null, // the ID token: the API's JWT authorizer accepts its audience
-    session: null, // { idToken, accessToken, refreshToken }
-    role: null,
+    session: null, // { idToken, accessToken, refreshToken, receivedAt }
     claims: null,
     sub: null,
     tenant: null,
@@ -153,22 +152,28 @@
     return ROLES.find((role) => groups.includes(role)) || null;
   }
 
-  function expiresAt(claims) {
-    return claims && typeof claims.exp === "number" ? claims.exp * 1000 : 0;
+  // When the ID token expires by this device's clock: its lifetime (exp - iat) from when it
+  // arrived, so a clock that is minutes off neither refreshes in a loop nor too late.
+  function expiresAt() {
+    const claims = state.claims;
+    const session = state.session;
+    if (!claims || !session || typeof claims.exp !== "number") return 0;
+    const lifetime = typeof claims.iat === "number" ? claims.exp - claims.iat : 0;
+    return session.receivedAt + lifetime * 1000;
   }
 
   function keepSession(tokens) {
-    state.session = tokens;
+    state.session = { ...tokens, receivedAt: tokens.receivedAt || Date.now() };
     state.token = tokens.idToken;
     state.claims = decodeJwt(tokens.idToken);
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify(tokens));
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
     scheduleRefresh();
   }
 
   function storedSession() {
     try {
       const tokens = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
-      return tokens && tokens.idToken && tokens.refreshToken ? tokens : null;
+      return tokens && tokens.idToken && tokens.refreshToken && typeof tokens.receivedAt === "number" ? tokens : null;
     } catch {
       return null;
     }
@@ -176,12 +181,13 @@
 
   function scheduleRefresh() {
     clearTimeout(state.refreshTimer);
-    const wait = expiresAt(state.claims) - REFRESH_BEFORE_MS - Date.now();
+    const wait = expiresAt() - REFRESH_BEFORE_MS - Date.now();
     state.refreshTimer = setTimeout(() => { refreshTokens(); }, Math.max(0, wait));
   }
 
   // New ID and access tokens from the refresh token: true when they came. A refresh token
-  // Cognito refuses ends the session; one that could not be sent is tried again shortly.
+  // Cognito refuses ends the session; one that could not be sent (a laptop waking up before
+  // its network) is tried again shortly.
   function refreshTokens() {
     if (state.refreshing) return state.refreshing;
     const generation = state.generation;
@@ -198,7 +204,7 @@
       return true;
     }, (error) => {
       if (generation !== state.generation) return false;
-      if (error.code === "NetworkError" && expiresAt(state.claims) > Date.now()) {
+      if (error.code === "NetworkError") {
         clearTimeout(state.refreshTimer);
         state.refreshTimer = setTimeout(() => { refreshTokens(); }, REFRESH_RETRY_MS);
       } else {
@@ -402,6 +408,8 @@
     for (const [name, form] of Object.entries(SIGNIN_STEPS)) $(form).hidden = name !== step;
     $("signin-restart").hidden = step === "password";
     for (const id of ["password", "new-password", "new-password-again", "mfa-code"]) $(id).value = "";
+    // For password managers: whose new password this is.
+    $("new-password-username").value = $("username").value;
     const first = { password: $("username").value ? "password" : "username", NEW_PASSWORD_REQUIRED: "new-password", SOFTWARE_TOKEN_MFA: "mfa-code" }[step];
     $(first).focus();
   }
@@ -498,9 +506,8 @@
     }
     state.generation += 1;
     keepSession(tokens);
-    state.role = roleOf(state.claims);
     state.sub = state.claims.sub;
-    if (expiresAt(state.claims) - REFRESH_BEFORE_MS <= Date.now() && !(await refreshTokens())) return;
+    if (expiresAt() - REFRESH_BEFORE_MS <= Date.now() && !(await refreshTokens())) return;
     try {
       const status = await api("GET", "/v1/status");
       applyStatus(status);
@@ -520,7 +527,7 @@
     // Revoked at Cognito as well, so a copy of the refresh token is worth nothing either.
     if (refreshToken && cognito) cognito.revoke(refreshToken).catch(() => {});
     Object.assign(state, {
-      token: null, session: null, role: null, claims: null, sub: null, tenant: null,
+      token: null, session: null, claims: null, sub: null, tenant: null,
       selected: null, detail: null, refreshTimer: null, refreshing: null, challenge: null,
       threadKey: "", knownOpen: null, resolved: [], resolvedCursor: null, resolvedPages: 0,
       tick: 0, polling: false, clockOffset: 0, dateOffset: 0, floorOffset: -Infinity,
@@ -1144,7 +1151,7 @@
     const generation = state.generation;
     if (!state.token || state.polling) return;
     // Timers stop while a laptop sleeps: tokens that expired meanwhile are renewed first.
-    if (expiresAt(state.claims) - REFRESH_BEFORE_MS <= Date.now()) {
+    if (expiresAt() - REFRESH_BEFORE_MS <= Date.now()) {
       await refreshTokens();
       if (generation !== state.generation || !state.token) return;
     }
