@@ -236,7 +236,7 @@ def staff(clinic: Tenant) -> StaffMember:
 
 
 def local_sign_in(stack: LocalStackProcess, tenant: Tenant, sub: str) -> str:
-    """A staff member's token from the local stack's stand-in for Cognito."""
+    """A staff member's ID token: the local stack signs in to moto's user pool as `sub`."""
     answer = requests.post(
         stack.url("/_local/token"),
         json={"tenant_id": tenant.tenant_id, "role": "staff", "sub": sub},
@@ -249,8 +249,9 @@ def local_sign_in(stack: LocalStackProcess, tenant: Tenant, sub: str) -> str:
 @pytest.fixture(scope="session")
 def colleague(stack: LocalStackProcess, clinic: Tenant) -> StaffMember:
     """A second staff member of the same clinic."""
-    sub = f"pat-{clinic.tenant_id}"
-    return StaffMember(sub, local_sign_in(stack, clinic, sub))
+    token = local_sign_in(stack, clinic, "pat")
+    # Cognito's subject is the user's own id, not the login name it was asked for.
+    return StaffMember(str(_claims(token)["sub"]), token)
 
 
 # ---- customers ------------------------------------------------------------------------------
