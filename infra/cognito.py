@@ -7,6 +7,9 @@ moto answers are what `!Ref UserPool`, `!Ref UserPoolClient`, ... resolve to.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +38,7 @@ class CognitoResources:
     user_pool_id: str = ""
     user_pool_arn: str = ""
     clients: dict[str, str] = field(default_factory=dict)
+    client_secrets: dict[str, str] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
 
 
@@ -94,6 +98,7 @@ def provision_cognito(
         made.clients[logical] = created["ClientId"]
         resolver.refs[logical] = created["ClientId"]
         if created.get("ClientSecret"):
+            made.client_secrets[logical] = created["ClientSecret"]
             resolver.attributes[(logical, "ClientSecret")] = created["ClientSecret"]
 
     for logical, res in resources_of(template, "AWS::Cognito::UserPoolGroup").items():
@@ -104,3 +109,32 @@ def provision_cognito(
         made.groups[logical] = group["GroupName"]
         resolver.refs[logical] = group["GroupName"]
     return made
+
+
+def secret_hash(client_id: str, client_secret: str, username: str) -> str:
+    """SECRET_HASH, which a client with a secret sends with every sign-in."""
+    digest = hmac.new(
+        client_secret.encode(), (username + client_id).encode(), hashlib.sha256
+    ).digest()
+    return base64.b64encode(digest).decode()
+
+
+def sign_in(
+    client: CognitoIdentityProviderClient,
+    client_id: str,
+    username: str,
+    password: str,
+    client_secret: str | None = None,
+) -> str:
+    """The ID token of a USER_PASSWORD_AUTH sign-in: what a booking system does through
+    BookingClient, and what the console does locally (AWS: SRP, same tokens)."""
+    parameters = {"USERNAME": username, "PASSWORD": password}
+    if client_secret:
+        parameters["SECRET_HASH"] = secret_hash(client_id, client_secret, username)
+    answer = client.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=parameters
+    )
+    result = answer.get("AuthenticationResult")
+    if not result or "IdToken" not in result:
+        raise RuntimeError(f"{username} was asked {answer.get('ChallengeName')} at sign-in")
+    return result["IdToken"]
