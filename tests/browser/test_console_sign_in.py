@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from playwright.sync_api import Request, expect
+from playwright.sync_api import Request, Route, expect
 
 from tests.browser.conftest import (
     HTTP_TIMEOUT,
@@ -177,9 +177,9 @@ def test_a_wrong_password_is_refused_and_nothing_is_kept(
 
 
 def test_a_booking_systems_login_is_refused_by_the_console(
-    console: OpenConsole, stack: LocalStackProcess, clinic: Tenant
+    console: OpenConsole, clinic: Tenant
 ) -> None:
-    booking = booking_login(stack, clinic)
+    booking = booking_login(clinic)
     tab = console()
     tab.open()
 
@@ -194,13 +194,10 @@ def test_a_booking_systems_login_is_refused_by_the_console(
     assert tab.page.evaluate("() => sessionStorage.length + localStorage.length") == 0
 
 
-def booking_login(stack: LocalStackProcess, tenant: Tenant) -> Login:
+def booking_login(tenant: Tenant) -> Login:
     """The tenant's booking system's machine login from credentials.json."""
-    for entry in stack.credentials["tenants"]:
-        if entry["tenant_id"] == tenant.tenant_id:
-            login = entry["booking_login"]
-            return Login(login["username"], login["password"], "booking", tenant.tenant_id)
-    raise AssertionError(f"credentials.json has no booking login of {tenant.tenant_id}")
+    login = tenant.booking_login
+    return Login(login["username"], login["password"], "booking", tenant.tenant_id)
 
 
 def test_sign_out_forgets_and_revokes_the_tokens(
@@ -219,12 +216,12 @@ def test_sign_out_forgets_and_revokes_the_tokens(
     assert page.evaluate("() => sessionStorage.length + localStorage.length") == 0
 
     # Cognito no longer honours the refresh token (RevokeToken).
-    def revoked() -> requests.Response | None:
+    def revoked() -> dict[str, Any] | None:
         answer = refresh_with(cognito, stored["refreshToken"])
-        return answer if answer.status_code == 400 else None
+        return dict(answer.json()) if answer.status_code == 400 else None
 
     refused = wait_for(revoked, timeout=5, what="the refresh token revoked")
-    assert refused.json()["__type"].endswith("NotAuthorizedException")
+    assert refused["__type"].endswith("NotAuthorizedException")
     # And the page calls the API no more, however long it stays open.
     api_calls: list[str] = []
     page.on("request", lambda r: api_calls.append(r.url) if "/v1/" in r.url else None)
@@ -270,23 +267,39 @@ def test_a_refused_token_is_renewed_and_the_call_tried_again(
     tab = console(own_clock=True)
     calls = CognitoCalls(tab, cognito)
     tab.sign_in(staff)
+    before = tab.stored_session()
+    assert before is not None
     refused: list[str] = []
+    sent: list[tuple[str, str]] = []  # (url, token) of every queue call
 
-    def refuse_once(route: Any) -> None:
+    def refuse_the_first(route: Route) -> None:
         if refused:
             route.continue_()
-            return
-        refused.append(route.request.url)
-        route.fulfill(status=401, json={"message": "Unauthorized"})
+        else:
+            refused.append(route.request.url)
+            route.fulfill(status=401, json={"message": "Unauthorized"})
 
-    tab.page.route("**/v1/queue?*", refuse_once)
-    with tab.page.expect_request(lambda r: "/v1/queue" in r.url and bool(refused)) as retried:
-        tab.poll_now()
+    tab.page.on(
+        "request",
+        lambda r: (
+            sent.append((r.url, r.headers.get("authorization", "")))
+            if "/v1/queue" in r.url
+            else None
+        ),
+    )
+    tab.page.route("**/v1/queue?**", refuse_the_first)
 
+    def retried() -> dict[str, Any] | None:
+        if not refused:  # a poll that was under way when the route came: the next one
+            tab.poll_now()
+        now = tab.stored_session()  # also lets Playwright deliver the page's events
+        if not refused or not now or now["idToken"] == before["idToken"]:
+            return None
+        again = (refused[0], f"Bearer {now['idToken']}")
+        return now if again in sent else None
+
+    wait_for(retried, timeout=5, what="the refused call again with new tokens")
     assert calls.flows() == ["USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH"]
-    stored = tab.stored_session()
-    assert stored is not None
-    assert retried.value.headers["authorization"] == f"Bearer {stored['idToken']}"
     tab.expect_signed_in()
 
 

@@ -394,6 +394,12 @@
   const SIGNIN_STEPS = { password: "signin-form", NEW_PASSWORD_REQUIRED: "new-password-form", SOFTWARE_TOKEN_MFA: "mfa-form" };
   const SIGNIN_FIELDS = ["username", "password", "new-password", "new-password-again", "mfa-code"];
 
+  const SECRET_FIELDS = ["password", "new-password", "new-password-again", "mfa-code"];
+
+  function forgetSecrets() {
+    for (const id of SECRET_FIELDS) $(id).value = "";
+  }
+
   function signinProblem(message, field) {
     $("signin-error").textContent = message || "";
     for (const id of SIGNIN_FIELDS) $(id).removeAttribute("aria-invalid");
@@ -407,7 +413,7 @@
   function showSigninStep(step) {
     for (const [name, form] of Object.entries(SIGNIN_STEPS)) $(form).hidden = name !== step;
     $("signin-restart").hidden = step === "password";
-    for (const id of ["password", "new-password", "new-password-again", "mfa-code"]) $(id).value = "";
+    forgetSecrets();
     // For password managers: whose new password this is.
     $("new-password-username").value = $("username").value;
     const first = { password: $("username").value ? "password" : "username", NEW_PASSWORD_REQUIRED: "new-password", SOFTWARE_TOKEN_MFA: "mfa-code" }[step];
@@ -454,10 +460,11 @@
         // Cognito's session for the challenge ran out: only a fresh start helps.
         showSignIn(RendezvousCognito.explain(error));
       } else {
-        $(fieldOnError).value = "";
         signinProblem(RendezvousCognito.explain(error), fieldOnError);
       }
     } finally {
+      // Whatever Cognito said, no password or code stays in the page.
+      forgetSecrets();
       setSigninBusy(false);
     }
   }
