@@ -227,6 +227,8 @@ def test_the_stack_outputs_what_onboarding_and_the_console_need() -> None:
         "COGNITO_USER_POOL_ID": {"Ref": "UserPool"},
         "COGNITO_CLIENT_ID": {"Ref": "UserPoolClient"},
         "COGNITO_ENDPOINT_URL": "",
+        # In AWS the page proves the password with SRP; only the local stack overrides it.
+        "COGNITO_AUTH_FLOW": "USER_SRP_AUTH",
     }
 
 
