@@ -261,6 +261,25 @@ def test_the_tokens_are_refreshed_before_the_id_token_expires(
     assert calls.flows().count("REFRESH_TOKEN_AUTH") == 1
 
 
+def test_a_session_revoked_elsewhere_ends_at_the_next_refresh(
+    console: OpenConsole, cognito: CognitoConfig, staff: StaffMember
+) -> None:
+    tab = console(own_clock=True)
+    tab.sign_in(staff)
+    stored = tab.stored_session()
+    assert stored is not None
+    revoked = cognito.call(
+        "RevokeToken", {"ClientId": cognito.client_id, "Token": stored["refreshToken"]}
+    )
+    assert revoked.status_code == 200, revoked.text
+
+    tab.page.clock.fast_forward((ID_TOKEN_MINUTES - REFRESH_BEFORE_MINUTES + 1) * 60_000)
+
+    expect(tab.page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(tab.page.locator("#signin-error")).to_have_text("Your sign-in has ended. Sign in again.")
+    assert tab.page.evaluate("() => sessionStorage.length") == 0
+
+
 def test_a_refused_token_is_renewed_and_the_call_tried_again(
     console: OpenConsole, cognito: CognitoConfig, staff: StaffMember
 ) -> None:

@@ -62,6 +62,8 @@ class SrpUserPool:
     verifier: int = 0
     challenges: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # block -> A,b,B
     refused: list[str] = field(default_factory=list)
+    # What InitiateAuth answers instead of a challenge: (__type, message), as Cognito says no.
+    fail_with: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         pool_name = POOL_ID.split("_")[1]
@@ -70,6 +72,9 @@ class SrpUserPool:
         self.verifier = pow(G, x, N)
 
     def initiate(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.fail_with:
+            code, message = self.fail_with
+            return 400, {"__type": f"com.amazonaws.cognito#{code}", "message": message}
         assert body["AuthFlow"] == "USER_SRP_AUTH"
         assert body["ClientId"] == CLIENT_ID
         assert "PASSWORD" not in body["AuthParameters"]
@@ -227,4 +232,54 @@ def test_a_wrong_password_gives_a_proof_the_server_refuses(
 
     expect(page.locator("#signin-error")).to_have_text("Wrong email or password.")
     assert len(pool.refused) == 1
+    assert page.evaluate("() => sessionStorage.length") == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "shown"),
+    [
+        ("UserNotFoundException", "User does not exist.", "Wrong email or password."),
+        (
+            "NotAuthorizedException",
+            "Password attempts exceeded",
+            "Too many wrong passwords: wait a few minutes, then try again.",
+        ),
+        (
+            "NotAuthorizedException",
+            "User is disabled.",
+            "This account is disabled. Ask your manager.",
+        ),
+        (
+            "PasswordResetRequiredException",
+            "Password reset required for the user",
+            "Your password has to be reset before you can sign in. Ask your manager to reset it.",
+        ),
+        (
+            "UserNotConfirmedException",
+            "User is not confirmed.",
+            "This account is not set up yet. Ask your manager to finish setting it up.",
+        ),
+        (
+            "TooManyRequestsException",
+            "Too many requests",
+            "Too many attempts right now: wait a minute, then try again.",
+        ),
+        (
+            "InternalErrorException",
+            "boom",
+            "Signing in failed (InternalErrorException). Try again in a moment.",
+        ),
+    ],
+)
+def test_cognitos_refusals_are_said_plainly(
+    srp_console: tuple[Page, SrpUserPool], code: str, message: str, shown: str
+) -> None:
+    page, pool = srp_console
+    pool.fail_with = (code, message)
+
+    sign_in(page, PASSWORD)
+
+    expect(page.get_by_role("alert")).to_have_text(shown)
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")
     assert page.evaluate("() => sessionStorage.length") == 0
