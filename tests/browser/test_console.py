@@ -262,6 +262,8 @@ def test_pause_and_resume_with_a_reason(
     tab.sign_in(staff)
     switch = page.get_by_role("switch", name="Pause automated texts")
     expect(switch).to_have_attribute("aria-checked", "false")
+    expect(switch).to_be_enabled()
+    expect(switch).not_to_have_accessible_description(re.compile("Managers only"))
     try:
         switch.click()
         dialog = page.get_by_role("dialog")
@@ -298,6 +300,19 @@ def test_pause_and_resume_with_a_reason(
     finally:
         if staff_api.get("/v1/status", staff.token)["paused"]:
             staff_api.request("POST", "/v1/resume", staff.token, json={"reason": "test cleanup"})
+
+
+def test_staff_see_the_pause_switch_but_only_a_manager_may_use_it(
+    console: OpenConsole, staff: StaffMember
+) -> None:
+    tab = console()
+    page = tab.page
+    tab.sign_in(staff)
+
+    switch = page.get_by_role("switch", name="Pause automated texts")
+    expect(switch).to_be_disabled()
+    expect(switch).to_have_accessible_description(re.compile("Managers only$"))
+    expect(page.locator("#pause-detail")).not_to_be_empty()
 
 
 def test_outbox_and_stats(
@@ -346,6 +361,7 @@ def test_a_text_whose_retries_ran_out_is_sent_again_from_the_outbox(
     stack: LocalStackProcess,
     clinic: Tenant,
     staff: StaffMember,
+    manager: StaffMember,
     customer: str,
 ) -> None:
     # The clinic's next 10:00, clear of quiet hours, then a booking in a Twilio outage.
@@ -369,13 +385,20 @@ def test_a_text_whose_retries_ran_out_is_sent_again_from_the_outbox(
         advance(stack, 10)  # every retry of the confirmation, 90 s apart
     finally:
         requests.delete(faults, timeout=HTTP_TIMEOUT)
+    # Staff see what failed; sending it again is a manager's call.
+    staff_tab = console()
+    staff_tab.sign_in(staff)
+    expect(staff_tab.page.locator("#redrive-box")).to_contain_text("could not be sent")
+    expect(staff_tab.page.get_by_text("A manager can send them again.")).to_be_visible()
+    expect(staff_tab.page.get_by_role("button", name="Send again")).to_be_hidden()
     tab = console()
     page = tab.page
-    tab.sign_in(staff)
+    tab.sign_in(manager)
 
     outbox = page.get_by_role("table", name="Automated texts due soon")
     expect(outbox).to_contain_text("Iris Tan")
     expect(outbox).to_contain_text("failed (retries exhausted)")
+    expect(page.get_by_text("A manager can send them again.")).to_be_hidden()
     tab.screenshot("13-retries-exhausted")
     page.get_by_role("button", name="Send again").click()
 

@@ -42,7 +42,8 @@ def plausible_body(path: str, now: datetime, tenant: Tenant) -> dict[str, Any]:
 def test_every_route_of_the_template_is_served(
     stack: LocalStackProcess, api: Api, salon: Tenant
 ) -> None:
-    # The salon's staff: the other tests book at the clinic, so a pause here touches none.
+    # The salon's manager, whose role may use every route: the other tests book at the
+    # clinic, so a pause here touches none.
     now = api.clock()
     routes = http_routes(load_template())
     assert routes
@@ -58,7 +59,7 @@ def test_every_route_of_the_template_is_served(
         answer = api.request(
             route.method,
             path + ("?status=open&hours=24&days=7" if route.method == "GET" else ""),
-            salon.staff_token if route.authorized else None,
+            salon.manager_token if route.authorized else None,
             **kwargs,
         )
         key = f"{route.method} {route.path}"
@@ -66,7 +67,33 @@ def test_every_route_of_the_template_is_served(
         assert answer.status_code < 500, f"{key}: {answer.status_code} {answer.text}"
         assert _json(answer) != NOT_FOUND, f"{key} is not routed"
         assert _json(answer) != UNAUTHORIZED, f"{key} refused a valid token"
+        if route.authorized:
+            assert answer.status_code != 403, f"{key} refused a manager: {answer.text}"
     print(answered)
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path"),
+    [
+        ("booking", "GET", "/v1/queue"),
+        ("booking", "GET", "/v1/outbox"),
+        ("staff", "POST", "/v1/pause"),
+        ("staff", "POST", "/v1/outbox/redrive"),
+    ],
+)
+def test_a_role_that_may_not_use_a_route_is_refused_by_the_function(
+    api: Api, salon: Tenant, role: str, method: str, path: str
+) -> None:
+    signed_in = api.request(
+        "POST", "/_local/token", json={"tenant_id": salon.tenant_id, "role": role, "sub": "e2e"}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+
+    answer = api.request(method, path, signed_in.json()["token"], json={"reason": "e2e"})
+
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["error"]["code"] == "forbidden"
+    assert api.request("GET", "/v1/status", salon.staff_token).json()["paused"] is False
 
 
 def test_a_route_without_a_token_is_refused_before_the_function(api: Api) -> None:

@@ -132,7 +132,7 @@ def test_ten_texts_through_an_outage_reach_the_dlq_then_redrive_sends_each_once(
     assert gone.status_code == 200, gone.text
 
     # The tenant's route first, then the operator's command: both reach every text.
-    route = api.request("POST", "/v1/outbox/redrive", clinic.staff_token)
+    route = api.request("POST", "/v1/outbox/redrive", clinic.manager_token)
     assert route.status_code == 200, route.text
     for phone in phones[1:3]:
         wait_for_texts(twilio, phone, 2)
@@ -172,7 +172,7 @@ def test_ten_texts_through_an_outage_reach_the_dlq_then_redrive_sends_each_once(
 def test_a_confirmation_booked_while_paused_arrives_once_after_the_resume(
     api: Api, twilio: Client, clinic: Tenant, customer: str, morning: datetime
 ) -> None:
-    paused = api.request("POST", "/v1/pause", clinic.staff_token, json={"reason": "Audit"})
+    paused = api.request("POST", "/v1/pause", clinic.manager_token, json={"reason": "Audit"})
     assert paused.status_code == 200, paused.text
     appointment = book(api, clinic, customer, in_days(morning, clinic, 3))
 
@@ -182,7 +182,7 @@ def test_a_confirmation_booked_while_paused_arrives_once_after_the_resume(
 
     held = wait_for(held_confirmation, timeout=10, what="the confirmation held")
 
-    resumed = api.request("POST", "/v1/resume", clinic.staff_token, json={"reason": "Done"})
+    resumed = api.request("POST", "/v1/resume", clinic.manager_token, json={"reason": "Done"})
     [text] = wait_for_texts(twilio, customer, 1)
     api.advance(5)
 

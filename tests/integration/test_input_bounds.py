@@ -50,7 +50,8 @@ def test_a_booking_nested_thousands_deep_is_a_400_and_writes_nothing(
 def test_a_staff_body_nested_thousands_deep_is_a_400(
     path: str, store: DynamoAppointmentStore
 ) -> None:
-    response = invoke("StaffApiFunction", staff_event("POST", path, '{"body": ' + DEEP_ARRAY + "}"))
+    event = staff_event("POST", path, '{"body": ' + DEEP_ARRAY + "}", role="manager")
+    response = invoke("StaffApiFunction", event)
 
     assert response["statusCode"] == 400
     assert error_of(response)["code"] == "invalid_request"
@@ -180,7 +181,7 @@ def test_a_cursor_with_an_empty_key_is_a_400(store: DynamoAppointmentStore) -> N
 def test_a_form_body_on_a_json_route_is_a_415_and_changes_nothing(
     content_type: str, body: str, store: DynamoAppointmentStore
 ) -> None:
-    event = staff_event("POST", "/v1/pause", body)
+    event = staff_event("POST", "/v1/pause", body, role="manager")
     event["headers"]["content-type"] = content_type
 
     response = invoke("StaffApiFunction", event)

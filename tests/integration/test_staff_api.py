@@ -275,7 +275,7 @@ def test_the_outbox_shows_what_automation_will_send_in_the_next_hours(
 def test_pause_records_who_when_and_why_and_holds_automated_sends(
     store: DynamoAppointmentStore, clock: FixedClock, outbound: Any
 ) -> None:
-    status, paused = call("POST", "/v1/pause", {"reason": "Storm closure"})
+    status, paused = call("POST", "/v1/pause", {"reason": "Storm closure"}, role="manager")
     book("appt-1", "2030-01-15T10:30:00-08:00")
     invoke("MessageSenderFunction", sqs_event(outbound()))
 
@@ -297,7 +297,7 @@ def message_of(appointment_id: str, kind: str) -> tuple[str, str | None]:
 def test_resume_sends_held_texts_whose_moment_still_makes_sense_and_drops_the_others(
     store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, twilio: Client
 ) -> None:
-    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    call("POST", "/v1/pause", {"reason": "Storm closure"}, role="manager")
     book("later", "2030-01-17T10:30:00-08:00")
     book("soon", "2030-01-10T13:00:00-08:00")
     invoke("MessageSenderFunction", sqs_event(outbound()))
@@ -305,7 +305,7 @@ def test_resume_sends_held_texts_whose_moment_still_makes_sense_and_drops_the_ot
     clock.set(at("2030-01-10T13:30:00-08:00"))
     _, box = call("GET", "/v1/outbox", query={"hours": "1"})
 
-    status, resumed = call("POST", "/v1/resume", {"reason": "Power is back"})
+    status, resumed = call("POST", "/v1/resume", {"reason": "Power is back"}, role="manager")
     invoke("MessageSenderFunction", sqs_event(outbound()))
 
     assert status == 200
@@ -323,10 +323,10 @@ def test_resume_sends_held_texts_whose_moment_still_makes_sense_and_drops_the_ot
 def test_status_after_a_resume_shows_the_resume_not_the_pause_that_is_over(
     store: DynamoAppointmentStore, clock: FixedClock
 ) -> None:
-    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    call("POST", "/v1/pause", {"reason": "Storm closure"}, role="manager")
     clock.advance(minutes=45)
 
-    call("POST", "/v1/resume", {"reason": "Power is back"}, staff="staff-joe")
+    call("POST", "/v1/resume", {"reason": "Power is back"}, staff="staff-joe", role="manager")
     _, status = call("GET", "/v1/status")
 
     assert status["paused"] is False
@@ -347,9 +347,9 @@ def test_texts_whose_retries_ran_out_count_as_failed_show_in_the_outbox_and_redr
 
     _, stats = call("GET", "/v1/stats", query={"days": "1"})
     _, box = call("GET", "/v1/outbox", query={"hours": "1"})
-    status, redriven = call("POST", "/v1/outbox/redrive")
+    status, redriven = call("POST", "/v1/outbox/redrive", role="manager")
     invoke("MessageSenderFunction", sqs_event(outbound()))
-    _, again = call("POST", "/v1/outbox/redrive")
+    _, again = call("POST", "/v1/outbox/redrive", role="manager")
 
     assert stats["failed"] == 1
     assert [(m["kind"], m["status"], m["reason"]) for m in box["messages"]] == [
@@ -373,7 +373,7 @@ def test_the_watcher_marks_a_text_lost_unrecorded_past_its_retries_failed_for_a_
 
     result = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
     failed = message_of("appt-1", "confirmation")
-    call("POST", "/v1/outbox/redrive")
+    call("POST", "/v1/outbox/redrive", role="manager")
     invoke("MessageSenderFunction", sqs_event(outbound()))
 
     assert early["stuck_texts_failed"] == 0  # its retries could still be under way
@@ -411,7 +411,7 @@ def test_the_watcher_records_unknown_not_failed_for_a_stuck_text_whose_send_was_
     clock.advance(hours=3)
 
     result = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
-    _, redriven = call("POST", "/v1/outbox/redrive")
+    _, redriven = call("POST", "/v1/outbox/redrive", role="manager")
 
     assert result["stuck_texts_failed"] == 0
     assert message_of("appt-1", "confirmation") == ("unknown", "claimed_without_result")
@@ -429,7 +429,7 @@ def test_a_redrive_drops_a_failed_text_whose_appointment_was_cancelled(
     invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
     invoke("AppointmentsFunction", appointment_event("DELETE", "appt-1"))
 
-    _, redriven = call("POST", "/v1/outbox/redrive")
+    _, redriven = call("POST", "/v1/outbox/redrive", role="manager")
 
     assert redriven == {"redrive": {"queued": 0, "suppressed": {"appointment_cancelled": 1}}}
     assert message_of("appt-1", "confirmation") == ("suppressed", "appointment_cancelled")
@@ -439,7 +439,7 @@ def test_a_redrive_drops_a_failed_text_whose_appointment_was_cancelled(
 def test_pausing_without_a_reason_is_a_400_and_changes_nothing(
     store: DynamoAppointmentStore,
 ) -> None:
-    status, _ = call("POST", "/v1/pause", {"reason": "  "})
+    status, _ = call("POST", "/v1/pause", {"reason": "  "}, role="manager")
 
     assert status == 400
     assert call("GET", "/v1/status")[1]["paused"] is False
@@ -609,15 +609,15 @@ def test_of_two_racing_cancels_only_the_one_that_cancelled_records_it(
 def test_a_second_pause_while_paused_does_not_strand_the_texts_held_by_the_first(
     store: DynamoAppointmentStore, clock: FixedClock, outbound: Any, twilio: Client
 ) -> None:
-    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    call("POST", "/v1/pause", {"reason": "Storm closure"}, role="manager")
     book("later", "2030-01-20T10:30:00-08:00")
     invoke("MessageSenderFunction", sqs_event(outbound()))
     assert message_of("later", "confirmation") == ("deferred", "tenant_paused")
     clock.advance(hours=48)
     # The reason changes; the switch stays on, and its time is now two days after the hold.
-    call("POST", "/v1/pause", {"reason": "Storm closure, day three"})
+    call("POST", "/v1/pause", {"reason": "Storm closure, day three"}, role="manager")
 
-    _, resumed = call("POST", "/v1/resume", {"reason": "Power is back"})
+    _, resumed = call("POST", "/v1/resume", {"reason": "Power is back"}, role="manager")
     assert resumed["held"]["queued"] == 1
     invoke("MessageSenderFunction", sqs_event(outbound()))
 
@@ -632,7 +632,7 @@ def test_a_text_held_by_a_send_that_read_the_switch_just_before_a_resume_still_g
     twilio: Client,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    call("POST", "/v1/pause", {"reason": "Storm closure"}, role="manager")
     book("later", "2030-01-20T10:30:00-08:00")
     [queued] = outbound()
     original = DynamoAppointmentStore.load_send_context
@@ -642,7 +642,7 @@ def test_a_text_held_by_a_send_that_read_the_switch_just_before_a_resume_still_g
         # The sender has read the switch (paused); the resume lands before it holds the text.
         context = original(self, request)
         if not resumed:
-            resumed.append(call("POST", "/v1/resume", {"reason": "Power is back"}))
+            resumed.append(call("POST", "/v1/resume", {"reason": "Power is back"}, role="manager"))
         return context
 
     monkeypatch.setattr(DynamoAppointmentStore, "load_send_context", read_then_resume)
@@ -668,7 +668,7 @@ def test_a_redriven_text_the_watcher_sweeps_mid_send_is_recorded_as_sent(
     ).raise_for_status()
     invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
     clock.advance(hours=3)
-    call("POST", "/v1/outbox/redrive")
+    call("POST", "/v1/outbox/redrive", role="manager")
     original = TwilioSmsGateway.send
     swept: list[Any] = []
 
@@ -705,7 +705,7 @@ def test_a_redriven_text_whose_every_receive_crashes_is_swept_failed_again(
     ).raise_for_status()
     invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))
     clock.advance(hours=72)
-    call("POST", "/v1/outbox/redrive")
+    call("POST", "/v1/outbox/redrive", role="manager")
 
     crash_before_claim(monkeypatch)
     # Every receive crashes before it can record anything; the queue moves it on. (A crash
@@ -725,11 +725,11 @@ def test_a_released_held_text_whose_every_receive_crashes_is_swept_failed(
     outbound: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    call("POST", "/v1/pause", {"reason": "Storm closure"})
+    call("POST", "/v1/pause", {"reason": "Storm closure"}, role="manager")
     book("later", "2030-01-20T10:30:00-08:00")
     invoke("MessageSenderFunction", sqs_event(outbound()))
     clock.advance(hours=30)
-    call("POST", "/v1/resume", {"reason": "Power is back"})
+    call("POST", "/v1/resume", {"reason": "Power is back"}, role="manager")
 
     crash_before_claim(monkeypatch)
     invoke("MessageSenderFunction", sqs_event(outbound(), receive_count=5))

@@ -24,6 +24,7 @@ def appointment_event(
     body: Any = None,
     *,
     tenant: str | None = "clinic-1",
+    role: str | None = "booking",
     raw_body: str | None = None,
 ) -> dict[str, Any]:
     event = sample(f"appointments_{method.lower()}.json")
@@ -35,11 +36,20 @@ def appointment_event(
         event["requestContext"]["authorizer"]["jwt"]["claims"].pop("custom:tenant_id")
     else:
         event["requestContext"]["authorizer"]["jwt"]["claims"]["custom:tenant_id"] = tenant
+    set_role(event["requestContext"]["authorizer"]["jwt"]["claims"], role)
     if raw_body is not None:
         event["body"] = raw_body
     elif body is not None:
         event["body"] = json.dumps(body)
     return event
+
+
+def set_role(claims: dict[str, str], role: str | None) -> None:
+    """The caller's Cognito group, flattened as API Gateway hands array claims over."""
+    if role is None:
+        claims.pop("cognito:groups", None)
+    else:
+        claims["cognito:groups"] = f"[{role}]"
 
 
 def function_handler(logical_id: str) -> Any:
@@ -65,9 +75,11 @@ def staff_event(
     *,
     tenant: str = "clinic-1",
     staff: str = "staff-maria",
+    role: str | None = "staff",
     query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A Staff API request as API Gateway sends it, from events/staff_claim.json."""
+    """A Staff API request as API Gateway sends it, from events/staff_claim.json: by a
+    member of the Cognito group `role` (None: of no group)."""
     event = sample("staff_claim.json")
     event["rawPath"] = path
     event["routeKey"] = f"{method} {path}"
@@ -77,6 +89,7 @@ def staff_event(
     claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
     claims["custom:tenant_id"] = tenant
     claims["sub"] = staff
+    set_role(claims, role)
     event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
     if query:
         event["queryStringParameters"] = query

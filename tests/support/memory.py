@@ -476,3 +476,33 @@ class MemoryGateway:
             raise self.failure
         self.sent.append(sms)
         return SmsReceipt(sid=f"SM{len(self.sent):032d}", status="queued")
+
+
+@dataclass
+class MemorySettings:
+    """The SettingsStore port over a MemoryStore's tenants and a MemoryActivityLog: the
+    settings and their audit entry are written together, or neither (version check)."""
+
+    store: MemoryStore
+    log: MemoryActivityLog
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        return self.store.get_tenant(tenant_id)
+
+    def save_settings(
+        self,
+        tenant_id: str,
+        values: dict[str, Any],
+        *,
+        expected_version: int,
+        audit: ActivityEntry,
+    ) -> None:
+        stored = self.store.tenants.get(tenant_id)
+        if stored is None or stored.settings_version != expected_version:
+            raise ConcurrentModification("the settings changed since they were read")
+        document = stored.model_dump(mode="json")
+        document.update(values)
+        document = {k: v for k, v in document.items() if v is not None}
+        document["settings_version"] = expected_version + 1
+        self.store.tenants[tenant_id] = Tenant.model_validate(document)
+        self.log.append(tenant_id, audit)

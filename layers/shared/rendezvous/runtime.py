@@ -29,11 +29,14 @@ if TYPE_CHECKING:
         OutboundQueue,
         ReminderScheduler,
         Renderer,
+        SettingsStore,
         SmsGateway,
+        TemplateRules,
     )
     from rendezvous.domain.redrive import LateTexts
     from rendezvous.domain.sending import MessageSender
     from rendezvous.domain.staff import QueueService
+    from rendezvous.domain.tenant_settings import SettingsService
 
 T = TypeVar("T")
 
@@ -100,6 +103,14 @@ class Runtime:
 
         return self._once(
             "activity_log", lambda: DynamoActivityLog(client("dynamodb"), self.settings.table_name)
+        )
+
+    def settings_store(self) -> SettingsStore:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.tenants import DynamoTenants
+
+        return self._once(
+            "settings_store", lambda: DynamoTenants(client("dynamodb"), self.settings.table_name)
         )
 
     def idempotency_store(self) -> DynamoDBPersistenceLayer:
@@ -183,6 +194,11 @@ class Runtime:
 
         return self._once("renderer", SmsRenderer)
 
+    def template_rules(self) -> TemplateRules:
+        from rendezvous.messages.rules import SmsTemplateRules
+
+        return self._once("template_rules", SmsTemplateRules)
+
     # -- the services the handlers call -------------------------------------------------
 
     def appointment_service(self) -> AppointmentService:
@@ -236,6 +252,11 @@ class Runtime:
             self.clock,
             self.late_texts,
         )
+
+    def settings_service(self) -> SettingsService:
+        from rendezvous.domain.tenant_settings import SettingsService
+
+        return SettingsService(self.settings_store(), self.template_rules(), self.clock)
 
     def override(self, *, clock: Clock | None = None, **parts: object) -> None:
         """Swap in a clock or a prepared adapter (tests, the local stack)."""

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from rendezvous.api.appointments import AppointmentIn, AppointmentOut
-from rendezvous.api.http import ResourceId, documented, json_response, staff_of, tenant_of
+from rendezvous.api.http import ResourceId, caller_of, documented, json_response
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.observability import metrics
 from rendezvous.runtime import get_runtime
@@ -25,16 +25,14 @@ def _service() -> AppointmentService:
 
 
 def _tenant() -> str:
-    return tenant_of(router, get_runtime().settings.tenant_claim)
-
-
-def _actor() -> str:
-    return staff_of(router)
+    return caller_of(router).tenant_id
 
 
 @router.put(
     "/v1/appointments/<appointment_id>",
-    responses=documented({200: AppointmentOut, 201: AppointmentOut}, 400, 401, 409, 413, 415, 422),
+    responses=documented(
+        {200: AppointmentOut, 201: AppointmentOut}, 400, 401, 403, 409, 413, 415, 422
+    ),
 )
 def put_appointment(
     appointment_id: ResourceId, booking: Annotated[AppointmentIn, Body()]
@@ -45,7 +43,8 @@ def put_appointment(
 
 
 @router.get(
-    "/v1/appointments/<appointment_id>", responses=documented({200: AppointmentOut}, 400, 401, 404)
+    "/v1/appointments/<appointment_id>",
+    responses=documented({200: AppointmentOut}, 400, 401, 403, 404),
 )
 def get_appointment(appointment_id: ResourceId) -> Response[str]:
     view = _service().get(_tenant(), appointment_id)
@@ -54,11 +53,11 @@ def get_appointment(appointment_id: ResourceId) -> Response[str]:
 
 @router.delete(
     "/v1/appointments/<appointment_id>",
-    responses=documented({200: AppointmentOut}, 400, 401, 404),
+    responses=documented({200: AppointmentOut}, 400, 401, 403, 404),
 )
 def cancel_appointment(appointment_id: ResourceId) -> Response[str]:
-    tenant, actor = _tenant(), _actor()
-    view = _service().cancel(tenant, appointment_id, by=actor)
+    caller = caller_of(router)
+    view = _service().cancel(caller.tenant_id, appointment_id, by=caller.subject)
     if view.cancelled_now:
         metrics.add_metric("AppointmentsCancelled", "Count", 1)
     return json_response(200, AppointmentOut.of(view))

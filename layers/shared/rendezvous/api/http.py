@@ -20,19 +20,25 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ValidationError
 
+from rendezvous.api.roles import access_to
 from rendezvous.domain.errors import (
     Conflict,
     DomainError,
     Forbidden,
     InvalidRequest,
     NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
     Unavailable,
     Unprocessable,
 )
+from rendezvous.domain.roles import Principal, role_of
 from rendezvous.json_input import decode_json
 from rendezvous.observability import logger
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.api_gateway import Route
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 
 
@@ -52,6 +58,8 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (Unauthorized, 401),
     (PayloadTooLarge, 413),
     (Forbidden, 403),
+    (PreconditionFailed, 412),
+    (PreconditionRequired, 428),
     (Unavailable, 503),
 ]
 
@@ -83,9 +91,21 @@ def http_resolver() -> APIGatewayHttpResolver:
         enable_validation=True,
         json_body_deserializer=decode_request_json,
     )
-    app._request_validation_middleware = JsonBodiesOnly()
+    app._request_validation_middleware = RolesThenJsonBodies()
     register_error_handlers(app)
     return app
+
+
+def enforce_route_roles(app: EventHandlerInstance) -> None:
+    """The role table (rendezvous.api.roles) applied to the route Powertools matched: a
+    caller whose role may not use it is refused before anything reads or writes."""
+    route: Route = app.context["_route"]
+    access = access_to(route.method, route.path)
+    if access.open:
+        return
+    refusal = access.refusal(caller_of(app).role)
+    if refusal:
+        raise Forbidden(refusal)
 
 
 class JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
@@ -106,6 +126,16 @@ class JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
                 errors=[{"type": "unsupported_content_type", "loc": ("body",)}],
             )
         return super()._get_body(app)
+
+
+class RolesThenJsonBodies(JsonBodiesOnly):
+    """The first middleware of every route, the resolver's own 404 included: Powertools
+    puts request validation ahead of global middlewares (`app.use`), and a role that may
+    not use a route gets 403 whatever its body, nothing of it parsed."""
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        enforce_route_roles(app)
+        return super().handler(app, next_middleware)
 
 
 def decode_request_json(text: str) -> Any:
@@ -143,8 +173,10 @@ ERROR_MEANINGS = {
     404: "no such record for this tenant",
     409: "the record changed or is held by someone else",
     413: "the body is too large",
+    412: "If-Match names a version other than the current one: read again, then retry",
     415: "the body is not application/json",
     422: "the body is JSON but not valid for this route",
+    428: "the change must carry If-Match with the version it was made on",
     503: "a dependency is unavailable; retry later",
 }
 
@@ -249,7 +281,7 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     def _domain(exc: DomainError) -> Response[str]:
         for error_type, status in STATUS_BY_ERROR:
             if isinstance(exc, error_type):
-                return error_response(status, exc.code, exc.message)
+                return error_response(status, exc.code, exc.message, exc.details)
         logger.exception("unmapped domain error")
         return error_response(500, "internal_error", "something went wrong on our side")
 
@@ -258,11 +290,15 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
         return error_response(404, "route_not_found", "no such route")
 
 
-def _claim(app: BaseRouter, name: str, what: str) -> str:
-    """One claim of the token the gateway's JWT authorizer verified; missing is a 401."""
+def _claims(app: BaseRouter) -> dict[str, Any]:
     context = app.current_event.get("requestContext") or {}
     claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
-    value = claims.get(name)
+    return claims if isinstance(claims, dict) else {}
+
+
+def _claim(app: BaseRouter, name: str, what: str) -> str:
+    """One claim of the token the gateway's JWT authorizer verified; missing is a 401."""
+    value = _claims(app).get(name)
     if not isinstance(value, str) or not value:
         raise Unauthorized(f"the token carries no {what}")
     return value
@@ -276,3 +312,26 @@ def tenant_of(app: BaseRouter, claim: str) -> str:
 def staff_of(app: BaseRouter) -> str:
     """Who is acting: the verified token's subject."""
     return _claim(app, "sub", "subject")
+
+
+def groups_of(app: BaseRouter) -> list[str]:
+    """The token's Cognito groups. API Gateway flattens an array claim into one string,
+    `"[staff manager]"`; an event built by hand may still carry the list."""
+    value = _claims(app).get("cognito:groups")
+    if isinstance(value, list):
+        return [str(group) for group in value]
+    if not isinstance(value, str):
+        return []
+    return [group for group in re.split(r"[\s,]+", value.strip().strip("[]")) if group]
+
+
+def caller_of(app: BaseRouter) -> Principal:
+    """Who is calling: tenant and subject as tenant_of and staff_of read them (401 when
+    missing), role from the token's groups (403 when none is a role)."""
+    from rendezvous.runtime import get_runtime
+
+    tenant = tenant_of(app, get_runtime().settings.tenant_claim)
+    role = role_of(groups_of(app))
+    if role is None:
+        raise Forbidden("the token has no role: it must be in the group manager, staff or booking")
+    return Principal(tenant, staff_of(app), role)

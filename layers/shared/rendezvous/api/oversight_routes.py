@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from rendezvous.api.http import documented, json_response, staff_of, tenant_of
+from rendezvous.api.http import caller_of, documented, json_response
 from rendezvous.api.staff import (
     OutboxEntryOut,
     OutboxOut,
@@ -38,8 +38,8 @@ OptionalReason = Annotated[ReasonIn | None, Body()]
 
 
 def _staff() -> StaffMember:
-    rt = get_runtime()
-    return StaffMember(tenant_of(router, rt.settings.tenant_claim), staff_of(router))
+    caller = caller_of(router)
+    return StaffMember(caller.tenant_id, caller.subject)
 
 
 def _oversight() -> OversightService:
@@ -72,7 +72,6 @@ def resume(body: OptionalReason = None) -> Response[str]:
     )
 
 
-# Managers only once roles arrive (CONTRACT.md, Roles).
 @router.post("/v1/outbox/redrive", responses=documented({200: RedriveOut}, 401, 403))
 def redrive() -> Response[str]:
     released = _oversight().redrive(_staff())

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from rendezvous.api.http import ResourceId, documented, json_response, staff_of, tenant_of
+from rendezvous.api.http import ResourceId, caller_of, documented, json_response
 from rendezvous.api.staff import (
     ConversationMessageOut,
     ItemDetailOut,
@@ -36,8 +36,8 @@ OptionalVersion = Annotated[VersionIn | None, Body()]
 
 
 def _staff() -> StaffMember:
-    rt = get_runtime()
-    return StaffMember(tenant_of(router, rt.settings.tenant_claim), staff_of(router))
+    caller = caller_of(router)
+    return StaffMember(caller.tenant_id, caller.subject)
 
 
 def _queue() -> QueueService:

@@ -555,6 +555,13 @@
     $("workspace").hidden = false;
     $("account").hidden = false;
     $("pause-box").hidden = false;
+    // Pausing, resuming and sending failed texts again are for managers (CONTRACT.md, Roles).
+    const manager = roleOf(state.claims) === "manager";
+    $("pause-switch").disabled = !manager;
+    // Emptied rather than hidden: the switch's description names it, hidden or not.
+    $("pause-managers-only").textContent = manager ? "" : "Managers only";
+    $("redrive-button").hidden = !manager;
+    $("redrive-managers-only").hidden = manager;
     const c = state.claims;
     $("signed-in-as").textContent = `Signed in as ${c.email || c["cognito:username"] || c.sub}`;
     selectTab("open", false);

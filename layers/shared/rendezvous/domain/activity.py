@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +21,16 @@ class ActivityEvent(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     REDRIVE = "redrive"
+    SETTINGS_CHANGED = "settings_changed"
+
+
+class SettingChange(BaseModel):
+    """One setting a manager changed, as JSON values (None: absent, the default applies)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    before: Any = None
+    after: Any = None
 
 
 class ActivityEntry(BaseModel):
@@ -39,6 +50,10 @@ class ActivityEntry(BaseModel):
     waited_minutes: float | None = None
     queued: int | None = None
     suppressed: int | None = None
+    # A settings change: each changed setting by its path ("quiet_hours.start",
+    # "templates.en.reminder"), and the settings version it produced.
+    changes: dict[str, SettingChange] | None = None
+    settings_version: int | None = None
 
     def acted_on(self) -> Intent | None:
         """What a customer's text did: its intent, except a confirm or cancel that found no

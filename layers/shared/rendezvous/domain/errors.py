@@ -12,6 +12,11 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def details(self) -> list[dict[str, str]] | None:
+        """Field by field, for an error that names several (`field`, `problem`)."""
+        return None
+
 
 class NotFound(DomainError):
     code = "not_found"
@@ -22,7 +27,8 @@ class InvalidRequest(DomainError):
 
 
 class Forbidden(DomainError):
-    """The caller may not do this: a request whose Twilio signature or identifiers fail."""
+    """The caller may not do this: its role may not use the route, or a webhook's signature
+    or identifiers fail."""
 
     code = "forbidden"
 
@@ -47,6 +53,35 @@ class StaleVersion(Conflict):
     """The caller acted on an older version of the record than the one stored."""
 
     code = "stale_version"
+
+
+class InvalidSettings(Unprocessable):
+    """A settings change that would break a rule; each problem names its field."""
+
+    code = "validation_failed"
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(
+            "the settings are not valid: " + "; ".join(f"{f}: {p}" for f, p in problems)
+        )
+        self.problems = problems
+
+    @property
+    def details(self) -> list[dict[str, str]]:
+        return [{"field": field, "problem": problem} for field, problem in self.problems]
+
+
+class PreconditionFailed(DomainError):
+    """The caller's If-Match names a version other than the stored one: someone else
+    changed the record since the caller read it."""
+
+    code = "precondition_failed"
+
+
+class PreconditionRequired(DomainError):
+    """A change that must say which version it was made on, and did not."""
+
+    code = "precondition_required"
 
 
 class OptedOut(Unprocessable):

@@ -156,6 +156,9 @@ class Tenant(BaseModel):
     response_minutes: Annotated[int, Field(ge=5, le=10_080)] = 120
     queue_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
     queue_lease_minutes: Annotated[int, Field(ge=1, le=240)] = 10
+    # Counts the changes made through the settings API (PATCH /v1/settings): a change names
+    # the version it was made on, so two managers never silently overwrite each other.
+    settings_version: int = 0
     paused: bool = False
     paused_by: str | None = None
     paused_reason: str | None = None

@@ -300,6 +300,24 @@ class TenantReader(Protocol):
     def get_tenant(self, tenant_id: str) -> Tenant | None: ...
 
 
+class SettingsStore(TenantReader, Protocol):
+    def save_settings(
+        self,
+        tenant_id: str,
+        values: dict[str, Any],
+        *,
+        expected_version: int,
+        audit: ActivityEntry,
+    ) -> None:
+        """Set these settings (top-level Tenant fields, as JSON values; None removes one so
+        its default applies) and the next settings version, and append the audit entry,
+        in one transaction, if the stored settings version is still `expected_version`.
+
+        Raises ConcurrentModification when it is not (or the tenant is gone).
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class RenderedSms:
     body: str
@@ -334,4 +352,20 @@ class Renderer(Protocol):
 
     def moment(self, at: datetime, timezone: str, locale: str) -> str:
         """A time as the locale writes it, in the tenant's zone."""
+        ...
+
+
+class TemplateRules(Protocol):
+    """What the words of a template must respect, from the module that owns the words."""
+
+    def default(self, locale: str, kind: MessageKind) -> str: ...
+
+    def problems(self, text: str, kind: MessageKind) -> list[str]:
+        """Why a template is unfit to send (unknown placeholders, a carrier keyword asked
+        for another purpose, ...); empty when it is fit."""
+        ...
+
+    def worst_case(self, tenant: Tenant, locale: str, kind: MessageKind) -> RenderedSms:
+        """The text as the tenant would send it to a long-named first-time customer, with
+        long values in every placeholder: what its length is judged by."""
         ...

@@ -14,6 +14,7 @@ from rendezvous.domain.ports import RenderedSms
 from rendezvous.messages.gsm import is_gsm7, segment_count, to_gsm_compatible
 from rendezvous.messages.replies import render_reply
 from rendezvous.messages.templates import (
+    STOP_WORD,
     default_template,
     stop_line,
     substitute,
@@ -48,7 +49,6 @@ _MONTHS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
 }
-_STOP_WORD = re.compile(r"(?<![\w-])STOP(?![\w-])")
 
 
 def format_when(moment: datetime, timezone: str, locale: str) -> str:
@@ -164,7 +164,7 @@ def render_message(
             else ""
         ),
     }
-    stop = first_contact and not _STOP_WORD.search(template)
+    stop = first_contact and not STOP_WORD.search(template)
     body = _compose(template, values, locale, stop=stop)
     if not is_gsm7(body):
         # A first name or place with no GSM-7 spelling (CJK, Greek, emoji) would turn the

@@ -100,6 +100,10 @@ def stop_line(locale: str) -> str:
     return STOP_LINES.get(locale, STOP_LINES[DEFAULT_LOCALE])
 
 
+# The word that, written in capitals in a template, stands in for the STOP line: render
+# leaves its own line off such a template's first text.
+STOP_WORD = re.compile(r"(?<![\w-])STOP(?![\w-])")
+
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -234,6 +238,18 @@ def _brace_problems(text: str) -> tuple[list[str], list[str]]:
                 i = close
         i += 1
     return problems, names
+
+
+def stop_hint_problems(text: str) -> list[str]:
+    """A template that writes STOP replaces the STOP line of a first text, so it must offer
+    STOP to opt out ("Reply STOP to opt out"), not merely say the word."""
+    found = list(STOP_WORD.finditer(text))
+    if not found or any(_legitimate(text, m.group(), m.start(), m.end()) for m in found):
+        return []
+    return [
+        'writes STOP without offering it to opt out ("Reply STOP to opt out"); the STOP '
+        "line is then left off a customer's first text"
+    ]
 
 
 def validate_template(text: str, *, kind: MessageKind | None = None) -> list[str]:

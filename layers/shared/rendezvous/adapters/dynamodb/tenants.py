@@ -1,11 +1,12 @@
-"""Tenants and the numbers they send from: the TenantStore port."""
+"""Tenants and the numbers they send from: the TenantStore and SettingsStore ports."""
 
 from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rendezvous.adapters.dynamodb.activity import log_entry_put
 from rendezvous.adapters.dynamodb.table import (
     TableRepository,
     deserialize,
@@ -15,8 +16,10 @@ from rendezvous.adapters.dynamodb.table import (
     query_all,
     serialize,
     tenant_key,
+    transact,
     values_of,
 )
+from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.models import Tenant
 
 if TYPE_CHECKING:
@@ -91,6 +94,56 @@ class DynamoTenants(TableRepository):
             ReturnValues="ALL_NEW",
         )
         return Tenant.model_validate(deserialize(got["Attributes"]))
+
+    def save_settings(
+        self,
+        tenant_id: str,
+        values: dict[str, Any],
+        *,
+        expected_version: int,
+        audit: ActivityEntry,
+    ) -> None:
+        # Only the settings that changed are set, never the whole record: a pause switched
+        # meanwhile stays as it is. A record written before settings had versions has none.
+        names = {f"#s{n}": name for n, name in enumerate(values)}
+        sets = [f"#s{n} = :s{n}" for n, name in enumerate(values) if values[name] is not None]
+        removes = [f"#s{n}" for n, name in enumerate(values) if values[name] is None]
+        update = "SET " + ", ".join([*sets, "settings_version = :next"])
+        if removes:
+            update += " REMOVE " + ", ".join(removes)
+        condition = "attribute_exists(pk) AND settings_version = :expected"
+        if expected_version == 0:
+            condition = (
+                "attribute_exists(pk) AND "
+                "(attribute_not_exists(settings_version) OR settings_version = :expected)"
+            )
+        transact(
+            self._db,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize(tenant_key(tenant_id)),
+                        "UpdateExpression": update,
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values_of(
+                            {
+                                **{
+                                    f":s{n}": values[name]
+                                    for n, name in enumerate(values)
+                                    if values[name] is not None
+                                },
+                                ":next": expected_version + 1,
+                                ":expected": expected_version,
+                            }
+                        ),
+                    }
+                },
+                {"Put": log_entry_put(self._table, tenant_id, audit)},
+            ],
+            "the settings changed since they were read",
+        )
 
     def tenant_ids(self) -> list[str]:
         rows = query_all(
