@@ -329,6 +329,8 @@ def aws_target(stack_name: str, region: str | None) -> Target:
 
     from rendezvous.adapters.dynamodb.tenants import DynamoTenants
 
+    if not stack_name:
+        raise OnboardingError("name the deployed stack (STACK=...), or onboard locally (LOCAL=1)")
     session = boto3.Session(region_name=region)
     cloudformation = session.client("cloudformation")
     try:
