@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 .DEFAULT_GOAL := help
 
-.PHONY: help install run redrive test chromium lint format typecheck unit integration e2e bench openapi layer-requirements build deploy clean
+.PHONY: help install run redrive tenant test chromium lint format typecheck unit integration e2e bench openapi layer-requirements build deploy clean
 
 ## make help: what each target does (this list)
 help:
@@ -32,6 +32,12 @@ run: install
 ## make redrive: send again what waits in the running local stack's outbound dead-letter queue
 redrive: install
 	$(BIN)/python -m infra.redrive
+
+## make tenant NAME=... PHONE=+E164 TZ=Area/City MANAGER=email [ID=slug LOCALE=en] STACK=<stack> | LOCAL=1: onboard a tenant
+tenant: install
+	$(BIN)/python -m infra.onboard --name "$(NAME)" --phone "$(PHONE)" --timezone "$(TZ)" \
+		--manager "$(MANAGER)" $(if $(ID),--tenant-id "$(ID)") $(if $(LOCALE),--locale "$(LOCALE)") \
+		$(if $(LOCAL),--local,--stack-name "$(STACK)") $(if $(REGION),--region "$(REGION)")
 
 ## make test: lint, types and every test tier (unit, integration, e2e, browser)
 test: install lint typecheck chromium

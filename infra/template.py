@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from infra.cognito import CognitoResources, provision_cognito
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
 
@@ -219,6 +221,7 @@ class LocalStack:
     resolver: Resolver
     queue_urls: dict[str, str]
     function_names: dict[str, str]
+    cognito: CognitoResources
 
     def function_environment(self, logical_id: str) -> dict[str, str]:
         globals_env = (
@@ -250,7 +253,7 @@ def provision(
     twilio_auth_token: str,
     template: dict[str, Any] | None = None,
 ) -> LocalStack:
-    """Create the template's tables, queues, schedule group and parameters.
+    """Create the template's tables, queues, schedule group, parameters and user pool.
 
     `session` is a boto3 Session (or the boto3 module) whose clients point at moto. The
     Twilio auth token is stored as the SecureString an operator creates before deploying.
@@ -309,6 +312,10 @@ def provision(
     for logical in resources_of(template, "AWS::Serverless::HttpApi"):
         resolver.refs[logical] = "local"
 
+    cognito = provision_cognito(
+        session.client("cognito-idp", region_name=REGION), template, resolver
+    )
+
     for logical, res in resources_of(template, "AWS::Scheduler::ScheduleGroup").items():
         name = resolver.resolve(res["Properties"]["Name"])
         scheduler.create_schedule_group(Name=name)
@@ -327,4 +334,4 @@ def provision(
         Overwrite=True,
     )
 
-    return LocalStack(template, resolver, queue_urls, function_names)
+    return LocalStack(template, resolver, queue_urls, function_names, cognito)

@@ -1,28 +1,39 @@
-"""The template's JWT authorizers, stood in for locally: tokens signed here, checked here.
+"""The template's JWT authorizers, stood in for locally: Cognito's tokens (moto's), checked
+as API Gateway checks them.
 
-API Gateway (HTTP API) checks the token's signature, `iss`, `aud` (or `client_id`), `exp`
-and `nbf` before the function runs; a missing or bad token is a 401 the function never
-sees. What the function gets is `requestContext.authorizer.jwt.claims` with every value
-flattened to a string (an array claim such as `cognito:groups` arrives as "[staff]"), and
-`scopes` from the `scope` claim (null for Cognito ID tokens).
+API Gateway (HTTP API) checks a token before the function runs: the algorithm is RSA, the
+`kid` names a key of the issuer's JWKS and its signature holds, `iss` is the configured
+issuer, `aud` (or `client_id` when there is no `aud`) is one of the configured audiences,
+`exp` is in the future, `nbf` and `iat` are not (docs.aws.amazon.com/apigateway/latest/
+developerguide/http-api-jwt-authorizer.html). A missing or bad token is a 401 the function
+never sees. What the function gets is `requestContext.authorizer.jwt.claims` with every
+value flattened to a string (an array claim such as `cognito:groups` arrives as "[staff]"),
+and `scopes` from the `scope` claim (null for Cognito ID tokens).
+
+Times are checked against the machine's wall clock, not the stack's virtual clock: API
+Gateway checks `exp` against real time, and the tokens come from moto, which stamps them
+with real time. Advancing the virtual clock by days moves the world the stack shows, not
+the life of a sign-in, so a token keeps working for its hour whatever the clock does.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
-import time
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 
 from infra.template import Resolver, resources_of
 
-ALGORITHM = "HS256"
-# Stand-ins for the ids Cognito would give the template's user pool and app client.
-LOCAL_USER_POOL_ID = "us-east-1_RendezvousLocal"
-LOCAL_CLIENT_ID = "rendezvouslocalclient"
+# API Gateway's JWT authorizers accept RSA signatures only; HS256 (a shared secret) never.
+RSA_ALGORITHMS = ("RS256", "RS384", "RS512")
+JWKS_TIMEOUT_SECONDS = 5.0
+
+KeySets = Callable[[str], jwt.PyJWKSet]
 
 
 @dataclass(frozen=True)
@@ -31,18 +42,6 @@ class JwtAuthorizer:
     header: str  # lower-case request header carrying the token
     issuer: str
     audience: tuple[str, ...]
-
-
-def register_cognito_placeholders(template: dict[str, Any], resolver: Resolver) -> None:
-    """Give the template's Cognito pool and client local ids, so `!Ref UserPool` resolves."""
-    for logical in resources_of(template, "AWS::Cognito::UserPool"):
-        resolver.refs.setdefault(logical, LOCAL_USER_POOL_ID)
-        resolver.attributes.setdefault(
-            (logical, "Arn"),
-            f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{LOCAL_USER_POOL_ID}",
-        )
-    for logical in resources_of(template, "AWS::Cognito::UserPoolClient"):
-        resolver.refs.setdefault(logical, LOCAL_CLIENT_ID)
 
 
 def _header_of(identity_source: Any) -> str:
@@ -94,50 +93,82 @@ def gateway_claims(payload: dict[str, Any]) -> dict[str, str]:
     return {key: flat(value) for key, value in payload.items()}
 
 
-class LocalJwt:
-    """Signs and verifies tokens with a secret made for this run (HS256)."""
+class MotoJwks:
+    """The issuer's published key set, read from moto the way API Gateway reads it from
+    Cognito (`<issuer>/.well-known/jwks.json`), once per issuer: moto's key never rotates."""
 
-    def __init__(self, secret: str | None = None) -> None:
-        self._secret = secret or secrets.token_urlsafe(32)
+    def __init__(self, moto_url: str) -> None:
+        self._moto_url = moto_url.rstrip("/")
+        self._sets: dict[str, jwt.PyJWKSet] = {}
+        self._lock = threading.Lock()
 
-    def issue(
-        self, authorizer: JwtAuthorizer, claims: dict[str, Any], lifetime_seconds: int
-    ) -> str:
-        now = int(time.time())
-        payload: dict[str, Any] = {
-            "iss": authorizer.issuer,
-            "aud": authorizer.audience[0] if authorizer.audience else "",
-            "iat": now,
-            "auth_time": now,
-            "exp": now + lifetime_seconds,
-            "token_use": "id",
-            "jti": secrets.token_hex(8),
-            **claims,
-        }
-        return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
+    def __call__(self, issuer: str) -> jwt.PyJWKSet:
+        with self._lock:
+            known = self._sets.get(issuer)
+            if known is None:
+                known = self._sets[issuer] = self._fetch(issuer)
+            return known
+
+    def _fetch(self, issuer: str) -> jwt.PyJWKSet:
+        import requests
+
+        parts = urlsplit(issuer)
+        try:
+            answer = requests.get(
+                f"{self._moto_url}{parts.path}/.well-known/jwks.json",
+                # moto's server tells its services apart by host, as AWS's endpoints do.
+                headers={"Host": parts.netloc},
+                timeout=JWKS_TIMEOUT_SECONDS,
+            )
+            answer.raise_for_status()
+            return jwt.PyJWKSet.from_dict(answer.json())
+        except (requests.RequestException, ValueError) as exc:
+            # No key set, no token passes: the 401 API Gateway would answer.
+            raise jwt.PyJWKClientConnectionError(f"no key set for {issuer}: {exc}") from exc
+
+
+class JwtVerifier:
+    """API Gateway's JWT authorizer: a token's claims, or None where it answers 401."""
+
+    def __init__(self, key_sets: KeySets) -> None:
+        self._key_sets = key_sets
 
     def verify(self, authorizer: JwtAuthorizer, header_value: str | None) -> dict[str, Any] | None:
-        """The token's claims, or None when API Gateway would answer 401."""
         if not header_value:
             return None
         token = header_value.strip()
         if token[:7].lower() == "bearer ":
             token = token[7:].strip()
         try:
+            header = jwt.get_unverified_header(token)
+            algorithm = header.get("alg")
+            if algorithm not in RSA_ALGORITHMS:
+                return None
+            key = self._key(authorizer.issuer, header.get("kid"))
+            if key is None:
+                return None
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self._secret,
-                algorithms=[ALGORITHM],
+                key,
+                algorithms=[algorithm],
                 issuer=authorizer.issuer,
                 options={"verify_aud": False, "require": ["exp", "iss"]},
             )
         except jwt.PyJWTError:
             return None
-        audience = claims.get("aud", claims.get("client_id"))
+        audience = claims["aud"] if "aud" in claims else claims.get("client_id")
         given = audience if isinstance(audience, list) else [audience]
         if authorizer.audience and not set(authorizer.audience) & {str(a) for a in given}:
             return None
         return claims
+
+    def _key(self, issuer: str, kid: Any) -> jwt.PyJWK | None:
+        if not isinstance(kid, str):
+            return None
+        try:
+            return self._key_sets(issuer)[kid]
+        except KeyError:
+            return None
 
 
 def scopes_of(claims: dict[str, Any]) -> list[str] | None:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, unquote
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
-from infra.local.auth import JwtAuthorizer, LocalJwt, gateway_claims, scopes_of
+from infra.local.auth import JwtAuthorizer, JwtVerifier, gateway_claims, scopes_of
 from infra.local.functions import FunctionInvoker
 from infra.template import ACCOUNT_ID, HttpRoute, resources_of
 
@@ -313,7 +313,7 @@ class ApiGateway:
         self,
         routes: list[Route],
         invoker: FunctionInvoker,
-        tokens: LocalJwt,
+        tokens: JwtVerifier,
         now: Callable[[], datetime],
         *,
         api_id: str = "local",

@@ -25,12 +25,7 @@ from zoneinfo import ZoneInfo
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from infra.local.auth import (
-    JwtAuthorizer,
-    LocalJwt,
-    jwt_authorizers,
-    register_cognito_placeholders,
-)
+from infra.local.auth import JwtVerifier, MotoJwks, jwt_authorizers
 from infra.local.clock import VirtualClock, clocked_request_handler
 from infra.local.gateway import ApiGateway, build_routes, error_response, json_response
 from infra.template import REGION, LocalStack, http_routes, load_template, resources_of
@@ -38,10 +33,10 @@ from rendezvous.json_input import decode_json
 
 if TYPE_CHECKING:
     from infra.local.functions import FunctionInvoker
+    from infra.local.people import DemoLogins, LocalPeople
 
 log = logging.getLogger("infra.local")
 
-TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600
 MAX_ADVANCE_MINUTES = 60 * 24 * 60  # sixty days
 # The pumps sleep until a function runs (what sends messages and makes schedules here) or
 # the next schedule falls due; these bound the sleep for work made behind the stack's
@@ -114,6 +109,9 @@ class Stack:
         self._moto: Any = None
         self.moto_url = ""
         self.api_url = ""
+        self.data_table_name = ""
+        self._people: LocalPeople | None = None
+        self._demo: dict[str, DemoLogins] = {}
         self.sandbox_url = ""
 
     # ---- lifecycle ------------------------------------------------------------------
@@ -193,10 +191,12 @@ class Stack:
     def _start_aws(self) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
+        from infra.local.moto_patches import cognitoidp as cognitoidp_patch
         from infra.local.moto_patches import dynamodb as dynamodb_patch
         from infra.local.moto_patches import server as server_patch
         from infra.local.moto_patches import sqs as sqs_patch
 
+        cognitoidp_patch.apply()
         dynamodb_patch.apply()
         server_patch.apply()
         sqs_patch.apply()
@@ -251,17 +251,29 @@ class Stack:
                     log.warning("%s differs between functions; %s wins", key, logical)
                 env[key] = value
         env["TWILIO_API_BASE_URL"] = self.sandbox_url
+        # The console signs people in against moto's user pool (CORS is on in moto's server).
+        env["COGNITO_ENDPOINT_URL"] = self.moto_url
+        # Moto checks the password of USER_PASSWORD_AUTH, not an SRP proof.
+        env["COGNITO_AUTH_FLOW"] = "USER_PASSWORD_AUTH"
         env["TWILIO_BACKOFF_SECONDS"] = TWILIO_BACKOFF_SECONDS
         os.environ.update(env)
 
+        import boto3
+
+        from infra.local.people import LocalPeople
         from infra.local.tenants import demo_tenants
+        from rendezvous.adapters.dynamodb.tenants import DynamoTenants
         from rendezvous.runtime import get_runtime
 
-        runtime = get_runtime()
-        runtime.override(clock=self.clock)
-        store = runtime.store()
-        for tenant in demo_tenants():
-            store.put_tenant(tenant)
+        get_runtime().override(clock=self.clock)
+        self.data_table_name = stack.resolver.ref("DataTable")
+        people = LocalPeople(
+            boto3.client("cognito-idp"),
+            stack.cognito,
+            DynamoTenants(boto3.client("dynamodb"), self.data_table_name),
+        )
+        self._people = people
+        self._demo = {t.tenant_id: people.onboard_demo(t) for t in demo_tenants()}
 
     def _serve_api(self, stack: LocalStack) -> None:
         import boto3
@@ -289,12 +301,8 @@ class Stack:
             invoker, recurring_schedules(stack.template, self.clock.now())
         )
 
-        register_cognito_placeholders(stack.template, stack.resolver)
         authorizers, default = jwt_authorizers(stack.template, stack.resolver)
-        self.tokens = LocalJwt()
-        self._token_authorizer = (
-            authorizers.get(default or "") or next(iter(authorizers.values()), None)
-        ) or JwtAuthorizer("local", "authorization", "https://local.invalid", ())
+        self.tokens = JwtVerifier(MotoJwks(self.moto_url))
         routes = build_routes(stack.template, http_routes(stack.template), authorizers, default)
         api_id = next(
             (
@@ -467,30 +475,13 @@ class Stack:
             return error_response(500, "internal_error", "advancing the clock failed")
 
     # ---- what the developer gets ------------------------------------------------------
-    def _tenant_tokens(self, tenant_id: str) -> dict[str, str]:
-        return {
-            "staff_token": self._token(tenant_id, "staff", f"staff-{tenant_id}"),
-            "booking_token": self._token(tenant_id, "booking", f"booking-{tenant_id}"),
-            "manager_token": self._token(tenant_id, "manager", f"manager-{tenant_id}"),
-        }
-
-    def _token(self, tenant_id: str, role: str, subject: str) -> str:
-        return self.tokens.issue(
-            self._token_authorizer,
-            {
-                "sub": subject,
-                "cognito:username": subject,
-                "custom:tenant_id": tenant_id,
-                "cognito:groups": [role],
-                "email": f"{subject}@{tenant_id}.example",
-            },
-            TOKEN_LIFETIME_SECONDS,
-        )
-
     def _token_endpoint(self, request: Request) -> Response:
-        """Sign in as any staff member of a demo tenant: what Cognito does in AWS."""
-        from infra.local.tenants import demo_tenants
+        """Sign in as anyone of a tenant: a real ID token of moto's user pool, for a user
+        made (once) in the role's group, as `make tenant` and a manager would make it."""
+        from infra.local.people import UnknownLogin
+        from infra.onboard import ROLES, OnboardingError
 
+        assert self._people is not None
         try:
             payload = decode_json(request.get_data(cache=False) or b"null")
         except ValueError:
@@ -502,39 +493,50 @@ class Stack:
             payload.get("role", "staff"),
             payload.get("sub"),
         )
-        tenants = {t.tenant_id for t in demo_tenants()}
         if (
-            tenant_id not in tenants
-            or role not in ("staff", "manager", "booking")
-            or not (isinstance(subject, str) and re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", subject))
+            not isinstance(tenant_id, str)
+            or not self._people.tenant_exists(tenant_id)
+            or role not in ROLES
+            or not (isinstance(subject, str) and re.fullmatch(r"[A-Za-z0-9._@+-]{1,64}", subject))
         ):
             return error_response(
                 400,
                 "invalid_request",
-                f"expected tenant_id in {sorted(tenants)}, role staff, manager or booking, and "
-                "a sub of 1-64 letters, digits or ._@-",
+                f"expected the tenant_id of a tenant, role one of {', '.join(ROLES)}, and a "
+                "sub of 1-64 letters, digits or ._@+- (a handle, or the login's e-mail)",
             )
-        return json_response({"token": self._token(str(tenant_id), str(role), subject)})
+        try:
+            token = self._people.token(tenant_id, role, subject)
+        except UnknownLogin as exc:
+            return error_response(400, "invalid_request", str(exc))
+        except OnboardingError as exc:
+            return error_response(409, "conflict", str(exc))
+        return json_response({"token": token})
 
     def _write_credentials(self) -> None:
         from infra.local.tenants import demo_tenants
 
+        assert self._people is not None
         self.credentials = {
             "api_base_url": self.api_url,
             "twilio_base_url": self.sandbox_url,
             "account_sid": self.account_sid,
             "auth_token": self.auth_token,
             "aws_endpoint_url": self.moto_url,
+            "data_table_name": self.data_table_name,
+            "cognito": self._people.describe(REGION, self.moto_url),
             "tenants": [
                 {
                     "tenant_id": t.tenant_id,
                     "name": t.name,
                     "phone_number": t.phone_number,
                     "timezone": t.timezone,
-                    **self._tenant_tokens(t.tenant_id),
+                    **self._demo[t.tenant_id].tokens,
+                    "booking_login": self._demo[t.tenant_id].booking_login,
                 }
                 for t in demo_tenants()
             ],
+            "users": [user for t in demo_tenants() for user in self._demo[t.tenant_id].users],
         }
         directory = self.credentials_path.parent
         directory.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import json
+import re
 import signal
 import subprocess
 import sys
@@ -51,9 +53,58 @@ _numbers = itertools.count(1)
 
 
 @dataclass(frozen=True)
+class Login:
+    """A username and password from credentials.json's `users` (or made by a test)."""
+
+    username: str
+    password: str
+    role: str
+    tenant_id: str
+
+
+@dataclass(frozen=True)
 class StaffMember:
+    """A person who signs in to the console, and the ID token the tests call the API with."""
+
+    login: Login
     sub: str
     token: str
+
+
+@dataclass(frozen=True)
+class CognitoConfig:
+    """What the page signs in against: read from the page itself, as the browser does."""
+
+    endpoint: str
+    region: str
+    user_pool_id: str
+    client_id: str
+    auth_flow: str
+
+    def call(self, action: str, body: dict[str, Any]) -> requests.Response:
+        """Cognito's JSON API, as the page calls it."""
+        return requests.post(
+            self.endpoint,
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": f"AWSCognitoIdentityProviderService.{action}",
+            },
+            data=json.dumps(body),
+            timeout=HTTP_TIMEOUT,
+        )
+
+    def tokens(self, login: Login) -> dict[str, Any]:
+        answer = self.call(
+            "InitiateAuth",
+            {
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "ClientId": self.client_id,
+                "AuthParameters": {"USERNAME": login.username, "PASSWORD": login.password},
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        result: dict[str, Any] = answer.json()["AuthenticationResult"]
+        return result
 
 
 @dataclass
@@ -77,11 +128,22 @@ class ConsoleTab:
         A poll already under way is not hurried: the one it schedules comes in real time."""
         self.page.clock.fast_forward(POLL_MS)
 
-    def sign_in(self, staff: StaffMember) -> None:
+    def sign_in(self, who: StaffMember | Login) -> None:
+        """Through the form, with a username and password."""
+        login = who.login if isinstance(who, StaffMember) else who
         self.open()
-        self.page.get_by_label("Staff token").fill(staff.token)
-        self.page.get_by_role("button", name="Sign in", exact=True).click()
+        self.fill_sign_in(login.username, login.password)
         self.expect_signed_in()
+
+    def fill_sign_in(self, username: str, password: str) -> None:
+        self.page.get_by_label("Email").fill(username)
+        self.page.get_by_label("Password", exact=True).fill(password)
+        self.page.get_by_role("button", name="Sign in", exact=True).click()
+
+    def stored_session(self) -> dict[str, Any] | None:
+        """What the page keeps in this tab's sessionStorage."""
+        raw = self.page.evaluate("() => sessionStorage.getItem('rendezvous.console.session')")
+        return json.loads(raw) if raw else None
 
     def expect_signed_in(self) -> None:
         expect(self.page.get_by_role("heading", name="Queue")).to_be_visible()
@@ -230,33 +292,50 @@ def _claims(token: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def staff(clinic: Tenant) -> StaffMember:
-    """The clinic's staff member from credentials.json."""
-    return StaffMember(str(_claims(clinic.staff_token)["sub"]), clinic.staff_token)
-
-
-@pytest.fixture(scope="session")
-def manager(clinic: Tenant) -> StaffMember:
-    """The clinic's manager from credentials.json: the one who may pause and redrive."""
-    return StaffMember(str(_claims(clinic.manager_token)["sub"]), clinic.manager_token)
-
-
-def local_sign_in(stack: LocalStackProcess, tenant: Tenant, sub: str) -> str:
-    """A staff member's token from the local stack's stand-in for Cognito."""
-    answer = requests.post(
-        stack.url("/_local/token"),
-        json={"tenant_id": tenant.tenant_id, "role": "staff", "sub": sub},
-        timeout=HTTP_TIMEOUT,
-    )
+def cognito(stack: LocalStackProcess) -> CognitoConfig:
+    answer = requests.get(stack.url("/console"), timeout=HTTP_TIMEOUT)
     assert answer.status_code == 200, answer.text
-    return str(answer.json()["token"])
+    found = re.search(r'id="console-config">(.*?)</script>', answer.text)
+    assert found, "the console page embeds no sign-in config"
+    config = json.loads(found.group(1))
+    return CognitoConfig(
+        endpoint=config["endpoint"],
+        region=config["region"],
+        user_pool_id=config["userPoolId"],
+        client_id=config["clientId"],
+        auth_flow=config["authFlow"],
+    )
+
+
+def demo_login(stack: LocalStackProcess, tenant: Tenant, role: str) -> Login:
+    """The tenant's demo login for `role` from credentials.json."""
+    for user in stack.credentials["users"]:
+        if user["tenant_id"] == tenant.tenant_id and user["role"] == role:
+            return Login(user["username"], user["password"], user["role"], user["tenant_id"])
+    raise AssertionError(f"credentials.json lists no {role} login of {tenant.tenant_id}")
+
+
+def signed_in(cognito: CognitoConfig, login: Login) -> StaffMember:
+    token = str(cognito.tokens(login)["IdToken"])
+    return StaffMember(login, str(_claims(token)["sub"]), token)
 
 
 @pytest.fixture(scope="session")
-def colleague(stack: LocalStackProcess, clinic: Tenant) -> StaffMember:
-    """A second staff member of the same clinic."""
-    sub = f"pat-{clinic.tenant_id}"
-    return StaffMember(sub, local_sign_in(stack, clinic, sub))
+def staff(stack: LocalStackProcess, clinic: Tenant, cognito: CognitoConfig) -> StaffMember:
+    """The clinic's staff member from credentials.json."""
+    return signed_in(cognito, demo_login(stack, clinic, "staff"))
+
+
+@pytest.fixture(scope="session")
+def manager(stack: LocalStackProcess, clinic: Tenant, cognito: CognitoConfig) -> StaffMember:
+    """The clinic's manager from credentials.json."""
+    return signed_in(cognito, demo_login(stack, clinic, "manager"))
+
+
+@pytest.fixture(scope="session")
+def colleague(manager: StaffMember) -> StaffMember:
+    """A second person of the same clinic (its manager: whatever staff may do, so may they)."""
+    return manager
 
 
 # ---- customers ------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -66,8 +64,7 @@ def test_a_staff_member_claims_replies_and_resolves(
     tab.open()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     tab.screenshot("01-sign-in")
-    page.get_by_label("Staff token").fill(staff.token)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    tab.fill_sign_in(staff.login.username, staff.login.password)
     tab.expect_signed_in()
     expect(page.locator("#tenant-name")).to_have_text(clinic.name)
     item = tab.queue_item(customer)
@@ -133,12 +130,8 @@ def test_a_colleague_sees_the_claim_and_cannot_reply(
     wait_for_open_item(staff_api, staff, customer)
     mine, theirs = console(own_clock=True), console(own_clock=True)
 
-    # Signed in from a link: the token leaves the address bar and stays in the tab only.
-    mine.open(f"#token={staff.token}")
-    mine.expect_signed_in()
-    assert "token" not in mine.page.url
-    stored = mine.page.evaluate("() => Object.values(sessionStorage)")
-    assert staff.token in stored
+    # A reload keeps the tab signed in, from its sessionStorage.
+    mine.sign_in(staff)
     mine.page.reload()
     mine.expect_signed_in()
 
@@ -209,8 +202,11 @@ def test_keyboard_only(
     keyboard = page.keyboard
     tab.open()
 
-    expect(page.get_by_label("Staff token")).to_be_focused()
-    keyboard.insert_text(staff.token)
+    expect(page.get_by_label("Email")).to_be_focused()
+    keyboard.insert_text(staff.login.username)
+    keyboard.press("Tab")
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    keyboard.insert_text(staff.login.password)
     keyboard.press("Enter")
     tab.expect_signed_in()
     expect(tab.queue_item(customer)).to_be_visible()
@@ -260,7 +256,7 @@ def test_keyboard_only(
 def test_pause_and_resume_with_a_reason(
     console: OpenConsole, clinic: Tenant, manager: StaffMember, staff_api: StaffApi
 ) -> None:
-    staff = manager  # pausing is for managers
+    staff = manager  # pausing is a manager's (CONTRACT.md, Roles)
     tab = console()
     page = tab.page
     tab.sign_in(staff)
@@ -317,20 +313,6 @@ def test_staff_see_the_pause_switch_but_only_a_manager_may_use_it(
     expect(switch).to_be_disabled()
     expect(switch).to_have_accessible_description(re.compile("Managers only$"))
     expect(page.locator("#pause-detail")).not_to_be_empty()
-
-
-def test_a_booking_systems_token_does_not_sign_in(console: OpenConsole, clinic: Tenant) -> None:
-    tab = console()
-    page = tab.page
-    tab.open()
-    page.get_by_label("Staff token").fill(clinic.booking_token)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-
-    expect(page.locator("#signin-error")).to_have_text(
-        "That is a booking system's sign-in. The console is for staff and managers."
-    )
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    assert page.evaluate("() => sessionStorage.length") == 0
 
 
 def test_outbox_and_stats(
@@ -503,36 +485,3 @@ def test_tablet_landmarks_and_touch_targets(
     )
     assert small == [], small
     tab.screenshot("11-tablet")
-
-
-def test_a_bad_token_is_refused_plainly(console: OpenConsole, staff: StaffMember) -> None:
-    tab = console()
-    page = tab.page
-    tab.open()
-    page.get_by_label("Staff token").fill("not-a-token")
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.locator("#signin-error")).to_contain_text("does not look like a sign-in token")
-
-    # Someone else's name on a real token: the signature no longer matches.
-    header, payload, signature = staff.token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["sub"] = "mallory"
-    tampered = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
-    forged = f"{header}.{tampered}.{signature}"
-    page.get_by_label("Staff token").fill(forged)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.locator("#signin-error")).to_contain_text("refused")
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    assert page.evaluate("() => sessionStorage.length") == 0
-
-
-def test_sign_out_forgets_the_token(console: OpenConsole, staff: StaffMember) -> None:
-    tab = console()
-    page = tab.page
-    tab.sign_in(staff)
-    page.get_by_role("button", name="Sign out", exact=True).click()
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    expect(page.get_by_label("Staff token")).to_be_focused()
-    assert page.evaluate("() => sessionStorage.length") == 0
-    page.reload()
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
+import time
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, cast
 
+import jwt
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.test import Client
 
-from infra.local.auth import JwtAuthorizer, LocalJwt
+from infra.local.auth import JwtAuthorizer, JwtVerifier
 from infra.local.functions import FunctionInvoker
 from infra.local.gateway import ApiGateway, Route, proxy_response
 from tests.support.events import sample
@@ -20,6 +27,42 @@ pytestmark = pytest.mark.e2e
 
 AUTH = JwtAuthorizer("CognitoJwt", "authorization", "https://issuer.test/pool", ("client",))
 NOW = datetime(2030, 1, 10, 17, 0, tzinfo=UTC)
+KID = "issuer-key-1"
+
+
+@cache
+def rsa_key(name: str) -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def issuer_keys(issuer: str) -> jwt.PyJWKSet:
+    """The issuer's published JWKS: the public half of key "issuer" under KID."""
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key("issuer").public_key()))
+    return jwt.PyJWKSet.from_dict({"keys": [{**public, "kid": KID, "alg": "RS256"}]})
+
+
+def token(
+    claims: dict[str, Any] | None = None,
+    *,
+    lifetime: int = 60,
+    key: Any = None,
+    algorithm: str = "RS256",
+    kid: str = KID,
+    authorizer: JwtAuthorizer = AUTH,
+) -> str:
+    """A Cognito-shaped ID token, signed with the issuer's key unless told otherwise."""
+    now = int(time.time())
+    payload = {
+        "iss": authorizer.issuer,
+        "aud": authorizer.audience[0],
+        "token_use": "id",
+        "iat": now,
+        "exp": now + lifetime,
+        "sub": "u1",
+        **(claims or {}),
+    }
+    signer = rsa_key("issuer") if key is None else key
+    return jwt.encode(payload, signer, algorithm=algorithm, headers={"kid": kid})
 
 
 class Recorder:
@@ -37,30 +80,28 @@ class Recorder:
         return self.answer
 
 
-def gateway(recorder: Recorder, tokens: LocalJwt | None = None) -> ApiGateway:
+def gateway(recorder: Recorder) -> ApiGateway:
     routes = [
         Route("PUT", "/v1/appointments/{appointment_id}", "Appointments", AUTH, ()),
         Route("POST", "/twilio/status", "Status", None, ()),
         Route("GET", "/files/{proxy+}", "Files", None, ()),
     ]
-    return ApiGateway(routes, cast(FunctionInvoker, recorder), tokens or LocalJwt(), lambda: NOW)
+    verifier = JwtVerifier(issuer_keys)
+    return ApiGateway(routes, cast(FunctionInvoker, recorder), verifier, lambda: NOW)
 
 
 def test_an_authorized_json_request_becomes_the_event_api_gateway_sends() -> None:
-    tokens = LocalJwt()
-    token = tokens.issue(
-        AUTH, {"sub": "u1", "custom:tenant_id": "t1", "cognito:groups": ["staff"]}, 60
-    )
+    signed = token({"sub": "u1", "custom:tenant_id": "t1", "cognito:groups": ["staff"]})
     recorder = Recorder()
 
-    client = Client(gateway(recorder, tokens))
+    client = Client(gateway(recorder))
     client.set_cookie("c1", "1")
     client.set_cookie("c2", "2")
 
     answer = client.put(
         "/v1/appointments/a%20b?x=1&x=2&y=",
         json={"k": "v"},
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {signed}"},
     )
 
     assert answer.status_code == 200
@@ -132,19 +173,77 @@ def test_the_gateway_refuses_before_any_function_runs(
     assert recorder.events == []
 
 
-def test_a_token_from_another_issuer_or_audience_is_refused() -> None:
-    tokens = LocalJwt()
-    other_issuer = JwtAuthorizer("x", "authorization", "https://elsewhere.test", ("client",))
-    other_audience = JwtAuthorizer("x", "authorization", AUTH.issuer, ("someone-else",))
-    app = Client(gateway(Recorder(), tokens))
+def _segment(value: dict[str, Any] | bytes) -> bytes:
+    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=")
 
-    for authorizer in (other_issuer, other_audience):
-        token = tokens.issue(authorizer, {"sub": "u1"}, 60)
-        answer = app.put("/v1/appointments/a1", headers={"Authorization": f"Bearer {token}"})
-        assert answer.status_code == 401
-    expired = tokens.issue(AUTH, {"sub": "u1"}, -120)
-    answer = app.put("/v1/appointments/a1", headers={"Authorization": f"Bearer {expired}"})
-    assert answer.status_code == 401
+
+def _claims_now() -> dict[str, Any]:
+    now = int(time.time())
+    return {"iss": AUTH.issuer, "aud": "client", "iat": now, "exp": now + 60, "sub": "u1"}
+
+
+def _unsigned() -> str:
+    header = {"alg": "none", "typ": "JWT", "kid": KID}
+    return (_segment(header) + b"." + _segment(_claims_now()) + b".").decode()
+
+
+def _hs256_with_the_public_key() -> str:
+    """The classic confusion: HMAC "signed" with the issuer's public key as the secret."""
+    public_pem = (
+        rsa_key("issuer")
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    header = {"alg": "HS256", "typ": "JWT", "kid": KID}
+    signing_input = _segment(header) + b"." + _segment(_claims_now())
+    mac = hmac.new(public_pem, signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + _segment(mac)).decode()
+
+
+@pytest.mark.parametrize(
+    ("why", "make"),
+    [
+        ("expired a minute ago", lambda: token(lifetime=-60)),
+        ("from another issuer", lambda: token({"iss": "https://cognito-idp.test/other"})),
+        ("for another audience", lambda: token({"aud": "someone-else"})),
+        ("signed by another RSA key", lambda: token(key=rsa_key("mallory"))),
+        ("naming a key the issuer does not publish", lambda: token(kid="unknown")),
+        ("signed with HS256", lambda: token(key="s" * 32, algorithm="HS256")),
+        ("HS256 with the issuer's public key", _hs256_with_the_public_key),
+        ("not yet valid", lambda: token({"nbf": int(time.time()) + 600})),
+        ("issued in the future", lambda: token({"iat": int(time.time()) + 600})),
+        ("without an expiry", lambda: token({"exp": None})),
+        ("unsigned (alg none)", _unsigned),
+    ],
+)
+def test_a_token_api_gateway_would_refuse_is_a_401_before_any_function_runs(
+    why: str, make: Any
+) -> None:
+    recorder = Recorder()
+
+    answer = Client(gateway(recorder)).put(
+        "/v1/appointments/a1", headers={"Authorization": f"Bearer {make()}"}
+    )
+
+    assert answer.status_code == 401, why
+    assert json.loads(answer.get_data()) == {"message": "Unauthorized"}
+    assert recorder.events == []
+
+
+def test_an_access_token_is_checked_by_its_client_id_when_it_has_no_aud() -> None:
+    app = Client(gateway(Recorder()))
+    now = int(time.time())
+    base = {"iss": AUTH.issuer, "token_use": "access", "iat": now, "exp": now + 60}
+
+    def put(claims: dict[str, Any]) -> int:
+        signed = jwt.encode(claims, rsa_key("issuer"), algorithm="RS256", headers={"kid": KID})
+        return app.put(
+            "/v1/appointments/a1", headers={"Authorization": f"Bearer {signed}"}
+        ).status_code
+
+    assert put({**base, "client_id": "client"}) == 200
+    assert put({**base, "client_id": "another-client"}) == 401
 
 
 def test_a_function_that_raises_is_a_502_and_the_server_lives_on() -> None:

@@ -154,6 +154,84 @@ def test_only_twilio_webhooks_the_console_page_and_the_api_document_are_open() -
     assert all(r.authorized for r in routes if r.path.startswith("/v1/") and r.method != "GET")
 
 
+COGNITO_CLIENTS = resources_of(TEMPLATE, "AWS::Cognito::UserPoolClient")
+
+
+def test_the_roles_are_cognito_groups_of_the_one_user_pool() -> None:
+    groups = resources_of(TEMPLATE, "AWS::Cognito::UserPoolGroup").values()
+
+    assert sorted(g["Properties"]["GroupName"] for g in groups) == ["booking", "manager", "staff"]
+    assert all(g["Properties"]["UserPoolId"] == {"Ref": "UserPool"} for g in groups)
+    by_precedence = sorted(groups, key=lambda g: g["Properties"]["Precedence"])
+    assert [g["Properties"]["GroupName"] for g in by_precedence] == ["manager", "staff", "booking"]
+
+
+def test_the_console_client_is_public_and_signs_people_in_with_srp() -> None:
+    console = COGNITO_CLIENTS["UserPoolClient"]["Properties"]
+
+    assert console["GenerateSecret"] is False
+    assert sorted(console["ExplicitAuthFlows"]) == [
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+    ]
+    assert console["EnableTokenRevocation"] is True
+    assert "custom:tenant_id" in console["ReadAttributes"]
+    assert "custom:tenant_id" not in console["WriteAttributes"]
+
+
+def test_booking_systems_sign_in_through_their_own_client_with_a_secret() -> None:
+    booking = COGNITO_CLIENTS["BookingClient"]["Properties"]
+
+    assert booking["GenerateSecret"] is True
+    assert sorted(booking["ExplicitAuthFlows"]) == [
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+    ]
+    assert "custom:tenant_id" in booking["ReadAttributes"]
+    assert booking["WriteAttributes"] == []
+
+
+@pytest.mark.parametrize("name", sorted(COGNITO_CLIENTS))
+def test_tokens_live_an_hour_and_refresh_for_thirty_days(name: str) -> None:
+    props = COGNITO_CLIENTS[name]["Properties"]
+
+    assert props["TokenValidityUnits"] == {
+        "AccessToken": "minutes",
+        "IdToken": "minutes",
+        "RefreshToken": "days",
+    }
+    assert (props["IdTokenValidity"], props["AccessTokenValidity"]) == (60, 60)
+    assert props["RefreshTokenValidity"] == 30
+
+
+def test_the_api_accepts_tokens_of_both_clients_and_nothing_else() -> None:
+    api = resources_of(TEMPLATE, "AWS::Serverless::HttpApi")["HttpApi"]
+    config = api["Properties"]["Auth"]["Authorizers"]["CognitoJwt"]["JwtConfiguration"]
+
+    assert config["audience"] == [{"Ref": "UserPoolClient"}, {"Ref": "BookingClient"}]
+    assert config["issuer"] == {
+        "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
+    }
+
+
+def test_the_stack_outputs_what_onboarding_and_the_console_need() -> None:
+    outputs = TEMPLATE["Outputs"]
+    console_env = FUNCTIONS["ConsoleFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert outputs["UserPoolId"]["Value"] == {"Ref": "UserPool"}
+    assert outputs["UserPoolClientId"]["Value"] == {"Ref": "UserPoolClient"}
+    assert outputs["BookingClientId"]["Value"] == {"Ref": "BookingClient"}
+    assert outputs["DataTableName"]["Value"] == {"Ref": "DataTable"}
+    assert {
+        "COGNITO_REGION": {"Ref": "AWS::Region"},
+        "COGNITO_USER_POOL_ID": {"Ref": "UserPool"},
+        "COGNITO_CLIENT_ID": {"Ref": "UserPoolClient"},
+        "COGNITO_ENDPOINT_URL": "",
+        # In AWS the page proves the password with SRP; only the local stack overrides it.
+        "COGNITO_AUTH_FLOW": "USER_SRP_AUTH",
+    }.items() <= console_env.items()
+
+
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_every_handler_file_exists(name: str) -> None:
     props = FUNCTIONS[name]["Properties"]

@@ -61,6 +61,8 @@ class Tenant:
     staff_token: str
     booking_token: str
     manager_token: str
+    # The booking system's own sign-in: BookingClient id and secret, machine user, password.
+    booking_login: dict[str, str]
 
 
 @dataclass
@@ -84,7 +86,11 @@ class LocalStackProcess:
 
     @property
     def tenants(self) -> list[Tenant]:
-        return [Tenant(**t) for t in self.credentials["tenants"]]
+        fields = set(Tenant.__dataclass_fields__)
+        return [
+            Tenant(**{k: v for k, v in t.items() if k in fields})
+            for t in self.credentials["tenants"]
+        ]
 
     def url(self, path: str) -> str:
         return self.api_base_url + path

@@ -10,7 +10,13 @@
   const PAGE_LIMIT = 100;
   const MAX_PAGES = 5;
   const RENEW_BEFORE_MS = 3 * 60 * 1000; // re-claim while typing when the lease ends sooner
-  const TOKEN_KEY = "rendezvous.console.token";
+  // The tokens in sessionStorage, not localStorage: a reload keeps this tab signed in, but
+  // they go with the tab, are not shared with other tabs, and a reception computer left with
+  // its browser open on another page holds no token for the next person.
+  const SESSION_KEY = "rendezvous.console.session";
+  const REFRESH_BEFORE_MS = 5 * 60 * 1000; // new tokens this long before the ID token expires
+  const REFRESH_RETRY_MS = 30 * 1000; // after a refresh that could not reach Cognito
+  const ROLES = ["manager", "staff"]; // the console's people, strongest first
   // The API lives beside the page: /console -> /v1/..., /base/console -> /base/v1/...
   const API_BASE = location.pathname.replace(/\/console\/?$/, "");
 
@@ -28,7 +34,8 @@
   const $ = (id) => document.getElementById(id);
 
   const state = {
-    token: null,
+    token: null, // the ID token: the API's JWT authorizer accepts its audience
+    session: null, // { idToken, accessToken, refreshToken, receivedAt }
     claims: null,
     sub: null,
     tenant: null,
@@ -50,6 +57,9 @@
     generation: 0, // bumps on sign-out so answers to an old session are dropped
     connectionProblem: false,
     lastRenew: 0,
+    refreshTimer: null,
+    refreshing: null, // the refresh under way, shared by everyone who needs it
+    challenge: null, // Cognito's next question while signing in
   };
 
   // ---- small helpers -------------------------------------------------------------------
@@ -122,35 +132,89 @@
     }
   }
 
-  // The widest of the token's Cognito groups, as the API ranks them. For what the page
-  // offers only: the API decides what each role may do.
+  function cognitoConfig() {
+    try {
+      const config = JSON.parse($("console-config").textContent);
+      return config && config.endpoint && config.clientId && config.userPoolId ? config : null;
+    } catch {
+      return null;
+    }
+  }
+
+  const cognito = (() => {
+    const config = cognitoConfig();
+    return config ? RendezvousCognito.client(config) : null;
+  })();
+
+  // manager > staff; a booking system's login (or no group) has no business here.
   function roleOf(claims) {
     const groups = Array.isArray(claims["cognito:groups"]) ? claims["cognito:groups"] : [];
-    return ["manager", "staff", "booking"].find((role) => groups.includes(role)) || null;
+    return ROLES.find((role) => groups.includes(role)) || null;
   }
 
-  function tokenProblem(token) {
-    const claims = decodeJwt(token);
-    if (!claims) return { problem: "That does not look like a sign-in token (a JWT: three parts separated by dots)." };
-    if (typeof claims.sub !== "string" || !claims.sub) return { problem: "That token names nobody (it has no sub claim)." };
-    if (typeof claims.exp === "number" && claims.exp * 1000 <= Date.now()) {
-      return { problem: "That token has expired. Get a new one and sign in again." };
+  // When the ID token expires by this device's clock: its lifetime (exp - iat) from when it
+  // arrived, so a clock that is minutes off neither refreshes in a loop nor too late.
+  function expiresAt() {
+    const claims = state.claims;
+    const session = state.session;
+    if (!claims || !session || typeof claims.exp !== "number") return 0;
+    const lifetime = typeof claims.iat === "number" ? claims.exp - claims.iat : 0;
+    return session.receivedAt + lifetime * 1000;
+  }
+
+  function keepSession(tokens) {
+    state.session = { ...tokens, receivedAt: tokens.receivedAt || Date.now() };
+    state.token = tokens.idToken;
+    state.claims = decodeJwt(tokens.idToken);
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
+    scheduleRefresh();
+  }
+
+  function storedSession() {
+    try {
+      const tokens = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+      return tokens && tokens.idToken && tokens.refreshToken && typeof tokens.receivedAt === "number" ? tokens : null;
+    } catch {
+      return null;
     }
-    const role = roleOf(claims);
-    if (role === "booking") return { problem: "That is a booking system's sign-in. The console is for staff and managers." };
-    if (!role) return { problem: "That sign-in is not in the staff or manager group. Ask a manager to add you." };
-    return { claims };
   }
 
-  function tokenFromFragment() {
-    const fragment = location.hash.replace(/^#/, "");
-    if (!fragment) return null;
-    const params = new URLSearchParams(fragment);
-    const token = params.get("token") || params.get("id_token");
-    if (!token) return null;
-    // Out of the address bar (and the history) at once.
-    history.replaceState(null, "", location.pathname + location.search);
-    return token.trim();
+  function scheduleRefresh() {
+    clearTimeout(state.refreshTimer);
+    const wait = expiresAt() - REFRESH_BEFORE_MS - Date.now();
+    state.refreshTimer = setTimeout(() => { refreshTokens(); }, Math.max(0, wait));
+  }
+
+  // New ID and access tokens from the refresh token: true when they came. A refresh token
+  // Cognito refuses ends the session; one that could not be sent (a laptop waking up before
+  // its network) is tried again shortly.
+  function refreshTokens() {
+    if (state.refreshing) return state.refreshing;
+    const generation = state.generation;
+    const refreshToken = state.session && state.session.refreshToken;
+    if (!refreshToken) return Promise.resolve(false);
+    state.refreshing = cognito.refresh(refreshToken).then((tokens) => {
+      if (generation !== state.generation) return false;
+      const claims = decodeJwt(tokens.idToken);
+      if (!claims || !roleOf(claims)) {
+        signOut("Your account no longer has access to the console. Sign in again.");
+        return false;
+      }
+      keepSession(tokens);
+      return true;
+    }, (error) => {
+      if (generation !== state.generation) return false;
+      if (error.code === "NetworkError") {
+        clearTimeout(state.refreshTimer);
+        state.refreshTimer = setTimeout(() => { refreshTokens(); }, REFRESH_RETRY_MS);
+      } else {
+        signOut("Your sign-in has ended. Sign in again.");
+      }
+      return false;
+    }).finally(() => {
+      if (generation === state.generation) state.refreshing = null;
+    });
+    return state.refreshing;
   }
 
   // ---- the API ---------------------------------------------------------------------------
@@ -162,7 +226,7 @@
     }
   }
 
-  async function api(method, path, body) {
+  async function api(method, path, body, refreshed) {
     const generation = state.generation;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
@@ -200,7 +264,9 @@
         `The server answered ${response.status} ${response.statusText}.`.replace(" .", ".");
       const code = (error && error.code) || `http_${response.status}`;
       if (response.status === 401) {
-        signOut(`Your sign-in was refused (${message}). Sign in again.`);
+        // An ID token that expired under us (a laptop that slept): new tokens, one more try.
+        if (!refreshed && (await refreshTokens())) return api(method, path, body, true);
+        if (generation === state.generation) signOut(`Your sign-in was refused (${message}). Sign in again.`);
       }
       throw new ApiError(response.status, code, message);
     }
@@ -325,56 +391,151 @@
   }
 
   // ---- sign-in ------------------------------------------------------------------------------
+  const SIGNIN_STEPS = { password: "signin-form", NEW_PASSWORD_REQUIRED: "new-password-form", SOFTWARE_TOKEN_MFA: "mfa-form" };
+  const SIGNIN_FIELDS = ["username", "password", "new-password", "new-password-again", "mfa-code"];
+
+  const SECRET_FIELDS = ["password", "new-password", "new-password-again", "mfa-code"];
+
+  function forgetSecrets() {
+    for (const id of SECRET_FIELDS) $(id).value = "";
+  }
+
+  function signinProblem(message, field) {
+    $("signin-error").textContent = message || "";
+    for (const id of SIGNIN_FIELDS) $(id).removeAttribute("aria-invalid");
+    if (field) {
+      $(field).setAttribute("aria-invalid", "true");
+      $(field).focus();
+    }
+  }
+
+  // One step of the sign-in on screen: the password, a new password, or the MFA code.
+  function showSigninStep(step) {
+    for (const [name, form] of Object.entries(SIGNIN_STEPS)) $(form).hidden = name !== step;
+    $("signin-restart").hidden = step === "password";
+    forgetSecrets();
+    // For password managers: whose new password this is.
+    $("new-password-username").value = $("username").value;
+    const first = { password: $("username").value ? "password" : "username", NEW_PASSWORD_REQUIRED: "new-password", SOFTWARE_TOKEN_MFA: "mfa-code" }[step];
+    $(first).focus();
+  }
+
   function showSignIn(message) {
     $("workspace").hidden = true;
     $("account").hidden = true;
     $("pause-box").hidden = true;
     $("signin").hidden = false;
-    $("signin-error").textContent = message || "";
     $("tenant-name").textContent = "";
     document.title = "Sign in · Rendezvous console";
-    $("token-input").value = "";
-    $("token-input").focus();
+    state.challenge = null;
+    showSigninStep("password");
+    signinProblem(message || "");
+    if (!cognito) signinProblem("This console has no sign-in configured (COGNITO_* settings). Tell your operator.");
   }
 
-  async function signIn(token, fromForm) {
-    const checked = tokenProblem(token);
-    if (checked.problem) {
-      if (fromForm) {
-        $("signin-error").textContent = checked.problem;
-        $("token-input").focus();
+  function setSigninBusy(busy) {
+    for (const id of ["signin-button", "new-password-button", "mfa-button", "signin-restart"]) $(id).disabled = busy;
+  }
+
+  // Runs one call to Cognito and goes where its answer leads; a refusal is said plainly.
+  async function signinStep(call, fieldOnError) {
+    setSigninBusy(true);
+    signinProblem("");
+    try {
+      const result = await call();
+      if (result.tokens) {
+        state.challenge = null;
+        await startSession(result.tokens);
+      } else if (SIGNIN_STEPS[result.challenge.name]) {
+        state.challenge = result.challenge;
+        showSigninStep(result.challenge.name);
+        announce(result.challenge.name === "NEW_PASSWORD_REQUIRED"
+          ? "First sign-in: choose your own password."
+          : "Enter the code from your authenticator app.");
       } else {
-        showSignIn(checked.problem);
+        showSignIn(`This account needs a sign-in step the console does not offer (${result.challenge.name}). Ask your manager.`);
       }
+    } catch (error) {
+      if (state.challenge && /session/i.test(error.message || "")) {
+        // Cognito's session for the challenge ran out: only a fresh start helps.
+        showSignIn(RendezvousCognito.explain(error));
+      } else {
+        signinProblem(RendezvousCognito.explain(error), fieldOnError);
+      }
+    } finally {
+      // Whatever Cognito said, no password or code stays in the page.
+      forgetSecrets();
+      setSigninBusy(false);
+    }
+  }
+
+  function submitPassword(event) {
+    event.preventDefault();
+    const username = $("username").value.trim();
+    const password = $("password").value;
+    if (!username) return signinProblem("Enter your email.", "username");
+    if (!password) return signinProblem("Enter your password.", "password");
+    return signinStep(() => cognito.signIn(username, password), "password");
+  }
+
+  function submitNewPassword(event) {
+    event.preventDefault();
+    const password = $("new-password").value;
+    if (password.length < 12) return signinProblem("Choose a password of at least 12 characters.", "new-password");
+    if ($("new-password-again").value !== password) {
+      $("new-password-again").value = "";
+      return signinProblem("The two passwords differ. Type the new password again.", "new-password-again");
+    }
+    return signinStep(() => cognito.newPassword(state.challenge, password), "new-password");
+  }
+
+  function submitMfaCode(event) {
+    event.preventDefault();
+    const code = $("mfa-code").value.replace(/\s/g, "");
+    if (!/^\d{6}$/.test(code)) return signinProblem("Enter the 6 digits your authenticator app shows.", "mfa-code");
+    return signinStep(() => cognito.mfaCode(state.challenge, code), "mfa-code");
+  }
+
+  // Tokens from Cognito (or this tab's sessionStorage after a reload) open the workspace.
+  async function startSession(tokens) {
+    const claims = decodeJwt(tokens.idToken);
+    if (!claims || typeof claims.sub !== "string") {
+      showSignIn("Cognito answered something that is not a sign-in token. Try again.");
+      return;
+    }
+    if (!roleOf(claims)) {
+      cognito.revoke(tokens.refreshToken).catch(() => {});
+      const groups = Array.isArray(claims["cognito:groups"]) ? claims["cognito:groups"] : [];
+      showSignIn(groups.includes("booking")
+        ? "That login belongs to a booking system: the console is for staff and managers. Sign in with your own email."
+        : "This account may not use the console: it is neither staff nor manager. Ask your manager.");
       return;
     }
     state.generation += 1;
-    state.token = token;
-    state.claims = checked.claims;
-    state.sub = checked.claims.sub;
-    $("signin-button").disabled = true;
+    keepSession(tokens);
+    state.sub = state.claims.sub;
+    if (expiresAt() - REFRESH_BEFORE_MS <= Date.now() && !(await refreshTokens())) return;
     try {
       const status = await api("GET", "/v1/status");
-      sessionStorage.setItem(TOKEN_KEY, token);
       applyStatus(status);
       startWorkspace();
     } catch (error) {
-      if (error.status !== 401) {
-        state.token = null;
-        showSignIn(`Signing in failed: ${error.message}`);
-      }
-    } finally {
-      $("signin-button").disabled = false;
+      if (error.status !== 401 && error.code !== "stale") signOut(`Signing in failed: ${error.message}`);
     }
   }
 
   function signOut(message) {
+    const refreshToken = state.session && state.session.refreshToken;
     state.generation += 1;
     clearTimeout(state.timer);
+    clearTimeout(state.refreshTimer);
     state.timer = null;
-    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(SESSION_KEY);
+    // Revoked at Cognito as well, so a copy of the refresh token is worth nothing either.
+    if (refreshToken && cognito) cognito.revoke(refreshToken).catch(() => {});
     Object.assign(state, {
-      token: null, claims: null, sub: null, tenant: null, selected: null, detail: null,
+      token: null, session: null, claims: null, sub: null, tenant: null,
+      selected: null, detail: null, refreshTimer: null, refreshing: null, challenge: null,
       threadKey: "", knownOpen: null, resolved: [], resolvedCursor: null, resolvedPages: 0,
       tick: 0, polling: false, clockOffset: 0, dateOffset: 0, floorOffset: -Infinity,
     });
@@ -384,6 +545,7 @@
     clearError();
     setConnectionProblem(null);
     if ($("pause-dialog").open) $("pause-dialog").close();
+    $("username").value = "";
     showSignIn(message || "");
     announce(message || "Signed out.");
   }
@@ -1002,9 +1164,10 @@
   async function poll() {
     const generation = state.generation;
     if (!state.token || state.polling) return;
-    if (state.claims && typeof state.claims.exp === "number" && state.claims.exp * 1000 <= Date.now()) {
-      signOut("Your sign-in has expired. Sign in again.");
-      return;
+    // Timers stop while a laptop sleeps: tokens that expired meanwhile are renewed first.
+    if (expiresAt() - REFRESH_BEFORE_MS <= Date.now()) {
+      await refreshTokens();
+      if (generation !== state.generation || !state.token) return;
     }
     state.polling = true;
     state.tick += 1;
@@ -1027,16 +1190,10 @@
 
   // ---- wiring ------------------------------------------------------------------------------
   function wire() {
-    $("signin-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      const token = $("token-input").value.trim().replace(/^Bearer\s+/i, "");
-      if (!token) {
-        $("signin-error").textContent = "Paste your token first.";
-        $("token-input").focus();
-        return;
-      }
-      signIn(token, true);
-    });
+    $("signin-form").addEventListener("submit", submitPassword);
+    $("new-password-form").addEventListener("submit", submitNewPassword);
+    $("mfa-form").addEventListener("submit", submitMfaCode);
+    $("signin-restart").addEventListener("click", () => showSignIn(""));
     $("sign-out").addEventListener("click", () => signOut("Signed out."));
     $("error-dismiss").addEventListener("click", clearError);
     $("pause-switch").addEventListener("click", openPauseDialog);
@@ -1081,9 +1238,8 @@
   function boot() {
     wire();
     updateReplyHint();
-    const fromFragment = tokenFromFragment();
-    const token = fromFragment || sessionStorage.getItem(TOKEN_KEY);
-    if (token) signIn(token, false);
+    const tokens = cognito && storedSession();
+    if (tokens) startSession(tokens);
     else showSignIn("");
   }
 
