@@ -263,6 +263,17 @@ def test_the_command_finds_the_deployed_stack_by_its_outputs(
     assert "password" not in second[1]
 
 
+def test_the_roles_are_the_pools_groups(stack: LocalStack, cognito: Any) -> None:
+    listed = cognito.list_groups(UserPoolId=stack.cognito.user_pool_id)["Groups"]
+
+    assert stack.cognito.groups == {
+        "ManagerGroup": "manager",
+        "StaffGroup": "staff",
+        "BookingGroup": "booking",
+    }
+    assert sorted(g["GroupName"] for g in listed) == ["booking", "manager", "staff"]
+
+
 def test_the_local_pool_offers_the_password_flow_beside_srp_and_only_there(
     stack: LocalStack, cognito: Any
 ) -> None:
