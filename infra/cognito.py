@@ -36,7 +36,6 @@ class CognitoResources:
     """The ids moto gave the template's pool, clients (logical id -> id) and groups."""
 
     user_pool_id: str = ""
-    user_pool_arn: str = ""
     clients: dict[str, str] = field(default_factory=dict)
     client_secrets: dict[str, str] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
@@ -79,7 +78,7 @@ def provision_cognito(
     made = CognitoResources()
     for logical, res in resources_of(template, "AWS::Cognito::UserPool").items():
         pool = _create_pool(client, logical, resolver.resolve(res.get("Properties") or {}))
-        made.user_pool_id, made.user_pool_arn = pool["Id"], pool["Arn"]
+        made.user_pool_id = pool["Id"]
         resolver.refs[logical] = pool["Id"]
         resolver.attributes[(logical, "Arn")] = pool["Arn"]
         provider = f"cognito-idp.{resolver.pseudo()['AWS::Region']}.amazonaws.com/{pool['Id']}"

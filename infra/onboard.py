@@ -432,12 +432,19 @@ def report(outcome: Outcome, emails_invitations: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     args = _parser().parse_args(argv)
     try:
         outcome = run(args)
     except OnboardingError as exc:
         print(f"onboarding refused, nothing was written: {exc}", file=sys.stderr)
         return 2
+    except (BotoCoreError, ClientError) as exc:
+        # After the checks (credentials, permissions, throttling): what was made stays, and
+        # a second run makes the rest, as it skips what exists.
+        print(f"onboarding stopped: {exc}. Run it again to finish.", file=sys.stderr)
+        return 1
     print(report(outcome, emails_invitations=not args.local))
     return 0
 

@@ -479,7 +479,7 @@ class Stack:
         """Sign in as anyone of a tenant: a real ID token of moto's user pool, for a user
         made (once) in the role's group, as `make tenant` and a manager would make it."""
         from infra.local.people import UnknownLogin
-        from infra.onboard import ROLES, OnboardingError
+        from infra.onboard import ROLES, TENANT_ID_PATTERN, OnboardingError
 
         assert self._people is not None
         try:
@@ -495,6 +495,7 @@ class Stack:
         )
         if (
             not isinstance(tenant_id, str)
+            or not TENANT_ID_PATTERN.fullmatch(tenant_id)
             or not self._people.tenant_exists(tenant_id)
             or role not in ROLES
             or not (isinstance(subject, str) and re.fullmatch(r"[A-Za-z0-9._@+-]{1,64}", subject))

@@ -156,6 +156,7 @@ def test_local_token_refuses_another_tenants_login(
     "body",
     [
         {"tenant_id": "no-such-tenant", "role": "staff", "sub": "x"},
+        {"tenant_id": "t" * 5000, "role": "staff", "sub": "x"},
         {"tenant_id": "harbor-clinic", "role": "admin", "sub": "x"},
         {"tenant_id": "harbor-clinic", "role": "staff", "sub": "a b"},
         {"tenant_id": "harbor-clinic", "role": "staff", "sub": "half@address"},

@@ -263,6 +263,17 @@ def test_the_command_finds_the_deployed_stack_by_its_outputs(
     assert "password" not in second[1]
 
 
+def test_the_roles_are_the_pools_groups(stack: LocalStack, cognito: Any) -> None:
+    listed = cognito.list_groups(UserPoolId=stack.cognito.user_pool_id)["Groups"]
+
+    assert stack.cognito.groups == {
+        "ManagerGroup": "manager",
+        "StaffGroup": "staff",
+        "BookingGroup": "booking",
+    }
+    assert sorted(g["GroupName"] for g in listed) == ["booking", "manager", "staff"]
+
+
 def test_the_local_pool_offers_the_password_flow_beside_srp_and_only_there(
     stack: LocalStack, cognito: Any
 ) -> None:
@@ -294,3 +305,33 @@ def test_a_template_property_the_stand_in_cannot_make_is_refused(
 
     with pytest.raises(TemplateDrift, match="NoSuchSetting"):
         provision_cognito(cognito, template, Resolver(template, {}))
+
+
+def test_aws_refusing_midway_is_reported_without_a_traceback(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = {
+        "DataTableName": "no-such-table",
+        "UserPoolId": stack.cognito.user_pool_id,
+        "BookingClientId": stack.cognito.clients["BookingClient"],
+    }
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="rendezvous-broken",
+        TemplateBody=json.dumps(
+            {
+                "Resources": {"Marker": {"Type": "AWS::SQS::Queue"}},
+                "Outputs": {k: {"Value": v} for k, v in outputs.items()},
+            }
+        ),
+    )
+    argv = [
+        "--name", "Harbor Clinic", "--phone", "+14155550100", "--timezone", "Europe/Paris",
+        "--manager", an_email("ana"), "--stack-name", "rendezvous-broken", "--region", REGION,
+    ]  # fmt: skip
+
+    code = main(argv)
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "no-such-table" in err or "ResourceNotFound" in err
+    assert "Run it again to finish." in err
