@@ -68,6 +68,7 @@ class StaffMember:
 
     login: Login
     sub: str
+    name: str  # who the API says acted (claimed by, paused by): the token's e-mail
     token: str
 
 
@@ -317,7 +318,8 @@ def demo_login(stack: LocalStackProcess, tenant: Tenant, role: str) -> Login:
 
 def signed_in(cognito: CognitoConfig, login: Login) -> StaffMember:
     token = str(cognito.tokens(login)["IdToken"])
-    return StaffMember(login, str(_claims(token)["sub"]), token)
+    claims = _claims(token)
+    return StaffMember(login, str(claims["sub"]), str(claims.get("email") or claims["sub"]), token)
 
 
 @pytest.fixture(scope="session")

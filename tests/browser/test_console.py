@@ -144,13 +144,13 @@ def test_a_colleague_sees_the_claim_and_cannot_reply(
     # The colleague's page follows by itself (it polls), and shows who holds it.
     state = theirs.page.locator("#conv-state")
     theirs.poll_now()
-    expect(state).to_contain_text(f"Claimed by {staff.sub} until", timeout=POLL_TIMEOUT_MS)
+    expect(state).to_contain_text(f"Claimed by {staff.name} until", timeout=POLL_TIMEOUT_MS)
     expect(theirs.page.get_by_role("button", name="Claim", exact=True)).to_be_disabled()
     expect(theirs.page.get_by_role("button", name="Send reply", exact=True)).to_be_disabled()
     expect(theirs.page.get_by_label("Reply to the customer")).to_be_disabled()
     expect(theirs.page.get_by_role("button", name="Resolve", exact=True)).to_be_disabled()
-    expect(theirs.page.locator("#reply-why")).to_contain_text(f"{staff.sub} has claimed")
-    expect(theirs.queue_item(customer)).to_contain_text(f"Claimed by {staff.sub}")
+    expect(theirs.page.locator("#reply-why")).to_contain_text(f"{staff.name} has claimed")
+    expect(theirs.queue_item(customer)).to_contain_text(f"Claimed by {staff.name}")
     theirs.screenshot("07-claimed-by-a-colleague")
 
     # The API refuses the colleague too, and the page would say so plainly.
@@ -174,7 +174,7 @@ def test_a_colleague_sees_the_claim_and_cannot_reply(
     expect(theirs.queue_item(customer)).to_have_count(0)
     mine.poll_now()
     expect(mine.page.locator("#conv-state")).to_contain_text(
-        f"Resolved by {colleague.sub}", timeout=POLL_TIMEOUT_MS
+        f"Resolved by {colleague.name}", timeout=POLL_TIMEOUT_MS
     )
 
 
@@ -284,7 +284,7 @@ def test_pause_and_resume_with_a_reason(
         expect(page.locator("#announcer")).to_have_text("Automated texts paused.")
         status = staff_api.get("/v1/status", staff.token)
         assert status["paused"] is True
-        assert status["paused_by"] == staff.sub
+        assert status["paused_by"] == staff.name
         assert status["paused_reason"] == "Power cut at the clinic"
         tab.screenshot("09-paused")
 

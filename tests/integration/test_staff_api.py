@@ -75,6 +75,20 @@ def test_a_claim_carries_a_lease_and_a_second_claimer_gets_409(item_id: str) -> 
     assert "staff-maria" in refused["error"]["message"]
 
 
+def test_a_person_is_named_by_their_e_mail_not_by_cognitos_opaque_id(item_id: str) -> None:
+    event = staff_event("POST", f"/v1/queue/{item_id}/claim")
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    claims.update(sub="6f1c2a9e-0d4b-4c47-9a51", email="maria@harbor.example")
+    without_email = staff_event("POST", f"/v1/queue/{item_id}/claim", staff="ignored")
+    del without_email["requestContext"]["authorizer"]["jwt"]["claims"]["email"]
+
+    claimed = response_json(invoke(STAFF, event))
+    refused = response_json(invoke(STAFF, without_email))
+
+    assert claimed["item"]["claimed_by"] == "maria@harbor.example"
+    assert "maria@harbor.example" in refused["error"]["message"]
+
+
 def test_a_lapsed_lease_can_be_claimed_by_someone_else(item_id: str, clock: FixedClock) -> None:
     call("POST", f"/v1/queue/{item_id}/claim")
     clock.advance(minutes=11)

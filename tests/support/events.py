@@ -88,7 +88,9 @@ def staff_event(
     event["pathParameters"] = {}
     claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
     claims["custom:tenant_id"] = tenant
-    claims["sub"] = staff
+    # A person is named by their sign-in e-mail; Cognito's sub is an opaque id beside it.
+    claims["email"] = staff
+    claims["sub"] = f"sub-of-{staff}"
     set_role(claims, role)
     event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
     if query:

@@ -312,7 +312,12 @@ def tenant_of(app: BaseRouter, claim: str) -> str:
 
 
 def staff_of(app: BaseRouter) -> str:
-    """Who is acting: the verified token's subject."""
+    """Who is acting, as a colleague reads it in "claimed by" and the audit log: the ID
+    token's e-mail (the pool's sign-in name, which no client may rewrite), else its subject
+    (Cognito's opaque id, all a token without e-mail carries)."""
+    email = _claims(app).get("email")
+    if isinstance(email, str) and email.strip():
+        return email.strip()
     return _claim(app, "sub", "subject")
 
 

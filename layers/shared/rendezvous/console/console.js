@@ -513,7 +513,9 @@
     }
     state.generation += 1;
     keepSession(tokens);
-    state.sub = state.claims.sub;
+    // Who "you" are as the API records it (claimed by, author): the e-mail, else the sub.
+    const email = typeof state.claims.email === "string" ? state.claims.email.trim() : "";
+    state.sub = email || state.claims.sub;
     if (expiresAt() - REFRESH_BEFORE_MS <= Date.now() && !(await refreshTokens())) return;
     try {
       const status = await api("GET", "/v1/status");
