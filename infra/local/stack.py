@@ -578,6 +578,8 @@ class Stack:
         return f"""
 Rendezvous local stack ready in {ready_seconds:.2f} s
   API (every route of template.yaml)  {self.api_url}
+    the staff console                 {self.api_url}/console
+      (sign in with a login under "users" in the credentials file)
   Twilio sandbox                      {self.sandbox_url}
     the phone (read and answer texts) {self.sandbox_url}/sandbox/phone
   AWS (moto, in memory)               {self.moto_url}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+import requests
 
 from tests.support.local_stack import LocalStackProcess, free_ports, spawn
 
@@ -30,3 +31,19 @@ def test_a_second_stack_on_the_same_state_directory_exits_at_once(
     assert "already running" in output
     assert str(stack.local_dir) in output
     assert stack.process.poll() is None  # the first one is untouched
+
+
+def test_the_ready_banner_says_where_staff_sign_in_and_with_which_login(
+    stack: LocalStackProcess,
+) -> None:
+    banner = stack.output()
+    console = f"{stack.api_base_url}/console"
+    rows = banner.splitlines()
+    at = next((i for i, row in enumerate(rows) if row.rstrip().endswith(console)), None)
+    assert at is not None, f"the banner does not name {console}:\n{banner}"
+    assert '"users"' in rows[at + 1]  # and says where the logins are, right under it
+    assert all(user["password"] not in banner for user in stack.credentials["users"])
+
+    page = requests.get(console, timeout=10)
+    assert page.status_code == 200
+    assert 'id="signin-button"' in page.text

@@ -243,6 +243,24 @@ def test_a_change_that_breaks_a_rule_is_422_naming_the_field_and_writes_nothing(
     assert settings_log(runtime, clock) == []
 
 
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"quiet_hours": {"start": "25:00"}}, "quiet_hours.start"),
+        ({"quiet_hours": {"end": "8am"}}, "quiet_hours.end"),
+        ({"opening_hours": {"days": {"1": ["9:00", "17:00"]}}}, "opening_hours.days.1.0"),
+    ],
+)
+def test_a_clock_time_not_written_hh_mm_is_refused_in_words_a_manager_reads(
+    store: DynamoAppointmentStore, patch: dict[str, Any], field: str
+) -> None:
+    status, body, _ = settings_call("PATCH", patch, if_match='"0"')
+
+    assert status == 422, body
+    problems = {d["field"]: d["problem"] for d in body["error"]["details"]}
+    assert problems[field] == "a local time written HH:MM, from 00:00 to 23:59"
+
+
 def test_a_patch_that_changes_nothing_writes_nothing_and_answers_200(
     store: DynamoAppointmentStore, runtime: Runtime, clock: FixedClock
 ) -> None:

@@ -228,7 +228,7 @@ def test_quiet_hours_that_leave_no_sending_inside_opening_hours_are_refused(
     # Twelve hours a day to send, all of them while the clinic (9-17, Mon-Fri) is closed.
     problems = setup.refused({"quiet_hours": {"start": "07:00:00", "end": "19:00:00"}})
 
-    assert "inside the opening hours of day 1 (09:00-17:00)" in problems["quiet_hours"]
+    assert "inside Monday's opening hours (09:00-17:00)" in problems["quiet_hours"]
 
 
 def test_a_short_day_needs_only_its_own_length_outside_quiet_hours() -> None:

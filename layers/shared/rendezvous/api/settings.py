@@ -13,7 +13,8 @@ import re
 from datetime import time
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from rendezvous.api.staff import OutModel
 from rendezvous.domain.errors import PreconditionFailed, PreconditionRequired
@@ -37,8 +38,25 @@ Weekday = Annotated[int, Field(ge=1, le=7, description="ISO weekday, 1 = Monday"
 # Local clock times, to the minute, as people write them: "08:00", "21:30". (JSON
 # Schema's `time` format is RFC 3339's, which requires an offset.)
 CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+CLOCK_PROBLEM = "a local time written HH:MM, from 00:00 to 23:59"
+
+
+def _clock_time(value: str) -> str:
+    # Checked here rather than by Field(pattern=...), whose refusal quotes the regex to
+    # the manager; the schema still states the pattern.
+    if re.fullmatch(CLOCK_PATTERN, value) is None:
+        raise PydanticCustomError("clock_time", CLOCK_PROBLEM)
+    return value
+
+
 ClockTime = Annotated[
-    str, Field(pattern=CLOCK_PATTERN, description="local time HH:MM", examples=["08:00"])
+    str,
+    AfterValidator(_clock_time),
+    Field(
+        description="local time HH:MM",
+        examples=["08:00"],
+        json_schema_extra={"pattern": CLOCK_PATTERN},
+    ),
 ]
 
 

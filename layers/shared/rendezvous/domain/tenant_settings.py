@@ -122,6 +122,11 @@ def changed_paths(before: Any, after: Any, prefix: str = "") -> dict[str, Settin
     return {prefix: SettingChange(before=before, after=after)}
 
 
+# ISO weekdays 1-7 by name, in English whatever the process's locale (calendar.day_name
+# follows it).
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 def _minutes(moment: time) -> int:
     return moment.hour * 60 + moment.minute
 
@@ -166,8 +171,8 @@ def hours_problems(tenant: Tenant) -> list[tuple[str, str]]:
             problems.append(
                 (
                     "quiet_hours",
-                    f"leave less than {needed} minutes of sending inside the opening hours "
-                    f"of day {day} ({opens:%H:%M}-{closes:%H:%M})",
+                    f"leave less than {needed} minutes of sending inside "
+                    f"{WEEKDAYS[day - 1]}'s opening hours ({opens:%H:%M}-{closes:%H:%M})",
                 )
             )
     return problems
