@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.models import Tenant
 from rendezvous.phone import InvalidPhoneNumber, parse_e164
 
@@ -283,7 +284,8 @@ class Onboarding:
 
         outcome = Outcome()
         if existing is None:
-            self._tenants.put_tenant(tenant)
+            existing = self._add_tenant(tenant)
+        if existing is None:
             outcome.done.append(f"tenant {tenant_id} with number {tenant.phone_number}")
         else:
             outcome.unchanged.append(f"tenant {tenant_id} (exists; its settings are kept)")
@@ -313,6 +315,21 @@ class Onboarding:
                 }
             )
         return outcome
+
+    def _add_tenant(self, tenant: Tenant) -> Tenant | None:
+        """None when this run made the tenant; the tenant another run made meanwhile (its
+        settings, version and pause left as they are) when it has the same number."""
+        try:
+            self._tenants.add_tenant(tenant)
+        except ConcurrentModification:
+            made = self._tenants.get_tenant(tenant.tenant_id)
+            if made is None or made.phone_number != tenant.phone_number:
+                raise OnboardingError(
+                    f"tenant {tenant.tenant_id} or {tenant.phone_number} was onboarded "
+                    "meanwhile by another run, differently; run again to see which"
+                ) from None
+            return made
+        return None
 
 
 # ---- the command --------------------------------------------------------------------------
