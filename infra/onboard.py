@@ -291,9 +291,11 @@ class Onboarding:
             outcome.unchanged.append(f"tenant {tenant_id} (exists; its settings are kept)")
         for person in people:
             label = f"{person.role} {person.username}"
+            is_new = self.members.tenant_of(person.username) is None
             if self.members.ensure(tenant_id, person):
-                outcome.done.append(label)
-                if person.password is not None and not person.permanent:
+                outcome.done.append(label if is_new else f"{label} (moved from another role)")
+                # Someone who existed keeps their password: this one was never set.
+                if is_new and person.password is not None and not person.permanent:
                     outcome.secrets[f"{person.username} temporary password"] = person.password
             else:
                 outcome.unchanged.append(label)

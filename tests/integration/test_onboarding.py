@@ -378,3 +378,17 @@ def test_a_number_taken_meanwhile_by_another_tenant_is_refused_and_nothing_is_wr
     monkeypatch.undo()
     assert tenants.get_tenant(second.tenant_id) is None
     assert tenants.tenant_for_number(first.phone_number) == first.tenant_id
+
+
+def test_an_existing_colleague_made_manager_is_shown_no_password_they_never_got(
+    onboarding: Onboarding, cognito: Any, stack: LocalStack
+) -> None:
+    tenant = a_tenant()
+    onboarding.onboard(tenant, Person(an_email("ana"), "manager", new_password()))
+    colleague = an_email("bo")
+    onboarding.members.ensure(tenant.tenant_id, Person(colleague, "staff", new_password()))
+
+    again = onboarding.onboard(tenant, Person(colleague, "manager", new_password()))
+
+    assert user_of(cognito, stack, colleague)["groups"] == ["manager"]
+    assert again.secrets == {}
