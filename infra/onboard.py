@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.models import Tenant
+from rendezvous.domain.tenant_settings import rule_problems
+from rendezvous.messages.rules import SmsTemplateRules
 from rendezvous.phone import InvalidPhoneNumber, parse_e164
 
 if TYPE_CHECKING:
@@ -91,8 +93,6 @@ def new_tenant(
         raise OnboardingError(
             f"tenant id {tenant_id!r}: 1-64 lower-case letters, digits and inner hyphens"
         )
-    if not name.strip() or len(name) > 100:
-        raise OnboardingError("name: 1-100 characters")
     try:
         number = parse_e164(phone)
     except InvalidPhoneNumber as exc:
@@ -105,7 +105,7 @@ def new_tenant(
         ) from exc
     if locale not in SUPPORTED_LOCALES:
         raise OnboardingError(f"locale {locale!r}: one of {', '.join(SUPPORTED_LOCALES)}")
-    return Tenant.model_validate(
+    tenant = Tenant.model_validate(
         {
             "tenant_id": tenant_id,
             "name": name.strip(),
@@ -115,6 +115,12 @@ def new_tenant(
             "contact": number,
         }
     )
+    # The rules a manager's settings change must keep (a name's length, texts within two
+    # segments with it) hold from the first day, not only from the first change.
+    problems = rule_problems(tenant, SmsTemplateRules())
+    if problems:
+        raise OnboardingError("; ".join(f"{field}: {problem}" for field, problem in problems))
+    return tenant
 
 
 def check_email(email: str, what: str) -> str:

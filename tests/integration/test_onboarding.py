@@ -196,6 +196,8 @@ def test_a_manager_of_another_tenant_is_refused(onboarding: Onboarding) -> None:
         ("--timezone", "Mars/Olympus_Mons", "not an IANA zone"),
         ("--manager", "ana@clinic", "not an e-mail address"),
         ("--tenant-id", "Harbor Clinic!", "lower-case letters"),
+        # The rules a manager's settings change must keep hold from the first day.
+        ("--name", "Harbor Clinic of the Bay, Dental and Orthodontics, North Branch", "60"),
     ],
 )
 def test_bad_input_is_refused_clearly_and_nothing_is_written(
