@@ -287,6 +287,9 @@ class Onboarding:
         for person in (*people, machine):
             self.members.check_free_for(tenant_id, person.username)
         machine_exists = self.members.tenant_of(machine.username) is not None
+        # Read before the first write: the machine's password is shown only by the run that
+        # creates it, so a run that could not show the secret beside it must create nothing.
+        client_secret = "" if machine_exists else self._booking_client_secret()
 
         outcome = Outcome()
         if existing is None:
@@ -311,18 +314,20 @@ class Onboarding:
             outcome.unchanged.append(f"booking machine user {machine.username}")
         if not machine_exists:
             assert machine.password is not None
-            secret = self._cognito.describe_user_pool_client(
-                UserPoolId=self._pool.user_pool_id, ClientId=self._pool.booking_client_id
-            )["UserPoolClient"].get("ClientSecret", "")
             outcome.secrets.update(
                 {
                     "booking client id": self._pool.booking_client_id,
-                    "booking client secret": secret,
+                    "booking client secret": client_secret,
                     "booking username": machine.username,
                     "booking password": machine.password,
                 }
             )
         return outcome
+
+    def _booking_client_secret(self) -> str:
+        return self._cognito.describe_user_pool_client(
+            UserPoolId=self._pool.user_pool_id, ClientId=self._pool.booking_client_id
+        )["UserPoolClient"].get("ClientSecret", "")
 
     def _add_tenant(self, tenant: Tenant) -> Tenant | None:
         """None when this run made the tenant; the tenant another run made meanwhile (its

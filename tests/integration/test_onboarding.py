@@ -394,3 +394,19 @@ def test_an_existing_colleague_made_manager_is_shown_no_password_they_never_got(
 
     assert user_of(cognito, stack, colleague)["groups"] == ["manager"]
     assert again.secrets == {}
+
+
+def test_a_booking_secret_it_cannot_read_stops_it_before_the_first_write(
+    stack: LocalStack, onboarding: Onboarding, tenants: DynamoTenants, cognito: Any
+) -> None:
+    # Say the operator may create users but not read app clients: the machine user's
+    # password, shown only on the run that creates it, would be lost with the secret.
+    pool = Pool(stack.cognito.user_pool_id, "no-such-client")
+    refusing = Onboarding(tenants, cognito, pool)
+    tenant = a_tenant()
+
+    with pytest.raises(cognito.exceptions.ResourceNotFoundException):
+        refusing.onboard(tenant, Person(an_email("ana"), "manager", new_password()))
+
+    assert tenants.get_tenant(tenant.tenant_id) is None
+    assert refusing.members.tenant_of(machine_username(tenant.tenant_id)) is None
