@@ -30,7 +30,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.models import Tenant
+from rendezvous.domain.tenant_settings import rule_problems
+from rendezvous.messages.rules import SmsTemplateRules
 from rendezvous.phone import InvalidPhoneNumber, parse_e164
 
 if TYPE_CHECKING:
@@ -90,8 +93,6 @@ def new_tenant(
         raise OnboardingError(
             f"tenant id {tenant_id!r}: 1-64 lower-case letters, digits and inner hyphens"
         )
-    if not name.strip() or len(name) > 100:
-        raise OnboardingError("name: 1-100 characters")
     try:
         number = parse_e164(phone)
     except InvalidPhoneNumber as exc:
@@ -104,7 +105,7 @@ def new_tenant(
         ) from exc
     if locale not in SUPPORTED_LOCALES:
         raise OnboardingError(f"locale {locale!r}: one of {', '.join(SUPPORTED_LOCALES)}")
-    return Tenant.model_validate(
+    tenant = Tenant.model_validate(
         {
             "tenant_id": tenant_id,
             "name": name.strip(),
@@ -114,6 +115,12 @@ def new_tenant(
             "contact": number,
         }
     )
+    # The rules a manager's settings change must keep (a name's length, texts within two
+    # segments with it) hold from the first day, not only from the first change.
+    problems = rule_problems(tenant, SmsTemplateRules())
+    if problems:
+        raise OnboardingError("; ".join(f"{field}: {problem}" for field, problem in problems))
+    return tenant
 
 
 def check_email(email: str, what: str) -> str:
@@ -280,18 +287,24 @@ class Onboarding:
         for person in (*people, machine):
             self.members.check_free_for(tenant_id, person.username)
         machine_exists = self.members.tenant_of(machine.username) is not None
+        # Read before the first write: the machine's password is shown only by the run that
+        # creates it, so a run that could not show the secret beside it must create nothing.
+        client_secret = "" if machine_exists else self._booking_client_secret()
 
         outcome = Outcome()
         if existing is None:
-            self._tenants.put_tenant(tenant)
+            existing = self._add_tenant(tenant)
+        if existing is None:
             outcome.done.append(f"tenant {tenant_id} with number {tenant.phone_number}")
         else:
             outcome.unchanged.append(f"tenant {tenant_id} (exists; its settings are kept)")
         for person in people:
             label = f"{person.role} {person.username}"
+            is_new = self.members.tenant_of(person.username) is None
             if self.members.ensure(tenant_id, person):
-                outcome.done.append(label)
-                if person.password is not None and not person.permanent:
+                outcome.done.append(label if is_new else f"{label} (moved from another role)")
+                # Someone who existed keeps their password: this one was never set.
+                if is_new and person.password is not None and not person.permanent:
                     outcome.secrets[f"{person.username} temporary password"] = person.password
             else:
                 outcome.unchanged.append(label)
@@ -301,18 +314,35 @@ class Onboarding:
             outcome.unchanged.append(f"booking machine user {machine.username}")
         if not machine_exists:
             assert machine.password is not None
-            secret = self._cognito.describe_user_pool_client(
-                UserPoolId=self._pool.user_pool_id, ClientId=self._pool.booking_client_id
-            )["UserPoolClient"].get("ClientSecret", "")
             outcome.secrets.update(
                 {
                     "booking client id": self._pool.booking_client_id,
-                    "booking client secret": secret,
+                    "booking client secret": client_secret,
                     "booking username": machine.username,
                     "booking password": machine.password,
                 }
             )
         return outcome
+
+    def _booking_client_secret(self) -> str:
+        return self._cognito.describe_user_pool_client(
+            UserPoolId=self._pool.user_pool_id, ClientId=self._pool.booking_client_id
+        )["UserPoolClient"].get("ClientSecret", "")
+
+    def _add_tenant(self, tenant: Tenant) -> Tenant | None:
+        """None when this run made the tenant; the tenant another run made meanwhile (its
+        settings, version and pause left as they are) when it has the same number."""
+        try:
+            self._tenants.add_tenant(tenant)
+        except ConcurrentModification:
+            made = self._tenants.get_tenant(tenant.tenant_id)
+            if made is None or made.phone_number != tenant.phone_number:
+                raise OnboardingError(
+                    f"tenant {tenant.tenant_id} or {tenant.phone_number} was onboarded "
+                    "meanwhile by another run, differently; run again to see which"
+                ) from None
+            return made
+        return None
 
 
 # ---- the command --------------------------------------------------------------------------

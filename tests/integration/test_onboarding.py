@@ -196,6 +196,8 @@ def test_a_manager_of_another_tenant_is_refused(onboarding: Onboarding) -> None:
         ("--timezone", "Mars/Olympus_Mons", "not an IANA zone"),
         ("--manager", "ana@clinic", "not an e-mail address"),
         ("--tenant-id", "Harbor Clinic!", "lower-case letters"),
+        # The rules a manager's settings change must keep hold from the first day.
+        ("--name", "Harbor Clinic of the Bay, Dental and Orthodontics, North Branch", "60"),
     ],
 )
 def test_bad_input_is_refused_clearly_and_nothing_is_written(
@@ -335,3 +337,76 @@ def test_aws_refusing_midway_is_reported_without_a_traceback(
     err = capsys.readouterr().err
     assert "no-such-table" in err or "ResourceNotFound" in err
     assert "Run it again to finish." in err
+
+
+def test_a_tenant_onboarded_meanwhile_by_another_run_keeps_its_settings(
+    onboarding: Onboarding, tenants: DynamoTenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = a_tenant()
+    manager = Person(an_email("ana"), "manager", new_password())
+    onboarding.onboard(tenant, manager)
+    managed = tenant.model_copy(
+        update={"daily_cap": 7, "settings_version": 3, "paused": True, "paused_by": "ana"}
+    )
+    tenants.put_tenant(managed)
+    # This run read the table before the other run wrote the tenant: it saw none.
+    real_get, first_read = tenants.get_tenant, [True]
+
+    def get_tenant(tenant_id: str) -> Tenant | None:
+        if first_read.pop() if first_read else False:
+            return None
+        return real_get(tenant_id)
+
+    monkeypatch.setattr(tenants, "get_tenant", get_tenant)
+
+    again = onboarding.onboard(tenant, manager)
+
+    assert tenants.get_tenant(tenant.tenant_id) == managed
+    assert not again.changed
+
+
+def test_a_number_taken_meanwhile_by_another_tenant_is_refused_and_nothing_is_written(
+    onboarding: Onboarding, tenants: DynamoTenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = a_tenant()
+    onboarding.onboard(first, Person(an_email("ana"), "manager", new_password()))
+    second = a_tenant()
+    # This run looked the number up before the other run wrote it.
+    monkeypatch.setattr(tenants, "tenant_for_number", lambda e164: None)
+
+    with pytest.raises(OnboardingError, match="onboarded meanwhile"):
+        onboarding.onboard(second, Person(an_email("bo"), "manager", new_password()))
+
+    monkeypatch.undo()
+    assert tenants.get_tenant(second.tenant_id) is None
+    assert tenants.tenant_for_number(first.phone_number) == first.tenant_id
+
+
+def test_an_existing_colleague_made_manager_is_shown_no_password_they_never_got(
+    onboarding: Onboarding, cognito: Any, stack: LocalStack
+) -> None:
+    tenant = a_tenant()
+    onboarding.onboard(tenant, Person(an_email("ana"), "manager", new_password()))
+    colleague = an_email("bo")
+    onboarding.members.ensure(tenant.tenant_id, Person(colleague, "staff", new_password()))
+
+    again = onboarding.onboard(tenant, Person(colleague, "manager", new_password()))
+
+    assert user_of(cognito, stack, colleague)["groups"] == ["manager"]
+    assert again.secrets == {}
+
+
+def test_a_booking_secret_it_cannot_read_stops_it_before_the_first_write(
+    stack: LocalStack, onboarding: Onboarding, tenants: DynamoTenants, cognito: Any
+) -> None:
+    # Say the operator may create users but not read app clients: the machine user's
+    # password, shown only on the run that creates it, would be lost with the secret.
+    pool = Pool(stack.cognito.user_pool_id, "no-such-client")
+    refusing = Onboarding(tenants, cognito, pool)
+    tenant = a_tenant()
+
+    with pytest.raises(cognito.exceptions.ResourceNotFoundException):
+        refusing.onboard(tenant, Person(an_email("ana"), "manager", new_password()))
+
+    assert tenants.get_tenant(tenant.tenant_id) is None
+    assert refusing.members.tenant_of(machine_username(tenant.tenant_id)) is None

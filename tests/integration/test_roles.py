@@ -10,10 +10,13 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.event_handler import Response
 
+from infra.handlers import LambdaContext
 from infra.openapi import DOCUMENT_PATH
 from infra.template import http_routes, load_template
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
+from rendezvous.api.http import caller_of, http_resolver
 from rendezvous.api.roles import access_to
 from rendezvous.domain.roles import Role
 from rendezvous.runtime import Runtime
@@ -205,3 +208,22 @@ def test_a_token_without_a_tenant_is_still_a_401_whatever_its_role(
 
     assert response["statusCode"] == 401
     assert response_json(response)["error"]["code"] == "unauthorized"
+
+
+def test_a_route_registered_without_validation_still_refuses_a_role_the_table_refuses(
+    runtime: Runtime,
+) -> None:
+    # Powertools runs the resolver's first middleware only on routes with validation on:
+    # a route that turns it off must still meet the table when it asks who is calling.
+    app = http_resolver()
+
+    @app.post("/v1/pause", enable_validation=False)
+    def pause() -> Response[str]:
+        return Response(200, "application/json", json.dumps({"by": caller_of(app).subject}))
+
+    response = app(
+        staff_event("POST", "/v1/pause", {"reason": "x"}, role="staff"), LambdaContext("x")
+    )
+
+    assert response["statusCode"] == 403
+    assert response_json(response)["error"]["code"] == "forbidden"

@@ -318,3 +318,16 @@ def test_a_changed_template_is_what_the_sender_texts_next(
     assert result == {"batchItemFailures": []}
     [text] = texts_to(twilio)
     assert text.body.startswith("Harbor Clinic: Hi Ana, we have you on Tue 15 Jan 10:30.")
+
+
+def test_a_patch_sent_as_rfc_7396s_media_type_is_taken(store: DynamoAppointmentStore) -> None:
+    event = staff_event("PATCH", "/v1/settings", {"daily_cap": 2}, staff="manager-ines")
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = "[manager]"
+    event["headers"].update({"if-match": '"0"', "content-type": "application/merge-patch+json"})
+
+    response = invoke(STAFF, event)
+
+    assert response["statusCode"] == 200, response_json(response)
+    stored = store.get_tenant("clinic-1")
+    assert stored is not None
+    assert stored.daily_cap == 2

@@ -35,7 +35,7 @@
 
   const state = {
     token: null, // the ID token: the API's JWT authorizer accepts its audience
-    session: null, // { idToken, accessToken, refreshToken, receivedAt }
+    session: null, // { idToken, refreshToken, receivedAt }
     claims: null,
     sub: null,
     tenant: null,
@@ -163,7 +163,9 @@
   }
 
   function keepSession(tokens) {
-    state.session = { ...tokens, receivedAt: tokens.receivedAt || Date.now() };
+    // Not the access token: the page never uses it, and in a thief's hands it would call
+    // the user pool as this person (enrol an authenticator of their own, sign out everywhere).
+    state.session = { idToken: tokens.idToken, refreshToken: tokens.refreshToken, receivedAt: tokens.receivedAt || Date.now() };
     state.token = tokens.idToken;
     state.claims = decodeJwt(tokens.idToken);
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session));

@@ -38,31 +38,42 @@ class DynamoTenants(TableRepository):
         return Tenant.model_validate(item) if item else None
 
     def put_tenant(self, tenant: Tenant) -> None:
-        self._db.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": serialize(
-                            {
-                                **tenant_key(tenant.tenant_id),
-                                "gsi1pk": "TENANTS",
-                                "gsi1sk": tenant.tenant_id,
-                                **plain(tenant),
-                            }
-                        ),
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": serialize(
-                            {**number_key(tenant.phone_number), "tenant_id": tenant.tenant_id}
-                        ),
-                    }
-                },
-            ]
-        )
+        self._db.transact_write_items(TransactItems=self._tenant_puts(tenant))
+
+    def add_tenant(self, tenant: Tenant) -> None:
+        """Write a new tenant and its number, unless the tenant exists or the number sends
+        for another: then ConcurrentModification, and nothing is written. Unlike put_tenant
+        it never replaces a record its managers have changed since it was read."""
+        record, number = self._tenant_puts(tenant)
+        record["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+        number["Put"]["ConditionExpression"] = "attribute_not_exists(pk) OR tenant_id = :t"
+        number["Put"]["ExpressionAttributeValues"] = values_of({":t": tenant.tenant_id})
+        transact(self._db, [record, number], f"tenant {tenant.tenant_id} or its number exists")
+
+    def _tenant_puts(self, tenant: Tenant) -> list[Any]:
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(
+                        {
+                            **tenant_key(tenant.tenant_id),
+                            "gsi1pk": "TENANTS",
+                            "gsi1sk": tenant.tenant_id,
+                            **plain(tenant),
+                        }
+                    ),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(
+                        {**number_key(tenant.phone_number), "tenant_id": tenant.tenant_id}
+                    ),
+                }
+            },
+        ]
 
     def tenant_for_number(self, e164: str) -> str | None:
         # Which business owns a number changes about never: remember it for this container.
