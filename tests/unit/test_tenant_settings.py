@@ -222,11 +222,21 @@ def test_quiet_hours_that_leave_under_an_hour_a_day_are_refused(setup: Setup) ->
     assert "leave 30 minutes a day" in problems["quiet_hours"]
 
 
+@pytest.mark.parametrize(
+    ("start", "end"), [("08:00:00", "08:00:00"), ("02:00:00", "03:00:00"), ("22:00:00", "05:00:00")]
+)
+def test_quiet_hours_always_cover_the_night(setup: Setup, start: str, end: str) -> None:
+    # Equal start and end used to mean no quiet hours at all: texts at 3 am.
+    problems = setup.refused({"quiet_hours": {"start": start, "end": end}})
+
+    assert "must cover the night, 00:00 to 06:00" in problems["quiet_hours"]
+
+
 def test_quiet_hours_that_leave_no_sending_inside_opening_hours_are_refused(
     setup: Setup,
 ) -> None:
-    # Twelve hours a day to send, all of them while the clinic (9-17, Mon-Fri) is closed.
-    problems = setup.refused({"quiet_hours": {"start": "07:00:00", "end": "19:00:00"}})
+    # Two hours a day to send, 07:00-09:00, all of them while the clinic (9-17) is closed.
+    problems = setup.refused({"quiet_hours": {"start": "09:00:00", "end": "07:00:00"}})
 
     assert "inside Monday's opening hours (09:00-17:00)" in problems["quiet_hours"]
 

@@ -68,6 +68,8 @@ MAX_OFFSET_MINUTES: Final = 14 * 24 * 60
 # business is open, this long while it is open (or the whole opening, if shorter): a
 # confirmation answered with R or a question is read by a person that day.
 MIN_SENDING_MINUTES: Final = 60
+# Local minutes [start, end) no automated text may go out in: midnight to 6 am.
+NIGHT: Final = (0, 6 * 60)
 MAX_SEGMENTS: Final = 2
 TEMPLATE_KINDS: Final = (MessageKind.CONFIRMATION, MessageKind.MOVED, MessageKind.REMINDER)
 
@@ -154,6 +156,17 @@ def hours_problems(tenant: Tenant) -> list[tuple[str, str]]:
     if problems:
         return problems
     quiet_start, quiet_end = _minutes(tenant.quiet_hours.start), _minutes(tenant.quiet_hours.end)
+    if _sending_minutes(*NIGHT, quiet_start, quiet_end):
+        # Equal start and end mean no quiet hours at all; a text at 3 am is what a customer
+        # remembers, so the night stays quiet whatever else a manager chooses.
+        problems.append(
+            (
+                "quiet_hours",
+                f"must cover the night, {NIGHT[0] // 60:02d}:00 to {NIGHT[1] // 60:02d}:00 "
+                "(the same start and end would let texts go out at any hour)",
+            )
+        )
+        return problems
     daily = _sending_minutes(0, 24 * 60, quiet_start, quiet_end)
     if daily < MIN_SENDING_MINUTES:
         problems.append(
