@@ -19,6 +19,7 @@ from rendezvous.domain.models import (
     SendRequest,
     Tenant,
 )
+from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoint
 
 
 @dataclass(frozen=True)
@@ -368,4 +369,63 @@ class TemplateRules(Protocol):
     def worst_case(self, tenant: Tenant, locale: str, kind: MessageKind) -> RenderedSms:
         """The text as the tenant would send it to a long-named first-time customer, with
         long values in every placeholder: what its length is judged by."""
+        ...
+
+
+# -- outbound webhooks ------------------------------------------------------------------
+
+
+class WebhookEndpoints(Protocol):
+    def endpoints_for(self, tenant_id: str, event_type: str) -> list[WebhookEndpoint]: ...
+
+    def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
+
+
+class SecretSealer(Protocol):
+    def seal(self, secret: str, context: dict[str, str]) -> str: ...
+
+    def open(self, sealed: str, context: dict[str, str]) -> str: ...
+
+
+class DeliveryLog(Protocol):
+    def begin(self, delivery: Delivery) -> bool:
+        """Create the delivery; False when it exists already."""
+        ...
+
+    def get(self, tenant_id: str, endpoint_id: str, delivery_id: str) -> Delivery | None: ...
+
+    def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt) -> Delivery:
+        """Log the attempt with the delivery's new state, if it is the next attempt number.
+
+        Raises ConcurrentModification when that attempt is logged already.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    """What one POST to an endpoint came to. `status_code` is None when no answer came
+    (refused address, connection error, timeout): `error` says which."""
+
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+    response_excerpt: str
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class WebhookPoster(Protocol):
+    def post(self, url: str, webhook_id: str, body: str, secret: str) -> PostOutcome:
+        """Sign the body (Standard Webhooks, timestamped at the moment of sending) and POST
+        it once. The endpoint's failures are an outcome, never an exception."""
+        ...
+
+
+class DeliveryRetries(Protocol):
+    def schedule_retry(self, delivery: Delivery, attempt: int, at: datetime) -> None:
+        """Put the delivery on the deliveries queue at `at` for attempt number `attempt`;
+        planning the same attempt twice is one plan."""
         ...
