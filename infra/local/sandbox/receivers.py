@@ -4,6 +4,7 @@ Webhooks signatures with the secret they are given, keep what arrived, and answe
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 from collections import deque
@@ -34,6 +35,9 @@ class ReceiverConfig:
     fail_next: int = 0
     status: int = 500
     delay_seconds: float = 0.0
+    # Besides `fail_next`: the share of the other requests answered with `status`, drawn
+    # at random (a flaky endpoint, as the webhook benchmark runs it).
+    fail_ratio: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         # The secret is write-only: the page and the API say only whether one is set.
@@ -42,6 +46,7 @@ class ReceiverConfig:
             "fail_next": self.fail_next,
             "status": self.status,
             "delay_seconds": self.delay_seconds,
+            "fail_ratio": self.fail_ratio,
         }
 
 
@@ -68,9 +73,10 @@ def receiver_name(name: str) -> str:
 def _config_from(payload: object, current: ReceiverConfig) -> ReceiverConfig:
     if not isinstance(payload, dict):
         raise SandboxInputError(
-            'expected a JSON object {"secret", "fail_next", "status", "delay_seconds"}'
+            'expected a JSON object {"secret", "fail_next", "status", "delay_seconds", '
+            '"fail_ratio"}'
         )
-    unknown = set(payload) - {"secret", "fail_next", "status", "delay_seconds"}
+    unknown = set(payload) - {"secret", "fail_next", "status", "delay_seconds", "fail_ratio"}
     if unknown:
         raise SandboxInputError(f"unknown field(s): {', '.join(sorted(unknown))}")
     config = ReceiverConfig(**current.__dict__)
@@ -101,12 +107,18 @@ def _config_from(payload: object, current: ReceiverConfig) -> ReceiverConfig:
         if not 0 <= value <= MAX_DELAY_SECONDS:
             raise SandboxInputError(f"'delay_seconds' must be 0 to {MAX_DELAY_SECONDS:g}")
         config.delay_seconds = float(value)
+    if "fail_ratio" in payload:
+        value = payload["fail_ratio"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise SandboxInputError("'fail_ratio' must be a number from 0 to 1")
+        config.fail_ratio = float(value)
     return config
 
 
 class WebhookReceivers:
-    def __init__(self, now: Callable[[], datetime]) -> None:
+    def __init__(self, now: Callable[[], datetime], seed: int | None = None) -> None:
         self._now = now
+        self._random = random.Random(seed)  # noqa: S311 (which requests fail, not a secret)
         self._lock = threading.Lock()
         self._receivers: dict[str, Receiver] = {}
 
@@ -128,6 +140,8 @@ class WebhookReceivers:
             verified, problem = _verify(config.secret, body, lowered)
             if config.fail_next > 0:
                 config.fail_next -= 1
+                status = config.status
+            elif config.fail_ratio and self._random.random() < config.fail_ratio:
                 status = config.status
             else:
                 status = 200
