@@ -29,7 +29,7 @@ from infra.local.sandbox import SandboxConfig, SandboxServer
 from infra.local.sandbox.app import receivers_of
 from rendezvous.adapters.webhook_http import HttpWebhookPoster
 from rendezvous.domain.clock import FixedClock
-from rendezvous.domain.events import WebhookEvent
+from rendezvous.domain.events import EventType, WebhookEvent
 from rendezvous.domain.ports import PostOutcome
 from rendezvous.domain.webhook_delivery import DeliveryRef, WebhookDeliverer
 from rendezvous.domain.webhooks import Delivery, WebhookEndpoint
@@ -160,7 +160,7 @@ def run(
         event = WebhookEvent(
             f"evt_{n:026d}",
             "bench",
-            "appointment.confirmed",
+            EventType.APPOINTMENT_CONFIRMED,
             clock.now(),
             {"appointment_id": f"a-{n}", "by": "customer"},
             f"a-{n}",

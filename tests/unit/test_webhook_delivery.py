@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from rendezvous.domain.clock import FixedClock
-from rendezvous.domain.events import WebhookEvent
+from rendezvous.domain.events import EventType, WebhookEvent
 from rendezvous.domain.webhook_delivery import (
     RETRY_BASES,
     RETRY_SPAN,
@@ -51,7 +51,7 @@ def endpoint(endpoint_id: str, events: tuple[str, ...], tenant: str = "harbor") 
 EVENT = WebhookEvent(
     event_id="evt_01JDZ8X3K2M4N5P6Q7R8S9T0VW",
     tenant_id="harbor",
-    type="appointment.confirmed",
+    type=EventType.APPOINTMENT_CONFIRMED,
     occurred_at=T0,
     data={"appointment_id": "first-visit", "by": "customer", "name": "Ana López"},
     appointment_id="first-visit",
@@ -91,7 +91,7 @@ def test_an_event_reaches_each_subscribed_endpoint_once_with_its_id_and_body() -
     assert (url, webhook_id, secret) == ("https://crm.example/hooks", EVENT.event_id, SECRET)
     assert json.loads(body) == {
         "type": "appointment.confirmed",
-        "timestamp": "2026-11-27T09:00:00Z",
+        "timestamp": "2026-11-27T09:00:00.000Z",
         "data": EVENT.data,
     }
 
@@ -216,13 +216,13 @@ def test_a_retry_for_a_deleted_endpoint_is_skipped() -> None:
 
 @pytest.mark.parametrize("data", [{"note": "café ☕"}, {"n": 1, "nested": {"a": [1, 2]}}])
 def test_the_body_is_compact_json_with_the_events_own_timestamp(data: dict[str, object]) -> None:
-    event = WebhookEvent("evt_1", "harbor", "queue.item_opened", T0, data, None)
+    event = WebhookEvent("evt_1", "harbor", EventType.QUEUE_ITEM_OPENED, T0, data, None)
 
     body = webhook_body(event)
 
     assert json.loads(body) == {
         "type": "queue.item_opened",
-        "timestamp": "2026-11-27T09:00:00Z",
+        "timestamp": "2026-11-27T09:00:00.000Z",
         "data": data,
     }
     assert ", " not in body

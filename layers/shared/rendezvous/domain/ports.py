@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from rendezvous.domain.activity import ActivityEntry
+from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -121,8 +123,10 @@ class AppointmentRecords(Protocol):
         retire_as: MessageStatus,
         new_messages: list[MessageRecord],
         now: datetime,
+        events: Sequence[WebhookEvent] = (),
     ) -> None:
-        """Update the appointment, retire pending messages and add new ones atomically.
+        """Update the appointment, retire pending messages, add new ones and record the
+        `events` this change causes, atomically.
 
         Raises ConcurrentModification when the stored version is not `expected_version`
         or a message to retire is no longer pending.
@@ -139,10 +143,12 @@ class AppointmentRecords(Protocol):
         now: datetime,
         only_if: frozenset[MessageStatus] | None = None,
         reason_is: str | None = None,
+        event: WebhookEvent | None = None,
         **fields: object,
     ) -> bool:
-        """Set the message's status and fields; returns False if `only_if` (its status is
-        one of them) or `reason_is` (its reason is that) did not hold."""
+        """Set the message's status and fields, and record `event` with them; returns False
+        (and writes nothing) if `only_if` (its status is one of them) or `reason_is` (its
+        reason is that) did not hold."""
         ...
 
     def record_delivery_status(
@@ -156,9 +162,11 @@ class AppointmentRecords(Protocol):
         sid: str,
         error_code: int | None,
         now: datetime,
+        event: WebhookEvent | None = None,
     ) -> bool:
-        """Move a message forward to a Twilio status; never backwards, never out of a final
-        state. Returns False when the update would have moved it backwards."""
+        """Move a message forward to a Twilio status, with `event` in the same write; never
+        backwards, never out of a final state. Returns False (nothing written) when the
+        update would have moved it backwards or not at all."""
         ...
 
     def upcoming_appointments(
@@ -168,7 +176,12 @@ class AppointmentRecords(Protocol):
         first."""
         ...
 
-    def confirm_appointment(self, appointment: Appointment, now: datetime) -> bool: ...
+    def confirm_appointment(
+        self, appointment: Appointment, now: datetime, event: WebhookEvent
+    ) -> bool:
+        """Confirm this version of a scheduled appointment and record `event` with it;
+        False (nothing written) when it is not scheduled at that version any more."""
+        ...
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
@@ -201,7 +214,11 @@ class RecipientStore(Protocol):
         now: datetime,
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
-    ) -> None: ...
+        event: WebhookEvent | None = None,
+    ) -> bool:
+        """Set what is given. With an `event` (the opt-out or opt-in it reports), only if
+        `opted_out` changes, together with it: False when it was already so."""
+        ...
 
 
 class AppointmentStore(TenantStore, AppointmentRecords, RecipientStore, Protocol):
@@ -226,6 +243,7 @@ class ConversationQueue(Protocol):
         *,
         recipient_rev: int,
         retention_days: int,
+        events: Sequence[WebhookEvent] = (),
     ) -> None: ...
 
     def append(
@@ -235,12 +253,15 @@ class ConversationQueue(Protocol):
         *,
         retention_days: int,
         held_by: str | None = None,
+        events: Sequence[WebhookEvent] = (),
     ) -> bool:
         """Add a text to a conversation that is not resolved; False if it was resolved (or,
         with `held_by`, if that staff member no longer holds the claim)."""
         ...
 
-    def put_item(self, item: QueueItem, retention_days: int) -> None: ...
+    def put_item(
+        self, item: QueueItem, retention_days: int, event: WebhookEvent | None = None
+    ) -> None: ...
 
     def claim(
         self,
@@ -262,13 +283,11 @@ class ConversationQueue(Protocol):
     ) -> QueueItem | None: ...
 
     def resolve(
-        self,
-        tenant_id: str,
-        item_id: str,
-        staff: str,
-        now: datetime,
-        expected_version: int | None = None,
-    ) -> QueueItem | None: ...
+        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+    ) -> QueueItem | None:
+        """Resolve `item` if it is unchanged since read and `staff` holds a live claim, with
+        `event`; the resolved item, or None."""
+        ...
 
 
 class ActivityLog(Protocol):

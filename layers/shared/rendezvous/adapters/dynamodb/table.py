@@ -11,12 +11,17 @@ Keys (pk / sk):
   T#<tenant>#LOG#<day>    <at>#<id>       the append-only activity and audit log
   T#<tenant>#Q#<item>     ITEM            a staff queue item (sparse index by_queue)
   T#<tenant>#Q#<item>     MSG#<at>#<n>    one text in its conversation
+  T#<tenant>#EVT#<event>  EVT             a webhook event (the outbox; kind=webhook_event)
 
 Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
 the outbox reads what is pending in the next hours, stats what happened in the last days.
 A tenant record is also listed under gsi1pk TENANTS for the queue watcher. The `by_queue`
 index holds only queue items (qpk = T#<tenant>#QS#<status>, qsk = created time and id), so
 listing a tenant's open items oldest first is one Query on a sparse index.
+
+A webhook event is keyed by its deterministic id alone (no time in the key): the same
+action retried writes the same item, which the stream reports as a MODIFY, and the pipe
+forwards INSERTs only. Nothing reads events back from the table; they expire after 14 days.
 """
 
 from __future__ import annotations
@@ -80,6 +85,10 @@ def log_key(tenant_id: str, at: datetime, entry_id: str) -> Item:
         "pk": f"T#{tenant_id}#LOG#{at.astimezone(UTC).date().isoformat()}",
         "sk": f"{iso(at)}#{entry_id}",
     }
+
+
+def event_key(tenant_id: str, event_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#EVT#{event_id}", "sk": "EVT"}
 
 
 def recipient_item_key(tenant_id: str, rkey: str) -> Item:
@@ -162,6 +171,17 @@ def transact(db: DynamoDBClient, items: list[Any], conflict: str) -> None:
         if "ConditionalCheckFailed" in cancellation_codes(exc):
             raise ConcurrentModification(conflict) from exc
         raise
+
+
+def transact_if(db: DynamoDBClient, items: list[Any]) -> bool:
+    """Write every item or none; False when a condition failed (nothing was written)."""
+    try:
+        db.transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            return False
+        raise
+    return True
 
 
 class TableRepository:
