@@ -51,7 +51,7 @@ PIPES_PER_REQUEST = 0.40 / 1e6
 KMS_PER_REQUEST = 0.03 / 1e4
 # Reminders' infrastructure per reminder, from benchmarks/results/calls_per_reminder.txt.
 REMINDER_INFRA = 0.0611 / 1e4
-BATCH_SIZE = 5  # the deliverer's SQS batch size in template.yaml
+BATCH_SIZE = 1  # the deliverer's SQS batch size in template.yaml
 # A real endpoint's answer takes far longer than loopback's; the estimate bills this.
 ASSUMED_SECONDS_PER_ATTEMPT = 0.3
 MEMORY_GB = 0.25

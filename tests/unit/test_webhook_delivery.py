@@ -177,20 +177,28 @@ def test_full_jitter_draws_each_delay_between_zero_and_its_exponential_base() ->
     assert all(b2 > b1 for b1, b2 in itertools.pairwise(RETRY_BASES))
 
 
-def test_a_retry_by_hand_attempts_a_failed_delivery_once_more() -> None:
+def test_a_retry_by_hand_attempts_a_reopened_delivery_once_more() -> None:
     d = Deliverer(endpoint("crm", ("appointment.confirmed",)))
     d.poster.script.extend([500])
     delivery_id = delivery_id_of(EVENT.event_id, "crm")
     d.service.fan_out(EVENT)
-    failed = d.log.get("harbor", "crm", delivery_id)
-    assert failed is not None
-    d.log.deliveries[("harbor", "crm", delivery_id)] = failed.__class__(
-        **{**failed.__dict__, "state": "failed", "next_attempt_at": None}
-    )
 
     result = d.service.retry(DeliveryRef("harbor", "crm", delivery_id))
 
     assert (result.outcome, result.attempt) == ("delivered", 2)
+
+
+def test_a_retry_by_hand_received_twice_posts_once() -> None:
+    d = Deliverer(endpoint("crm", ("appointment.confirmed",)))
+    d.poster.script.extend([500])
+    delivery_id = delivery_id_of(EVENT.event_id, "crm")
+    d.service.fan_out(EVENT)
+    ref = DeliveryRef("harbor", "crm", delivery_id)
+
+    outcomes = [d.service.retry(ref).outcome, d.service.retry(ref).outcome]
+
+    assert outcomes == ["delivered", "skipped"]
+    assert len(d.poster.posts) == 2
 
 
 def test_a_retry_by_hand_that_fails_plans_no_automatic_retries() -> None:

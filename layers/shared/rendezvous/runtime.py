@@ -26,12 +26,14 @@ if TYPE_CHECKING:
         ActivityReader,
         AppointmentStore,
         ConversationQueue,
+        DeliveryRetries,
         OutboundQueue,
         ReminderScheduler,
         Renderer,
         SettingsStore,
         SmsGateway,
         TemplateRules,
+        WebhookPoster,
     )
     from rendezvous.domain.redrive import LateTexts
     from rendezvous.domain.sending import MessageSender
@@ -161,6 +163,30 @@ class Runtime:
 
         return self._once(
             "queue", lambda: SqsOutboundQueue(client("sqs"), self.settings.outbound_queue_url)
+        )
+
+    def webhook_poster(self) -> WebhookPoster:
+        from rendezvous.adapters.webhook_http import HttpWebhookPoster
+
+        return self._once(
+            "webhook_poster",
+            lambda: HttpWebhookPoster(allow_loopback=self.settings.webhook_allow_loopback),
+        )
+
+    def delivery_retries(self) -> DeliveryRetries:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.webhook_retries import SchedulerDeliveryRetries
+
+        s = self.settings
+        return self._once(
+            "delivery_retries",
+            lambda: SchedulerDeliveryRetries(
+                client("scheduler"),
+                group=s.webhook_retry_group,
+                target_arn=s.webhook_retry_target_arn,
+                role_arn=s.webhook_retry_role_arn,
+                dead_letter_arn=s.scheduler_dlq_arn,
+            ),
         )
 
     def public_base_url(self) -> str:

@@ -70,7 +70,8 @@ def retry_delay(retry_number: int, draw: Callable[[], float]) -> timedelta:
 @dataclass(frozen=True)
 class DeliveryRef:
     """What the deliveries queue carries: one delivery to attempt. `attempt` is the number
-    a scheduled retry is for; None is a retry by hand (one more attempt, whatever its state)."""
+    a scheduled retry is for; None is a retry by hand (one attempt of a reopened delivery;
+    if it fails, the delivery is failed again, with no automatic retries)."""
 
     tenant_id: str
     endpoint_id: str
@@ -142,6 +143,10 @@ class WebhookDeliverer:
         if delivery is None or endpoint is None:
             return DeliveryResult(ref.delivery_id, ref.endpoint_id, "skipped")
         if ref.attempt is None:
+            # A manager's retry reopened it (pending again); settled means this message
+            # was received before and its attempt is done.
+            if delivery.state != "pending":
+                return DeliveryResult(ref.delivery_id, ref.endpoint_id, "skipped")
             return self._attempt(delivery, endpoint, automatic=False)
         if delivery.state != "pending" or len(delivery.attempts) >= ref.attempt:
             # Already attempted (a duplicate message) or settled since.
