@@ -243,6 +243,10 @@ def _table_kwargs(props: dict[str, Any], name: str) -> dict[str, Any]:
     }
     if props.get("GlobalSecondaryIndexes"):
         kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    stream = props.get("StreamSpecification")
+    if stream:
+        # CloudFormation names the view only; the API also wants it switched on.
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, **stream}
     return kwargs
 
 
@@ -269,7 +273,9 @@ def provision(
     for logical, res in resources_of(template, "AWS::DynamoDB::Table").items():
         props = res["Properties"]
         name = f"{STACK_NAME}-{logical}"
-        ddb.create_table(**_table_kwargs(props, name))
+        created = ddb.create_table(**_table_kwargs(props, name))["TableDescription"]
+        if "LatestStreamArn" in created:
+            resolver.attributes[(logical, "StreamArn")] = created["LatestStreamArn"]
         ttl = props.get("TimeToLiveSpecification")
         if ttl:
             ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)

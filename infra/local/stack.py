@@ -281,6 +281,7 @@ class Stack:
         import boto3
 
         from infra.local.functions import FunctionInvoker
+        from infra.local.pipes import PipeRunner, stream_pipes
         from infra.local.triggers import (
             QueuePoller,
             RecurringRunner,
@@ -296,8 +297,11 @@ class Stack:
         self.schedules = ScheduleRunner(
             stack, invoker, boto3.client("scheduler"), boto3.client("sqs")
         )
+        pipes = PipeRunner(
+            stream_pipes(stack), boto3.client("dynamodbstreams"), boto3.client("sqs")
+        )
         self.poller = QueuePoller(
-            invoker, boto3.client("sqs"), queue_subscriptions(stack), self.clock.now
+            invoker, boto3.client("sqs"), queue_subscriptions(stack), self.clock.now, pipes
         )
         self.recurring = RecurringRunner(
             invoker, recurring_schedules(stack.template, self.clock.now())
