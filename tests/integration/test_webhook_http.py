@@ -4,9 +4,11 @@ checked address pinned)."""
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -142,3 +144,70 @@ def test_the_name_is_resolved_once_and_the_checked_address_is_the_one_connected(
     assert outcome.delivered
     assert lookups == ["crm.example"]
     assert request.headers["Host"] == f"crm.example:{server.port}"
+
+
+def _certificate(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A private CA and a certificate for crm.example it signed: (ca, cert, key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "crm.example")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("crm.example")]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = (tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem")
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
+
+
+def test_https_to_the_pinned_address_sends_the_name_as_sni_and_checks_its_certificate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca, cert, key = _certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    names: list[str | None] = []
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))  # the client trusts the test CA alone
+    monkeypatch.setattr(webhook_http, "url_problem", lambda url, addresses, allow: None)
+    with HTTPServer(host="127.0.0.1", port=0, ssl_context=context) as server:
+        server.expect_request("/hooks").respond_with_data("ok")
+        resolved = HttpWebhookPoster(allow_loopback=False, resolve=lambda host, port: ["127.0.0.1"])
+        right = resolved.post(f"https://crm.example:{server.port}/hooks", "evt_1", BODY, SECRET)
+        wrong_name = resolved.post(f"https://other.example:{server.port}/hooks", "e", BODY, SECRET)
+
+    assert right.status_code == 200
+    assert names[0] == "crm.example"
+    assert (wrong_name.status_code, wrong_name.error) == (None, "TLS handshake failed")
