@@ -187,7 +187,7 @@ def main() -> None:
     with SandboxServer(config).start("127.0.0.1", 0) as server:
         receivers = receivers_of(server.app)
         receivers.configure("crm", {"secret": SECRET})
-        healthy, _, _, _, _, seconds = run(server.base_url, events, 0.0, args.seed)
+        healthy, _, healthy_calls, _, _, seconds = run(server.base_url, events, 0.0, args.seed)
         verified = all(a["verified"] for a in receivers.receiver("crm")["arrivals"])
         receivers.clear()
         receivers.configure("crm", {"secret": SECRET, "fail_ratio": 0.5, "status": 503})
@@ -209,32 +209,45 @@ def main() -> None:
     print(f"  queue messages handled: {messages:,} for {attempts:,} attempts")
 
     print("\ncalls per event (flaky run), as the adapters make them:")
-    cost = 0.0
     for port, n in sorted(calls.items()):
-        name, price = PORT_CALLS[port]
-        print(f"  {name:<26} {n / events:6.2f}   ({port})")
-        cost += n * price
-    sqs_requests = events + retries_fired + 2 * messages / BATCH_SIZE
-    invocations = messages / BATCH_SIZE
+        print(f"  {PORT_CALLS[port][0]:<26} {n / events:6.2f}   ({port})")
     print(f"  {'pipes.request':<26} {1:6.2f}")
     print(f"  {'scheduler.invocation':<26} {retries_fired / events:6.2f}")
-    print(f"  {'sqs (send, receive, delete)':<26} {sqs_requests / events:6.2f}")
-    print(f"  {'lambda.invoke':<26} {invocations / events:6.2f}   (batches of {BATCH_SIZE})")
-    cost += events * PIPES_PER_REQUEST + retries_fired * SCHEDULER_PER_INVOCATION
-    cost += sqs_requests * SQS_PER_REQUEST + invocations * LAMBDA_PER_REQUEST
-    cost += attempts * ASSUMED_SECONDS_PER_ATTEMPT * MEMORY_GB * LAMBDA_ARM_PER_GB_SECOND
-    cost += events * DDB_PER_WRU * 2  # the event item, in the action's transaction
-    per_event = cost / events
-    print("\ncost at list prices (us-east-1):")
+    sqs = sqs_requests(events, retries_fired, messages)
+    print(f"  {'sqs (send, receive, delete)':<26} {sqs / events:6.2f}")
     print(
-        f"  per event (this flaky run): ${per_event:.7f}  "
-        f"(Lambda billed {ASSUMED_SECONDS_PER_ATTEMPT * 1000:.0f} ms per attempt at 256 MB)"
+        f"  {'lambda.invoke':<26} {messages / BATCH_SIZE / events:6.2f}   (batches of {BATCH_SIZE})"
     )
-    print(f"  per 10,000 events: ${per_event * 1e4:.4f}")
+    print(
+        "\ncost at list prices (us-east-1), Lambda billed "
+        f"{ASSUMED_SECONDS_PER_ATTEMPT * 1000:.0f} ms per attempt at 256 MB:"
+    )
+    for label, (c, m, r, a) in {
+        "healthy receiver": (healthy_calls, events, 0, events),
+        "failing 50%, 10% received twice": (calls, messages, retries_fired, attempts),
+    }.items():
+        per_event = cost(c, events, m, r, a) / events
+        print(f"  {label:<32} ${per_event:.7f} per event, ${per_event * 1e4:.4f} per 10,000")
     print(
         f"  beside a reminder: infrastructure ${REMINDER_INFRA:.7f} + "
         f"SMS ${TWILIO_US_SMS_PER_SEGMENT:.4f} (1 segment)"
     )
+
+
+def sqs_requests(events: int, retries_fired: int, messages: int) -> float:
+    """The pipe's and the schedules' sends, and Lambda's receive and delete per batch."""
+    return events + retries_fired + 2 * messages / BATCH_SIZE
+
+
+def cost(
+    calls: Counter[str], events: int, messages: int, retries_fired: int, attempts: int
+) -> float:
+    total = sum(n * PORT_CALLS[port][1] for port, n in calls.items())
+    total += events * PIPES_PER_REQUEST + retries_fired * SCHEDULER_PER_INVOCATION
+    total += sqs_requests(events, retries_fired, messages) * SQS_PER_REQUEST
+    total += messages / BATCH_SIZE * LAMBDA_PER_REQUEST
+    total += attempts * ASSUMED_SECONDS_PER_ATTEMPT * MEMORY_GB * LAMBDA_ARM_PER_GB_SECOND
+    return total + events * DDB_PER_WRU * 2  # the event item, in the action's transaction
 
 
 if __name__ == "__main__":
