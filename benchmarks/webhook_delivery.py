@@ -197,7 +197,7 @@ def main() -> None:
     print(f"  {events / seconds:,.0f} events/s ({seconds * 1000 / events:.2f} ms per event)")
     print(f"  delivered on the first attempt: {healthy.first_attempt_ok / events:.1%}")
     print(f"  every arrival verified by standardwebhooks: {verified}")
-    states = Counter(d.state for d in log.deliveries.values())
+    states = Counter(d.state for d in log.stored.values())
     lost = events - states["delivered"] - states["failed"]
     attempts = sum(flaky.posts.values())
     twice = sum(1 for n in flaky.acknowledged.values() if n > 1)

@@ -257,7 +257,7 @@ def provision(
     twilio_auth_token: str,
     template: dict[str, Any] | None = None,
 ) -> LocalStack:
-    """Create the template's tables, queues, schedule group, parameters and user pool.
+    """Create the template's tables, queues, keys, schedule group, parameters and user pool.
 
     `session` is a boto3 Session (or the boto3 module) whose clients point at moto. The
     Twilio auth token is stored as the SecureString an operator creates before deploying.
@@ -299,6 +299,16 @@ def provision(
         resolver.refs[logical] = url
         resolver.attributes[(logical, "Arn")] = arn.format("sqs", name)
         resolver.attributes[(logical, "QueueName")] = name
+
+    kms = session.client("kms", region_name=REGION)
+    for logical, res in resources_of(template, "AWS::KMS::Key").items():
+        props = res["Properties"]
+        key = kms.create_key(
+            Description=str(resolver.resolve(props.get("Description", logical))),
+            Policy=json.dumps(resolver.resolve(props["KeyPolicy"])),
+        )["KeyMetadata"]
+        resolver.refs[logical] = key["KeyId"]
+        resolver.attributes[(logical, "Arn")] = key["Arn"]
 
     for logical in resources_of(template, "AWS::IAM::Role"):
         resolver.attributes[(logical, "Arn")] = f"arn:aws:iam::{ACCOUNT_ID}:role/{logical}"

@@ -256,7 +256,8 @@ class Stack:
         # Moto checks the password of USER_PASSWORD_AUTH, not an SRP proof.
         env["COGNITO_AUTH_FLOW"] = "USER_PASSWORD_AUTH"
         env["TWILIO_BACKOFF_SECONDS"] = TWILIO_BACKOFF_SECONDS
-        # Webhook endpoints may be the sandbox's receivers, http://127.0.0.1:PORT/...
+        # The sandbox's booking-system receiver listens on 127.0.0.1 (CONTRACT.md: the
+        # local stack alone accepts http://127.0.0.1:PORT endpoints).
         env["WEBHOOK_ALLOW_LOOPBACK"] = "true"
         os.environ.update(env)
 

@@ -43,26 +43,32 @@ class PlainSealer:
 
 @dataclass
 class MemoryDeliveryLog:
-    deliveries: dict[DeliveryKey, Delivery] = field(default_factory=dict)
+    stored: dict[DeliveryKey, Delivery] = field(default_factory=dict)
 
     @staticmethod
     def _key(delivery: Delivery) -> DeliveryKey:
         return (delivery.tenant_id, delivery.endpoint_id, delivery.delivery_id)
 
     def begin(self, delivery: Delivery) -> bool:
-        if self._key(delivery) in self.deliveries:
+        if self._key(delivery) in self.stored:
             return False
-        self.deliveries[self._key(delivery)] = delivery
+        self.stored[self._key(delivery)] = delivery
         return True
 
     def get(self, tenant_id: str, endpoint_id: str, delivery_id: str) -> Delivery | None:
-        return self.deliveries.get((tenant_id, endpoint_id, delivery_id))
+        return self.stored.get((tenant_id, endpoint_id, delivery_id))
+
+    def deliveries(
+        self, tenant_id: str, endpoint_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Delivery], str | None]:
+        found = [d for (t, e, _), d in self.stored.items() if (t, e) == (tenant_id, endpoint_id)]
+        return found[:limit], None
 
     def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt) -> Delivery:
-        stored = self.deliveries[self._key(delivery)]
+        stored = self.stored[self._key(delivery)]
         if len(stored.attempts) != attempt.number - 1:
             raise ConcurrentModification(f"attempt {attempt.number} is logged already")
-        self.deliveries[self._key(delivery)] = delivery
+        self.stored[self._key(delivery)] = delivery
         return delivery
 
 

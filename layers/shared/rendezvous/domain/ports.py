@@ -391,33 +391,119 @@ class TemplateRules(Protocol):
         ...
 
 
-# -- outbound webhooks ------------------------------------------------------------------
+# ---- outbound webhooks ------------------------------------------------------------------
 
 
 class WebhookEndpoints(Protocol):
-    def endpoints_for(self, tenant_id: str, event_type: str) -> list[WebhookEndpoint]: ...
+    """A tenant's webhook endpoints, as the deliverer reads them."""
+
+    def endpoints_for(self, tenant_id: str, event_type: str) -> list[WebhookEndpoint]:
+        """The tenant's endpoints subscribed to this event type."""
+        ...
 
     def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
 
 
+class WebhookEndpointStore(WebhookEndpoints, Protocol):
+    """The endpoints as managers change them; every change is written with its audit entry
+    in one transaction, or not at all."""
+
+    def endpoints(self, tenant_id: str) -> list[WebhookEndpoint]:
+        """Every endpoint of the tenant, by endpoint id."""
+        ...
+
+    def create_endpoint(
+        self, endpoint: WebhookEndpoint, *, limit: int, audit: ActivityEntry
+    ) -> None:
+        """Write a new endpoint if the tenant has fewer than `limit`.
+
+        Raises EndpointLimitReached when it has `limit` already, and ConcurrentModification
+        when an endpoint with this id exists.
+        """
+        ...
+
+    def update_endpoint(
+        self, endpoint: WebhookEndpoint, *, expected_version: int, audit: ActivityEntry
+    ) -> None:
+        """Set the endpoint's URL, events, description, update time and version (never its
+        secret) if its stored version is `expected_version`.
+
+        Raises ConcurrentModification when it is not, or the endpoint is gone.
+        """
+        ...
+
+    def delete_endpoint(self, tenant_id: str, endpoint_id: str, *, audit: ActivityEntry) -> bool:
+        """Remove the endpoint; False when there was none (and nothing is written)."""
+        ...
+
+
 class SecretSealer(Protocol):
+    """Encrypts signing secrets at rest. `context` (tenant and endpoint ids) is bound to
+    the sealed value: opening it under another context fails."""
+
     def seal(self, secret: str, context: dict[str, str]) -> str: ...
 
     def open(self, sealed: str, context: dict[str, str]) -> str: ...
 
 
 class DeliveryLog(Protocol):
+    """Deliveries and their attempts, as the deliverer writes them."""
+
     def begin(self, delivery: Delivery) -> bool:
-        """Create the delivery; False when it exists already."""
+        """Create the delivery; False when it exists already (and it is left as it is)."""
         ...
 
     def get(self, tenant_id: str, endpoint_id: str, delivery_id: str) -> Delivery | None: ...
 
     def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt) -> Delivery:
-        """Log the attempt with the delivery's new state, if it is the next attempt number.
+        """Log `attempt` with the delivery's new state and next attempt time (`delivery` as
+        it is after the attempt), if the stored delivery has `attempt.number - 1` attempts.
 
-        Raises ConcurrentModification when that attempt is logged already.
+        Raises ConcurrentModification when that attempt is logged already (a duplicate
+        receive of one queue message) or the delivery does not exist.
         """
+        ...
+
+    def deliveries(
+        self, tenant_id: str, endpoint_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Delivery], str | None]:
+        """The endpoint's deliveries, newest event first, `limit` at a time; the cursor
+        (opaque) continues after the last one. A cursor not of this listing raises
+        InvalidRequest."""
+        ...
+
+
+class DeliveryHistory(DeliveryLog, Protocol):
+    """The log as managers read it and retry from it."""
+
+    def reopen(
+        self,
+        tenant_id: str,
+        endpoint_id: str,
+        delivery_id: str,
+        *,
+        stale_before: datetime,
+        audit: ActivityEntry,
+    ) -> Delivery:
+        """Make a delivery pending again, due at the audit entry's time, for one more
+        attempt: one that is delivered or failed, or pending but due before `stale_before`
+        (its planned attempt was lost).
+
+        Raises NotFound when there is no such delivery, and ConcurrentModification when it
+        is pending and not stale (its retries are still running).
+        """
+        ...
+
+
+class DeliveryQueue(Protocol):
+    def enqueue(self, delivery: Delivery) -> None:
+        """Hand the delivery to the deliverer for one attempt now."""
+        ...
+
+
+class HostResolver(Protocol):
+    def addresses(self, host: str) -> list[str]:
+        """The IP addresses a host name resolves to; empty when it does not resolve."""
         ...
 
 
