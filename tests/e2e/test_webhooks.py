@@ -126,6 +126,38 @@ def test_a_receiver_failing_twice_gets_the_event_a_third_time_with_the_same_id(
 
 
 @pytest.mark.parametrize(
+    ("reply", "event_type"),
+    [
+        ("X", "appointment.cancelled"),
+        ("R", "appointment.reschedule_requested"),
+        ("STOP", "recipient.opted_out"),
+    ],
+)
+def test_each_reply_reaches_the_receiver_as_its_verified_event(
+    stack: LocalStackProcess,
+    api: Api,
+    twilio: Client,
+    clinic: Tenant,
+    customer: str,
+    morning: object,
+    reply: str,
+    event_type: str,
+) -> None:
+    receiver = Receiver(stack)
+    secret = register(api, clinic, receiver, [event_type])
+    receiver.configure(secret=secret)
+    book(api, clinic, customer, in_days(api.clock(), clinic, 3))
+    wait_for_texts(twilio, customer, 1)
+
+    customer_replies(stack, clinic, customer, reply)
+
+    (arrival,) = receiver.wait_for(1)
+    body = Webhook(secret).verify(arrival["body"], arrival["headers"])
+    assert arrival["verified"] is True
+    assert body["type"] == event_type
+
+
+@pytest.mark.parametrize(
     "url",
     ["https://10.0.0.7/hooks", "https://169.254.169.254/latest", "https://[fd00:ec2::254]/"],
 )
