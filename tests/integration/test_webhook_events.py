@@ -13,8 +13,10 @@ import boto3
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
+from infra.local.functions import FunctionInvoker
 from infra.local.moto_patches import dynamodb as dynamodb_patch
 from infra.local.pipes import PipeRunner, stream_pipes
+from infra.local.triggers import QueuePoller
 from infra.template import LocalStack
 from rendezvous.adapters.dynamodb.events import event_from_stream_record, event_item
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
@@ -132,6 +134,23 @@ def test_a_forwarded_record_is_the_stream_record_as_pipes_sends_it(
     image = record["dynamodb"]["NewImage"]
     assert image["kind"] == {"S": "webhook_event"}
     assert json.loads(image["data"]["S"])["appointment_id"] == "appt-1"
+
+
+def test_the_local_stack_pumps_the_pipe_with_its_queues(
+    stack: LocalStack,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    pipe: PipeRunner,
+    delivered: Any,
+) -> None:
+    poller = QueuePoller(FunctionInvoker(stack), boto3.client("sqs"), [], clock.now, pipe)
+    book("appt-1")
+    invoke(INBOUND, inbound("C", sid=sid(1)))
+
+    assert poller.drain() == 1  # forwarded, with no function subscribed to the queue here
+
+    [event] = events_in(delivered())
+    assert event.type is EventType.APPOINTMENT_CONFIRMED
 
 
 def test_an_event_read_back_from_the_stream_is_the_event_written(
