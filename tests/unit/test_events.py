@@ -296,3 +296,9 @@ def test_resolving_after_a_customer_text_landed_meanwhile_still_resolves(world: 
 
     assert resolved.message_count == 2
     assert types(world)[-1] is EventType.QUEUE_ITEM_RESOLVED
+
+
+def test_r_with_no_appointment_to_move_is_only_a_conversation(world: World) -> None:
+    text(world, "R", "SM" + "1" * 32)
+
+    assert types(world) == [EventType.QUEUE_ITEM_OPENED]
