@@ -20,6 +20,7 @@ from rendezvous.domain.events import (
 )
 from rendezvous.domain.identity import MessageIdentity, status_callback_ref
 from rendezvous.domain.inbound import InboundText
+from rendezvous.domain.redrive import mark_stuck
 from rendezvous.domain.roles import Role
 from rendezvous.domain.sending import Outcome
 from tests.support.aws import at
@@ -296,3 +297,32 @@ def test_resolving_after_a_customer_text_landed_meanwhile_still_resolves(world: 
 
     assert resolved.message_count == 2
     assert types(world)[-1] is EventType.QUEUE_ITEM_RESOLVED
+
+
+def test_r_with_no_appointment_to_move_is_only_a_conversation(world: World) -> None:
+    text(world, "R", "SM" + "1" * 32)
+
+    assert types(world) == [EventType.QUEUE_ITEM_OPENED]
+
+
+def test_a_text_the_watcher_gives_up_on_records_message_failed(world: World) -> None:
+    world.book()
+    world.outbound.sent.clear()  # its queue message was lost
+    world.clock.advance(hours=3)
+
+    assert mark_stuck(world.store, world.store, world.clock, "clinic-1") == 1
+
+    [event] = world.store.outbox
+    assert (event.type, event.data["reason"]) == (EventType.MESSAGE_FAILED, "retries_exhausted")
+
+
+def test_a_held_text_too_late_at_resume_records_message_suppressed(world: World) -> None:
+    world.oversight.pause(MARIA, "flooded")
+    world.book(starts_at="2030-01-10T12:00:00-08:00")  # three hours away
+    assert world.send_queued() == [Outcome.DEFERRED]
+    world.clock.advance(hours=4)  # the appointment has begun
+
+    world.oversight.resume(MARIA, "dry again")
+
+    [event] = world.store.outbox
+    assert (event.type, event.data["reason"]) == (EventType.MESSAGE_SUPPRESSED, "tenant_paused")

@@ -269,8 +269,9 @@ class InboundService:
     def _reschedule(
         intent: Intent, item: QueueItem, text: InboundText, now: datetime
     ) -> list[WebhookEvent]:
-        """An R is told to the booking system as well as handed to a person."""
-        if intent is not Intent.RESCHEDULE:
+        """An R about an appointment is told to the booking system as well as handed to a
+        person; one with no appointment to move is a person's business only."""
+        if intent is not Intent.RESCHEDULE or item.appointment_id is None:
             return []
         return [reschedule_requested(item, text.message_sid, now)]
 
