@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from infra.template import LocalStack
+from infra.template import LocalStack, load_template
 from rendezvous.adapters.dynamodb.activity import DynamoActivityLog
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.webhooks import DynamoDeliveryLog
@@ -24,6 +24,7 @@ from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import EventType, WebhookEvent
 from rendezvous.domain.webhooks import MAX_ENDPOINTS_PER_TENANT, Delivery, DeliveryAttempt
 from rendezvous.runtime import Runtime
+from tests.support.aws import make_runtime
 from tests.support.events import invoke, response_json, staff_event
 
 STAFF = "StaffApiFunction"
@@ -281,8 +282,6 @@ def test_an_invalid_endpoint_is_422_naming_the_field_and_writes_nothing(
 def test_the_local_stack_setting_accepts_http_to_127_0_0_1(
     stack: LocalStack, clock: FixedClock, store: DynamoAppointmentStore
 ) -> None:
-    from tests.support.aws import make_runtime
-
     make_runtime(stack, clock, webhook_allow_loopback=True).override(
         host_resolver=StaticResolver({})
     )
@@ -520,3 +519,41 @@ def test_retrying_an_unknown_delivery_is_404_and_sends_nothing(
     assert body["error"]["code"] == "not_found"
     assert received(runtime) == []
     assert [e.event for e in audit(runtime, clock)] == [ActivityEvent.WEBHOOK_CREATED]
+
+
+# ---- the template's key and queue ------------------------------------------------------------
+
+
+def test_the_staff_api_may_seal_secrets_and_never_open_them() -> None:
+    resources = load_template()["Resources"]
+    policies = resources["StaffApiFunction"]["Properties"]["Policies"]
+    key = resources["WebhookSecretsKey"]["Properties"]
+    denies = [s for s in key["KeyPolicy"]["Statement"] if s["Effect"] == "Deny"]
+
+    assert {"KMSEncryptPolicy": {"KeyId": {"Ref": "WebhookSecretsKey"}}} in policies
+    assert "Decrypt" not in json.dumps(policies)
+    assert key["EnableKeyRotation"] is True
+    # Encrypt and Decrypt without the tenant or the endpoint in the context are refused.
+    assert sorted(next(iter(s["Condition"]["Null"])) for s in denies) == [
+        "kms:EncryptionContext:endpoint_id",
+        "kms:EncryptionContext:tenant_id",
+    ]
+    assert all(sorted(s["Action"]) == ["kms:Decrypt", "kms:Encrypt"] for s in denies)
+
+
+def test_retries_by_hand_go_to_a_queue_with_a_dead_letter_queue_the_staff_api_may_send_to() -> None:
+    resources = load_template()["Resources"]
+    staff = resources["StaffApiFunction"]["Properties"]
+    queue = resources["WebhookDeliveriesQueue"]["Properties"]
+
+    assert staff["Environment"]["Variables"]["WEBHOOK_DELIVERIES_QUEUE_URL"] == {
+        "Ref": "WebhookDeliveriesQueue"
+    }
+    assert {
+        "SQSSendMessagePolicy": {
+            "QueueName": {"Fn::GetAtt": ["WebhookDeliveriesQueue", "QueueName"]}
+        }
+    } in staff["Policies"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["WebhookDeliveriesDeadLetterQueue", "Arn"]
+    }
