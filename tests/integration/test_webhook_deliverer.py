@@ -12,13 +12,17 @@ import pytest
 from pytest_httpserver import HTTPServer
 from standardwebhooks import Webhook
 
+from infra.template import LocalStack
 from rendezvous.adapters.aws import client
 from rendezvous.adapters.webhook_http import HttpWebhookPoster
 from rendezvous.adapters.webhook_retries import retry_schedule_name
+from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.staff import StaffMember
 from rendezvous.domain.webhook_delivery import delivery_id_of
+from rendezvous.domain.webhook_endpoints import EndpointValues
 from rendezvous.domain.webhooks import WebhookEndpoint
 from rendezvous.runtime import Runtime
-from tests.support.aws import at
+from tests.support.aws import at, make_runtime
 from tests.support.events import invoke, sample
 from tests.support.webhooks_memory import MemoryDeliveryLog, MemoryEndpoints, PlainSealer
 
@@ -137,3 +141,26 @@ def test_a_record_that_cannot_be_read_fails_alone(
 
     assert answer == {"batchItemFailures": [{"itemIdentifier": "bad-1"}]}
     assert len(receiver.log) == 1
+
+
+def test_with_the_real_repositories_and_kms_an_endpoint_made_by_a_manager_gets_the_event(
+    stack: LocalStack, clock: FixedClock, receiver: HTTPServer
+) -> None:
+    runtime = make_runtime(stack, clock, webhook_allow_loopback=True)
+    registration = runtime.webhook_endpoint_service().put(
+        StaffMember("clinic-1", "ana@harbor.example"),
+        "crm",
+        EndpointValues(receiver.url_for("/hooks"), ("appointment.confirmed",)),
+    )
+    receiver.expect_oneshot_request("/hooks", method="POST").respond_with_data("", status=204)
+
+    answer = invoke(DELIVERER, sample("sqs_webhook_event.json"))
+
+    ((request, _),) = receiver.log
+    assert registration.secret is not None
+    assert answer == {"batchItemFailures": []}
+    assert Webhook(registration.secret).verify(request.get_data(), dict(request.headers))
+    delivery = runtime.delivery_log().get("clinic-1", "crm", DELIVERY_ID)
+    assert delivery is not None
+    assert delivery.state == "delivered"
+    assert [(a.number, a.status_code) for a in delivery.attempts] == [(1, 204)]
