@@ -256,6 +256,9 @@ class Stack:
         # Moto checks the password of USER_PASSWORD_AUTH, not an SRP proof.
         env["COGNITO_AUTH_FLOW"] = "USER_PASSWORD_AUTH"
         env["TWILIO_BACKOFF_SECONDS"] = TWILIO_BACKOFF_SECONDS
+        # The sandbox's booking-system receiver listens on 127.0.0.1 (CONTRACT.md: the
+        # local stack alone accepts http://127.0.0.1:PORT endpoints).
+        env["WEBHOOK_ALLOW_LOOPBACK"] = "true"
         os.environ.update(env)
 
         import boto3
@@ -279,6 +282,7 @@ class Stack:
         import boto3
 
         from infra.local.functions import FunctionInvoker
+        from infra.local.pipes import PipeRunner, stream_pipes
         from infra.local.triggers import (
             QueuePoller,
             RecurringRunner,
@@ -294,8 +298,11 @@ class Stack:
         self.schedules = ScheduleRunner(
             stack, invoker, boto3.client("scheduler"), boto3.client("sqs")
         )
+        pipes = PipeRunner(
+            stream_pipes(stack), boto3.client("dynamodbstreams"), boto3.client("sqs")
+        )
         self.poller = QueuePoller(
-            invoker, boto3.client("sqs"), queue_subscriptions(stack), self.clock.now
+            invoker, boto3.client("sqs"), queue_subscriptions(stack), self.clock.now, pipes
         )
         self.recurring = RecurringRunner(
             invoker, recurring_schedules(stack.template, self.clock.now())
