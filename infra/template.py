@@ -253,7 +253,7 @@ def provision(
     twilio_auth_token: str,
     template: dict[str, Any] | None = None,
 ) -> LocalStack:
-    """Create the template's tables, queues, schedule group, parameters and user pool.
+    """Create the template's tables, queues, KMS keys, schedule group, parameters and user pool.
 
     `session` is a boto3 Session (or the boto3 module) whose clients point at moto. The
     Twilio auth token is stored as the SecureString an operator creates before deploying.
@@ -296,6 +296,12 @@ def provision(
 
     for logical in resources_of(template, "AWS::IAM::Role"):
         resolver.attributes[(logical, "Arn")] = f"arn:aws:iam::{ACCOUNT_ID}:role/{logical}"
+
+    kms = session.client("kms", region_name=REGION)
+    for logical, res in resources_of(template, "AWS::KMS::Key").items():
+        key = kms.create_key(Description=str(res["Properties"].get("Description", logical)))
+        resolver.refs[logical] = key["KeyMetadata"]["KeyId"]
+        resolver.attributes[(logical, "Arn")] = key["KeyMetadata"]["Arn"]
 
     function_names: dict[str, str] = {}
     for logical, res in resources_of(template, "AWS::Serverless::Function").items():

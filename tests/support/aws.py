@@ -33,6 +33,7 @@ FUNCTIONS = (
     "StaffApiFunction",
     "QueueWatcherFunction",
     "ConsoleFunction",
+    "IntegrationsFunction",
 )
 
 

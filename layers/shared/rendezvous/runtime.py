@@ -21,14 +21,18 @@ if TYPE_CHECKING:
 
     from rendezvous.domain.appointments import AppointmentService
     from rendezvous.domain.inbound import InboundService
+    from rendezvous.domain.integrations import IntegrationService
     from rendezvous.domain.oversight import OversightService
     from rendezvous.domain.ports import (
         ActivityReader,
         AppointmentStore,
+        CalcomIntegrations,
         ConversationQueue,
+        FhirResources,
         OutboundQueue,
         ReminderScheduler,
         Renderer,
+        SecretSealer,
         SettingsStore,
         SmsGateway,
         TemplateRules,
@@ -206,6 +210,45 @@ class Runtime:
 
         return AppointmentService(
             self.store(), self.scheduler(), self.queue(), self.clock, activity=self.activity_log()
+        )
+
+    def secret_sealer(self) -> SecretSealer:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.kms_sealer import KmsSecretSealer
+
+        return self._once(
+            "secret_sealer",
+            lambda: KmsSecretSealer(client("kms"), self.settings.webhook_secrets_key_id),
+        )
+
+    def calcom_integrations(self) -> CalcomIntegrations:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.integrations import DynamoCalcomIntegrations
+
+        return self._once(
+            "calcom_integrations",
+            lambda: DynamoCalcomIntegrations(client("dynamodb"), self.settings.table_name),
+        )
+
+    def fhir_resources(self) -> FhirResources:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.integrations import DynamoFhirResources
+
+        return self._once(
+            "fhir_resources",
+            lambda: DynamoFhirResources(client("dynamodb"), self.settings.table_name),
+        )
+
+    def integration_service(self) -> IntegrationService:
+        from rendezvous.domain.integrations import IntegrationService
+
+        return IntegrationService(
+            self.appointment_service(),
+            self.calcom_integrations(),
+            self.secret_sealer(),
+            self.fhir_resources(),
+            self.clock,
+            activity=self.activity_log(),
         )
 
     def sender(self) -> MessageSender:

@@ -31,6 +31,8 @@ class Settings(BaseModel):
     idempotency_table: str = ""
     tenant_claim: str = "custom:tenant_id"
     max_body_bytes: int = 16_384
+    # The KMS key that seals secrets we must use again (Cal.com HMAC keys).
+    webhook_secrets_key_id: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:

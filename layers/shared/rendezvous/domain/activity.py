@@ -22,6 +22,7 @@ class ActivityEvent(StrEnum):
     RESUME = "resume"
     REDRIVE = "redrive"
     SETTINGS_CHANGED = "settings_changed"
+    OUTCOME_RECORDED = "outcome_recorded"
 
 
 class SettingChange(BaseModel):

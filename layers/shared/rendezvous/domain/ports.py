@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.models import (
@@ -19,6 +19,9 @@ from rendezvous.domain.models import (
     SendRequest,
     Tenant,
 )
+
+if TYPE_CHECKING:
+    from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 
 
 @dataclass(frozen=True)
@@ -368,4 +371,31 @@ class TemplateRules(Protocol):
     def worst_case(self, tenant: Tenant, locale: str, kind: MessageKind) -> RenderedSms:
         """The text as the tenant would send it to a long-named first-time customer, with
         long values in every placeholder: what its length is judged by."""
+        ...
+
+
+class SecretSealer(Protocol):
+    """Encrypts a secret we must use again (an HMAC key), bound to its owner's context."""
+
+    def seal(self, secret: str, context: dict[str, str]) -> str: ...
+
+    def open(self, sealed: str, context: dict[str, str]) -> str: ...
+
+
+class CalcomIntegrations(Protocol):
+    def get_calcom(self, integration_id: str) -> CalcomIntegration | None: ...
+
+    def create_calcom(self, integration: CalcomIntegration) -> bool:
+        """Create once; False when the id exists already."""
+        ...
+
+
+class FhirResources(Protocol):
+    def get(
+        self, tenant_id: str, resource_type: str, resource_id: str
+    ) -> StoredFhirResource | None: ...
+
+    def put(self, stored: StoredFhirResource, *, expected_version: int | None) -> None:
+        """Write this version; ConcurrentModification when the stored one is no longer
+        `expected_version` (None: when one exists)."""
         ...
