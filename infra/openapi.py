@@ -131,10 +131,17 @@ def _add_integration_bodies(document: dict[str, Any]) -> None:
         for operation in item.values():
             for status, response in operation["responses"].items():
                 kind = "Appointment" if status.startswith("2") else "OperationOutcome"
+                # API Gateway's own 401 and 404 stay JSON of its shape.
+                gateway = {
+                    k: v
+                    for k, v in response.get("content", {}).items()
+                    if status in ("401", "404") and k == "application/json"
+                }
                 response["content"] = {
                     "application/fhir+json": {
                         "schema": {"type": "object", "description": f"a FHIR R4 {kind}"}
-                    }
+                    },
+                    **gateway,
                 }
     document["paths"]["/integrations/calcom/{integration_id}"]["post"].setdefault(
         "parameters", []
