@@ -112,6 +112,7 @@ class Stack:
         self.data_table_name = ""
         self._people: LocalPeople | None = None
         self._demo: dict[str, DemoLogins] = {}
+        self._calcom: dict[str, dict[str, str]] = {}
         self.sandbox_url = ""
 
     # ---- lifecycle ------------------------------------------------------------------
@@ -277,6 +278,23 @@ class Stack:
         )
         self._people = people
         self._demo = {t.tenant_id: people.onboard_demo(t) for t in demo_tenants()}
+        self._calcom = {t.tenant_id: self._calcom_integration(t.tenant_id) for t in demo_tenants()}
+
+    def _calcom_integration(self, tenant_id: str) -> dict[str, str]:
+        """Each demo tenant's Cal.com integration, made by the code behind the manager's
+        PUT /v1/integrations/calcom/{id}: point a Cal.com webhook (or a test) at
+        <api>/integrations/calcom/<id> with this secret."""
+        from rendezvous.runtime import get_runtime
+
+        integration_id = f"calcom-{tenant_id}"
+        manager = next(u for u in self._demo[tenant_id].users if u["role"] == "manager")
+        made = (
+            get_runtime()
+            .integration_service()
+            .register_calcom(tenant_id, integration_id, by=manager["username"])
+        )
+        assert made.secret is not None, "a fresh stack holds no integration yet"
+        return {"calcom_integration_id": integration_id, "calcom_secret": made.secret}
 
     def _serve_api(self, stack: LocalStack) -> None:
         import boto3
@@ -541,6 +559,7 @@ class Stack:
                     "timezone": t.timezone,
                     **self._demo[t.tenant_id].tokens,
                     "booking_login": self._demo[t.tenant_id].booking_login,
+                    **self._calcom[t.tenant_id],
                 }
                 for t in demo_tenants()
             ],

@@ -144,17 +144,36 @@ def test_the_twilio_token_is_read_from_ssm_not_the_template() -> None:
     assert env["TWILIO_AUTH_TOKEN_PARAM"] == {"Ref": "TwilioAuthTokenParameterName"}
 
 
-def test_only_twilio_webhooks_the_console_page_and_the_api_document_are_open() -> None:
+def test_only_signed_webhooks_the_console_page_and_the_api_document_are_open() -> None:
     routes = http_routes(TEMPLATE)
 
-    # Twilio's webhooks are checked by signature in the function; the console page is
-    # static and calls the API with the staff member's token; the OpenAPI document is public.
+    # Twilio's and Cal.com's webhooks are checked by signature in the function; the console
+    # page is static and calls the API with the staff member's token; the OpenAPI document
+    # is public.
     assert {r.path for r in routes if not r.authorized} == {
         *(r.path for r in routes if r.path.startswith("/twilio/")),
+        "/integrations/calcom/{integration_id}",
         "/console",
         "/v1/openapi.json",
     }
     assert all(r.authorized for r in routes if r.path.startswith("/v1/") and r.method != "GET")
+    assert all(r.authorized for r in routes if r.path.startswith("/fhir/"))
+
+
+def test_integration_secrets_are_sealed_with_the_template_key_only() -> None:
+    integrations = TEMPLATE["Resources"]["IntegrationsFunction"]["Properties"]
+    statements = [s for p in integrations["Policies"] for s in p.get("Statement", [])]
+    kms = [s for s in statements if any(a.startswith("kms:") for a in s["Action"])]
+
+    assert kms == [
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:Decrypt"],
+            "Resource": {"Fn::GetAtt": ["WebhookSecretsKey", "Arn"]},
+        }
+    ]
+    env = integrations["Environment"]["Variables"]
+    assert env["WEBHOOK_SECRETS_KEY_ID"] == {"Ref": "WebhookSecretsKey"}
 
 
 COGNITO_CLIENTS = resources_of(TEMPLATE, "AWS::Cognito::UserPoolClient")

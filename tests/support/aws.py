@@ -34,6 +34,7 @@ FUNCTIONS = (
     "QueueWatcherFunction",
     "ConsoleFunction",
     "WebhookDelivererFunction",
+    "IntegrationsFunction",
 )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import EventType, WebhookEvent
+from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -540,3 +541,57 @@ class MemorySettings:
         document["settings_version"] = expected_version + 1
         self.store.tenants[tenant_id] = Tenant.model_validate(document)
         self.log.append(tenant_id, audit)
+
+
+@dataclass
+class MemorySealer:
+    """The SecretSealer port: opens only with the context it was sealed with, as KMS's
+    encryption context does."""
+
+    sealed: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+
+    def seal(self, secret: str, context: dict[str, str]) -> str:
+        handle = f"sealed-{len(self.sealed)}"
+        self.sealed[handle] = (secret, dict(context))
+        return handle
+
+    def open(self, sealed: str, context: dict[str, str]) -> str:
+        secret, sealed_with = self.sealed[sealed]
+        if sealed_with != context:
+            raise PermissionError("the encryption context differs")
+        return secret
+
+
+@dataclass
+class MemoryCalcomIntegrations:
+    """The CalcomIntegrations port."""
+
+    by_id: dict[str, CalcomIntegration] = field(default_factory=dict)
+
+    def get_calcom(self, integration_id: str) -> CalcomIntegration | None:
+        return self.by_id.get(integration_id)
+
+    def create_calcom(self, integration: CalcomIntegration) -> bool:
+        if integration.integration_id in self.by_id:
+            return False
+        self.by_id[integration.integration_id] = integration
+        return True
+
+
+@dataclass
+class MemoryFhirResources:
+    """The FhirResources port, with its version check."""
+
+    stored: dict[tuple[str, str, str], StoredFhirResource] = field(default_factory=dict)
+
+    def get(
+        self, tenant_id: str, resource_type: str, resource_id: str
+    ) -> StoredFhirResource | None:
+        return self.stored.get((tenant_id, resource_type, resource_id))
+
+    def put(self, stored: StoredFhirResource, *, expected_version: int | None) -> None:
+        key = (stored.tenant_id, stored.resource_type, stored.resource_id)
+        current = self.stored.get(key)
+        if (None if current is None else current.version_id) != expected_version:
+            raise ConcurrentModification("the resource changed")
+        self.stored[key] = stored

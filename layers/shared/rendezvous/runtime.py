@@ -21,14 +21,17 @@ if TYPE_CHECKING:
 
     from rendezvous.domain.appointments import AppointmentService
     from rendezvous.domain.inbound import InboundService
+    from rendezvous.domain.integrations import IntegrationService
     from rendezvous.domain.oversight import OversightService
     from rendezvous.domain.ports import (
         ActivityReader,
         AppointmentStore,
+        CalcomIntegrations,
         ConversationQueue,
         DeliveryHistory,
         DeliveryQueue,
         DeliveryRetries,
+        FhirResources,
         HostResolver,
         OutboundQueue,
         ReminderScheduler,
@@ -280,6 +283,36 @@ class Runtime:
 
         return AppointmentService(
             self.store(), self.scheduler(), self.queue(), self.clock, activity=self.activity_log()
+        )
+
+    def calcom_integrations(self) -> CalcomIntegrations:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.integrations import DynamoCalcomIntegrations
+
+        return self._once(
+            "calcom_integrations",
+            lambda: DynamoCalcomIntegrations(client("dynamodb"), self.settings.table_name),
+        )
+
+    def fhir_resources(self) -> FhirResources:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.integrations import DynamoFhirResources
+
+        return self._once(
+            "fhir_resources",
+            lambda: DynamoFhirResources(client("dynamodb"), self.settings.table_name),
+        )
+
+    def integration_service(self) -> IntegrationService:
+        from rendezvous.domain.integrations import IntegrationService
+
+        return IntegrationService(
+            self.appointment_service(),
+            self.calcom_integrations(),
+            self.secret_sealer(),
+            self.fhir_resources(),
+            self.clock,
+            activity=self.activity_log(),
         )
 
     def sender(self) -> MessageSender:

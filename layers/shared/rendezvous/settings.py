@@ -30,9 +30,9 @@ class Settings(BaseModel):
     scheduler_dlq_arn: str = ""
     idempotency_table: str = ""
     tenant_claim: str = "custom:tenant_id"
-    # Outbound webhooks: the KMS key that seals signing secrets, the queue the deliverer
-    # takes deliveries from, and (the local stack alone) whether http://127.0.0.1:PORT
-    # endpoints are accepted.
+    # Outbound webhooks: the KMS key that seals signing secrets (webhook endpoints' and,
+    # for integrations in, Cal.com's), the queue the deliverer takes deliveries from, and
+    # (the local stack alone) whether http://127.0.0.1:PORT endpoints are accepted.
     webhook_secrets_key_id: str = ""
     webhook_deliveries_queue_url: str = ""
     # The deliverer's retries: one-time schedules in this group put a delivery on the

@@ -1,5 +1,6 @@
-"""SecretSealer on KMS: webhook signing secrets encrypted under the stack's key, bound to
-their tenant and endpoint by the encryption context (KMS refuses to decrypt under any
+"""SecretSealer on KMS: signing secrets we must use again (webhook endpoints' and Cal.com
+integrations') encrypted under the stack's one key, bound to their tenant and owner
+(endpoint or integration) by the encryption context (KMS refuses to decrypt under any
 other, and CloudTrail records the context with each use)."""
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ class ActivityEvent(StrEnum):
     WEBHOOK_CHANGED = "webhook_changed"
     WEBHOOK_DELETED = "webhook_deleted"
     WEBHOOK_RETRIED = "webhook_retried"
+    OUTCOME_RECORDED = "outcome_recorded"
 
 
 class SettingChange(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.events import WebhookEvent
@@ -22,6 +22,9 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoint
+
+if TYPE_CHECKING:
+    from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 
 
 @dataclass(frozen=True)
@@ -438,8 +441,9 @@ class WebhookEndpointStore(WebhookEndpoints, Protocol):
 
 
 class SecretSealer(Protocol):
-    """Encrypts signing secrets at rest. `context` (tenant and endpoint ids) is bound to
-    the sealed value: opening it under another context fails."""
+    """Encrypts a secret we must use again (a webhook endpoint's or a Cal.com integration's
+    signing secret) at rest. `context` (the tenant and the owner's id) is bound to the
+    sealed value: opening it under another context fails."""
 
     def seal(self, secret: str, context: dict[str, str]) -> str: ...
 
@@ -533,4 +537,26 @@ class DeliveryRetries(Protocol):
     def schedule_retry(self, delivery: Delivery, attempt: int, at: datetime) -> None:
         """Put the delivery on the deliveries queue at `at` for attempt number `attempt`;
         planning the same attempt twice is one plan."""
+        ...
+
+
+# ---- integrations in (Cal.com, FHIR) ----------------------------------------------------
+
+
+class CalcomIntegrations(Protocol):
+    def get_calcom(self, integration_id: str) -> CalcomIntegration | None: ...
+
+    def create_calcom(self, integration: CalcomIntegration) -> bool:
+        """Create once; False when the id exists already."""
+        ...
+
+
+class FhirResources(Protocol):
+    def get(
+        self, tenant_id: str, resource_type: str, resource_id: str
+    ) -> StoredFhirResource | None: ...
+
+    def put(self, stored: StoredFhirResource, *, expected_version: int | None) -> None:
+        """Write this version; ConcurrentModification when the stored one is no longer
+        `expected_version` (None: when one exists)."""
         ...
