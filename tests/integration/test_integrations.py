@@ -14,8 +14,9 @@ import pytest
 
 from rendezvous.adapters.dynamodb.integrations import calcom_key
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
-from rendezvous.adapters.dynamodb.table import deserialize, serialize
+from rendezvous.adapters.dynamodb.table import deserialize, event_key, serialize
 from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.events import EventType, event_id
 from rendezvous.domain.models import AppointmentStatus, MessageStatus
 from rendezvous.runtime import Runtime
 from tests.support.aws import at
@@ -89,6 +90,14 @@ def calcom(name: str, **payload_changes: Any) -> dict[str, Any]:
     body = sample(f"calcom_{name}.json")
     body["payload"].update(payload_changes)
     return body
+
+
+def cancellation_told(store: DynamoAppointmentStore, appointment_id: str) -> Any:
+    """Who the `appointment.cancelled` webhook event says cancelled (None: no event). The
+    event item is written by the cancel's own transaction (AppointmentService.cancel)."""
+    type_ = EventType.APPOINTMENT_CANCELLED
+    item = store._get(event_key("clinic-1", event_id("clinic-1", type_, appointment_id)))
+    return None if item is None else json.loads(item["data"])["by"]
 
 
 @pytest.fixture
@@ -249,6 +258,7 @@ def test_booking_cancelled_cancels_and_a_repeat_changes_nothing(
 
     assert (status, body["result"]) == (200, "cancelled")
     assert (repeat_status, repeat["result"]) == (200, "already_cancelled")
+    assert cancellation_told(store, CREATED_UID) == "booking"
     found = store.get_appointment("clinic-1", CREATED_UID)
     assert found is not None
     appointment, messages = found
@@ -429,10 +439,12 @@ def test_cancelled_cancels_the_appointment_and_bumps_the_version(
     store: DynamoAppointmentStore,
 ) -> None:
     fhir_put(fhir_resource())
+    assert cancellation_told(store, "fhir-appt-1") is None
 
     status, body, response = fhir_put(fhir_resource(status="cancelled"))
 
     assert status == 200
+    assert cancellation_told(store, "fhir-appt-1") == "booking"
     assert body["meta"]["versionId"] == "2"
     assert body["status"] == "cancelled"
     assert response["headers"]["ETag"] == 'W/"2"'

@@ -533,10 +533,15 @@ def test_the_staff_api_may_seal_secrets_and_never_open_them() -> None:
     assert {"KMSEncryptPolicy": {"KeyId": {"Ref": "WebhookSecretsKey"}}} in policies
     assert "Decrypt" not in json.dumps(policies)
     assert key["EnableKeyRotation"] is True
-    # Encrypt and Decrypt without the tenant or the endpoint in the context are refused.
-    assert sorted(next(iter(s["Condition"]["Null"])) for s in denies) == [
-        "kms:EncryptionContext:endpoint_id",
-        "kms:EncryptionContext:tenant_id",
+    # Encrypt and Decrypt without the tenant, or without an owner (an endpoint, or a Cal.com
+    # integration: the same key seals its secret), in the context are refused. Keys under
+    # one "Null" are ANDed: the owner deny applies only when both are missing.
+    assert sorted(sorted(s["Condition"]["Null"].items()) for s in denies) == [
+        [
+            ("kms:EncryptionContext:endpoint_id", "true"),
+            ("kms:EncryptionContext:integration_id", "true"),
+        ],
+        [("kms:EncryptionContext:tenant_id", "true")],
     ]
     assert all(sorted(s["Action"]) == ["kms:Decrypt", "kms:Encrypt"] for s in denies)
 
