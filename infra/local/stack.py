@@ -608,6 +608,7 @@ Rendezvous local stack ready in {ready_seconds:.2f} s
       (sign in with a login under "users" in the credentials file)
   Twilio sandbox                      {self.sandbox_url}
     the phone (read and answer texts) {self.sandbox_url}/sandbox/phone
+    the booking system's webhooks     {self.sandbox_url}/sandbox/webhooks
   AWS (moto, in memory)               {self.moto_url}
   credentials and tokens              {path}
   tenants:
