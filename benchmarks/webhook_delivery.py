@@ -62,6 +62,7 @@ PORT_CALLS = {
     "get_endpoint": ("dynamodb.GetItem", DDB_PER_RRU * 0.5),
     "begin": ("dynamodb.PutItem", DDB_PER_WRU * 2),
     "get": ("dynamodb.GetItem", DDB_PER_RRU * 0.5),
+    "claim_attempt": ("dynamodb.UpdateItem", DDB_PER_WRU * 2),
     "record_attempt": ("dynamodb.UpdateItem", DDB_PER_WRU * 2),
     "open": ("kms.Decrypt", KMS_PER_REQUEST),
     "schedule_retry": ("scheduler.CreateSchedule", 0.0),

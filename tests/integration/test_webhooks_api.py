@@ -562,3 +562,23 @@ def test_retries_by_hand_go_to_a_queue_with_a_dead_letter_queue_the_staff_api_ma
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
         "Fn::GetAtt": ["WebhookDeliveriesDeadLetterQueue", "Arn"]
     }
+
+
+def test_an_attempt_is_claimed_once_until_its_lease_ends_and_only_while_it_is_due(
+    runtime: Runtime,
+) -> None:
+    log = runtime.delivery_log()
+    pending = delivery("clinic-1", "front-desk", "dlv_a", at(0), next_attempt_at=at(0))
+    log.begin(pending)
+
+    first = log.claim_attempt(pending, 1, at(0), at(1))
+    while_held = log.claim_attempt(pending, 1, at(0), at(1))
+    after_lease = log.claim_attempt(pending, 1, at(2), at(3))
+    log.record_attempt(
+        Delivery(**{**pending.__dict__, "attempts": (attempt(1, at(2)),)}), attempt(1, at(2))
+    )
+    logged_already = log.claim_attempt(pending, 1, at(9), at(10))
+    next_one = log.claim_attempt(pending, 2, at(2), at(3))
+
+    assert (first, while_held, after_lease) == (True, False, True)
+    assert (logged_already, next_one) == (False, True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,6 +45,8 @@ class PlainSealer:
 @dataclass
 class MemoryDeliveryLog:
     stored: dict[DeliveryKey, Delivery] = field(default_factory=dict)
+    # Which attempt of a delivery is claimed, until when.
+    claims: dict[DeliveryKey, tuple[int, datetime]] = field(default_factory=dict)
 
     @staticmethod
     def _key(delivery: Delivery) -> DeliveryKey:
@@ -64,6 +67,18 @@ class MemoryDeliveryLog:
         found = [d for (t, e, _), d in self.stored.items() if (t, e) == (tenant_id, endpoint_id)]
         return found[:limit], None
 
+    def claim_attempt(
+        self, delivery: Delivery, number: int, now: datetime, until: datetime
+    ) -> bool:
+        key = self._key(delivery)
+        if len(self.stored[key].attempts) != number - 1:
+            return False
+        claimed, expires = self.claims.get(key, (0, now))
+        if claimed >= number and expires >= now:
+            return False
+        self.claims[key] = (number, until)
+        return True
+
     def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt) -> Delivery:
         stored = self.stored[self._key(delivery)]
         if len(stored.attempts) != attempt.number - 1:
@@ -78,9 +93,14 @@ class ScriptedPoster:
 
     script: deque[int | None] = field(default_factory=deque)
     posts: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # Run once while the next POST is under way: a second receive of the same message.
+    during_post: Callable[[], object] | None = None
 
     def post(self, url: str, webhook_id: str, body: str, secret: str) -> PostOutcome:
         self.posts.append((url, webhook_id, body, secret))
+        meanwhile, self.during_post = self.during_post, None
+        if meanwhile is not None:
+            meanwhile()
         status = self.script.popleft() if self.script else 200
         error = None if status is not None else "timed out"
         return PostOutcome(status, 12, error, "" if status is None else f"answer {status}")

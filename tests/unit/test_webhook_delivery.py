@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.events import EventType, WebhookEvent
 from rendezvous.domain.webhook_delivery import (
+    CLAIM_LEASE,
     RETRY_BASES,
     RETRY_SPAN,
     DeliveryRef,
@@ -234,3 +236,49 @@ def test_the_body_is_compact_json_with_the_events_own_timestamp(data: dict[str, 
         "data": data,
     }
     assert ", " not in body
+
+
+def test_the_same_event_received_again_while_its_first_post_is_under_way_posts_once() -> None:
+    d = Deliverer(endpoint("crm", ("appointment.confirmed",)))
+    meanwhile: list[list[str]] = []
+    d.poster.during_post = lambda: meanwhile.append([r.outcome for r in d.service.fan_out(EVENT)])
+
+    first = d.service.fan_out(EVENT)
+
+    assert [r.outcome for r in first] == ["delivered"]
+    assert meanwhile == [["skipped"]]
+    assert len(d.poster.posts) == 1
+
+
+def test_a_retry_message_received_again_while_its_post_is_under_way_posts_once() -> None:
+    d = Deliverer(endpoint("crm", ("appointment.confirmed",)))
+    d.poster.script.extend([500])
+    delivery_id = delivery_id_of(EVENT.event_id, "crm")
+    d.service.fan_out(EVENT)
+    ref = d.due_retry(delivery_id, 2)
+    meanwhile: list[str] = []
+    d.poster.during_post = lambda: meanwhile.append(d.service.retry(ref).outcome)
+
+    outcome = d.service.retry(ref).outcome
+
+    assert (outcome, meanwhile) == ("delivered", ["skipped"])
+    assert len(d.poster.posts) == 2
+
+
+def test_an_attempt_whose_claimant_vanished_is_attempted_once_its_lease_is_over() -> None:
+    d = Deliverer(endpoint("crm", ("appointment.confirmed",)))
+    delivery_id = delivery_id_of(EVENT.event_id, "crm")
+    stored = d.log.stored
+    d.service.fan_out(EVENT)
+    # As if the receive that claimed attempt 1 died before logging it.
+    key = ("harbor", "crm", delivery_id)
+    stored[key] = replace(stored[key], state="pending", attempts=())
+    d.log.claims[key] = (1, T0 + CLAIM_LEASE)
+
+    d.clock.set(T0 + CLAIM_LEASE / 2)
+    early = d.service.fan_out(EVENT)
+    d.clock.set(T0 + CLAIM_LEASE + timedelta(seconds=1))
+    late = d.service.fan_out(EVENT)
+
+    assert ([r.outcome for r in early], [r.outcome for r in late]) == (["skipped"], ["delivered"])
+    assert len(d.poster.posts) == 2

@@ -20,7 +20,8 @@ from rendezvous.domain.errors import (
 from rendezvous.domain.events import EventType, WebhookEvent
 from rendezvous.domain.staff import StaffMember
 from rendezvous.domain.webhook_endpoints import EndpointValues, WebhookEndpointService
-from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoint
+from rendezvous.domain.webhooks import Delivery, WebhookEndpoint
+from tests.support.webhooks_memory import MemoryDeliveryLog
 
 NOW = datetime(2030, 1, 10, 17, 0, tzinfo=UTC)
 MANAGER = StaffMember("clinic-1", "ines@harbor.example")
@@ -71,24 +72,8 @@ class Endpoints:
         return True
 
 
-@dataclass
-class Deliveries:
-    stored: dict[str, Delivery] = field(default_factory=dict)
-
-    def begin(self, delivery: Delivery) -> bool:
-        return self.stored.setdefault(delivery.delivery_id, delivery) is delivery
-
-    def get(self, tenant_id: str, endpoint_id: str, delivery_id: str) -> Delivery | None:
-        return self.stored.get(delivery_id)
-
-    def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt) -> Delivery:
-        self.stored[delivery.delivery_id] = delivery
-        return delivery
-
-    def deliveries(
-        self, tenant_id: str, endpoint_id: str, limit: int, cursor: str | None
-    ) -> tuple[list[Delivery], str | None]:
-        return list(self.stored.values())[:limit], None
+class Deliveries(MemoryDeliveryLog):
+    """The deliverer's in-memory log, and the retry by hand a manager's service adds."""
 
     def reopen(
         self,
@@ -99,14 +84,14 @@ class Deliveries:
         stale_before: datetime,
         audit: ActivityEntry,
     ) -> Delivery:
-        found = self.stored.get(delivery_id)
+        found = self.get(tenant_id, endpoint_id, delivery_id)
         if found is None:
             raise NotFound("no such delivery")
         due = found.next_attempt_at
         if found.state == "pending" and (due is None or due >= stale_before):
             raise ConcurrentModification("pending")
         reopened = replace(found, state="pending", next_attempt_at=audit.at)
-        self.stored[delivery_id] = reopened
+        self.stored[self._key(found)] = reopened
         return reopened
 
 

@@ -459,6 +459,14 @@ class DeliveryLog(Protocol):
 
     def get(self, tenant_id: str, endpoint_id: str, delivery_id: str) -> Delivery | None: ...
 
+    def claim_attempt(
+        self, delivery: Delivery, number: int, now: datetime, until: datetime
+    ) -> bool:
+        """Claim attempt `number` of the delivery until `until`, before its POST: True if
+        the stored delivery has `number - 1` attempts and no live claim on this number
+        (none, or one that expired before `now`); False leaves it to its claimant."""
+        ...
+
     def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt) -> Delivery:
         """Log `attempt` with the delivery's new state and next attempt time (`delivery` as
         it is after the attempt), if the stored delivery has `attempt.number - 1` attempts.

@@ -1,9 +1,10 @@
 """Delivering webhook events to a tenant's endpoints: fan-out, one attempt at a time, and
 the retry plan (exponential backoff with full jitter for at least a day, then failed).
 
-Every attempt is logged before its retry is planned, and both steps are idempotent (the
-log is conditional on the attempt number, the retry schedule's name is deterministic), so
-a queue message received twice neither posts twice nor plans twice.
+An attempt is claimed before its POST (a lease on its number), logged before its retry is
+planned, and each step is idempotent (the claim and the log are conditional on the attempt
+number, the retry schedule's name is deterministic), so a queue message received twice,
+even by two invocations at once, neither posts twice nor plans twice.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ RETRY_BASES: tuple[timedelta, ...] = (
 # A delivery is retried until its first attempt is this old; jitter makes the number of
 # attempts vary, never the span (CONTRACT: "for at least 24 hours").
 RETRY_SPAN = timedelta(hours=24)
+# How long a claimed attempt is left to its claimant: longer than a POST may take (10 s),
+# shorter than the queues' visibility timeout, so the message of a claimant that died comes
+# back after the lease and makes the attempt.
+CLAIM_LEASE = timedelta(minutes=1)
 
 Outcome = Literal["delivered", "retry_planned", "failed", "skipped"]
 
@@ -157,9 +162,12 @@ class WebhookDeliverer:
         self, delivery: Delivery, endpoint: WebhookEndpoint, *, automatic: bool
     ) -> DeliveryResult:
         number = len(delivery.attempts) + 1
+        started = self._clock.now()
+        if not self._log.claim_attempt(delivery, number, started, started + CLAIM_LEASE):
+            # Another receive of the same message is making (or made) this attempt.
+            return DeliveryResult(delivery.delivery_id, delivery.endpoint_id, "skipped", number)
         context = {"tenant_id": endpoint.tenant_id, "endpoint_id": endpoint.endpoint_id}
         secret = self._sealer.open(endpoint.sealed_secret, context)
-        started = self._clock.now()
         sent = self._poster.post(
             endpoint.url, delivery.event.event_id, webhook_body(delivery.event), secret
         )

@@ -284,6 +284,33 @@ class DynamoDeliveryLog(TableRepository):
         item = self._get(delivery_key(tenant_id, endpoint_id, delivery_id))
         return _delivery_of(item) if item else None
 
+    def claim_attempt(
+        self, delivery: Delivery, number: int, now: datetime, until: datetime
+    ) -> bool:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(
+                    delivery_key(delivery.tenant_id, delivery.endpoint_id, delivery.delivery_id)
+                ),
+                UpdateExpression="SET claimed_attempt = :number, claim_expires_at = :until",
+                ConditionExpression="attempt_count = :before AND (attribute_not_exists("
+                "claimed_attempt) OR claimed_attempt < :number OR claim_expires_at < :now)",
+                ExpressionAttributeValues=values_of(
+                    {
+                        ":number": number,
+                        ":before": number - 1,
+                        ":now": stamp(now),
+                        ":until": stamp(until),
+                    }
+                ),
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
     def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt) -> Delivery:
         values: dict[str, Any] = {
             ":attempt": [_attempt_item(attempt)],
