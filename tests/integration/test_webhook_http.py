@@ -211,3 +211,24 @@ def test_https_to_the_pinned_address_sends_the_name_as_sni_and_checks_its_certif
     assert right.status_code == 200
     assert names[0] == "crm.example"
     assert (wrong_name.status_code, wrong_name.error) == (None, "TLS handshake failed")
+
+
+def test_an_endpoint_that_trickles_its_answer_is_cut_off_at_the_time_limit(
+    server: HTTPServer,
+) -> None:
+    def trickle(request: Request) -> Response:
+        def drops() -> Iterator[bytes]:
+            for _ in range(30):  # 3 s in all, each byte well inside the limit
+                time.sleep(0.1)
+                yield b"."
+
+        return Response(drops(), status=200)
+
+    server.expect_request("/hooks").respond_with_handler(trickle)
+
+    outcome = loopback_poster(timeout_seconds=0.5).post(
+        server.url_for("/hooks"), "evt_1", BODY, SECRET
+    )
+
+    assert outcome.duration_ms < 1500
+    assert (outcome.error, outcome.delivered) == ("timed out", False)

@@ -10,13 +10,16 @@ attempt has 10 seconds, and at most 4 KB of the answer is read.
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from http.client import HTTPException
 from urllib.parse import urlsplit
 
-import urllib3
+import urllib3.connection
 from standardwebhooks import Webhook
 from urllib3.exceptions import HTTPError
 
@@ -95,51 +98,77 @@ class HttpWebhookPoster:
             "Host": parts.netloc.rsplit("@", 1)[-1],
         }
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        pool = self._pool(parts.scheme, addresses[0], port, host)
+        connection = self._connection(parts.scheme, addresses[0], port, host)
+        # A socket timeout bounds each read, not the attempt: an endpoint that trickles its
+        # answer a byte at a time would hold the deliverer for as long as it likes. At the
+        # limit the socket is shut, which ends whatever read is waiting.
+        cut = threading.Event()
+        # The socket as soon as it is known: a response that closes its connection takes
+        # the socket from the connection object while the body is still being read.
+        sockets: list[socket.socket] = []
+        limit = threading.Timer(self._timeout, _cut_off, (connection, sockets, cut))
+        limit.start()
         try:
-            response = pool.urlopen(
+            connection.request(
                 "POST",
                 path,
                 body=body.encode("utf-8"),
                 headers=headers,
-                retries=False,
-                redirect=False,
                 preload_content=False,
-                assert_same_host=False,
-                timeout=urllib3.Timeout(total=self._timeout),
+                decode_content=False,
             )
-            try:
-                excerpt = response.read(self._max_response_bytes)
-            finally:
-                response.release_conn()
-        except HTTPError as exc:
-            return outcome(None, _describe(exc))
+            if connection.sock is not None:
+                sockets.append(connection.sock)
+            response = connection.getresponse()
+            excerpt = response.read(self._max_response_bytes)
+        except (HTTPError, HTTPException, OSError, ValueError) as exc:
+            return outcome(None, "timed out" if cut.is_set() else _describe(exc))
         finally:
-            pool.close()
+            limit.cancel()
+            connection.close()
+        if cut.is_set():  # what was read before the cut is not the whole answer
+            return outcome(None, "timed out")
         text = excerpt.decode("utf-8", errors="replace")
         if 300 <= response.status < 400:
             return outcome(response.status, "redirect not followed", text)
         return outcome(response.status, None, text)
 
-    def _pool(self, scheme: str, address: str, port: int, host: str) -> urllib3.HTTPConnectionPool:
+    def _connection(
+        self, scheme: str, address: str, port: int, host: str
+    ) -> urllib3.connection.HTTPConnection:
+        # One connection, no pool: it follows no redirect and retries nothing by itself.
         if scheme == "https":
-            return urllib3.HTTPSConnectionPool(
+            return urllib3.connection.HTTPSConnection(
                 address,
                 port,
-                maxsize=1,
+                timeout=self._timeout,
                 server_hostname=host,
                 assert_hostname=host,
                 cert_reqs="CERT_REQUIRED",
             )
-        return urllib3.HTTPConnectionPool(address, port, maxsize=1)
+        return urllib3.connection.HTTPConnection(address, port, timeout=self._timeout)
 
 
-def _describe(error: HTTPError) -> str:
+def _cut_off(
+    connection: urllib3.connection.HTTPConnection,
+    sockets: list[socket.socket],
+    cut: threading.Event,
+) -> None:
+    cut.set()
+    sock = sockets[0] if sockets else connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            # The plain socket's shutdown, under TLS too: it wakes a reader blocked in recv
+            # without touching the TLS state that reader is using.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _describe(error: Exception) -> str:
     """A short reason for the delivery log: never the URL's query or the body."""
     reason = getattr(error, "reason", None) or error
-    name = type(reason).__name__
-    if "Timeout" in name or "Timeout" in type(error).__name__:
+    names = f"{type(reason).__name__} {type(error).__name__}"
+    if "Timeout" in names or "timed out" in str(error):
         return "timed out"
-    if "SSL" in name or "SSL" in type(error).__name__:
+    if "SSL" in names or "Certificate" in names:
         return "TLS handshake failed"
-    return f"connection failed ({name})"
+    return f"connection failed ({type(reason).__name__})"
