@@ -3,6 +3,7 @@ in-memory ports; tests/integration/test_webhook_events.py checks the table's tra
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def test_c_records_appointment_confirmed_once_however_often_it_comes(world: Worl
 
     [event] = world.store.outbox
     assert (event.type, event.appointment_id) == (EventType.APPOINTMENT_CONFIRMED, "appt-1")
-    assert event.data["customer"] == {"phone": CUSTOMER, "name": "Ana María López"}
+    assert event.data == {"appointment_id": "appt-1", "starts_at": event.data["starts_at"]}
 
 
 def test_a_moved_appointment_can_be_confirmed_again(world: World) -> None:
@@ -326,3 +327,32 @@ def test_a_held_text_too_late_at_resume_records_message_suppressed(world: World)
 
     [event] = world.store.outbox
     assert (event.type, event.data["reason"]) == (EventType.MESSAGE_SUPPRESSED, "tenant_paused")
+
+
+def test_events_about_an_appointment_name_it_by_id_not_by_the_customers_name_or_phone(
+    world: World,
+) -> None:
+    world.book()
+
+    text(world, "R", "SM" + "1" * 32)
+    text(world, "C", "SM" + "2" * 32)
+    text(world, "X", "SM" + "3" * 32)
+
+    assert set(types(world)) >= {
+        EventType.APPOINTMENT_RESCHEDULE_REQUESTED,
+        EventType.APPOINTMENT_CONFIRMED,
+        EventType.APPOINTMENT_CANCELLED,
+        EventType.QUEUE_ITEM_OPENED,
+    }
+    for event in world.store.outbox:
+        body = json.dumps(event.body(), ensure_ascii=False)
+        assert event.data["appointment_id"] == "appt-1"
+        assert CUSTOMER not in body, event.type
+        assert "López" not in body, event.type
+
+
+def test_a_conversation_with_no_appointment_keeps_the_phone_to_call_back(world: World) -> None:
+    text(world, "Can I bring my dog?", "SM" + "1" * 32)
+
+    [opened] = world.store.outbox
+    assert opened.data["phone"] == CUSTOMER

@@ -78,10 +78,11 @@ def cancelled_by_role(role: Role) -> CancelledBy:
 
 
 def _appointment_data(appointment: Appointment) -> dict[str, Any]:
+    # The booking system knows its appointment by id: the customer's name and phone would
+    # only copy personal data into every receiver's logs.
     return {
         "appointment_id": appointment.appointment_id,
         "starts_at": iso_z(appointment.starts_at),
-        "customer": {"phone": appointment.customer.phone, "name": appointment.customer.name},
     }
 
 
@@ -119,11 +120,7 @@ def reschedule_requested(item: QueueItem, message_sid: str, at: datetime) -> Web
         item.tenant_id,
         type_,
         at,
-        {
-            "appointment_id": item.appointment_id,
-            "phone": item.phone,
-            "queue_item_id": item.item_id,
-        },
+        {"appointment_id": item.appointment_id, "queue_item_id": item.item_id},
         item.appointment_id,
     )
 
@@ -187,13 +184,12 @@ def recipient_opted(
 
 
 def _item_data(item: QueueItem) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "queue_item_id": item.item_id,
-        "intent": item.intent.value,
-        "phone": item.phone,
-    }
+    data: dict[str, Any] = {"queue_item_id": item.item_id, "intent": item.intent.value}
+    # About an appointment, its id says who; with none, the phone is who to call back.
     if item.appointment_id is not None:
         data["appointment_id"] = item.appointment_id
+    else:
+        data["phone"] = item.phone
     return data
 
 
