@@ -1,7 +1,8 @@
 """Outbound webhooks through the local stack: a customer's C reaches the sandbox's
 booking-system receiver as an event `standardwebhooks` verifies; a receiver that fails
 twice gets it a third time, same webhook-id, as the virtual clock reaches each retry; a
-private address is refused at registration."""
+text Twilio refuses reaches it as message.failed; a private address is refused at
+registration."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
 pytestmark = pytest.mark.e2e
 
 DELIVERY_TIMEOUT = 20.0
+INVALID_NUMBER = "+15005550001"
 
 
 class Receiver:
@@ -155,6 +157,24 @@ def test_each_reply_reaches_the_receiver_as_its_verified_event(
     body = Webhook(secret).verify(arrival["body"], arrival["headers"])
     assert arrival["verified"] is True
     assert body["type"] == event_type
+
+
+def test_a_text_twilio_refuses_reaches_the_receiver_as_a_verified_message_failed_event(
+    stack: LocalStackProcess, api: Api, clinic: Tenant, morning: object
+) -> None:
+    receiver = Receiver(stack)
+    secret = register(api, clinic, receiver, ["message.failed"])
+    receiver.configure(secret=secret)
+
+    # Twilio's test number for an invalid "To": the sandbox refuses the confirmation, 21211.
+    appointment = book(api, clinic, INVALID_NUMBER, in_days(api.clock(), clinic, 3))
+
+    (arrival,) = receiver.wait_for(1)
+    body = Webhook(secret).verify(arrival["body"], arrival["headers"])
+    assert arrival["verified"] is True
+    assert body["type"] == "message.failed"
+    assert body["data"]["appointment_id"] == appointment["appointment_id"]
+    assert (body["data"]["kind"], body["data"]["error_code"]) == ("confirmation", 21211)
 
 
 @pytest.mark.parametrize(
