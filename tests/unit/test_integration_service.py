@@ -14,6 +14,7 @@ from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.errors import Conflict, Forbidden, NotFound, Unprocessable
+from rendezvous.domain.events import EventType
 from rendezvous.domain.integrations import (
     CalcomAction,
     CalcomChange,
@@ -169,3 +170,40 @@ def test_fhir_resources_are_kept_per_tenant(world: World) -> None:
     with pytest.raises(NotFound):
         world.service.get_fhir_appointment("salon-1", "a")
     assert world.service.get_fhir_appointment("clinic-1", "a").resource == resource
+
+
+def test_calcom_and_fhir_cancellations_tell_the_webhooks_the_booking_system_cancelled(
+    world: World,
+) -> None:
+    book = CalcomChange("BOOKING_CREATED", CalcomAction.BOOK, "cal-1", draft())
+    world.service.apply_calcom("clinic-1", "cal", book)
+    world.service.apply_calcom(
+        "clinic-1", "cal", CalcomChange("BOOKING_CANCELLED", CalcomAction.CANCEL, "cal-1")
+    )
+    resource = {"resourceType": "Appointment", "id": "fhir-1", "status": "booked"}
+    world.service.put_fhir_appointment(
+        "clinic-1", "fhir-1", FhirChange(FhirAction.BOOK, draft=draft()), resource, by="ehr"
+    )
+    world.service.put_fhir_appointment(
+        "clinic-1",
+        "fhir-1",
+        FhirChange(FhirAction.CANCEL),
+        {**resource, "status": "cancelled"},
+        by="ehr",
+    )
+
+    cancelled = world.store.events_of(EventType.APPOINTMENT_CANCELLED)
+    assert [(e.appointment_id, e.data["by"]) for e in cancelled] == [
+        ("cal-1", "booking"),
+        ("fhir-1", "booking"),
+    ]
+
+
+@pytest.mark.parametrize("signature", ["é" * 64, "0" * 63 + "\u00ff", "\u2603"])
+def test_a_signature_header_with_characters_beyond_ascii_is_refused_not_a_crash(
+    world: World, signature: str
+) -> None:
+    world.service.register_calcom("clinic-1", "cal", by="boss")
+
+    with pytest.raises(Forbidden):
+        world.service.calcom_tenant("cal", b'{"triggerEvent":"PING"}', signature)

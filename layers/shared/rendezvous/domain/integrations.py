@@ -56,7 +56,10 @@ def calcom_signature_valid(secret: str, body: bytes, signature: str | None) -> b
     if not signature:
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    # As bytes: compare_digest refuses str with characters beyond ASCII (a TypeError, so a
+    # 500 for a forged header rather than its 403).
+    given = signature.strip().lower().encode("utf-8", errors="replace")
+    return hmac.compare_digest(expected.encode(), given)
 
 
 class CalcomAction(StrEnum):
