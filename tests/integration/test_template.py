@@ -170,6 +170,7 @@ def test_integration_secrets_are_sealed_with_the_template_key_only() -> None:
             "Effect": "Allow",
             "Action": ["kms:Encrypt", "kms:Decrypt"],
             "Resource": {"Fn::GetAtt": ["WebhookSecretsKey", "Arn"]},
+            "Condition": {"Null": {"kms:EncryptionContext:integration_id": "false"}},
         }
     ]
     env = integrations["Environment"]["Variables"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from infra.template import load_template, resources_of
 
 TEMPLATE = load_template()
@@ -58,12 +60,41 @@ def test_retries_are_scheduled_in_their_group_through_a_role_that_only_sends_del
 def test_the_deliverer_may_decrypt_secrets_with_the_webhook_key_only() -> None:
     decrypt = [s for s in statements(DELIVERER["Policies"]) if "kms" in str(s["Action"])]
 
-    assert decrypt == [
-        {
-            "Effect": "Allow",
-            "Action": "kms:Decrypt",
-            "Resource": {"Fn::GetAtt": ["WebhookSecretsKey", "Arn"]},
-        }
+    assert [(s["Action"], s["Resource"]) for s in decrypt] == [
+        ("kms:Decrypt", {"Fn::GetAtt": ["WebhookSecretsKey", "Arn"]})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("function", "actions", "owner"),
+    [
+        ("WebhookDelivererFunction", ["kms:Decrypt"], "endpoint_id"),
+        ("StaffApiFunction", ["kms:Encrypt"], "endpoint_id"),
+        ("IntegrationsFunction", ["kms:Decrypt", "kms:Encrypt"], "integration_id"),
+    ],
+)
+def test_each_function_may_use_the_secrets_key_only_for_its_own_kind_of_secret(
+    function: str, actions: list[str], owner: str
+) -> None:
+    """One key seals endpoints' and Cal.com integrations' secrets: the function that faces
+    Cal.com must not open an endpoint's secret, nor the deliverer an integration's."""
+    policies = RESOURCES[function]["Properties"]["Policies"]
+    kms = [s for s in statements(policies) if "kms:" in str(s["Action"])]
+
+    assert not [p for p in policies if isinstance(p, dict) and "KMSEncryptPolicy" in p]
+    assert [
+        (
+            sorted([s["Action"]] if isinstance(s["Action"], str) else s["Action"]),
+            s["Resource"],
+            s.get("Condition"),
+        )
+        for s in kms
+    ] == [
+        (
+            actions,
+            {"Fn::GetAtt": ["WebhookSecretsKey", "Arn"]},
+            {"Null": {f"kms:EncryptionContext:{owner}": "false"}},
+        )
     ]
 
 

@@ -530,7 +530,7 @@ def test_the_staff_api_may_seal_secrets_and_never_open_them() -> None:
     key = resources["WebhookSecretsKey"]["Properties"]
     denies = [s for s in key["KeyPolicy"]["Statement"] if s["Effect"] == "Deny"]
 
-    assert {"KMSEncryptPolicy": {"KeyId": {"Ref": "WebhookSecretsKey"}}} in policies
+    assert "kms:Encrypt" in json.dumps(policies)
     assert "Decrypt" not in json.dumps(policies)
     assert key["EnableKeyRotation"] is True
     # Encrypt and Decrypt without the tenant, or without an owner (an endpoint, or a Cal.com
