@@ -16,7 +16,7 @@ from rendezvous.adapters.dynamodb.integrations import calcom_key
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.table import deserialize, event_key, serialize
 from rendezvous.domain.clock import FixedClock
-from rendezvous.domain.events import EventType, event_id
+from rendezvous.domain.events import EventType, event_id, outcome_recorded
 from rendezvous.domain.models import AppointmentStatus, MessageStatus
 from rendezvous.runtime import Runtime
 from tests.support.aws import at
@@ -472,6 +472,15 @@ def test_noshow_and_fulfilled_record_the_outcome(
     found = store.get_appointment("clinic-1", "fhir-appt-1")
     assert found is not None
     assert found[0].status is AppointmentStatus.SCHEDULED
+    # The event's id comes from what happened (the resource's version 2), not the time.
+    when = at("2030-01-10T09:00:00-08:00")
+    told = outcome_recorded("clinic-1", "fhir-appt-1", outcome, "booking", "fhir/v2", when)
+    item = store._get(event_key("clinic-1", told.event_id))
+    assert item is not None
+    assert (item["type"], json.loads(item["data"])) == (
+        "appointment.outcome_recorded",
+        {"appointment_id": "fhir-appt-1", "by": "booking", "outcome": outcome},
+    )
 
 
 def operation_outcome(body: Any) -> list[dict[str, Any]]:

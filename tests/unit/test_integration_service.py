@@ -207,3 +207,29 @@ def test_a_signature_header_with_characters_beyond_ascii_is_refused_not_a_crash(
 
     with pytest.raises(Forbidden):
         world.service.calcom_tenant("cal", b'{"triggerEvent":"PING"}', signature)
+
+
+def test_a_fhir_outcome_is_told_to_the_webhooks_once_per_change(world: World) -> None:
+    resource = {"resourceType": "Appointment", "id": "a", "status": "noshow"}
+    noshow = FhirChange(FhirAction.OUTCOME, outcome=Outcome.NO_SHOW)
+    attended = FhirChange(FhirAction.OUTCOME, outcome=Outcome.ATTENDED)
+
+    world.service.put_fhir_appointment("clinic-1", "a", noshow, resource, by="ehr")
+    world.service.put_fhir_appointment("clinic-1", "a", noshow, dict(resource), by="ehr")
+    world.service.put_fhir_appointment(
+        "clinic-1", "a", attended, {**resource, "status": "fulfilled"}, by="ehr"
+    )
+
+    assert [(e.type, e.appointment_id, e.data) for e in world.fhir.outbox] == [
+        (
+            EventType.APPOINTMENT_OUTCOME_RECORDED,
+            "a",
+            {"appointment_id": "a", "outcome": "no_show", "by": "booking"},
+        ),
+        (
+            EventType.APPOINTMENT_OUTCOME_RECORDED,
+            "a",
+            {"appointment_id": "a", "outcome": "attended", "by": "booking"},
+        ),
+    ]
+    assert world.fhir.outbox[0].event_id != world.fhir.outbox[1].event_id

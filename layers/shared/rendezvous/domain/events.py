@@ -29,9 +29,10 @@ class EventType(StrEnum):
     APPOINTMENT_CONFIRMED = "appointment.confirmed"
     APPOINTMENT_CANCELLED = "appointment.cancelled"
     APPOINTMENT_RESCHEDULE_REQUESTED = "appointment.reschedule_requested"
-    # Declared for the contract; no action emits them until waitlist fill and outcomes exist.
-    APPOINTMENT_CREATED = "appointment.created"
+    # Recorded by a FHIR Appointment whose status is noshow or fulfilled.
     APPOINTMENT_OUTCOME_RECORDED = "appointment.outcome_recorded"
+    # Declared for the contract; no action emits them until waitlist fill exists.
+    APPOINTMENT_CREATED = "appointment.created"
     OPENING_FILLED = "opening.filled"
     MESSAGE_DELIVERED = "message.delivered"
     MESSAGE_FAILED = "message.failed"
@@ -122,6 +123,22 @@ def reschedule_requested(item: QueueItem, message_sid: str, at: datetime) -> Web
         at,
         {"appointment_id": item.appointment_id, "queue_item_id": item.item_id},
         item.appointment_id,
+    )
+
+
+def outcome_recorded(
+    tenant_id: str, appointment_id: str, outcome: str, by: CancelledBy, change: str, at: datetime
+) -> WebhookEvent:
+    """How the appointment ended (attended, no_show), as `by` recorded it. `change` names the
+    recording (a FHIR resource's version): an outcome corrected later is a new event."""
+    type_ = EventType.APPOINTMENT_OUTCOME_RECORDED
+    return WebhookEvent(
+        event_id(tenant_id, type_, appointment_id, change),
+        tenant_id,
+        type_,
+        at,
+        {"appointment_id": appointment_id, "outcome": outcome, "by": by},
+        appointment_id,
     )
 
 

@@ -22,6 +22,7 @@ from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import Conflict, Forbidden, NotFound
+from rendezvous.domain.events import outcome_recorded
 from rendezvous.domain.models import Appointment
 from rendezvous.domain.ports import ActivityLog, CalcomIntegrations, FhirResources, SecretSealer
 
@@ -245,7 +246,24 @@ class IntegrationService:
             version_id=1 if current is None else current.version_id + 1,
             last_updated=self.clock.now(),
         )
-        self.fhir.put(stored, expected_version=None if current is None else current.version_id)
+        events = []
+        if change.action is FhirAction.OUTCOME:
+            assert change.outcome is not None
+            events.append(
+                outcome_recorded(
+                    tenant_id,
+                    appointment_id,
+                    change.outcome.value,
+                    "booking",
+                    f"fhir/v{stored.version_id}",
+                    stored.last_updated,
+                )
+            )
+        self.fhir.put(
+            stored,
+            expected_version=None if current is None else current.version_id,
+            events=events,
+        )
         if change.action is FhirAction.OUTCOME and self.activity is not None:
             assert change.outcome is not None
             # No outcome store exists yet (POST /v1/appointments/{id}/outcome is to come):

@@ -564,7 +564,13 @@ class FhirResources(Protocol):
         self, tenant_id: str, resource_type: str, resource_id: str
     ) -> StoredFhirResource | None: ...
 
-    def put(self, stored: StoredFhirResource, *, expected_version: int | None) -> None:
-        """Write this version; ConcurrentModification when the stored one is no longer
-        `expected_version` (None: when one exists)."""
+    def put(
+        self,
+        stored: StoredFhirResource,
+        *,
+        expected_version: int | None,
+        events: Sequence[WebhookEvent] = (),
+    ) -> None:
+        """Write this version, and `events` in the same write; ConcurrentModification when
+        the stored one is no longer `expected_version` (None: when one exists)."""
         ...

@@ -11,18 +11,23 @@ Keys:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from botocore.exceptions import ClientError
 
+from rendezvous.adapters.dynamodb.events import event_puts
 from rendezvous.adapters.dynamodb.table import (
     Item,
     TableRepository,
     condition_failed,
     iso,
     serialize,
+    transact_if,
 )
 from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 
 
@@ -85,7 +90,13 @@ class DynamoFhirResources(TableRepository):
             last_updated=datetime.fromisoformat(item["last_updated"]),
         )
 
-    def put(self, stored: StoredFhirResource, *, expected_version: int | None) -> None:
+    def put(
+        self,
+        stored: StoredFhirResource,
+        *,
+        expected_version: int | None,
+        events: Sequence[WebhookEvent] = (),
+    ) -> None:
         item = {
             **fhir_key(stored.tenant_id, stored.resource_type, stored.resource_id),
             # As a string: DynamoDB would turn the resource's numbers into Decimals.
@@ -93,23 +104,22 @@ class DynamoFhirResources(TableRepository):
             "version_id": stored.version_id,
             "last_updated": iso(stored.last_updated),
         }
-        try:
-            if expected_version is None:
-                self._db.put_item(
-                    TableName=self._table,
-                    Item=serialize(item),
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-            else:
-                self._db.put_item(
-                    TableName=self._table,
-                    Item=serialize(item),
-                    ConditionExpression="version_id = :v",
-                    ExpressionAttributeValues=serialize({":v": expected_version}),
-                )
-        except ClientError as exc:
-            if condition_failed(exc):
-                raise ConcurrentModification(
-                    "the resource changed while it was being saved; retry"
-                ) from exc
-            raise
+        put: dict[str, Any] = {"TableName": self._table, "Item": serialize(item)}
+        if expected_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version_id = :v"
+            put["ExpressionAttributeValues"] = serialize({":v": expected_version})
+        if events:
+            # With its events (an outcome) in one transaction: each event exists exactly
+            # when this version does. Only then, as a transaction costs twice the writes.
+            if transact_if(self._db, [{"Put": put}, *event_puts(self._table, events)]):
+                return
+        else:
+            try:
+                self._db.put_item(**put)
+                return
+            except ClientError as exc:
+                if not condition_failed(exc):
+                    raise
+        raise ConcurrentModification("the resource changed while it was being saved; retry")
