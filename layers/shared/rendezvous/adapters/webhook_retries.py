@@ -4,11 +4,10 @@ that puts the delivery on the deliveries queue at its time, then deletes itself.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
+from rendezvous.adapters.scheduler import create_one_time_schedule
 from rendezvous.domain.webhooks import Delivery
 
 if TYPE_CHECKING:
@@ -51,26 +50,14 @@ class SchedulerDeliveryRetries:
 
     def schedule_retry(self, delivery: Delivery, attempt: int, at: datetime) -> None:
         # at() has whole seconds; rounding up keeps the retry no earlier than planned.
-        due = at.astimezone(UTC).replace(tzinfo=None)
-        if due.microsecond:
-            due = due.replace(microsecond=0) + timedelta(seconds=1)
-        when = due.isoformat()
-        try:
-            self._client.create_schedule(
-                Name=retry_schedule_name(delivery.delivery_id, attempt),
-                GroupName=self._group,
-                ScheduleExpression=f"at({when})",
-                ScheduleExpressionTimezone="UTC",
-                FlexibleTimeWindow={"Mode": "OFF"},
-                ActionAfterCompletion="DELETE",
-                Target={
-                    "Arn": self._target_arn,
-                    "RoleArn": self._role_arn,
-                    "Input": retry_message(delivery, attempt),
-                    "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600},
-                    "DeadLetterConfig": {"Arn": self._dead_letter_arn},
-                },
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConflictException":
-                raise
+        due = at + timedelta(seconds=1) if at.microsecond else at
+        create_one_time_schedule(
+            self._client,
+            name=retry_schedule_name(delivery.delivery_id, attempt),
+            group=self._group,
+            due=due,
+            target_arn=self._target_arn,
+            role_arn=self._role_arn,
+            dead_letter_arn=self._dead_letter_arn,
+            payload=retry_message(delivery, attempt),
+        )
