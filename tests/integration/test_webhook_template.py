@@ -106,3 +106,19 @@ def test_a_failed_delivery_raises_the_alarm() -> None:
     assert (alarm["Namespace"], alarm["MetricName"]) == ("Rendezvous", "WebhookDeliveriesFailed")
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_the_deliverer_reads_endpoints_and_writes_deliveries_and_nothing_more_on_the_table() -> (
+    None
+):
+    """It faces the internet's answers; it never deletes, scans or batch-writes."""
+    policies = DELIVERER["Policies"]
+    table = [s for s in statements(policies) if "dynamodb:" in str(s["Action"])]
+
+    assert not [p for p in policies if isinstance(p, dict) and "DynamoDBCrudPolicy" in p]
+    assert [(sorted(s["Action"]), s["Resource"]) for s in table] == [
+        (
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+            {"Fn::GetAtt": ["DataTable", "Arn"]},
+        )
+    ]
