@@ -282,3 +282,15 @@ def test_an_attempt_whose_claimant_vanished_is_attempted_once_its_lease_is_over(
 
     assert ([r.outcome for r in early], [r.outcome for r in late]) == (["skipped"], ["delivered"])
     assert len(d.poster.posts) == 2
+
+
+def test_a_retry_is_planned_after_the_attempt_ends_never_in_the_past() -> None:
+    d = Deliverer(endpoint("crm", ("appointment.confirmed",)), draw=0.1)
+    d.poster.script.extend([None])  # a timeout: the attempt took its 10 s
+    d.poster.during_post = lambda: d.clock.advance(seconds=10)
+    delivery_id = delivery_id_of(EVENT.event_id, "crm")
+
+    d.service.fan_out(EVENT)
+
+    # Full jitter drew 3 s of the first retry's 30: counted from when the attempt ended.
+    assert d.retries.planned[(delivery_id, 2)] == T0 + timedelta(seconds=13)

@@ -185,7 +185,9 @@ class WebhookDeliverer:
         if sent.delivered:
             state, next_at = "delivered", None
         elif automatic and started - first_at < RETRY_SPAN:
-            state, next_at = "pending", started + retry_delay(number, self._draw)
+            # From the attempt's end: from its start, a short draw after a slow attempt
+            # (a 10 s timeout, a first retry drawn under 30 s) would plan it in the past.
+            state, next_at = "pending", self._clock.now() + retry_delay(number, self._draw)
         else:
             state, next_at = "failed", None
         updated = replace(
