@@ -29,10 +29,11 @@ class EventType(StrEnum):
     APPOINTMENT_CONFIRMED = "appointment.confirmed"
     APPOINTMENT_CANCELLED = "appointment.cancelled"
     APPOINTMENT_RESCHEDULE_REQUESTED = "appointment.reschedule_requested"
+    # Declared for the contract; no action emits it until waitlist fill exists.
+    APPOINTMENT_CREATED = "appointment.created"
     # Recorded by a FHIR Appointment whose status is noshow or fulfilled.
     APPOINTMENT_OUTCOME_RECORDED = "appointment.outcome_recorded"
-    # Declared for the contract; no action emits them until waitlist fill exists.
-    APPOINTMENT_CREATED = "appointment.created"
+    # Declared for the contract, like appointment.created.
     OPENING_FILLED = "opening.filled"
     MESSAGE_DELIVERED = "message.delivered"
     MESSAGE_FAILED = "message.failed"
