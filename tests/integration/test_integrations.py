@@ -155,6 +155,41 @@ def test_only_managers_create_integrations(store: DynamoAppointmentStore, role: 
     )
 
 
+def remove(integration_id: str = INTEGRATION, tenant: str = "clinic-1") -> int:
+    path = f"/v1/integrations/calcom/{integration_id}"
+    return int(invoke(FN, manager_event("DELETE", path, tenant=tenant))["statusCode"])
+
+
+def test_a_removed_integration_signs_nothing_and_a_new_put_rotates_its_secret(
+    store: DynamoAppointmentStore, secret: str
+) -> None:
+    # A leaked secret is revoked by removing the integration, and replaced by putting it again.
+    removed = remove()
+    refused, _ = deliver(calcom("booking_created"), secret)
+    nothing_booked = store.get_appointment("clinic-1", CREATED_UID) is None
+    again = remove()
+    status, remade = register()
+    booked, _ = deliver(calcom("booking_created"), str(remade["secret"]))
+
+    assert removed == 204
+    assert refused == 403
+    assert nothing_booked
+    assert again == 404
+    assert status == 201
+    assert remade["secret"] != secret
+    assert booked == 200
+
+
+def test_another_tenant_cannot_remove_an_integration(
+    store: DynamoAppointmentStore, secret: str
+) -> None:
+    refused = remove(tenant="salon-1")
+    status, _ = deliver(calcom("booking_created"), secret)
+
+    assert refused == 404
+    assert status == 200
+
+
 # -- signatures -------------------------------------------------------------------------------
 
 

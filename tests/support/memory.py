@@ -577,6 +577,13 @@ class MemoryCalcomIntegrations:
         self.by_id[integration.integration_id] = integration
         return True
 
+    def delete_calcom(self, tenant_id: str, integration_id: str) -> bool:
+        found = self.by_id.get(integration_id)
+        if found is None or found.tenant_id != tenant_id:
+            return False
+        del self.by_id[integration_id]
+        return True
+
 
 @dataclass
 class MemoryFhirResources:

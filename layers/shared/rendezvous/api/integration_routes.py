@@ -113,6 +113,17 @@ def get_calcom_integration(integration_id: ResourceId) -> Response[str]:
     return json_response(200, CalcomIntegrationOut.of(found))
 
 
+@router.delete(
+    "/v1/integrations/calcom/<integration_id>",
+    responses=documented({204: None}, 400, 401, 403, 404),
+    description="Revoke a Cal.com integration (manager): deliveries signed with its secret are "
+    "refused from now on. To rotate a secret, delete the integration and PUT it again.",
+)
+def delete_calcom_integration(integration_id: ResourceId) -> Response[str]:
+    _service().remove_calcom(caller_of(router).tenant_id, integration_id)
+    return Response(status_code=204, content_type="text/plain", body="")
+
+
 @router.post(
     "/integrations/calcom/<integration_id>",
     responses=documented({200: CalcomDeliveryOut}, 400, 403, 409, 413, 422),

@@ -161,6 +161,12 @@ class IntegrationService:
             raise NotFound("integration not found")
         return found
 
+    def remove_calcom(self, tenant_id: str, integration_id: str) -> None:
+        """Revoke the integration: its secret signs nothing from now on. To rotate a leaked
+        secret, remove the integration and PUT it again (a new secret, shown once)."""
+        if not self.integrations.delete_calcom(tenant_id, integration_id):
+            raise NotFound("integration not found")
+
     def calcom_tenant(self, integration_id: str, body: bytes, signature: str | None) -> str:
         """The tenant a signed delivery is for. An unknown integration and a bad signature
         are the same 403, so the answer says nothing about which ids exist."""

@@ -558,6 +558,10 @@ class CalcomIntegrations(Protocol):
         """Create once; False when the id exists already."""
         ...
 
+    def delete_calcom(self, tenant_id: str, integration_id: str) -> bool:
+        """Delete the tenant's integration; False when it has none of that id."""
+        ...
+
 
 class FhirResources(Protocol):
     def get(

@@ -73,6 +73,21 @@ class DynamoCalcomIntegrations(TableRepository):
             raise
         return True
 
+    def delete_calcom(self, tenant_id: str, integration_id: str) -> bool:
+        try:
+            self._db.delete_item(
+                TableName=self._table,
+                Key=serialize(calcom_key(integration_id)),
+                # Integration ids are global: only its own tenant's manager may remove one.
+                ConditionExpression="tenant_id = :tenant",
+                ExpressionAttributeValues=serialize({":tenant": tenant_id}),
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
 
 class DynamoFhirResources(TableRepository):
     def get(
