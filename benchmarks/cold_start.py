@@ -214,6 +214,8 @@ class Scenario:
             "StaffApiFunction": lambda: _http_get("/v1/queue"),
             "QueueWatcherFunction": dict,
             "ConsoleFunction": lambda: _http_get("/console"),
+            # Last: it cancels the round's appointment, which queues nothing.
+            "IntegrationsFunction": self.fhir_cancel,
         }
 
     def book(self) -> dict[str, Any]:
@@ -226,6 +228,20 @@ class Scenario:
         body = json.loads(event["body"])
         body["customer"]["phone"] = self.phone()
         event["body"] = json.dumps(body)
+        return event
+
+    def fhir_cancel(self) -> dict[str, Any]:
+        """A FHIR R4 Appointment PUT that cancels the round's booking: the FHIR models'
+        import and validation, and the appointment service, on the first request."""
+        event = sample_event("integrations_fhir_put.json")
+        path = f"/fhir/r4/Appointment/{self.appointment()}"
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+        event["pathParameters"] = {"appointment_id": self.appointment()}
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["custom:tenant_id"] = TENANT_ID
+        resource = json.loads(event["body"])
+        resource.update(id=self.appointment(), status="cancelled")
+        resource["contained"][0]["telecom"][0]["value"] = self.phone()
+        event["body"] = json.dumps(resource)
         return event
 
     def confirmation(self) -> dict[str, Any]:

@@ -98,6 +98,64 @@ def _add_twilio_forms(document: dict[str, Any]) -> None:
         )
 
 
+# Bodies read raw by their handlers (Cal.com's is verified on its exact bytes; FHIR's is
+# validated by the fhir.resources models), documented as the JSON they are.
+INTEGRATION_BODIES: dict[tuple[str, str], tuple[str, str]] = {
+    ("/integrations/calcom/{integration_id}", "post"): (
+        "application/json",
+        "Cal.com's webhook body, payload version 2021-10-20: `{triggerEvent, createdAt, "
+        "payload}` with the booking's `uid`, `startTime`, `attendees` (`name`, "
+        "`phoneNumber`), `responses` and, on a reschedule, `rescheduleUid`.",
+    ),
+    ("/fhir/r4/Appointment/{appointment_id}", "put"): (
+        "application/fhir+json",
+        "A FHIR R4 Appointment with this id, whose Patient participant is a contained "
+        "Patient with a `telecom` phone and a `name`. `status` booked/pending/proposed plans "
+        "texts, cancelled cancels, noshow/fulfilled record the outcome.",
+    ),
+}
+
+
+def _add_integration_bodies(document: dict[str, Any]) -> None:
+    for (path, method), (media_type, description) in INTEGRATION_BODIES.items():
+        operation = document["paths"][path][method]
+        operation["requestBody"] = {
+            "required": True,
+            "description": description,
+            "content": {media_type: {"schema": {"type": "object"}}},
+        }
+    # FHIR answers are FHIR JSON: the Appointment as stored, or an OperationOutcome.
+    for path, item in document["paths"].items():
+        if not path.startswith("/fhir/"):
+            continue
+        for operation in item.values():
+            for status, response in operation["responses"].items():
+                kind = "Appointment" if status.startswith("2") else "OperationOutcome"
+                # API Gateway's own 401 and 404 stay JSON of its shape.
+                gateway = {
+                    k: v
+                    for k, v in response.get("content", {}).items()
+                    if status in ("401", "404") and k == "application/json"
+                }
+                response["content"] = {
+                    "application/fhir+json": {
+                        "schema": {"type": "object", "description": f"a FHIR R4 {kind}"}
+                    },
+                    **gateway,
+                }
+    document["paths"]["/integrations/calcom/{integration_id}"]["post"].setdefault(
+        "parameters", []
+    ).append(
+        {
+            "name": "X-Cal-Signature-256",
+            "in": "header",
+            "required": True,
+            "description": "hex HMAC-SHA256 of the raw body with the integration's secret",
+            "schema": {"type": "string"},
+        }
+    )
+
+
 def build_document(template: dict[str, Any] | None = None) -> dict[str, Any]:
     template = template or load_template()
     merge = OpenAPIMerge(
@@ -115,6 +173,7 @@ def build_document(template: dict[str, Any] | None = None) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(json.dumps(merge.get_openapi_schema()))
     _drop_powertools_validation_errors(document)
     _add_twilio_forms(document)
+    _add_integration_bodies(document)
     _prune_unreferenced_schemas(document)
     document["components"]["securitySchemes"] = {
         BEARER: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

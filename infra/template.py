@@ -243,6 +243,10 @@ def _table_kwargs(props: dict[str, Any], name: str) -> dict[str, Any]:
     }
     if props.get("GlobalSecondaryIndexes"):
         kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    stream = props.get("StreamSpecification")
+    if stream:
+        # CloudFormation names the view only; the API also wants it switched on.
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, **stream}
     return kwargs
 
 
@@ -253,7 +257,7 @@ def provision(
     twilio_auth_token: str,
     template: dict[str, Any] | None = None,
 ) -> LocalStack:
-    """Create the template's tables, queues, schedule group, parameters and user pool.
+    """Create the template's tables, queues, keys, schedule group, parameters and user pool.
 
     `session` is a boto3 Session (or the boto3 module) whose clients point at moto. The
     Twilio auth token is stored as the SecureString an operator creates before deploying.
@@ -269,7 +273,9 @@ def provision(
     for logical, res in resources_of(template, "AWS::DynamoDB::Table").items():
         props = res["Properties"]
         name = f"{STACK_NAME}-{logical}"
-        ddb.create_table(**_table_kwargs(props, name))
+        created = ddb.create_table(**_table_kwargs(props, name))["TableDescription"]
+        if "LatestStreamArn" in created:
+            resolver.attributes[(logical, "StreamArn")] = created["LatestStreamArn"]
         ttl = props.get("TimeToLiveSpecification")
         if ttl:
             ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
@@ -293,6 +299,16 @@ def provision(
         resolver.refs[logical] = url
         resolver.attributes[(logical, "Arn")] = arn.format("sqs", name)
         resolver.attributes[(logical, "QueueName")] = name
+
+    kms = session.client("kms", region_name=REGION)
+    for logical, res in resources_of(template, "AWS::KMS::Key").items():
+        props = res["Properties"]
+        key = kms.create_key(
+            Description=str(resolver.resolve(props.get("Description", logical))),
+            Policy=json.dumps(resolver.resolve(props["KeyPolicy"])),
+        )["KeyMetadata"]
+        resolver.refs[logical] = key["KeyId"]
+        resolver.attributes[(logical, "Arn")] = key["Arn"]
 
     for logical in resources_of(template, "AWS::IAM::Role"):
         resolver.attributes[(logical, "Arn")] = f"arn:aws:iam::{ACCOUNT_ID}:role/{logical}"

@@ -112,6 +112,7 @@ class Stack:
         self.data_table_name = ""
         self._people: LocalPeople | None = None
         self._demo: dict[str, DemoLogins] = {}
+        self._calcom: dict[str, dict[str, str]] = {}
         self.sandbox_url = ""
 
     # ---- lifecycle ------------------------------------------------------------------
@@ -256,6 +257,9 @@ class Stack:
         # Moto checks the password of USER_PASSWORD_AUTH, not an SRP proof.
         env["COGNITO_AUTH_FLOW"] = "USER_PASSWORD_AUTH"
         env["TWILIO_BACKOFF_SECONDS"] = TWILIO_BACKOFF_SECONDS
+        # The sandbox's booking-system receiver listens on 127.0.0.1 (CONTRACT.md: the
+        # local stack alone accepts http://127.0.0.1:PORT endpoints).
+        env["WEBHOOK_ALLOW_LOOPBACK"] = "true"
         os.environ.update(env)
 
         import boto3
@@ -274,11 +278,29 @@ class Stack:
         )
         self._people = people
         self._demo = {t.tenant_id: people.onboard_demo(t) for t in demo_tenants()}
+        self._calcom = {t.tenant_id: self._calcom_integration(t.tenant_id) for t in demo_tenants()}
+
+    def _calcom_integration(self, tenant_id: str) -> dict[str, str]:
+        """Each demo tenant's Cal.com integration, made by the code behind the manager's
+        PUT /v1/integrations/calcom/{id}: point a Cal.com webhook (or a test) at
+        <api>/integrations/calcom/<id> with this secret."""
+        from rendezvous.runtime import get_runtime
+
+        integration_id = f"calcom-{tenant_id}"
+        manager = next(u for u in self._demo[tenant_id].users if u["role"] == "manager")
+        made = (
+            get_runtime()
+            .integration_service()
+            .register_calcom(tenant_id, integration_id, by=manager["username"])
+        )
+        assert made.secret is not None, "a fresh stack holds no integration yet"
+        return {"calcom_integration_id": integration_id, "calcom_secret": made.secret}
 
     def _serve_api(self, stack: LocalStack) -> None:
         import boto3
 
         from infra.local.functions import FunctionInvoker
+        from infra.local.pipes import PipeRunner, stream_pipes
         from infra.local.triggers import (
             QueuePoller,
             RecurringRunner,
@@ -294,8 +316,11 @@ class Stack:
         self.schedules = ScheduleRunner(
             stack, invoker, boto3.client("scheduler"), boto3.client("sqs")
         )
+        pipes = PipeRunner(
+            stream_pipes(stack), boto3.client("dynamodbstreams"), boto3.client("sqs")
+        )
         self.poller = QueuePoller(
-            invoker, boto3.client("sqs"), queue_subscriptions(stack), self.clock.now
+            invoker, boto3.client("sqs"), queue_subscriptions(stack), self.clock.now, pipes
         )
         self.recurring = RecurringRunner(
             invoker, recurring_schedules(stack.template, self.clock.now())
@@ -534,6 +559,7 @@ class Stack:
                     "timezone": t.timezone,
                     **self._demo[t.tenant_id].tokens,
                     "booking_login": self._demo[t.tenant_id].booking_login,
+                    **self._calcom[t.tenant_id],
                 }
                 for t in demo_tenants()
             ],
@@ -582,6 +608,7 @@ Rendezvous local stack ready in {ready_seconds:.2f} s
       (sign in with a login under "users" in the credentials file)
   Twilio sandbox                      {self.sandbox_url}
     the phone (read and answer texts) {self.sandbox_url}/sandbox/phone
+    the booking system's webhooks     {self.sandbox_url}/sandbox/webhooks
   AWS (moto, in memory)               {self.moto_url}
   credentials and tokens              {path}
   tenants:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from botocore.exceptions import ClientError
 
 from infra.local.functions import FunctionInvoker
+from infra.local.pipes import PipeRunner
 from infra.template import ACCOUNT_ID, REGION, LocalStack, resources_of, sqs_sources
 
 log = logging.getLogger("infra.local.triggers")
@@ -300,10 +301,12 @@ class QueuePoller:
         sqs: Any,
         subscriptions: list[QueueSubscription],
         now: Callable[[], datetime],
+        pipes: PipeRunner | None = None,
     ) -> None:
         self._invoker = invoker
         self._sqs = sqs
         self._now = now
+        self._pipes = pipes
         self.subscriptions = subscriptions
         self.lock = threading.Lock()
         self._retries: dict[str, PendingRetry] = {}  # by message id
@@ -389,8 +392,11 @@ class QueuePoller:
         return failed
 
     def poll_all(self) -> int:
+        """The pipes first (what the last invocations wrote reaches its queue), then one
+        batch of each queue. Returns records forwarded and messages received."""
         with self.lock:
-            return sum(self.poll_once(s) for s in self.subscriptions)
+            forwarded = self._pipes.pump() if self._pipes is not None else 0
+            return forwarded + sum(self.poll_once(s) for s in self.subscriptions)
 
     def drain(self, max_rounds: int = 1000) -> int:
         """Poll until every queue is empty (of visible messages). Returns messages handled."""

@@ -47,3 +47,17 @@ def test_the_ready_banner_says_where_staff_sign_in_and_with_which_login(
     page = requests.get(console, timeout=10)
     assert page.status_code == 200
     assert 'id="signin-button"' in page.text
+
+
+def test_the_ready_banner_names_the_page_of_what_the_webhooks_posted(
+    stack: LocalStackProcess,
+) -> None:
+    receivers = f"{stack.credentials['twilio_base_url']}/sandbox/webhooks"
+    assert any(row.rstrip().endswith(receivers) for row in stack.output().splitlines()), (
+        f"the banner does not name {receivers}:\n{stack.output()}"
+    )
+
+    # A browser asks for HTML (without it the same URL answers the receivers as JSON).
+    page = requests.get(receivers, headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 200
+    assert "Sandbox webhooks" in page.text

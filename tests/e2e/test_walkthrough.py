@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from twilio.rest import Client
 
 from infra.template import ROOT
@@ -95,3 +96,43 @@ def test_the_walkthrough_reaches_the_48_hour_reminder_at_any_hour_in_los_angeles
     assert status["reminder_48h"] in {"queued", "sent", "delivered"}, status
     assert status["reminder_2h"] in {"planned", "deferred"}, status
     assert len(wait_for_texts(twilio, phone, 2)) == 2  # the confirmation and the reminder
+
+
+README_SANDBOX = "http://127.0.0.1:3001"
+
+
+def webhook_script() -> str:
+    """The README's webhook commands in the order a reader runs them: the manager's token
+    (Settings), the endpoint (Webhook endpoints), the receiver and its two failures."""
+    blocks = re.compile(r"```sh\n(.*?)```", re.S).findall(README)
+    manager = next(
+        line for block in blocks for line in block.splitlines() if line.startswith("MANAGER=$(")
+    )
+    register = next(b for b in blocks if "SECRET=$(curl" in b)
+    receiver = next(b for b in blocks if "sandbox/webhooks/harbor-clinic/config" in b)
+    return f"{manager}\n{register}\n{receiver}"
+
+
+def test_the_webhook_walkthrough_delivers_a_verified_event_after_two_failures(
+    stack: LocalStackProcess, reader_dir: Path
+) -> None:
+    # Names of its own, so an endpoint or receiver another test made is not in the way.
+    script = (
+        webhook_script()
+        .replace(README_SANDBOX, stack.twilio_base_url)
+        .replace("front-desk", "readme-desk")
+        .replace("/sandbox/webhooks/harbor-clinic", "/sandbox/webhooks/readme-desk")
+        .replace("webhook-demo", "readme-webhook-demo")
+        .replace("+14155550125", "+14155550399")
+    )
+    run(f"{booking_script()}\n{script}\n", stack, reader_dir)
+
+    receiver = requests.get(
+        f"{stack.twilio_base_url}/sandbox/webhooks/readme-desk", timeout=COMMAND_TIMEOUT
+    ).json()
+    cancelled = [
+        a for a in receiver["arrivals"] if '"appointment_id":"readme-webhook-demo"' in a["body"]
+    ]
+    assert [a["answered"] for a in cancelled] == [503, 503, 200], cancelled
+    assert all(a["verified"] for a in cancelled), cancelled  # the secret the 201 showed
+    assert len({a["webhook_id"] for a in cancelled}) == 1

@@ -21,6 +21,7 @@ from rendezvous.api.roles import access_to
 from rendezvous.domain.roles import Role
 from rendezvous.runtime import Runtime
 from tests.integration.test_twilio_inbound import inbound, replies
+from tests.integration.test_webhooks_api import at, delivery
 from tests.support.events import invoke, response_json, sample, set_role, staff_event
 
 ROUTES = http_routes(load_template())
@@ -44,6 +45,26 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/queue/{item_id}/reply"): {"body": "Yes, of course."},
     ("POST", "/v1/pause"): {"reason": "Clinic closed for flooding"},
     ("POST", "/v1/resume"): {"reason": "Water is gone"},
+    # An IP literal: its check needs no DNS.
+    ("PUT", "/v1/webhooks/{endpoint_id}"): {
+        "url": "https://93.184.215.14/hooks",
+        "events": ["appointment.confirmed"],
+    },
+    ("PUT", "/fhir/r4/Appointment/{appointment_id}"): {
+        "resourceType": "Appointment",
+        "id": "appt-1",
+        "status": "booked",
+        "start": APPOINTMENT["starts_at"],
+        "contained": [
+            {
+                "resourceType": "Patient",
+                "id": "p",
+                "name": [{"text": "Ana Ruiz"}],
+                "telecom": [{"system": "phone", "value": "+14155550142"}],
+            }
+        ],
+        "participant": [{"actor": {"reference": "#p"}, "status": "accepted"}],
+    },
 }
 
 
@@ -61,9 +82,10 @@ def request(
 
 
 @pytest.fixture
-def world(store: DynamoAppointmentStore, sandbox: Any) -> dict[str, str]:
+def world(store: DynamoAppointmentStore, sandbox: Any, runtime: Runtime) -> dict[str, str]:
     """A tenant where every writing route would write: an appointment with its planned
-    texts, and a customer's question claimed by staff-maria, the caller of every request."""
+    texts, a customer's question claimed by staff-maria, the caller of every request, and
+    a webhook endpoint with a failed delivery."""
     created = invoke(
         "AppointmentsFunction",
         staff_event("PUT", "/v1/appointments/appt-1", APPOINTMENT, role="booking"),
@@ -74,13 +96,26 @@ def world(store: DynamoAppointmentStore, sandbox: Any) -> dict[str, str]:
     item_id = str(page["items"][0]["item_id"])
     claimed = invoke("StaffApiFunction", staff_event("POST", f"/v1/queue/{item_id}/claim"))
     assert claimed["statusCode"] == 200
-    return {"appointment_id": "appt-1", "item_id": item_id}
+    endpoint = BODIES[("PUT", "/v1/webhooks/{endpoint_id}")]
+    made = invoke(
+        "StaffApiFunction",
+        staff_event("PUT", "/v1/webhooks/front-desk", endpoint, role="manager"),
+    )
+    assert made["statusCode"] == 201
+    runtime.delivery_log().begin(delivery("clinic-1", "front-desk", "dlv_1", at(0), state="failed"))
+    return {
+        "appointment_id": "appt-1",
+        "item_id": item_id,
+        "endpoint_id": "front-desk",
+        "delivery_id": "dlv_1",
+        "integration_id": "calcom-main",
+    }
 
 
 @pytest.fixture
 def written(runtime: Runtime, schedules: Callable[[], dict[str, Any]]) -> Callable[[], Any]:
-    """Everything a request could write: every item of the table, the outbound queue's
-    depth, the reminder schedules."""
+    """Everything a request could write: every item of the table, the outbound and webhook
+    deliveries queues' depths, the reminder schedules."""
     table = boto3.resource("dynamodb").Table(runtime.settings.table_name)
     sqs = boto3.client("sqs")
 
@@ -90,13 +125,17 @@ def written(runtime: Runtime, schedules: Callable[[], dict[str, Any]]) -> Callab
         while "LastEvaluatedKey" in scan:
             scan = table.scan(ExclusiveStartKey=scan["LastEvaluatedKey"])
             items += scan["Items"]
-        depth = sqs.get_queue_attributes(
-            QueueUrl=runtime.settings.outbound_queue_url, AttributeNames=["All"]
-        )["Attributes"]
+        depths = [
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            for url in (
+                runtime.settings.outbound_queue_url,
+                runtime.settings.webhook_deliveries_queue_url,
+            )
+        ]
         return (
             sorted(json.dumps(i, sort_keys=True, default=str) for i in items),
-            depth["ApproximateNumberOfMessages"],
-            depth["ApproximateNumberOfMessagesNotVisible"],
+            [d["ApproximateNumberOfMessages"] for d in depths],
+            [d["ApproximateNumberOfMessagesNotVisible"] for d in depths],
             sorted(schedules()),
         )
 
@@ -121,9 +160,13 @@ def test_a_role_the_table_refuses_gets_403_and_nothing_is_written(
         assert response["statusCode"] != 403, response_json(response)
         return
     assert response["statusCode"] == 403
-    error = response_json(response)["error"]
-    assert error["code"] == "forbidden"
-    assert all(r.value in error["message"] for r in allowed), error["message"]
+    body = response_json(response)
+    if route.startswith("/fhir/"):  # FHIR's routes answer errors as an OperationOutcome
+        code, message = body["issue"][0]["code"], body["issue"][0]["diagnostics"]
+    else:
+        code, message = body["error"]["code"], body["error"]["message"]
+    assert code == "forbidden"
+    assert all(r.value in message for r in allowed), message
     assert written() == before
 
 

@@ -598,7 +598,9 @@ class CancelledMeanwhile(DynamoAppointmentStore):
     def save_appointment(self, appointment: Any, **kwargs: Any) -> None:
         winner, self._winner = self._winner, None
         if winner is not None:
-            winner.cancel(appointment.tenant_id, appointment.appointment_id, by="staff-ann")
+            winner.cancel(
+                appointment.tenant_id, appointment.appointment_id, source="staff", by="staff-ann"
+            )
         super().save_appointment(appointment, **kwargs)
 
 
@@ -613,7 +615,7 @@ def test_of_two_racing_cancels_only_the_one_that_cancelled_records_it(
 
     loser = service(CancelledMeanwhile(store, service(store)))
 
-    view = loser.cancel("clinic-1", "appt-1", by="staff-bob")
+    view = loser.cancel("clinic-1", "appt-1", source="staff", by="staff-bob")
 
     assert view.appointment.status is AppointmentStatus.CANCELLED
     assert view.cancelled_now is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from infra.template import ROOT, http_routes, load_template, resources_of
+from rendezvous.adapters.dynamodb.events import EVENT_KIND
 
 TEMPLATE = load_template()
 FUNCTIONS = resources_of(TEMPLATE, "AWS::Serverless::Function")
@@ -124,7 +126,8 @@ def test_policies_are_scoped_to_resources_never_star() -> None:
     def walk(node: Any) -> list[Any]:
         if isinstance(node, dict):
             found = [node["Resource"]] if "Resource" in node else []
-            return found + [r for v in node.values() for r in walk(v)]
+            # A key policy's "*" is the key it is attached to, the only form KMS accepts.
+            return found + [r for k, v in node.items() if k != "KeyPolicy" for r in walk(v)]
         if isinstance(node, list):
             return [r for v in node for r in walk(v)]
         return []
@@ -141,17 +144,37 @@ def test_the_twilio_token_is_read_from_ssm_not_the_template() -> None:
     assert env["TWILIO_AUTH_TOKEN_PARAM"] == {"Ref": "TwilioAuthTokenParameterName"}
 
 
-def test_only_twilio_webhooks_the_console_page_and_the_api_document_are_open() -> None:
+def test_only_signed_webhooks_the_console_page_and_the_api_document_are_open() -> None:
     routes = http_routes(TEMPLATE)
 
-    # Twilio's webhooks are checked by signature in the function; the console page is
-    # static and calls the API with the staff member's token; the OpenAPI document is public.
+    # Twilio's and Cal.com's webhooks are checked by signature in the function; the console
+    # page is static and calls the API with the staff member's token; the OpenAPI document
+    # is public.
     assert {r.path for r in routes if not r.authorized} == {
         *(r.path for r in routes if r.path.startswith("/twilio/")),
+        "/integrations/calcom/{integration_id}",
         "/console",
         "/v1/openapi.json",
     }
     assert all(r.authorized for r in routes if r.path.startswith("/v1/") and r.method != "GET")
+    assert all(r.authorized for r in routes if r.path.startswith("/fhir/"))
+
+
+def test_integration_secrets_are_sealed_with_the_template_key_only() -> None:
+    integrations = TEMPLATE["Resources"]["IntegrationsFunction"]["Properties"]
+    statements = [s for p in integrations["Policies"] for s in p.get("Statement", [])]
+    kms = [s for s in statements if any(a.startswith("kms:") for a in s["Action"])]
+
+    assert kms == [
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:Decrypt"],
+            "Resource": {"Fn::GetAtt": ["WebhookSecretsKey", "Arn"]},
+            "Condition": {"Null": {"kms:EncryptionContext:integration_id": "false"}},
+        }
+    ]
+    env = integrations["Environment"]["Variables"]
+    assert env["WEBHOOK_SECRETS_KEY_ID"] == {"Ref": "WebhookSecretsKey"}
 
 
 COGNITO_CLIENTS = resources_of(TEMPLATE, "AWS::Cognito::UserPoolClient")
@@ -272,3 +295,49 @@ def test_the_layer_requirements_are_generated_from_the_lock() -> None:
 
     committed = (ROOT / "layers/shared/requirements.txt").read_text()
     assert result.stdout == committed, "run `make layer-requirements` and commit the result"
+
+
+def test_the_webhook_pipe_reads_only_the_data_stream_and_sends_only_to_its_queues() -> None:
+    pipe = TEMPLATE["Resources"]["WebhookEventsPipe"]["Properties"]
+    role = TEMPLATE["Resources"]["WebhookEventsPipeRole"]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    queues = [
+        {"Fn::GetAtt": [q, "Arn"]} for q in ("WebhookEventsQueue", "WebhookEventsDeadLetterQueue")
+    ]
+
+    assert pipe["Source"] == {"Fn::GetAtt": ["DataTable", "StreamArn"]}
+    assert pipe["Target"] == queues[0]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "pipes.amazonaws.com"
+    }
+    granted = {
+        action: statement["Resource"]
+        for statement in statements
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    }
+    assert granted == {
+        "dynamodb:DescribeStream": pipe["Source"],
+        "dynamodb:GetRecords": pipe["Source"],
+        "dynamodb:GetShardIterator": pipe["Source"],
+        "dynamodb:ListStreams": {"Fn::Sub": "${DataTable.Arn}/stream/*"},
+        "sqs:SendMessage": queues,
+    }
+
+
+def test_the_webhook_pipe_keeps_only_inserted_event_items_and_its_dead_letters_alarm() -> None:
+    source = TEMPLATE["Resources"]["WebhookEventsPipe"]["Properties"]["SourceParameters"]
+    [only] = source["FilterCriteria"]["Filters"]
+    alarm = TEMPLATE["Resources"]["WebhookEventsDeadLetterAlarm"]["Properties"]
+
+    assert json.loads(only["Pattern"]) == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"kind": {"S": [EVENT_KIND]}}},
+    }
+    assert TEMPLATE["Resources"]["DataTable"]["Properties"]["StreamSpecification"] == {
+        "StreamViewType": "NEW_IMAGE"
+    }
+    assert alarm["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": ["WebhookEventsDeadLetterQueue", "QueueName"]
+    }

@@ -10,7 +10,9 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
 
+from infra.local.moto_patches import dynamodb as dynamodb_patch
 from infra.template import LocalStack, provision, resources_of
 from rendezvous.adapters import aws as aws_clients
 from rendezvous.adapters.dynamodb.queue import DynamoConversationQueue
@@ -33,6 +35,8 @@ FUNCTIONS = (
     "StaffApiFunction",
     "QueueWatcherFunction",
     "ConsoleFunction",
+    "WebhookDelivererFunction",
+    "IntegrationsFunction",
 )
 
 
@@ -65,6 +69,11 @@ def moto_stack(public_base_url: str = PUBLIC_BASE_URL) -> Iterator[LocalStack]:
     os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
     # AWS refuses a second purge of a queue within 60 s; `empty_stack` purges between tests.
     os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"
+    # The table has a stream now: moto's own TransactWriteItems deep-copies the table, stream
+    # and all, on every transaction, and a module's tests grew pytest past 12 GB. The local
+    # stack runs with the journaling patch; so do the tests.
+    original = DynamoDBBackend.transact_write_items
+    dynamodb_patch.apply()
     with mock_aws():
         aws_clients.client.cache_clear()
         try:
@@ -76,6 +85,7 @@ def moto_stack(public_base_url: str = PUBLIC_BASE_URL) -> Iterator[LocalStack]:
         finally:
             aws_clients.client.cache_clear()
             reset_runtime()
+            DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
 
 
 def empty_stack(stack: LocalStack) -> None:

@@ -63,6 +63,9 @@ class Tenant:
     manager_token: str
     # The booking system's own sign-in: BookingClient id and secret, machine user, password.
     booking_login: dict[str, str]
+    # The tenant's Cal.com integration: POST /integrations/calcom/<id>, signed with the secret.
+    calcom_integration_id: str
+    calcom_secret: str
 
 
 @dataclass

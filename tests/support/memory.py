@@ -7,12 +7,15 @@ as on the table; moto keeps testing the repositories themselves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.events import EventType, WebhookEvent
+from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -47,6 +50,15 @@ class MemoryStore:
     messages: dict[MessageId, MessageRecord] = field(default_factory=dict)
     ranks: dict[MessageId, int] = field(default_factory=dict)
     recipients: dict[tuple[str, str], Recipient] = field(default_factory=dict)
+    # Every webhook event written, in order, as often as it was written: the table keys
+    # them by id, so a test can tell a repeat (same id twice here) from a single write.
+    outbox: list[WebhookEvent] = field(default_factory=list)
+
+    def record(self, events: Iterable[WebhookEvent | None]) -> None:
+        self.outbox.extend(e for e in events if e is not None)
+
+    def events_of(self, type_: EventType) -> list[WebhookEvent]:
+        return [e for e in self.outbox if e.type is type_]
 
     # -- tenants
     def get_tenant(self, tenant_id: str) -> Tenant | None:
@@ -99,6 +111,7 @@ class MemoryStore:
         retire_as: MessageStatus,
         new_messages: list[MessageRecord],
         now: datetime,
+        events: Sequence[WebhookEvent] = (),
     ) -> None:
         stored = self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)]
         if stored.version != expected_version or any(
@@ -113,6 +126,7 @@ class MemoryStore:
                 update={"status": retire_as, "updated_at": now}
             )
         self.messages.update((message_id(m), m) for m in new_messages)
+        self.record(events)
 
     def load_send_context(self, request: SendRequest) -> SendContext:
         key = (request.tenant_id, request.appointment_id, request.kind, request.version)
@@ -131,6 +145,7 @@ class MemoryStore:
         now: datetime,
         only_if: frozenset[MessageStatus] | None = None,
         reason_is: str | None = None,
+        event: WebhookEvent | None = None,
         **fields: object,
     ) -> bool:
         stored = self.messages.get(message_id(message))
@@ -144,6 +159,7 @@ class MemoryStore:
         )
         if status in DELIVERY_RANK:
             self.ranks[message_id(message)] = DELIVERY_RANK[status]
+        self.record([event])
         return True
 
     def record_delivery_status(
@@ -157,6 +173,7 @@ class MemoryStore:
         sid: str,
         error_code: int | None,
         now: datetime,
+        event: WebhookEvent | None = None,
     ) -> bool:
         key = (tenant_id, appointment_id, kind, version)
         if key not in self.messages or self.ranks.get(key, -1) >= DELIVERY_RANK[status]:
@@ -166,6 +183,7 @@ class MemoryStore:
             changes["error_code"] = error_code
         self.messages[key] = self.messages[key].model_copy(update=changes)
         self.ranks[key] = DELIVERY_RANK[status]
+        self.record([event])
         return True
 
     def upcoming_appointments(
@@ -183,14 +201,19 @@ class MemoryStore:
             key=lambda a: a.starts_at,
         )[:10]
 
-    def confirm_appointment(self, appointment: Appointment, now: datetime) -> bool:
+    def confirm_appointment(
+        self, appointment: Appointment, now: datetime, event: WebhookEvent
+    ) -> bool:
         key = (appointment.tenant_id, appointment.appointment_id)
         stored = self.appointments_by_id[key]
-        if stored.version != appointment.version or stored.status is AppointmentStatus.CANCELLED:
+        if stored.version != appointment.version or stored.status is not (
+            AppointmentStatus.SCHEDULED
+        ):
             return False
         self.appointments_by_id[key] = stored.model_copy(
             update={"status": AppointmentStatus.CONFIRMED, "confirmed_at": now, "updated_at": now}
         )
+        self.record([event])
         return True
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
@@ -243,11 +266,16 @@ class MemoryStore:
         now: datetime,
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
-    ) -> None:
+        event: WebhookEvent | None = None,
+    ) -> bool:
         rkey = recipient_key(tenant_id, phone)
-        stored = self.recipients.get((tenant_id, rkey)) or Recipient(
-            tenant_id=tenant_id, recipient_key=rkey, phone=phone
-        )
+        found = self.recipients.get((tenant_id, rkey))
+        if event is not None and opted_out is not None:
+            if (found.opted_out if found else False) == opted_out:
+                return False
+            if not opted_out and found is None:
+                return False
+        stored = found or Recipient(tenant_id=tenant_id, recipient_key=rkey, phone=phone)
         changes: dict[str, Any] = {"rev": stored.rev + 1}
         if opted_out is not None:
             changes["opted_out"] = opted_out
@@ -256,6 +284,8 @@ class MemoryStore:
         if undeliverable_code is not None:
             changes["undeliverable_code"] = undeliverable_code
         self.recipients[(tenant_id, rkey)] = stored.model_copy(update=changes)
+        self.record([event])
+        return True
 
 
 @dataclass
@@ -292,6 +322,7 @@ class MemoryQueue:
         *,
         recipient_rev: int,
         retention_days: int,
+        events: Sequence[WebhookEvent] = (),
     ) -> None:
         rkey = (item.tenant_id, item.recipient_key)
         stored = self.store.recipients.get(rkey)
@@ -307,6 +338,7 @@ class MemoryQueue:
         )
         self.items[(item.tenant_id, item.item_id)] = item
         self.threads[(item.tenant_id, item.item_id)] = list(thread)
+        self.store.record(events)
 
     def append(
         self,
@@ -315,6 +347,7 @@ class MemoryQueue:
         *,
         retention_days: int,
         held_by: str | None = None,
+        events: Sequence[WebhookEvent] = (),
     ) -> bool:
         key = (item.tenant_id, item.item_id)
         stored = self.items.get(key)
@@ -330,10 +363,15 @@ class MemoryQueue:
             changes["message_count"] = stored.message_count + 1
         self.items[key] = stored.model_copy(update=changes)
         self.threads.setdefault(key, []).append(message)
+        self.store.record(events)
         return True
 
-    def put_item(self, item: QueueItem, retention_days: int) -> None:
-        self.items.setdefault((item.tenant_id, item.item_id), item)
+    def put_item(
+        self, item: QueueItem, retention_days: int, event: WebhookEvent | None = None
+    ) -> None:
+        if (item.tenant_id, item.item_id) not in self.items:
+            self.items[(item.tenant_id, item.item_id)] = item
+            self.store.record([event])
 
     def _transition(
         self,
@@ -400,25 +438,22 @@ class MemoryQueue:
         return self._transition(tenant_id, item_id, allowed, expected_version, changes)
 
     def resolve(
-        self,
-        tenant_id: str,
-        item_id: str,
-        staff: str,
-        now: datetime,
-        expected_version: int | None = None,
+        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
     ) -> QueueItem | None:
+        tenant_id, item_id = item.tenant_id, item.item_id
         allowed = self._held(self.items.get((tenant_id, item_id)), staff, now)
         changes = {"status": QueueStatus.RESOLVED, "resolved_at": now, "resolved_by": staff}
         changes |= {"updated_at": now, "lease_expires_at": None}
-        item = self._transition(tenant_id, item_id, allowed, expected_version, changes)
-        if item is not None:
-            rkey = (tenant_id, item.recipient_key)
+        resolved = self._transition(tenant_id, item_id, allowed, item.version, changes)
+        if resolved is not None:
+            self.store.record([event])
+            rkey = (tenant_id, resolved.recipient_key)
             recipient = self.store.recipients.get(rkey)
             if recipient is not None and recipient.open_item_id == item_id:
                 self.store.recipients[rkey] = recipient.model_copy(
                     update={"open_item_id": None, "rev": recipient.rev + 1}
                 )
-        return item
+        return resolved
 
 
 @dataclass
@@ -506,3 +541,73 @@ class MemorySettings:
         document["settings_version"] = expected_version + 1
         self.store.tenants[tenant_id] = Tenant.model_validate(document)
         self.log.append(tenant_id, audit)
+
+
+@dataclass
+class MemorySealer:
+    """The SecretSealer port: opens only with the context it was sealed with, as KMS's
+    encryption context does."""
+
+    sealed: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+
+    def seal(self, secret: str, context: dict[str, str]) -> str:
+        handle = f"sealed-{len(self.sealed)}"
+        self.sealed[handle] = (secret, dict(context))
+        return handle
+
+    def open(self, sealed: str, context: dict[str, str]) -> str:
+        secret, sealed_with = self.sealed[sealed]
+        if sealed_with != context:
+            raise PermissionError("the encryption context differs")
+        return secret
+
+
+@dataclass
+class MemoryCalcomIntegrations:
+    """The CalcomIntegrations port."""
+
+    by_id: dict[str, CalcomIntegration] = field(default_factory=dict)
+
+    def get_calcom(self, integration_id: str) -> CalcomIntegration | None:
+        return self.by_id.get(integration_id)
+
+    def create_calcom(self, integration: CalcomIntegration) -> bool:
+        if integration.integration_id in self.by_id:
+            return False
+        self.by_id[integration.integration_id] = integration
+        return True
+
+    def delete_calcom(self, tenant_id: str, integration_id: str) -> bool:
+        found = self.by_id.get(integration_id)
+        if found is None or found.tenant_id != tenant_id:
+            return False
+        del self.by_id[integration_id]
+        return True
+
+
+@dataclass
+class MemoryFhirResources:
+    """The FhirResources port, with its version check."""
+
+    stored: dict[tuple[str, str, str], StoredFhirResource] = field(default_factory=dict)
+    # The webhook events written with the resources, in order.
+    outbox: list[WebhookEvent] = field(default_factory=list)
+
+    def get(
+        self, tenant_id: str, resource_type: str, resource_id: str
+    ) -> StoredFhirResource | None:
+        return self.stored.get((tenant_id, resource_type, resource_id))
+
+    def put(
+        self,
+        stored: StoredFhirResource,
+        *,
+        expected_version: int | None,
+        events: Sequence[WebhookEvent] = (),
+    ) -> None:
+        key = (stored.tenant_id, stored.resource_type, stored.resource_id)
+        current = self.stored.get(key)
+        if (None if current is None else current.version_id) != expected_version:
+            raise ConcurrentModification("the resource changed")
+        self.stored[key] = stored
+        self.outbox.extend(events)

@@ -1,8 +1,9 @@
 """A handler's import loads only what every request needs; the rest comes on first use.
 
-boto3 (and anything that imports it), the Twilio client and the X-Ray SDK are paid for by
-the requests that use them, not by the import Lambda runs before any request. The time
-itself is measured by benchmarks/cold_start.py; this pins which modules stay out.
+boto3 (and anything that imports it), the Twilio client, the X-Ray SDK and the FHIR models
+are paid for by the requests that use them, not by the import Lambda runs before any
+request. The time itself is measured by benchmarks/cold_start.py; this pins which modules
+stay out.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ FUNCTIONS = {
     name: fn["Properties"]["CodeUri"]
     for name, fn in resources_of(load_template(), "AWS::Serverless::Function").items()
 }
-DEFERRED = ("boto3", "twilio", "aws_xray_sdk", "aws_lambda_powertools.utilities.idempotency")
+DEFERRED = (
+    "boto3",
+    "twilio",
+    "aws_xray_sdk",
+    "aws_lambda_powertools.utilities.idempotency",
+    "fhir",
+)
 # Lambda's runtime-hook library is part of its managed Python runtime, not of this
 # environment: this stand-in records what is registered.
 HOOKS = """

@@ -179,7 +179,7 @@ def test_a_reminder_due_at_night_is_deferred_to_the_morning(world: World) -> Non
 def test_a_reminder_for_a_cancelled_appointment_is_not_sent(world: World) -> None:
     world.book()
     [reminder] = [r for _, r in world.scheduler.schedules.values() if r.kind == "reminder_2h"]
-    world.appointments.cancel("clinic-1", "appt-1")
+    world.appointments.cancel("clinic-1", "appt-1", source="booking")
 
     result = world.sender.deliver(reminder)
 

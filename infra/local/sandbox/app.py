@@ -13,6 +13,8 @@ from rendezvous.json_input import decode_json
 
 from .config import SandboxConfig
 from .core import Sandbox, SandboxInputError, TwilioApiError, fault_error
+from .receivers import WebhookReceivers
+from .webhooks_page import webhooks_page
 
 EXTENSION_KEY = "rendezvous_sandbox"
 _API_PREFIX = "/2010-04-01/"
@@ -44,6 +46,13 @@ def _sandbox_error(status: int, message: str) -> Response:
     return _json({"error": {"code": status, "message": message}}, status)
 
 
+def receivers_of(app: Flask) -> WebhookReceivers:
+    """The booking-system receivers behind an app made by `create_sandbox_app`."""
+    found = app.extensions[EXTENSION_KEY + ".receivers"]
+    assert isinstance(found, WebhookReceivers)
+    return found
+
+
 def sandbox_of(app: Flask) -> Sandbox:
     """The Sandbox behind an app made by `create_sandbox_app`."""
     found = app.extensions[EXTENSION_KEY]
@@ -59,6 +68,8 @@ def create_sandbox_app(config: SandboxConfig, sandbox: Sandbox | None = None) ->
     phone_page = Path(__file__).with_name("phone.html").read_text("utf-8")
     stopping = threading.Event()
     app.extensions[EXTENSION_KEY + ".stopping"] = stopping
+    receivers = WebhookReceivers(config.now)
+    app.extensions[EXTENSION_KEY + ".receivers"] = receivers
 
     def check_account(account_sid: str) -> None:
         auth = request.authorization
@@ -157,7 +168,36 @@ def create_sandbox_app(config: SandboxConfig, sandbox: Sandbox | None = None) ->
         core.state.clear_messages()
         core.state.clear_faults()
         core.state.clear_blocked()
+        receivers.clear()
         return _json({"reset": True})
+
+    # the booking system's webhook receivers
+    @app.get("/sandbox/webhooks")
+    def webhooks() -> Response:
+        if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+            page = webhooks_page()
+            return Response(page.html, mimetype="text/html", headers=page.headers)
+        return _json({"receivers": receivers.all()})
+
+    @app.put("/sandbox/webhooks/<name>/config")
+    def configure_receiver(name: str) -> Response:
+        return _json({"name": name, "config": receivers.configure(name, _json_payload())})
+
+    @app.get("/sandbox/webhooks/<name>")
+    def receiver(name: str) -> Response:
+        return _json(receivers.receiver(name))
+
+    @app.delete("/sandbox/webhooks/<name>")
+    def forget_receiver(name: str) -> Response:
+        return _json({"deleted": receivers.forget(name)})
+
+    @app.post("/sandbox/webhooks/<name>")
+    def receive_webhook(name: str) -> Response:
+        answer = receivers.receive(name, request.get_data(cache=False), dict(request.headers))
+        if answer.delay_seconds:
+            stopping.wait(answer.delay_seconds)
+        verdict = "verified" if answer.arrival["verified"] else "not verified"
+        return _json({"received": answer.arrival["number"], "signature": verdict}, answer.status)
 
     # the sandbox phone
     @app.get("/sandbox/phone")

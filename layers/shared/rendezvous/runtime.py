@@ -21,22 +21,34 @@ if TYPE_CHECKING:
 
     from rendezvous.domain.appointments import AppointmentService
     from rendezvous.domain.inbound import InboundService
+    from rendezvous.domain.integrations import IntegrationService
     from rendezvous.domain.oversight import OversightService
     from rendezvous.domain.ports import (
         ActivityReader,
         AppointmentStore,
+        CalcomIntegrations,
         ConversationQueue,
+        DeliveryHistory,
+        DeliveryQueue,
+        DeliveryRetries,
+        FhirResources,
+        HostResolver,
         OutboundQueue,
         ReminderScheduler,
         Renderer,
+        SecretSealer,
         SettingsStore,
         SmsGateway,
         TemplateRules,
+        WebhookEndpointStore,
+        WebhookPoster,
     )
     from rendezvous.domain.redrive import LateTexts
     from rendezvous.domain.sending import MessageSender
     from rendezvous.domain.staff import QueueService
     from rendezvous.domain.tenant_settings import SettingsService
+    from rendezvous.domain.webhook_delivery import WebhookDeliverer
+    from rendezvous.domain.webhook_endpoints import WebhookEndpointService
 
 T = TypeVar("T")
 
@@ -163,6 +175,71 @@ class Runtime:
             "queue", lambda: SqsOutboundQueue(client("sqs"), self.settings.outbound_queue_url)
         )
 
+    def webhook_poster(self) -> WebhookPoster:
+        from rendezvous.adapters.webhook_http import HttpWebhookPoster
+
+        return self._once(
+            "webhook_poster",
+            lambda: HttpWebhookPoster(allow_loopback=self.settings.webhook_allow_loopback),
+        )
+
+    def delivery_retries(self) -> DeliveryRetries:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.webhook_retries import SchedulerDeliveryRetries
+
+        s = self.settings
+        return self._once(
+            "delivery_retries",
+            lambda: SchedulerDeliveryRetries(
+                client("scheduler"),
+                group=s.webhook_retry_group,
+                target_arn=s.webhook_retry_target_arn,
+                role_arn=s.webhook_retry_role_arn,
+                dead_letter_arn=s.scheduler_dlq_arn,
+            ),
+        )
+
+    def webhook_endpoints(self) -> WebhookEndpointStore:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.webhooks import DynamoWebhookEndpoints
+
+        return self._once(
+            "webhook_endpoints",
+            lambda: DynamoWebhookEndpoints(client("dynamodb"), self.settings.table_name),
+        )
+
+    def delivery_log(self) -> DeliveryHistory:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.webhooks import DynamoDeliveryLog
+
+        return self._once(
+            "delivery_log",
+            lambda: DynamoDeliveryLog(client("dynamodb"), self.settings.table_name),
+        )
+
+    def secret_sealer(self) -> SecretSealer:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.kms_sealer import KmsSecretSealer
+
+        return self._once(
+            "secret_sealer",
+            lambda: KmsSecretSealer(client("kms"), self.settings.webhook_secrets_key_id),
+        )
+
+    def host_resolver(self) -> HostResolver:
+        from rendezvous.adapters.dns import SocketHostResolver
+
+        return self._once("host_resolver", SocketHostResolver)
+
+    def delivery_queue(self) -> DeliveryQueue:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.sqs_deliveries import SqsDeliveryQueue
+
+        return self._once(
+            "delivery_queue",
+            lambda: SqsDeliveryQueue(client("sqs"), self.settings.webhook_deliveries_queue_url),
+        )
+
     def public_base_url(self) -> str:
         from rendezvous.adapters.aws import parameter
 
@@ -206,6 +283,36 @@ class Runtime:
 
         return AppointmentService(
             self.store(), self.scheduler(), self.queue(), self.clock, activity=self.activity_log()
+        )
+
+    def calcom_integrations(self) -> CalcomIntegrations:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.integrations import DynamoCalcomIntegrations
+
+        return self._once(
+            "calcom_integrations",
+            lambda: DynamoCalcomIntegrations(client("dynamodb"), self.settings.table_name),
+        )
+
+    def fhir_resources(self) -> FhirResources:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.integrations import DynamoFhirResources
+
+        return self._once(
+            "fhir_resources",
+            lambda: DynamoFhirResources(client("dynamodb"), self.settings.table_name),
+        )
+
+    def integration_service(self) -> IntegrationService:
+        from rendezvous.domain.integrations import IntegrationService
+
+        return IntegrationService(
+            self.appointment_service(),
+            self.calcom_integrations(),
+            self.secret_sealer(),
+            self.fhir_resources(),
+            self.clock,
+            activity=self.activity_log(),
         )
 
     def sender(self) -> MessageSender:
@@ -257,6 +364,34 @@ class Runtime:
         from rendezvous.domain.tenant_settings import SettingsService
 
         return SettingsService(self.settings_store(), self.template_rules(), self.clock)
+
+    def webhook_endpoint_service(self) -> WebhookEndpointService:
+        from rendezvous.domain.webhook_endpoints import WebhookEndpointService
+
+        return WebhookEndpointService(
+            self.webhook_endpoints(),
+            self.delivery_log(),
+            self.secret_sealer(),
+            self.host_resolver(),
+            self.delivery_queue(),
+            self.clock,
+            allow_loopback=self.settings.webhook_allow_loopback,
+        )
+
+    def webhook_deliverer(self) -> WebhookDeliverer:
+        import secrets
+
+        from rendezvous.domain.webhook_delivery import WebhookDeliverer
+
+        return WebhookDeliverer(
+            self.webhook_endpoints(),
+            self.delivery_log(),
+            self.secret_sealer(),
+            self.webhook_poster(),
+            self.delivery_retries(),
+            self.clock,
+            secrets.SystemRandom().random,
+        )
 
     def override(self, *, clock: Clock | None = None, **parts: object) -> None:
         """Swap in a clock or a prepared adapter (tests, the local stack)."""

@@ -30,6 +30,17 @@ class Settings(BaseModel):
     scheduler_dlq_arn: str = ""
     idempotency_table: str = ""
     tenant_claim: str = "custom:tenant_id"
+    # Outbound webhooks: the KMS key that seals signing secrets (webhook endpoints' and,
+    # for integrations in, Cal.com's), the queue the deliverer takes deliveries from, and
+    # (the local stack alone) whether http://127.0.0.1:PORT endpoints are accepted.
+    webhook_secrets_key_id: str = ""
+    webhook_deliveries_queue_url: str = ""
+    # The deliverer's retries: one-time schedules in this group put a delivery on the
+    # deliveries queue (the target) through this role.
+    webhook_retry_group: str = ""
+    webhook_retry_target_arn: str = ""
+    webhook_retry_role_arn: str = ""
+    webhook_allow_loopback: bool = False
     max_body_bytes: int = 16_384
 
     @classmethod

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from rendezvous.api.appointments import AppointmentIn, AppointmentOut
 from rendezvous.api.http import ResourceId, caller_of, documented, json_response
 from rendezvous.domain.appointments import AppointmentService
+from rendezvous.domain.events import cancelled_by_role
 from rendezvous.observability import metrics
 from rendezvous.runtime import get_runtime
 
@@ -57,7 +58,12 @@ def get_appointment(appointment_id: ResourceId) -> Response[str]:
 )
 def cancel_appointment(appointment_id: ResourceId) -> Response[str]:
     caller = caller_of(router)
-    view = _service().cancel(caller.tenant_id, appointment_id, by=caller.subject)
+    view = _service().cancel(
+        caller.tenant_id,
+        appointment_id,
+        source=cancelled_by_role(caller.role),
+        by=caller.subject,
+    )
     if view.cancelled_now:
         metrics.add_metric("AppointmentsCancelled", "Count", 1)
     return json_response(200, AppointmentOut.of(view))

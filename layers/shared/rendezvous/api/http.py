@@ -68,7 +68,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
 
 # A stage or custom-domain base path in front of our routes (`/prod/twilio/inbound`) is
 # stripped before routing; our own routes start with one of these segments.
-BASE_PATH = re.compile(r"^/(?!v1/|twilio/|console|_local/)[^/]+(?=/)")
+BASE_PATH = re.compile(r"^/(?!v1/|twilio/|integrations/|fhir/|console|_local/)[^/]+(?=/)")
 
 
 # Every id in a path (appointment, queue item, ...) follows one rule, checked at the edge:
@@ -247,7 +247,7 @@ def _validation_details(exc: ValidationError) -> list[dict[str, str]]:
     ]
 
 
-def _request_error(exc: RequestValidationError) -> Response[str]:
+def request_error_response(exc: RequestValidationError) -> Response[str]:
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         return error_response(400, "invalid_request", "the body is not valid JSON")
@@ -274,10 +274,23 @@ def _request_error(exc: RequestValidationError) -> Response[str]:
     return error_response(422, "validation_failed", "the request body is not valid", details)
 
 
+def status_of(exc: DomainError) -> int | None:
+    """The HTTP status a domain error answers; None for one no entry maps (a 500)."""
+    return next((status for kind, status in STATUS_BY_ERROR if isinstance(exc, kind)), None)
+
+
+def domain_error_response(exc: DomainError) -> Response[str]:
+    status = status_of(exc)
+    if status is None:
+        logger.exception("unmapped domain error")
+        return error_response(500, "internal_error", "something went wrong on our side")
+    return error_response(status, exc.code, exc.message, exc.details)
+
+
 def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
-        return _request_error(exc)
+        return request_error_response(exc)
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported_media_type(_: RequestUnsupportedContentType) -> Response[str]:
@@ -295,11 +308,7 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
 
     @app.exception_handler(DomainError)
     def _domain(exc: DomainError) -> Response[str]:
-        for error_type, status in STATUS_BY_ERROR:
-            if isinstance(exc, error_type):
-                return error_response(status, exc.code, exc.message, exc.details)
-        logger.exception("unmapped domain error")
-        return error_response(500, "internal_error", "something went wrong on our side")
+        return domain_error_response(exc)
 
     @app.not_found
     def _route_not_found(_: Exception) -> Response[str]:

@@ -64,6 +64,9 @@ ROUTE_ROLES: tuple[RouteFamily, ...] = (
     *_family("POST", MANAGERS, "/v1/pause", "/v1/resume", "/v1/outbox/redrive"),
     *_family("*", MANAGERS, "/v1/settings"),
     *_family("*", MANAGERS, "/v1/webhooks", "/v1/webhooks/*"),
+    # Beyond the contract's table: a Cal.com integration's secret lets its holder book and
+    # cancel for the tenant, like a webhook endpoint's.
+    *_family("*", MANAGERS, "/v1/integrations", "/v1/integrations/*"),
     *_family("*", MANAGERS, "/v1/experiments", "/v1/experiments/*"),
     # The API's description is public.
     *_family("GET", None, "/v1/openapi.json"),

@@ -22,10 +22,16 @@ class ActivityEvent(StrEnum):
     RESUME = "resume"
     REDRIVE = "redrive"
     SETTINGS_CHANGED = "settings_changed"
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_CHANGED = "webhook_changed"
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_RETRIED = "webhook_retried"
+    OUTCOME_RECORDED = "outcome_recorded"
 
 
 class SettingChange(BaseModel):
-    """One setting a manager changed, as JSON values (None: absent, the default applies)."""
+    """One value a manager changed (a setting, an endpoint's field), as JSON values (None:
+    absent, the default applies)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -54,6 +60,10 @@ class ActivityEntry(BaseModel):
     # "templates.en.reminder"), and the settings version it produced.
     changes: dict[str, SettingChange] | None = None
     settings_version: int | None = None
+    # A webhook endpoint made, changed or deleted (its changes as above: url, events,
+    # description; never its secret), or one of its deliveries retried by hand.
+    endpoint_id: str | None = None
+    delivery_id: str | None = None
 
     def acted_on(self) -> Intent | None:
         """What a customer's text did: its intent, except a confirm or cancel that found no

@@ -8,6 +8,7 @@ from datetime import datetime
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification, Conflict, NotFound, Unprocessable
+from rendezvous.domain.events import CancelledBy, appointment_cancelled
 from rendezvous.domain.identity import MessageIdentity, schedule_name
 from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
@@ -101,11 +102,17 @@ class AppointmentService:
         raise ConcurrentModification("the appointment changed while it was being saved; retry")
 
     def cancel(
-        self, tenant_id: str, appointment_id: str, *, by: str | None = None
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        *,
+        source: CancelledBy,
+        by: str | None = None,
     ) -> AppointmentView:
         """Cancel once. Only the call whose conditional write cancels it records
-        `appointment_cancelled` for `by` (when given): a repeat, or the loser of a race,
-        answers the same view and counts nothing."""
+        `appointment_cancelled` for `by` (when given) and the webhook event saying who
+        (`source`) cancelled, in that write: a repeat, or the loser of a race, answers the
+        same view and records nothing."""
         for _ in range(3):
             now = self.clock.now()
             found = self.store.get_appointment(tenant_id, appointment_id)
@@ -133,6 +140,7 @@ class AppointmentService:
                     retire_as=MessageStatus.CANCELLED,
                     new_messages=[],
                     now=now,
+                    events=[appointment_cancelled(cancelled, now, source)],
                 )
             except ConcurrentModification:
                 continue

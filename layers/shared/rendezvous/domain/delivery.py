@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import InvalidRequest
+from rendezvous.domain.events import EventType, WebhookEvent, message_event, recipient_opted
 from rendezvous.domain.identity import parse_status_callback_ref
 from rendezvous.domain.models import MessageStatus
 from rendezvous.domain.ports import AppointmentStore
@@ -21,6 +22,12 @@ TWILIO_STATUS = {
     "undelivered": MessageStatus.UNDELIVERED,
     "failed": MessageStatus.FAILED,
     "canceled": MessageStatus.FAILED,
+}
+# What a booking system hears of a status; the steps on the way (queued, sent) it does not.
+STATUS_EVENTS = {
+    MessageStatus.DELIVERED: EventType.MESSAGE_DELIVERED,
+    MessageStatus.UNDELIVERED: EventType.MESSAGE_FAILED,
+    MessageStatus.FAILED: EventType.MESSAGE_FAILED,
 }
 OPTED_OUT_CODES = frozenset({21610})
 # Landline or unreachable, invalid, not SMS-capable: retrying will not help.
@@ -47,13 +54,20 @@ def record_delivery_report(
     store: AppointmentStore, clock: Clock, report: DeliveryReport
 ) -> DeliveryUpdate:
     try:
-        tenant_id, appointment_id, kind, version = parse_status_callback_ref(report.ref)
+        identity = parse_status_callback_ref(report.ref)
     except ValueError as exc:
         raise InvalidRequest("unknown status callback reference") from exc
     status = TWILIO_STATUS.get(report.status)
     if status is None:
         raise InvalidRequest(f"unknown message status {report.status!r}")
+    tenant_id, appointment_id, kind, version = identity
     now = clock.now()
+    event_type = STATUS_EVENTS.get(status)
+    event: WebhookEvent | None = None
+    if event_type is not None:
+        event = message_event(
+            event_type, identity, now, error_code=report.error_code, sid=report.message_sid
+        )
     applied = store.record_delivery_status(
         tenant_id,
         appointment_id,
@@ -63,9 +77,18 @@ def record_delivery_report(
         sid=report.message_sid,
         error_code=report.error_code,
         now=now,
+        event=event,
     )
     if applied and report.error_code in OPTED_OUT_CODES:
-        store.mark_recipient(tenant_id, report.to, now=now, opted_out=True)
+        opted_out = recipient_opted(
+            tenant_id,
+            report.to,
+            opted_out=True,
+            cause=report.message_sid,
+            source="carrier",
+            at=now,
+        )
+        store.mark_recipient(tenant_id, report.to, now=now, opted_out=True, event=opted_out)
     elif applied and report.error_code in UNDELIVERABLE_CODES:
         store.mark_recipient(tenant_id, report.to, now=now, undeliverable_code=report.error_code)
     return DeliveryUpdate(status, applied, report.error_code)

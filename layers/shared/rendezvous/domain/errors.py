@@ -43,6 +43,18 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class EndpointLimitReached(Conflict):
+    """The tenant has as many webhook endpoints as it may."""
+
+    code = "endpoint_limit_reached"
+
+
+class DeliveryPending(Conflict):
+    """A webhook delivery retried by hand while its retries are still running."""
+
+    code = "delivery_pending"
+
+
 class NotHolder(Conflict):
     """Someone else holds the claim (or nobody does): only the holder may act."""
 
@@ -55,20 +67,31 @@ class StaleVersion(Conflict):
     code = "stale_version"
 
 
-class InvalidSettings(Unprocessable):
-    """A settings change that would break a rule; each problem names its field."""
+class InvalidFields(Unprocessable):
+    """A request that breaks rules its schema cannot express; each problem names its field."""
 
     code = "validation_failed"
+    summary = "the request is not valid"
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__(
-            "the settings are not valid: " + "; ".join(f"{f}: {p}" for f, p in problems)
-        )
+        super().__init__(f"{self.summary}: " + "; ".join(f"{f}: {p}" for f, p in problems))
         self.problems = problems
 
     @property
     def details(self) -> list[dict[str, str]]:
         return [{"field": field, "problem": problem} for field, problem in self.problems]
+
+
+class InvalidSettings(InvalidFields):
+    """A settings change that would break a rule."""
+
+    summary = "the settings are not valid"
+
+
+class InvalidEndpoint(InvalidFields):
+    """A webhook endpoint that would break a rule (its URL, CONTRACT.md)."""
+
+    summary = "the endpoint is not valid"
 
 
 class PreconditionFailed(DomainError):

@@ -10,6 +10,13 @@ from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.events import (
+    WebhookEvent,
+    appointment_confirmed,
+    queue_item_opened,
+    recipient_opted,
+    reschedule_requested,
+)
 from rendezvous.domain.keywords import Intent, classify
 from rendezvous.domain.models import (
     Appointment,
@@ -87,12 +94,12 @@ class InboundService:
         now = self.clock.now()
         intent = classify(text.body)
         recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
+        if intent in (Intent.OPT_OUT, Intent.OPT_IN):
+            self._opt(tenant, text, opted_out=intent is Intent.OPT_OUT, now=now)
         if intent is Intent.OPT_OUT:
-            self.store.mark_recipient(tenant.tenant_id, text.from_, now=now, opted_out=True)
             replies = [self._say(tenant, None, "opt_out", now)] if tenant.answer_stop else []
             return InboundResult(intent, replies, tenant.tenant_id)
         if intent is Intent.OPT_IN:
-            self.store.mark_recipient(tenant.tenant_id, text.from_, now=now, opted_out=False)
             return InboundResult(intent, [self._say(tenant, None, "opt_in", now)], tenant.tenant_id)
         if intent is Intent.HELP:
             return InboundResult(intent, [self._say(tenant, None, "help", now)], tenant.tenant_id)
@@ -119,12 +126,14 @@ class InboundService:
             return self._queue(tenant, text, intent, recipient, now)
         appointment = upcoming[0]
         if intent is Intent.CONFIRM:
-            self.store.confirm_appointment(appointment, now)
+            self.store.confirm_appointment(
+                appointment, now, appointment_confirmed(appointment, now)
+            )
             reply = self._say(tenant, appointment, "confirmed", now)
             return InboundResult(
                 intent, [reply], tenant.tenant_id, appointment_id=appointment.appointment_id
             )
-        self.appointments.cancel(tenant.tenant_id, appointment.appointment_id)
+        self.appointments.cancel(tenant.tenant_id, appointment.appointment_id, source="customer")
         slot = QueueItem(
             tenant_id=tenant.tenant_id,
             item_id=_item_id(tenant.tenant_id, f"slot/{appointment.appointment_id}"),
@@ -140,7 +149,7 @@ class InboundService:
             + self.render.moment(appointment.starts_at, tenant.timezone, "en"),
             acknowledged=True,
         )
-        self.queue.put_item(slot, tenant.queue_retention_days)
+        self.queue.put_item(slot, tenant.queue_retention_days, queue_item_opened(slot, now))
         reply = self._say(tenant, appointment, "cancelled", now)
         return InboundResult(
             intent,
@@ -172,7 +181,12 @@ class InboundService:
             current = self._open_item(tenant, recipient)
             if current is not None:
                 message = inbound.model_copy(update={"item_id": current.item_id})
-                if self.queue.append(current, message, retention_days=tenant.queue_retention_days):
+                if self.queue.append(
+                    current,
+                    message,
+                    retention_days=tenant.queue_retention_days,
+                    events=self._reschedule(intent, current, text, now),
+                ):
                     # One acknowledgement per conversation: later texts join it quietly.
                     return InboundResult(
                         intent,
@@ -237,6 +251,7 @@ class InboundService:
                 thread,
                 recipient_rev=recipient.rev if recipient else 0,
                 retention_days=tenant.queue_retention_days,
+                events=[queue_item_opened(item, now), *self._reschedule(intent, item, text, now)],
             )
         except ConcurrentModification:
             return None
@@ -248,6 +263,29 @@ class InboundService:
             opened_conversation=True,
             acknowledged=item.acknowledged,
             appointment_id=item.appointment_id,
+        )
+
+    @staticmethod
+    def _reschedule(
+        intent: Intent, item: QueueItem, text: InboundText, now: datetime
+    ) -> list[WebhookEvent]:
+        """An R about an appointment is told to the booking system as well as handed to a
+        person; one with no appointment to move is a person's business only."""
+        if intent is not Intent.RESCHEDULE or item.appointment_id is None:
+            return []
+        return [reschedule_requested(item, text.message_sid, now)]
+
+    def _opt(self, tenant: Tenant, text: InboundText, *, opted_out: bool, now: datetime) -> None:
+        event = recipient_opted(
+            tenant.tenant_id,
+            text.from_,
+            opted_out=opted_out,
+            cause=text.message_sid,
+            source="keyword",
+            at=now,
+        )
+        self.store.mark_recipient(
+            tenant.tenant_id, text.from_, now=now, opted_out=opted_out, event=event
         )
 
     def _open_item(self, tenant: Tenant, recipient: Recipient | None) -> QueueItem | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rendezvous.domain.activity import ActivityEntry
+from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -19,6 +21,10 @@ from rendezvous.domain.models import (
     SendRequest,
     Tenant,
 )
+from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoint
+
+if TYPE_CHECKING:
+    from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 
 
 @dataclass(frozen=True)
@@ -120,8 +126,10 @@ class AppointmentRecords(Protocol):
         retire_as: MessageStatus,
         new_messages: list[MessageRecord],
         now: datetime,
+        events: Sequence[WebhookEvent] = (),
     ) -> None:
-        """Update the appointment, retire pending messages and add new ones atomically.
+        """Update the appointment, retire pending messages, add new ones and record the
+        `events` this change causes, atomically.
 
         Raises ConcurrentModification when the stored version is not `expected_version`
         or a message to retire is no longer pending.
@@ -138,10 +146,12 @@ class AppointmentRecords(Protocol):
         now: datetime,
         only_if: frozenset[MessageStatus] | None = None,
         reason_is: str | None = None,
+        event: WebhookEvent | None = None,
         **fields: object,
     ) -> bool:
-        """Set the message's status and fields; returns False if `only_if` (its status is
-        one of them) or `reason_is` (its reason is that) did not hold."""
+        """Set the message's status and fields, and record `event` with them; returns False
+        (and writes nothing) if `only_if` (its status is one of them) or `reason_is` (its
+        reason is that) did not hold."""
         ...
 
     def record_delivery_status(
@@ -155,9 +165,11 @@ class AppointmentRecords(Protocol):
         sid: str,
         error_code: int | None,
         now: datetime,
+        event: WebhookEvent | None = None,
     ) -> bool:
-        """Move a message forward to a Twilio status; never backwards, never out of a final
-        state. Returns False when the update would have moved it backwards."""
+        """Move a message forward to a Twilio status, with `event` in the same write; never
+        backwards, never out of a final state. Returns False (nothing written) when the
+        update would have moved it backwards or not at all."""
         ...
 
     def upcoming_appointments(
@@ -167,7 +179,12 @@ class AppointmentRecords(Protocol):
         first."""
         ...
 
-    def confirm_appointment(self, appointment: Appointment, now: datetime) -> bool: ...
+    def confirm_appointment(
+        self, appointment: Appointment, now: datetime, event: WebhookEvent
+    ) -> bool:
+        """Confirm this version of a scheduled appointment and record `event` with it;
+        False (nothing written) when it is not scheduled at that version any more."""
+        ...
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
@@ -200,7 +217,11 @@ class RecipientStore(Protocol):
         now: datetime,
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
-    ) -> None: ...
+        event: WebhookEvent | None = None,
+    ) -> bool:
+        """Set what is given. With an `event` (the opt-out or opt-in it reports), only if
+        `opted_out` changes, together with it: False when it was already so."""
+        ...
 
 
 class AppointmentStore(TenantStore, AppointmentRecords, RecipientStore, Protocol):
@@ -225,6 +246,7 @@ class ConversationQueue(Protocol):
         *,
         recipient_rev: int,
         retention_days: int,
+        events: Sequence[WebhookEvent] = (),
     ) -> None: ...
 
     def append(
@@ -234,12 +256,15 @@ class ConversationQueue(Protocol):
         *,
         retention_days: int,
         held_by: str | None = None,
+        events: Sequence[WebhookEvent] = (),
     ) -> bool:
         """Add a text to a conversation that is not resolved; False if it was resolved (or,
         with `held_by`, if that staff member no longer holds the claim)."""
         ...
 
-    def put_item(self, item: QueueItem, retention_days: int) -> None: ...
+    def put_item(
+        self, item: QueueItem, retention_days: int, event: WebhookEvent | None = None
+    ) -> None: ...
 
     def claim(
         self,
@@ -261,13 +286,11 @@ class ConversationQueue(Protocol):
     ) -> QueueItem | None: ...
 
     def resolve(
-        self,
-        tenant_id: str,
-        item_id: str,
-        staff: str,
-        now: datetime,
-        expected_version: int | None = None,
-    ) -> QueueItem | None: ...
+        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+    ) -> QueueItem | None:
+        """Resolve `item` if it is unchanged since read and `staff` holds a live claim, with
+        `event`; the resolved item, or None."""
+        ...
 
 
 class ActivityLog(Protocol):
@@ -368,4 +391,190 @@ class TemplateRules(Protocol):
     def worst_case(self, tenant: Tenant, locale: str, kind: MessageKind) -> RenderedSms:
         """The text as the tenant would send it to a long-named first-time customer, with
         long values in every placeholder: what its length is judged by."""
+        ...
+
+
+# ---- outbound webhooks ------------------------------------------------------------------
+
+
+class WebhookEndpoints(Protocol):
+    """A tenant's webhook endpoints, as the deliverer reads them."""
+
+    def endpoints_for(self, tenant_id: str, event_type: str) -> list[WebhookEndpoint]:
+        """The tenant's endpoints subscribed to this event type."""
+        ...
+
+    def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
+
+
+class WebhookEndpointStore(WebhookEndpoints, Protocol):
+    """The endpoints as managers change them; every change is written with its audit entry
+    in one transaction, or not at all."""
+
+    def endpoints(self, tenant_id: str) -> list[WebhookEndpoint]:
+        """Every endpoint of the tenant, by endpoint id."""
+        ...
+
+    def create_endpoint(
+        self, endpoint: WebhookEndpoint, *, limit: int, audit: ActivityEntry
+    ) -> None:
+        """Write a new endpoint if the tenant has fewer than `limit`.
+
+        Raises EndpointLimitReached when it has `limit` already, and ConcurrentModification
+        when an endpoint with this id exists.
+        """
+        ...
+
+    def update_endpoint(
+        self, endpoint: WebhookEndpoint, *, expected_version: int, audit: ActivityEntry
+    ) -> None:
+        """Set the endpoint's URL, events, description, update time and version (never its
+        secret) if its stored version is `expected_version`.
+
+        Raises ConcurrentModification when it is not, or the endpoint is gone.
+        """
+        ...
+
+    def delete_endpoint(self, tenant_id: str, endpoint_id: str, *, audit: ActivityEntry) -> bool:
+        """Remove the endpoint; False when there was none (and nothing is written)."""
+        ...
+
+
+class SecretSealer(Protocol):
+    """Encrypts a secret we must use again (a webhook endpoint's or a Cal.com integration's
+    signing secret) at rest. `context` (the tenant and the owner's id) is bound to the
+    sealed value: opening it under another context fails."""
+
+    def seal(self, secret: str, context: dict[str, str]) -> str: ...
+
+    def open(self, sealed: str, context: dict[str, str]) -> str: ...
+
+
+class DeliveryLog(Protocol):
+    """Deliveries and their attempts, as the deliverer writes them."""
+
+    def begin(self, delivery: Delivery) -> bool:
+        """Create the delivery; False when it exists already (and it is left as it is)."""
+        ...
+
+    def get(self, tenant_id: str, endpoint_id: str, delivery_id: str) -> Delivery | None: ...
+
+    def claim_attempt(
+        self, delivery: Delivery, number: int, now: datetime, until: datetime
+    ) -> bool:
+        """Claim attempt `number` of the delivery until `until`, before its POST: True if
+        the stored delivery has `number - 1` attempts and no live claim on this number
+        (none, or one that expired before `now`); False leaves it to its claimant."""
+        ...
+
+    def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt) -> Delivery:
+        """Log `attempt` with the delivery's new state and next attempt time (`delivery` as
+        it is after the attempt), if the stored delivery has `attempt.number - 1` attempts.
+
+        Raises ConcurrentModification when that attempt is logged already (a duplicate
+        receive of one queue message) or the delivery does not exist.
+        """
+        ...
+
+    def deliveries(
+        self, tenant_id: str, endpoint_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Delivery], str | None]:
+        """The endpoint's deliveries, newest event first, `limit` at a time; the cursor
+        (opaque) continues after the last one. A cursor not of this listing raises
+        InvalidRequest."""
+        ...
+
+
+class DeliveryHistory(DeliveryLog, Protocol):
+    """The log as managers read it and retry from it."""
+
+    def reopen(
+        self,
+        tenant_id: str,
+        endpoint_id: str,
+        delivery_id: str,
+        *,
+        stale_before: datetime,
+        audit: ActivityEntry,
+    ) -> Delivery:
+        """Make a delivery pending again, due at the audit entry's time, for one more
+        attempt: one that is delivered or failed, or pending but due before `stale_before`
+        (its planned attempt was lost).
+
+        Raises NotFound when there is no such delivery, and ConcurrentModification when it
+        is pending and not stale (its retries are still running).
+        """
+        ...
+
+
+class DeliveryQueue(Protocol):
+    def enqueue(self, delivery: Delivery) -> None:
+        """Hand the delivery to the deliverer for one attempt now."""
+        ...
+
+
+class HostResolver(Protocol):
+    def addresses(self, host: str) -> list[str]:
+        """The IP addresses a host name resolves to; empty when it does not resolve."""
+        ...
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    """What one POST to an endpoint came to. `status_code` is None when no answer came
+    (refused address, connection error, timeout): `error` says which."""
+
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+    response_excerpt: str
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class WebhookPoster(Protocol):
+    def post(self, url: str, webhook_id: str, body: str, secret: str) -> PostOutcome:
+        """Sign the body (Standard Webhooks, timestamped at the moment of sending) and POST
+        it once. The endpoint's failures are an outcome, never an exception."""
+        ...
+
+
+class DeliveryRetries(Protocol):
+    def schedule_retry(self, delivery: Delivery, attempt: int, at: datetime) -> None:
+        """Put the delivery on the deliveries queue at `at` for attempt number `attempt`;
+        planning the same attempt twice is one plan."""
+        ...
+
+
+# ---- integrations in (Cal.com, FHIR) ----------------------------------------------------
+
+
+class CalcomIntegrations(Protocol):
+    def get_calcom(self, integration_id: str) -> CalcomIntegration | None: ...
+
+    def create_calcom(self, integration: CalcomIntegration) -> bool:
+        """Create once; False when the id exists already."""
+        ...
+
+    def delete_calcom(self, tenant_id: str, integration_id: str) -> bool:
+        """Delete the tenant's integration; False when it has none of that id."""
+        ...
+
+
+class FhirResources(Protocol):
+    def get(
+        self, tenant_id: str, resource_type: str, resource_id: str
+    ) -> StoredFhirResource | None: ...
+
+    def put(
+        self,
+        stored: StoredFhirResource,
+        *,
+        expected_version: int | None,
+        events: Sequence[WebhookEvent] = (),
+    ) -> None:
+        """Write this version, and `events` in the same write; ConcurrentModification when
+        the stored one is no longer `expected_version` (None: when one exists)."""
         ...

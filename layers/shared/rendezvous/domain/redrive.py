@@ -12,7 +12,8 @@ from typing import Any
 
 from rendezvous.domain.appointments import send_request
 from rendezvous.domain.clock import Clock
-from rendezvous.domain.identity import claim_key
+from rendezvous.domain.events import EventType, message_event
+from rendezvous.domain.identity import claim_key, identity_of
 from rendezvous.domain.models import (
     CLAIMED_WITHOUT_RESULT,
     PENDING_STATUSES,
@@ -128,6 +129,12 @@ class LateTexts:
                     only_if=frozenset({status}),
                     reason_is=reason,
                     reason=verdict.value,
+                    event=message_event(
+                        EventType.MESSAGE_SUPPRESSED,
+                        identity_of(message),
+                        now,
+                        reason=verdict.value,
+                    ),
                 ):
                     dropped[verdict.value] += 1
         return Released(queued=queued, suppressed=dict(dropped))
@@ -177,6 +184,9 @@ def mark_stuck(index: TimeIndex, store: AppointmentStore, clock: Clock, tenant_i
                 now=now,
                 only_if=frozenset({message.status}),
                 reason=RETRIES_EXHAUSTED,
+                event=message_event(
+                    EventType.MESSAGE_FAILED, identity_of(message), now, reason=RETRIES_EXHAUSTED
+                ),
             ):
                 marked += 1
     return marked

@@ -16,6 +16,7 @@ from rendezvous.domain.errors import (
     RecipientUndeliverable,
     SmsError,
 )
+from rendezvous.domain.events import EventType, WebhookEvent, message_event, recipient_opted
 from rendezvous.domain.identity import (
     claim_key,
     identity_of,
@@ -251,6 +252,9 @@ class MessageSender:
             now=now,
             only_if=PENDING_STATUSES,
             reason=reason.value,
+            event=message_event(
+                EventType.MESSAGE_SUPPRESSED, identity_of(message), now, reason=reason.value
+            ),
         )
         if not changed:
             return SendResult(Outcome.DUPLICATE, message.kind)
@@ -332,6 +336,17 @@ class MessageSender:
             self.store.release_claim(recipient, claim_key(message))
             status = MessageStatus.FAILED if final_attempt else MessageStatus.DEFERRED
             reason = RETRIES_EXHAUSTED if final_attempt else "gateway_unavailable"
+            failed = (
+                message_event(
+                    EventType.MESSAGE_FAILED,
+                    identity_of(message),
+                    now,
+                    reason=reason,
+                    error_code=exc.error_code,
+                )
+                if final_attempt
+                else None
+            )
             # A copy of this event that arrived mid-send found our claim and recorded
             # `unknown`: a guess, and now a wrong one, for nothing left us. Undone too, so the
             # retry sends the text rather than finding it settled.
@@ -347,6 +362,7 @@ class MessageSender:
                     reason_is=reason_is,
                     reason=reason,
                     error_code=exc.error_code,
+                    event=failed,
                 ):
                     break
             raise
@@ -383,14 +399,26 @@ class MessageSender:
         )
 
     def _record_result(
-        self, message: MessageRecord, *, status: MessageStatus, now: datetime, **fields: object
+        self,
+        message: MessageRecord,
+        *,
+        status: MessageStatus,
+        now: datetime,
+        event: WebhookEvent | None = None,
+        **fields: object,
     ) -> None:
         """What Twilio said, on the record. The queue watcher's sweep may have marked this
         text failed (retries_exhausted) while the send was under way, when its send_at was
         old (redriven, released after a pause, a backlog): that guess gives way to the fact,
         else a text that went out reads failed and invites a redrive."""
         if self.store.update_message(
-            message, status=status, now=now, only_if=RESULT_RECORDABLE, reason_is=None, **fields
+            message,
+            status=status,
+            now=now,
+            only_if=RESULT_RECORDABLE,
+            reason_is=None,
+            event=event,
+            **fields,
         ):
             return
         self.store.update_message(
@@ -399,6 +427,7 @@ class MessageSender:
             now=now,
             only_if=frozenset({MessageStatus.FAILED}),
             reason_is=RETRIES_EXHAUSTED,
+            event=event,
             **fields,
         )
 
@@ -416,13 +445,32 @@ class MessageSender:
             message,
             status=MessageStatus.FAILED,
             now=now,
+            event=message_event(
+                EventType.MESSAGE_FAILED,
+                identity_of(message),
+                now,
+                reason=reason,
+                error_code=exc.error_code,
+            ),
             reason=reason,
             error_code=exc.error_code,
             **facts,
         )
         if isinstance(exc, RecipientOptedOut):
+            phone = appointment.customer.phone
             self.store.mark_recipient(
-                tenant.tenant_id, appointment.customer.phone, now=now, opted_out=True
+                tenant.tenant_id,
+                phone,
+                now=now,
+                opted_out=True,
+                event=recipient_opted(
+                    tenant.tenant_id,
+                    phone,
+                    opted_out=True,
+                    cause=claim_key(message),
+                    source="carrier",
+                    at=now,
+                ),
             )
         elif isinstance(exc, RecipientUndeliverable):
             self.store.mark_recipient(

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
+    ConcurrentModification,
     DeliveryUnknown,
     GatewayUnavailable,
     InvalidRequest,
@@ -23,6 +24,7 @@ from rendezvous.domain.errors import (
     Unavailable,
     Unprocessable,
 )
+from rendezvous.domain.events import queue_item_resolved, recipient_opted
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -117,15 +119,30 @@ class QueueService:
     def resolve(
         self, staff: StaffMember, item_id: str, expected_version: int | None = None
     ) -> QueueItem:
-        now = self.clock.now()
-        resolved = self.queue.resolve(
-            staff.tenant_id, item_id, staff.staff_id, now, expected_version
+        """Resolve, with the webhook event in the same write. The write is pinned to the
+        version read, so a customer's text landing meanwhile means read and try again."""
+        for _ in range(3):
+            now = self.clock.now()
+            current = self._item(staff.tenant_id, item_id)
+            self._check_version(current, expected_version)
+            resolved = self.queue.resolve(
+                current, staff.staff_id, now, queue_item_resolved(current, staff.staff_id, now)
+            )
+            if resolved is not None:
+                self._log(staff, ActivityEvent.RESOLVE, now, item_id)
+                return resolved
+            if not self._holds(self._item(staff.tenant_id, item_id), staff, self.clock.now()):
+                self._not_holder(staff, item_id, expected_version)
+        raise ConcurrentModification("the conversation kept changing; try again")
+
+    @staticmethod
+    def _holds(item: QueueItem, staff: StaffMember, now: datetime) -> bool:
+        return (
+            item.status is QueueStatus.CLAIMED
+            and item.claimed_by == staff.staff_id
+            and item.lease_expires_at is not None
+            and item.lease_expires_at >= now
         )
-        if resolved is None:
-            self._not_holder(staff, item_id, expected_version)
-        assert resolved is not None
-        self._log(staff, ActivityEvent.RESOLVE, now, item_id)
-        return resolved
 
     def reply(
         self, staff: StaffMember, item_id: str, body: str, expected_version: int | None = None
@@ -153,7 +170,17 @@ class QueueService:
             )
             sid: str | None = receipt.sid
         except RecipientOptedOut as exc:
-            self.store.mark_recipient(staff.tenant_id, item.phone, now=now, opted_out=True)
+            opted_out = recipient_opted(
+                staff.tenant_id,
+                item.phone,
+                opted_out=True,
+                cause=f"reply/{item_id}/{now.isoformat()}",
+                source="carrier",
+                at=now,
+            )
+            self.store.mark_recipient(
+                staff.tenant_id, item.phone, now=now, opted_out=True, event=opted_out
+            )
             raise OptedOut("this customer opted out of texts; call them instead") from exc
         except RecipientUndeliverable as exc:
             raise Unprocessable("this number cannot receive texts") from exc
@@ -195,7 +222,9 @@ class QueueService:
         )
         self.log.append(staff.tenant_id, entry)
 
-    def _not_holder(self, staff: StaffMember, item_id: str, expected_version: int | None) -> None:
+    def _not_holder(
+        self, staff: StaffMember, item_id: str, expected_version: int | None
+    ) -> NoReturn:
         current = self._item(staff.tenant_id, item_id)  # 404 first, as for a missing item
         self._check_version(current, expected_version)
         raise NotHolder("only the staff member holding the claim can do this")

@@ -3,11 +3,13 @@ those records: the AppointmentRecords port."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from rendezvous.adapters.dynamodb.events import event_puts
 from rendezvous.adapters.dynamodb.table import (
     Item,
     TableRepository,
@@ -24,8 +26,10 @@ from rendezvous.adapters.dynamodb.table import (
     tenant_key,
     time_keys,
     transact,
+    transact_if,
     values_of,
 )
+from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.identity import MessageIdentity, identity_of
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -101,6 +105,7 @@ class DynamoAppointments(TableRepository):
         retire_as: MessageStatus,
         new_messages: list[MessageRecord],
         now: datetime,
+        events: Sequence[WebhookEvent] = (),
     ) -> None:
         pending = sorted(s.value for s in PENDING_STATUSES)
         items: list[Item] = [
@@ -144,6 +149,7 @@ class DynamoAppointments(TableRepository):
             }
             for m in new_messages
         )
+        items.extend(event_puts(self._table, events))
         transact(self._db, items, "appointment changed concurrently")
 
     def load_send_context(self, request: SendRequest) -> SendContext:
@@ -183,6 +189,7 @@ class DynamoAppointments(TableRepository):
         now: datetime,
         only_if: frozenset[MessageStatus] | None = None,
         reason_is: str | None = None,
+        event: WebhookEvent | None = None,
         **fields: object,
     ) -> bool:
         names = {"#s": "status"}
@@ -215,15 +222,31 @@ class DynamoAppointments(TableRepository):
             names["#r"] = "reason"
             values[":reason_is"] = reason_is
             condition += " AND #r = :reason_is"
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=serialize(message_key(identity_of(message))),
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values_of(values),
+        return self._update_with_event(
+            {
+                "Key": serialize(message_key(identity_of(message))),
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values_of(values),
+            },
+            event,
+        )
+
+    def _update_with_event(self, update: Item, event: WebhookEvent | None) -> bool:
+        """One conditional update, and the event it causes in the same transaction when
+        there is one (a transaction costs twice the write units: only then). False when
+        the condition failed, and then nothing was written."""
+        if event is not None:
+            return transact_if(
+                self._db,
+                [
+                    {"Update": {"TableName": self._table, **update}},
+                    *event_puts(self._table, [event]),
+                ],
             )
+        try:
+            self._db.update_item(TableName=self._table, **update)
         except ClientError as exc:
             if condition_failed(exc):
                 return False
@@ -241,6 +264,7 @@ class DynamoAppointments(TableRepository):
         sid: str,
         error_code: int | None,
         now: datetime,
+        event: WebhookEvent | None = None,
     ) -> bool:
         values: dict[str, Any] = {
             ":status": status.value,
@@ -252,24 +276,21 @@ class DynamoAppointments(TableRepository):
         if error_code is not None:
             sets.append("error_code = :code")
             values[":code"] = error_code
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=serialize(
+        return self._update_with_event(
+            {
+                "Key": serialize(
                     message_key(MessageIdentity(tenant_id, appointment_id, kind, version))
                 ),
-                UpdateExpression="SET " + ", ".join(sets),
-                # Only forward: a late `sent` never overwrites `delivered`; finals stay final.
-                ConditionExpression="attribute_exists(pk) AND "
+                "UpdateExpression": "SET " + ", ".join(sets),
+                # Only forward: a late `sent` never overwrites `delivered`; finals stay final,
+                # so a repeated callback writes neither the status nor its event again.
+                "ConditionExpression": "attribute_exists(pk) AND "
                 "(attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=values_of(values),
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": values_of(values),
+            },
+            event,
+        )
 
     def upcoming_appointments(
         self, tenant_id: str, recipient_key: str, now: datetime
@@ -291,28 +312,30 @@ class DynamoAppointments(TableRepository):
         live = [a for a in found if a.status is not AppointmentStatus.CANCELLED]
         return sorted(live, key=lambda a: a.starts_at)
 
-    def confirm_appointment(self, appointment: Appointment, now: datetime) -> bool:
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=serialize(appointment_key(appointment.tenant_id, appointment.appointment_id)),
-                UpdateExpression="SET #s = :confirmed, confirmed_at = :now, updated_at = :now",
-                ConditionExpression="#v = :v AND #s <> :cancelled",
-                ExpressionAttributeNames={"#s": "status", "#v": "version"},
-                ExpressionAttributeValues=values_of(
+    def confirm_appointment(
+        self, appointment: Appointment, now: datetime, event: WebhookEvent
+    ) -> bool:
+        # Only a scheduled version is confirmed: a second C finds it confirmed and writes
+        # nothing, neither a later confirmed_at nor its event again.
+        return self._update_with_event(
+            {
+                "Key": serialize(
+                    appointment_key(appointment.tenant_id, appointment.appointment_id)
+                ),
+                "UpdateExpression": "SET #s = :confirmed, confirmed_at = :now, updated_at = :now",
+                "ConditionExpression": "#v = :v AND #s = :scheduled",
+                "ExpressionAttributeNames": {"#s": "status", "#v": "version"},
+                "ExpressionAttributeValues": values_of(
                     {
                         ":confirmed": AppointmentStatus.CONFIRMED.value,
-                        ":cancelled": AppointmentStatus.CANCELLED.value,
+                        ":scheduled": AppointmentStatus.SCHEDULED.value,
                         ":now": iso(now),
                         ":v": appointment.version,
                     }
                 ),
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+            },
+            event,
+        )
 
     def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[Item]:
         """Every automated text planned or sent between two instants, whatever its status:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from rendezvous.adapters.dynamodb.events import event_puts
 from rendezvous.adapters.dynamodb.recipients import DynamoRecipients
 from rendezvous.adapters.dynamodb.table import (
     QUEUE_INDEX,
@@ -19,9 +21,11 @@ from rendezvous.adapters.dynamodb.table import (
     queue_key,
     serialize,
     transact,
+    transact_if,
     values_of,
 )
 from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import ConversationMessage, QueueItem, QueueStatus
 
 if TYPE_CHECKING:
@@ -67,6 +71,7 @@ class DynamoConversationQueue(TableRepository):
         *,
         recipient_rev: int,
         retention_days: int,
+        events: Sequence[WebhookEvent] = (),
     ) -> None:
         """Create a conversation and make it the recipient's open one, atomically.
 
@@ -96,6 +101,7 @@ class DynamoConversationQueue(TableRepository):
             [
                 *writes,
                 self._recipients.open_item_write(item, recipient_rev),
+                *event_puts(self._table, events),
             ],
             "the conversation changed meanwhile",
         )
@@ -107,6 +113,7 @@ class DynamoConversationQueue(TableRepository):
         *,
         retention_days: int,
         held_by: str | None = None,
+        events: Sequence[WebhookEvent] = (),
     ) -> bool:
         """Add a text to a conversation that is not resolved; False if it was resolved (or,
         with `held_by`, if that staff member no longer holds the claim).
@@ -152,6 +159,7 @@ class DynamoConversationQueue(TableRepository):
                             ),
                         }
                     },
+                    *event_puts(self._table, events),
                 ],
                 "the conversation was resolved",
             )
@@ -159,17 +167,24 @@ class DynamoConversationQueue(TableRepository):
             return False
         return True
 
-    def put_item(self, item: QueueItem, retention_days: int) -> None:
-        """A standalone to-do (a freed slot); the same item twice is written once."""
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=serialize(self._item(item, retention_days)),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if not condition_failed(exc):
-                raise
+    def put_item(
+        self, item: QueueItem, retention_days: int, event: WebhookEvent | None = None
+    ) -> None:
+        """A standalone to-do (a freed slot), with the event that reports it; the same item
+        twice is written once."""
+        transact_if(
+            self._db,
+            [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": serialize(self._item(item, retention_days)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                *event_puts(self._table, [event] if event else []),
+            ],
+        )
 
     def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]:
         page = self._db.query(
@@ -297,33 +312,41 @@ class DynamoConversationQueue(TableRepository):
         )
 
     def resolve(
-        self,
-        tenant_id: str,
-        item_id: str,
-        staff: str,
-        now: datetime,
-        expected_version: int | None = None,
+        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
     ) -> QueueItem | None:
-        item = self._transition(
-            queue_key(tenant_id, item_id),
-            [
-                "#s = :resolved",
-                "resolved_at = :now",
-                "resolved_by = :me",
-                "updated_at = :now",
-                "qpk = :qpk",
-            ],
-            ["lease_expires_at"],
-            "#s = :claimed AND claimed_by = :me AND lease_expires_at >= :now",
-            {
-                ":resolved": QueueStatus.RESOLVED.value,
-                ":claimed": QueueStatus.CLAIMED.value,
-                ":me": staff,
-                ":now": iso(now),
-                ":qpk": f"T#{tenant_id}#QS#{QueueStatus.RESOLVED.value}",
-            },
-            expected_version,
+        """Resolve `item` as read (its version), with its event in the same transaction;
+        None when it changed or `staff` no longer holds a live claim."""
+        resolved = item.model_copy(
+            update={
+                "status": QueueStatus.RESOLVED,
+                "resolved_at": now,
+                "resolved_by": staff,
+                "updated_at": now,
+                "lease_expires_at": None,
+                "version": item.version + 1,
+            }
         )
-        if item is not None:
-            self._recipients.close_item(item)
-        return item
+        update = {
+            "TableName": self._table,
+            "Key": serialize(queue_key(item.tenant_id, item.item_id)),
+            "UpdateExpression": "SET #s = :resolved, resolved_at = :now, resolved_by = :me, "
+            "updated_at = :now, qpk = :qpk, #v = :next REMOVE lease_expires_at",
+            "ConditionExpression": "attribute_exists(pk) AND #s = :claimed AND claimed_by = :me "
+            "AND lease_expires_at >= :now AND #v = :expected",
+            "ExpressionAttributeNames": {"#s": "status", "#v": "version"},
+            "ExpressionAttributeValues": values_of(
+                {
+                    ":resolved": QueueStatus.RESOLVED.value,
+                    ":claimed": QueueStatus.CLAIMED.value,
+                    ":me": staff,
+                    ":now": iso(now),
+                    ":qpk": f"T#{item.tenant_id}#QS#{QueueStatus.RESOLVED.value}",
+                    ":expected": item.version,
+                    ":next": item.version + 1,
+                }
+            ),
+        }
+        if not transact_if(self._db, [{"Update": update}, *event_puts(self._table, [event])]):
+            return None
+        self._recipients.close_item(resolved)
+        return resolved

@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from rendezvous.adapters.dynamodb.events import event_puts
 from rendezvous.adapters.dynamodb.table import (
     Item,
     TableRepository,
@@ -16,9 +17,11 @@ from rendezvous.adapters.dynamodb.table import (
     iso,
     recipient_item_key,
     serialize,
+    transact_if,
     values_of,
 )
 from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import QueueItem, Recipient
 from rendezvous.domain.ports import RecipientClaim
 from rendezvous.phone import recipient_key
@@ -87,7 +90,10 @@ class DynamoRecipients(TableRepository):
         now: datetime,
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
-    ) -> None:
+        event: WebhookEvent | None = None,
+    ) -> bool:
+        """Set what is given. With an `event` (the opt-out or opt-in it reports), only if
+        the wish changes, in one transaction with it: False when it was already so."""
         rkey = recipient_key(tenant_id, phone)
         values: dict[str, Any] = {
             ":t": tenant_id,
@@ -111,12 +117,22 @@ class DynamoRecipients(TableRepository):
         if undeliverable_code is not None:
             sets.append("undeliverable_code = :code")
             values[":code"] = undeliverable_code
-        self._db.update_item(
-            TableName=self._table,
-            Key=serialize(recipient_item_key(tenant_id, rkey)),
-            UpdateExpression="SET " + ", ".join(sets),
-            ExpressionAttributeValues=values_of(values),
-        )
+        update: Item = {
+            "TableName": self._table,
+            "Key": serialize(recipient_item_key(tenant_id, rkey)),
+            "UpdateExpression": "SET " + ", ".join(sets),
+        }
+        if event is None or opted_out is None:
+            self._db.update_item(**update, ExpressionAttributeValues=values_of(values))
+            return True
+        if opted_out:
+            update["ConditionExpression"] = "attribute_not_exists(opted_out) OR opted_out = :in"
+            values[":in"] = False
+        else:
+            update["ConditionExpression"] = "opted_out = :out"
+            values[":out"] = True
+        update["ExpressionAttributeValues"] = values_of(values)
+        return transact_if(self._db, [{"Update": update}, *event_puts(self._table, [event])])
 
     def open_item_write(self, item: QueueItem, recipient_rev: int) -> Item:
         """The transaction entry that makes `item` the recipient's open conversation, if the

@@ -11,12 +11,27 @@ Keys (pk / sk):
   T#<tenant>#LOG#<day>    <at>#<id>       the append-only activity and audit log
   T#<tenant>#Q#<item>     ITEM            a staff queue item (sparse index by_queue)
   T#<tenant>#Q#<item>     MSG#<at>#<n>    one text in its conversation
+  T#<tenant>#EVT#<event>  EVT             a webhook event (the outbox; kind=webhook_event)
+  T#<tenant>#WH           EP#<endpoint>   a webhook endpoint (URL, events, sealed secret)
+  T#<tenant>#WH           COUNT           how many endpoints the tenant has (the limit's
+                                          condition, kept in each create's and delete's
+                                          transaction)
+  T#<tenant>#WH#<endpoint>  D#<delivery>  one event's delivery to that endpoint, with its
+                                          attempts (expires 30 days after its event or its
+                                          last retry by hand)
 
 Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
 the outbox reads what is pending in the next hours, stats what happened in the last days.
-A tenant record is also listed under gsi1pk TENANTS for the queue watcher. The `by_queue`
+A tenant record is also listed under gsi1pk TENANTS for the queue watcher, and a
+delivery under gsi1pk T#<tenant>#WH#<endpoint>#D with gsi1sk `<event time>#<delivery>`,
+so an endpoint's deliveries newest first are one Query of that (keys-only) index and one
+BatchGetItem, whatever form the delivery ids take. The `by_queue`
 index holds only queue items (qpk = T#<tenant>#QS#<status>, qsk = created time and id), so
 listing a tenant's open items oldest first is one Query on a sparse index.
+
+A webhook event is keyed by its deterministic id alone (no time in the key): the same
+action retried writes the same item, which the stream reports as a MODIFY, and the pipe
+forwards INSERTs only. Nothing reads events back from the table; they expire after 14 days.
 """
 
 from __future__ import annotations
@@ -82,12 +97,39 @@ def log_key(tenant_id: str, at: datetime, entry_id: str) -> Item:
     }
 
 
+def event_key(tenant_id: str, event_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#EVT#{event_id}", "sk": "EVT"}
+
+
 def recipient_item_key(tenant_id: str, rkey: str) -> Item:
     return {"pk": f"T#{tenant_id}#R#{rkey}", "sk": "R"}
 
 
 def queue_key(tenant_id: str, item_id: str) -> Item:
     return {"pk": f"T#{tenant_id}#Q#{item_id}", "sk": "ITEM"}
+
+
+def webhook_endpoint_key(tenant_id: str, endpoint_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#WH", "sk": f"EP#{endpoint_id}"}
+
+
+def webhook_count_key(tenant_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#WH", "sk": "COUNT"}
+
+
+def delivery_key(tenant_id: str, endpoint_id: str, delivery_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#WH#{endpoint_id}", "sk": f"D#{delivery_id}"}
+
+
+def delivery_listing(tenant_id: str, endpoint_id: str) -> str:
+    """The gsi1pk under which an endpoint's deliveries are listed."""
+    return f"T#{tenant_id}#WH#{endpoint_id}#D"
+
+
+def stamp(instant: datetime) -> str:
+    """An instant as a fixed-width UTC string: compared and sorted as text in conditions
+    and keys, where `iso` (no fraction when it is zero, any offset) would misorder."""
+    return instant.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def number_safe(value: Any) -> Any:
@@ -162,6 +204,17 @@ def transact(db: DynamoDBClient, items: list[Any], conflict: str) -> None:
         if "ConditionalCheckFailed" in cancellation_codes(exc):
             raise ConcurrentModification(conflict) from exc
         raise
+
+
+def transact_if(db: DynamoDBClient, items: list[Any]) -> bool:
+    """Write every item or none; False when a condition failed (nothing was written)."""
+    try:
+        db.transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            return False
+        raise
+    return True
 
 
 class TableRepository:

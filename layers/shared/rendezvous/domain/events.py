@@ -1,0 +1,236 @@
+"""What Rendezvous tells a tenant's booking system: one WebhookEvent per thing that happened.
+
+Each event is written in the same transaction as the state change it reports (the outbox),
+so an event exists exactly when its change does. Its id is derived from what happened, not
+drawn at random: the same action retried yields the same id, so its write lands on the
+same item and the stream (INSERT only) carries it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from rendezvous.domain.identity import MessageIdentity
+from rendezvous.domain.models import Appointment, QueueItem
+from rendezvous.domain.roles import Role
+
+# Crockford's base32, as ULIDs spell theirs: no I, L, O, U to misread.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ID_LENGTH = 26
+
+CancelledBy = Literal["customer", "staff", "booking"]
+
+
+class EventType(StrEnum):
+    APPOINTMENT_CONFIRMED = "appointment.confirmed"
+    APPOINTMENT_CANCELLED = "appointment.cancelled"
+    APPOINTMENT_RESCHEDULE_REQUESTED = "appointment.reschedule_requested"
+    # Declared for the contract; no action emits it until waitlist fill exists.
+    APPOINTMENT_CREATED = "appointment.created"
+    # Recorded by a FHIR Appointment whose status is noshow or fulfilled.
+    APPOINTMENT_OUTCOME_RECORDED = "appointment.outcome_recorded"
+    # Declared for the contract, like appointment.created.
+    OPENING_FILLED = "opening.filled"
+    MESSAGE_DELIVERED = "message.delivered"
+    MESSAGE_FAILED = "message.failed"
+    MESSAGE_SUPPRESSED = "message.suppressed"
+    RECIPIENT_OPTED_OUT = "recipient.opted_out"
+    RECIPIENT_OPTED_IN = "recipient.opted_in"
+    QUEUE_ITEM_OPENED = "queue.item_opened"
+    QUEUE_ITEM_RESOLVED = "queue.item_resolved"
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    event_id: str
+    tenant_id: str
+    type: EventType
+    occurred_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    appointment_id: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The webhook's JSON body, as CONTRACT.md fixes it."""
+        return {"type": self.type.value, "timestamp": iso_z(self.occurred_at), "data": self.data}
+
+
+def iso_z(instant: datetime) -> str:
+    """UTC, ISO 8601, with Z: one spelling for every timestamp a booking system reads."""
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def event_id(tenant_id: str, type_: EventType, *what: str | int) -> str:
+    """`evt_` + 26 base32 characters of a hash of the tenant, the type and what happened."""
+    raw = "\x1f".join([tenant_id, type_.value, *(str(part) for part in what)])
+    number = int.from_bytes(hashlib.sha256(raw.encode()).digest()[:17], "big") >> 6
+    chars = []
+    for _ in range(ID_LENGTH):
+        number, digit = divmod(number, 32)
+        chars.append(_ALPHABET[digit])
+    return "evt_" + "".join(reversed(chars))
+
+
+def cancelled_by_role(role: Role) -> CancelledBy:
+    """Who cancelled, as the webhook says it: a manager is staff to the booking system."""
+    return "booking" if role is Role.BOOKING else "staff"
+
+
+def _appointment_data(appointment: Appointment) -> dict[str, Any]:
+    # The booking system knows its appointment by id: the customer's name and phone would
+    # only copy personal data into every receiver's logs.
+    return {
+        "appointment_id": appointment.appointment_id,
+        "starts_at": iso_z(appointment.starts_at),
+    }
+
+
+def appointment_confirmed(appointment: Appointment, at: datetime) -> WebhookEvent:
+    # Once per appointment version: a moved appointment asks for, and may get, a new one.
+    type_ = EventType.APPOINTMENT_CONFIRMED
+    return WebhookEvent(
+        event_id(appointment.tenant_id, type_, appointment.appointment_id, appointment.version),
+        appointment.tenant_id,
+        type_,
+        at,
+        _appointment_data(appointment),
+        appointment.appointment_id,
+    )
+
+
+def appointment_cancelled(appointment: Appointment, at: datetime, by: CancelledBy) -> WebhookEvent:
+    # A cancellation is final (a cancelled id cannot be booked again), so once per id.
+    type_ = EventType.APPOINTMENT_CANCELLED
+    return WebhookEvent(
+        event_id(appointment.tenant_id, type_, appointment.appointment_id),
+        appointment.tenant_id,
+        type_,
+        at,
+        {**_appointment_data(appointment), "by": by},
+        appointment.appointment_id,
+    )
+
+
+def reschedule_requested(item: QueueItem, message_sid: str, at: datetime) -> WebhookEvent:
+    """The customer's R (their text `message_sid`), handed to a person in `item`."""
+    type_ = EventType.APPOINTMENT_RESCHEDULE_REQUESTED
+    return WebhookEvent(
+        event_id(item.tenant_id, type_, message_sid),
+        item.tenant_id,
+        type_,
+        at,
+        {"appointment_id": item.appointment_id, "queue_item_id": item.item_id},
+        item.appointment_id,
+    )
+
+
+def outcome_recorded(
+    tenant_id: str, appointment_id: str, outcome: str, by: CancelledBy, change: str, at: datetime
+) -> WebhookEvent:
+    """How the appointment ended (attended, no_show), as `by` recorded it. `change` names the
+    recording (a FHIR resource's version): an outcome corrected later is a new event."""
+    type_ = EventType.APPOINTMENT_OUTCOME_RECORDED
+    return WebhookEvent(
+        event_id(tenant_id, type_, appointment_id, change),
+        tenant_id,
+        type_,
+        at,
+        {"appointment_id": appointment_id, "outcome": outcome, "by": by},
+        appointment_id,
+    )
+
+
+MESSAGE_EVENT_TYPES = frozenset(
+    {EventType.MESSAGE_DELIVERED, EventType.MESSAGE_FAILED, EventType.MESSAGE_SUPPRESSED}
+)
+
+
+def message_event(
+    type_: EventType,
+    message: MessageIdentity,
+    at: datetime,
+    *,
+    reason: str | None = None,
+    error_code: int | None = None,
+    sid: str | None = None,
+) -> WebhookEvent:
+    """One per text and outcome: a status reported twice is the same event."""
+    if type_ not in MESSAGE_EVENT_TYPES:
+        raise ValueError(f"{type_} is not a message event")
+    data: dict[str, Any] = {
+        "appointment_id": message.appointment_id,
+        "kind": message.kind,
+        "version": message.version,
+    }
+    optional = {"reason": reason, "error_code": error_code, "message_sid": sid}
+    data.update({k: v for k, v in optional.items() if v is not None})
+    return WebhookEvent(
+        event_id(message.tenant_id, type_, message.appointment_id, message.kind, message.version),
+        message.tenant_id,
+        type_,
+        at,
+        data,
+        message.appointment_id,
+    )
+
+
+OptSource = Literal["keyword", "carrier"]
+
+
+def recipient_opted(
+    tenant_id: str,
+    phone: str,
+    *,
+    opted_out: bool,
+    cause: str,
+    source: OptSource,
+    at: datetime,
+) -> WebhookEvent:
+    """A number opted out or back in. `cause` names what told us (the STOP text's sid, the
+    status callback's sid...): a number may opt out and in many times, each once."""
+    type_ = EventType.RECIPIENT_OPTED_OUT if opted_out else EventType.RECIPIENT_OPTED_IN
+    return WebhookEvent(
+        event_id(tenant_id, type_, phone, cause),
+        tenant_id,
+        type_,
+        at,
+        {"phone": phone, "source": source},
+    )
+
+
+def _item_data(item: QueueItem) -> dict[str, Any]:
+    data: dict[str, Any] = {"queue_item_id": item.item_id, "intent": item.intent.value}
+    # About an appointment, its id says who; with none, the phone is who to call back.
+    if item.appointment_id is not None:
+        data["appointment_id"] = item.appointment_id
+    else:
+        data["phone"] = item.phone
+    return data
+
+
+def queue_item_opened(item: QueueItem, at: datetime) -> WebhookEvent:
+    type_ = EventType.QUEUE_ITEM_OPENED
+    return WebhookEvent(
+        event_id(item.tenant_id, type_, item.item_id),
+        item.tenant_id,
+        type_,
+        at,
+        _item_data(item),
+        item.appointment_id,
+    )
+
+
+def queue_item_resolved(item: QueueItem, by: str, at: datetime) -> WebhookEvent:
+    """`item` as it was read before resolving it: an item is resolved once."""
+    type_ = EventType.QUEUE_ITEM_RESOLVED
+    return WebhookEvent(
+        event_id(item.tenant_id, type_, item.item_id),
+        item.tenant_id,
+        type_,
+        at,
+        {**_item_data(item), "resolved_by": by},
+        item.appointment_id,
+    )
