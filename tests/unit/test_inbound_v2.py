@@ -195,3 +195,16 @@ def test_a_staff_reply_starts_with_the_business_name(world: World) -> None:
 
 def _text(body: str) -> InboundText:
     return InboundText(f"SM{abs(hash(body)):032d}", CUSTOMER, "+14155550100", body)
+
+
+@pytest.mark.parametrize("body", ["ok", "👍"])
+def test_an_ok_after_a_person_answered_with_no_visit_to_confirm_is_a_closing(
+    world: World, body: str
+) -> None:
+    item_id = _answer_and_resolve(world)
+
+    result = world.inbound.handle(_text(body))
+
+    assert (result.intent, result.replies, result.queue_item_id) == (Intent.CLOSING, [], item_id)
+    [item] = world.queue.items.values()
+    assert item.status is QueueStatus.RESOLVED

@@ -213,7 +213,11 @@ class InboundService:
             tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
         )
         if not upcoming:
-            return self._queue(tenant, text, intent, recipient, now)
+            # "ok" or 👍 to a person's answer, with nothing to confirm, closes the exchange.
+            closed = (
+                self._closing(tenant, text, recipient, now) if intent is Intent.CONFIRM else None
+            )
+            return closed or self._queue(tenant, text, intent, recipient, now)
         appointment = upcoming[0]
         if intent is Intent.CONFIRM:
             self.store.confirm_appointment(
