@@ -73,6 +73,11 @@ class QueueItemOut(OutModel):
     message_count: int
     preview: str
     acknowledged: bool
+    flags: list[str] = Field(
+        default_factory=list,
+        description="opted_out_with_appointment: an opt-out word while a visit is coming; "
+        "stop_request: a text of the conversation asks the texts to stop",
+    )
     claimed_by: str | None = None
     lease_expires_at: datetime | None = None
     resolved_at: datetime | None = None

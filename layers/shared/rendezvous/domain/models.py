@@ -256,6 +256,8 @@ class Recipient(BaseModel):
     claims: dict[str, str] = Field(default_factory=dict)
     # The customer's open conversation in the human queue, if any: one per number.
     open_item_id: str | None = None
+    # The conversation resolved last: a closing ("thanks") after a person's answer joins it.
+    last_item_id: str | None = None
     rev: int = 0
 
 
@@ -285,6 +287,15 @@ class QueueIntent(StrEnum):
     UNMATCHED = "unmatched"  # confirm or cancel with no upcoming appointment to apply it to
 
 
+class QueueFlag(StrEnum):
+    """What a person should notice about an item before reading it."""
+
+    # An opt-out word (CANCEL above all) from a number with a visit coming: did they mean
+    # the visit, the texts, or both?
+    OPTED_OUT_WITH_APPOINTMENT = "opted_out_with_appointment"
+    STOP_REQUEST = "stop_request"  # some text of the conversation asks the texts to stop
+
+
 class QueueItem(BaseModel):
     """One thing for a person to handle: a conversation with a customer, or a freed slot."""
 
@@ -304,6 +315,7 @@ class QueueItem(BaseModel):
     message_count: int = 0
     preview: str = ""
     acknowledged: bool = False
+    flags: tuple[QueueFlag, ...] = ()
     claimed_by: str | None = None
     lease_expires_at: datetime | None = None
     first_claimed_at: datetime | None = None
