@@ -306,7 +306,7 @@ class MemoryQueue:
     ) -> tuple[list[QueueItem], dict[str, Any] | None, float]:
         found = sorted(
             (i for (t, _), i in self.items.items() if t == tenant_id and i.status is status),
-            key=lambda i: (i.created_at, i.item_id),
+            key=lambda i: (i.due_by, i.item_id),
         )
         start = int(cursor["offset"]) if cursor else 0
         page = found[start : start + limit]

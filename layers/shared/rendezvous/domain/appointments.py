@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
-from rendezvous.domain.errors import ConcurrentModification, Conflict, NotFound, Unprocessable
+from rendezvous.domain.errors import (
+    ConcurrentModification,
+    Conflict,
+    InvalidFields,
+    NotFound,
+    Unprocessable,
+)
 from rendezvous.domain.events import CancelledBy, appointment_cancelled
 from rendezvous.domain.identity import MessageIdentity, schedule_name
 from rendezvous.domain.models import (
@@ -24,6 +30,7 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminders
 from rendezvous.domain.ports import ActivityLog, AppointmentStore, OutboundQueue, ReminderScheduler
+from rendezvous.phone import InvalidPhoneNumber, parse_phone, region_of
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,7 @@ class AppointmentService:
         self, tenant_id: str, appointment_id: str, draft: AppointmentDraft
     ) -> AppointmentView:
         tenant = self._tenant(tenant_id)
+        draft = _in_e164(draft, tenant)
         now = self.clock.now()
         if draft.starts_at <= now:
             raise Unprocessable("starts_at is in the past")
@@ -321,6 +329,17 @@ class AppointmentService:
                 and record.send_at <= now
             ):
                 self.queue.enqueue(send_request(record, appointment))
+
+
+def _in_e164(draft: AppointmentDraft, tenant: Tenant) -> AppointmentDraft:
+    """The draft with its phone in E.164: a national number ("(415) 555-0133") is read in
+    the country of the tenant's sending number, where its customers mostly live."""
+    try:
+        phone = parse_phone(draft.customer.phone, region_of(tenant.phone_number))
+    except InvalidPhoneNumber as exc:
+        raise InvalidFields([("customer.phone", str(exc))]) from exc
+    customer = draft.customer.model_copy(update={"phone": phone})
+    return replace(draft, customer=customer)
 
 
 def _notice_went_out(messages: list[MessageRecord]) -> bool:

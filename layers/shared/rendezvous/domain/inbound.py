@@ -29,7 +29,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import ActivityLog, AppointmentStore, ConversationQueue, Renderer
-from rendezvous.domain.timing import answer_due_by
+from rendezvous.domain.timing import Due, answer_due_before_visit, answer_due_by
 from rendezvous.phone import recipient_key
 
 QUEUED_INTENTS = {
@@ -228,6 +228,8 @@ class InboundService:
                 intent, [reply], tenant.tenant_id, appointment_id=appointment.appointment_id
             )
         self.appointments.cancel(tenant.tenant_id, appointment.appointment_id, source="customer")
+        # The freed slot is worth offering only before it starts.
+        due = self._due_by(tenant, now, appointment)
         slot = QueueItem(
             tenant_id=tenant.tenant_id,
             item_id=_item_id(tenant.tenant_id, f"slot/{appointment.appointment_id}"),
@@ -237,7 +239,9 @@ class InboundService:
             appointment_id=appointment.appointment_id,
             created_at=now,
             updated_at=now,
-            due_by=self._due_by(tenant, now),
+            due_by=due.at,
+            due_reason=due.reason,
+            visit_at=appointment.starts_at,
             last_message_at=now,
             preview="Slot freed: "
             + self.render.moment(appointment.starts_at, tenant.timezone, "en"),
@@ -310,6 +314,7 @@ class InboundService:
         rkey = recipient_key(tenant.tenant_id, text.from_)
         upcoming = self.store.upcoming_appointments(tenant.tenant_id, rkey, now)
         appointment = upcoming[0] if upcoming else None
+        due = self._due_by(tenant, now, appointment)
         item = QueueItem(
             tenant_id=tenant.tenant_id,
             item_id=_item_id(tenant.tenant_id, text.message_sid),
@@ -319,7 +324,9 @@ class InboundService:
             appointment_id=appointment.appointment_id if appointment else None,
             created_at=now,
             updated_at=now,
-            due_by=self._due_by(tenant, now),
+            due_by=due.at,
+            due_reason=due.reason,
+            visit_at=appointment.starts_at if appointment else None,
             last_message_at=now,
             message_count=1,
             preview=text.body[:160],
@@ -408,8 +415,9 @@ class InboundService:
         }.get(intent, "ack")
         return self._say(tenant, appointment, name, now, due=item.due_by)
 
-    def _due_by(self, tenant: Tenant, now: datetime) -> datetime:
-        return answer_due_by(now, tenant.timezone, tenant.opening_hours, tenant.response_minutes)
+    def _due_by(self, tenant: Tenant, now: datetime, appointment: Appointment | None) -> Due:
+        usual = answer_due_by(now, tenant.timezone, tenant.opening_hours, tenant.response_minutes)
+        return answer_due_before_visit(usual, appointment.starts_at if appointment else None, now)
 
     def _say(
         self,

@@ -296,6 +296,13 @@ class QueueFlag(StrEnum):
     STOP_REQUEST = "stop_request"  # some text of the conversation asks the texts to stop
 
 
+class DueReason(StrEnum):
+    """Why an item is due when it is."""
+
+    RESPONSE_TIME = "response_time"  # the tenant's usual response time, in opening hours
+    VISIT = "visit"  # pulled ahead of the visit the text is about
+
+
 class QueueItem(BaseModel):
     """One thing for a person to handle: a conversation with a customer, or a freed slot."""
 
@@ -311,6 +318,10 @@ class QueueItem(BaseModel):
     created_at: datetime
     updated_at: datetime
     due_by: datetime
+    due_reason: DueReason = DueReason.RESPONSE_TIME
+    # When the linked appointment started as the item opened: how the queue tells a
+    # question about a visit in the next hours from one about next month's.
+    visit_at: datetime | None = None
     last_message_at: datetime
     message_count: int = 0
     preview: str = ""

@@ -75,7 +75,8 @@ class QueueService:
     def page(
         self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
     ) -> tuple[list[QueueItem], dict[str, Any] | None]:
-        """A page of a tenant's items in one status, oldest first, and where the next starts."""
+        """A page of a tenant's items in one status, soonest due first, and where the next
+        starts."""
         items, last, _ = self.queue.page(tenant_id, status, limit, cursor)
         return items, last
 

@@ -45,7 +45,8 @@ class DynamoConversationQueue(TableRepository):
         return {
             **queue_key(item.tenant_id, item.item_id),
             "qpk": f"T#{item.tenant_id}#QS#{item.status.value}",
-            "qsk": f"{iso(item.created_at)}#{item.item_id}",
+            # Most urgent first (CONTRACT.md): the index orders by when the answer is due.
+            "qsk": f"{iso(item.due_by)}#{item.item_id}",
             "expires_at": int((item.last_message_at + timedelta(days=retention_days)).timestamp()),
             **plain(item),
         }
@@ -208,8 +209,8 @@ class DynamoConversationQueue(TableRepository):
     def page(
         self, tenant_id: str, status: QueueStatus, limit: int, cursor: Item | None
     ) -> tuple[list[QueueItem], Item | None, float]:
-        """A page of the tenant's items in one status, oldest first, with the read units the
-        page cost (DynamoDB's own count)."""
+        """A page of the tenant's items in one status, soonest due first, with the read units
+        the page cost (DynamoDB's own count)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": QUEUE_INDEX,
