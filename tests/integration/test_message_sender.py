@@ -577,3 +577,31 @@ def test_a_copy_that_arrives_mid_send_does_not_strand_a_text_the_outage_kept_fro
     assert retried == {"batchItemFailures": []}
     assert len(texts_to(twilio)) == 1
     assert messages_of("appt-1")["confirmation@1"]["status"] in {"queued", "sent", "delivered"}
+
+
+def test_the_short_reminder_of_a_confirmed_visit_is_suppressed_with_its_reason(
+    store: DynamoAppointmentStore, twilio: Client, clock: FixedClock
+) -> None:
+    from tests.integration.test_twilio_inbound import inbound
+
+    book("appt-1")
+    invoke("TwilioInboundFunction", inbound("C"))
+    twilio_before = len(texts_to(twilio))
+    clock.set(at("2030-01-15T08:30:00-08:00"))
+
+    invoke(SENDER, reminder_event("appt-1", "reminder_2h"))
+
+    assert len(texts_to(twilio)) == twilio_before
+    record = messages_of("appt-1")["reminder_2h@1"]
+    assert (record["status"], record["reason"]) == ("suppressed", "appointment_confirmed")
+
+
+def test_the_short_reminder_of_an_unconfirmed_visit_goes(
+    store: DynamoAppointmentStore, twilio: Client, clock: FixedClock
+) -> None:
+    book("appt-1")
+    clock.set(at("2030-01-15T08:30:00-08:00"))
+
+    invoke(SENDER, reminder_event("appt-1", "reminder_2h"))
+
+    assert messages_of("appt-1")["reminder_2h@1"]["status"] in {"queued", "sent", "delivered"}
