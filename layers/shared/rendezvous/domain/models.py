@@ -24,6 +24,8 @@ class MessageKind(StrEnum):
     CONFIRMATION = "confirmation"
     MOVED = "moved"
     REMINDER = "reminder"
+    # The reminder to an appointment already confirmed: thanks instead of asking again.
+    REMINDER_CONFIRMED = "reminder_confirmed"
 
 
 def reminder_kind(offset_minutes: int) -> str:
@@ -44,6 +46,8 @@ def reminder_lead(kind: str) -> timedelta | None:
 
 
 def template_kind(kind: str) -> MessageKind:
+    if kind == MessageKind.REMINDER_CONFIRMED:
+        return MessageKind.REMINDER_CONFIRMED
     return MessageKind.REMINDER if kind.startswith("reminder_") else MessageKind(kind)
 
 

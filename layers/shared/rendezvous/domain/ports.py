@@ -360,6 +360,7 @@ class Renderer(Protocol):
         *,
         first_contact: bool,
         previous_starts_at: datetime | None = None,
+        now: datetime | None = None,
     ) -> RenderedSms: ...
 
     def reply(
