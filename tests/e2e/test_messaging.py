@@ -57,7 +57,7 @@ def test_advancing_past_the_24h_reminder_sends_it(
 
     assert advanced["count"] >= 1
     texts = wait_for_texts(twilio, customer, 2)
-    reminder = next(t for t in texts if "reminder" in t.body)
+    reminder = next(t for t in texts if "your visit is tomorrow at" in t.body)
     assert clinic.name in reminder.body
     assert "STOP" not in reminder.body  # the opt-out line goes with the first text only
     status = messages_of(api, clinic, appointment["appointment_id"])["reminder_24h"]["status"]

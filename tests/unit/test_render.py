@@ -16,8 +16,9 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import RenderedSms
+from rendezvous.domain.tenant_settings import MAX_SEGMENTS
 from rendezvous.messages.gsm import segment_count
-from rendezvous.messages.render import MAX_SEGMENTS, format_when, render_message
+from rendezvous.messages.render import format_when, render_message
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 # 15:30 UTC is 10:30 in New York, 16:30 in Paris, Tuesday 24 November 2026.

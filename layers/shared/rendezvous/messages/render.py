@@ -17,6 +17,7 @@ from rendezvous.domain.models import (
     template_kind,
 )
 from rendezvous.domain.ports import RenderedSms
+from rendezvous.domain.tenant_settings import MAX_SEGMENTS
 from rendezvous.domain.timing import recipient_zone
 from rendezvous.messages.gsm import is_gsm7, segment_count, to_gsm_compatible
 from rendezvous.messages.replies import render_reply
@@ -32,8 +33,6 @@ from rendezvous.messages.templates import (
 logger = logging.getLogger(__name__)
 
 FIRST_NAME_MAX: Final = 20
-# The most parts an automated text may cost: past it, render drops optional parts.
-MAX_SEGMENTS: Final = 2
 
 _DAYS: Final[dict[str, tuple[str, ...]]] = {
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -301,6 +300,7 @@ class SmsRenderer:
         first_contact: bool,
         previous_starts_at: datetime | None = None,
         now: datetime | None = None,
+        fit: bool = True,
     ) -> RenderedSms:
         return render_message(
             kind,
@@ -309,6 +309,7 @@ class SmsRenderer:
             first_contact=first_contact,
             previous_starts_at=previous_starts_at,
             now=now,
+            fit=fit,
         )
 
     def reply(
