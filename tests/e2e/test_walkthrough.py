@@ -30,7 +30,7 @@ _runs = itertools.count(1)
 
 def booking_script() -> str:
     """The first shell block after the walkthrough's opening sentence."""
-    start = README.index("Book an appointment three days from now")
+    start = README.index("Book an appointment four days from now")
     match = re.compile(r"```sh\n(.*?)```", re.S).search(README, start)
     assert match is not None, "the walkthrough's booking commands are gone from the README"
     return match.group(1)
