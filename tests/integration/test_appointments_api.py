@@ -344,3 +344,23 @@ def test_a_cancel_by_a_token_without_a_subject_is_refused_before_anything_change
     assert response["statusCode"] == 401
     after = response_json(invoke(FN, appointment_event("GET", "appt-1")))
     assert after["status"] == "scheduled"
+
+
+def test_a_location_too_long_for_two_segments_is_warned_about_in_the_answer(
+    store: DynamoAppointmentStore,
+) -> None:
+    from tests.support.aws import clinic
+
+    store.put_tenant(clinic(include_service_details=True))
+    long_place = ("Harbor Clinic, Pier 39, Building C, " + "North Wing, " * 8)[:120].strip()
+    details = {"service": "Consultation " * 9, "provider": "Dr Alexandra Whitfield"}
+
+    status, body = put("long-place", booking(location=long_place, **details))
+    _, short = put("short-place", booking(**details))
+
+    assert status == 201
+    [warning] = body["warnings"]
+    assert "confirmation text would take 3 SMS segments" in warning
+    assert "without the location" in warning
+    assert body["location"] == long_place  # the booking keeps it; only the text drops it
+    assert short["warnings"] == []

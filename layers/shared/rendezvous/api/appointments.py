@@ -128,6 +128,8 @@ class AppointmentOut(BaseModel):
     confirmed_at: datetime | None = None
     planned_messages: list[PlannedOut]
     messages: list[MessageOut]
+    # What the booking system may want to fix, e.g. a location too long for the text.
+    warnings: list[str] = []
 
     @classmethod
     def of(cls, view: AppointmentView) -> AppointmentOut:
@@ -153,4 +155,5 @@ class AppointmentOut(BaseModel):
                 for m in view.planned
             ],
             messages=[MessageOut.of(m) for m in view.messages],
+            warnings=list(view.warnings),
         )

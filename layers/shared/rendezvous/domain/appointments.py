@@ -29,7 +29,14 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminders
-from rendezvous.domain.ports import ActivityLog, AppointmentStore, OutboundQueue, ReminderScheduler
+from rendezvous.domain.ports import (
+    ActivityLog,
+    AppointmentStore,
+    OutboundQueue,
+    ReminderScheduler,
+    Renderer,
+)
+from rendezvous.domain.tenant_settings import MAX_SEGMENTS
 from rendezvous.phone import InvalidPhoneNumber, parse_phone, region_of
 
 
@@ -51,6 +58,8 @@ class AppointmentView:
     messages: list[MessageRecord]
     created: bool = False
     cancelled_now: bool = False  # this call is the one that cancelled it
+    # Told to the booking system: e.g. a text that only fits by leaving the place out.
+    warnings: tuple[str, ...] = ()
 
     @property
     def planned(self) -> list[MessageRecord]:
@@ -78,6 +87,7 @@ class AppointmentService:
     queue: OutboundQueue
     clock: Clock
     activity: ActivityLog | None = None
+    renderer: Renderer | None = None
 
     def get(self, tenant_id: str, appointment_id: str) -> AppointmentView:
         return AppointmentView(*self._found(tenant_id, appointment_id))
@@ -103,11 +113,32 @@ class AppointmentService:
             found = self.store.get_appointment(tenant_id, appointment_id)
             try:
                 if found is None:
-                    return self._create(tenant, appointment_id, draft, now)
-                return self._update(tenant, found[0], found[1], draft, now)
+                    view = self._create(tenant, appointment_id, draft, now)
+                else:
+                    view = self._update(tenant, found[0], found[1], draft, now)
+                return self._with_warnings(tenant, view)
             except ConcurrentModification:
                 continue
         raise ConcurrentModification("the appointment changed while it was being saved; retry")
+
+    def _with_warnings(self, tenant: Tenant, view: AppointmentView) -> AppointmentView:
+        """A pending confirmation or moved notice that would run past MAX_SEGMENTS as a
+        first text (with the STOP line) is sent without its place, then its details: the
+        booking system hears so, to shorten the location if it can."""
+        notices = [
+            m for m in view.planned if m.kind in {MessageKind.CONFIRMATION, MessageKind.MOVED}
+        ]
+        if self.renderer is None or not notices:
+            return view
+        kind = MessageKind(notices[0].kind)
+        whole = self.renderer.message(kind, tenant, view.appointment, first_contact=True, fit=False)
+        if whole.segments <= MAX_SEGMENTS:
+            return view
+        warning = (
+            f"the {kind.value} text would take {whole.segments} SMS segments; it is sent "
+            f"without the location (then the service details) to stay within {MAX_SEGMENTS}"
+        )
+        return replace(view, warnings=(warning,))
 
     def cancel(
         self,

@@ -24,6 +24,8 @@ class MessageKind(StrEnum):
     CONFIRMATION = "confirmation"
     MOVED = "moved"
     REMINDER = "reminder"
+    # The reminder to an appointment already confirmed: thanks instead of asking again.
+    REMINDER_CONFIRMED = "reminder_confirmed"
 
 
 def reminder_kind(offset_minutes: int) -> str:
@@ -44,6 +46,8 @@ def reminder_lead(kind: str) -> timedelta | None:
 
 
 def template_kind(kind: str) -> MessageKind:
+    if kind == MessageKind.REMINDER_CONFIRMED:
+        return MessageKind.REMINDER_CONFIRMED
     return MessageKind.REMINDER if kind.startswith("reminder_") else MessageKind(kind)
 
 
@@ -100,6 +104,8 @@ class SuppressionReason(StrEnum):
     UNDELIVERABLE = "undeliverable"
     FREQUENCY_CAP = "frequency_cap"
     TOO_LATE = "too_late"
+    # A short reminder (under a day ahead) is for unconfirmed visits only.
+    APPOINTMENT_CONFIRMED = "appointment_confirmed"
     QUIET_HOURS = "quiet_hours"
 
 
@@ -146,7 +152,10 @@ class Tenant(BaseModel):
     contact: str = ""
     quiet_hours: QuietHours = QuietHours()
     opening_hours: OpeningHours = OpeningHours()
-    reminder_offsets_minutes: tuple[int, ...] = (2880, 120)
+    # 3 days and 1 day before: fewest missed visits in Steiner 2018 (54,066 patients; 4.4%
+    # with both, 5.8% with the 3-day alone, 5.3% with the 1-day alone). A short reminder
+    # (an offset under a day, e.g. 120) is optional and goes to unconfirmed visits only.
+    reminder_offsets_minutes: tuple[int, ...] = (4320, 1440)
     daily_cap: Annotated[int, Field(ge=1, le=20)] = 3
     include_service_details: bool = False
     templates: dict[str, dict[str, str]] = Field(default_factory=dict)

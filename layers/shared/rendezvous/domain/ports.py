@@ -364,6 +364,8 @@ class Renderer(Protocol):
         *,
         first_contact: bool,
         previous_starts_at: datetime | None = None,
+        now: datetime | None = None,
+        fit: bool = True,
     ) -> RenderedSms: ...
 
     def reply(
