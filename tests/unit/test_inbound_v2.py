@@ -245,3 +245,19 @@ def test_a_yes_sentence_confirms_an_unconfirmed_visit(world: World) -> None:
 
     assert result.intent is Intent.CONFIRM
     assert _status(world) is AppointmentStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("body", ["ok", "👍"])
+def test_an_ok_to_a_persons_answer_with_the_visit_already_confirmed_is_a_closing(
+    world: World, body: str
+) -> None:
+    world.book()
+    world.text_in("C")
+    item_id = _answer_and_resolve(world)
+    sent = len(world.gateway.sent)
+
+    result = world.inbound.handle(_text(body))
+
+    assert (result.intent, result.replies, result.queue_item_id) == (Intent.CLOSING, [], item_id)
+    assert len(world.gateway.sent) == sent
+    assert [m.body for m in world.queue.messages("clinic-1", item_id)][-1] == body

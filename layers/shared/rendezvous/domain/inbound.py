@@ -222,6 +222,11 @@ class InboundService:
             )
             return closed or self._queue(tenant, text, intent, recipient, now)
         appointment = upcoming[0]
+        if intent is Intent.CONFIRM and appointment.confirmed_at is not None:
+            # Already confirmed: an "ok" to a person's answer closes that exchange quietly.
+            closed = self._closing(tenant, text, recipient, now)
+            if closed is not None:
+                return closed
         if intent is Intent.CONFIRM:
             self.store.confirm_appointment(
                 appointment, now, appointment_confirmed(appointment, now)
