@@ -208,3 +208,56 @@ def test_an_ok_after_a_person_answered_with_no_visit_to_confirm_is_a_closing(
     assert (result.intent, result.replies, result.queue_item_id) == (Intent.CLOSING, [], item_id)
     [item] = world.queue.items.values()
     assert item.status is QueueStatus.RESOLVED
+
+
+@pytest.mark.parametrize("body", ["yes please", "Yes thanks"])
+def test_a_yes_sentence_with_nothing_to_confirm_is_read_by_a_person_not_an_opt_in(
+    world: World, body: str
+) -> None:
+    # Only the one word YES opts in at the carrier; "yes please" to a staff question must
+    # reach a person, and from an opted-out number must not re-subscribe it.
+    world.book()
+    world.text_in("STOP")
+
+    result = world.inbound.handle(_text(body))
+
+    assert result.intent is Intent.FREE_TEXT
+    assert _opted_out(world)
+    assert not world.store.events_of(EventType.RECIPIENT_OPTED_IN)
+    assert any(i.preview == body for i in world.queue.items.values())
+
+
+def test_a_yes_sentence_after_the_visit_is_confirmed_is_queued_for_a_person(world: World) -> None:
+    world.book()
+    world.text_in("C")
+
+    result = world.inbound.handle(_text("yes please"))
+
+    assert result.intent is Intent.FREE_TEXT
+    [item] = world.queue.items.values()
+    assert item.preview == "yes please"
+
+
+def test_a_yes_sentence_confirms_an_unconfirmed_visit(world: World) -> None:
+    world.book()
+
+    result = world.inbound.handle(_text("yes see you then"))
+
+    assert result.intent is Intent.CONFIRM
+    assert _status(world) is AppointmentStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("body", ["ok", "👍"])
+def test_an_ok_to_a_persons_answer_with_the_visit_already_confirmed_is_a_closing(
+    world: World, body: str
+) -> None:
+    world.book()
+    world.text_in("C")
+    item_id = _answer_and_resolve(world)
+    sent = len(world.gateway.sent)
+
+    result = world.inbound.handle(_text(body))
+
+    assert (result.intent, result.replies, result.queue_item_id) == (Intent.CLOSING, [], item_id)
+    assert len(world.gateway.sent) == sent
+    assert [m.body for m in world.queue.messages("clinic-1", item_id)][-1] == body

@@ -17,7 +17,7 @@ from rendezvous.domain.events import (
     recipient_opted,
     reschedule_requested,
 )
-from rendezvous.domain.keywords import Intent, classify
+from rendezvous.domain.keywords import Intent, classify, normalise_keyword
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -131,15 +131,18 @@ class InboundService:
         self, tenant: Tenant, text: InboundText, recipient: Recipient | None, now: datetime
     ) -> Intent:
         """YES opts in at the carrier whatever else it means; it confirms as well when the
-        number is not opted out and an unconfirmed visit is coming."""
+        number is not opted out and an unconfirmed visit is coming. "yes please" is no
+        keyword (the carrier would not opt it in): it confirms, or a person reads it."""
+        keyword = normalise_keyword(text.body) == "YES"
         if recipient is not None and recipient.opted_out:
-            return Intent.OPT_IN
+            return Intent.OPT_IN if keyword else Intent.FREE_TEXT
         upcoming = self.store.upcoming_appointments(
             tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
         )
         if not upcoming or upcoming[0].confirmed_at is not None:
-            return Intent.OPT_IN
-        self._opt(tenant, text, opted_out=False, now=now)
+            return Intent.OPT_IN if keyword else Intent.FREE_TEXT
+        if keyword:
+            self._opt(tenant, text, opted_out=False, now=now)
         return Intent.CONFIRM
 
     def _opted_out(self, tenant: Tenant, text: InboundText, now: datetime) -> InboundResult:
@@ -219,6 +222,11 @@ class InboundService:
             )
             return closed or self._queue(tenant, text, intent, recipient, now)
         appointment = upcoming[0]
+        if intent is Intent.CONFIRM and appointment.confirmed_at is not None:
+            # Already confirmed: an "ok" to a person's answer closes that exchange quietly.
+            closed = self._closing(tenant, text, recipient, now)
+            if closed is not None:
+                return closed
         if intent is Intent.CONFIRM:
             self.store.confirm_appointment(
                 appointment, now, appointment_confirmed(appointment, now)

@@ -61,12 +61,14 @@ CLOSING_EXTRAS = frozenset(
 # opt out by itself (only the carrier keywords do); staff see it flagged and act on it.
 STOP_REQUEST = re.compile(
     r"\b(stop (texting|messaging|sending|contacting)|don'?t (text|message|contact)|"
-    r"^\W*(please )?stop( (it|now|pls|plz|please))?\W*$|"
+    r"^\W*(please )?stop\W*( (it|now|pls|plz|please|thanks|thank you|merci|svp|stp|"
+    r"s'il vous pla[iî]t|por favor|gracias|sms|texts|messages|mensajes))*\W*$|"
     r"no more (texts|messages)|remove me|take me off|unsubscribe me|leave me alone|"
     r"^\W*arr[eê]te[rz]?\b|arr[eê]te[rz]? (de m'?envoyer|les (sms|messages))|"
     r"ne (veux )?plus (recevoir|m'?envoyer)|"
     r"d[eé]sinscri|dejen? de (enviar|escribir|mandar)|no (me )?(env[ií]en|escriban|manden) "
-    r"m[aá]s|no m[aá]s (mensajes|sms|textos)|b[aá]jenme|darme de baja)",
+    r"m[aá]s|ya no me (env[ií]en|escriban|manden)|no m[aá]s (mensajes|sms|textos)|"
+    r"b[aá]jenme|darme de baja)",
     re.IGNORECASE,
 )
 
