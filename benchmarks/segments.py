@@ -1,8 +1,10 @@
 """How many SMS parts the default texts cost, per locale, as they are actually sent.
 
 Renders every pair of a fixed set of names and places (no randomness) for the combinations
-that occur: a reminder (never the first text to a number), a confirmation (the first text in
-practice, so with the STOP line) and a moved notice (not the first). Prints, per kind and
+that occur: reminders (never the first text to a number) at their send time, 3 days ahead
+("in 3 days, Tue 24 Nov ...", the longest) and 1 day ahead ("tomorrow at ..."), unconfirmed
+and confirmed, a confirmation (the first text in practice, so with the STOP line) and a
+moved notice (not the first). Prints, per kind and
 locale: average and maximum segments, the share that fits one segment, the share that stays
 GSM-7 and the longest body; then the average over all locales for the default reminder.
 Run: python -m benchmarks.segments
@@ -10,9 +12,15 @@ Run: python -m benchmarks.segments
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from rendezvous.domain.models import Appointment, Customer, MessageKind, Tenant
+from rendezvous.domain.models import (
+    Appointment,
+    AppointmentStatus,
+    Customer,
+    MessageKind,
+    Tenant,
+)
 from rendezvous.domain.ports import RenderedSms
 from rendezvous.messages.render import render_message
 
@@ -109,15 +117,27 @@ STARTS_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 PREVIOUS_STARTS_AT = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CREATED_AT = datetime(2026, 11, 1, tzinfo=UTC)
 
-# (label, kind, first_contact): the combinations that really go out.
-CASES: tuple[tuple[str, MessageKind, bool], ...] = (
-    ("reminder", MessageKind.REMINDER, False),
-    ("confirmation", MessageKind.CONFIRMATION, True),
-    ("moved", MessageKind.MOVED, False),
+SCHEDULED, CONFIRMED = AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED
+# (label, kind, first_contact, status, days before the visit it is rendered): the
+# combinations that really go out; None renders without a send time (absolute dates).
+CASES: tuple[tuple[str, MessageKind, bool, AppointmentStatus, int | None], ...] = (
+    ("reminder_72h", MessageKind.REMINDER, False, SCHEDULED, 3),
+    ("reminder_24h", MessageKind.REMINDER, False, SCHEDULED, 1),
+    ("confirmed_72h", MessageKind.REMINDER, False, CONFIRMED, 3),
+    ("confirmed_24h", MessageKind.REMINDER, False, CONFIRMED, 1),
+    ("confirmation", MessageKind.CONFIRMATION, True, SCHEDULED, None),
+    ("moved", MessageKind.MOVED, False, SCHEDULED, None),
 )
 
 
-def render_all(locale: str, kind: MessageKind, *, first_contact: bool) -> list[RenderedSms]:
+def render_all(
+    locale: str,
+    kind: MessageKind,
+    *,
+    first_contact: bool,
+    status: AppointmentStatus = SCHEDULED,
+    days_before: int | None = None,
+) -> list[RenderedSms]:
     tenant = TENANTS[locale]
     out = []
     for i, name in enumerate(NAMES):
@@ -128,6 +148,7 @@ def render_all(locale: str, kind: MessageKind, *, first_contact: bool) -> list[R
                 customer=Customer(phone="+15550109999", name=name),
                 starts_at=STARTS_AT,
                 location=place,
+                status=status,
                 created_at=CREATED_AT,
                 updated_at=CREATED_AT,
             )
@@ -138,6 +159,7 @@ def render_all(locale: str, kind: MessageKind, *, first_contact: bool) -> list[R
                     appointment,
                     first_contact=first_contact,
                     previous_starts_at=PREVIOUS_STARTS_AT,
+                    now=None if days_before is None else STARTS_AT - timedelta(days=days_before),
                 )
             )
     return out
@@ -156,9 +178,11 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     reminders: list[RenderedSms] = []
-    for label, kind, first_contact in CASES:
+    for label, kind, first_contact, status, days_before in CASES:
         for locale in TENANTS:
-            rendered = render_all(locale, kind, first_contact=first_contact)
+            rendered = render_all(
+                locale, kind, first_contact=first_contact, status=status, days_before=days_before
+            )
             if kind is MessageKind.REMINDER:
                 reminders.extend(rendered)
             n = len(rendered)

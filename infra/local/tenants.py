@@ -20,7 +20,6 @@ def demo_tenants() -> list[Tenant]:
             contact="+14155550100",
             quiet_hours=QUIET,
             opening_hours=OpeningHours(),
-            reminder_offsets_minutes=(2880, 120),
             daily_cap=3,
         ),
         Tenant(
@@ -32,7 +31,6 @@ def demo_tenants() -> list[Tenant]:
             contact="+33612345678",
             quiet_hours=QUIET,
             opening_hours=OpeningHours(days={d: (time(10, 0), time(19, 0)) for d in range(2, 7)}),
-            reminder_offsets_minutes=(2880, 120),
             daily_cap=3,
         ),
     ]

@@ -100,7 +100,8 @@ def test_a_staff_member_claims_replies_and_resolves(
     expect(page.locator("#thread")).to_contain_text("Yes, of course! See you on Thursday.")
     expect(reply).to_have_value("")
     wait_for(
-        lambda: "Yes, of course! See you on Thursday." in texts_to(stack, customer),
+        # Sent as the business: "Harbor Clinic: Yes, of course! ..." (CONTRACT v2).
+        lambda: f"{clinic.name}: Yes, of course! See you on Thursday." in texts_to(stack, customer),
         timeout=10,
         what="the reply on the customer's phone",
     )

@@ -47,27 +47,28 @@ def test_a_booking_texts_its_confirmation(
     assert appointment["status"] == "scheduled"
 
 
-def test_advancing_past_the_48h_reminder_sends_it(
+def test_advancing_past_the_24h_reminder_sends_it(
     api: Api, twilio: Client, clinic: Tenant, customer: str, morning: datetime
 ) -> None:
     appointment = book(api, clinic, customer, in_days(morning, clinic, 3))
     wait_for_texts(twilio, customer, 1)
 
-    advanced = api.advance_to(send_at(appointment, "reminder_48h") + timedelta(minutes=1))
+    advanced = api.advance_to(send_at(appointment, "reminder_24h") + timedelta(minutes=1))
 
     assert advanced["count"] >= 1
     texts = wait_for_texts(twilio, customer, 2)
-    reminder = next(t for t in texts if "reminder" in t.body)
+    reminder = next(t for t in texts if "your visit is tomorrow at" in t.body)
     assert clinic.name in reminder.body
     assert "STOP" not in reminder.body  # the opt-out line goes with the first text only
-    status = messages_of(api, clinic, appointment["appointment_id"])["reminder_48h"]["status"]
+    status = messages_of(api, clinic, appointment["appointment_id"])["reminder_24h"]["status"]
     assert status in {"queued", "sent", "delivered"}
 
 
 def test_a_cancelled_appointment_gets_no_reminder(
     api: Api, twilio: Client, clinic: Tenant, customer: str, morning: datetime
 ) -> None:
-    starts_at = in_days(morning, clinic, 3)
+    # Five days ahead: both default reminders (3 days and 1 day before) are planned.
+    starts_at = in_days(morning, clinic, 5)
     appointment = book(api, clinic, customer, starts_at)
     wait_for_texts(twilio, customer, 1)
     appointment_id = appointment["appointment_id"]
@@ -78,8 +79,8 @@ def test_a_cancelled_appointment_gets_no_reminder(
 
     assert len(texts_to(twilio, customer)) == 1
     messages = messages_of(api, clinic, appointment_id)
-    assert messages["reminder_48h"]["status"] in {"cancelled", "suppressed"}
-    assert messages["reminder_2h"]["status"] in {"cancelled", "suppressed"}
+    assert messages["reminder_72h"]["status"] in {"cancelled", "suppressed"}
+    assert messages["reminder_24h"]["status"] in {"cancelled", "suppressed"}
 
 
 def test_the_confirmation_status_reaches_delivered_through_signed_callbacks(

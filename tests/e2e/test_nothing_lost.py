@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -98,17 +98,19 @@ def test_ten_texts_through_an_outage_reach_the_dlq_then_redrive_sends_each_once(
     outage: None,
 ) -> None:
     zone = ZoneInfo(clinic.timezone)
-    soon = datetime.combine(morning.astimezone(zone).date(), time(13, 30), zone)
+    tomorrow = morning.astimezone(zone).date() + timedelta(days=1)
+    soon = datetime.combine(tomorrow, time(11, 30), zone)
     phones = [f"+14155550{800 + n:03d}" for n in range(7)]
     # Other tests' reminders falling due meanwhile fail too: the counts below are at least.
     failed_before = failed_count(api, clinic)
-    # Three visits at 13:30 (a confirmation now, a 2-hour reminder at 11:30) and four in
-    # three days (a confirmation now): ten texts, every send refused with a 503.
+    # Three visits tomorrow at 11:30 (a confirmation now, the 24-hour reminder at 11:30
+    # today) and four in three days (a confirmation now; their 72-hour reminder would come
+    # within the hour, so it is dropped): ten texts, every send refused with a 503.
     booked = [book(api, clinic, phone, soon) for phone in phones[:3]] + [
         book(api, clinic, phone, in_days(morning, clinic, 3)) for phone in phones[3:]
     ]
     texts = [(a["appointment_id"], "confirmation") for a in booked] + [
-        (a["appointment_id"], "reminder_2h") for a in booked[:3]
+        (a["appointment_id"], "reminder_24h") for a in booked[:3]
     ]
 
     # Past the reminders' time and every retry of every text (5 receives, 90 s apart).

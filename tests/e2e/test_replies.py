@@ -48,9 +48,25 @@ def test_a_question_is_acknowledged_once_queued_and_answered_by_a_person(
 
     assert (claimed.status_code, answered.status_code, resolved.status_code) == (200, 200, 200)
     texts = wait_for_texts(twilio, customer, 2)
-    assert any(
-        t.body == "Yes to both. See you soon!" and t.from_ == clinic.phone_number for t in texts
-    )
+    signed = f"{clinic.name}: Yes to both. See you soon!"
+    assert any(t.body == signed and t.from_ == clinic.phone_number for t in texts)
+
+    # A closing after the answer joins the resolved conversation: no text, no new item.
+    thanks = phone_sends(stack, customer, clinic, "Thanks!")
+
+    assert thanks["replies"] == []
+    page = api.request("GET", "/v1/queue?status=open&limit=100", clinic.staff_token).json()
+    assert [i for i in page["items"] if i["phone"] == customer] == []
+
+
+@pytest.mark.parametrize("word", ["HELP", "START"])
+def test_help_and_start_get_one_answer_from_twilio_not_two(
+    stack: LocalStackProcess, clinic: Tenant, customer: str, word: str
+) -> None:
+    sent = phone_sends(stack, customer, clinic, word)
+
+    # The sandbox answers as Twilio's Advanced Opt-Out does; the app stays silent.
+    assert len(sent["replies"]) == 1
 
 
 def test_stop_from_the_phone_opts_out_and_a_staff_reply_is_refused(

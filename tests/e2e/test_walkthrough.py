@@ -30,7 +30,7 @@ _runs = itertools.count(1)
 
 def booking_script() -> str:
     """The first shell block after the walkthrough's opening sentence."""
-    start = README.index("Book an appointment three days from now")
+    start = README.index("Book an appointment four days from now")
     match = re.compile(r"```sh\n(.*?)```", re.S).search(README, start)
     assert match is not None, "the walkthrough's booking commands are gone from the README"
     return match.group(1)
@@ -68,7 +68,7 @@ def reader_dir(stack: LocalStackProcess, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.mark.parametrize("hour", [0, 6, 9, 10, 12, 17, 22])
-def test_the_walkthrough_reaches_the_48_hour_reminder_at_any_hour_in_los_angeles(
+def test_the_walkthrough_reaches_the_72_hour_reminder_at_any_hour_in_los_angeles(
     hour: int,
     api: Api,
     stack: LocalStackProcess,
@@ -93,8 +93,8 @@ def test_the_walkthrough_reaches_the_48_hour_reminder_at_any_hour_in_los_angeles
     answer = api.request("GET", f"/v1/appointments/{appointment_id}", token=clinic.booking_token)
     assert answer.status_code == 200, answer.text
     status = {m["kind"]: m["status"] for m in answer.json()["messages"]}
-    assert status["reminder_48h"] in {"queued", "sent", "delivered"}, status
-    assert status["reminder_2h"] in {"planned", "deferred"}, status
+    assert status["reminder_72h"] in {"queued", "sent", "delivered"}, status
+    assert status["reminder_24h"] in {"planned", "deferred"}, status
     assert len(wait_for_texts(twilio, phone, 2)) == 2  # the confirmation and the reminder
 
 

@@ -189,7 +189,7 @@ def test_booking_during_quiet_hours_defers_the_confirmation_to_the_morning(
     [
         (booking(starts_at="2030-01-09T10:00:00-08:00"), 422, "unprocessable"),
         (booking(starts_at="2030-01-15T10:30:00"), 422, "validation_failed"),
-        (booking(customer={"phone": "4155550123", "name": "Ana"}), 422, "validation_failed"),
+        (booking(customer={"phone": "06 12 34 56 78", "name": "Ana"}), 422, "validation_failed"),
         (booking(customer={"phone": "+1415555", "name": "Ana"}), 422, "validation_failed"),
         (booking(customer={"phone": "+14155550123", "name": ""}), 422, "validation_failed"),
         (
@@ -204,7 +204,7 @@ def test_booking_during_quiet_hours_defers_the_confirmation_to_the_morning(
     ids=[
         "past",
         "naive-time",
-        "national-number",
+        "national-number-of-another-country",
         "short-number",
         "empty-name",
         "locale",
@@ -224,6 +224,43 @@ def test_bad_bookings_get_a_clear_4xx_and_write_nothing(
     assert stored_items(store, "appt-bad") == []
     assert schedules() == {}
     assert outbound() == []
+
+
+@pytest.mark.parametrize(
+    ("tenant", "written", "e164"),
+    [
+        ("clinic-1", "(415) 555-0133", "+14155550133"),
+        ("clinic-1", "415-555-0133", "+14155550133"),
+        ("clinic-1", "4155550133", "+14155550133"),
+        ("salon-1", "06 12 34 56 78", "+33612345678"),
+        ("salon-1", "06.12.34.56.78", "+33612345678"),
+        ("salon-1", "+1 415 555 0133", "+14155550133"),
+    ],
+)
+def test_a_national_number_is_read_in_the_tenants_country_and_stored_e164(
+    store: DynamoAppointmentStore, tenant: str, written: str, e164: str
+) -> None:
+    # clinic-1 sends from a US number, salon-1 from a French one.
+    status, body = put("appt-n", booking(customer={"phone": written, "name": "Ana"}), tenant)
+
+    assert status == 201
+    assert body["customer"]["phone"] == e164
+    stored = store.get_appointment(tenant, "appt-n")
+    assert stored is not None
+    assert stored[0].customer.phone == e164
+
+
+@pytest.mark.parametrize("written", ["06 12 34 56 78", "555-01", "call me", "+33 6 12"])
+def test_an_unreadable_number_is_a_422_naming_customer_phone(
+    store: DynamoAppointmentStore, schedules: Any, written: str
+) -> None:
+    status, body = put("appt-bad", booking(customer={"phone": written, "name": "Ana"}))
+
+    assert status == 422
+    assert [d["field"] for d in body["error"]["details"]] == ["customer.phone"]
+    assert written not in json.dumps(body), "the rejected number is not echoed"
+    assert stored_items(store, "appt-bad") == []
+    assert schedules() == {}
 
 
 @pytest.mark.parametrize(
@@ -307,3 +344,23 @@ def test_a_cancel_by_a_token_without_a_subject_is_refused_before_anything_change
     assert response["statusCode"] == 401
     after = response_json(invoke(FN, appointment_event("GET", "appt-1")))
     assert after["status"] == "scheduled"
+
+
+def test_a_location_too_long_for_two_segments_is_warned_about_in_the_answer(
+    store: DynamoAppointmentStore,
+) -> None:
+    from tests.support.aws import clinic
+
+    store.put_tenant(clinic(include_service_details=True))
+    long_place = ("Harbor Clinic, Pier 39, Building C, " + "North Wing, " * 8)[:120].strip()
+    details = {"service": "Consultation " * 9, "provider": "Dr Alexandra Whitfield"}
+
+    status, body = put("long-place", booking(location=long_place, **details))
+    _, short = put("short-place", booking(**details))
+
+    assert status == 201
+    [warning] = body["warnings"]
+    assert "confirmation text would take 3 SMS segments" in warning
+    assert "without the location" in warning
+    assert body["location"] == long_place  # the booking keeps it; only the text drops it
+    assert short["warnings"] == []

@@ -371,6 +371,34 @@ def test_a_booking_without_a_phone_is_422_naming_the_field(
     assert store.get_appointment("clinic-1", CREATED_UID) is None
 
 
+def _with_phone(written: str) -> dict[str, Any]:
+    body = calcom("booking_created")
+    body["payload"]["attendees"][0]["phoneNumber"] = written
+    body["payload"]["responses"]["attendeePhoneNumber"]["value"] = written
+    return body
+
+
+def test_a_national_attendee_number_is_read_in_the_tenants_country(
+    store: DynamoAppointmentStore, secret: str
+) -> None:
+    status, _ = deliver(_with_phone("(415) 555-0133"), secret)
+
+    assert status == 200
+    found = store.get_appointment("clinic-1", CREATED_UID)
+    assert found is not None
+    assert found[0].customer.phone == "+14155550133"
+
+
+def test_an_attendee_number_foreign_to_the_tenants_country_is_422_naming_the_field(
+    store: DynamoAppointmentStore, secret: str
+) -> None:
+    status, answer = deliver(_with_phone("06 12 34 56 78"), secret)
+
+    assert status == 422
+    assert [d["field"] for d in answer["error"]["details"]] == ["customer.phone"]
+    assert store.get_appointment("clinic-1", CREATED_UID) is None
+
+
 def test_a_signed_body_that_is_not_json_is_400(store: DynamoAppointmentStore, secret: str) -> None:
     status, body = deliver(b"{not json", secret)
 
@@ -594,6 +622,35 @@ def test_a_booked_appointment_without_a_contained_patient_phone_is_422(
     assert (no_phone, not_contained) == (422, 422)
     assert "telecom" in operation_outcome(body)[0]["diagnostics"]
     assert "contained Patient" in operation_outcome(other)[0]["diagnostics"]
+    assert store.get_appointment("clinic-1", "fhir-appt-1") is None
+
+
+def _fhir_with_phone(written: str) -> dict[str, Any]:
+    resource = fhir_resource()
+    resource["contained"][0]["telecom"][0]["value"] = written
+    return resource
+
+
+def test_a_national_patient_number_is_read_in_the_tenants_country(
+    store: DynamoAppointmentStore,
+) -> None:
+    status, _, _ = fhir_put(_fhir_with_phone("(415) 555-0133"))
+
+    assert status == 201
+    found = store.get_appointment("clinic-1", "fhir-appt-1")
+    assert found is not None
+    assert found[0].customer.phone == "+14155550133"
+
+
+def test_a_patient_number_foreign_to_the_tenants_country_is_422_on_patient_telecom(
+    store: DynamoAppointmentStore,
+) -> None:
+    status, body, _ = fhir_put(_fhir_with_phone("06 12 34 56 78"))
+
+    assert status == 422
+    issues = operation_outcome(body)
+    assert "Patient.telecom" in issues[0]["diagnostics"]
+    assert [i.get("expression") for i in issues[1:]] == [["Patient.telecom"]]
     assert store.get_appointment("clinic-1", "fhir-appt-1") is None
 
 

@@ -424,8 +424,8 @@ def test_moving_a_confirmed_appointment_sends_one_moved_text_naming_both_times(
     texts = texts_to(twilio)
     assert len(texts) == 2
     moved = next(t for t in texts if "moved" in t.body)
-    assert "15 Jan 10:30" in moved.body
-    assert "16 Jan 15:00" in moved.body
+    assert "(was Tue 10:30am)" in moved.body
+    assert "Wed 16 Jan 3:00pm" in moved.body
     assert messages_of("appt-1")["moved@2"]["status"] in {"queued", "sent", "delivered"}
 
 
@@ -542,8 +542,8 @@ def test_two_moves_overnight_send_one_moved_text_from_the_time_the_customer_was_
     texts = [t.body for t in texts_to(twilio)]
     assert len(texts) == 2
     moved_text = next(t for t in texts if "moved" in t)
-    assert "15 Jan 10:30" in moved_text
-    assert "17 Jan 11:00" in moved_text
+    assert "(was Tue 10:30am)" in moved_text
+    assert "Thu 17 Jan 11:00am" in moved_text
     assert "16 Jan" not in moved_text
 
 
@@ -577,3 +577,47 @@ def test_a_copy_that_arrives_mid_send_does_not_strand_a_text_the_outage_kept_fro
     assert retried == {"batchItemFailures": []}
     assert len(texts_to(twilio)) == 1
     assert messages_of("appt-1")["confirmation@1"]["status"] in {"queued", "sent", "delivered"}
+
+
+def test_the_short_reminder_of_a_confirmed_visit_is_suppressed_with_its_reason(
+    store: DynamoAppointmentStore, twilio: Client, clock: FixedClock
+) -> None:
+    from tests.integration.test_twilio_inbound import inbound
+
+    book("appt-1")
+    invoke("TwilioInboundFunction", inbound("C"))
+    twilio_before = len(texts_to(twilio))
+    clock.set(at("2030-01-15T08:30:00-08:00"))
+
+    invoke(SENDER, reminder_event("appt-1", "reminder_2h"))
+
+    assert len(texts_to(twilio)) == twilio_before
+    record = messages_of("appt-1")["reminder_2h@1"]
+    assert (record["status"], record["reason"]) == ("suppressed", "appointment_confirmed")
+
+
+def test_the_short_reminder_of_an_unconfirmed_visit_goes(
+    store: DynamoAppointmentStore, twilio: Client, clock: FixedClock
+) -> None:
+    book("appt-1")
+    clock.set(at("2030-01-15T08:30:00-08:00"))
+
+    invoke(SENDER, reminder_event("appt-1", "reminder_2h"))
+
+    assert messages_of("appt-1")["reminder_2h@1"]["status"] in {"queued", "sent", "delivered"}
+
+
+def test_a_reminder_after_a_confirmation_thanks_and_says_when_at_send_time(
+    store: DynamoAppointmentStore, twilio: Client, clock: FixedClock
+) -> None:
+    from tests.integration.test_twilio_inbound import inbound
+
+    book("appt-1")
+    invoke("TwilioInboundFunction", inbound("C"))
+    clock.set(at("2030-01-13T10:30:00-08:00"))
+
+    invoke(SENDER, reminder_event("appt-1", "reminder_48h"))
+
+    reminder = next(t for t in texts_to(twilio) if "Thanks for confirming" in t.body)
+    assert "See you in 2 days, Tue 10:30am" in reminder.body
+    assert "C to confirm" not in reminder.body

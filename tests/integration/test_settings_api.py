@@ -317,7 +317,7 @@ def test_a_changed_template_is_what_the_sender_texts_next(
     assert status == 200
     assert result == {"batchItemFailures": []}
     [text] = texts_to(twilio)
-    assert text.body.startswith("Harbor Clinic: Hi Ana, we have you on Tue 15 Jan 10:30.")
+    assert text.body.startswith("Harbor Clinic: Hi Ana, we have you on Tue 15 Jan 10:30am.")
 
 
 def test_a_patch_sent_as_rfc_7396s_media_type_is_taken(store: DynamoAppointmentStore) -> None:

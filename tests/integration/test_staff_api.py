@@ -47,7 +47,7 @@ def item_id(store: DynamoAppointmentStore, sandbox: SandboxServer) -> str:
     return text_in()
 
 
-def test_the_queue_lists_open_items_oldest_first_with_pages(
+def test_items_due_alike_list_oldest_first_with_pages(
     store: DynamoAppointmentStore, clock: FixedClock
 ) -> None:
     for n in range(5):
@@ -62,6 +62,27 @@ def test_the_queue_lists_open_items_oldest_first_with_pages(
     assert first == 200
     phones = [i["phone"] for i in page1["items"] + page2["items"]]
     assert phones == [f"+1415555018{n}" for n in range(4)]
+
+
+def test_the_queue_lists_the_most_urgent_first_and_says_when_a_visit_is_near(
+    store: DynamoAppointmentStore, sandbox: SandboxServer, clock: FixedClock
+) -> None:
+    # Thursday 09:00: the usual answer is due at 11:00, but this customer comes at 10:00.
+    book("appt-soon", "2030-01-10T10:00:00-08:00")
+    text_in("Can I bring my daughter?")
+    clock.advance(minutes=1)
+    text_in("Is there parking?", sender=OTHER_CUSTOMER)
+
+    status, page = call("GET", "/v1/queue", query={"status": "open"})
+
+    assert status == 200
+    soon, later = page["items"]
+    assert (soon["phone"], later["phone"]) == (OTHER_CUSTOMER, CUSTOMER)
+    assert soon["due_by"] == "2030-01-10T17:30:00Z"
+    assert (soon["due_reason"], soon["visit_soon"]) == ("visit", True)
+    assert soon["visit_at"] == "2030-01-10T18:00:00Z"
+    assert (later["due_reason"], later["visit_soon"]) == ("response_time", False)
+    assert later["due_by"] == "2030-01-10T19:00:00Z"
 
 
 def test_a_claim_carries_a_lease_and_a_second_claimer_gets_409(item_id: str) -> None:

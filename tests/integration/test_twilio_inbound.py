@@ -6,6 +6,7 @@ import base64
 import itertools
 import json
 import os
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +17,8 @@ from rendezvous.adapters.dynamodb.queue import DynamoConversationQueue
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.table import serialize
 from rendezvous.domain.clock import FixedClock
-from rendezvous.domain.models import QueueIntent, QueueStatus
+from rendezvous.domain.events import queue_item_resolved
+from rendezvous.domain.models import ConversationMessage, QueueIntent, QueueStatus
 from rendezvous.runtime import Runtime
 from tests.support.aws import AUTH_TOKEN, PUBLIC_BASE_URL, at, dynamo_queue
 from tests.support.events import appointment_event, invoke, response_json, sample
@@ -212,7 +214,22 @@ def test_after_stop_no_automated_text_goes_out(
     assert (reminder["status"], reminder["reason"]) == ("suppressed", "opted_out")
 
 
+def answer_stop(store: DynamoAppointmentStore) -> None:
+    tenant = store.get_tenant("clinic-1")
+    assert tenant is not None
+    store.put_tenant(tenant.model_copy(update={"answer_stop": True}))
+
+
+@pytest.mark.parametrize("word", ["START", "help", "Info?"])
+def test_start_and_help_are_left_to_twilio_when_it_answers_stop(
+    store: DynamoAppointmentStore, word: str
+) -> None:
+    # Twilio's Advanced Opt-Out answers START and HELP too: a second answer would be a double.
+    assert replies(invoke(INBOUND, inbound(word))) == []
+
+
 def test_start_opts_back_in_with_one_confirmation(store: DynamoAppointmentStore) -> None:
+    answer_stop(store)
     invoke(INBOUND, inbound("STOP"))
 
     [answer] = replies(invoke(INBOUND, inbound("start")))
@@ -226,6 +243,8 @@ def test_start_opts_back_in_with_one_confirmation(store: DynamoAppointmentStore)
 def test_help_answers_with_the_business_its_contact_and_how_to_stop(
     store: DynamoAppointmentStore,
 ) -> None:
+    answer_stop(store)
+
     [answer] = replies(invoke(INBOUND, inbound("help")))
 
     assert "Harbor Clinic" in answer
@@ -325,6 +344,59 @@ def test_free_text_asking_to_stop_is_queued_as_such_without_opting_out(
     assert recipient is not None
     assert not recipient.opted_out
     assert "reply STOP" in answer
+
+
+def test_cancel_with_a_visit_coming_opts_out_and_queues_a_flagged_item(
+    store: DynamoAppointmentStore,
+) -> None:
+    book("appt-1")
+
+    assert replies(invoke(INBOUND, inbound("Cancel"))) == []
+
+    recipient = store.get_recipient("clinic-1", CUSTOMER)
+    assert recipient is not None
+    assert recipient.opted_out
+    [item] = open_items(store)
+    assert (item["flags"], item["appointment_id"]) == (["opted_out_with_appointment"], "appt-1")
+    assert appointment("appt-1")["status"] == "scheduled"
+
+
+def test_a_follow_up_asking_to_stop_flags_the_conversation(store: DynamoAppointmentStore) -> None:
+    invoke(INBOUND, inbound("Can I bring my dog?"))
+
+    assert replies(invoke(INBOUND, inbound("stop pls"))) == []
+
+    [item] = open_items(store)
+    assert (item["flags"], item["message_count"]) == (["stop_request"], 2)
+
+
+def test_a_closing_after_a_person_answered_joins_the_resolved_conversation_quietly(
+    store: DynamoAppointmentStore, queue: DynamoConversationQueue, clock: FixedClock
+) -> None:
+    invoke(INBOUND, inbound("Can I bring my dog?"))
+    [opened] = open_items(store)
+    now = clock.now()
+    claimed = queue.claim(
+        "clinic-1", opened["item_id"], "staff-maria", now, now + timedelta(minutes=5)
+    )
+    assert claimed is not None
+    answer = ConversationMessage(
+        item_id=claimed.item_id, at=now, direction="outbound", body="Yes.", author="staff-maria"
+    )
+    assert queue.append(claimed, answer, retention_days=90, held_by="staff-maria")
+    current = queue.get("clinic-1", claimed.item_id)
+    assert current is not None
+    assert queue.resolve(
+        current, "staff-maria", now, queue_item_resolved(current, "staff-maria", now)
+    )
+    clock.set(now + timedelta(minutes=1))
+
+    assert replies(invoke(INBOUND, inbound("Thanks!"))) == []
+
+    assert open_items(store) == []
+    item = queue.get("clinic-1", claimed.item_id)
+    assert item is not None
+    assert (item.status, item.preview, item.message_count) == (QueueStatus.RESOLVED, "Thanks!", 2)
 
 
 def test_the_same_message_sid_twice_does_nothing_twice(

@@ -24,6 +24,7 @@ from rendezvous.domain.models import (
     ConversationMessage,
     MessageRecord,
     MessageStatus,
+    QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
@@ -305,7 +306,7 @@ class MemoryQueue:
     ) -> tuple[list[QueueItem], dict[str, Any] | None, float]:
         found = sorted(
             (i for (t, _), i in self.items.items() if t == tenant_id and i.status is status),
-            key=lambda i: (i.created_at, i.item_id),
+            key=lambda i: (i.due_by, i.item_id),
         )
         start = int(cursor["offset"]) if cursor else 0
         page = found[start : start + limit]
@@ -348,10 +349,12 @@ class MemoryQueue:
         retention_days: int,
         held_by: str | None = None,
         events: Sequence[WebhookEvent] = (),
+        flags: Sequence[QueueFlag] = (),
+        to_resolved: bool = False,
     ) -> bool:
         key = (item.tenant_id, item.item_id)
         stored = self.items.get(key)
-        if stored is None or stored.status is QueueStatus.RESOLVED:
+        if stored is None or (stored.status is QueueStatus.RESOLVED) is not to_resolved:
             return False
         if held_by is not None and (
             stored.status is not QueueStatus.CLAIMED or stored.claimed_by != held_by
@@ -361,6 +364,8 @@ class MemoryQueue:
         if message.direction == "inbound":
             changes |= {"last_message_at": message.at, "preview": message.body[:160]}
             changes["message_count"] = stored.message_count + 1
+        if flags:
+            changes["flags"] = tuple(sorted({*stored.flags, *flags}))
         self.items[key] = stored.model_copy(update=changes)
         self.threads.setdefault(key, []).append(message)
         self.store.record(events)
@@ -451,7 +456,7 @@ class MemoryQueue:
             recipient = self.store.recipients.get(rkey)
             if recipient is not None and recipient.open_item_id == item_id:
                 self.store.recipients[rkey] = recipient.model_copy(
-                    update={"open_item_id": None, "rev": recipient.rev + 1}
+                    update={"open_item_id": None, "last_item_id": item_id, "rev": recipient.rev + 1}
                 )
         return resolved
 

@@ -1,9 +1,9 @@
 """A handler's import loads only what every request needs; the rest comes on first use.
 
-boto3 (and anything that imports it), the Twilio client, the X-Ray SDK and the FHIR models
-are paid for by the requests that use them, not by the import Lambda runs before any
-request. The time itself is measured by benchmarks/cold_start.py; this pins which modules
-stay out.
+boto3 (and anything that imports it), the Twilio client, the X-Ray SDK, the FHIR models and
+phonenumbers (some 50 ms) are paid for by the requests that use them, not by the import
+Lambda runs before any request. The time itself is measured by benchmarks/cold_start.py;
+this pins which modules stay out.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ DEFERRED = (
     "aws_xray_sdk",
     "aws_lambda_powertools.utilities.idempotency",
     "fhir",
+    "phonenumbers",
 )
 # Lambda's runtime-hook library is part of its managed Python runtime, not of this
 # environment: this stand-in records what is registered.

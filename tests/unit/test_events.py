@@ -251,8 +251,14 @@ def test_a_suppressed_text_records_message_suppressed_with_its_reason(world: Wor
 
     assert world.send_queued() == [Outcome.SUPPRESSED]
 
-    assert types(world) == [EventType.RECIPIENT_OPTED_OUT, EventType.MESSAGE_SUPPRESSED]
-    assert world.store.outbox[1].data["reason"] == "opted_out"
+    # v2: an opt-out with a visit coming also opens a flagged item for a person.
+    assert types(world) == [
+        EventType.RECIPIENT_OPTED_OUT,
+        EventType.QUEUE_ITEM_OPENED,
+        EventType.MESSAGE_SUPPRESSED,
+    ]
+    assert world.store.outbox[1].data["flags"] == ["opted_out_with_appointment"]
+    assert world.store.outbox[2].data["reason"] == "opted_out"
 
 
 def test_a_text_twilio_refuses_records_message_failed(world: World) -> None:

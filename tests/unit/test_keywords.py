@@ -1,4 +1,4 @@
-"""Reply keywords: one word, any case, spaces and punctuation ignored (CONTRACT.md)."""
+"""Reply keywords: one word, any case, spaces and punctuation ignored (CONTRACT.md v2)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from rendezvous.domain.keywords import Intent, classify
         ("optout", Intent.OPT_OUT),
         ("STOP 🛑", Intent.OPT_OUT),
         ("start", Intent.OPT_IN),
-        ("Yes!", Intent.OPT_IN),
+        ("Yes!", Intent.YES),
         ("unstop", Intent.OPT_IN),
         ("help", Intent.HELP),
         ("Info?", Intent.HELP),
@@ -31,15 +31,17 @@ from rendezvous.domain.keywords import Intent, classify
         ("c", Intent.CONFIRM),
         ("C.", Intent.CONFIRM),
         (" confirm ", Intent.CONFIRM),
-        ("1", Intent.CONFIRM),
+        ("Y", Intent.CONFIRM),
+        ("ok", Intent.CONFIRM),
+        ("Oui", Intent.CONFIRM),
+        ("SÍ", Intent.CONFIRM),
+        ("👍", Intent.CONFIRM),
         ("Confirm ✅", Intent.CONFIRM),
         ("«C»", Intent.CONFIRM),
         ("x", Intent.CANCEL),
         ("X!", Intent.CANCEL),
-        ("2", Intent.CANCEL),
         ("r", Intent.RESCHEDULE),
         ("Reschedule", Intent.RESCHEDULE),
-        ("3", Intent.RESCHEDULE),
         ("\tR\n", Intent.RESCHEDULE),
     ],
 )
@@ -52,13 +54,15 @@ def test_keyword_variants(body: str, intent: Intent) -> None:
     [
         "stop by tomorrow?",
         "can I cancel?",
-        "yes please, see you then",
+        "yes but can we move it to 4pm?",
+        "1",
+        "2",
+        "3",
         "C you there",
         "12",
         "what time?",
         "",
-        "👍",
-        "confirmed thanks",
+        "ok but I might be late",
     ],
 )
 def test_anything_that_is_not_one_keyword_is_free_text_for_a_person(body: str) -> None:

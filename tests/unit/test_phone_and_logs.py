@@ -1,4 +1,4 @@
-"""Phone numbers: E.164 only, and never whole in a log line."""
+"""Phone numbers: E.164 or national in the tenant's country, and never whole in a log line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import logging
 import pytest
 
 from rendezvous.observability import MaskingFormatter
-from rendezvous.phone import InvalidPhoneNumber, mask, mask_in_text, parse_e164, recipient_key
+from rendezvous.phone import (
+    InvalidPhoneNumber,
+    mask,
+    mask_in_text,
+    parse_e164,
+    parse_phone,
+    recipient_key,
+    region_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -28,6 +36,57 @@ def test_international_numbers_normalise_to_e164(raw: str, expected: str) -> Non
 def test_national_impossible_or_junk_numbers_are_rejected(raw: str) -> None:
     with pytest.raises(InvalidPhoneNumber):
         parse_e164(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("(415) 555-0133", "US", "+14155550133"),
+        ("415-555-0133", "US", "+14155550133"),
+        ("415.555.0133", "US", "+14155550133"),
+        ("1 415 555 0133", "US", "+14155550133"),
+        ("06 12 34 56 78", "FR", "+33612345678"),
+        ("0612345678", "FR", "+33612345678"),
+        ("612 34 56 78", "ES", "+34612345678"),
+        # Written internationally, the number's own country wins over the tenant's.
+        ("+33 6 12 34 56 78", "US", "+33612345678"),
+    ],
+)
+def test_national_numbers_are_read_in_the_tenants_country(
+    raw: str, region: str, expected: str
+) -> None:
+    assert parse_phone(raw, region) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [
+        ("(415) 555-0133", None),  # no country to read it in
+        ("(415) 555-0133", "FR"),  # not a French number
+        ("06 12 34 56 78", "US"),
+        ("555-01", "US"),
+        ("call me", "US"),
+    ],
+)
+def test_national_numbers_that_do_not_fit_the_country_are_rejected(
+    raw: str, region: str | None
+) -> None:
+    with pytest.raises(InvalidPhoneNumber):
+        parse_phone(raw, region)
+
+
+@pytest.mark.parametrize(
+    ("sending", "region"),
+    [
+        ("+14155550100", "US"),
+        ("+15005550006", "US"),  # Twilio's test number
+        ("+33612345678", "FR"),
+        ("+447700900123", "GB"),  # a drama number: not valid, yet plainly British
+        ("+34612345678", "ES"),
+    ],
+)
+def test_the_tenants_country_comes_from_its_sending_number(sending: str, region: str) -> None:
+    assert region_of(sending) == region
 
 
 def test_masking_keeps_country_code_and_last_digits_only() -> None:

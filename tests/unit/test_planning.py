@@ -133,3 +133,110 @@ def test_a_reminder_kind_names_its_lead_time() -> None:
         timedelta(minutes=90),
     ]
     assert reminder_lead("confirmation") is None
+
+
+# --- the default cadence: 72 h and 24 h, between 10:00 and 18:00 -------------------------
+
+DEFAULT = Tenant(
+    tenant_id="clinic-2",
+    name="Harbor Clinic",
+    phone_number="+14155550100",
+    timezone="America/Los_Angeles",
+)
+SHORT = DEFAULT.model_copy(update={"reminder_offsets_minutes": (4320, 1440, 120)})
+BOOKED = t("2030-01-10T12:00:00-08:00")
+
+
+def _plan(tenant: Tenant, ahead: timedelta) -> list[tuple[str, datetime]]:
+    return [
+        (p.kind, p.send_at)
+        for p in plan_reminders(appointment((BOOKED + ahead).isoformat()), tenant, BOOKED, BOOKED)
+    ]
+
+
+def test_the_default_cadence_is_three_days_and_one_day_before() -> None:
+    assert DEFAULT.reminder_offsets_minutes == (4320, 1440)
+
+
+def test_booked_five_days_ahead_gets_both_reminders() -> None:
+    assert _plan(DEFAULT, timedelta(days=5)) == [
+        ("reminder_72h", t("2030-01-12T12:00:00-08:00")),
+        ("reminder_24h", t("2030-01-14T12:00:00-08:00")),
+    ]
+
+
+def test_booked_two_days_ahead_gets_only_the_day_before_reminder() -> None:
+    assert _plan(DEFAULT, timedelta(days=2)) == [("reminder_24h", t("2030-01-11T12:00:00-08:00"))]
+
+
+def test_booked_twenty_hours_ahead_gets_the_confirmation_alone() -> None:
+    assert _plan(DEFAULT, timedelta(hours=20)) == []
+    assert _plan(SHORT, timedelta(hours=20)) == []
+
+
+def test_booked_three_hours_ahead_gets_the_confirmation_alone() -> None:
+    assert _plan(SHORT, timedelta(hours=3)) == []
+
+
+def test_a_reminder_due_before_ten_moves_into_the_window_the_day_before() -> None:
+    # Visit Tue 15 09:00: the 24 h reminder, due Mon 09:00 before the window opens, goes
+    # at the last minute of the window before, Sun 13 17:59; never after the visit.
+    plan = _plan(DEFAULT, t("2030-01-15T09:00:00-08:00") - BOOKED)
+
+    assert plan == [
+        ("reminder_72h", t("2030-01-11T17:59:00-08:00")),
+        ("reminder_24h", t("2030-01-13T17:59:00-08:00")),
+    ]
+
+
+def test_a_reminder_due_after_six_moves_earlier_the_same_day() -> None:
+    plan = _plan(DEFAULT, t("2030-01-15T19:30:00-08:00") - BOOKED)
+
+    assert [at for _, at in plan] == [
+        t("2030-01-12T17:59:00-08:00"),
+        t("2030-01-14T17:59:00-08:00"),
+    ]
+
+
+def test_the_window_is_the_recipients_own_time() -> None:
+    # A Paris number of a Los Angeles clinic: 12:00 in LA is 21:00 in Paris, outside the
+    # window, so the reminder goes at 17:59 Paris time (08:59 in LA).
+    ana = appointment("2030-01-15T12:00:00-08:00")
+    paris = ana.model_copy(update={"customer": Customer(phone="+33612345678", name="Ana")})
+
+    plan = plan_reminders(paris, DEFAULT, BOOKED, BOOKED)
+
+    assert plan[-1].send_at == t("2030-01-14T17:59:00+01:00")
+
+
+def test_the_short_reminder_keeps_to_quiet_hours_only() -> None:
+    plan = _plan(SHORT, t("2030-01-15T09:00:00-08:00") - BOOKED)
+
+    assert plan[-1] == ("reminder_2h", t("2030-01-14T20:59:00-08:00"))
+
+
+def test_a_short_reminder_is_not_sent_once_the_visit_is_confirmed() -> None:
+    from rendezvous.domain.models import AppointmentStatus, MessageRecord, SuppressionReason
+    from rendezvous.domain.planning import late_verdict
+
+    visit = appointment("2030-01-15T12:00:00-08:00")
+    confirmed = visit.model_copy(update={"status": AppointmentStatus.CONFIRMED})
+
+    def verdict(kind: str, of: Appointment) -> SuppressionReason | None:
+        sent = of.starts_at - (reminder_lead(kind) or timedelta())
+        message = MessageRecord(
+            tenant_id=of.tenant_id,
+            appointment_id=of.appointment_id,
+            kind=kind,
+            version=of.version,
+            status=MessageStatus.PLANNED,
+            send_at=sent,
+            created_at=BOOKED,
+            updated_at=BOOKED,
+        )
+        return late_verdict(of, message, sent, SuppressionReason.TOO_LATE)
+
+    assert verdict("reminder_2h", confirmed) is SuppressionReason.APPOINTMENT_CONFIRMED
+    assert verdict("reminder_2h", visit) is None
+    # The day-ahead reminders still go: they thank a confirmed customer instead of asking.
+    assert verdict("reminder_24h", confirmed) is None

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from rendezvous.domain.models import Appointment, Customer, MessageKind, Tenant
+from benchmarks.segments import CASES, TENANTS, render_all
+from rendezvous.domain.models import (
+    Appointment,
+    AppointmentStatus,
+    Customer,
+    MessageKind,
+    Tenant,
+)
 from rendezvous.domain.ports import RenderedSms
+from rendezvous.domain.tenant_settings import MAX_SEGMENTS
 from rendezvous.messages.gsm import segment_count
-from rendezvous.messages.render import render_message
+from rendezvous.messages.render import format_when, render_message
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 # 15:30 UTC is 10:30 in New York, 16:30 in Paris, Tuesday 24 November 2026.
@@ -61,8 +69,8 @@ def reminder(
 def test_given_a_usual_reminder_when_rendered_then_body_is_exactly_the_english_default() -> None:
     sms = reminder()
     assert sms.body == (
-        "Smile Dental: Hi Ann, reminder: Tue 24 Nov 10:30 at 12 Main St. "
-        "Reply C to confirm, R to reschedule, X to cancel."
+        "Smile Dental: Hi Ann, your visit is Tue 24 Nov 10:30am, 12 Main St. "
+        "Reply C to confirm, R to rebook, X to cancel."
     )
     assert (sms.encoding, sms.segments, sms.characters) == ("GSM-7", 1, len(sms.body))
 
@@ -131,15 +139,15 @@ def test_given_default_settings_when_rendered_then_provider_and_service_are_hidd
 
 def test_given_service_details_enabled_when_rendered_then_provider_and_service_are_shown() -> None:
     body = reminder(make_tenant(include_service_details=True)).body
-    assert "at 12 Main St (Root canal, Dr Jones). Reply" in body
+    assert ", 12 Main St (Root canal, Dr Jones). Reply" in body
 
 
 @pytest.mark.parametrize("name", ["Zoë🌸 Martin", "王芳", "Αλέξανδρος Παπαδόπουλος"])
 def test_given_a_name_with_no_gsm7_spelling_when_rendered_then_it_is_left_out(name: str) -> None:
     sms = reminder(appointment=make_appointment(name=name))
     assert sms.body == (
-        "Smile Dental: Hi, reminder: Tue 24 Nov 10:30 at 12 Main St. "
-        "Reply C to confirm, R to reschedule, X to cancel."
+        "Smile Dental: Hi, your visit is Tue 24 Nov 10:30am, 12 Main St. "
+        "Reply C to confirm, R to rebook, X to cancel."
     )
     assert (sms.encoding, sms.segments) == ("GSM-7", 1)
 
@@ -158,13 +166,13 @@ def test_given_a_name_with_no_gsm7_spelling_in_another_locale_then_the_greeting_
 
 def test_given_a_name_that_smart_encoding_can_spell_when_rendered_then_it_is_kept() -> None:
     sms = reminder(appointment=make_appointment(name="Nguyễn Văn An"))
-    assert "Hi Nguyen, reminder" in sms.body
+    assert "Hi Nguyen, your visit" in sms.body
     assert sms.encoding == "GSM-7"
 
 
 def test_given_a_place_with_no_gsm7_spelling_when_rendered_then_the_business_stands_in() -> None:
     sms = reminder(appointment=make_appointment(name="Ann Lee", location="東京都港区 1-2-3"))
-    assert "Hi Ann, reminder: Tue 24 Nov 10:30 at Smile Dental. Reply" in sms.body
+    assert "Hi Ann, your visit is Tue 24 Nov 10:30am, Smile Dental. Reply" in sms.body
     assert (sms.encoding, sms.segments) == ("GSM-7", 1)
 
 
@@ -173,21 +181,21 @@ def test_given_a_non_gsm7_tenant_template_when_rendered_then_the_name_is_kept() 
         templates={"en": {"reminder": "{business} 🦷 {first_name}: {when}. C/R/X"}}
     )
     sms = reminder(tenant, make_appointment(name="王芳"))
-    assert sms.body == "Smile Dental 🦷 王芳: Tue 24 Nov 10:30. C/R/X"
+    assert sms.body == "Smile Dental 🦷 王芳: Tue 24 Nov 10:30am. C/R/X"
     assert sms.encoding == "UCS-2"
 
 
 def test_given_a_non_gsm7_business_name_when_rendered_then_name_and_place_are_kept() -> None:
     tenant = make_tenant(name="笑顔歯科")
     sms = reminder(tenant, make_appointment(name="王芳", location="東京都港区"))
-    assert sms.body.startswith("笑顔歯科: Hi 王芳, reminder: Tue 24 Nov 10:30 at 東京都港区.")
+    assert sms.body.startswith("笑顔歯科: Hi 王芳, your visit is Tue 24 Nov 10:30am, 東京都港区.")
     assert sms.encoding == "UCS-2"
     assert sms.segments == segment_count(sms.body)[1] >= 2
 
 
 def test_given_a_typographic_place_when_rendered_then_the_body_is_made_gsm7() -> None:
     sms = reminder(appointment=make_appointment(location="Rue de l’Église – Bât. A"))
-    assert "at Rue de l'Église - Bat. A." in sms.body
+    assert ", Rue de l'Église - Bat. A." in sms.body
     assert sms.encoding == "GSM-7"
 
 
@@ -196,23 +204,23 @@ def test_given_a_name_that_looks_like_template_syntax_when_rendered_then_it_appe
     hostile: str,
 ) -> None:
     sms = reminder(appointment=make_appointment(name=f"{hostile} Smith"))
-    assert sms.body.startswith(f"Smile Dental: Hi {hostile}, reminder: Tue 24 Nov 10:30")
+    assert sms.body.startswith(f"Smile Dental: Hi {hostile}, your visit is Tue 24 Nov 10:30am")
 
 
 def test_given_a_long_first_word_when_rendered_then_the_first_name_is_cut_to_20_chars() -> None:
     body = reminder(appointment=make_appointment(name="  Bartholomew-Maximilian  Jones ")).body
-    assert "Hi Bartholomew-Maximili, reminder" in body
+    assert "Hi Bartholomew-Maximili, your visit" in body
 
 
 def test_given_an_empty_name_when_rendered_then_the_greeting_stays_tidy() -> None:
     assert reminder(appointment=make_appointment(name=" ")).body.startswith(
-        "Smile Dental: Hi, reminder:"
+        "Smile Dental: Hi, your visit is"
     )
 
 
 def test_given_no_location_when_rendered_then_the_business_name_stands_in() -> None:
     body = reminder(appointment=make_appointment(location=None)).body
-    assert "10:30 at Smile Dental." in body
+    assert "10:30am, Smile Dental." in body
 
 
 @pytest.mark.parametrize(
@@ -220,18 +228,18 @@ def test_given_no_location_when_rendered_then_the_business_name_stands_in() -> N
     [
         (
             "en",
-            "Smile Dental: Hi Ann, reminder: Tue 24 Nov 10:30 at 12 Main St. "
-            "Reply C to confirm, R to reschedule, X to cancel.",
+            "Smile Dental: Hi Ann, your visit is Tue 24 Nov 10:30am, 12 Main St. "
+            "Reply C to confirm, R to rebook, X to cancel.",
         ),
         (
             "fr",
-            "Smile Dental: Bonjour Ann, rappel: RDV mar 24 nov 10h30 à 12 Main St. "
+            "Smile Dental: Bonjour Ann, rappel: RDV mar 24 nov 10h30, 12 Main St. "
             "Rép. C confirmer, R reporter, X annuler.",
         ),
         (
             "es",
-            "Smile Dental: Hola Ann, recordatorio: mar 24 nov 10:30 en 12 Main St. "
-            "Responda C confirmar, R cambiar, X cancelar.",
+            "Smile Dental: Hola Ann, su cita es mar 24 nov 10:30, 12 Main St. "
+            "Resp. C confirmar, R cambiar, X cancelar.",
         ),
     ],
 )
@@ -245,7 +253,7 @@ def test_given_each_locale_when_a_reminder_is_rendered_then_it_is_in_that_langua
 
 def test_given_a_customer_locale_when_rendered_then_it_wins_over_the_tenant_locale() -> None:
     body = reminder(make_tenant(locale="en"), make_appointment(locale="es")).body
-    assert "recordatorio" in body
+    assert "su cita es" in body
 
 
 def test_given_a_tenant_in_paris_when_rendered_then_the_time_is_shown_in_the_tenant_zone() -> None:
@@ -255,7 +263,7 @@ def test_given_a_tenant_in_paris_when_rendered_then_the_time_is_shown_in_the_ten
 
 def test_given_a_start_near_midnight_utc_when_rendered_then_the_local_date_is_used() -> None:
     appointment = make_appointment(starts_at=datetime(2026, 11, 25, 2, 15, tzinfo=UTC))
-    assert "Tue 24 Nov 21:15" in reminder(appointment=appointment).body
+    assert "Tue 24 Nov 9:15pm" in reminder(appointment=appointment).body
 
 
 @pytest.mark.parametrize("locale", ["en", "fr", "es"])
@@ -283,13 +291,13 @@ def test_given_a_moved_appointment_when_rendered_then_old_and_new_times_are_show
         first_contact=False,
         previous_starts_at=datetime(2026, 11, 23, 14, 0, tzinfo=UTC),
     )
-    assert "moved from Mon 23 Nov 9:00 to Tue 24 Nov 10:30 at 12 Main St." in sms.body
+    assert "moved: Tue 24 Nov 10:30am (was Mon 9:00am), 12 Main St." in sms.body
 
 
 def test_given_a_moved_appointment_when_no_time_passed_then_stored_previous_is_used() -> None:
     appointment = make_appointment(previous_starts_at=datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
     sms = render_message(MessageKind.MOVED, make_tenant(), appointment, first_contact=False)
-    assert "moved from Mon 23 Nov 9:00 to Tue 24 Nov 10:30" in sms.body
+    assert "moved: Tue 24 Nov 10:30am (was Mon 9:00am)" in sms.body
 
 
 def test_given_a_moved_text_without_any_previous_time_then_the_confirmation_is_sent() -> None:
@@ -308,7 +316,7 @@ def test_given_a_tenant_override_when_rendered_then_the_tenant_text_is_used() ->
     tenant = make_tenant(
         templates={"en": {"reminder": "{business}: See you {when}, {first_name}! C=ok X=cancel"}}
     )
-    assert reminder(tenant).body == "Smile Dental: See you Tue 24 Nov 10:30, Ann! C=ok X=cancel"
+    assert reminder(tenant).body == "Smile Dental: See you Tue 24 Nov 10:30am, Ann! C=ok X=cancel"
 
 
 def test_given_an_override_for_another_locale_when_rendered_then_the_default_is_used() -> None:
@@ -326,3 +334,134 @@ def test_given_override_with_own_stop_line_when_first_contact_then_it_is_not_dou
         templates={"en": {"reminder": "{business}: {when}. Reply C/X. Reply STOP to opt out."}}
     )
     assert reminder(tenant, first=True).body.count("STOP") == 1
+
+
+# --- times as each locale writes them, and when the visit is -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "en", "fr", "es"),
+    [
+        (0, 5, "12:05am", "0h05", "0:05"),
+        (9, 0, "9:00am", "9h00", "9:00"),
+        (12, 0, "12:00pm", "12h00", "12:00"),
+        (13, 30, "1:30pm", "13h30", "13:30"),
+        (23, 59, "11:59pm", "23h59", "23:59"),
+    ],
+)
+def test_times_follow_the_locale_with_the_same_padding(
+    hour: int, minute: int, en: str, fr: str, es: str
+) -> None:
+    moment = datetime(2026, 11, 24, hour, minute, tzinfo=UTC)
+    assert format_when(moment, "UTC", "en") == f"Tue 24 Nov {en}"
+    assert format_when(moment, "UTC", "fr") == f"mar 24 nov {fr}"
+    assert format_when(moment, "UTC", "es") == f"mar 24 nov {es}"
+
+
+def at_send(
+    before: timedelta,
+    locale: str = "en",
+    *,
+    status: AppointmentStatus = AppointmentStatus.SCHEDULED,
+    phone: str = "+15550109999",
+) -> str:
+    appointment = make_appointment(
+        locale=locale, status=status, customer=Customer(phone=phone, name="Ann", locale=locale)
+    )
+    return render_message(
+        "reminder_24h",
+        make_tenant(),
+        appointment,
+        first_contact=False,
+        now=STARTS_AT - before,
+    ).body
+
+
+@pytest.mark.parametrize(
+    ("locale", "in_3_days", "tomorrow", "today"),
+    [
+        ("en", "in 3 days, Tue 10:30am", "tomorrow at 10:30am", "today at 10:30am"),
+        ("fr", "dans 3 jours, mar 10h30", "demain à 10h30", "aujourd'hui à 10h30"),
+        ("es", "en 3 dias, mar 10:30", "mañana a las 10:30", "hoy a las 10:30"),
+    ],
+)
+def test_each_reminder_says_when_the_visit_is(
+    locale: str, in_3_days: str, tomorrow: str, today: str
+) -> None:
+    assert in_3_days in at_send(timedelta(days=3), locale)
+    assert tomorrow in at_send(timedelta(days=1), locale)
+    assert today in at_send(timedelta(hours=2), locale)
+
+
+def test_today_and_tomorrow_are_judged_in_the_recipients_zone() -> None:
+    # 10:30 in New York on Tue 24 is 16:30 in Paris; at 23:30 Paris time on Mon 23 (17:30
+    # in New York), the visit is tomorrow for a Paris number, and still tomorrow in NY.
+    now = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)
+    body = at_send(STARTS_AT - now, phone="+33612345678")
+    assert "tomorrow at 10:30am" in body
+    # At 00:30 Paris time on Tue 24 (18:30 Monday in New York) it is today in Paris.
+    now = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
+    assert "today at 10:30am" in at_send(STARTS_AT - now, phone="+33612345678")
+    assert "tomorrow at 10:30am" in at_send(STARTS_AT - now)
+
+
+@pytest.mark.parametrize(
+    ("locale", "thanks", "asks"),
+    [
+        ("en", "Thanks for confirming, Ann! See you tomorrow at 10:30am", "C to confirm"),
+        ("fr", "Merci d'avoir confirmé, Ann! RDV demain à 10h30", "C confirmer"),
+        ("es", "¡Gracias por confirmar, Ann! Su cita es mañana a las 10:30", "C confirmar"),
+    ],
+)
+def test_a_reminder_after_a_confirmation_thanks_instead_of_asking(
+    locale: str, thanks: str, asks: str
+) -> None:
+    confirmed = at_send(timedelta(days=1), locale, status=AppointmentStatus.CONFIRMED)
+    unconfirmed = at_send(timedelta(days=1), locale)
+
+    assert confirmed.startswith(f"Smile Dental: {thanks}")
+    assert asks not in confirmed
+    assert asks in unconfirmed
+
+
+def test_a_long_place_gives_way_before_the_text_grows_past_two_segments() -> None:
+    place = "Building " + "West " * 40
+    appointment = make_appointment(location=place)
+    tenant = make_tenant(include_service_details=True)
+
+    whole = render_message(
+        MessageKind.CONFIRMATION, tenant, appointment, first_contact=True, fit=False
+    )
+    fitted = render_message(MessageKind.CONFIRMATION, tenant, appointment, first_contact=True)
+
+    assert whole.segments > MAX_SEGMENTS
+    assert fitted.segments == 1
+    assert "West" not in fitted.body
+    assert "10:30am, Smile Dental (Root canal, Dr Jones)." in fitted.body
+
+
+def test_details_give_way_after_the_place() -> None:
+    tenant = make_tenant(include_service_details=True, name="Smile " * 9)
+    appointment = make_appointment(location="West " * 30, service="Cleaning " * 20)
+
+    fitted = render_message(MessageKind.CONFIRMATION, tenant, appointment, first_contact=True)
+
+    assert fitted.segments <= MAX_SEGMENTS
+    assert "Cleaning" not in fitted.body
+    assert "West" not in fitted.body
+
+
+def test_every_default_text_is_one_segment_for_the_benchmark_names_and_places() -> None:
+    worst = {
+        (label, locale): max(
+            r.segments
+            for r in render_all(
+                locale, kind, first_contact=first, status=status, days_before=days_before
+            )
+        )
+        for label, kind, first, status, days_before in CASES
+        for locale in TENANTS
+    }
+
+    assert set(worst.values()) == {1}, worst
+    assert {label for label, _ in worst} >= {"confirmation", "moved", "reminder_72h"}

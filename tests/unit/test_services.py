@@ -267,9 +267,9 @@ def test_a_reply_is_texted_and_resolve_lets_the_next_text_open_a_new_conversatio
 
     world.staff.reply(MARIA, item.item_id, "Yes, of course.")
     world.staff.resolve(MARIA, item.item_id)
-    world.text_in("Thanks!")
+    world.text_in("One more thing: is there parking?")
 
-    assert [sms.body for sms in world.gateway.sent] == ["Yes, of course."]
+    assert [sms.body for sms in world.gateway.sent] == ["Harbor Clinic: Yes, of course."]
     statuses = sorted(i.status for i in world.queue.items.values())
     assert statuses == sorted([QueueStatus.RESOLVED, QueueStatus.OPEN])
     assert {ActivityEvent.CLAIM, ActivityEvent.RESOLVE} <= set(world.log.events())

@@ -48,8 +48,12 @@ def test_given_every_default_when_read_then_it_names_the_business_and_offers_c_r
     locale: str, kind: MessageKind, text: str
 ) -> None:
     assert text.startswith("{business}: ")
-    for keyword in ("C", "R", "X"):
+    # A reminder to a confirmed visit thanks them instead of asking for C again.
+    offered = ("R", "X") if kind is MessageKind.REMINDER_CONFIRMED else ("C", "R", "X")
+    for keyword in offered:
         assert re.search(rf"(?<!\w){keyword}(?!\w)", text), keyword
+    if kind is MessageKind.REMINDER_CONFIRMED:
+        assert not re.search(r"(?<!\w)C(?!\w)", text)
 
 
 @pytest.mark.parametrize(("locale", "kind", "text"), ALL_DEFAULTS)

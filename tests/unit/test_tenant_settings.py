@@ -179,14 +179,28 @@ def test_a_template_over_two_segments_in_the_worst_case_is_refused(setup: Setup)
     assert "the en reminder text takes 3 SMS segments" in problems["templates.en.reminder"]
 
 
-def test_a_business_name_that_pushes_a_default_text_past_two_segments_is_refused() -> None:
+def test_a_business_name_that_pushes_a_tenant_text_past_two_segments_is_refused() -> None:
+    # The defaults are sized for one segment, so even a 60-character name leaves them at
+    # two in the worst case; a tenant's own longer text is what the name can push over.
+    long_name = "Centre dentaire et orthodontique du Vieux-Port, Marseille 2e"
+    text = (
+        "{business}: Hi {first_name}, your appointment has moved from {old_when} to {when} "
+        "at {location} {details}. Reply C to confirm, R to reschedule, X to cancel. "
+    )
+    setup = Setup(clinic(include_service_details=True))
+    setup.change({"templates": {"en": {"moved": text}}})
+
+    problems = setup.refused({"name": long_name})
+
+    assert "moved text takes 3 SMS segments" in problems["templates.en.moved"]
+
+
+def test_the_longest_business_name_keeps_every_default_text_within_two_segments() -> None:
     setup = Setup(clinic(include_service_details=True))
 
-    problems = setup.refused(
-        {"name": "Centre dentaire et orthodontique du Vieux-Port, Marseille 2e"}
-    )
+    changed = setup.change({"name": "Centre dentaire et orthodontique du Vieux-Port, Marseille 2e"})
 
-    assert "moved text takes 3 SMS segments" in problems["name"]
+    assert len(changed.name) == 60
 
 
 def test_a_template_for_an_unknown_locale_or_kind_is_refused(setup: Setup) -> None:

@@ -15,26 +15,59 @@ class InvalidPhoneNumber(ValueError):
 def parse_e164(raw: str) -> str:
     """Return the number in E.164 form, or raise InvalidPhoneNumber.
 
-    The input must already be international (a leading +): a booking system that sends a
-    national number would otherwise have it silently bound to the wrong country.
+    The input must already be international (a leading +): where no country is known to
+    read it in, a national number would otherwise be bound to the wrong one.
     """
+    if not raw.strip().startswith("+"):
+        raise InvalidPhoneNumber("phone must be in E.164 form, like +14155550123")
+    return parse_phone(raw, None)
+
+
+def parse_phone(raw: str, region: str | None) -> str:
+    """The number in E.164 form, reading a national one ("(415) 555-0133") in `region`
+    (ISO 3166 alpha-2), or raise InvalidPhoneNumber. A number written with its + keeps its
+    own country whatever the region."""
     import phonenumbers
 
     candidate = raw.strip()
-    if not candidate.startswith("+"):
+    if not candidate.startswith("+") and region is None:
         raise InvalidPhoneNumber("phone must be in E.164 form, like +14155550123")
     try:
-        parsed = phonenumbers.parse(candidate, None)
+        parsed = phonenumbers.parse(candidate, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhoneNumber("phone is not a valid number") from exc
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     # Twilio's magic test numbers (+15005550xxx) are possible but not "valid" by
     # libphonenumber's metadata; they are accepted so the sandbox can exercise them.
-    test_number = candidate.startswith("+1500555")
+    test_number = e164.startswith("+1500555")
     if not phonenumbers.is_possible_number(parsed) or not (
         phonenumbers.is_valid_number(parsed) or test_number
     ):
-        raise InvalidPhoneNumber("phone is not a valid number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        raise InvalidPhoneNumber(
+            "phone is not a valid number"
+            if candidate.startswith("+")
+            else f"phone is not a valid number in {region}; write it as E.164, like +14155550123"
+        )
+    return e164
+
+
+def region_of(e164: str) -> str | None:
+    """The country (ISO 3166 alpha-2) a number belongs to, None when it names none.
+
+    A tenant's national numbers are read in its sending number's country. A number the
+    metadata does not call valid (a test or drama number) still has a country code, and
+    one country code with one main country is enough.
+    """
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(parsed) or (
+        phonenumbers.region_code_for_country_code(parsed.country_code or 0)
+    )
+    return region if region and region.isalpha() and region != "ZZ" else None
 
 
 def time_zones_for(e164: str) -> tuple[str, ...]:

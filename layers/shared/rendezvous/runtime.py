@@ -282,7 +282,12 @@ class Runtime:
         from rendezvous.domain.appointments import AppointmentService
 
         return AppointmentService(
-            self.store(), self.scheduler(), self.queue(), self.clock, activity=self.activity_log()
+            self.store(),
+            self.scheduler(),
+            self.queue(),
+            self.clock,
+            activity=self.activity_log(),
+            renderer=self.renderer(),
         )
 
     def calcom_integrations(self) -> CalcomIntegrations:

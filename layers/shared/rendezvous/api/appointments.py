@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -9,20 +10,36 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentView
 from rendezvous.domain.models import Customer, Locale, MessageRecord
 
+# How people write a number: digits with spaces, dashes, dots, slashes and parentheses.
+_NATIONAL = re.compile(r"[\d\s().\-/]*\d[\d\s().\-/]*")
+
 
 class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    phone: str = Field(min_length=3, max_length=32, description="E.164, like +14155550123")
+    phone: str = Field(
+        min_length=3,
+        max_length=32,
+        description=(
+            "E.164, like +14155550123, or national as people write it, like (415) 555-0133,"
+            " read in the country of the tenant's sending number; answered in E.164"
+        ),
+    )
     name: str = Field(min_length=1, max_length=100)
     locale: Locale | None = None
 
     @field_validator("phone")
     @classmethod
-    def _e164(cls, value: str) -> str:
+    def _phone(cls, value: str) -> str:
+        """An international number is checked here; a national one is read in the tenant's
+        country by the appointment service, the first to know the tenant."""
         from rendezvous.phone import parse_e164
 
-        return parse_e164(value)
+        if value.startswith("+"):
+            return parse_e164(value)
+        if not _NATIONAL.fullmatch(value):
+            raise ValueError("phone must be E.164 or a national number of digits")
+        return value
 
 
 class AppointmentIn(BaseModel):
@@ -111,6 +128,8 @@ class AppointmentOut(BaseModel):
     confirmed_at: datetime | None = None
     planned_messages: list[PlannedOut]
     messages: list[MessageOut]
+    # What the booking system may want to fix, e.g. a location too long for the text.
+    warnings: list[str] = []
 
     @classmethod
     def of(cls, view: AppointmentView) -> AppointmentOut:
@@ -136,4 +155,5 @@ class AppointmentOut(BaseModel):
                 for m in view.planned
             ],
             messages=[MessageOut.of(m) for m in view.messages],
+            warnings=list(view.warnings),
         )

@@ -174,6 +174,15 @@ def _fhir_path(loc: tuple[Any, ...]) -> str:
     return where.get(str(loc[0]), "Appointment") if loc else "Appointment"
 
 
+def in_resource_terms(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Field problems of the booking a resource became (the appointment service's, such as
+    a number foreign to the tenant's country) named where the resource holds them."""
+    return [
+        (_fhir_path(tuple(field.split("."))) if field.startswith("customer.") else field, problem)
+        for field, problem in problems
+    ]
+
+
 def as_served(stored: StoredFhirResource) -> dict[str, Any]:
     return {
         **stored.resource,
@@ -193,6 +202,12 @@ def fhir_response(status: int, stored: StoredFhirResource) -> Response[str]:
     )
 
 
+def _expression(field: str) -> str:
+    if field.startswith("Patient."):
+        return field
+    return f"Appointment.{field}".removesuffix(".Appointment")
+
+
 def operation_outcome(
     status: int, message: str, details: list[dict[str, str]] | None
 ) -> Response[str]:
@@ -206,7 +221,7 @@ def operation_outcome(
                 "severity": "error",
                 "code": "structure" if status == 400 else code,
                 "diagnostics": problem.get("problem", ""),
-                "expression": [f"Appointment.{problem['field']}".removesuffix(".Appointment")],
+                "expression": [_expression(problem["field"])],
             }
         )
     return Response(

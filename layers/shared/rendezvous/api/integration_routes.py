@@ -26,7 +26,7 @@ from rendezvous.api.http import (
     request_error_response,
     status_of,
 )
-from rendezvous.domain.errors import DomainError, InvalidRequest
+from rendezvous.domain.errors import DomainError, InvalidFields, InvalidRequest
 from rendezvous.domain.integrations import CalcomIntegration, IntegrationService
 from rendezvous.json_input import decode_json
 from rendezvous.observability import logger, metrics
@@ -213,6 +213,13 @@ def register_fhir_errors(app: APIGatewayHttpResolver) -> None:
         status = 415 if isinstance(exc, UnsupportedFhirMedia) else status_of(exc)
         if status is None:
             return domain_error_response(exc)
+        if isinstance(exc, InvalidFields):
+            from rendezvous.api.fhir import in_resource_terms
+
+            problems = in_resource_terms(exc.problems)
+            message = f"{exc.summary}: " + "; ".join(f"{f}: {p}" for f, p in problems)
+            details = [{"field": f, "problem": p} for f, p in problems]
+            return operation_outcome(status, message, details)
         return operation_outcome(status, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)

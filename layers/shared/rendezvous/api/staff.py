@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from rendezvous.api.appointments import AppointmentOut
 from rendezvous.domain.appointments import AppointmentView
 from rendezvous.domain.errors import InvalidRequest
-from rendezvous.domain.models import ConversationMessage, QueueItem, Tenant
+from rendezvous.domain.models import ConversationMessage, DueReason, QueueItem, Tenant
+from rendezvous.domain.timing import VISIT_SOON
 from rendezvous.json_input import decode_json
 
 if TYPE_CHECKING:
@@ -69,10 +70,22 @@ class QueueItemOut(OutModel):
     created_at: datetime
     updated_at: datetime
     due_by: datetime
+    due_reason: str = Field(
+        description="response_time: the usual response time; visit: due before the visit"
+    )
+    visit_at: datetime | None = Field(
+        default=None, description="when the linked appointment starts (as the item opened)"
+    )
+    visit_soon: bool = Field(description="the linked visit is in the next hours: answer before it")
     last_message_at: datetime
     message_count: int
     preview: str
     acknowledged: bool
+    flags: list[str] = Field(
+        default_factory=list,
+        description="opted_out_with_appointment: an opt-out word while a visit is coming; "
+        "stop_request: a text of the conversation asks the texts to stop",
+    )
     claimed_by: str | None = None
     lease_expires_at: datetime | None = None
     resolved_at: datetime | None = None
@@ -83,7 +96,15 @@ class QueueItemOut(OutModel):
     @classmethod
     def of(cls, item: QueueItem, now: datetime) -> QueueItemOut:
         data = item.model_dump(exclude={"tenant_id", "recipient_key", "first_claimed_at"})
-        return cls(**data, overdue=item.status.value != "resolved" and item.due_by < now)
+        live = item.status.value != "resolved"
+        return cls(**data, overdue=live and item.due_by < now, visit_soon=live and _soon(item, now))
+
+
+def _soon(item: QueueItem, now: datetime) -> bool:
+    """The visit is still ahead and either close or the reason the item is due early."""
+    if item.visit_at is None or item.visit_at <= now:
+        return False
+    return item.due_reason is DueReason.VISIT or item.visit_at - now <= VISIT_SOON
 
 
 class ConversationMessageOut(OutModel):

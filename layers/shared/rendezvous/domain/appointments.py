@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
-from rendezvous.domain.errors import ConcurrentModification, Conflict, NotFound, Unprocessable
+from rendezvous.domain.errors import (
+    ConcurrentModification,
+    Conflict,
+    InvalidFields,
+    NotFound,
+    Unprocessable,
+)
 from rendezvous.domain.events import CancelledBy, appointment_cancelled
 from rendezvous.domain.identity import MessageIdentity, schedule_name
 from rendezvous.domain.models import (
@@ -23,7 +29,15 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminders
-from rendezvous.domain.ports import ActivityLog, AppointmentStore, OutboundQueue, ReminderScheduler
+from rendezvous.domain.ports import (
+    ActivityLog,
+    AppointmentStore,
+    OutboundQueue,
+    ReminderScheduler,
+    Renderer,
+)
+from rendezvous.domain.tenant_settings import MAX_SEGMENTS
+from rendezvous.phone import InvalidPhoneNumber, parse_phone, region_of
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,8 @@ class AppointmentView:
     messages: list[MessageRecord]
     created: bool = False
     cancelled_now: bool = False  # this call is the one that cancelled it
+    # Told to the booking system: e.g. a text that only fits by leaving the place out.
+    warnings: tuple[str, ...] = ()
 
     @property
     def planned(self) -> list[MessageRecord]:
@@ -71,6 +87,7 @@ class AppointmentService:
     queue: OutboundQueue
     clock: Clock
     activity: ActivityLog | None = None
+    renderer: Renderer | None = None
 
     def get(self, tenant_id: str, appointment_id: str) -> AppointmentView:
         return AppointmentView(*self._found(tenant_id, appointment_id))
@@ -87,6 +104,7 @@ class AppointmentService:
         self, tenant_id: str, appointment_id: str, draft: AppointmentDraft
     ) -> AppointmentView:
         tenant = self._tenant(tenant_id)
+        draft = _in_e164(draft, tenant)
         now = self.clock.now()
         if draft.starts_at <= now:
             raise Unprocessable("starts_at is in the past")
@@ -95,11 +113,32 @@ class AppointmentService:
             found = self.store.get_appointment(tenant_id, appointment_id)
             try:
                 if found is None:
-                    return self._create(tenant, appointment_id, draft, now)
-                return self._update(tenant, found[0], found[1], draft, now)
+                    view = self._create(tenant, appointment_id, draft, now)
+                else:
+                    view = self._update(tenant, found[0], found[1], draft, now)
+                return self._with_warnings(tenant, view)
             except ConcurrentModification:
                 continue
         raise ConcurrentModification("the appointment changed while it was being saved; retry")
+
+    def _with_warnings(self, tenant: Tenant, view: AppointmentView) -> AppointmentView:
+        """A pending confirmation or moved notice that would run past MAX_SEGMENTS as a
+        first text (with the STOP line) is sent without its place, then its details: the
+        booking system hears so, to shorten the location if it can."""
+        notices = [
+            m for m in view.planned if m.kind in {MessageKind.CONFIRMATION, MessageKind.MOVED}
+        ]
+        if self.renderer is None or not notices:
+            return view
+        kind = MessageKind(notices[0].kind)
+        whole = self.renderer.message(kind, tenant, view.appointment, first_contact=True, fit=False)
+        if whole.segments <= MAX_SEGMENTS:
+            return view
+        warning = (
+            f"the {kind.value} text would take {whole.segments} SMS segments; it is sent "
+            f"without the location (then the service details) to stay within {MAX_SEGMENTS}"
+        )
+        return replace(view, warnings=(warning,))
 
     def cancel(
         self,
@@ -321,6 +360,17 @@ class AppointmentService:
                 and record.send_at <= now
             ):
                 self.queue.enqueue(send_request(record, appointment))
+
+
+def _in_e164(draft: AppointmentDraft, tenant: Tenant) -> AppointmentDraft:
+    """The draft with its phone in E.164: a national number ("(415) 555-0133") is read in
+    the country of the tenant's sending number, where its customers mostly live."""
+    try:
+        phone = parse_phone(draft.customer.phone, region_of(tenant.phone_number))
+    except InvalidPhoneNumber as exc:
+        raise InvalidFields([("customer.phone", str(exc))]) from exc
+    customer = draft.customer.model_copy(update={"phone": phone})
+    return replace(draft, customer=customer)
 
 
 def _notice_went_out(messages: list[MessageRecord]) -> bool:

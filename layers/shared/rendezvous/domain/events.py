@@ -208,6 +208,8 @@ def _item_data(item: QueueItem) -> dict[str, Any]:
         data["appointment_id"] = item.appointment_id
     else:
         data["phone"] = item.phone
+    if item.flags:
+        data["flags"] = [flag.value for flag in item.flags]
     return data
 
 

@@ -17,10 +17,11 @@ from rendezvous.domain.events import (
     recipient_opted,
     reschedule_requested,
 )
-from rendezvous.domain.keywords import Intent, classify
+from rendezvous.domain.keywords import Intent, classify, normalise_keyword
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
+    QueueFlag,
     QueueIntent,
     QueueItem,
     QueueStatus,
@@ -28,14 +29,26 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import ActivityLog, AppointmentStore, ConversationQueue, Renderer
-from rendezvous.domain.timing import answer_due_by
+from rendezvous.domain.timing import Due, answer_due_before_visit, answer_due_by
 from rendezvous.phone import recipient_key
 
 QUEUED_INTENTS = {
     Intent.FREE_TEXT: QueueIntent.QUESTION,
+    Intent.CLOSING: QueueIntent.QUESTION,
     Intent.STOP_REQUEST: QueueIntent.STOP_REQUEST,
     Intent.RESCHEDULE: QueueIntent.RESCHEDULE,
+    Intent.OPT_OUT: QueueIntent.QUESTION,
 }
+
+FLAGS = {
+    Intent.STOP_REQUEST: QueueFlag.STOP_REQUEST,
+    Intent.OPT_OUT: QueueFlag.OPTED_OUT_WITH_APPOINTMENT,
+}
+
+
+def _flags(intent: Intent) -> tuple[QueueFlag, ...]:
+    flag = FLAGS.get(intent)
+    return (flag,) if flag else ()
 
 
 @dataclass(frozen=True)
@@ -94,18 +107,98 @@ class InboundService:
         now = self.clock.now()
         intent = classify(text.body)
         recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
+        if intent is Intent.YES:
+            intent = self._yes(tenant, text, recipient, now)
         if intent in (Intent.OPT_OUT, Intent.OPT_IN):
             self._opt(tenant, text, opted_out=intent is Intent.OPT_OUT, now=now)
         if intent is Intent.OPT_OUT:
-            replies = [self._say(tenant, None, "opt_out", now)] if tenant.answer_stop else []
+            return self._opted_out(tenant, text, now)
+        if intent in (Intent.OPT_IN, Intent.HELP):
+            # Answered once: by the app when it answers STOP, else by Twilio's Advanced
+            # Opt-Out, which answers START and HELP as well.
+            name = "opt_in" if intent is Intent.OPT_IN else "help"
+            replies = [self._say(tenant, None, name, now)] if tenant.answer_stop else []
             return InboundResult(intent, replies, tenant.tenant_id)
-        if intent is Intent.OPT_IN:
-            return InboundResult(intent, [self._say(tenant, None, "opt_in", now)], tenant.tenant_id)
-        if intent is Intent.HELP:
-            return InboundResult(intent, [self._say(tenant, None, "help", now)], tenant.tenant_id)
         if intent in (Intent.CONFIRM, Intent.CANCEL):
             return self._act_on_appointment(tenant, text, intent, recipient, now)
+        if intent is Intent.CLOSING:
+            closed = self._closing(tenant, text, recipient, now)
+            if closed is not None:
+                return closed
         return self._queue(tenant, text, intent, recipient, now)
+
+    def _yes(
+        self, tenant: Tenant, text: InboundText, recipient: Recipient | None, now: datetime
+    ) -> Intent:
+        """YES opts in at the carrier whatever else it means; it confirms as well when the
+        number is not opted out and an unconfirmed visit is coming. "yes please" is no
+        keyword (the carrier would not opt it in): it confirms, or a person reads it."""
+        keyword = normalise_keyword(text.body) == "YES"
+        if recipient is not None and recipient.opted_out:
+            return Intent.OPT_IN if keyword else Intent.FREE_TEXT
+        upcoming = self.store.upcoming_appointments(
+            tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
+        )
+        if not upcoming or upcoming[0].confirmed_at is not None:
+            return Intent.OPT_IN if keyword else Intent.FREE_TEXT
+        if keyword:
+            self._opt(tenant, text, opted_out=False, now=now)
+        return Intent.CONFIRM
+
+    def _opted_out(self, tenant: Tenant, text: InboundText, now: datetime) -> InboundResult:
+        """Opted out at once; with a visit coming, a person also decides whether the
+        customer meant the visit (CANCEL above all), in a flagged item nobody is texted about."""
+        replies = [self._say(tenant, None, "opt_out", now)] if tenant.answer_stop else []
+        upcoming = self.store.upcoming_appointments(
+            tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
+        )
+        if not upcoming:
+            return InboundResult(Intent.OPT_OUT, replies, tenant.tenant_id)
+        recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
+        queued = self._queue(tenant, text, Intent.OPT_OUT, recipient, now)
+        return InboundResult(
+            Intent.OPT_OUT,
+            replies,
+            tenant.tenant_id,
+            queue_item_id=queued.queue_item_id,
+            opened_conversation=queued.opened_conversation,
+            appointment_id=queued.appointment_id,
+        )
+
+    def _closing(
+        self, tenant: Tenant, text: InboundText, recipient: Recipient | None, now: datetime
+    ) -> InboundResult | None:
+        """A "thanks" after a person answered joins that conversation, open or resolved,
+        with no acknowledgement and without reopening it. None: nobody answered yet."""
+        if recipient is None:
+            return None
+        item_id = recipient.open_item_id or recipient.last_item_id
+        item = self.queue.get(tenant.tenant_id, item_id) if item_id else None
+        if item is None or not any(
+            m.direction == "outbound" and m.author != "automation"
+            for m in self.queue.messages(tenant.tenant_id, item.item_id)
+        ):
+            return None
+        message = ConversationMessage(
+            item_id=item.item_id,
+            at=now,
+            direction="inbound",
+            body=text.body,
+            author="customer",
+            sid=text.message_sid,
+        )
+        resolved = item.status is QueueStatus.RESOLVED
+        if not self.queue.append(
+            item, message, retention_days=tenant.queue_retention_days, to_resolved=resolved
+        ):
+            return None
+        return InboundResult(
+            Intent.CLOSING,
+            [],
+            tenant.tenant_id,
+            queue_item_id=item.item_id,
+            appointment_id=item.appointment_id,
+        )
 
     # -- keywords that act on the next appointment --------------------------------------
 
@@ -123,8 +216,17 @@ class InboundService:
             tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
         )
         if not upcoming:
-            return self._queue(tenant, text, intent, recipient, now)
+            # "ok" or 👍 to a person's answer, with nothing to confirm, closes the exchange.
+            closed = (
+                self._closing(tenant, text, recipient, now) if intent is Intent.CONFIRM else None
+            )
+            return closed or self._queue(tenant, text, intent, recipient, now)
         appointment = upcoming[0]
+        if intent is Intent.CONFIRM and appointment.confirmed_at is not None:
+            # Already confirmed: an "ok" to a person's answer closes that exchange quietly.
+            closed = self._closing(tenant, text, recipient, now)
+            if closed is not None:
+                return closed
         if intent is Intent.CONFIRM:
             self.store.confirm_appointment(
                 appointment, now, appointment_confirmed(appointment, now)
@@ -134,6 +236,8 @@ class InboundService:
                 intent, [reply], tenant.tenant_id, appointment_id=appointment.appointment_id
             )
         self.appointments.cancel(tenant.tenant_id, appointment.appointment_id, source="customer")
+        # The freed slot is worth offering only before it starts.
+        due = self._due_by(tenant, now, appointment)
         slot = QueueItem(
             tenant_id=tenant.tenant_id,
             item_id=_item_id(tenant.tenant_id, f"slot/{appointment.appointment_id}"),
@@ -143,7 +247,9 @@ class InboundService:
             appointment_id=appointment.appointment_id,
             created_at=now,
             updated_at=now,
-            due_by=self._due_by(tenant, now),
+            due_by=due.at,
+            due_reason=due.reason,
+            visit_at=appointment.starts_at,
             last_message_at=now,
             preview="Slot freed: "
             + self.render.moment(appointment.starts_at, tenant.timezone, "en"),
@@ -186,6 +292,7 @@ class InboundService:
                     message,
                     retention_days=tenant.queue_retention_days,
                     events=self._reschedule(intent, current, text, now),
+                    flags=_flags(intent),
                 ):
                     # One acknowledgement per conversation: later texts join it quietly.
                     return InboundResult(
@@ -215,6 +322,7 @@ class InboundService:
         rkey = recipient_key(tenant.tenant_id, text.from_)
         upcoming = self.store.upcoming_appointments(tenant.tenant_id, rkey, now)
         appointment = upcoming[0] if upcoming else None
+        due = self._due_by(tenant, now, appointment)
         item = QueueItem(
             tenant_id=tenant.tenant_id,
             item_id=_item_id(tenant.tenant_id, text.message_sid),
@@ -224,12 +332,15 @@ class InboundService:
             appointment_id=appointment.appointment_id if appointment else None,
             created_at=now,
             updated_at=now,
-            due_by=self._due_by(tenant, now),
+            due_by=due.at,
+            due_reason=due.reason,
+            visit_at=appointment.starts_at if appointment else None,
             last_message_at=now,
             message_count=1,
             preview=text.body[:160],
             # A number that opted out is heard, not answered.
             acknowledged=not (recipient and recipient.opted_out),
+            flags=_flags(intent),
         )
         thread = [inbound.model_copy(update={"item_id": item.item_id})]
         replies = []
@@ -312,8 +423,9 @@ class InboundService:
         }.get(intent, "ack")
         return self._say(tenant, appointment, name, now, due=item.due_by)
 
-    def _due_by(self, tenant: Tenant, now: datetime) -> datetime:
-        return answer_due_by(now, tenant.timezone, tenant.opening_hours, tenant.response_minutes)
+    def _due_by(self, tenant: Tenant, now: datetime, appointment: Appointment | None) -> Due:
+        usual = answer_due_by(now, tenant.timezone, tenant.opening_hours, tenant.response_minutes)
+        return answer_due_before_visit(usual, appointment.starts_at if appointment else None, now)
 
     def _say(
         self,

@@ -24,6 +24,8 @@ class MessageKind(StrEnum):
     CONFIRMATION = "confirmation"
     MOVED = "moved"
     REMINDER = "reminder"
+    # The reminder to an appointment already confirmed: thanks instead of asking again.
+    REMINDER_CONFIRMED = "reminder_confirmed"
 
 
 def reminder_kind(offset_minutes: int) -> str:
@@ -44,6 +46,8 @@ def reminder_lead(kind: str) -> timedelta | None:
 
 
 def template_kind(kind: str) -> MessageKind:
+    if kind == MessageKind.REMINDER_CONFIRMED:
+        return MessageKind.REMINDER_CONFIRMED
     return MessageKind.REMINDER if kind.startswith("reminder_") else MessageKind(kind)
 
 
@@ -100,6 +104,8 @@ class SuppressionReason(StrEnum):
     UNDELIVERABLE = "undeliverable"
     FREQUENCY_CAP = "frequency_cap"
     TOO_LATE = "too_late"
+    # A short reminder (under a day ahead) is for unconfirmed visits only.
+    APPOINTMENT_CONFIRMED = "appointment_confirmed"
     QUIET_HOURS = "quiet_hours"
 
 
@@ -146,7 +152,10 @@ class Tenant(BaseModel):
     contact: str = ""
     quiet_hours: QuietHours = QuietHours()
     opening_hours: OpeningHours = OpeningHours()
-    reminder_offsets_minutes: tuple[int, ...] = (2880, 120)
+    # 3 days and 1 day before: fewest missed visits in Steiner 2018 (54,066 patients; 4.4%
+    # with both, 5.8% with the 3-day alone, 5.3% with the 1-day alone). A short reminder
+    # (an offset under a day, e.g. 120) is optional and goes to unconfirmed visits only.
+    reminder_offsets_minutes: tuple[int, ...] = (4320, 1440)
     daily_cap: Annotated[int, Field(ge=1, le=20)] = 3
     include_service_details: bool = False
     templates: dict[str, dict[str, str]] = Field(default_factory=dict)
@@ -256,6 +265,8 @@ class Recipient(BaseModel):
     claims: dict[str, str] = Field(default_factory=dict)
     # The customer's open conversation in the human queue, if any: one per number.
     open_item_id: str | None = None
+    # The conversation resolved last: a closing ("thanks") after a person's answer joins it.
+    last_item_id: str | None = None
     rev: int = 0
 
 
@@ -285,6 +296,22 @@ class QueueIntent(StrEnum):
     UNMATCHED = "unmatched"  # confirm or cancel with no upcoming appointment to apply it to
 
 
+class QueueFlag(StrEnum):
+    """What a person should notice about an item before reading it."""
+
+    # An opt-out word (CANCEL above all) from a number with a visit coming: did they mean
+    # the visit, the texts, or both?
+    OPTED_OUT_WITH_APPOINTMENT = "opted_out_with_appointment"
+    STOP_REQUEST = "stop_request"  # some text of the conversation asks the texts to stop
+
+
+class DueReason(StrEnum):
+    """Why an item is due when it is."""
+
+    RESPONSE_TIME = "response_time"  # the tenant's usual response time, in opening hours
+    VISIT = "visit"  # pulled ahead of the visit the text is about
+
+
 class QueueItem(BaseModel):
     """One thing for a person to handle: a conversation with a customer, or a freed slot."""
 
@@ -300,10 +327,15 @@ class QueueItem(BaseModel):
     created_at: datetime
     updated_at: datetime
     due_by: datetime
+    due_reason: DueReason = DueReason.RESPONSE_TIME
+    # When the linked appointment started as the item opened: how the queue tells a
+    # question about a visit in the next hours from one about next month's.
+    visit_at: datetime | None = None
     last_message_at: datetime
     message_count: int = 0
     preview: str = ""
     acknowledged: bool = False
+    flags: tuple[QueueFlag, ...] = ()
     claimed_by: str | None = None
     lease_expires_at: datetime | None = None
     first_claimed_at: datetime | None = None

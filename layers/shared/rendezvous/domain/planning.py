@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from rendezvous.domain.models import (
     Appointment,
@@ -11,15 +12,30 @@ from rendezvous.domain.models import (
     MessageKind,
     MessageRecord,
     MessageStatus,
+    QuietHours,
     SuppressionReason,
     Tenant,
     reminder_kind,
     reminder_lead,
 )
-from rendezvous.domain.timing import latest_allowed_before, next_allowed, recipient_zone
+from rendezvous.domain.timing import (
+    is_quiet,
+    latest_allowed_before,
+    next_allowed,
+    recipient_zone,
+)
 
 # A reminder this close after the confirmation (or another reminder) adds nothing but noise.
 MIN_GAP = timedelta(minutes=60)
+# Reminders of a day or more ahead go out between 10:00 and 18:00 in the recipient's time
+# (Steiner 2018 sent its 3-day and 1-day reminders in the daytime), modelled as the quiet
+# hours 18:00-10:00 so the quiet-hours arithmetic (zones, clock changes) is reused.
+REMINDER_WINDOW = QuietHours(start=time(18, 0), end=time(10, 0))
+# A reminder under this lead is a short one ("see you in 2 hours"): it keeps to quiet hours
+# only (the window would move it to the day before), and goes only to an appointment that is
+# still unconfirmed (the sender checks at send time). A booking made less than this ahead gets
+# its confirmation alone: it already asks the customer to confirm.
+DAY = timedelta(hours=24)
 
 
 def still_timely(kind: str, starts_at: datetime, now: datetime) -> bool:
@@ -46,6 +62,8 @@ def late_verdict(
         return SuppressionReason.APPOINTMENT_CHANGED
     if not still_timely(message.kind, appointment.starts_at, now):
         return too_late
+    if is_short_reminder(message.kind) and appointment.status is AppointmentStatus.CONFIRMED:
+        return SuppressionReason.APPOINTMENT_CONFIRMED
     return None
 
 
@@ -75,25 +93,50 @@ def plan_notice(
     return PlannedMessage(kind, at, MessageStatus.DEFERRED, SuppressionReason.QUIET_HOURS)
 
 
+def is_short_reminder(kind: str) -> bool:
+    """A reminder under a day ahead: sent only while the appointment is unconfirmed."""
+    lead = reminder_lead(kind)
+    return lead is not None and lead < DAY
+
+
+def _reminder_time(nominal: datetime, short: bool, zone: ZoneInfo, quiet: QuietHours) -> datetime:
+    """`nominal`, or the latest earlier minute allowed: outside the tenant's quiet hours and,
+    for a reminder a day or more ahead, inside the 10:00-18:00 window. When the two cannot
+    both hold (quiet hours covering the window's end), the quiet hours win."""
+    if short:
+        return latest_allowed_before(nominal, zone, quiet)
+    at = nominal
+    for _ in range(3):
+        at = latest_allowed_before(latest_allowed_before(at, zone, REMINDER_WINDOW), zone, quiet)
+        if not is_quiet(at, zone, REMINDER_WINDOW):
+            return at
+    return latest_allowed_before(nominal, zone, quiet)
+
+
 def plan_reminders(
     appointment: Appointment, tenant: Tenant, now: datetime, notice_at: datetime | None
 ) -> list[PlannedMessage]:
-    """One reminder per tenant offset, moved earlier out of quiet hours, never in the past.
+    """One reminder per tenant offset still ahead, moved earlier into its window, never in
+    the past; none for a booking made under a day ahead.
 
     A reminder that would land in quiet hours goes out at the last allowed minute before
     them (a 06:30 reminder for an 08:30 visit goes out at 20:59 the evening before), since
-    deferring it to the morning would make it arrive after the visit has begun.
+    deferring it to the morning would make it arrive after the visit has begun. A day-ahead
+    reminder due outside 10:00-18:00 goes out at 17:59 the day before, for the same reason.
     """
+    if appointment.starts_at - now < DAY:
+        return []
     zone = recipient_zone(appointment.customer.phone, tenant.timezone)
     planned: list[PlannedMessage] = []
     last = notice_at
     for offset in sorted(tenant.reminder_offsets_minutes, reverse=True):
         nominal = appointment.starts_at - timedelta(minutes=offset)
-        at = latest_allowed_before(nominal, zone, tenant.quiet_hours)
+        kind = reminder_kind(offset)
+        at = _reminder_time(nominal, is_short_reminder(kind), zone, tenant.quiet_hours)
         if at <= now:
             continue
         if last is not None and at - last < MIN_GAP:
             continue
-        planned.append(PlannedMessage(reminder_kind(offset), at, MessageStatus.PLANNED))
+        planned.append(PlannedMessage(kind, at, MessageStatus.PLANNED))
         last = at
     return planned

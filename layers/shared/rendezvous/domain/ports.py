@@ -15,6 +15,7 @@ from rendezvous.domain.models import (
     MessageKind,
     MessageRecord,
     MessageStatus,
+    QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
@@ -257,9 +258,12 @@ class ConversationQueue(Protocol):
         retention_days: int,
         held_by: str | None = None,
         events: Sequence[WebhookEvent] = (),
+        flags: Sequence[QueueFlag] = (),
+        to_resolved: bool = False,
     ) -> bool:
         """Add a text to a conversation that is not resolved; False if it was resolved (or,
-        with `held_by`, if that staff member no longer holds the claim)."""
+        with `held_by`, if that staff member no longer holds the claim). `flags` are added
+        to the item's; `to_resolved` files a text in a resolved one without reopening it."""
         ...
 
     def put_item(
@@ -360,6 +364,8 @@ class Renderer(Protocol):
         *,
         first_contact: bool,
         previous_starts_at: datetime | None = None,
+        now: datetime | None = None,
+        fit: bool = True,
     ) -> RenderedSms: ...
 
     def reply(

@@ -168,6 +168,7 @@ class MessageSender:
             appointment,
             first_contact=recipient.first_contact_at is None,
             previous_starts_at=appointment.previous_starts_at,
+            now=now,
         )
         oldest_kept = (now - CLAIM_RETENTION).date().isoformat()
         claims = {k: day for k, day in recipient.claims.items() if day >= oldest_kept}

@@ -43,6 +43,14 @@ from rendezvous.domain.ports import (
 MAX_REPLY = 1600
 
 
+def signed(business: str, text: str) -> str:
+    """A staff member's text starts with the business's name, as every text does (CONTRACT.md
+    v2), unless they already wrote it that way."""
+    if text.casefold().startswith(business.casefold()):
+        return text
+    return f"{business}: {text}"
+
+
 @dataclass(frozen=True)
 class StaffMember:
     tenant_id: str
@@ -67,7 +75,8 @@ class QueueService:
     def page(
         self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
     ) -> tuple[list[QueueItem], dict[str, Any] | None]:
-        """A page of a tenant's items in one status, oldest first, and where the next starts."""
+        """A page of a tenant's items in one status, soonest due first, and where the next
+        starts."""
         items, last, _ = self.queue.page(tenant_id, status, limit, cursor)
         return items, last
 
@@ -151,6 +160,7 @@ class QueueService:
         if not text or len(text) > MAX_REPLY:
             raise InvalidRequest(f"a reply is 1 to {MAX_REPLY} characters")
         tenant = self._tenant(staff.tenant_id)
+        text = signed(tenant.name, text)
         now = self.clock.now()
         item = self._item(staff.tenant_id, item_id)
         self._check_version(item, expected_version)

@@ -71,7 +71,12 @@ MIN_SENDING_MINUTES: Final = 60
 # Local minutes [start, end) no automated text may go out in: midnight to 6 am.
 NIGHT: Final = (0, 6 * 60)
 MAX_SEGMENTS: Final = 2
-TEMPLATE_KINDS: Final = (MessageKind.CONFIRMATION, MessageKind.MOVED, MessageKind.REMINDER)
+TEMPLATE_KINDS: Final = (
+    MessageKind.CONFIRMATION,
+    MessageKind.MOVED,
+    MessageKind.REMINDER,
+    MessageKind.REMINDER_CONFIRMED,
+)
 
 
 @dataclass(frozen=True)

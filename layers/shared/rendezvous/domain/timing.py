@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from rendezvous.domain.models import OpeningHours, QuietHours
+from rendezvous.domain.models import DueReason, OpeningHours, QuietHours
 
 ONE_MINUTE = timedelta(minutes=1)
+# An answer about a visit is promised this long before it, so the customer can still act
+# on it (come, bring the papers, call to move it).
+VISIT_LEAD = timedelta(minutes=30)
+# A queue item about a visit closer than this says so.
+VISIT_SOON = timedelta(hours=4)
 
 
 def recipient_zone(phone: str, tenant_zone: str) -> ZoneInfo:
@@ -115,3 +121,26 @@ def answer_due_by(now: datetime, tenant_zone: str, opening: OpeningHours, minute
         cursor = _at_local(cursor + timedelta(days=1), time(0, 0), zone)
     # A business with no opening hours at all: promise the plain interval.
     return now + timedelta(minutes=minutes)
+
+
+@dataclass(frozen=True)
+class Due:
+    at: datetime
+    reason: DueReason
+
+
+def answer_due_before_visit(usual: datetime, visit: datetime | None, now: datetime) -> Due:
+    """The usual promise, or one VISIT_LEAD before the visit the text is about when that is
+    sooner (CONTRACT.md: an answer is promised before the appointment it concerns).
+
+    A visit closer than VISIT_LEAD is promised halfway to it: still before it, never in the
+    past.
+    """
+    if visit is None or visit <= now:
+        return Due(usual, DueReason.RESPONSE_TIME)
+    before = visit - VISIT_LEAD
+    if before <= now:
+        before = now + (visit - now) / 2
+    if before >= usual:
+        return Due(usual, DueReason.RESPONSE_TIME)
+    return Due(before, DueReason.VISIT)

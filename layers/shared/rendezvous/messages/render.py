@@ -9,8 +9,16 @@ from datetime import UTC, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from rendezvous.domain.models import Appointment, MessageKind, Tenant, template_kind
+from rendezvous.domain.models import (
+    Appointment,
+    AppointmentStatus,
+    MessageKind,
+    Tenant,
+    template_kind,
+)
 from rendezvous.domain.ports import RenderedSms
+from rendezvous.domain.tenant_settings import MAX_SEGMENTS
+from rendezvous.domain.timing import recipient_zone
 from rendezvous.messages.gsm import is_gsm7, segment_count, to_gsm_compatible
 from rendezvous.messages.replies import render_reply
 from rendezvous.messages.templates import (
@@ -51,21 +59,85 @@ _MONTHS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(zone)
+
+
+def format_clock(local: datetime, locale: str) -> str:
+    """ "9:05am" / "9h05" / "9:05": the locale's habit (12-hour with am/pm in en, 24-hour in
+    fr and es), with the same padding everywhere: hour as is, minutes on two digits."""
+    if locale == "fr":
+        return f"{local.hour}h{local.minute:02d}"
+    if locale == "es":
+        return f"{local.hour}:{local.minute:02d}"
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
+
+
 def format_when(moment: datetime, timezone: str, locale: str) -> str:
-    """ "Tue 24 Nov 10:30" / "mar 24 nov 10h30" / "mar 24 nov 10:30", in the given zone.
+    """ "Tue 24 Nov 10:30am" / "mar 24 nov 10h30" / "mar 24 nov 10:30", in the given zone.
 
     A naive datetime is taken as UTC.
     """
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(ZoneInfo(timezone))
+    local = _local(moment, ZoneInfo(timezone))
     loc = locale if locale in _DAYS else "en"
     day = _DAYS[loc][local.weekday()]
     month = _MONTHS[loc][local.month - 1]
-    clock = (
-        f"{local.hour}h{local.minute:02d}" if loc == "fr" else f"{local.hour}:{local.minute:02d}"
-    )
-    return f"{day} {local.day} {month} {clock}"
+    return f"{day} {local.day} {month} {format_clock(local, loc)}"
+
+
+_TODAY: Final = {"en": "today at {clock}", "fr": "aujourd'hui à {clock}", "es": "hoy a las {clock}"}
+_TOMORROW: Final = {
+    "en": "tomorrow at {clock}",
+    "fr": "demain à {clock}",
+    "es": "mañana a las {clock}",
+}
+_IN_DAYS: Final = {
+    "en": "in {n} days, {when}",
+    "fr": "dans {n} jours, {when}",
+    "es": "en {n} días, {when}",
+}
+
+
+def format_old_when(old: datetime, new: datetime, timezone: str, locale: str) -> str:
+    """The time a visit moved from: "Mon 9:00am" when within days of the new one (the weekday
+    is then unambiguous, and the date would cost the text a second segment), else in full."""
+    loc = locale if locale in _DAYS else "en"
+    zone = ZoneInfo(timezone)
+    if abs((_local(new, zone).date() - _local(old, zone).date()).days) < 6:
+        local = _local(old, zone)
+        return f"{_DAYS[loc][local.weekday()]} {format_clock(local, loc)}"
+    return format_when(old, timezone, loc)
+
+
+def relative_when(
+    moment: datetime,
+    timezone: str,
+    locale: str,
+    now: datetime,
+    day_zone: ZoneInfo,
+    *,
+    count_days: bool,
+) -> str:
+    """ "today at 3:30pm", "tomorrow at 3:30pm" where true in `day_zone` (the recipient's),
+    else "in 3 days, Fri 3:30pm" within the week when `count_days` (a reminder), else
+    format_when."""
+    loc = locale if locale in _DAYS else "en"
+    days = (_local(moment, day_zone).date() - _local(now, day_zone).date()).days
+    local = _local(moment, ZoneInfo(timezone))
+    clock = format_clock(local, loc)
+    today, tomorrow = _TODAY[loc], _TOMORROW[loc]
+    if loc == "es" and local.hour == 1:  # "a la 1:30", as "a las 13:30"
+        today, tomorrow = today.replace("las", "la"), tomorrow.replace("las", "la")
+    if days == 0:
+        return today.format(clock=clock)
+    if days == 1:
+        return tomorrow.format(clock=clock)
+    if count_days and 1 < days < 7:
+        # Within the week the weekday says which day; the date would cost a segment.
+        weekday = _DAYS[loc][local.weekday()]
+        return _IN_DAYS[loc].format(n=days, when=f"{weekday} {clock}")
+    return format_when(moment, timezone, loc)
 
 
 def first_name(name: str) -> str:
@@ -88,6 +160,7 @@ def _tidy(body: str) -> str:
     """Collapse the double spaces and stray " ." / " ," an empty placeholder leaves behind."""
     body = re.sub(r"[ \t]{2,}", " ", body)
     body = re.sub(r" +([.,])", r"\1", body)
+    body = re.sub(r",\s*([!?])", r"\1", body)  # "Thanks, !" when the name is left out
     return body.strip()
 
 
@@ -127,8 +200,16 @@ def render_message(
     *,
     first_contact: bool,
     previous_starts_at: datetime | None = None,
+    now: datetime | None = None,
+    fit: bool = True,
 ) -> RenderedSms:
     """The SMS for this kind of message (also accepts `reminder_48h`-style kinds).
+
+    With `now` (the send time), the visit is "today at" / "tomorrow at" where that is true
+    in the recipient's zone, and a reminder further ahead says "in 3 days, ..."; a reminder
+    to a confirmed appointment thanks them instead of asking again. A text that would run
+    past MAX_SEGMENTS drops its optional parts (the place, then the service details) first,
+    unless `fit` is False (to measure the whole text: settings checks, booking warnings).
 
     Locale is the customer's, else the tenant's; times are shown in the tenant's zone.
     A tenant's template (`tenant.templates[locale][kind]`) is used when it passes
@@ -140,6 +221,8 @@ def render_message(
     confirmation template rather than show an empty old time.
     """
     message_kind = template_kind(str(kind))
+    if message_kind is MessageKind.REMINDER and appointment.status is AppointmentStatus.CONFIRMED:
+        message_kind = MessageKind.REMINDER_CONFIRMED
     locale = appointment.customer.locale or tenant.locale
     if previous_starts_at is None:
         previous_starts_at = appointment.previous_starts_at
@@ -155,11 +238,22 @@ def render_message(
     values = {
         "first_name": first_name(appointment.customer.name),
         "business": _one_line(tenant.name),
-        "when": format_when(appointment.starts_at, tenant.timezone, locale),
+        "when": (
+            relative_when(
+                appointment.starts_at,
+                tenant.timezone,
+                locale,
+                now,
+                recipient_zone(appointment.customer.phone, tenant.timezone),
+                count_days=message_kind in {MessageKind.REMINDER, MessageKind.REMINDER_CONFIRMED},
+            )
+            if now is not None
+            else format_when(appointment.starts_at, tenant.timezone, locale)
+        ),
         "location": _one_line(appointment.location) or _one_line(tenant.name),
         "details": service_details(appointment) if tenant.include_service_details else "",
         "old_when": (
-            format_when(previous_starts_at, tenant.timezone, locale)
+            format_old_when(previous_starts_at, appointment.starts_at, tenant.timezone, locale)
             if previous_starts_at is not None
             else ""
         ),
@@ -181,8 +275,16 @@ def render_message(
             plain["location"] = values["business"]
         shorter = _compose(template, plain, locale, stop=stop)
         if is_gsm7(shorter):
-            body = shorter
+            body, values = shorter, plain
     encoding, segments = segment_count(body)
+    # The place and the details are what a customer can do without (the business name
+    # stands in for the place); the time, the name and the reply keywords are not.
+    for optional in ("location", "details"):
+        if not fit or segments <= MAX_SEGMENTS:
+            break
+        values = {**values, optional: values["business"] if optional == "location" else ""}
+        body = _compose(template, values, locale, stop=stop)
+        encoding, segments = segment_count(body)
     return RenderedSms(body=body, encoding=encoding, segments=segments, characters=len(body))
 
 
@@ -197,6 +299,8 @@ class SmsRenderer:
         *,
         first_contact: bool,
         previous_starts_at: datetime | None = None,
+        now: datetime | None = None,
+        fit: bool = True,
     ) -> RenderedSms:
         return render_message(
             kind,
@@ -204,6 +308,8 @@ class SmsRenderer:
             appointment,
             first_contact=first_contact,
             previous_starts_at=previous_starts_at,
+            now=now,
+            fit=fit,
         )
 
     def reply(

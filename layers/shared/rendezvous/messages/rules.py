@@ -53,4 +53,5 @@ class SmsTemplateRules:
             appointment,
             first_contact=True,
             previous_starts_at=starts - timedelta(days=1),
+            fit=False,
         )

@@ -26,51 +26,69 @@ OPT_OUT_KEYWORDS: Final[frozenset[str]] = frozenset(
 )
 OPT_IN_KEYWORDS: Final[frozenset[str]] = frozenset({"START", "YES", "UNSTOP"})
 
-# Sized for one GSM-7 segment (160 characters): a reminder fits with a business name of 21
-# characters, a first name of 20 and a place of 30; a confirmation plus its STOP line (the
-# first text to a number, in practice) fits with 16, 12 and 25. tests/unit/test_render.py
-# holds both promises; benchmarks/segments.py measures a realistic mix.
+# Sized for one GSM-7 segment (160 characters) with the names and places of
+# benchmarks/segments.py: every kind, with the 12-hour clock of en, "in 3 days, Fri 3:30pm"
+# in a reminder and the STOP line on a confirmation (tests/unit/test_render.py holds it).
+# Hence the terse parts: the greeting word only where there is room, the weekday alone for
+# a day within the week, "R to rebook".
 DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
     "en": {
         MessageKind.CONFIRMATION: (
-            "{business}: Hi {first_name}, booked: {when} at {location} {details}. "
-            "Reply C to confirm, R to reschedule, X to cancel."
+            "{business}: {first_name}, booked {when}, {location} {details}. "
+            "Reply C to confirm, R to rebook, X to cancel."
         ),
         MessageKind.MOVED: (
-            "{business}: Hi {first_name}, appt moved from {old_when} to {when} "
-            "at {location} {details}. Reply C to confirm, R to reschedule, X to cancel."
+            "{business}: {first_name}, moved: {when} (was {old_when}), {location} {details}. "
+            "Reply C to confirm, R to rebook, X to cancel."
         ),
         MessageKind.REMINDER: (
-            "{business}: Hi {first_name}, reminder: {when} at {location} {details}. "
-            "Reply C to confirm, R to reschedule, X to cancel."
+            "{business}: Hi {first_name}, your visit is {when}, {location} {details}. "
+            "Reply C to confirm, R to rebook, X to cancel."
+        ),
+        MessageKind.REMINDER_CONFIRMED: (
+            "{business}: Thanks for confirming, {first_name}! See you {when}, "
+            "{location} {details}. "
+            "Reply R to rebook, X to cancel."
         ),
     },
     "fr": {
         MessageKind.CONFIRMATION: (
-            "{business}: Bonjour {first_name}, RDV le {when} à {location} {details}. "
+            "{business}: {first_name}, RDV {when}, {location} {details}. "
             "Rép. C confirmer, R reporter, X annuler."
         ),
         MessageKind.MOVED: (
-            "{business}: Bonjour {first_name}, RDV déplacé du {old_when} au {when} "
-            "à {location} {details}. Rép. C confirmer, R reporter, X annuler."
+            "{business}: {first_name}, RDV déplacé: {when} (avant {old_when}), "
+            "{location} {details}. "
+            "Rép. C confirmer, R reporter, X annuler."
         ),
         MessageKind.REMINDER: (
-            "{business}: Bonjour {first_name}, rappel: RDV {when} à {location} {details}. "
+            "{business}: Bonjour {first_name}, rappel: RDV {when}, {location} {details}. "
             "Rép. C confirmer, R reporter, X annuler."
+        ),
+        MessageKind.REMINDER_CONFIRMED: (
+            "{business}: Merci d'avoir confirmé, {first_name}! RDV {when}, "
+            "{location} {details}. "
+            "Rép. R reporter, X annuler."
         ),
     },
     "es": {
         MessageKind.CONFIRMATION: (
-            "{business}: Hola {first_name}, su cita es el {when} en {location} {details}. "
-            "Responda C confirmar, R cambiar, X cancelar."
+            "{business}: Hola {first_name}, su cita: {when}, {location} {details}. "
+            "Resp. C confirmar, R cambiar, X cancelar."
         ),
         MessageKind.MOVED: (
-            "{business}: Hola {first_name}, su cita del {old_when} pasa al {when} "
-            "en {location} {details}. Responda C confirmar, R cambiar, X cancelar."
+            "{business}: {first_name}, nueva cita: {when} (era {old_when}), "
+            "{location} {details}. "
+            "Resp. C confirmar, R cambiar, X cancelar."
         ),
         MessageKind.REMINDER: (
-            "{business}: Hola {first_name}, recordatorio: {when} en {location} {details}. "
-            "Responda C confirmar, R cambiar, X cancelar."
+            "{business}: Hola {first_name}, su cita es {when}, {location} {details}. "
+            "Resp. C confirmar, R cambiar, X cancelar."
+        ),
+        MessageKind.REMINDER_CONFIRMED: (
+            "{business}: ¡Gracias por confirmar, {first_name}! Su cita es {when}, "
+            "{location} {details}. "
+            "Resp. R cambiar, X cancelar."
         ),
     },
 }

@@ -26,7 +26,7 @@ from rendezvous.adapters.dynamodb.table import (
 )
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import WebhookEvent
-from rendezvous.domain.models import ConversationMessage, QueueItem, QueueStatus
+from rendezvous.domain.models import ConversationMessage, QueueFlag, QueueItem, QueueStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -45,7 +45,8 @@ class DynamoConversationQueue(TableRepository):
         return {
             **queue_key(item.tenant_id, item.item_id),
             "qpk": f"T#{item.tenant_id}#QS#{item.status.value}",
-            "qsk": f"{iso(item.created_at)}#{item.item_id}",
+            # Most urgent first (CONTRACT.md): the index orders by when the answer is due.
+            "qsk": f"{iso(item.due_by)}#{item.item_id}",
             "expires_at": int((item.last_message_at + timedelta(days=retention_days)).timestamp()),
             **plain(item),
         }
@@ -114,9 +115,12 @@ class DynamoConversationQueue(TableRepository):
         retention_days: int,
         held_by: str | None = None,
         events: Sequence[WebhookEvent] = (),
+        flags: Sequence[QueueFlag] = (),
+        to_resolved: bool = False,
     ) -> bool:
         """Add a text to a conversation that is not resolved; False if it was resolved (or,
-        with `held_by`, if that staff member no longer holds the claim).
+        with `held_by`, if that staff member no longer holds the claim). `flags` are added
+        to the item's; `to_resolved` files a text in a resolved one without reopening it.
 
         A customer's text counts and becomes the preview; our answers only join the thread.
         """
@@ -132,7 +136,10 @@ class DynamoConversationQueue(TableRepository):
             sets += ", last_message_at = :at, preview = :preview, "
             sets += "message_count = message_count + :one"
             values[":preview"] = message.body[:160]
-        condition = "attribute_exists(pk) AND #s <> :resolved"
+        if flags:
+            sets += ", flags = :flags"
+            values[":flags"] = sorted({*item.flags, *flags})
+        condition = "attribute_exists(pk) AND #s " + ("=" if to_resolved else "<>") + " :resolved"
         if held_by is not None:
             condition += " AND #s = :claimed AND claimed_by = :me"
             values[":claimed"] = QueueStatus.CLAIMED.value
@@ -202,8 +209,8 @@ class DynamoConversationQueue(TableRepository):
     def page(
         self, tenant_id: str, status: QueueStatus, limit: int, cursor: Item | None
     ) -> tuple[list[QueueItem], Item | None, float]:
-        """A page of the tenant's items in one status, oldest first, with the read units the
-        page cost (DynamoDB's own count)."""
+        """A page of the tenant's items in one status, soonest due first, with the read units
+        the page cost (DynamoDB's own count)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": QUEUE_INDEX,

@@ -167,7 +167,7 @@ class DynamoRecipients(TableRepository):
             self._db.update_item(
                 TableName=self._table,
                 Key=serialize(recipient_item_key(item.tenant_id, item.recipient_key)),
-                UpdateExpression="REMOVE open_item_id SET rev = rev + :one",
+                UpdateExpression="REMOVE open_item_id SET last_item_id = :item, rev = rev + :one",
                 ConditionExpression="open_item_id = :item",
                 ExpressionAttributeValues=values_of({":item": item.item_id, ":one": 1}),
             )

@@ -26,8 +26,8 @@ A tenant record is also listed under gsi1pk TENANTS for the queue watcher, and a
 delivery under gsi1pk T#<tenant>#WH#<endpoint>#D with gsi1sk `<event time>#<delivery>`,
 so an endpoint's deliveries newest first are one Query of that (keys-only) index and one
 BatchGetItem, whatever form the delivery ids take. The `by_queue`
-index holds only queue items (qpk = T#<tenant>#QS#<status>, qsk = created time and id), so
-listing a tenant's open items oldest first is one Query on a sparse index.
+index holds only queue items (qpk = T#<tenant>#QS#<status>, qsk = due time and id), so
+listing a tenant's open items most urgent first is one Query on a sparse index.
 
 A webhook event is keyed by its deterministic id alone (no time in the key): the same
 action retried writes the same item, which the stream reports as a MODIFY, and the pipe
