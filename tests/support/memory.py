@@ -549,25 +549,6 @@ class MemorySettings:
 
 
 @dataclass
-class MemorySealer:
-    """The SecretSealer port: opens only with the context it was sealed with, as KMS's
-    encryption context does."""
-
-    sealed: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
-
-    def seal(self, secret: str, context: dict[str, str]) -> str:
-        handle = f"sealed-{len(self.sealed)}"
-        self.sealed[handle] = (secret, dict(context))
-        return handle
-
-    def open(self, sealed: str, context: dict[str, str]) -> str:
-        secret, sealed_with = self.sealed[sealed]
-        if sealed_with != context:
-            raise PermissionError("the encryption context differs")
-        return secret
-
-
-@dataclass
 class MemoryCalcomIntegrations:
     """The CalcomIntegrations port."""
 

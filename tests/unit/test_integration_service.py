@@ -31,9 +31,9 @@ from tests.support.memory import (
     MemoryFhirResources,
     MemoryOutbound,
     MemoryScheduler,
-    MemorySealer,
     MemoryStore,
 )
+from tests.support.webhooks_memory import PlainSealer
 
 
 def draft(starts_at: str = "2030-01-15T10:30:00-08:00") -> AppointmentDraft:
@@ -49,7 +49,7 @@ class World:
     store: MemoryStore = field(default_factory=MemoryStore)
     outbound: MemoryOutbound = field(default_factory=MemoryOutbound)
     integrations: MemoryCalcomIntegrations = field(default_factory=MemoryCalcomIntegrations)
-    sealer: MemorySealer = field(default_factory=MemorySealer)
+    sealer: PlainSealer = field(default_factory=PlainSealer)
     fhir: MemoryFhirResources = field(default_factory=MemoryFhirResources)
     log: MemoryActivityLog = field(default_factory=MemoryActivityLog)
 
@@ -80,8 +80,12 @@ def test_an_integration_is_made_once_sealed_to_its_tenant_and_id(world: World) -
     assert made.created
     assert made.secret is not None
     assert (again.created, again.secret) == (False, None)
-    sealed = world.sealer.sealed[made.integration.sealed_secret]
-    assert sealed == (made.secret, {"tenant_id": "clinic-1", "integration_id": "cal"})
+    sealed = made.integration.sealed_secret
+    assert world.sealer.open(sealed, {"tenant_id": "clinic-1", "integration_id": "cal"}) == (
+        made.secret
+    )
+    with pytest.raises(ValueError, match="wrong encryption context"):
+        world.sealer.open(sealed, {"tenant_id": "salon-1", "integration_id": "cal"})
     with pytest.raises(Conflict):
         world.service.register_calcom("salon-1", "cal", by="boss@salon.example")
     with pytest.raises(NotFound):
