@@ -88,13 +88,28 @@ def _appointment_data(appointment: Appointment) -> dict[str, Any]:
     }
 
 
+def _happened(
+    type_: EventType,
+    tenant_id: str,
+    what: tuple[str | int, ...],
+    at: datetime,
+    data: dict[str, Any],
+    appointment_id: str | None,
+) -> WebhookEvent:
+    """The event of `type_`, its id derived from `what` happened: the same action retried
+    is the same event."""
+    return WebhookEvent(
+        event_id(tenant_id, type_, *what), tenant_id, type_, at, data, appointment_id
+    )
+
+
 def appointment_confirmed(appointment: Appointment, at: datetime) -> WebhookEvent:
     # Once per appointment version: a moved appointment asks for, and may get, a new one.
     type_ = EventType.APPOINTMENT_CONFIRMED
-    return WebhookEvent(
-        event_id(appointment.tenant_id, type_, appointment.appointment_id, appointment.version),
-        appointment.tenant_id,
+    return _happened(
         type_,
+        appointment.tenant_id,
+        (appointment.appointment_id, appointment.version),
         at,
         _appointment_data(appointment),
         appointment.appointment_id,
@@ -104,10 +119,10 @@ def appointment_confirmed(appointment: Appointment, at: datetime) -> WebhookEven
 def appointment_cancelled(appointment: Appointment, at: datetime, by: CancelledBy) -> WebhookEvent:
     # A cancellation is final (a cancelled id cannot be booked again), so once per id.
     type_ = EventType.APPOINTMENT_CANCELLED
-    return WebhookEvent(
-        event_id(appointment.tenant_id, type_, appointment.appointment_id),
-        appointment.tenant_id,
+    return _happened(
         type_,
+        appointment.tenant_id,
+        (appointment.appointment_id,),
         at,
         {**_appointment_data(appointment), "by": by},
         appointment.appointment_id,
@@ -117,10 +132,10 @@ def appointment_cancelled(appointment: Appointment, at: datetime, by: CancelledB
 def reschedule_requested(item: QueueItem, message_sid: str, at: datetime) -> WebhookEvent:
     """The customer's R (their text `message_sid`), handed to a person in `item`."""
     type_ = EventType.APPOINTMENT_RESCHEDULE_REQUESTED
-    return WebhookEvent(
-        event_id(item.tenant_id, type_, message_sid),
-        item.tenant_id,
+    return _happened(
         type_,
+        item.tenant_id,
+        (message_sid,),
         at,
         {"appointment_id": item.appointment_id, "queue_item_id": item.item_id},
         item.appointment_id,
@@ -133,10 +148,13 @@ def outcome_recorded(
     """How the appointment ended (attended, no_show), as `by` recorded it. `change` names the
     recording (a FHIR resource's version): an outcome corrected later is a new event."""
     type_ = EventType.APPOINTMENT_OUTCOME_RECORDED
-    return WebhookEvent(
-        event_id(tenant_id, type_, appointment_id, change),
-        tenant_id,
+    return _happened(
         type_,
+        tenant_id,
+        (
+            appointment_id,
+            change,
+        ),
         at,
         {"appointment_id": appointment_id, "outcome": outcome, "by": by},
         appointment_id,
@@ -167,10 +185,14 @@ def message_event(
     }
     optional = {"reason": reason, "error_code": error_code, "message_sid": sid}
     data.update({k: v for k, v in optional.items() if v is not None})
-    return WebhookEvent(
-        event_id(message.tenant_id, type_, message.appointment_id, message.kind, message.version),
-        message.tenant_id,
+    return _happened(
         type_,
+        message.tenant_id,
+        (
+            message.appointment_id,
+            message.kind,
+            message.version,
+        ),
         at,
         data,
         message.appointment_id,
@@ -192,13 +214,7 @@ def recipient_opted(
     """A number opted out or back in. `cause` names what told us (the STOP text's sid, the
     status callback's sid...): a number may opt out and in many times, each once."""
     type_ = EventType.RECIPIENT_OPTED_OUT if opted_out else EventType.RECIPIENT_OPTED_IN
-    return WebhookEvent(
-        event_id(tenant_id, type_, phone, cause),
-        tenant_id,
-        type_,
-        at,
-        {"phone": phone, "source": source},
-    )
+    return _happened(type_, tenant_id, (phone, cause), at, {"phone": phone, "source": source}, None)
 
 
 def _item_data(item: QueueItem) -> dict[str, Any]:
@@ -215,10 +231,10 @@ def _item_data(item: QueueItem) -> dict[str, Any]:
 
 def queue_item_opened(item: QueueItem, at: datetime) -> WebhookEvent:
     type_ = EventType.QUEUE_ITEM_OPENED
-    return WebhookEvent(
-        event_id(item.tenant_id, type_, item.item_id),
-        item.tenant_id,
+    return _happened(
         type_,
+        item.tenant_id,
+        (item.item_id,),
         at,
         _item_data(item),
         item.appointment_id,
@@ -228,10 +244,10 @@ def queue_item_opened(item: QueueItem, at: datetime) -> WebhookEvent:
 def queue_item_resolved(item: QueueItem, by: str, at: datetime) -> WebhookEvent:
     """`item` as it was read before resolving it: an item is resolved once."""
     type_ = EventType.QUEUE_ITEM_RESOLVED
-    return WebhookEvent(
-        event_id(item.tenant_id, type_, item.item_id),
-        item.tenant_id,
+    return _happened(
         type_,
+        item.tenant_id,
+        (item.item_id,),
         at,
         {**_item_data(item), "resolved_by": by},
         item.appointment_id,
