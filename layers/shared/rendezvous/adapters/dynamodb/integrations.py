@@ -61,17 +61,7 @@ class DynamoCalcomIntegrations(TableRepository):
             "created_at": iso(integration.created_at),
             "created_by": integration.created_by,
         }
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=serialize(item),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        return self._put_new(item)
 
     def delete_calcom(self, tenant_id: str, integration_id: str) -> bool:
         try:

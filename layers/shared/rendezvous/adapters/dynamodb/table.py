@@ -227,3 +227,17 @@ class TableRepository:
     def _get(self, key: Item) -> Item | None:
         raw = self._db.get_item(TableName=self._table, Key=serialize(key), ConsistentRead=True)
         return deserialize(raw["Item"]) if "Item" in raw else None
+
+    def _put_new(self, item: Item) -> bool:
+        """Put `item` only where no item is; False when one is (nothing was written)."""
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=serialize(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True

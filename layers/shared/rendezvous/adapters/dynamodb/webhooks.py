@@ -268,17 +268,7 @@ class DynamoDeliveryLog(TableRepository):
             else None,
             "expires_at": _expiry(event.occurred_at),
         }
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=serialize(item),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        return self._put_new(item)
 
     def get(self, tenant_id: str, endpoint_id: str, delivery_id: str) -> Delivery | None:
         item = self._get(delivery_key(tenant_id, endpoint_id, delivery_id))
