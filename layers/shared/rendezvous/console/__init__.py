@@ -24,7 +24,7 @@ STYLE_SLOT = "{{console.css}}"
 SCRIPT_SLOT = "{{console.js}}"
 CONFIG_SLOT = "{{console.config}}"
 # The Cognito client (SRP and the JSON API) comes first in the one inline script.
-SCRIPT_FILES = ("cognito.js", "console.js")
+SCRIPT_FILES = ("cognito.js", "console.js", "desk.js")
 
 
 class CognitoConfig(BaseModel):
