@@ -4,7 +4,6 @@
 // Every action is the API a booking system uses, so its webhook events fire as they would.
 (() => {
   Object.assign(I18N.en, {
-    "desk.view": "Appointments",
     "desk.mode.label": "Show",
     "desk.mode.day": "Day",
     "desk.mode.week": "Week",
@@ -112,7 +111,6 @@
     "desk.busy": "Working…"
   });
   Object.assign(I18N.fr, {
-    "desk.view": "Rendez-vous",
     "desk.mode.label": "Afficher",
     "desk.mode.day": "Jour",
     "desk.mode.week": "Semaine",
@@ -220,7 +218,6 @@
     "desk.busy": "En cours…"
   });
   Object.assign(I18N.es, {
-    "desk.view": "Citas",
     "desk.mode.label": "Mostrar",
     "desk.mode.day": "Día",
     "desk.mode.week": "Semana",
@@ -1117,7 +1114,7 @@
   translateStatic();
   // The shell's scheduler (RV.poll's "view" task) calls refresh() every 60 s while this view
   // is the one on screen and the tab is visible: no second timer of our own.
-  RV.registerView("day", { label: "desk.view", roles: ["manager", "staff"], show, hide, refresh: () => load() });
+  RV.registerView("day", { label: "nav.day", roles: ["manager", "staff"], show, hide, refresh: () => load() });
   RV.onSignedIn(() => { reset(); });
   RV.onSignedOut(() => { reset(); hide(); });
   RV.onLocale(relabel);
