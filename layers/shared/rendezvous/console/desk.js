@@ -575,7 +575,7 @@
     const problems = $("desk-problems").checked;
     const query = $("desk-search").value.trim();
     const digits = query.replace(/\D/g, "");
-    // Three digits or more read as a number (any format: +1 415…, (415) 555…); else a name.
+    // A name, or (no letters, three digits or more) the number in any format: +1 415…, (415) 555….
     const byNumber = digits.length >= 3 && !/\p{L}/u.test(query);
     const name = fold(query);
     return (row) => {
@@ -583,8 +583,8 @@
       if (problems && !isProblem(row)) return false;
       if (!query) return true;
       const c = customerOf(row);
-      if (byNumber) return String(c.phone || "").replace(/\D/g, "").includes(digits);
-      return fold(c.name).includes(name);
+      if (fold(c.name).includes(name)) return true;
+      return byNumber && String(c.phone || "").replace(/\D/g, "").includes(digits);
     };
   }
 
@@ -783,6 +783,7 @@
     // Back to the row the dialog was opened from (rebuilt or not by a refresh meanwhile).
     const id = state.selectedId;
     state.selectedId = null;
+    if (!state.visible) return; // another view took over (the conversation, a sign-out)
     const button = id && $("desk-list").querySelector(`button.appt-open[data-id="${CSS.escape(id)}"]`);
     if (button) button.focus();
     else $("desk-heading").focus();
