@@ -584,10 +584,6 @@ def test_a_week_of_2000_appointments_renders_fast(
 
 
 # ---- the "done means" --------------------------------------------------------------------
-def show_view(page: Page, label: str) -> None:
-    page.locator("#views").get_by_role("button", name=label, exact=True).click()
-
-
 def test_a_receptionists_morning(
     console: OpenConsole,
     stack: LocalStackProcess,
@@ -640,7 +636,7 @@ def test_a_receptionists_morning(
     # axe: D's fixture
     tab.screenshot("morning-03-conversation")
 
-    show_view(page, "Day")
+    tab.show_view("day")
     expect(page.locator("#view-day")).to_be_visible()
     dialog = open_actions(page, "Ben Morning")
     dialog.get_by_role("button", name="Record outcome").click()
@@ -666,7 +662,6 @@ def test_a_receptionists_morning(
     assert get_appointment(staff_api, staff, cancelled["appointment_id"])["status"] == "cancelled"
     tab.screenshot("morning-05-cancelled-with-a-text")
 
-    show_view(page, "Queue")
     tab.open_item(asking)
     expect(page.locator("#thread")).to_contain_text("Is there somewhere to park")
     page.get_by_role("button", name="Claim", exact=True).click()

@@ -337,6 +337,7 @@
     "failed", "undelivered", "suppressed", "cancelled"]);
 
   const $ = (id) => document.getElementById(id);
+  const el = RV.el;
 
   const state = {
     visible: false,
@@ -354,24 +355,8 @@
   };
 
   // ---- small helpers -------------------------------------------------------------------
-  function el(tag, props, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else if (key in node && !key.startsWith("aria") && !key.startsWith("data")) node[key] = value;
-      else node.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
   function nowMs() {
-    return typeof RV.now === "function" ? RV.now() : Date.now();
+    return RV.now();
   }
 
   function zone() {
@@ -472,11 +457,11 @@
   }
 
   function timeOf(iso) {
-    return RV.fmt && typeof RV.fmt.time === "function" ? RV.fmt.time(iso) : iso;
+    return RV.fmt.time(iso);
   }
 
   function whenOf(iso) {
-    return RV.fmt && typeof RV.fmt.when === "function" ? RV.fmt.when(iso) : iso;
+    return RV.fmt.when(iso);
   }
 
   // ---- what a row says --------------------------------------------------------------------
