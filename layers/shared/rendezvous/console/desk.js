@@ -1081,10 +1081,10 @@
     $("desk-act-outcome").addEventListener("click", startOutcome);
     $("desk-act-optout").addEventListener("click", startOpt);
     $("desk-act-optin").addEventListener("click", startOpt);
-    $("desk-cancel-form").addEventListener("submit", submitCancel);
-    $("desk-move-form").addEventListener("submit", submitMove);
-    $("desk-outcome-form").addEventListener("submit", submitOutcome);
-    $("desk-opt-form").addEventListener("submit", submitOpt);
+    $("desk-pane-cancel").addEventListener("submit", submitCancel);
+    $("desk-pane-move").addEventListener("submit", submitMove);
+    $("desk-pane-outcome").addEventListener("submit", submitOutcome);
+    $("desk-pane-opt").addEventListener("submit", submitOpt);
     for (const [back, target] of [["desk-cancel-keep", "desk-act-cancel"], ["desk-move-back", "desk-act-move"],
       ["desk-outcome-back", "desk-act-outcome"], ["desk-opt-back", null]]) {
       $(back).addEventListener("click", () => {
