@@ -210,9 +210,7 @@ def test_the_sender_and_the_status_callback_keep_the_last_text(world: World) -> 
     record_delivery_report(
         world.store,
         world.clock,
-        DeliveryReport(
-            status_callback_ref(confirmation), "SM1", "undelivered", CUSTOMER, 30003
-        ),
+        DeliveryReport(status_callback_ref(confirmation), "SM1", "undelivered", CUSTOMER, 30003),
     )
 
     assert appointment(world).last_text == LastText(
