@@ -22,6 +22,7 @@ from rendezvous.domain.models import (
     Appointment,
     AppointmentStatus,
     ConversationMessage,
+    LastText,
     MessageRecord,
     MessageStatus,
     QueueFlag,
@@ -50,6 +51,7 @@ class MemoryStore:
     appointments_by_id: dict[tuple[str, str], Appointment] = field(default_factory=dict)
     messages: dict[MessageId, MessageRecord] = field(default_factory=dict)
     ranks: dict[MessageId, int] = field(default_factory=dict)
+    last_text_orders: dict[tuple[str, str], str] = field(default_factory=dict)
     recipients: dict[tuple[str, str], Recipient] = field(default_factory=dict)
     # Every webhook event written, in order, as often as it was written: the table keys
     # them by id, so a test can tell a repeat (same id twice here) from a single write.
@@ -121,7 +123,9 @@ class MemoryStore:
             raise ConcurrentModification("appointment changed concurrently")
         if any(message_id(m) in self.messages for m in new_messages):
             raise ConcurrentModification("appointment changed concurrently")
-        self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)] = appointment
+        # As on the table, a save never writes `last_text`: the sender and callback own it.
+        kept = appointment.model_copy(update={"last_text": stored.last_text})
+        self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)] = kept
         for m in retire:
             self.messages[message_id(m)] = self.messages[message_id(m)].model_copy(
                 update={"status": retire_as, "updated_at": now}
@@ -216,6 +220,64 @@ class MemoryStore:
         )
         self.record([event])
         return True
+
+    def record_outcome(
+        self, appointment: Appointment, *, previous: Appointment, event: WebhookEvent
+    ) -> bool:
+        key = (appointment.tenant_id, appointment.appointment_id)
+        stored = self.appointments_by_id[key]
+        if (stored.status, stored.version, stored.outcome) != (
+            previous.status,
+            previous.version,
+            previous.outcome,
+        ):
+            return False
+        self.appointments_by_id[key] = stored.model_copy(
+            update={
+                "outcome": appointment.outcome,
+                "outcome_at": appointment.outcome_at,
+                "outcome_by": appointment.outcome_by,
+                "updated_at": appointment.updated_at,
+            }
+        )
+        self.record([event])
+        return True
+
+    def note_last_text(
+        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+    ) -> bool:
+        key = (tenant_id, appointment_id)
+        stored = self.appointments_by_id.get(key)
+        if stored is None or self.last_text_orders.get(key, "") >= order:
+            return False
+        self.appointments_by_id[key] = stored.model_copy(update={"last_text": text})
+        self.last_text_orders[key] = order
+        return True
+
+    def appointments_starting(
+        self,
+        tenant_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None = None,
+    ) -> tuple[list[Appointment], bool]:
+        found = sorted(
+            (
+                a
+                for (t, _), a in self.appointments_by_id.items()
+                if t == tenant_id
+                and start <= a.starts_at < end
+                and (after is None or (a.starts_at, a.appointment_id) > after)
+            ),
+            key=lambda a: (a.starts_at, a.appointment_id),
+        )
+        return found[:limit], len(found) > limit
+
+    def recipients_by_key(self, tenant_id: str, keys: list[str]) -> dict[str, Recipient]:
+        found = (self.recipients.get((tenant_id, k)) for k in keys)
+        return {r.recipient_key: r for r in found if r is not None}
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
         found = (self.appointments_by_id.get((tenant_id, i)) for i in ids)

@@ -317,7 +317,6 @@ class Runtime:
             self.secret_sealer(),
             self.fhir_resources(),
             self.clock,
-            activity=self.activity_log(),
         )
 
     def sender(self) -> MessageSender:

@@ -16,13 +16,12 @@ from typing import Any, Literal
 
 from rendezvous.domain.identity import MessageIdentity
 from rendezvous.domain.models import Appointment, QueueItem
+from rendezvous.domain.models import CancelledBy as CancelledBy  # its callers import it here
 from rendezvous.domain.roles import Role
 
 # Crockford's base32, as ULIDs spell theirs: no I, L, O, U to misread.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ID_LENGTH = 26
-
-CancelledBy = Literal["customer", "staff", "booking"]
 
 
 class EventType(StrEnum):

@@ -18,11 +18,26 @@ class AppointmentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Who cancelled an appointment: its customer (X), a person at the business, or a booking
+# system. A manager is staff to the booking system.
+CancelledBy = Literal["customer", "staff", "booking"]
+
+
+class AppointmentOutcome(StrEnum):
+    """How an appointment ended, as the business records it."""
+
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+    LATE_CANCEL = "late_cancel"
+
+
 class MessageKind(StrEnum):
     """Kinds of automated text. Reminders are `reminder_<offset>` (see reminder_kind)."""
 
     CONFIRMATION = "confirmation"
     MOVED = "moved"
+    # Told to the customer when the business cancels and chooses to let them know.
+    CANCELLED = "cancelled"
     REMINDER = "reminder"
     # The reminder to an appointment already confirmed: thanks instead of asking again.
     REMINDER_CONFIRMED = "reminder_confirmed"
@@ -193,6 +208,18 @@ class Customer(BaseModel):
     locale: Locale | None = None
 
 
+class LastText(BaseModel):
+    """The newest automated text of an appointment, kept on the appointment so a day's
+    list shows each one's last text and its fate without reading every message record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    status: str
+    at: datetime
+    reason: str | None = None
+
+
 class Appointment(BaseModel):
     """The stored appointment. `version` changes whenever what a reminder promises changes."""
 
@@ -215,6 +242,14 @@ class Appointment(BaseModel):
     # Set when starts_at moves: the start time the customer's last text named, so the
     # "moved" text says from when (as they know it) to when.
     previous_starts_at: datetime | None = None
+    cancelled_by: CancelledBy | None = None
+    outcome: AppointmentOutcome | None = None
+    outcome_at: datetime | None = None
+    # The person's e-mail (or subject), or `booking` for a booking system.
+    outcome_by: str | None = None
+    # Written only by the sender and the status callback (newest `at` wins), never by an
+    # appointment save: see DynamoAppointments.save_appointment.
+    last_text: LastText | None = None
 
     @property
     def recipient_key(self) -> str:
