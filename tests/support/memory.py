@@ -14,7 +14,7 @@ from typing import Any
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.errors import ConcurrentModification
-from rendezvous.domain.events import EventType, WebhookEvent
+from rendezvous.domain.events import EventType, WebhookEvent, opted_by
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -32,7 +32,13 @@ from rendezvous.domain.models import (
     SendRequest,
     Tenant,
 )
-from rendezvous.domain.ports import OutboundSms, RecipientClaim, SendContext, SmsReceipt
+from rendezvous.domain.ports import (
+    AppointmentHistory,
+    OutboundSms,
+    RecipientClaim,
+    SendContext,
+    SmsReceipt,
+)
 from rendezvous.phone import recipient_key
 
 MessageId = tuple[str, str, str, int]
@@ -56,6 +62,8 @@ class MemoryStore:
     # Every webhook event written, in order, as often as it was written: the table keys
     # them by id, so a test can tell a repeat (same id twice here) from a single write.
     outbox: list[WebhookEvent] = field(default_factory=list)
+    # Audit entries written with a change, in its transaction (the table's log items).
+    audit: list[tuple[str, ActivityEntry]] = field(default_factory=list)
 
     def record(self, events: Iterable[WebhookEvent | None]) -> None:
         self.outbox.extend(e for e in events if e is not None)
@@ -330,6 +338,7 @@ class MemoryStore:
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
         event: WebhookEvent | None = None,
+        audit: ActivityEntry | None = None,
     ) -> bool:
         rkey = recipient_key(tenant_id, phone)
         found = self.recipients.get((tenant_id, rkey))
@@ -346,9 +355,63 @@ class MemoryStore:
                 changes["opted_out_at"] = now
         if undeliverable_code is not None:
             changes["undeliverable_code"] = undeliverable_code
+        if event is not None and opted_out is not None:
+            changes["opted_out_by"] = opted_by(event)
+            if changes["opted_out_by"] == "customer":
+                changes["carrier_block"] = opted_out
         self.recipients[(tenant_id, rkey)] = stored.model_copy(update=changes)
         self.record([event])
+        if audit is not None:
+            self.audit.append((tenant_id, audit))
         return True
+
+
+@dataclass
+class MemoryConversations:
+    """The Conversations port: the recipient's texts, kept once per inbound sid, and the
+    appointments of `store` by recipient."""
+
+    store: MemoryStore
+    kept: dict[tuple[str, str], list[ConversationMessage]] = field(default_factory=dict)
+    sids: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def record_texts(
+        self,
+        tenant_id: str,
+        recipient_key: str,
+        sid: str,
+        texts: Sequence[ConversationMessage],
+        retention_days: int,
+    ) -> bool:
+        if (tenant_id, recipient_key, sid) in self.sids:
+            return False
+        self.sids.add((tenant_id, recipient_key, sid))
+        self.kept.setdefault((tenant_id, recipient_key), []).extend(texts)
+        return True
+
+    def texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[ConversationMessage]:
+        mine = sorted(self.kept.get((tenant_id, recipient_key), []), key=lambda m: m.at)
+        return mine[-limit:]
+
+    def recipient_appointments(
+        self, tenant_id: str, recipient_key: str, now: datetime, each: int
+    ) -> list[AppointmentHistory]:
+        mine = sorted(
+            (
+                a
+                for (t, _), a in self.store.appointments_by_id.items()
+                if t == tenant_id and a.recipient_key == recipient_key
+            ),
+            key=lambda a: a.starts_at,
+        )
+        upcoming = [a for a in mine if a.starts_at > now][:each]
+        past = [a for a in reversed(mine) if a.starts_at <= now][:each]
+        histories = []
+        for appointment in [*upcoming, *past]:
+            found = self.store.get_appointment(tenant_id, appointment.appointment_id)
+            if found is not None:
+                histories.append(AppointmentHistory(*found))
+        return histories
 
 
 @dataclass

@@ -251,9 +251,45 @@ class RecipientStore(Protocol):
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
         event: WebhookEvent | None = None,
+        audit: ActivityEntry | None = None,
     ) -> bool:
         """Set what is given. With an `event` (the opt-out or opt-in it reports), only if
-        `opted_out` changes, together with it: False when it was already so."""
+        `opted_out` changes, together with it and `audit`: False when it was already so.
+        The event's `by` is stored as who opted out; a customer's own opt-out sets the
+        carrier block, their opt-in lifts it, staff leave it as it is."""
+        ...
+
+
+@dataclass(frozen=True)
+class AppointmentHistory:
+    appointment: Appointment
+    messages: list[MessageRecord]
+
+
+class Conversations(Protocol):
+    """Every text both ways with a number, as the recipient's record keeps them."""
+
+    def record_texts(
+        self,
+        tenant_id: str,
+        recipient_key: str,
+        sid: str,
+        texts: Sequence[ConversationMessage],
+        retention_days: int,
+    ) -> bool:
+        """Keep an inbound text (`sid`, the first of `texts`) and our answers to it, once:
+        False when that sid is kept already (and nothing is written)."""
+        ...
+
+    def texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[ConversationMessage]:
+        """The newest `limit` texts kept for the recipient, oldest first."""
+        ...
+
+    def recipient_appointments(
+        self, tenant_id: str, recipient_key: str, now: datetime, each: int
+    ) -> list[AppointmentHistory]:
+        """The recipient's next `each` appointments (soonest first) then their last `each`
+        (newest first), each with its automated texts; cancelled ones included."""
         ...
 
 
