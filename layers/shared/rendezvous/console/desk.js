@@ -618,7 +618,15 @@
     } else if (shown.length) {
       fragment.append(el("ol", { class: "appt-list", "aria-labelledby": "desk-heading" }, ...shown.map(rowNode)));
     }
-    $("desk-list").replaceChildren(fragment);
+    // A refresh that rebuilds the row in focus gives the focus to its new button: a person
+    // tabbing through the list is not thrown back to the top every minute.
+    const list = $("desk-list");
+    const focused = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
+    list.replaceChildren(fragment);
+    if (focused && !list.contains(document.activeElement)) {
+      const again = list.querySelector(`button.appt-open[data-id="${CSS.escape(focused)}"]`);
+      if (again) again.focus();
+    }
     // Rows no longer in the range are forgotten; filtered-out ones stay cached.
     const ids = new Set(state.rows.map((row) => row.appointment_id));
     for (const id of state.nodes.keys()) if (!ids.has(id)) state.nodes.delete(id);
