@@ -95,13 +95,17 @@ class QueueService:
     def detail(self, tenant_id: str, item_id: str) -> ItemDetail:
         """The item, every text both ways with its number, and its appointment."""
         item = self._item(tenant_id, item_id)
-        appointment = None
-        if item.appointment_id:
-            found = self.store.get_appointment(tenant_id, item.appointment_id)
-            appointment = found[0] if found else None
-        messages, _ = self.conversations.read(
+        messages, histories = self.conversations.read(
             tenant_id, item.recipient_key, [item_id], self.clock.now()
         )
+        appointment = None
+        if item.appointment_id:
+            # Mostly among the number's next and last few, already read.
+            read = {h.appointment.appointment_id: h.appointment for h in histories}
+            appointment = read.get(item.appointment_id)
+            if appointment is None:
+                found = self.store.get_appointment(tenant_id, item.appointment_id)
+                appointment = found[0] if found else None
         return ItemDetail(item, messages, appointment)
 
     def claim(

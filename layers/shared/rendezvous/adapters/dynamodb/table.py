@@ -8,6 +8,9 @@ Keys (pk / sk):
   T#<tenant>#A#<appt>     A               the appointment (gsi1: recipient, start time)
   T#<tenant>#A#<appt>     M#<ver>#<kind>  one automated text for one appointment version
   T#<tenant>#R#<rkey>     R               a recipient: opt-out, deliverability, daily count
+  T#<tenant>#R#<rkey>     TXT#<at>#<sid>#<n>  an inbound text (n = 0) or our answer to it
+                                          (conversations.py; expires with the queue's data)
+  T#<tenant>#R#<rkey>     SID#<sid>       keeps one inbound text once, whatever Twilio retries
   T#<tenant>#LOG#<day>    <at>#<id>       the append-only activity and audit log
   T#<tenant>#Q#<item>     ITEM            a staff queue item (sparse index by_queue)
   T#<tenant>#Q#<item>     MSG#<at>#<n>    one text in its conversation
