@@ -657,6 +657,7 @@ def test_a_receptionists_morning(
     expect(row(page, "Ben Morning")).to_contain_text("No-show")
 
     before = len(texts_to(stack, cancelling))
+    page.get_by_label("Unconfirmed only").uncheck()
     dialog = open_actions(page, "Carla Morning")
     dialog.get_by_role("button", name="Cancel appointment").click()
     expect(dialog.get_by_label("Text the customer that it is cancelled")).to_be_checked()
@@ -671,7 +672,11 @@ def test_a_receptionists_morning(
     assert get_appointment(staff_api, staff, cancelled["appointment_id"])["status"] == "cancelled"
     tab.screenshot("morning-05-cancelled-with-a-text")
 
-    tab.open_item(asking)
+    tab.show_view("queue")
+    tab.queue_item(asking).get_by_role("button").click()
+    # The heading names the customer when an appointment does: "Conversation with Ana (+1…)".
+    expect(page.locator("#conv-heading")).to_contain_text(asking)
+    expect(page.locator("#conv-heading")).to_contain_text("Ana Morning")
     expect(page.locator("#thread")).to_contain_text("Is there somewhere to park")
     page.get_by_role("button", name="Claim", exact=True).click()
     reply = page.get_by_label("Reply to the customer")
