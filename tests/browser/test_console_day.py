@@ -127,6 +127,7 @@ def sign_in_to_day(tab: ConsoleTab, staff: StaffMember) -> Page:
     # The day view is what a person sees first.
     expect(page.locator("#desk-heading")).to_contain_text("Today")
     expect(page.locator("#view-day")).to_be_visible()
+    expect(page.locator("#desk-status")).to_contain_text("Updated")
     return page
 
 

@@ -21,7 +21,7 @@
     "desk.filter.problems.hint": "Texts that failed or were not sent, numbers opted out or unreachable",
     "desk.search": "Search by name or number",
     "desk.loading": "Loading appointments…",
-    "desk.loaded": "Updated {time}",
+    "desk.loaded": "· Updated {time}",
     "desk.summary": "{shown} of {total} appointments · {unconfirmed} unconfirmed · {problems} with a problem",
     "desk.empty.range": "No appointments in these days.",
     "desk.empty.filtered": "No appointment matches these filters.",
@@ -128,7 +128,7 @@
     "desk.filter.problems.hint": "SMS en échec ou non envoyés, numéros désinscrits ou injoignables",
     "desk.search": "Chercher par nom ou numéro",
     "desk.loading": "Chargement des rendez-vous…",
-    "desk.loaded": "Mis à jour à {time}",
+    "desk.loaded": "· Mis à jour à {time}",
     "desk.summary": "{shown} sur {total} rendez-vous · {unconfirmed} non confirmés · {problems} avec un problème",
     "desk.empty.range": "Aucun rendez-vous ces jours-là.",
     "desk.empty.filtered": "Aucun rendez-vous ne correspond à ces filtres.",
@@ -235,7 +235,7 @@
     "desk.filter.problems.hint": "SMS fallidos o no enviados, números dados de baja o inalcanzables",
     "desk.search": "Buscar por nombre o número",
     "desk.loading": "Cargando citas…",
-    "desk.loaded": "Actualizado a las {time}",
+    "desk.loaded": "· Actualizado a las {time}",
     "desk.summary": "{shown} de {total} citas · {unconfirmed} sin confirmar · {problems} con un problema",
     "desk.empty.range": "No hay citas en estos días.",
     "desk.empty.filtered": "Ninguna cita coincide con estos filtros.",
@@ -634,7 +634,8 @@
     const empty = $("desk-empty");
     empty.hidden = shown.length > 0 || state.loadedKey !== state.rangeKey;
     empty.textContent = state.rows.length ? t("desk.empty.filtered") : t("desk.empty.range");
-    $("desk-summary").textContent = t("desk.summary", {
+    // Counts of a range still loading would say "0 of 0": nothing until the rows are in.
+    $("desk-summary").textContent = state.loadedKey !== state.rangeKey ? "" : t("desk.summary", {
       shown: shown.length,
       total: state.rows.length,
       unconfirmed: state.rows.filter(isUnconfirmed).length,
