@@ -288,12 +288,22 @@ def test_the_week_lists_each_day_and_the_arrows_walk_the_days(
     # Weeks start on Monday: two days on may be next week.
     if later.isocalendar()[:2] != today.isocalendar()[:2]:
         page.get_by_role("button", name="Next week").click()
-    day_heading = page.locator(".desk-day-heading").filter(has_text=later.strftime("%A"))
+    day_heading = page.locator(f"#desk-day-{later.isoformat()}")
     expect(day_heading).to_be_visible()
     expect(day_heading).to_contain_text("1 appointment")
     expect(row(page, "Fay Later")).to_be_visible()
     tab.screenshot("day-03-week")
     # axe: D's fixture
+
+    # The person's language, at once: headings, buttons, counts and statuses.
+    page.get_by_label("Language").select_option("fr")
+    expect(page.locator("#desk-heading")).to_contain_text("Semaine du")
+    expect(page.get_by_role("button", name="Semaine suivante")).to_be_visible()
+    expect(day_heading).to_contain_text("1 rendez-vous")
+    expect(row(page, "Fay Later")).to_contain_text("Non confirmé")
+    expect(page.get_by_label("Chercher par nom ou numéro")).to_have_value(run)
+    expect(page.locator("#desk-status")).to_contain_text("Mis à jour à")
+    tab.screenshot("day-03b-week-fr")
 
 
 # ---- the actions ------------------------------------------------------------------------------

@@ -346,6 +346,7 @@
     rows: [], // AppointmentSummaryOut of the range, soonest first
     rangeKey: "",
     loadedKey: "", // the range whose rows are in `rows`
+    loadedAt: null, // when the rows came, by the server's clock
     loading: null, // the load under way, shared by whoever asks meanwhile
     generation: 0, // bumps on sign-out and on a new range: older answers are dropped
     nodes: new Map(), // appointment_id -> { key, node }: rows unchanged since the last render are reused
@@ -437,6 +438,20 @@
     const [y, m, d] = day.split("-").map(Number);
     const weekday = new Date(Date.UTC(y, m - 1, d)).getUTCDay(); // 0 = Sunday
     return addDays(day, -((weekday + 6) % 7));
+  }
+
+  // The wall-clock day of each start: formatToParts is the slow part of grouping a week of
+  // 2,000 rows, and starts repeat (every quarter hour), so each is worked out once.
+  const startDays = new Map();
+  function dayOfStart(iso, tz) {
+    const key = `${tz}|${iso}`;
+    let day = startDays.get(key);
+    if (day === undefined) {
+      if (startDays.size > 20000) startDays.clear();
+      day = dayOf(Date.parse(iso), tz);
+      startDays.set(key, day);
+    }
+    return day;
   }
 
   function today() {
@@ -602,7 +617,7 @@
       // One group per day: a heading the screen reader can jump by, then that day's rows.
       const groups = new Map();
       for (const row of shown) {
-        const day = dayOf(Date.parse(row.starts_at), tz);
+        const day = dayOfStart(row.starts_at, tz);
         if (!groups.has(day)) groups.set(day, []);
         groups.get(day).push(row);
       }
@@ -646,6 +661,10 @@
     return shown.length;
   }
 
+  function renderStatus() {
+    $("desk-status").textContent = state.loadedAt ? t("desk.loaded", { time: timeOf(state.loadedAt) }) : "";
+  }
+
   // ---- loading ------------------------------------------------------------------------------
   async function fetchRange(first, end, tz) {
     const from = isoWithOffset(wallToMs(first, "00:00", tz), tz);
@@ -683,7 +702,8 @@
       state.loadedKey = key;
       $("desk-error").textContent = "";
       render();
-      $("desk-status").textContent = t("desk.loaded", { time: timeOf(new Date(nowMs()).toISOString()) });
+      state.loadedAt = new Date(nowMs()).toISOString();
+      renderStatus();
     }, (error) => {
       if (generation !== state.generation) return;
       $("desk-status").textContent = "";
@@ -1022,6 +1042,7 @@
     if (state.anchor) {
       renderHeading();
       render();
+      if (!state.loading) renderStatus();
     }
     const row = $("desk-dialog").open && selected();
     if (row) fillDialog(row);
@@ -1044,7 +1065,7 @@
 
   function reset() {
     state.generation += 1;
-    Object.assign(state, { mode: "day", anchor: null, rows: [], rangeKey: "", loadedKey: "", loading: null, selectedId: null });
+    Object.assign(state, { mode: "day", anchor: null, rows: [], rangeKey: "", loadedKey: "", loadedAt: null, loading: null, selectedId: null });
     state.nodes.clear();
     closeDialog();
     $("desk-list").replaceChildren();
