@@ -48,6 +48,9 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.ports import SendContext
 
+# Appointment fields no save writes (see _appointment_update).
+SEPARATELY_WRITTEN = frozenset({"last_text", "outcome", "outcome_at", "outcome_by"})
+
 
 class DynamoAppointments(TableRepository):
     def get_appointment(
@@ -79,10 +82,12 @@ class DynamoAppointments(TableRepository):
 
     def _appointment_update(self, appointment: Appointment) -> Item:
         """The appointment's item as one Update: every field it holds set, every field it
-        lacks removed, except `last_text`, which the sender and the status callback own
-        (a save that read an older one must not put it back)."""
+        lacks removed, except those with writers of their own (the last text: the sender
+        and the status callback; the outcome: record_outcome), which change without a new
+        version: a save that read older values must not put them back."""
         item = self._appointment_item(appointment)
-        item.pop("last_text", None)
+        for name in SEPARATELY_WRITTEN:
+            item.pop(name, None)
         key = {name: item.pop(name) for name in ("pk", "sk")}
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
@@ -91,7 +96,7 @@ class DynamoAppointments(TableRepository):
             names[f"#a{i}"] = name
             values[f":a{i}"] = value
             sets.append(f"#a{i} = :a{i}")
-        absent = sorted(set(Appointment.model_fields) - set(item) - {"last_text"})
+        absent = sorted(set(Appointment.model_fields) - set(item) - SEPARATELY_WRITTEN)
         removes = []
         for i, name in enumerate(absent):
             names[f"#n{i}"] = name
