@@ -102,7 +102,12 @@ def test_a_page_of_200_costs_one_query_and_four_batch_gets(store: DynamoAppointm
     assert [a["opted_out"] for a in first["appointments"][:5]] == [False] * 3 + [True, False]
     assert first["next_cursor"]
 
+    calls.clear()
     _, second = listing(day_query(cursor=first["next_cursor"]))
+
+    # The rest of the 15th's UTC day, then the 16th's (LA's day runs to 08:00 UTC): one
+    # Query each, though the second finds nothing; the cursor's own item is not re-read.
+    assert dict(calls) == {"Query": 2, "BatchGetItem": 2}
 
     assert [a["appointment_id"] for a in second["appointments"]] == [
         f"a{n:04d}" for n in range(200, 250)

@@ -442,6 +442,9 @@ class DynamoAppointments(TableRepository):
             low = max(low, f"{stamp(after[0])}#{after[1]}")
         high = stamp(end)  # "<start>#<id>" sorts after "<start>": `end` itself is excluded
         day = (after[0] if after is not None else start).astimezone(UTC).date()
+        # The first Query meets the `after` item itself again (BETWEEN is inclusive): one
+        # more, so a full page still takes one Query.
+        again = 0 if after is None else 1
         while len(found) <= limit and datetime.combine(day, time(), UTC) < end:
             query: dict[str, Any] = {
                 "IndexName": "by_time",
@@ -452,7 +455,10 @@ class DynamoAppointments(TableRepository):
                 "ProjectionExpression": "pk, tsk",
             }
             while len(found) <= limit:
-                page = self._db.query(TableName=self._table, Limit=limit + 1 - len(found), **query)
+                page = self._db.query(
+                    TableName=self._table, Limit=limit + 1 + again - len(found), **query
+                )
+                again = 0
                 found.extend(
                     i
                     for i in (deserialize(raw) for raw in page.get("Items", []))
