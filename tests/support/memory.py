@@ -351,6 +351,10 @@ class MemoryStore:
         found = self.recipients.get((tenant_id, rkey))
         if event is not None and opted_out is not None:
             if (found.opted_out if found else False) == opted_out:
+                if found is not None and opted_by(event) == "customer":
+                    self.recipients[(tenant_id, rkey)] = found.model_copy(
+                        update={"carrier_block": opted_out, "rev": found.rev + 1}
+                    )
                 return False
             if not opted_out and found is None:
                 return False
