@@ -297,9 +297,11 @@ const RV = {};
         return new Intl.DateTimeFormat(locale, options);
       }
     };
-    timeFormat = make({ hour: "numeric", minute: "2-digit" });
-    dayTimeFormat = make({ weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
-    fullFormat = make({ weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+    // French writes 08:05; English 8:05 AM, Spanish 8:05.
+    const hour = locale === "fr" ? "2-digit" : "numeric";
+    timeFormat = make({ hour, minute: "2-digit" });
+    dayTimeFormat = make({ weekday: "short", day: "numeric", month: "short", hour, minute: "2-digit" });
+    fullFormat = make({ weekday: "long", day: "numeric", month: "long", year: "numeric", hour, minute: "2-digit", timeZoneName: "short" });
     dayKeyFormat = make({ year: "numeric", month: "2-digit", day: "2-digit" });
     relativeFormat = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
   }
@@ -633,7 +635,7 @@ const RV = {};
     restartTasks();
     // The first look at everything, then the scheduler keeps it fresh.
     refreshQueue().catch(reportPollError);
-    refreshSlow();
+    refreshSlow().catch(reportPollError);
     notify(signedInListeners);
     showView(firstView());
   }
