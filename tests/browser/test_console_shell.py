@@ -45,7 +45,7 @@ def book(stack: LocalStackProcess, clinic: Tenant, phone: str, name: str, days: 
     return appointment_id
 
 
-def patch_json(page: Page, pattern: str, change: Callable[[Any], None]) -> None:
+def patch_json(page: Page, pattern: str | re.Pattern[str], change: Callable[[Any], None]) -> None:
     """The API's real answer on `pattern`, changed by `change` before the page sees it."""
 
     def handle(route: Route) -> None:
