@@ -822,7 +822,10 @@ const RV = {};
       const settled = listed === "gone" && state.detail.item.status === "resolved";
       if (listed !== shown && !settled && listed !== state.detailSignature) {
         state.detailSignature = listed;
-        refreshDetail(false).catch(reportPollError);
+        refreshDetail(false).catch((error) => {
+          state.detailSignature = ""; // the next refresh tries again
+          reportPollError(error);
+        });
       }
     }
     renderQueue();
