@@ -89,6 +89,7 @@ def test_switched_to_french_the_console_speaks_french_with_french_times(
     today = page.evaluate("() => RV.fmt.when(new Date().toISOString())")
     assert re.fullmatch(r"\d\d:\d\d", today), today
     assert page.title().endswith("console Rendezvous")
+    # axe: D's fixture
     tab.screenshot("20-console-in-french")
 
     # The choice stays with this browser.
@@ -161,7 +162,9 @@ def test_cards_name_the_customer_the_visit_the_flags_and_come_by_due_time(
     # No name: a masked number, never the whole of it on the card.
     expect(nameless.locator(".item-phone")).to_have_text(f"{stopping[:3]} ••• {stopping[-4:]}")
     expect(nameless).not_to_contain_text(stopping)
+    expect(nameless).not_to_contain_text("null")  # no visit: no visit line
     expect(nameless.locator(".badge-stop_request").first).to_be_visible()
+    # axe: D's fixture
     tab.screenshot("21-queue-cards")
 
     # Soonest due first, as the API dates them.
@@ -276,6 +279,7 @@ def test_the_thread_says_what_each_text_is_and_the_status_that_changed_since(
     expect(changed).to_be_visible()
     expect(changed).to_contain_text("Changed since the customer’s last text: now Cancelled")
     expect(page.locator("#appt-details dd.is-changed")).to_have_text("Cancelled")
+    # axe: D's fixture
     tab.screenshot("22-thread-kinds")
 
     page.get_by_label("Language").select_option("fr")
@@ -472,3 +476,42 @@ def test_failures_back_off_to_five_minutes(idle_console: tuple[Page, ApiRequests
     later = api.count_over(minutes=10)
     # Every task at its 5-minute ceiling: queue, status and view twice, outbox and stats twice.
     assert later <= 10, api.made[-later:]
+
+
+def test_the_top_bar_and_queue_fit_a_phone_in_every_language(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    text_the_business(stack, clinic, customer, "Do you open on Saturdays?")
+    wait_for_open_item(staff_api, staff, customer)
+    tab = console(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = tab.page
+    tab.sign_in(staff)
+    tab.show_view("queue")
+    expect(tab.queue_item(customer)).to_be_visible()
+
+    for language in ("en", "fr", "es"):
+        page.locator("#locale-select").select_option(language)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        overflowing = page.evaluate(
+            """() => [document.documentElement, ...document.querySelectorAll('.panel, .topbar')]
+                .filter((el) => el.offsetParent !== null || el === document.documentElement)
+                .filter((el) => el.scrollWidth > el.clientWidth + 1)
+                .map((el) => el.className || el.tagName)"""
+        )
+        assert overflowing == [], (language, overflowing)
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('.topbar button, .topbar select')]
+                .filter((el) => el.offsetParent !== null)
+                .map((el) => ({id: el.id || el.textContent.trim(),
+                               box: el.getBoundingClientRect()}))
+                .filter(({box}) => box.width < 44 || box.height < 44)
+                .map(({id, box}) => `${id}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+        )
+        assert small == [], (language, small)
+        # axe: D's fixture
+    tab.screenshot("23-phone-in-spanish")

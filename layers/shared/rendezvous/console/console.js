@@ -940,7 +940,8 @@ const RV = {};
       if (index) metaNode.append(" · ");
       metaNode.append(part);
     });
-    button.replaceChildren(top, visit, el("span", { class: "item-preview" }, item.preview || t("queue.noText")), metaNode);
+    const preview = el("span", { class: "item-preview" }, item.preview || t("queue.noText"));
+    button.replaceChildren(...[top, visit, preview, metaNode].filter(Boolean));
   }
 
   function dueText(item) {
