@@ -297,9 +297,11 @@ const RV = {};
         return new Intl.DateTimeFormat(locale, options);
       }
     };
-    timeFormat = make({ hour: "numeric", minute: "2-digit" });
-    dayTimeFormat = make({ weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
-    fullFormat = make({ weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+    // French writes 08:05; English 8:05 AM, Spanish 8:05.
+    const hour = locale === "fr" ? "2-digit" : "numeric";
+    timeFormat = make({ hour, minute: "2-digit" });
+    dayTimeFormat = make({ weekday: "short", day: "numeric", month: "short", hour, minute: "2-digit" });
+    fullFormat = make({ weekday: "long", day: "numeric", month: "long", year: "numeric", hour, minute: "2-digit", timeZoneName: "short" });
     dayKeyFormat = make({ year: "numeric", month: "2-digit", day: "2-digit" });
     relativeFormat = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
   }
@@ -633,7 +635,7 @@ const RV = {};
     restartTasks();
     // The first look at everything, then the scheduler keeps it fresh.
     refreshQueue().catch(reportPollError);
-    refreshSlow();
+    refreshSlow().catch(reportPollError);
     notify(signedInListeners);
     showView(firstView());
   }
@@ -820,7 +822,10 @@ const RV = {};
       const settled = listed === "gone" && state.detail.item.status === "resolved";
       if (listed !== shown && !settled && listed !== state.detailSignature) {
         state.detailSignature = listed;
-        refreshDetail(false).catch(reportPollError);
+        refreshDetail(false).catch((error) => {
+          state.detailSignature = ""; // the next refresh tries again
+          reportPollError(error);
+        });
       }
     }
     renderQueue();
@@ -935,7 +940,8 @@ const RV = {};
       if (index) metaNode.append(" · ");
       metaNode.append(part);
     });
-    button.replaceChildren(top, visit, el("span", { class: "item-preview" }, item.preview || t("queue.noText")), metaNode);
+    const preview = el("span", { class: "item-preview" }, item.preview || t("queue.noText"));
+    button.replaceChildren(...[top, visit, preview, metaNode].filter(Boolean));
   }
 
   function dueText(item) {
