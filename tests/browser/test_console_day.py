@@ -343,6 +343,20 @@ def test_cancel_with_a_text_asks_first_and_the_customer_is_told(
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
 
+    # Unticked, the cancel asks the API not to text (the customer knows: they are on the phone).
+    quiet = f"Ida Quiet {run}"
+    book(stack, clinic, quiet, a_number(), later_today(stack, clinic, 145))
+    page.get_by_role("button", name="Next day").click()
+    page.get_by_role("button", name="Today").click()
+    dialog = open_actions(page, quiet)
+    dialog.get_by_role("button", name="Cancel appointment").click()
+    dialog.get_by_label("Text the customer that it is cancelled").uncheck()
+    with page.expect_request(lambda r: r.method == "DELETE") as sent:
+        dialog.get_by_role("button", name="Yes, cancel it").click()
+    assert sent.value.url.endswith("?notify=false"), sent.value.url
+    expect(dialog.locator("#desk-notice")).to_have_text(f"Cancelled {quiet}'s appointment.")
+    expect(row(page, quiet)).to_contain_text("Cancelled by staff")
+
 
 def test_move_puts_the_new_time_and_a_refusal_is_said_next_to_it(
     console: OpenConsole,
