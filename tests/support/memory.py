@@ -712,8 +712,6 @@ class MemoryFhirResources:
     """The FhirResources port, with its version check."""
 
     stored: dict[tuple[str, str, str], StoredFhirResource] = field(default_factory=dict)
-    # The webhook events written with the resources, in order.
-    outbox: list[WebhookEvent] = field(default_factory=list)
 
     def get(
         self, tenant_id: str, resource_type: str, resource_id: str
@@ -725,11 +723,9 @@ class MemoryFhirResources:
         stored: StoredFhirResource,
         *,
         expected_version: int | None,
-        events: Sequence[WebhookEvent] = (),
     ) -> None:
         key = (stored.tenant_id, stored.resource_type, stored.resource_id)
         current = self.stored.get(key)
         if (None if current is None else current.version_id) != expected_version:
             raise ConcurrentModification("the resource changed")
         self.stored[key] = stored
-        self.outbox.extend(events)

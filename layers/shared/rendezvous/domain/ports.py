@@ -678,8 +678,8 @@ class FhirResources(Protocol):
         stored: StoredFhirResource,
         *,
         expected_version: int | None,
-        events: Sequence[WebhookEvent] = (),
     ) -> None:
-        """Write this version, and `events` in the same write; ConcurrentModification when
-        the stored one is no longer `expected_version` (None: when one exists)."""
+        """Write this version; ConcurrentModification when the stored one is no longer
+        `expected_version` (None: when one exists). An outcome it carries is recorded on
+        the appointment, with its event, before."""
         ...
