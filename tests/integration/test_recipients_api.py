@@ -135,7 +135,7 @@ def test_national_digits_are_read_in_the_tenants_country(store: DynamoAppointmen
     assert (status, body["phone"]) == (200, CUSTOMER)
 
 
-@pytest.mark.parametrize("phone", ["abc", "12", "%2B1", "%2B999999999999999"])
+@pytest.mark.parametrize("phone", ["abc", "12", "%2B1", "%2B999999999999999", "1" * 300])
 def test_a_bad_number_is_a_422_naming_the_phone_and_writes_nothing(
     store: DynamoAppointmentStore, runtime: Runtime, phone: str
 ) -> None:

@@ -12,6 +12,7 @@ from rendezvous.domain.conversation import assemble
 from rendezvous.domain.errors import InvalidFields
 from rendezvous.domain.events import EventType
 from rendezvous.domain.inbound import InboundText
+from rendezvous.domain.keywords import keyword_of
 from rendezvous.domain.models import (
     AppointmentStatus,
     ConversationMessage,
@@ -311,3 +312,22 @@ def test_a_queue_page_carries_the_linked_appointments_as_they_are_now(world: Wor
     appointment = page.appointments[item.appointment_id or ""]
     assert appointment.status is AppointmentStatus.CANCELLED
     assert appointment.updated_at > item.last_message_at
+
+
+@pytest.mark.parametrize(
+    ("body", "keyword"),
+    [
+        ("C", "C"),
+        (" Stop! ", "STOP"),
+        ("x", "X"),
+        ("Oui", "OUI"),
+        ("\N{THUMBS UP SIGN}", "\N{THUMBS UP SIGN}"),
+        ("ok thanks", None),
+        ("Can I come at 3?", None),
+        ("\N{HEAVY BLACK HEART}", None),
+    ],
+)
+def test_a_text_is_a_keyword_only_when_it_is_one_word_the_rules_know(
+    body: str, keyword: str | None
+) -> None:
+    assert keyword_of(body) == keyword

@@ -21,12 +21,11 @@ from rendezvous.runtime import get_runtime
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools' untyped __init__
 
-# Long enough for any number written with spaces, dots or dashes, percent-encoded.
+# Unbounded here: every number that is not one, however long, is the same 422 naming
+# `phone` (the phone parser refuses what is over 250 characters before reading it).
 Phone = Annotated[
     str,
     Path(
-        min_length=1,
-        max_length=64,
         description="E.164 percent-encoded (%2B33612345678), or national digits in the "
         "tenant's country",
     ),
