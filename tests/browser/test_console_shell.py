@@ -45,6 +45,10 @@ def book(stack: LocalStackProcess, clinic: Tenant, phone: str, name: str, days: 
     return appointment_id
 
 
+def when(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
 def patch_json(page: Page, pattern: str | re.Pattern[str], change: Callable[[Any], None]) -> None:
     """The API's real answer on `pattern`, changed by `change` before the page sees it."""
 
@@ -173,7 +177,10 @@ def test_cards_name_the_customer_the_visit_the_flags_and_come_by_due_time(
         for status in ("open", "claimed")
         for i in staff_api.get(f"/v1/queue?status={status}&limit=100", staff.token)["items"]
     ]
-    expected = [i["phone"] for i in sorted(items, key=lambda i: i["due_by"])]
+    # Items due at the same time (both opened out of hours: due at the opening) by age.
+    expected = [
+        i["phone"] for i in sorted(items, key=lambda i: (when(i["due_by"]), when(i["created_at"])))
+    ]
     shown = page.eval_on_selector_all(
         "#queue-list .queue-item", "(rows) => rows.map((row) => row.dataset.phone)"
     )
