@@ -433,11 +433,23 @@ def set_hidden(page: Page, hidden: bool) -> None:
 
 
 @pytest.fixture
-def idle_console(console: OpenConsole, staff: StaffMember) -> tuple[Page, ApiRequests]:
+def idle_console(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> tuple[Page, ApiRequests]:
+    """A signed-in console with a conversation open, left alone."""
+    text_the_business(stack, clinic, customer, "Can I pay by card?")
+    wait_for_open_item(staff_api, staff, customer)
     tab = console(own_clock=True)
     page = tab.page
     requests_made = ApiRequests(page)
     tab.sign_in(staff)
+    tab.open_item(customer)
+    expect(page.locator("#thread")).to_contain_text("Can I pay by card?")
     requests_made.settle()
     # From here the page's time moves only when the test moves it.
     page.clock.pause_at(page.evaluate("() => Date.now()") + 1_000)
@@ -456,6 +468,8 @@ def test_an_idle_console_keeps_to_its_budget_and_a_hidden_tab_is_silent(
     assert 40 <= visible <= 55, api.made[-visible:]
     queue_polls = [u for u in api.made[-visible:] if "/v1/queue?status=open" in u]
     assert 28 <= len(queue_polls) <= 31
+    # The open conversation is not fetched again while its item does not change.
+    assert [u for u in api.made[-visible:] if re.search(r"/v1/queue/[^/?]+$", u)] == []
 
     set_hidden(page, True)
     hidden = api.count_over(minutes=10)
