@@ -66,7 +66,7 @@ def patch_json(page: Page, pattern: str | re.Pattern[str], change: Callable[[Any
 
 # ---- languages and times ------------------------------------------------------------------
 def test_switched_to_french_the_console_speaks_french_with_french_times(
-    console: OpenConsole, clinic: Tenant, staff: StaffMember
+    console: OpenConsole, stack: LocalStackProcess, clinic: Tenant, staff: StaffMember
 ) -> None:
     tab = console()
     page = tab.page
@@ -90,7 +90,8 @@ def test_switched_to_french_the_console_speaks_french_with_french_times(
     assert re.search(FRENCH_WEEKDAY, later), later
     assert local.strftime("%H:%M") in later
     assert "PM" not in later
-    today = page.evaluate("() => RV.fmt.when(new Date().toISOString())")
+    # Today as the server counts it (the stack's clock, which tests move on).
+    today = page.evaluate("(iso) => RV.fmt.when(iso)", stack_now(stack).isoformat())
     assert re.fullmatch(r"\d\d:\d\d", today), today
     assert page.title().endswith("console Rendezvous")
     # axe: D's fixture
