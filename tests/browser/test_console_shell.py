@@ -71,6 +71,7 @@ def test_switched_to_french_the_console_speaks_french_with_french_times(
     tab = console()
     page = tab.page
     tab.sign_in(staff)
+    tab.show_view("queue")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     page.get_by_label("Language").select_option("fr")
@@ -100,6 +101,7 @@ def test_switched_to_french_the_console_speaks_french_with_french_times(
     # The choice stays with this browser.
     page.reload()
     tab.expect_signed_in()
+    tab.show_view("queue")
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     page.get_by_label("Langue").select_option("es")
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
@@ -353,6 +355,7 @@ def test_new_items_are_announced_and_counted_in_the_title_until_seen(
     tab = console(own_clock=True)
     page = tab.page
     tab.sign_in(staff)
+    tab.show_view("queue")
     expect(page.locator("#queue-updated")).not_to_be_empty()
     expect(page).to_have_title(f"{clinic.name} · Rendezvous console")
     # The receptionist is in another window: the console is visible but has no focus.
