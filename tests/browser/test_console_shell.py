@@ -231,7 +231,7 @@ def test_the_thread_says_what_each_text_is_and_the_status_that_changed_since(
     # Every text both ways with its kind, as GET /v1/queue/{id} gives them from part B of
     # issue 13; the appointment cancelled after the customer's last text.
     def whole_thread(detail: dict[str, Any]) -> None:
-        question = detail["messages"][-1]
+        question = next(m for m in reversed(detail["messages"]) if m["direction"] == "inbound")
         at = datetime.fromisoformat(question["at"])
         detail["messages"] = [
             {
