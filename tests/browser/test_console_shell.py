@@ -45,6 +45,10 @@ def book(stack: LocalStackProcess, clinic: Tenant, phone: str, name: str, days: 
     return appointment_id
 
 
+def when(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
 def patch_json(page: Page, pattern: str | re.Pattern[str], change: Callable[[Any], None]) -> None:
     """The API's real answer on `pattern`, changed by `change` before the page sees it."""
 
@@ -62,11 +66,12 @@ def patch_json(page: Page, pattern: str | re.Pattern[str], change: Callable[[Any
 
 # ---- languages and times ------------------------------------------------------------------
 def test_switched_to_french_the_console_speaks_french_with_french_times(
-    console: OpenConsole, clinic: Tenant, staff: StaffMember
+    console: OpenConsole, stack: LocalStackProcess, clinic: Tenant, staff: StaffMember
 ) -> None:
     tab = console()
     page = tab.page
     tab.sign_in(staff)
+    tab.show_view("queue")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     page.get_by_label("Language").select_option("fr")
@@ -86,7 +91,8 @@ def test_switched_to_french_the_console_speaks_french_with_french_times(
     assert re.search(FRENCH_WEEKDAY, later), later
     assert local.strftime("%H:%M") in later
     assert "PM" not in later
-    today = page.evaluate("() => RV.fmt.when(new Date().toISOString())")
+    # Today as the server counts it (the stack's clock, which tests move on).
+    today = page.evaluate("(iso) => RV.fmt.when(iso)", stack_now(stack).isoformat())
     assert re.fullmatch(r"\d\d:\d\d", today), today
     assert page.title().endswith("console Rendezvous")
     # axe: D's fixture
@@ -95,6 +101,7 @@ def test_switched_to_french_the_console_speaks_french_with_french_times(
     # The choice stays with this browser.
     page.reload()
     tab.expect_signed_in()
+    tab.show_view("queue")
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     page.get_by_label("Langue").select_option("es")
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
@@ -173,7 +180,10 @@ def test_cards_name_the_customer_the_visit_the_flags_and_come_by_due_time(
         for status in ("open", "claimed")
         for i in staff_api.get(f"/v1/queue?status={status}&limit=100", staff.token)["items"]
     ]
-    expected = [i["phone"] for i in sorted(items, key=lambda i: i["due_by"])]
+    # Items due at the same time (both opened out of hours: due at the opening) by age.
+    expected = [
+        i["phone"] for i in sorted(items, key=lambda i: (when(i["due_by"]), when(i["created_at"])))
+    ]
     shown = page.eval_on_selector_all(
         "#queue-list .queue-item", "(rows) => rows.map((row) => row.dataset.phone)"
     )
@@ -221,7 +231,7 @@ def test_the_thread_says_what_each_text_is_and_the_status_that_changed_since(
     # Every text both ways with its kind, as GET /v1/queue/{id} gives them from part B of
     # issue 13; the appointment cancelled after the customer's last text.
     def whole_thread(detail: dict[str, Any]) -> None:
-        question = detail["messages"][-1]
+        question = next(m for m in reversed(detail["messages"]) if m["direction"] == "inbound")
         at = datetime.fromisoformat(question["at"])
         detail["messages"] = [
             {
@@ -345,6 +355,7 @@ def test_new_items_are_announced_and_counted_in_the_title_until_seen(
     tab = console(own_clock=True)
     page = tab.page
     tab.sign_in(staff)
+    tab.show_view("queue")
     expect(page.locator("#queue-updated")).not_to_be_empty()
     expect(page).to_have_title(f"{clinic.name} · Rendezvous console")
     # The receptionist is in another window: the console is visible but has no focus.
@@ -426,11 +437,23 @@ def set_hidden(page: Page, hidden: bool) -> None:
 
 
 @pytest.fixture
-def idle_console(console: OpenConsole, staff: StaffMember) -> tuple[Page, ApiRequests]:
+def idle_console(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> tuple[Page, ApiRequests]:
+    """A signed-in console with a conversation open, left alone."""
+    text_the_business(stack, clinic, customer, "Can I pay by card?")
+    wait_for_open_item(staff_api, staff, customer)
     tab = console(own_clock=True)
     page = tab.page
     requests_made = ApiRequests(page)
     tab.sign_in(staff)
+    tab.open_item(customer)
+    expect(page.locator("#thread")).to_contain_text("Can I pay by card?")
     requests_made.settle()
     # From here the page's time moves only when the test moves it.
     page.clock.pause_at(page.evaluate("() => Date.now()") + 1_000)
@@ -449,6 +472,8 @@ def test_an_idle_console_keeps_to_its_budget_and_a_hidden_tab_is_silent(
     assert 40 <= visible <= 55, api.made[-visible:]
     queue_polls = [u for u in api.made[-visible:] if "/v1/queue?status=open" in u]
     assert 28 <= len(queue_polls) <= 31
+    # The open conversation is not fetched again while its item does not change.
+    assert [u for u in api.made[-visible:] if re.search(r"/v1/queue/[^/?]+$", u)] == []
 
     set_hidden(page, True)
     hidden = api.count_over(minutes=10)

@@ -4,7 +4,18 @@
 // week's figures), from the JSON API of the same origin. No innerHTML anywhere: every text
 // from the API goes in through textContent (and Trusted Types enforce it).
 //
-// RV is what desk.js and manage.js build on (their scripts follow this one): filled below.
+// RV is what desk.js and manage.js build on (their scripts follow this one), filled below:
+//   RV.api(method, path, body) -> Promise<json>; throws {status, code, message}
+//   RV.role() -> "manager" | "staff";  RV.tenant() -> {name, timezone, locale, country}
+//   RV.fmt.time(iso), RV.fmt.when(iso) (the date too when not today; the business's zone and
+//     the console's language), RV.fmt.full(iso), RV.fmt.relative(iso)
+//   RV.announce(text) (aria-live, polite), RV.error(text) (the error banner)
+//   RV.onSignedIn(fn), RV.onSignedOut(fn), RV.onLocale(fn) (render again in the new language)
+//   RV.registerView(name, {label: key, roles, show(changed), hide(), refresh()}), RV.showView(name)
+//   RV.openConversation(phone, appointmentId?) (the queue view: the number's open item, or its
+//     history read-only)
+//   RV.poll(name, everyMs, fn) (the one scheduler: budget, hidden tab, backoff), RV.pollNow(name)
+//   RV.el(tag, props, ...children) (textContent only)
 const RV = {};
 (() => {
   // The refresh budget of an idle, visible console: at most 5.5 API requests a minute.
