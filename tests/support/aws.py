@@ -39,6 +39,7 @@ FUNCTIONS = (
     "ConsoleFunction",
     "WebhookDelivererFunction",
     "IntegrationsFunction",
+    "VacancyFillerFunction",
 )
 
 

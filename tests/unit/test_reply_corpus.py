@@ -21,7 +21,7 @@ def _rows() -> list[tuple[str, Intent]]:
 def test_corpus_is_large_and_covers_every_intent() -> None:
     rows = _rows()
     assert len(rows) >= 200
-    assert set(Counter(intent for _, intent in rows)) == set(Intent)
+    assert set(Counter(intent for _, intent in rows)) == set(Intent) - {Intent.TAKE_OFFER}
 
 
 @pytest.mark.parametrize(("body", "intent"), _rows())

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rendezvous.domain.conversation import ConversationReader
     from rendezvous.domain.inbound import InboundService
     from rendezvous.domain.integrations import IntegrationService
+    from rendezvous.domain.offers import OfferService
     from rendezvous.domain.oversight import OversightService
     from rendezvous.domain.ports import (
         ActivityReader,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         DeliveryRetries,
         FhirResources,
         HostResolver,
+        OfferBook,
         OutboundQueue,
         ReminderScheduler,
         Renderer,
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
         SettingsStore,
         SmsGateway,
         TemplateRules,
+        VacancyStarter,
+        VacancyStore,
+        WaveScheduler,
         WebhookEndpointStore,
         WebhookPoster,
     )
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
     from rendezvous.domain.sending import MessageSender
     from rendezvous.domain.staff import QueueService
     from rendezvous.domain.tenant_settings import SettingsService
+    from rendezvous.domain.vacancies import VacancyService
     from rendezvous.domain.webhook_delivery import WebhookDeliverer
     from rendezvous.domain.webhook_endpoints import WebhookEndpointService
 
@@ -101,6 +107,69 @@ class Runtime:
 
         return self._once(
             "store", lambda: DynamoAppointmentStore(client("dynamodb"), self.settings.table_name)
+        )
+
+    def vacancy_store(self) -> VacancyStore:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
+
+        return self._once(
+            "vacancy_store", lambda: DynamoVacancies(client("dynamodb"), self.settings.table_name)
+        )
+
+    def vacancy_starter(self) -> VacancyStarter | None:
+        """What offers a new opening (its first wave at once): None in a function not
+        given the waves' schedule target, where openings are written but not offered."""
+        if not self.settings.fill_wave_target_arn:
+            none: VacancyStarter | None = None
+            return self._once("vacancy_starter", lambda: none)
+        return self.offer_service()
+
+    def offer_book(self) -> OfferBook:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.offers import DynamoOffers
+
+        return self._once(
+            "offer_book", lambda: DynamoOffers(client("dynamodb"), self.settings.table_name)
+        )
+
+    def wave_scheduler(self) -> WaveScheduler:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.wave_scheduler import SchedulerWaves
+
+        s = self.settings
+        return self._once(
+            "wave_scheduler",
+            lambda: SchedulerWaves(
+                client("scheduler"),
+                group=s.fill_wave_group,
+                target_arn=s.fill_wave_target_arn,
+                role_arn=s.fill_wave_role_arn,
+                dead_letter_arn=s.scheduler_dlq_arn,
+            ),
+        )
+
+    def offer_service(self) -> OfferService:
+        """Waves and takes. Its winner's appointment is booked by an AppointmentService
+        that starts no opening (a fill frees none)."""
+        from rendezvous.domain.appointments import AppointmentService
+        from rendezvous.domain.offers import OfferService
+
+        return OfferService(
+            self.store(),
+            self.vacancy_store(),
+            self.offer_book(),
+            self.wave_scheduler(),
+            self.queue(),
+            AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock),
+            self.clock,
+        )
+
+    def vacancy_service(self) -> VacancyService:
+        from rendezvous.domain.vacancies import VacancyService
+
+        return VacancyService(
+            self.vacancy_store(), self.store(), self.clock, starter=self.vacancy_starter()
         )
 
     def queue_store(self) -> ConversationQueue:
@@ -300,6 +369,7 @@ class Runtime:
             self.clock,
             activity=self.activity_log(),
             renderer=self.renderer(),
+            starter=self.vacancy_starter(),
         )
 
     def calcom_integrations(self) -> CalcomIntegrations:
@@ -335,14 +405,21 @@ class Runtime:
         from rendezvous.domain.sending import MessageSender
 
         return MessageSender(
-            self.store(), self.gateway(), self.scheduler(), self.clock, self.renderer()
+            self.store(),
+            self.gateway(),
+            self.scheduler(),
+            self.clock,
+            self.renderer(),
+            offers=self.offer_book(),
         )
 
     def inbound_service(self) -> InboundService:
         from rendezvous.domain.appointments import AppointmentService
         from rendezvous.domain.inbound import InboundService
 
-        appointments = AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock)
+        appointments = AppointmentService(
+            self.store(), self.scheduler(), self.queue(), self.clock, starter=self.vacancy_starter()
+        )
         return InboundService(
             self.store(),
             self.queue_store(),
@@ -351,6 +428,7 @@ class Runtime:
             self.renderer(),
             self.activity_log(),
             self.conversations(),
+            offers=self.offer_service(),
         )
 
     def conversation_reader(self) -> ConversationReader:

@@ -29,6 +29,7 @@ from rendezvous.domain.models import (
     Tenant,
     TextKind,
 )
+from rendezvous.domain.offers import OfferService, TakeResult
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
@@ -75,6 +76,8 @@ class InboundResult:
     opened_conversation: bool = False
     acknowledged: bool = False
     appointment_id: str | None = None
+    # What a reply to an offer came to (won, taken by another, answered already).
+    take: TakeResult | None = None
 
 
 def _item_id(tenant_id: str, seed: str) -> str:
@@ -91,6 +94,8 @@ class InboundService:
     render: Renderer
     log: ActivityLog
     texts: Conversations
+    # Waitlist offers: Y or the digit takes one while it is open. None: no offers here.
+    offers: OfferService | None = None
 
     def handle(self, text: InboundText) -> InboundResult:
         """Act on a customer's text, keep it and our answers under the number (the thread
@@ -154,6 +159,9 @@ class InboundService:
     def _handle(self, tenant: Tenant, text: InboundText, now: datetime) -> InboundResult:
         intent = classify(text.body)
         recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
+        answered = self._answer_offer(tenant, intent, text, recipient)
+        if answered is not None:
+            return answered
         if intent is Intent.YES:
             intent = self._yes(tenant, text, recipient, now)
         if intent in (Intent.OPT_OUT, Intent.OPT_IN):
@@ -173,6 +181,31 @@ class InboundService:
             if closed is not None:
                 return closed
         return self._queue(tenant, text, intent, recipient, now)
+
+    def _answer_offer(
+        self, tenant: Tenant, intent: Intent, text: InboundText, recipient: Recipient | None
+    ) -> InboundResult | None:
+        """While a waitlist offer to the number is open, Y (or a confirm word, or its digit)
+        answers it, before any pending confirmation (CONTRACT.md). The winner's confirmation
+        and a late taker's "just taken" come from the sender, so no answer here. None: no
+        offer is open, or the text is no answer to one."""
+        choice = recipient.open_offer if recipient is not None else None
+        if self.offers is None or recipient is None or choice is None:
+            return None
+        if choice.appointment_id is not None or recipient.opted_out:
+            return None  # R's options: the reschedule's digits, not an offer
+        now = self.clock.now()
+        opening_id = choice.opening_for(text.body, now)
+        if opening_id is None and intent in (Intent.CONFIRM, Intent.YES):
+            opening_id = choice.opening_ids[0] if now < choice.expires_at else None
+        if opening_id is None:
+            return None
+        taken = self.offers.take(tenant, recipient, opening_id)
+        if taken is None:
+            return None
+        return InboundResult(
+            Intent.TAKE_OFFER, [], tenant.tenant_id, appointment_id=taken.appointment_id, take=taken
+        )
 
     def _yes(
         self, tenant: Tenant, text: InboundText, recipient: Recipient | None, now: datetime

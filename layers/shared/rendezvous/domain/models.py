@@ -42,6 +42,13 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     # The reminder to an appointment already confirmed: thanks instead of asking again.
     REMINDER_CONFIRMED = "reminder_confirmed"
+    # Texts that belong to an offer (an opening offered to one waitlist entry), not to an
+    # appointment: the offer itself, and "just taken, you stay on the list".
+    OFFER = "offer"
+    OFFER_TAKEN = "offer_taken"
+
+
+OFFER_KINDS = frozenset({MessageKind.OFFER, MessageKind.OFFER_TAKEN})
 
 
 def reminder_kind(offset_minutes: int) -> str:
@@ -123,18 +130,31 @@ class SuppressionReason(StrEnum):
     # A short reminder (under a day ahead) is for unconfirmed visits only.
     APPOINTMENT_CONFIRMED = "appointment_confirmed"
     QUIET_HOURS = "quiet_hours"
+    # An offer's opening was taken by someone else, or came too close to start (or was
+    # withdrawn) before its text went out.
+    OPENING_FILLED = "opening_filled"
+    OPENING_EXPIRED = "opening_expired"
 
 
-def is_redrivable(message: MessageRecord) -> bool:
+def is_redrivable(message: TextRecord) -> bool:
     return message.status is MessageStatus.FAILED and message.reason == RETRIES_EXHAUSTED
 
 
-def is_held(message: MessageRecord) -> bool:
+def is_held(message: TextRecord) -> bool:
     """Fell due while the tenant was paused: waits for the resume."""
     return (
         message.status is MessageStatus.DEFERRED
         and message.reason == SuppressionReason.TENANT_PAUSED
     )
+
+
+class FillMatch(StrEnum):
+    """Which waitlist entries an opening is offered to (tenant setting `fill_match`). An
+    entry with no preference for a service (or provider) matches any."""
+
+    SERVICE_AND_PROVIDER = "service_and_provider"
+    SERVICE = "service"
+    ANY = "any"
 
 
 class QuietHours(BaseModel):
@@ -181,6 +201,15 @@ class Tenant(BaseModel):
     response_minutes: Annotated[int, Field(ge=5, le=10_080)] = 120
     queue_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
     queue_lease_minutes: Annotated[int, Field(ge=1, le=240)] = 10
+    # Vacancy fill (bounds in rendezvous.domain.tenant_settings). Offers stop this long
+    # before the slot: a customer needs time to read, answer and come.
+    fill_enabled: bool = True
+    fill_min_notice_minutes: int = 120
+    fill_wave_size: int = 5
+    fill_wave_interval_minutes: int = 15
+    fill_match: FillMatch = FillMatch.SERVICE
+    # How far ahead an R reply is offered openings.
+    fill_horizon_days: int = 14
     # Counts the changes made through the settings API (PATCH /v1/settings): a change names
     # the version it was made on, so two managers never silently overwrite each other.
     settings_version: int = 0
@@ -251,6 +280,8 @@ class Appointment(BaseModel):
     # Written only by the sender and the status callback (newest `at` wins), never by an
     # appointment save: see DynamoAppointments.save_appointment.
     last_text: LastText | None = None
+    # Made by a waitlist fill: the appointment whose freed slot this one took.
+    replaces: str | None = None
 
     @property
     def recipient_key(self) -> str:
@@ -259,15 +290,14 @@ class Appointment(BaseModel):
         return recipient_key(self.tenant_id, self.customer.phone)
 
 
-class MessageRecord(BaseModel):
-    """One automated text for one appointment version: its plan, its fate and why."""
+class TextRecord(BaseModel):
+    """One automated text: its plan, its fate and why, whatever it belongs to. The sender
+    decides on these fields alone; who the text belongs to is its subclass's business."""
 
     model_config = ConfigDict(frozen=True)
 
     tenant_id: str
-    appointment_id: str
     kind: str
-    version: int
     status: MessageStatus
     send_at: datetime
     schedule_name: str | None = None
@@ -280,6 +310,42 @@ class MessageRecord(BaseModel):
     deferrals: int = 0
     created_at: datetime
     updated_at: datetime
+
+
+class MessageRecord(TextRecord):
+    """One automated text for one appointment version."""
+
+    appointment_id: str
+    version: int
+
+
+class OfferText(TextRecord):
+    """One automated text of an offer: the opening `opening_id` offered to the waitlist
+    entry `entry_id` (kind `offer`), or its "just taken" answer (`offer_taken`). Each
+    (opening, entry, kind) is one text at most."""
+
+    opening_id: str
+    entry_id: str
+    recipient_key: str
+
+
+class OpenOffer(BaseModel):
+    """The choice a number's digits answer while it is open (CONTRACT.md, Vacancy fill):
+    an offer of openings, or the times an R was offered. Digits mean nothing without one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    opening_ids: tuple[str, ...]
+    digits: dict[str, str]  # "1" -> opening id
+    expires_at: datetime
+    # The appointment a reschedule's digit moves; None for a waitlist offer.
+    appointment_id: str | None = None
+
+    def opening_for(self, body: str, now: datetime) -> str | None:
+        """The opening a text's digit picks while the choice is open; None otherwise."""
+        if now >= self.expires_at:
+            return None
+        return self.digits.get(body.strip().rstrip(".!"))
 
 
 class Recipient(BaseModel):
@@ -309,6 +375,8 @@ class Recipient(BaseModel):
     open_item_id: str | None = None
     # The conversation resolved last: a closing ("thanks") after a person's answer joins it.
     last_item_id: str | None = None
+    # An offer (or R's options) the number's Y and digits answer while it is open.
+    open_offer: OpenOffer | None = None
     rev: int = 0
 
 
@@ -322,6 +390,22 @@ class SendRequest(BaseModel):
     kind: str = Field(min_length=1, max_length=40)
     version: int = Field(ge=1)
     recipient_key: str = Field(min_length=8, max_length=64)
+
+
+class OfferSendRequest(BaseModel):
+    """What hands an offer's text to the sender. No phone numbers, no names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant_id: str = Field(min_length=1, max_length=64)
+    opening_id: str = Field(min_length=1, max_length=100)
+    entry_id: str = Field(min_length=1, max_length=64)
+    kind: Literal["offer", "offer_taken"]
+    recipient_key: str = Field(min_length=8, max_length=64)
+
+
+# Every request the sender takes: an appointment's text or an offer's.
+TextRequest = SendRequest | OfferSendRequest
 
 
 class QueueStatus(StrEnum):

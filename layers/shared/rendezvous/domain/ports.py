@@ -12,16 +12,28 @@ from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
+    Customer,
     LastText,
     MessageKind,
     MessageRecord,
     MessageStatus,
+    OfferSendRequest,
+    OfferText,
+    OpenOffer,
     QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
     SendRequest,
     Tenant,
+    TextRequest,
+)
+from rendezvous.domain.vacancy import (
+    Offer,
+    Opening,
+    OpeningStatus,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoint
 
@@ -52,7 +64,7 @@ class SmsGateway(Protocol):
 
 
 class ReminderScheduler(Protocol):
-    def schedule(self, name: str, at: datetime, request: SendRequest) -> None:
+    def schedule(self, name: str, at: datetime, request: TextRequest) -> None:
         """Create a one-time schedule; an existing schedule of that name is left as it is."""
         ...
 
@@ -62,8 +74,8 @@ class ReminderScheduler(Protocol):
 
 
 class OutboundQueue(Protocol):
-    def enqueue(self, request: SendRequest) -> None:
-        """Hand a message to the sender now (confirmations, moved notices)."""
+    def enqueue(self, request: TextRequest) -> None:
+        """Hand a text to the sender now (confirmations, moved notices, offers)."""
         ...
 
 
@@ -129,12 +141,13 @@ class AppointmentRecords(Protocol):
         new_messages: list[MessageRecord],
         now: datetime,
         events: Sequence[WebhookEvent] = (),
+        opening: Opening | None = None,
     ) -> None:
-        """Update the appointment, retire pending messages, add new ones and record the
-        `events` this change causes, atomically.
+        """Update the appointment, retire pending messages, add new ones, record the
+        `events` this change causes and create the `opening` it frees, atomically.
 
-        Raises ConcurrentModification when the stored version is not `expected_version`
-        or a message to retire is no longer pending.
+        Raises ConcurrentModification when the stored version is not `expected_version`,
+        a message to retire is no longer pending, or the opening exists already.
         """
         ...
 
@@ -293,6 +306,107 @@ class Conversations(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class OfferSendContext:
+    """Everything the sender reads, in one round trip, to decide about an offer's text."""
+
+    tenant: Tenant | None
+    opening: Opening | None
+    offer: Offer | None
+    text: OfferText | None
+    recipient: Recipient | None
+
+
+class OfferTexts(Protocol):
+    """The texts of offers, kept with their opening, and each offer's last text."""
+
+    def load_offer_send_context(self, request: OfferSendRequest) -> OfferSendContext: ...
+
+    def update_offer_text(
+        self,
+        text: OfferText,
+        *,
+        status: MessageStatus,
+        now: datetime,
+        only_if: frozenset[MessageStatus] | None = None,
+        reason_is: str | None = None,
+        event: WebhookEvent | None = None,
+        **fields: object,
+    ) -> bool:
+        """As update_message, for an offer's text."""
+        ...
+
+    def note_offer_text(self, text: OfferText, status: MessageStatus, reason: str | None) -> None:
+        """Keep the text's status (and why) on its offer, as an appointment keeps its last
+        text: GET /v1/openings/{id} shows each offer with its text's fate."""
+        ...
+
+    def record_offer_delivery_status(
+        self,
+        tenant_id: str,
+        opening_id: str,
+        entry_id: str,
+        kind: str,
+        *,
+        status: MessageStatus,
+        sid: str,
+        error_code: int | None,
+        now: datetime,
+        event: WebhookEvent | None = None,
+    ) -> OfferText | None:
+        """As record_delivery_status, for an offer's text: the text as updated, or None
+        when the update would have moved it backwards or not at all."""
+        ...
+
+
+class OfferBook(OfferTexts, Protocol):
+    """The writes that make, take and close offers: each one transaction, so an offer,
+    its text, its entry and the number's open offer never disagree."""
+
+    def make_offer(
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+    ) -> bool:
+        """Record the offer and its planned text with the opening, move the entry from
+        waiting to offered and give the number `choice` as its open offer. False (nothing
+        written) when this entry has an offer of this opening already or is no longer
+        waiting."""
+        ...
+
+    def fill(
+        self,
+        opening: Opening,
+        *,
+        offer: Offer,
+        appointment: Appointment,
+        messages: Sequence[MessageRecord],
+        events: Sequence[WebhookEvent],
+        not_before: datetime,
+        now: datetime,
+    ) -> bool:
+        """The take: the opening becomes filled by `offer`'s entry, if it is open or
+        offered and starts after `not_before`; in the same transaction the appointment is
+        created with its planned texts and `events`, the entry is filled, the offer taken
+        and the number's open offer closed. False (nothing written) when the condition on
+        the opening failed: someone else took it, or it is too close."""
+        ...
+
+    def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
+        """A taker who came too late: the offer lost, its `offer_taken` text planned, the
+        entry back to waiting. False (nothing written) when that text exists already."""
+        ...
+
+    def release(self, offer: Offer, now: datetime) -> None:
+        """An offer that ended unanswered (filled by another, expired): the offer expired
+        and its entry waiting again, if the offer was still open."""
+        ...
+
+
+class WaveScheduler(Protocol):
+    def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        """Run wave `wave` of the opening at `at` (once: planning it again is one plan)."""
+        ...
+
+
 class AppointmentStore(TenantStore, AppointmentRecords, RecipientStore, Protocol):
     """What the services read and write together, on one table."""
 
@@ -363,6 +477,90 @@ class ConversationQueue(Protocol):
         """Resolve `item` if it is unchanged since read and `staff` holds a live claim, with
         `event`; the resolved item, or None."""
         ...
+
+
+@dataclass(frozen=True)
+class OpeningDetail:
+    """An opening with its offers, first sent first."""
+
+    opening: Opening
+    offers: list[Offer]
+
+
+class VacancyStore(Protocol):
+    """The waitlist, the openings and their offers. Listings are Queries on the table's
+    sparse indexes (never a Scan); a cursor is opaque, and one not of the same listing
+    raises InvalidRequest."""
+
+    def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None: ...
+
+    def put_entry(self, entry: WaitlistEntry, *, expected_version: int | None) -> None:
+        """Write the entry (where it is listed follows its status) if the stored one is at
+        `expected_version`; None: only if there is none.
+
+        Raises ConcurrentModification otherwise, and nothing is written.
+        """
+        ...
+
+    def entries(
+        self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """The tenant's entries in `status` (None: every status, in the enum's order),
+        first listed first; and the cursor of the next page, None at the end."""
+        ...
+
+    def waiting_for(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """Entries in status `waiting`, first listed first, that could want a slot for
+        `service`: those that named it (case aside) and those with no preference; every
+        waiting entry when `service` is None (the tenant matches `any`). The caller checks
+        provider and time window (WaitlistEntry.suits)."""
+        ...
+
+    def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail | None: ...
+
+    def create_opening(self, opening: Opening) -> bool:
+        """Write a new opening; False when one of that id exists (nothing written)."""
+        ...
+
+    def save_opening(self, opening: Opening, *, expected_version: int) -> None:
+        """Replace the opening (where it is listed follows its status and start) if the
+        stored one is at `expected_version`.
+
+        Raises ConcurrentModification otherwise, and nothing is written.
+        """
+        ...
+
+    def openings(
+        self,
+        tenant_id: str,
+        *,
+        status: OpeningStatus | None,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Opening], str | None]:
+        """The tenant's openings starting in [start, end), soonest first (then by id), in
+        `status` if given; and the cursor of the next page, None at the end."""
+        ...
+
+    def put_offer(self, offer: Offer) -> bool:
+        """Record a new offer with its opening; False when that entry has one for that
+        opening already (nothing written)."""
+        ...
+
+    def save_offer(self, offer: Offer) -> None:
+        """Replace an offer's status and message fields."""
+        ...
+
+
+class VacancyStarter(Protocol):
+    """Starts offering an opening just written: its first wave goes out at once, the next
+    ones on the tenant's interval (the offers part builds it)."""
+
+    def start(self, opening: Opening) -> None: ...
 
 
 class ActivityLog(Protocol):
@@ -466,6 +664,20 @@ class Renderer(Protocol):
         now: datetime | None = None,
         fit: bool = True,
     ) -> RenderedSms: ...
+
+    def offer(
+        self,
+        kind: MessageKind,
+        tenant: Tenant,
+        opening: Opening,
+        customer: Customer,
+        *,
+        first_contact: bool,
+        now: datetime | None = None,
+    ) -> RenderedSms:
+        """An offer's text (`offer`, `offer_taken`): the business and the slot's time, never
+        the customer's name or the visit's details, and how to answer."""
+        ...
 
     def reply(
         self,

@@ -32,6 +32,7 @@ from rendezvous.adapters.dynamodb.table import (
     transact_if,
     values_of,
 )
+from rendezvous.adapters.dynamodb.vacancy import opening_put
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.identity import MessageIdentity, identity_of
 from rendezvous.domain.models import (
@@ -47,6 +48,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import SendContext
+from rendezvous.domain.vacancy import Opening
 
 # Appointment fields no save writes (see _appointment_update).
 SEPARATELY_WRITTEN = frozenset({"last_text", "outcome", "outcome_at", "outcome_by"})
@@ -120,8 +122,12 @@ class DynamoAppointments(TableRepository):
         item.update(time_keys(message.tenant_id, message))
         return item
 
-    def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
-        items = [
+    def creation(
+        self, appointment: Appointment, messages: Sequence[MessageRecord]
+    ) -> list[dict[str, Any]]:
+        """The transaction entries that create the appointment (only where none is) with
+        its planned texts: a booking's own transaction, or a waitlist fill's."""
+        return [
             {
                 "Put": {
                     "TableName": self._table,
@@ -134,7 +140,9 @@ class DynamoAppointments(TableRepository):
                 for m in messages
             ),
         ]
-        transact(self._db, items, "appointment already exists")
+
+    def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
+        transact(self._db, self.creation(appointment, messages), "appointment already exists")
 
     def save_appointment(
         self,
@@ -146,6 +154,7 @@ class DynamoAppointments(TableRepository):
         new_messages: list[MessageRecord],
         now: datetime,
         events: Sequence[WebhookEvent] = (),
+        opening: Opening | None = None,
     ) -> None:
         pending = sorted(s.value for s in PENDING_STATUSES)
         update = self._appointment_update(appointment)
@@ -184,6 +193,8 @@ class DynamoAppointments(TableRepository):
             for m in new_messages
         )
         items.extend(event_puts(self._table, events))
+        if opening is not None:
+            items.append(opening_put(self._table, opening))
         transact(self._db, items, "appointment changed concurrently")
 
     def load_send_context(self, request: SendRequest) -> SendContext:
