@@ -474,8 +474,10 @@ class Renderer(Protocol):
         appointment: Appointment | None,
         *,
         due: datetime | None = None,
+        options: Sequence[datetime] = (),
     ) -> str:
-        """The TwiML answer `name` (confirmed, cancelled, ack...) to a customer's text."""
+        """The TwiML answer `name` (confirmed, cancelled, ack...) to a customer's text;
+        `options` are the times a reschedule offers, by digit from 1."""
         ...
 
     def moment(self, at: datetime, timezone: str, locale: str) -> str:
