@@ -39,6 +39,7 @@ from rendezvous.domain.ports import (
     SendContext,
     SmsReceipt,
 )
+from rendezvous.domain.vacancy import Opening
 from rendezvous.phone import recipient_key
 
 MessageId = tuple[str, str, str, int]
@@ -64,6 +65,8 @@ class MemoryStore:
     outbox: list[WebhookEvent] = field(default_factory=list)
     # Audit entries written with a change, in its transaction (the table's log items).
     audit: list[tuple[str, ActivityEntry]] = field(default_factory=list)
+    # Openings a cancellation created with its save (MemoryVacancies shares them).
+    openings: dict[tuple[str, str], Opening] = field(default_factory=dict)
 
     def record(self, events: Iterable[WebhookEvent | None]) -> None:
         self.outbox.extend(e for e in events if e is not None)
@@ -123,6 +126,7 @@ class MemoryStore:
         new_messages: list[MessageRecord],
         now: datetime,
         events: Sequence[WebhookEvent] = (),
+        opening: Opening | None = None,
     ) -> None:
         stored = self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)]
         if stored.version != expected_version or any(
@@ -130,6 +134,8 @@ class MemoryStore:
         ):
             raise ConcurrentModification("appointment changed concurrently")
         if any(message_id(m) in self.messages for m in new_messages):
+            raise ConcurrentModification("appointment changed concurrently")
+        if opening is not None and (opening.tenant_id, opening.opening_id) in self.openings:
             raise ConcurrentModification("appointment changed concurrently")
         # As on the table, a save never writes what has writers of its own.
         kept = appointment.model_copy(
@@ -147,6 +153,8 @@ class MemoryStore:
             )
         self.messages.update((message_id(m), m) for m in new_messages)
         self.record(events)
+        if opening is not None:
+            self.openings[(opening.tenant_id, opening.opening_id)] = opening
 
     def load_send_context(self, request: SendRequest) -> SendContext:
         key = (request.tenant_id, request.appointment_id, request.kind, request.version)

@@ -137,6 +137,15 @@ def is_held(message: MessageRecord) -> bool:
     )
 
 
+class FillMatch(StrEnum):
+    """Which waitlist entries an opening is offered to (tenant setting `fill_match`). An
+    entry with no preference for a service (or provider) matches any."""
+
+    SERVICE_AND_PROVIDER = "service_and_provider"
+    SERVICE = "service"
+    ANY = "any"
+
+
 class QuietHours(BaseModel):
     """Local-time window in which no automated text goes out. Wraps midnight when start > end."""
 
@@ -181,6 +190,15 @@ class Tenant(BaseModel):
     response_minutes: Annotated[int, Field(ge=5, le=10_080)] = 120
     queue_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
     queue_lease_minutes: Annotated[int, Field(ge=1, le=240)] = 10
+    # Vacancy fill (bounds in rendezvous.domain.tenant_settings). Offers stop this long
+    # before the slot: a customer needs time to read, answer and come.
+    fill_enabled: bool = True
+    fill_min_notice_minutes: int = 120
+    fill_wave_size: int = 5
+    fill_wave_interval_minutes: int = 15
+    fill_match: FillMatch = FillMatch.SERVICE
+    # How far ahead an R reply is offered openings.
+    fill_horizon_days: int = 14
     # Counts the changes made through the settings API (PATCH /v1/settings): a change names
     # the version it was made on, so two managers never silently overwrite each other.
     settings_version: int = 0

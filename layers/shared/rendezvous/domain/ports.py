@@ -23,6 +23,13 @@ from rendezvous.domain.models import (
     SendRequest,
     Tenant,
 )
+from rendezvous.domain.vacancy import (
+    Offer,
+    Opening,
+    OpeningStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoint
 
 if TYPE_CHECKING:
@@ -129,12 +136,13 @@ class AppointmentRecords(Protocol):
         new_messages: list[MessageRecord],
         now: datetime,
         events: Sequence[WebhookEvent] = (),
+        opening: Opening | None = None,
     ) -> None:
-        """Update the appointment, retire pending messages, add new ones and record the
-        `events` this change causes, atomically.
+        """Update the appointment, retire pending messages, add new ones, record the
+        `events` this change causes and create the `opening` it frees, atomically.
 
-        Raises ConcurrentModification when the stored version is not `expected_version`
-        or a message to retire is no longer pending.
+        Raises ConcurrentModification when the stored version is not `expected_version`,
+        a message to retire is no longer pending, or the opening exists already.
         """
         ...
 
@@ -363,6 +371,90 @@ class ConversationQueue(Protocol):
         """Resolve `item` if it is unchanged since read and `staff` holds a live claim, with
         `event`; the resolved item, or None."""
         ...
+
+
+@dataclass(frozen=True)
+class OpeningDetail:
+    """An opening with its offers, first sent first."""
+
+    opening: Opening
+    offers: list[Offer]
+
+
+class VacancyStore(Protocol):
+    """The waitlist, the openings and their offers. Listings are Queries on the table's
+    sparse indexes (never a Scan); a cursor is opaque, and one not of the same listing
+    raises InvalidRequest."""
+
+    def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None: ...
+
+    def put_entry(self, entry: WaitlistEntry, *, expected_version: int | None) -> None:
+        """Write the entry (where it is listed follows its status) if the stored one is at
+        `expected_version`; None: only if there is none.
+
+        Raises ConcurrentModification otherwise, and nothing is written.
+        """
+        ...
+
+    def entries(
+        self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """The tenant's entries in `status` (None: every status, in the enum's order),
+        first listed first; and the cursor of the next page, None at the end."""
+        ...
+
+    def waiting_for(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """Entries in status `waiting`, first listed first, that could want a slot for
+        `service`: those that named it (case aside) and those with no preference; every
+        waiting entry when `service` is None (the tenant matches `any`). The caller checks
+        provider and time window (WaitlistEntry.suits)."""
+        ...
+
+    def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail | None: ...
+
+    def create_opening(self, opening: Opening) -> bool:
+        """Write a new opening; False when one of that id exists (nothing written)."""
+        ...
+
+    def save_opening(self, opening: Opening, *, expected_version: int) -> None:
+        """Replace the opening (where it is listed follows its status and start) if the
+        stored one is at `expected_version`.
+
+        Raises ConcurrentModification otherwise, and nothing is written.
+        """
+        ...
+
+    def openings(
+        self,
+        tenant_id: str,
+        *,
+        status: OpeningStatus | None,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Opening], str | None]:
+        """The tenant's openings starting in [start, end), soonest first (then by id), in
+        `status` if given; and the cursor of the next page, None at the end."""
+        ...
+
+    def put_offer(self, offer: Offer) -> bool:
+        """Record a new offer with its opening; False when that entry has one for that
+        opening already (nothing written)."""
+        ...
+
+    def save_offer(self, offer: Offer) -> None:
+        """Replace an offer's status and message fields."""
+        ...
+
+
+class VacancyStarter(Protocol):
+    """Starts offering an opening just written: its first wave goes out at once, the next
+    ones on the tenant's interval (the offers part builds it)."""
+
+    def start(self, opening: Opening) -> None: ...
 
 
 class ActivityLog(Protocol):

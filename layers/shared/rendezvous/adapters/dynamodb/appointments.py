@@ -32,6 +32,7 @@ from rendezvous.adapters.dynamodb.table import (
     transact_if,
     values_of,
 )
+from rendezvous.adapters.dynamodb.vacancy import opening_put
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.identity import MessageIdentity, identity_of
 from rendezvous.domain.models import (
@@ -47,6 +48,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import SendContext
+from rendezvous.domain.vacancy import Opening
 
 # Appointment fields no save writes (see _appointment_update).
 SEPARATELY_WRITTEN = frozenset({"last_text", "outcome", "outcome_at", "outcome_by"})
@@ -146,6 +148,7 @@ class DynamoAppointments(TableRepository):
         new_messages: list[MessageRecord],
         now: datetime,
         events: Sequence[WebhookEvent] = (),
+        opening: Opening | None = None,
     ) -> None:
         pending = sorted(s.value for s in PENDING_STATUSES)
         update = self._appointment_update(appointment)
@@ -184,6 +187,8 @@ class DynamoAppointments(TableRepository):
             for m in new_messages
         )
         items.extend(event_puts(self._table, events))
+        if opening is not None:
+            items.append(opening_put(self._table, opening))
         transact(self._db, items, "appointment changed concurrently")
 
     def load_send_context(self, request: SendRequest) -> SendContext:

@@ -22,6 +22,10 @@ Keys (pk / sk):
   T#<tenant>#WH#<endpoint>  D#<delivery>  one event's delivery to that endpoint, with its
                                           attempts (expires 30 days after its event or its
                                           last retry by hand)
+  T#<tenant>#WL#<entry>   WL              a waitlist entry (vacancy.py)
+  T#<tenant>#OP#<opening>  OP             an opening: a slot free to offer
+  T#<tenant>#OP#<opening>  OF#<entry>     one offer of that opening to a waitlist entry, so
+                                          an opening and its offers are one Query
 
 Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
 the outbox reads what is pending in the next hours, stats what happened in the last days.
@@ -34,6 +38,19 @@ so an endpoint's deliveries newest first are one Query of that (keys-only) index
 BatchGetItem, whatever form the delivery ids take. The `by_queue`
 index holds only queue items (qpk = T#<tenant>#QS#<status>, qsk = due time and id), so
 listing a tenant's open items most urgent first is one Query on a sparse index.
+
+Vacancy fill (adapters/dynamodb/vacancy.py) lists through the same three indexes:
+- a waitlist entry in status `waiting` is in `by_queue` (ALL) under qpk
+  T#<tenant>#WM#=<service, case aside> (or T#<tenant>#WM#- when it has no preference),
+  qsk `<listed_at>#<entry>`: the entries to offer a slot for a service, first listed
+  first, are two Queries (that service's and the no-preference one), merged;
+- every entry is in `by_recipient` under gsi1pk T#<tenant>#WL#S#<status>, gsi1sk
+  `<listed_at>#<entry>`: GET /v1/waitlist (and matching `any`) is a keys-only Query and a
+  BatchGetItem per page;
+- an opening is in `by_queue` under qpk T#<tenant>#OS#<status>, qsk `<starts_at>#<opening>`
+  (openings in a status starting in a range: one Query), and in `by_time` under tpk
+  T#<tenant>#OD#<UTC day of starts_at>, tsk the same (every status: one keys-only Query a
+  day, then BatchGetItem).
 
 A webhook event is keyed by its deterministic id alone (no time in the key): the same
 action retried writes the same item, which the stream reports as a MODIFY, and the pipe
@@ -144,6 +161,18 @@ def delivery_key(tenant_id: str, endpoint_id: str, delivery_id: str) -> Item:
 def delivery_listing(tenant_id: str, endpoint_id: str) -> str:
     """The gsi1pk under which an endpoint's deliveries are listed."""
     return f"T#{tenant_id}#WH#{endpoint_id}#D"
+
+
+def waitlist_key(tenant_id: str, entry_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#WL#{entry_id}", "sk": "WL"}
+
+
+def opening_key(tenant_id: str, opening_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": "OP"}
+
+
+def offer_key(tenant_id: str, opening_id: str, entry_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": f"OF#{entry_id}"}
 
 
 def stamp(instant: datetime) -> str:
