@@ -21,7 +21,8 @@ def _rows() -> list[tuple[str, Intent]]:
 def test_corpus_is_large_and_covers_every_intent() -> None:
     rows = _rows()
     assert len(rows) >= 200
-    assert set(Counter(intent for _, intent in rows)) == set(Intent)
+    # A digit is a choice only while one is open: the inbound service knows, classify not.
+    assert set(Counter(intent for _, intent in rows)) == set(Intent) - {Intent.CHOICE}
 
 
 @pytest.mark.parametrize(("body", "intent"), _rows())

@@ -300,6 +300,25 @@ class MessageRecord(BaseModel):
     updated_at: datetime
 
 
+class OpenOffer(BaseModel):
+    """The choice a number's digits answer while it is open (CONTRACT.md, Vacancy fill):
+    an offer of openings, or the times an R was offered. Digits mean nothing without one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    opening_ids: tuple[str, ...]
+    digits: dict[str, str]  # "1" -> opening id
+    expires_at: datetime
+    # The appointment a reschedule's digit moves; None for a waitlist offer.
+    appointment_id: str | None = None
+
+    def opening_for(self, body: str, now: datetime) -> str | None:
+        """The opening a text's digit picks while the choice is open; None otherwise."""
+        if now >= self.expires_at:
+            return None
+        return self.digits.get(body.strip().rstrip(".!"))
+
+
 class Recipient(BaseModel):
     """A tenant's view of one phone number: opt-out, deliverability, frequency."""
 
@@ -327,6 +346,7 @@ class Recipient(BaseModel):
     open_item_id: str | None = None
     # The conversation resolved last: a closing ("thanks") after a person's answer joins it.
     last_item_id: str | None = None
+    open_offer: OpenOffer | None = None
     rev: int = 0
 
 

@@ -16,6 +16,7 @@ from rendezvous.domain.models import (
     MessageKind,
     MessageRecord,
     MessageStatus,
+    OpenOffer,
     QueueFlag,
     QueueItem,
     QueueStatus,
@@ -248,6 +249,10 @@ class RecipientStore(Protocol):
 
     def release_claim(self, recipient: Recipient, key: str) -> None:
         """Give back a claim whose text provably never left (the gateway refused it)."""
+        ...
+
+    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
+        """Keep (or, with None, end) the choice the number's digits answer."""
         ...
 
     def mark_recipient(
