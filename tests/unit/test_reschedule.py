@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from rendezvous.domain.activity import ActivityEvent
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft
 from rendezvous.domain.events import EventType
 from rendezvous.domain.inbound import InboundService, InboundText
@@ -291,3 +291,41 @@ def _choice(world: RWorld) -> OpenOffer | None:
     recipient = world.store.get_recipient("clinic-1", CUSTOMER)
     assert recipient is not None
     return recipient.open_offer
+
+
+def test_stats_count_the_period_s_openings_offers_fills_and_expiries(world: RWorld) -> None:
+    world.book_service()
+    world.opening("op-a", "2030-01-11T09:00:00-08:00")
+    world.text_in("R")
+    world.clock.advance(minutes=30)
+    world.text_in("1")  # op-a filled 90 minutes after it opened; appt-1's old slot opens
+    log = world.log
+    for event in (
+        ActivityEvent.OFFER_SENT,
+        ActivityEvent.OFFER_SENT,
+        ActivityEvent.OPENING_EXPIRED,
+    ):
+        log.append("clinic-1", ActivityEntry(event=event, actor="automation", at=world.clock.now()))
+    log.append(
+        "clinic-1",
+        ActivityEntry(
+            event=ActivityEvent.OPENING_FILLED,
+            actor="customer",
+            at=world.clock.now(),
+            waited_minutes=30.0,
+        ),
+    )
+    # Older than the period: not counted.
+    log.append(
+        "clinic-1",
+        ActivityEntry(
+            event=ActivityEvent.OPENING_CREATED,
+            actor="staff",
+            at=world.clock.now() - timedelta(days=9),
+        ),
+    )
+
+    fill = world.oversight.stats("clinic-1", 7).fill
+
+    assert (fill.openings, fill.offers_sent, fill.filled, fill.expired_unfilled) == (1, 2, 2, 1)
+    assert fill.median_time_to_fill_minutes == 60.0  # the median of 90 and 30
