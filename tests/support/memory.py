@@ -32,6 +32,7 @@ from rendezvous.domain.models import (
     Recipient,
     SendRequest,
     Tenant,
+    TextRequest,
 )
 from rendezvous.domain.ports import (
     AppointmentHistory,
@@ -639,9 +640,9 @@ class MemoryActivityLog:
 class MemoryScheduler:
     """The ReminderScheduler port: schedules by name."""
 
-    schedules: dict[str, tuple[datetime, SendRequest]] = field(default_factory=dict)
+    schedules: dict[str, tuple[datetime, TextRequest]] = field(default_factory=dict)
 
-    def schedule(self, name: str, at: datetime, request: SendRequest) -> None:
+    def schedule(self, name: str, at: datetime, request: TextRequest) -> None:
         self.schedules.setdefault(name, (at, request))
 
     def cancel(self, name: str) -> None:
@@ -652,9 +653,9 @@ class MemoryScheduler:
 class MemoryOutbound:
     """The OutboundQueue port: what was handed to the sender, in order."""
 
-    sent: list[SendRequest] = field(default_factory=list)
+    sent: list[TextRequest] = field(default_factory=list)
 
-    def enqueue(self, request: SendRequest) -> None:
+    def enqueue(self, request: TextRequest) -> None:
         self.sent.append(request)
 
 

@@ -42,6 +42,13 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     # The reminder to an appointment already confirmed: thanks instead of asking again.
     REMINDER_CONFIRMED = "reminder_confirmed"
+    # Texts that belong to an offer (an opening offered to one waitlist entry), not to an
+    # appointment: the offer itself, and "just taken, you stay on the list".
+    OFFER = "offer"
+    OFFER_TAKEN = "offer_taken"
+
+
+OFFER_KINDS = frozenset({MessageKind.OFFER, MessageKind.OFFER_TAKEN})
 
 
 def reminder_kind(offset_minutes: int) -> str:
@@ -123,13 +130,17 @@ class SuppressionReason(StrEnum):
     # A short reminder (under a day ahead) is for unconfirmed visits only.
     APPOINTMENT_CONFIRMED = "appointment_confirmed"
     QUIET_HOURS = "quiet_hours"
+    # An offer's opening was taken by someone else, or came too close to start (or was
+    # withdrawn) before its text went out.
+    OPENING_FILLED = "opening_filled"
+    OPENING_EXPIRED = "opening_expired"
 
 
-def is_redrivable(message: MessageRecord) -> bool:
+def is_redrivable(message: TextRecord) -> bool:
     return message.status is MessageStatus.FAILED and message.reason == RETRIES_EXHAUSTED
 
 
-def is_held(message: MessageRecord) -> bool:
+def is_held(message: TextRecord) -> bool:
     """Fell due while the tenant was paused: waits for the resume."""
     return (
         message.status is MessageStatus.DEFERRED
@@ -277,15 +288,14 @@ class Appointment(BaseModel):
         return recipient_key(self.tenant_id, self.customer.phone)
 
 
-class MessageRecord(BaseModel):
-    """One automated text for one appointment version: its plan, its fate and why."""
+class TextRecord(BaseModel):
+    """One automated text: its plan, its fate and why, whatever it belongs to. The sender
+    decides on these fields alone; who the text belongs to is its subclass's business."""
 
     model_config = ConfigDict(frozen=True)
 
     tenant_id: str
-    appointment_id: str
     kind: str
-    version: int
     status: MessageStatus
     send_at: datetime
     schedule_name: str | None = None
@@ -298,6 +308,23 @@ class MessageRecord(BaseModel):
     deferrals: int = 0
     created_at: datetime
     updated_at: datetime
+
+
+class MessageRecord(TextRecord):
+    """One automated text for one appointment version."""
+
+    appointment_id: str
+    version: int
+
+
+class OfferText(TextRecord):
+    """One automated text of an offer: the opening `opening_id` offered to the waitlist
+    entry `entry_id` (kind `offer`), or its "just taken" answer (`offer_taken`). Each
+    (opening, entry, kind) is one text at most."""
+
+    opening_id: str
+    entry_id: str
+    recipient_key: str
 
 
 class OpenOffer(BaseModel):
@@ -360,6 +387,22 @@ class SendRequest(BaseModel):
     kind: str = Field(min_length=1, max_length=40)
     version: int = Field(ge=1)
     recipient_key: str = Field(min_length=8, max_length=64)
+
+
+class OfferSendRequest(BaseModel):
+    """What hands an offer's text to the sender. No phone numbers, no names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant_id: str = Field(min_length=1, max_length=64)
+    opening_id: str = Field(min_length=1, max_length=100)
+    entry_id: str = Field(min_length=1, max_length=64)
+    kind: Literal["offer", "offer_taken"]
+    recipient_key: str = Field(min_length=8, max_length=64)
+
+
+# Every request the sender takes: an appointment's text or an offer's.
+TextRequest = SendRequest | OfferSendRequest
 
 
 class QueueStatus(StrEnum):

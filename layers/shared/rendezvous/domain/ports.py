@@ -12,10 +12,13 @@ from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
+    Customer,
     LastText,
     MessageKind,
     MessageRecord,
     MessageStatus,
+    OfferSendRequest,
+    OfferText,
     OpenOffer,
     QueueFlag,
     QueueItem,
@@ -23,6 +26,7 @@ from rendezvous.domain.models import (
     Recipient,
     SendRequest,
     Tenant,
+    TextRequest,
 )
 from rendezvous.domain.vacancy import (
     Offer,
@@ -60,7 +64,7 @@ class SmsGateway(Protocol):
 
 
 class ReminderScheduler(Protocol):
-    def schedule(self, name: str, at: datetime, request: SendRequest) -> None:
+    def schedule(self, name: str, at: datetime, request: TextRequest) -> None:
         """Create a one-time schedule; an existing schedule of that name is left as it is."""
         ...
 
@@ -70,8 +74,8 @@ class ReminderScheduler(Protocol):
 
 
 class OutboundQueue(Protocol):
-    def enqueue(self, request: SendRequest) -> None:
-        """Hand a message to the sender now (confirmations, moved notices)."""
+    def enqueue(self, request: TextRequest) -> None:
+        """Hand a text to the sender now (confirmations, moved notices, offers)."""
         ...
 
 
@@ -303,6 +307,59 @@ class Conversations(Protocol):
     ) -> list[AppointmentHistory]:
         """The recipient's next `each` appointments (soonest first) then their last `each`
         (newest first), each with its automated texts; cancelled ones included."""
+        ...
+
+
+@dataclass(frozen=True)
+class OfferSendContext:
+    """Everything the sender reads, in one round trip, to decide about an offer's text."""
+
+    tenant: Tenant | None
+    opening: Opening | None
+    offer: Offer | None
+    text: OfferText | None
+    recipient: Recipient | None
+
+
+class OfferTexts(Protocol):
+    """The texts of offers, kept with their opening, and each offer's last text."""
+
+    def load_offer_send_context(self, request: OfferSendRequest) -> OfferSendContext: ...
+
+    def update_offer_text(
+        self,
+        text: OfferText,
+        *,
+        status: MessageStatus,
+        now: datetime,
+        only_if: frozenset[MessageStatus] | None = None,
+        reason_is: str | None = None,
+        event: WebhookEvent | None = None,
+        **fields: object,
+    ) -> bool:
+        """As update_message, for an offer's text."""
+        ...
+
+    def note_offer_text(self, text: OfferText, status: MessageStatus, reason: str | None) -> None:
+        """Keep the text's status (and why) on its offer, as an appointment keeps its last
+        text: GET /v1/openings/{id} shows each offer with its text's fate."""
+        ...
+
+    def record_offer_delivery_status(
+        self,
+        tenant_id: str,
+        opening_id: str,
+        entry_id: str,
+        kind: str,
+        *,
+        status: MessageStatus,
+        sid: str,
+        error_code: int | None,
+        now: datetime,
+        event: WebhookEvent | None = None,
+    ) -> OfferText | None:
+        """As record_delivery_status, for an offer's text: the text as updated, or None
+        when the update would have moved it backwards or not at all."""
         ...
 
 
@@ -563,6 +620,20 @@ class Renderer(Protocol):
         now: datetime | None = None,
         fit: bool = True,
     ) -> RenderedSms: ...
+
+    def offer(
+        self,
+        kind: MessageKind,
+        tenant: Tenant,
+        opening: Opening,
+        customer: Customer,
+        *,
+        first_contact: bool,
+        now: datetime | None = None,
+    ) -> RenderedSms:
+        """An offer's text (`offer`, `offer_taken`): the business and the slot's time, never
+        the customer's name or the visit's details, and how to answer."""
+        ...
 
     def reply(
         self,

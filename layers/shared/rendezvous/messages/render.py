@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from rendezvous.domain.models import (
     Appointment,
     AppointmentStatus,
+    Customer,
     MessageKind,
     Tenant,
     template_kind,
@@ -19,6 +20,7 @@ from rendezvous.domain.models import (
 from rendezvous.domain.ports import RenderedSms
 from rendezvous.domain.tenant_settings import MAX_SEGMENTS
 from rendezvous.domain.timing import recipient_zone
+from rendezvous.domain.vacancy import Opening
 from rendezvous.messages.gsm import is_gsm7, segment_count, to_gsm_compatible
 from rendezvous.messages.replies import render_reply
 from rendezvous.messages.templates import (
@@ -305,8 +307,54 @@ def render_message(
     return RenderedSms(body=body, encoding=encoding, segments=segments, characters=len(body))
 
 
+def render_offer(
+    kind: MessageKind,
+    tenant: Tenant,
+    starts_at: datetime,
+    customer: Customer,
+    *,
+    first_contact: bool,
+    now: datetime | None = None,
+) -> RenderedSms:
+    """An offer's text: the business and the slot's time ("today at", "tomorrow at" where
+    true in the recipient's zone), nothing else about the visit or the person. The first
+    text to a number ends with the STOP line, as every first text does."""
+    locale = customer.locale or tenant.locale
+    template = _template(tenant, locale, kind)
+    when = (
+        relative_when(
+            starts_at,
+            tenant.timezone,
+            locale,
+            now,
+            recipient_zone(customer.phone, tenant.timezone),
+            count_days=False,
+        )
+        if now is not None
+        else format_when(starts_at, tenant.timezone, locale)
+    )
+    values = {"business": _one_line(tenant.name), "when": when}
+    body = _compose(template, values, locale, stop=first_contact and not STOP_WORD.search(template))
+    encoding, segments = segment_count(body)
+    return RenderedSms(body=body, encoding=encoding, segments=segments, characters=len(body))
+
+
 class SmsRenderer:
     """The domain's Renderer port: these modules' words and formats."""
+
+    def offer(
+        self,
+        kind: MessageKind,
+        tenant: Tenant,
+        opening: Opening,
+        customer: Customer,
+        *,
+        first_contact: bool,
+        now: datetime | None = None,
+    ) -> RenderedSms:
+        return render_offer(
+            kind, tenant, opening.starts_at, customer, first_contact=first_contact, now=now
+        )
 
     def message(
         self,

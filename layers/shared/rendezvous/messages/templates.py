@@ -55,6 +55,16 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
         MessageKind.CANCELLED: (
             "{business}: your appointment {when} is cancelled. Reply R to rebook."
         ),
+        # An offer names the business and the time only: nothing about the visit it came
+        # from or the person it goes to. Y is no carrier word (YES would be). Its STOP line
+        # is render's, on a first text, as for every kind.
+        MessageKind.OFFER: (
+            "{business}: a slot opened {when}. Reply Y to take it (first reply gets it)."
+        ),
+        MessageKind.OFFER_TAKEN: (
+            "{business}: sorry, the {when} slot was just taken. "
+            "You stay on the waitlist for the next one."
+        ),
     },
     "fr": {
         MessageKind.CONFIRMATION: (
@@ -78,6 +88,14 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
         MessageKind.CANCELLED: (
             "{business}: votre RDV {when} est annulé. Rép. R pour reprendre RDV."
         ),
+        MessageKind.OFFER: (
+            "{business}: un créneau s'est libéré {when}. Rép. Y pour le prendre "
+            "(1re réponse l'emporte)."
+        ),
+        MessageKind.OFFER_TAKEN: (
+            "{business}: désolé, le créneau {when} vient d'être pris. "
+            "Vous restez sur la liste d'attente."
+        ),
     },
     "es": {
         MessageKind.CONFIRMATION: (
@@ -100,6 +118,13 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
         ),
         MessageKind.CANCELLED: (
             "{business}: su cita {when} está cancelada. Resp. R para otra cita."
+        ),
+        MessageKind.OFFER: (
+            "{business}: hay una cita libre {when}. Resp. Y para tomarla (gana la primera "
+            "respuesta)."
+        ),
+        MessageKind.OFFER_TAKEN: (
+            "{business}: lo sentimos, la cita {when} ya fue tomada. Sigue en la lista de espera."
         ),
     },
 }
