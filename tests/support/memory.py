@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from rendezvous.adapters.dynamodb.table import stamp
+from rendezvous.adapters.dynamodb.vacancy import decode_cursor, encode_cursor
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
-from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.errors import ConcurrentModification, InvalidRequest
 from rendezvous.domain.events import EventType, WebhookEvent, opted_by
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
@@ -36,12 +38,20 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.ports import (
     AppointmentHistory,
+    OpeningDetail,
     OutboundSms,
     RecipientClaim,
     SendContext,
     SmsReceipt,
 )
-from rendezvous.domain.vacancy import Opening
+from rendezvous.domain.vacancy import (
+    Offer,
+    Opening,
+    OpeningStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+    service_key,
+)
 from rendezvous.phone import recipient_key
 
 MessageId = tuple[str, str, str, int]
@@ -748,3 +758,160 @@ class MemoryFhirResources:
         if (None if current is None else current.version_id) != expected_version:
             raise ConcurrentModification("the resource changed")
         self.stored[key] = stored
+
+
+@dataclass
+class MemoryVacancies:
+    """The VacancyStore port. Openings live on the MemoryStore, where a cancel's save
+    writes them; listings page with the table adapter's cursors."""
+
+    store: MemoryStore
+    waitlist: dict[tuple[str, str], WaitlistEntry] = field(default_factory=dict)
+    offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
+
+    def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None:
+        return self.waitlist.get((tenant_id, entry_id))
+
+    def put_entry(self, entry: WaitlistEntry, *, expected_version: int | None) -> None:
+        stored = self.waitlist.get((entry.tenant_id, entry.entry_id))
+        if (None if stored is None else stored.version) != expected_version:
+            raise ConcurrentModification(f"entry {entry.entry_id} changed concurrently")
+        self.waitlist[(entry.tenant_id, entry.entry_id)] = entry
+
+    def entries(
+        self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        order = list(WaitlistStatus)
+        listed = sorted(
+            (e for (t, _), e in self.waitlist.items() if t == tenant_id),
+            key=lambda e: (order.index(e.status), _position(e.listed_at, e.entry_id)),
+        )
+        if status is not None:
+            listed = [e for e in listed if e.status is status]
+        if cursor is not None:
+            at, after = decode_cursor(cursor, [s.value for s in order])
+            listed = [
+                e
+                for e in listed
+                if (order.index(e.status), _position(e.listed_at, e.entry_id))
+                > (order.index(WaitlistStatus(at or "waiting")), after)
+            ]
+        page = listed[:limit]
+        more = len(listed) > limit
+        last = page[-1] if more else None
+        return page, (
+            encode_cursor(last.status.value, _position(last.listed_at, last.entry_id))
+            if last
+            else None
+        )
+
+    def waiting_for(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        listed = sorted(
+            (
+                e
+                for (t, _), e in self.waitlist.items()
+                if t == tenant_id
+                and e.status is WaitlistStatus.WAITING
+                and (
+                    service is None
+                    or e.service is None
+                    or service_key(e.service) == service_key(service)
+                )
+            ),
+            key=lambda e: _position(e.listed_at, e.entry_id),
+        )
+        if cursor is not None:
+            _, after = decode_cursor(cursor, ["waiting"])
+            listed = [e for e in listed if _position(e.listed_at, e.entry_id) > after]
+        page = listed[:limit]
+        more = len(listed) > limit
+        return page, (
+            encode_cursor("waiting", _position(page[-1].listed_at, page[-1].entry_id))
+            if more
+            else None
+        )
+
+    def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail | None:
+        opening = self.store.openings.get((tenant_id, opening_id))
+        if opening is None:
+            return None
+        offers = sorted(
+            (o for (t, op, _), o in self.offers.items() if (t, op) == (tenant_id, opening_id)),
+            key=lambda o: (o.sent_at, o.entry_id),
+        )
+        return OpeningDetail(opening, offers)
+
+    def create_opening(self, opening: Opening) -> bool:
+        if (opening.tenant_id, opening.opening_id) in self.store.openings:
+            return False
+        self.store.openings[(opening.tenant_id, opening.opening_id)] = opening
+        return True
+
+    def save_opening(self, opening: Opening, *, expected_version: int) -> None:
+        stored = self.store.openings.get((opening.tenant_id, opening.opening_id))
+        if stored is None or stored.version != expected_version:
+            raise ConcurrentModification(f"opening {opening.opening_id} changed concurrently")
+        self.store.openings[(opening.tenant_id, opening.opening_id)] = opening
+
+    def openings(
+        self,
+        tenant_id: str,
+        *,
+        status: OpeningStatus | None,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Opening], str | None]:
+        listed = sorted(
+            (
+                o
+                for (t, _), o in self.store.openings.items()
+                if t == tenant_id
+                and start <= o.starts_at < end
+                and (status is None or o.status is status)
+            ),
+            key=lambda o: _position(o.starts_at, o.opening_id),
+        )
+        if cursor is not None:
+            at, after = decode_cursor(cursor, [s.value for s in OpeningStatus])
+            if at != (None if status is None else status.value):
+                raise InvalidRequest("cursor is not valid for this listing")
+            listed = [o for o in listed if _position(o.starts_at, o.opening_id) > after]
+        page = listed[:limit]
+        more = len(listed) > limit
+        return page, (
+            encode_cursor(at_status(status), _position(page[-1].starts_at, page[-1].opening_id))
+            if more
+            else None
+        )
+
+    def put_offer(self, offer: Offer) -> bool:
+        key = (offer.tenant_id, offer.opening_id, offer.entry_id)
+        if key in self.offers:
+            return False
+        self.offers[key] = offer
+        return True
+
+    def save_offer(self, offer: Offer) -> None:
+        self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer
+
+
+def _position(at: datetime, item_id: str) -> str:
+    return f"{stamp(at)}#{item_id}"
+
+
+def at_status(status: OpeningStatus | None) -> str | None:
+    return None if status is None else status.value
+
+
+@dataclass
+class RecordingStarter:
+    """The VacancyStarter port: which openings were started, in order."""
+
+    started: list[Opening] = field(default_factory=list)
+
+    def start(self, opening: Opening) -> None:
+        self.started.append(opening)

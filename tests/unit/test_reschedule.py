@@ -27,7 +27,7 @@ from rendezvous.domain.reschedule import RescheduleService
 from rendezvous.domain.vacancy import Opening, OpeningSource, OpeningStatus
 from rendezvous.messages.render import SmsRenderer
 from tests.support.aws import at, clinic
-from tests.support.vacancy_memory import MemoryOpenings
+from tests.support.memory import MemoryVacancies
 from tests.unit.test_services import CUSTOMER, World
 
 VISIT = "2030-01-15T10:30:00-08:00"
@@ -45,7 +45,7 @@ class Starts:
 class RWorld(World):
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.vacancies = MemoryOpenings(self.store)
+        self.vacancies = MemoryVacancies(self.store)
         self.starts = Starts()
         self.reschedule = RescheduleService(
             self.vacancies, self.store, self.appointments, self.log, starter=self.starts

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
         SettingsStore,
         SmsGateway,
         TemplateRules,
+        VacancyStarter,
+        VacancyStore,
         WebhookEndpointStore,
         WebhookPoster,
     )
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from rendezvous.domain.sending import MessageSender
     from rendezvous.domain.staff import QueueService
     from rendezvous.domain.tenant_settings import SettingsService
+    from rendezvous.domain.vacancies import VacancyService
     from rendezvous.domain.webhook_delivery import WebhookDeliverer
     from rendezvous.domain.webhook_endpoints import WebhookEndpointService
 
@@ -101,6 +104,27 @@ class Runtime:
 
         return self._once(
             "store", lambda: DynamoAppointmentStore(client("dynamodb"), self.settings.table_name)
+        )
+
+    def vacancy_store(self) -> VacancyStore:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
+
+        return self._once(
+            "vacancy_store", lambda: DynamoVacancies(client("dynamodb"), self.settings.table_name)
+        )
+
+    def vacancy_starter(self) -> VacancyStarter | None:
+        """What offers a new opening (its first wave at once). The offers part of issue 14
+        builds it; until it does, openings are written and listed but not offered."""
+        none: VacancyStarter | None = None
+        return self._once("vacancy_starter", lambda: none)
+
+    def vacancy_service(self) -> VacancyService:
+        from rendezvous.domain.vacancies import VacancyService
+
+        return VacancyService(
+            self.vacancy_store(), self.store(), self.clock, starter=self.vacancy_starter()
         )
 
     def queue_store(self) -> ConversationQueue:
@@ -300,6 +324,7 @@ class Runtime:
             self.clock,
             activity=self.activity_log(),
             renderer=self.renderer(),
+            starter=self.vacancy_starter(),
         )
 
     def calcom_integrations(self) -> CalcomIntegrations:
@@ -341,8 +366,18 @@ class Runtime:
     def inbound_service(self) -> InboundService:
         from rendezvous.domain.appointments import AppointmentService
         from rendezvous.domain.inbound import InboundService
+        from rendezvous.domain.reschedule import RescheduleService
 
-        appointments = AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock)
+        appointments = AppointmentService(
+            self.store(), self.scheduler(), self.queue(), self.clock, starter=self.vacancy_starter()
+        )
+        reschedule = RescheduleService(
+            self.vacancy_store(),
+            self.store(),
+            appointments,
+            self.activity_log(),
+            starter=self.vacancy_starter(),
+        )
         return InboundService(
             self.store(),
             self.queue_store(),
@@ -351,6 +386,7 @@ class Runtime:
             self.renderer(),
             self.activity_log(),
             self.conversations(),
+            reschedule=reschedule,
         )
 
     def conversation_reader(self) -> ConversationReader:

@@ -42,9 +42,10 @@ from rendezvous.domain.ports import (
     OutboundQueue,
     ReminderScheduler,
     Renderer,
+    VacancyStarter,
 )
 from rendezvous.domain.tenant_settings import MAX_SEGMENTS
-from rendezvous.domain.vacancy import Opening
+from rendezvous.domain.vacancy import Opening, OpeningSource, cancellation_opening_id
 from rendezvous.phone import InvalidPhoneNumber, parse_phone, region_of
 
 
@@ -114,6 +115,10 @@ class AppointmentService:
     clock: Clock
     activity: ActivityLog | None = None
     renderer: Renderer | None = None
+    # Offers the opening a cancellation frees. None where nothing cancels (the sender,
+    # the status callbacks): the opening is still written with the cancel, and offered
+    # when a cancel with a starter repeats.
+    starter: VacancyStarter | None = None
 
     def get(self, tenant_id: str, appointment_id: str) -> AppointmentView:
         return AppointmentView(*self._found(tenant_id, appointment_id))
@@ -237,7 +242,7 @@ class AppointmentService:
         same view and records nothing. With `notify`, that same write plans the
         `cancelled` text, which the sender then sends under its usual rules (quiet hours,
         cap, pause, opt-out): a repeat plans nothing, so the customer hears it once."""
-        tenant = self._tenant(tenant_id) if notify else None
+        tenant = self._tenant(tenant_id)
         for _ in range(3):
             now = self.clock.now()
             found = self.store.get_appointment(tenant_id, appointment_id)
@@ -246,8 +251,10 @@ class AppointmentService:
             appointment, messages = found
             if appointment.status is AppointmentStatus.CANCELLED:
                 # As a repeated PUT does: a cancelled text whose hand-off was lost (a crash
-                # after the write) is handed off again; the sender drops a duplicate.
+                # after the write) is handed off again; the sender drops a duplicate. So is
+                # the start of its opening (the starter's schedule is named by the opening).
                 self._enqueue_due(appointment, messages, now)
+                self._start(vacancy_of(appointment, tenant, now))
                 return AppointmentView(appointment, messages)
             # The version moves on, so a reminder already in flight fails its check at send
             # time.
@@ -262,7 +269,7 @@ class AppointmentService:
             )
             pending = [m for m in messages if m.status in PENDING_STATUSES]
             notice = []
-            if tenant is not None and cancelled.starts_at > now:
+            if notify and cancelled.starts_at > now:
                 planned = plan_notice(MessageKind.CANCELLED, cancelled, tenant, now)
                 notice = self._records(cancelled, [planned], now)
             self._schedule(cancelled, notice)
@@ -275,11 +282,13 @@ class AppointmentService:
                     new_messages=notice,
                     now=now,
                     events=[appointment_cancelled(cancelled, now, source)],
+                    opening=(opening := vacancy_of(cancelled, tenant, now)),
                 )
             except ConcurrentModification:
                 continue
             self._unschedule(pending)
             self._enqueue_due(cancelled, notice, now)
+            self._start(opening)
             if by is not None and self.activity is not None:
                 self.activity.append(
                     tenant_id,
@@ -292,6 +301,10 @@ class AppointmentService:
                 )
             return AppointmentView(*self._found(tenant_id, appointment_id), cancelled_now=True)
         raise ConcurrentModification("the appointment changed while it was being cancelled; retry")
+
+    def _start(self, opening: Opening | None) -> None:
+        if opening is not None and self.starter is not None:
+            self.starter.start(opening)
 
     def record_outcome(
         self,
@@ -518,6 +531,33 @@ class AppointmentService:
                 and record.send_at <= now
             ):
                 self.queue.enqueue(send_request(record, appointment))
+
+
+def vacancy_of(cancelled: Appointment, tenant: Tenant, now: datetime) -> Opening | None:
+    """The opening a cancellation frees: when fill is on, the cancel came at least the
+    tenant's notice ahead of the slot, and the slot is still that far ahead. Built from the
+    cancelled appointment alone (its id from the cancelled version, its time from the
+    cancel), so a repeat builds the same one."""
+    notice = timedelta(minutes=tenant.fill_min_notice_minutes)
+    cancelled_at = cancelled.cancelled_at or now
+    if (
+        not tenant.fill_enabled
+        or cancelled.status is not AppointmentStatus.CANCELLED
+        or cancelled.starts_at < max(cancelled_at, now) + notice
+    ):
+        return None
+    return Opening(
+        tenant_id=cancelled.tenant_id,
+        opening_id=cancellation_opening_id(cancelled.appointment_id, cancelled.version),
+        starts_at=cancelled.starts_at,
+        duration_minutes=cancelled.duration_minutes,
+        service=cancelled.service,
+        provider=cancelled.provider,
+        location=cancelled.location,
+        source=OpeningSource.CANCELLATION,
+        replaces=cancelled.appointment_id,
+        created_at=cancelled_at,
+    )
 
 
 def _in_e164(draft: AppointmentDraft, tenant: Tenant) -> AppointmentDraft:
