@@ -68,10 +68,11 @@ def test_the_waitlist_shows_who_waits_for_what_and_the_desk_adds_and_removes_peo
     expect(row).to_contain_text("Waiting")
 
     phone = a_number()
-    tab.page.get_by_label("Name").fill("Noor Haddad")
-    tab.page.get_by_label("Mobile number").fill(phone)
-    tab.page.get_by_label("Service (optional)").fill(service)
-    tab.page.get_by_role("button", name="Add", exact=True).click()
+    view = tab.page.locator("#view-fill")
+    view.get_by_label("Name", exact=True).fill("Noor Haddad")
+    view.get_by_label("Mobile number").fill(phone)
+    view.get_by_label("Service (optional)").fill(service)
+    view.get_by_role("button", name="Add", exact=True).click()
 
     added = tab.page.locator("#fill-waitlist-rows tr", has_text="Noor Haddad")
     expect(added).to_contain_text(phone)
@@ -153,4 +154,20 @@ def test_the_stats_panel_shows_the_fill_figures_in_the_console_s_language(
 
     expect(panel).to_contain_text("Offres envoyées")
     expect(panel).to_contain_text("Expirés sans preneur")
+    assert tab.problems == []
+
+
+def test_the_fill_view_fits_a_phone_s_width(
+    console: OpenConsole, staff: StaffMember, staff_api: StaffApi, clinic: Tenant
+) -> None:
+    list_someone(staff_api, clinic, "Maximilian Alexander-Worthington", "Whitening")
+    tab = console(viewport={"width": 390, "height": 844})
+    tab.sign_in(staff)
+
+    tab.show_view("fill")
+
+    expect(tab.page.locator("#fill-waitlist-rows tr").first).to_be_visible()
+    # The tables scroll inside their box; the page itself never scrolls sideways.
+    assert tab.page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    tab.screenshot("fill-390")
     assert tab.problems == []

@@ -38,7 +38,8 @@
     "fill.added": "{name} is on the list.",
     "fill.openings": "Openings",
     "fill.openings.empty": "No openings in the next {days} days.",
-    "fill.openings.count": "{count} openings",
+    "fill.openings.count.one": "{count} opening",
+    "fill.openings.count.other": "{count} openings",
     "fill.openings.status": "Show",
     "fill.openings.all": "All",
     "fill.opening.open": "Open",
@@ -99,7 +100,8 @@
     "fill.added": "{name} est sur la liste.",
     "fill.openings": "Créneaux libres",
     "fill.openings.empty": "Aucun créneau libre dans les {days} prochains jours.",
-    "fill.openings.count": "{count} créneaux",
+    "fill.openings.count.one": "{count} créneau",
+    "fill.openings.count.other": "{count} créneaux",
     "fill.openings.status": "Afficher",
     "fill.openings.all": "Tous",
     "fill.opening.open": "Libre",
@@ -160,7 +162,8 @@
     "fill.added": "{name} está en la lista.",
     "fill.openings": "Horas libres",
     "fill.openings.empty": "No hay horas libres en los próximos {days} días.",
-    "fill.openings.count": "{count} horas libres",
+    "fill.openings.count.one": "{count} hora libre",
+    "fill.openings.count.other": "{count} horas libres",
     "fill.openings.status": "Mostrar",
     "fill.openings.all": "Todas",
     "fill.opening.open": "Libre",
@@ -220,9 +223,9 @@
       el("section", { class: "fill-waitlist", "aria-labelledby": "fill-waitlist-heading" },
         el("h3", { id: "fill-waitlist-heading" }),
         el("p", { id: "fill-waitlist-count", class: "muted" }),
-        el("table", { id: "fill-waitlist-table" },
+        el("div", { class: "table-wrap" }, el("table", { id: "fill-waitlist-table" },
           el("thead", {}, el("tr", { id: "fill-waitlist-head" })),
-          el("tbody", { id: "fill-waitlist-rows" })),
+          el("tbody", { id: "fill-waitlist-rows" }))),
         el("form", { id: "fill-add", class: "fill-add", novalidate: true },
           el("h4", { id: "fill-add-heading" }),
           ...[["fill-add-name", "text", "name"], ["fill-add-phone", "tel", "tel"], ["fill-add-service", "text", "off"],
@@ -234,9 +237,9 @@
         el("h3", { id: "fill-openings-heading" }),
         el("p", {}, el("label", { for: "fill-status", id: "fill-status-label" }), " ", stateSelect),
         el("p", { id: "fill-openings-count", class: "muted" }),
-        el("table", { id: "fill-openings-table" },
+        el("div", { class: "table-wrap" }, el("table", { id: "fill-openings-table" },
           el("thead", {}, el("tr", { id: "fill-openings-head" })),
-          el("tbody", { id: "fill-openings-rows" }))));
+          el("tbody", { id: "fill-openings-rows" })))));
     stateSelect.addEventListener("change", () => { quietly(loadOpenings()); });
     $("fill-add").addEventListener("submit", addEntry);
     $("fill-waitlist-rows").addEventListener("click", (event) => {
@@ -410,7 +413,7 @@
 
   function renderOpenings() {
     $("fill-openings-count").textContent = state.openings.length
-      ? t("fill.openings.count", { count: state.openings.length }) : t("fill.openings.empty", { days: DAYS_AHEAD });
+      ? tn("fill.openings.count", state.openings.length) : t("fill.openings.empty", { days: DAYS_AHEAD });
     const rows = [];
     for (const opening of state.openings) {
       const open = state.expanded.has(opening.opening_id);
