@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -362,6 +362,28 @@ class AppointmentService:
                 )
             return AppointmentView(recorded, messages)
         raise ConcurrentModification("the appointment changed while its outcome was recorded")
+
+    def create_within(
+        self,
+        tenant: Tenant,
+        appointment: Appointment,
+        write: Callable[[list[MessageRecord]], bool],
+    ) -> list[MessageRecord] | None:
+        """Create `appointment` as any booking is (its confirmation now or after quiet
+        hours, its reminders scheduled), written by `write` with its planned texts inside
+        the caller's own transaction (a waitlist fill: the opening, the entry, the events).
+        None when `write` did not land; its schedules are then taken back."""
+        now = appointment.created_at
+        notice = plan_notice(MessageKind.CONFIRMATION, appointment, tenant, now)
+        plan = [notice, *plan_reminders(appointment, tenant, now, notice.send_at)]
+        records = self._records(appointment, plan, now)
+        # Schedules first, as for any booking: a record must never lack its schedule.
+        self._schedule(appointment, records)
+        if not write(records):
+            self._unschedule(records)
+            return None
+        self._enqueue_due(appointment, records, now)
+        return records
 
     # -- internals ----------------------------------------------------------------------
 

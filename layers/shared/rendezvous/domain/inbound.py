@@ -31,6 +31,7 @@ from rendezvous.domain.models import (
     Tenant,
     TextKind,
 )
+from rendezvous.domain.offers import OfferService, TakeResult
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
@@ -81,6 +82,8 @@ class InboundResult:
     opened_conversation: bool = False
     acknowledged: bool = False
     appointment_id: str | None = None
+    # What a reply to an offer came to (won, taken by another, answered already).
+    take: TakeResult | None = None
 
 
 def _item_id(tenant_id: str, seed: str) -> str:
@@ -99,6 +102,8 @@ class InboundService:
     texts: Conversations
     # R with free slots that fit offers them by digit; None: every R goes to a person.
     reschedule: RescheduleService | None = None
+    # Waitlist offers: Y or the digit takes one while it is open. None: no offers here.
+    offers: OfferService | None = None
 
     def handle(self, text: InboundText) -> InboundResult:
         """Act on a customer's text, keep it and our answers under the number (the thread
@@ -162,6 +167,9 @@ class InboundService:
     def _handle(self, tenant: Tenant, text: InboundText, now: datetime) -> InboundResult:
         intent = classify(text.body)
         recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
+        answered = self._answer_offer(tenant, intent, text, recipient)
+        if answered is not None:
+            return answered
         if intent is Intent.YES:
             intent = self._yes(tenant, text, recipient, now)
         if intent in (Intent.OPT_OUT, Intent.OPT_IN):
@@ -283,6 +291,31 @@ class InboundService:
             tenant.tenant_id,
             queue_item_id=item.item_id,
             appointment_id=choice.appointment_id,
+        )
+
+    def _answer_offer(
+        self, tenant: Tenant, intent: Intent, text: InboundText, recipient: Recipient | None
+    ) -> InboundResult | None:
+        """While a waitlist offer to the number is open, Y (or a confirm word, or its digit)
+        answers it, before any pending confirmation (CONTRACT.md). The winner's confirmation
+        and a late taker's "just taken" come from the sender, so no answer here. None: no
+        offer is open, or the text is no answer to one."""
+        choice = recipient.open_offer if recipient is not None else None
+        if self.offers is None or recipient is None or choice is None:
+            return None
+        if choice.appointment_id is not None or recipient.opted_out:
+            return None  # R's options: the reschedule's digits, not an offer
+        now = self.clock.now()
+        opening_id = choice.opening_for(text.body, now)
+        if opening_id is None and intent in (Intent.CONFIRM, Intent.YES):
+            opening_id = choice.opening_ids[0] if now < choice.expires_at else None
+        if opening_id is None:
+            return None
+        taken = self.offers.take(tenant, recipient, opening_id)
+        if taken is None:
+            return None
+        return InboundResult(
+            Intent.TAKE_OFFER, [], tenant.tenant_id, appointment_id=taken.appointment_id, take=taken
         )
 
     def _yes(

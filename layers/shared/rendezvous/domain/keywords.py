@@ -23,6 +23,9 @@ class Intent(StrEnum):
     # A digit that answered an open choice (the times offered after an R): only the inbound
     # service knows one is open, so classify never returns it.
     CHOICE = "choice"
+    # Y (or the offered digit) while an offer to the number is open: only the inbound
+    # service knows one is, so classify never returns it.
+    TAKE_OFFER = "take_offer"
     FREE_TEXT = "free_text"
 
 

@@ -280,6 +280,8 @@ class Appointment(BaseModel):
     # Written only by the sender and the status callback (newest `at` wins), never by an
     # appointment save: see DynamoAppointments.save_appointment.
     last_text: LastText | None = None
+    # Made by a waitlist fill: the appointment whose freed slot this one took.
+    replaces: str | None = None
 
     @property
     def recipient_key(self) -> str:
@@ -373,6 +375,7 @@ class Recipient(BaseModel):
     open_item_id: str | None = None
     # The conversation resolved last: a closing ("thanks") after a person's answer joins it.
     last_item_id: str | None = None
+    # An offer (or R's options) the number's Y and digits answer while it is open.
     open_offer: OpenOffer | None = None
     rev: int = 0
 

@@ -363,6 +363,54 @@ class OfferTexts(Protocol):
         ...
 
 
+class OfferBook(OfferTexts, Protocol):
+    """The writes that make, take and close offers: each one transaction, so an offer,
+    its text, its entry and the number's open offer never disagree."""
+
+    def make_offer(
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+    ) -> bool:
+        """Record the offer and its planned text with the opening, move the entry from
+        waiting to offered and give the number `choice` as its open offer. False (nothing
+        written) when this entry has an offer of this opening already or is no longer
+        waiting."""
+        ...
+
+    def fill(
+        self,
+        opening: Opening,
+        *,
+        offer: Offer,
+        appointment: Appointment,
+        messages: Sequence[MessageRecord],
+        events: Sequence[WebhookEvent],
+        not_before: datetime,
+        now: datetime,
+    ) -> bool:
+        """The take: the opening becomes filled by `offer`'s entry, if it is open or
+        offered and starts after `not_before`; in the same transaction the appointment is
+        created with its planned texts and `events`, the entry is filled, the offer taken
+        and the number's open offer closed. False (nothing written) when the condition on
+        the opening failed: someone else took it, or it is too close."""
+        ...
+
+    def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
+        """A taker who came too late: the offer lost, its `offer_taken` text planned, the
+        entry back to waiting. False (nothing written) when that text exists already."""
+        ...
+
+    def release(self, offer: Offer, now: datetime) -> None:
+        """An offer that ended unanswered (filled by another, expired): the offer expired
+        and its entry waiting again, if the offer was still open."""
+        ...
+
+
+class WaveScheduler(Protocol):
+    def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        """Run wave `wave` of the opening at `at` (once: planning it again is one plan)."""
+        ...
+
+
 class AppointmentStore(TenantStore, AppointmentRecords, RecipientStore, Protocol):
     """What the services read and write together, on one table."""
 

@@ -1,0 +1,396 @@
+"""Waves of offers, the texts they send through the sender, and the reply that takes an
+opening: through in-memory ports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+
+from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
+from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.conversation import ConversationReader
+from rendezvous.domain.events import EventType
+from rendezvous.domain.inbound import InboundResult, InboundService, InboundText
+from rendezvous.domain.keywords import Intent
+from rendezvous.domain.models import (
+    AppointmentStatus,
+    Customer,
+    MessageStatus,
+    OfferSendRequest,
+    Recipient,
+    SendRequest,
+)
+from rendezvous.domain.offers import OfferService, TakeOutcome, WaveOutcome
+from rendezvous.domain.sending import MessageSender, Outcome, SendResult
+from rendezvous.domain.vacancy import (
+    OfferStatus,
+    Opening,
+    OpeningSource,
+    OpeningStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from rendezvous.messages.render import SmsRenderer
+from rendezvous.phone import recipient_key
+from tests.support.aws import at, clinic
+from tests.support.memory import (
+    MemoryActivityLog,
+    MemoryConversations,
+    MemoryGateway,
+    MemoryOutbound,
+    MemoryQueue,
+    MemoryScheduler,
+    MemoryStore,
+)
+from tests.support.offers_memory import MemoryVacancies, MemoryWaves
+
+CLINIC_NUMBER = "+14155550100"
+NOW = at("2030-01-10T09:00:00-08:00")  # a Thursday morning in Los Angeles
+SLOT = at("2030-01-11T10:30:00-08:00")
+OPENING = "op-visit-1-v2"
+
+
+def phone(n: int) -> str:
+    return f"+1415555{n:04d}"
+
+
+@dataclass
+class World:
+    clock: FixedClock = field(default_factory=lambda: FixedClock(NOW))
+    store: MemoryStore = field(default_factory=MemoryStore)
+    scheduler: MemoryScheduler = field(default_factory=MemoryScheduler)
+    outbound: MemoryOutbound = field(default_factory=MemoryOutbound)
+    gateway: MemoryGateway = field(default_factory=MemoryGateway)
+    waves: MemoryWaves = field(default_factory=MemoryWaves)
+    log: MemoryActivityLog = field(default_factory=MemoryActivityLog)
+
+    def __post_init__(self) -> None:
+        self.store.put_tenant(clinic(fill_wave_size=2))
+        self.vacancies = MemoryVacancies(self.store)
+        self.appointments = AppointmentService(
+            self.store, self.scheduler, self.outbound, self.clock
+        )
+        self.offers = OfferService(
+            self.store,
+            self.vacancies,
+            self.vacancies,
+            self.waves,
+            self.outbound,
+            self.appointments,
+            self.clock,
+        )
+        self.sender = MessageSender(
+            self.store,
+            self.gateway,
+            self.scheduler,
+            self.clock,
+            SmsRenderer(),
+            offers=self.vacancies,
+        )
+        queue = MemoryQueue(self.store)
+        conversations = MemoryConversations(self.store)
+        ConversationReader(conversations, queue)
+        self.inbound = InboundService(
+            self.store,
+            queue,
+            self.appointments,
+            self.clock,
+            SmsRenderer(),
+            self.log,
+            conversations,
+            offers=self.offers,
+        )
+
+    def wait(self, n: int, *, service: str | None = None, minutes_ago: int = 0) -> WaitlistEntry:
+        entry = WaitlistEntry(
+            tenant_id="clinic-1",
+            entry_id=f"e{n}",
+            customer=Customer(phone=phone(n), name=f"Customer {n}"),
+            service=service,
+            listed_at=NOW - timedelta(days=1) + timedelta(minutes=n + minutes_ago),
+        )
+        self.vacancies.put_entry(entry, expected_version=None)
+        return entry
+
+    def open(self, starts_at: datetime = SLOT) -> Opening:
+        opening = Opening(
+            tenant_id="clinic-1",
+            opening_id=OPENING,
+            starts_at=starts_at,
+            service=None,
+            source=OpeningSource.CANCELLATION,
+            replaces="visit-1",
+            created_at=self.clock.now(),
+        )
+        assert self.vacancies.create_opening(opening)
+        return opening
+
+    def send_all(self) -> list[SendResult]:
+        results = []
+        while self.outbound.sent:
+            results.append(self.sender.deliver(self.outbound.sent.pop(0)))
+        return results
+
+    def texts_to(self, number: str) -> list[str]:
+        return [sms.body for sms in self.gateway.sent if sms.to == number]
+
+    def reply(self, number: str, body: str, sid: str) -> InboundResult:
+        return self.inbound.handle(InboundText(f"SM{sid:0>32}", number, CLINIC_NUMBER, body))
+
+    def opening(self) -> Opening:
+        detail = self.vacancies.get_opening("clinic-1", OPENING)
+        assert detail is not None
+        return detail.opening
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_a_wave_offers_the_slot_to_the_first_listed_entries_and_plans_the_next(
+    world: World,
+) -> None:
+    for n in (3, 1, 2):
+        world.wait(n)
+    world.open()
+
+    result = world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+
+    assert result.outcome is WaveOutcome.OFFERED
+    assert result.offers_sent == 2
+    assert world.texts_to(phone(1))
+    assert world.texts_to(phone(2))
+    assert not world.texts_to(phone(3))
+    assert world.texts_to(phone(1))[0].startswith(
+        "Harbor Clinic: a slot opened tomorrow at 10:30am. Reply Y to take it"
+    )
+    assert world.waves.planned[("clinic-1", OPENING, 2)] == NOW + timedelta(minutes=15)
+    assert world.opening().status is OpeningStatus.OFFERED
+    assert world.vacancies.entries_by_id[("clinic-1", "e1")].status is WaitlistStatus.OFFERED
+
+
+def test_an_offer_text_is_one_segment_and_names_no_one(world: World) -> None:
+    world.wait(1)
+    world.open()
+
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    [result] = world.send_all()
+
+    assert result.outcome is Outcome.SENT
+    assert result.segments == 1
+    assert "Customer" not in world.texts_to(phone(1))[0]
+
+
+def test_the_same_wave_run_twice_sends_nothing_twice(world: World) -> None:
+    world.wait(1)
+    world.wait(2)
+    world.open()
+
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    again = world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+
+    assert again.outcome is WaveOutcome.REPEATED
+    assert len(world.gateway.sent) == 2
+
+
+def test_the_next_wave_skips_entries_offered_and_numbers_opted_out(world: World) -> None:
+    for n in (1, 2, 3, 4):
+        world.wait(n)
+    rkey = recipient_key("clinic-1", phone(3))
+    world.store.recipients[("clinic-1", rkey)] = Recipient(
+        tenant_id="clinic-1", recipient_key=rkey, phone=phone(3), opted_out=True
+    )
+    world.open()
+
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.clock.advance(minutes=15)
+    second = world.offers.run_wave("clinic-1", OPENING, 2)
+    world.send_all()
+
+    assert second.offers_sent == 1
+    assert [len(world.texts_to(phone(n))) for n in (1, 2, 3, 4)] == [1, 1, 0, 1]
+
+
+def test_an_offer_text_keeps_to_quiet_hours_as_every_text_does(world: World) -> None:
+    world.clock.set(at("2030-01-10T22:00:00-08:00"))
+    world.wait(1)
+    world.open(at("2030-01-11T15:00:00-08:00"))
+
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    [result] = world.send_all()
+
+    assert result.outcome is Outcome.DEFERRED
+    assert result.reason == "quiet_hours"
+    assert not world.gateway.sent
+    [(_, request)] = world.scheduler.schedules.values()
+    assert isinstance(request, OfferSendRequest)
+
+
+def test_an_offer_text_is_held_while_the_tenant_is_paused(world: World) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.store.set_pause("clinic-1", paused=True, by="owner", reason="test", at=NOW)
+
+    [result] = world.send_all()
+
+    assert result.outcome is Outcome.DEFERRED
+    assert result.reason == "tenant_paused"
+    assert not world.gateway.sent
+
+
+def test_y_takes_the_opening_and_books_the_winner_with_its_events(world: World) -> None:
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.clock.advance(minutes=5)
+
+    answered = world.reply(phone(2), "Y", "1")
+    world.send_all()
+
+    assert answered.intent is Intent.TAKE_OFFER
+    assert answered.replies == []
+    assert answered.take is not None
+    assert answered.take.outcome is TakeOutcome.WON
+    assert answered.take.time_to_fill_seconds == 300
+    appointment = world.store.appointments_by_id[("clinic-1", f"fill-{OPENING}")]
+    assert (appointment.starts_at, appointment.replaces) == (SLOT, "visit-1")
+    assert appointment.customer.phone == phone(2)
+    created = world.store.events_of(EventType.APPOINTMENT_CREATED)
+    assert [e.data["replaces"] for e in created] == ["visit-1"]
+    assert [e.data["entry_id"] for e in world.store.events_of(EventType.OPENING_FILLED)] == ["e2"]
+    opening = world.opening()
+    assert (opening.status, opening.filled_by_entry) == (OpeningStatus.FILLED, "e2")
+    assert world.vacancies.entries_by_id[("clinic-1", "e2")].status is WaitlistStatus.FILLED
+    assert world.texts_to(phone(2))[-1].startswith("Harbor Clinic: Customer, booked tomorrow")
+    assert (
+        world.store.recipients[("clinic-1", recipient_key("clinic-1", phone(2)))].open_offer is None
+    )
+
+
+def test_a_later_taker_is_told_once_that_it_is_gone_and_stays_on_the_list(world: World) -> None:
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.reply(phone(1), "Y", "1")
+
+    late = world.reply(phone(2), "y", "2")
+    again = world.reply(phone(2), "Y", "3")
+    world.send_all()
+
+    assert late.take is not None
+    assert late.take.outcome is TakeOutcome.TAKEN
+    assert again.take is None or again.take.outcome is not TakeOutcome.TAKEN
+    taken = [t for t in world.texts_to(phone(2)) if "was just taken" in t]
+    assert taken == [
+        "Harbor Clinic: sorry, the tomorrow at 10:30am slot was just taken. "
+        "You stay on the waitlist for the next one."
+    ]
+    assert world.vacancies.entries_by_id[("clinic-1", "e2")].status is WaitlistStatus.WAITING
+    offer = world.vacancies.offers[("clinic-1", OPENING, "e2")]
+    assert offer.status is OfferStatus.LOST
+    assert len(world.store.appointments_by_id) == 1
+
+
+def test_y_answers_the_offer_before_a_pending_confirmation(world: World) -> None:
+    world.appointments.upsert(
+        "clinic-1",
+        "own-visit",
+        AppointmentDraft(Customer(phone=phone(1), name="Customer 1"), NOW + timedelta(days=3)),
+    )
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+
+    answered = world.reply(phone(1), "Y", "1")
+
+    assert answered.intent is Intent.TAKE_OFFER
+    own = world.store.appointments_by_id[("clinic-1", "own-visit")]
+    assert own.status is AppointmentStatus.SCHEDULED
+    assert own.confirmed_at is None
+
+
+def test_the_digit_takes_it_too_but_only_while_the_offer_is_open(world: World) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.clock.set(SLOT - timedelta(minutes=119))
+
+    answered = world.reply(phone(1), "1", "1")
+
+    assert answered.intent is Intent.FREE_TEXT
+    assert ("clinic-1", f"fill-{OPENING}") not in world.store.appointments_by_id
+
+
+def test_a_wave_too_close_to_the_slot_marks_it_expired_and_frees_its_offers(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.clock.set(SLOT - timedelta(minutes=100))
+
+    result = world.offers.run_wave("clinic-1", OPENING, 2)
+
+    assert result.outcome is WaveOutcome.EXPIRED
+    assert result.expired_now
+    assert world.opening().status is OpeningStatus.EXPIRED
+    assert world.vacancies.entries_by_id[("clinic-1", "e1")].status is WaitlistStatus.WAITING
+    rkey = recipient_key("clinic-1", phone(1))
+    assert world.store.recipients[("clinic-1", rkey)].open_offer is None
+
+
+def test_an_offer_whose_opening_was_filled_before_it_went_out_is_suppressed(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    first, second = world.outbound.sent
+    world.sender.deliver(first)
+    world.reply(phone(1), "Y", "1")
+
+    result = world.sender.deliver(second)
+
+    assert result.outcome is Outcome.SUPPRESSED
+    assert result.reason == "opening_filled"
+    text = world.vacancies.texts[("clinic-1", OPENING, "e2", "offer")]
+    assert text.status is MessageStatus.SUPPRESSED
+    assert world.vacancies.offers[("clinic-1", OPENING, "e2")].message_status == "suppressed"
+
+
+def test_starting_an_opening_plans_its_first_wave_now(world: World) -> None:
+    opening = world.open()
+
+    world.offers.start(opening)
+
+    assert world.waves.planned == {("clinic-1", OPENING, 1): NOW}
+
+
+def test_an_appointment_text_still_goes_through_its_own_identity(world: World) -> None:
+    world.appointments.upsert(
+        "clinic-1",
+        "own-visit",
+        AppointmentDraft(Customer(phone=phone(1), name="Customer 1"), NOW + timedelta(days=3)),
+    )
+
+    [result] = world.send_all()
+
+    assert result.outcome is Outcome.SENT
+    planned = [request for _, request in world.scheduler.schedules.values()]
+    assert planned
+    assert all(isinstance(request, SendRequest) for request in planned)
