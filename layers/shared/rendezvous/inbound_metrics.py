@@ -6,6 +6,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from rendezvous.domain.inbound import InboundResult
 from rendezvous.domain.keywords import Intent
+from rendezvous.fill_metrics import record_take_metrics
 from rendezvous.observability import add_breakdown, metrics
 
 
@@ -23,3 +24,5 @@ def record_inbound_metrics(result: InboundResult) -> None:
         metrics.add_metric(name="Acknowledgements", unit=MetricUnit.Count, value=1)
     if result.opened_conversation:
         metrics.add_metric(name="QueueItemsOpened", unit=MetricUnit.Count, value=1)
+    if result.take is not None:
+        record_take_metrics(result.take)

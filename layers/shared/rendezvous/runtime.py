@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rendezvous.domain.conversation import ConversationReader
     from rendezvous.domain.inbound import InboundService
     from rendezvous.domain.integrations import IntegrationService
+    from rendezvous.domain.offers import OfferService
     from rendezvous.domain.oversight import OversightService
     from rendezvous.domain.ports import (
         ActivityReader,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         DeliveryRetries,
         FhirResources,
         HostResolver,
+        OfferBook,
         OutboundQueue,
         ReminderScheduler,
         Renderer,
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
         TemplateRules,
         VacancyStarter,
         VacancyStore,
+        WaveScheduler,
         WebhookEndpointStore,
         WebhookPoster,
     )
@@ -115,10 +118,52 @@ class Runtime:
         )
 
     def vacancy_starter(self) -> VacancyStarter | None:
-        """What offers a new opening (its first wave at once). The offers part of issue 14
-        builds it; until it does, openings are written and listed but not offered."""
-        none: VacancyStarter | None = None
-        return self._once("vacancy_starter", lambda: none)
+        """What offers a new opening (its first wave at once): None in a function not
+        given the waves' schedule target, where openings are written but not offered."""
+        if not self.settings.fill_wave_target_arn:
+            none: VacancyStarter | None = None
+            return self._once("vacancy_starter", lambda: none)
+        return self.offer_service()
+
+    def offer_book(self) -> OfferBook:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.offers import DynamoOffers
+
+        return self._once(
+            "offer_book", lambda: DynamoOffers(client("dynamodb"), self.settings.table_name)
+        )
+
+    def wave_scheduler(self) -> WaveScheduler:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.wave_scheduler import SchedulerWaves
+
+        s = self.settings
+        return self._once(
+            "wave_scheduler",
+            lambda: SchedulerWaves(
+                client("scheduler"),
+                group=s.fill_wave_group,
+                target_arn=s.fill_wave_target_arn,
+                role_arn=s.fill_wave_role_arn,
+                dead_letter_arn=s.scheduler_dlq_arn,
+            ),
+        )
+
+    def offer_service(self) -> OfferService:
+        """Waves and takes. Its winner's appointment is booked by an AppointmentService
+        that starts no opening (a fill frees none)."""
+        from rendezvous.domain.appointments import AppointmentService
+        from rendezvous.domain.offers import OfferService
+
+        return OfferService(
+            self.store(),
+            self.vacancy_store(),
+            self.offer_book(),
+            self.wave_scheduler(),
+            self.queue(),
+            AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock),
+            self.clock,
+        )
 
     def vacancy_service(self) -> VacancyService:
         from rendezvous.domain.vacancies import VacancyService
@@ -360,7 +405,12 @@ class Runtime:
         from rendezvous.domain.sending import MessageSender
 
         return MessageSender(
-            self.store(), self.gateway(), self.scheduler(), self.clock, self.renderer()
+            self.store(),
+            self.gateway(),
+            self.scheduler(),
+            self.clock,
+            self.renderer(),
+            offers=self.offer_book(),
         )
 
     def inbound_service(self) -> InboundService:
@@ -386,6 +436,7 @@ class Runtime:
             self.renderer(),
             self.activity_log(),
             self.conversations(),
+            offers=self.offer_service(),
             reschedule=reschedule,
         )
 

@@ -122,8 +122,12 @@ class DynamoAppointments(TableRepository):
         item.update(time_keys(message.tenant_id, message))
         return item
 
-    def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
-        items = [
+    def creation(
+        self, appointment: Appointment, messages: Sequence[MessageRecord]
+    ) -> list[dict[str, Any]]:
+        """The transaction entries that create the appointment (only where none is) with
+        its planned texts: a booking's own transaction, or a waitlist fill's."""
+        return [
             {
                 "Put": {
                     "TableName": self._table,
@@ -136,7 +140,9 @@ class DynamoAppointments(TableRepository):
                 for m in messages
             ),
         ]
-        transact(self._db, items, "appointment already exists")
+
+    def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
+        transact(self._db, self.creation(appointment, messages), "appointment already exists")
 
     def save_appointment(
         self,

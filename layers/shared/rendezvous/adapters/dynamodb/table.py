@@ -24,6 +24,8 @@ Keys (pk / sk):
                                           last retry by hand)
   T#<tenant>#WL#<entry>   WL              a waitlist entry (vacancy.py)
   T#<tenant>#OP#<opening>  OP             an opening: a slot free to offer
+  T#<tenant>#OP#<opening>  OT#<entry>#<kind>  an offer's text (offer, offer_taken): its plan
+                                          and fate, as an appointment's M# records
   T#<tenant>#OP#<opening>  OF#<entry>     one offer of that opening to a waitlist entry, so
                                           an opening and its offers are one Query
 
@@ -173,6 +175,11 @@ def opening_key(tenant_id: str, opening_id: str) -> Item:
 
 def offer_key(tenant_id: str, opening_id: str, entry_id: str) -> Item:
     return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": f"OF#{entry_id}"}
+
+
+def offer_text_key(tenant_id: str, opening_id: str, entry_id: str, kind: str) -> Item:
+    """An offer's text (`offer`, `offer_taken`), with its opening and offer."""
+    return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": f"OT#{entry_id}#{kind}"}
 
 
 def stamp(instant: datetime) -> str:

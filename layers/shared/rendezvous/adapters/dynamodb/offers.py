@@ -1,0 +1,435 @@
+"""Offers made, taken and closed, and their texts: the OfferBook port. An offer's text
+lives with its opening and offer (table.py), so the opening's one Query reads them all.
+
+Each write that moves more than one item is one transaction: an offer, its text, its
+entry and the number's open offer never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from rendezvous.adapters.dynamodb.appointments import DynamoAppointments
+from rendezvous.adapters.dynamodb.events import event_puts
+from rendezvous.adapters.dynamodb.table import (
+    Item,
+    TableRepository,
+    batch_get,
+    condition_failed,
+    iso,
+    offer_key,
+    offer_text_key,
+    opening_key,
+    plain,
+    recipient_item_key,
+    serialize,
+    stamp,
+    tenant_key,
+    transact_if,
+    values_of,
+    waitlist_key,
+)
+from rendezvous.adapters.dynamodb.vacancy import entry_item, offer_item
+from rendezvous.domain.events import WebhookEvent
+from rendezvous.domain.models import (
+    DELIVERY_RANK,
+    Appointment,
+    MessageKind,
+    MessageRecord,
+    MessageStatus,
+    OfferSendRequest,
+    OfferText,
+    OpenOffer,
+    Recipient,
+    Tenant,
+)
+from rendezvous.domain.ports import OfferSendContext
+from rendezvous.domain.vacancy import (
+    Offer,
+    OfferStatus,
+    Opening,
+    OpeningStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from rendezvous.phone import recipient_key
+
+# An offer's message status moves forward only: the sender's `queued`, written after it
+# sent, must not replace the status callback's `delivered` that beat it.
+_MESSAGE_RANK = {
+    MessageStatus.PLANNED: 0,
+    MessageStatus.DEFERRED: 1,
+    MessageStatus.UNKNOWN: 1,
+    MessageStatus.QUEUED: 2,
+    MessageStatus.SENT: 3,
+}
+_FINAL_RANK = 4
+
+
+def _text_key(text: OfferText) -> Item:
+    return offer_text_key(text.tenant_id, text.opening_id, text.entry_id, text.kind)
+
+
+class DynamoOffers(TableRepository):
+    def _put_new_entry(self, item: Item) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": serialize(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    # -- OfferTexts -----------------------------------------------------------------------
+
+    def load_offer_send_context(self, request: OfferSendRequest) -> OfferSendContext:
+        keys = {
+            "tenant": tenant_key(request.tenant_id),
+            "opening": opening_key(request.tenant_id, request.opening_id),
+            "offer": offer_key(request.tenant_id, request.opening_id, request.entry_id),
+            "text": offer_text_key(
+                request.tenant_id, request.opening_id, request.entry_id, request.kind
+            ),
+            "recipient": recipient_item_key(request.tenant_id, request.recipient_key),
+        }
+        found = {
+            (i["pk"], i["sk"]): i
+            for i in batch_get(self._db, self._table, list(keys.values()), consistent=True)
+        }
+
+        def pick(name: str) -> Item | None:
+            return found.get((keys[name]["pk"], keys[name]["sk"]))
+
+        tenant, opening, offer = pick("tenant"), pick("opening"), pick("offer")
+        text, recipient = pick("text"), pick("recipient")
+        return OfferSendContext(
+            tenant=Tenant.model_validate(tenant) if tenant else None,
+            opening=Opening.model_validate(opening) if opening else None,
+            offer=Offer.model_validate(offer) if offer else None,
+            text=OfferText.model_validate(text) if text else None,
+            recipient=Recipient.model_validate(recipient) if recipient else None,
+        )
+
+    def update_offer_text(
+        self,
+        text: OfferText,
+        *,
+        status: MessageStatus,
+        now: datetime,
+        only_if: frozenset[MessageStatus] | None = None,
+        reason_is: str | None = None,
+        event: WebhookEvent | None = None,
+        **fields: object,
+    ) -> bool:
+        names = {"#s": "status"}
+        values: dict[str, Any] = {":status": status.value, ":now": iso(now)}
+        sets = ["#s = :status", "updated_at = :now"]
+        if status in DELIVERY_RANK:
+            sets.append("delivery_rank = :rank")
+            values[":rank"] = DELIVERY_RANK[status]
+        for i, (name, value) in enumerate(sorted(fields.items())):
+            if value is None:
+                continue
+            names[f"#f{i}"] = name
+            values[f":f{i}"] = iso(value) if isinstance(value, datetime) else value
+            sets.append(f"#f{i} = :f{i}")
+        condition = "attribute_exists(pk)"
+        if only_if:
+            placeholders = []
+            for i, allowed in enumerate(sorted(s.value for s in only_if)):
+                values[f":o{i}"] = allowed
+                placeholders.append(f":o{i}")
+            condition += f" AND #s IN ({', '.join(placeholders)})"
+        if reason_is is not None:
+            names["#r"] = "reason"
+            values[":reason_is"] = reason_is
+            condition += " AND #r = :reason_is"
+        return self._update(
+            {
+                "Key": serialize(_text_key(text)),
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values_of(values),
+            },
+            event,
+        )
+
+    def _update(self, update: Item, event: WebhookEvent | None) -> bool:
+        if event is not None:
+            return transact_if(
+                self._db,
+                [
+                    {"Update": {"TableName": self._table, **update}},
+                    *event_puts(self._table, [event]),
+                ],
+            )
+        try:
+            self._db.update_item(TableName=self._table, **update)
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def note_offer_text(self, text: OfferText, status: MessageStatus, reason: str | None) -> None:
+        if text.kind != MessageKind.OFFER:
+            return
+        rank = _MESSAGE_RANK.get(status, _FINAL_RANK)
+        sets = "SET message_status = :status, message_rank = :rank"
+        values: dict[str, Any] = {":status": status.value, ":rank": rank}
+        if reason is not None:
+            sets += ", message_reason = :reason"
+            values[":reason"] = reason
+        self._update(
+            {
+                "Key": serialize(offer_key(text.tenant_id, text.opening_id, text.entry_id)),
+                "UpdateExpression": sets,
+                "ConditionExpression": "attribute_exists(pk) AND "
+                "(attribute_not_exists(message_rank) OR message_rank <= :rank)",
+                "ExpressionAttributeValues": values_of(values),
+            },
+            None,
+        )
+
+    def record_offer_delivery_status(
+        self,
+        tenant_id: str,
+        opening_id: str,
+        entry_id: str,
+        kind: str,
+        *,
+        status: MessageStatus,
+        sid: str,
+        error_code: int | None,
+        now: datetime,
+        event: WebhookEvent | None = None,
+    ) -> OfferText | None:
+        key = offer_text_key(tenant_id, opening_id, entry_id, kind)
+        values: dict[str, Any] = {
+            ":status": status.value,
+            ":rank": DELIVERY_RANK[status],
+            ":sid": sid,
+            ":now": iso(now),
+        }
+        sets = ["#s = :status", "delivery_rank = :rank", "sid = :sid", "updated_at = :now"]
+        if error_code is not None:
+            sets.append("error_code = :code")
+            values[":code"] = error_code
+        applied = self._update(
+            {
+                "Key": serialize(key),
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ConditionExpression": "attribute_exists(pk) AND "
+                "(attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": values_of(values),
+            },
+            event,
+        )
+        if not applied:
+            return None
+        stored = self._get(key)
+        return OfferText.model_validate(stored) if stored else None
+
+    # -- OfferBook ------------------------------------------------------------------------
+
+    def _open_offer(self, tenant_id: str, rkey: str, phone: str, choice: OpenOffer | None) -> Item:
+        """The number's open offer set (or removed), the recipient's revision moved on: a
+        send claim read before it must read again."""
+        sets = (
+            "SET tenant_id = :t, recipient_key = :rk, phone = if_not_exists(phone, :phone), "
+            "rev = if_not_exists(rev, :zero) + :one"
+        )
+        values: dict[str, Any] = {
+            ":t": tenant_id,
+            ":rk": rkey,
+            ":phone": phone,
+            ":zero": 0,
+            ":one": 1,
+        }
+        if choice is None:
+            expression = f"{sets} REMOVE open_offer"
+        else:
+            expression = f"{sets}, open_offer = :choice"
+            values[":choice"] = plain(choice)
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": serialize(recipient_item_key(tenant_id, rkey)),
+                "UpdateExpression": expression,
+                "ExpressionAttributeValues": values_of(values),
+            }
+        }
+
+    def make_offer(
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+    ) -> bool:
+        offered = entry.model_copy(
+            update={"status": WaitlistStatus.OFFERED, "version": entry.version + 1}
+        )
+        return transact_if(
+            self._db,
+            [
+                self._put_new_entry(offer_item(offer)),
+                self._put_new_entry({**_text_key(text), **plain(text)}),
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": serialize(entry_item(offered)),
+                        "ConditionExpression": "#s = :waiting AND version = :v",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": values_of(
+                            {":waiting": WaitlistStatus.WAITING.value, ":v": entry.version}
+                        ),
+                    }
+                },
+                self._open_offer(offer.tenant_id, text.recipient_key, offer.phone, choice),
+            ],
+        )
+
+    def fill(
+        self,
+        opening: Opening,
+        *,
+        offer: Offer,
+        appointment: Appointment,
+        messages: Sequence[MessageRecord],
+        events: Sequence[WebhookEvent],
+        not_before: datetime,
+        now: datetime,
+    ) -> bool:
+        # `tsk` is "<start, fixed-width UTC>#<id>": above the limit's stamp exactly when
+        # the opening starts after `not_before`, compared as text in the condition.
+        opening_update = {
+            "Update": {
+                "TableName": self._table,
+                "Key": serialize(opening_key(opening.tenant_id, opening.opening_id)),
+                "UpdateExpression": "SET #s = :filled, qpk = :qpk, filled_at = :now, "
+                "filled_by_entry = :entry, filled_appointment_id = :appt, "
+                "version = version + :one",
+                "ConditionExpression": "#s IN (:open, :offered) AND tsk > :limit",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": values_of(
+                    {
+                        ":filled": OpeningStatus.FILLED.value,
+                        ":qpk": f"T#{opening.tenant_id}#OS#{OpeningStatus.FILLED.value}",
+                        ":now": iso(now),
+                        ":entry": offer.entry_id,
+                        ":appt": appointment.appointment_id,
+                        ":one": 1,
+                        ":open": OpeningStatus.OPEN.value,
+                        ":offered": OpeningStatus.OFFERED.value,
+                        ":limit": stamp(not_before),
+                    }
+                ),
+            }
+        }
+        entry_update = {
+            "Update": {
+                "TableName": self._table,
+                "Key": serialize(waitlist_key(offer.tenant_id, offer.entry_id)),
+                "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
+                "filled_opening_id = :opening, updated_at = :now, version = version + :one "
+                "REMOVE qpk, qsk",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": values_of(
+                    {
+                        ":filled": WaitlistStatus.FILLED.value,
+                        ":listed": f"T#{offer.tenant_id}#WL#S#{WaitlistStatus.FILLED.value}",
+                        ":opening": opening.opening_id,
+                        ":now": iso(now),
+                        ":one": 1,
+                    }
+                ),
+            }
+        }
+        answered = offer.model_copy(update={"status": OfferStatus.TAKEN, "answered_at": now})
+        appointments = DynamoAppointments(self._db, self._table)
+        return transact_if(
+            self._db,
+            [
+                opening_update,
+                *appointments.creation(appointment, messages),
+                *event_puts(self._table, events),
+                entry_update,
+                {"Put": {"TableName": self._table, "Item": serialize(offer_item(answered))}},
+                self._open_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
+            ],
+        )
+
+    def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
+        lost = offer.model_copy(update={"status": OfferStatus.LOST, "answered_at": now})
+        items: list[dict[str, Any]] = [
+            self._put_new_entry({**_text_key(text), **plain(text)}),
+            {"Put": {"TableName": self._table, "Item": serialize(offer_item(lost))}},
+        ]
+        waiting = self._waiting_again(offer)
+        if waiting is not None:
+            items.append(waiting)
+        if not transact_if(self._db, items):
+            return False
+        self._close_open_offer(offer)
+        return True
+
+    def release(self, offer: Offer, now: datetime) -> None:
+        expired = offer.model_copy(update={"status": OfferStatus.EXPIRED})
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(offer_item(expired)),
+                    "ConditionExpression": "#s = :sent",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": values_of({":sent": OfferStatus.SENT.value}),
+                }
+            }
+        ]
+        waiting = self._waiting_again(offer)
+        if waiting is not None:
+            items.append(waiting)
+        if transact_if(self._db, items):
+            self._close_open_offer(offer)
+
+    def _waiting_again(self, offer: Offer) -> dict[str, Any] | None:
+        """The entry back on the list for the next opening, if this offer still holds it."""
+        stored = self._get(waitlist_key(offer.tenant_id, offer.entry_id))
+        if stored is None:
+            return None
+        entry = WaitlistEntry.model_validate(stored)
+        if entry.status is not WaitlistStatus.OFFERED:
+            return None
+        waiting = entry.model_copy(
+            update={"status": WaitlistStatus.WAITING, "version": entry.version + 1}
+        )
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": serialize(entry_item(waiting)),
+                "ConditionExpression": "#s = :offered AND version = :v",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": values_of(
+                    {":offered": WaitlistStatus.OFFERED.value, ":v": entry.version}
+                ),
+            }
+        }
+
+    def _close_open_offer(self, offer: Offer) -> None:
+        """The number's open offer ends, if it is still this opening's."""
+        rkey = recipient_key(offer.tenant_id, offer.phone)
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(recipient_item_key(offer.tenant_id, rkey)),
+                UpdateExpression="SET rev = rev + :one REMOVE open_offer",
+                ConditionExpression="contains(open_offer.opening_ids, :opening)",
+                ExpressionAttributeValues=values_of({":one": 1, ":opening": offer.opening_id}),
+            )
+        except ClientError as exc:
+            if not condition_failed(exc):
+                raise
