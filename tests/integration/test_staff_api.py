@@ -3,7 +3,7 @@ the outbox, the pause switch, stats and the queue watcher."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,11 +13,11 @@ from twilio.rest import Client
 from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.twilio_gateway import TwilioSmsGateway
-from rendezvous.domain.activity import ActivityEntry
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.identity import claim_key
-from rendezvous.domain.models import AppointmentStatus, Recipient, SendRequest
+from rendezvous.domain.models import AppointmentStatus, OpenOffer, Recipient, SendRequest
 from rendezvous.domain.ports import RecipientClaim
 from rendezvous.runtime import Runtime
 from tests.integration.test_message_sender import sqs_event
@@ -777,3 +777,56 @@ def test_a_released_held_text_whose_every_receive_crashes_is_swept_failed(
     # Not held for a resume that has already happened: failed, for all to see and redrive.
     assert swept["stuck_texts_failed"] == 1
     assert message_of("later", "confirmation") == ("failed", "retries_exhausted")
+
+
+def test_stats_count_vacancy_fill_from_the_log(
+    runtime: Runtime, store: DynamoAppointmentStore, clock: FixedClock
+) -> None:
+    log = runtime.activity_log()
+    now = clock.now()
+    for event, waited in [
+        (ActivityEvent.OPENING_CREATED, None),
+        (ActivityEvent.OPENING_CREATED, None),
+        (ActivityEvent.OFFER_SENT, None),
+        (ActivityEvent.OFFER_SENT, None),
+        (ActivityEvent.OFFER_SENT, None),
+        (ActivityEvent.OPENING_FILLED, 12.0),
+        (ActivityEvent.OPENING_FILLED, 40.0),
+        (ActivityEvent.OPENING_FILLED, 20.0),
+        (ActivityEvent.OPENING_EXPIRED, None),
+    ]:
+        log.append(
+            "clinic-1",
+            ActivityEntry(event=event, actor="automation", at=now, waited_minutes=waited),
+        )
+
+    status, stats = call("GET", "/v1/stats", query={"days": "7"})
+
+    assert status == 200
+    assert stats["fill"] == {
+        "openings": 2,
+        "offers_sent": 3,
+        "filled": 3,
+        "median_time_to_fill_minutes": 20.0,
+        "expired_unfilled": 1,
+    }
+
+
+def test_a_number_s_open_choice_is_kept_and_ended(store: DynamoAppointmentStore) -> None:
+    choice = OpenOffer(
+        opening_ids=("op-a", "op-b"),
+        digits={"1": "op-a", "2": "op-b"},
+        expires_at=datetime(2030, 1, 10, 19, 0, tzinfo=UTC),
+        appointment_id="appt-1",
+    )
+
+    store.set_open_offer("clinic-1", CUSTOMER, choice)
+    kept = store.get_recipient("clinic-1", CUSTOMER)
+    store.set_open_offer("clinic-1", CUSTOMER, None)
+    ended = store.get_recipient("clinic-1", CUSTOMER)
+
+    assert kept is not None
+    assert kept.open_offer == choice
+    assert ended is not None
+    assert ended.open_offer is None
+    assert ended.rev == kept.rev + 1

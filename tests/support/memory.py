@@ -27,6 +27,7 @@ from rendezvous.domain.models import (
     LastText,
     MessageRecord,
     MessageStatus,
+    OpenOffer,
     QueueFlag,
     QueueItem,
     QueueStatus,
@@ -329,6 +330,15 @@ class MemoryStore:
     # -- recipients
     def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:
         return self.recipients.get((tenant_id, recipient_key(tenant_id, phone)))
+
+    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
+        key = (tenant_id, recipient_key(tenant_id, phone))
+        stored = self.recipients.get(key) or Recipient(
+            tenant_id=tenant_id, recipient_key=key[1], phone=phone
+        )
+        self.recipients[key] = stored.model_copy(
+            update={"open_offer": offer, "rev": stored.rev + 1}
+        )
 
     def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
         key = (recipient.tenant_id, recipient.recipient_key)

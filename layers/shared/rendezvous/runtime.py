@@ -416,9 +416,17 @@ class Runtime:
     def inbound_service(self) -> InboundService:
         from rendezvous.domain.appointments import AppointmentService
         from rendezvous.domain.inbound import InboundService
+        from rendezvous.domain.reschedule import RescheduleService
 
         appointments = AppointmentService(
             self.store(), self.scheduler(), self.queue(), self.clock, starter=self.vacancy_starter()
+        )
+        reschedule = RescheduleService(
+            self.vacancy_store(),
+            self.store(),
+            appointments,
+            self.activity_log(),
+            starter=self.vacancy_starter(),
         )
         return InboundService(
             self.store(),
@@ -429,6 +437,7 @@ class Runtime:
             self.activity_log(),
             self.conversations(),
             offers=self.offer_service(),
+            reschedule=reschedule,
         )
 
     def conversation_reader(self) -> ConversationReader:

@@ -328,6 +328,14 @@ class QueueNumbersOut(OutModel):
     median_wait_minutes: float | None = None
 
 
+class FillNumbersOut(OutModel):
+    openings: int
+    offers_sent: int
+    filled: int
+    median_time_to_fill_minutes: float | None
+    expired_unfilled: int
+
+
 class StatsOut(OutModel):
     days: int
     since: datetime
@@ -340,12 +348,15 @@ class StatsOut(OutModel):
     opt_outs: int
     replies: int
     queue: QueueNumbersOut | None = None
+    # Vacancy fill: openings, offers sent, filled, median time to fill, expired unfilled.
+    fill: FillNumbersOut
 
     @classmethod
     def of(cls, stats: Stats) -> StatsOut:
         return cls(
-            **{k: v for k, v in stats.__dict__.items() if k != "queue"},
+            **{k: v for k, v in stats.__dict__.items() if k not in ("queue", "fill")},
             queue=QueueNumbersOut(**stats.queue.__dict__) if stats.queue else None,
+            fill=FillNumbersOut(**stats.fill.__dict__),
         )
 
 

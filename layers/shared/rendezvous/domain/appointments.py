@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -15,7 +15,12 @@ from rendezvous.domain.errors import (
     NotFound,
     Unprocessable,
 )
-from rendezvous.domain.events import CancelledBy, appointment_cancelled, outcome_recorded
+from rendezvous.domain.events import (
+    CancelledBy,
+    WebhookEvent,
+    appointment_cancelled,
+    outcome_recorded,
+)
 from rendezvous.domain.identity import MessageIdentity, schedule_name
 from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
@@ -168,8 +173,17 @@ class AppointmentService:
         )
 
     def upsert(
-        self, tenant_id: str, appointment_id: str, draft: AppointmentDraft
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        draft: AppointmentDraft,
+        *,
+        expected_version: int | None = None,
+        frees: Opening | None = None,
+        events: Sequence[WebhookEvent] = (),
     ) -> AppointmentView:
+        """Create or update. A customer's move (`expected_version` given) changes only that
+        version, and writes the `opening` its old slot `frees` and its `events` with it."""
         tenant = self._tenant(tenant_id)
         draft = _in_e164(draft, tenant)
         now = self.clock.now()
@@ -180,9 +194,15 @@ class AppointmentService:
             found = self.store.get_appointment(tenant_id, appointment_id)
             try:
                 if found is None:
+                    if expected_version is not None:
+                        raise NotFound("appointment not found")
                     view = self._create(tenant, appointment_id, draft, now)
                 else:
-                    view = self._update(tenant, found[0], found[1], draft, now)
+                    if expected_version not in (None, found[0].version):
+                        raise Conflict("the appointment changed since the choice was offered")
+                    view = self._update(
+                        tenant, found[0], found[1], draft, now, frees=frees, events=events
+                    )
                 return self._with_warnings(tenant, view)
             except ConcurrentModification:
                 continue
@@ -405,6 +425,9 @@ class AppointmentService:
         messages: list[MessageRecord],
         draft: AppointmentDraft,
         now: datetime,
+        *,
+        frees: Opening | None = None,
+        events: Sequence[WebhookEvent] = (),
     ) -> AppointmentView:
         if current.status is AppointmentStatus.CANCELLED:
             raise Conflict("appointment was cancelled; book it again under a new id")
@@ -470,6 +493,8 @@ class AppointmentService:
             retire_as=MessageStatus.SUPERSEDED,
             new_messages=records,
             now=now,
+            events=events,
+            opening=frees if moved else None,
         )
         self._unschedule(pending)
         self._enqueue_due(updated, records, now)

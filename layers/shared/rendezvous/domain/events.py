@@ -300,3 +300,25 @@ def opening_filled(
     type_ = EventType.OPENING_FILLED
     data = {"opening_id": opening_id, "entry_id": entry_id, "appointment_id": appointment_id}
     return _happened(type_, tenant_id, (opening_id,), at, data, appointment_id)
+
+
+def opening_taken_by_move(
+    tenant_id: str,
+    opening_id: str,
+    moved: Appointment,
+    moved_from: datetime,
+    freed_opening_id: str | None,
+    at: datetime,
+) -> WebhookEvent:
+    """The customer of `moved` chose the opening by a digit after their R: their own
+    appointment now takes that slot (no new appointment), and the slot it left is the
+    opening `freed_opening_id` (None when too close to offer). Once per opening."""
+    type_ = EventType.OPENING_FILLED
+    data = {
+        "opening_id": opening_id,
+        **_appointment_data(moved),
+        "by": "reschedule",
+        "moved_from": iso_z(moved_from),
+        "freed_opening_id": freed_opening_id,
+    }
+    return _happened(type_, tenant_id, (opening_id,), at, data, moved.appointment_id)

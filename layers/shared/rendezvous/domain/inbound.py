@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
@@ -14,6 +14,7 @@ from rendezvous.domain.events import (
     WebhookEvent,
     appointment_confirmed,
     queue_item_opened,
+    queue_item_resolved,
     recipient_opted,
     reschedule_requested,
 )
@@ -21,6 +22,7 @@ from rendezvous.domain.keywords import Intent, classify, keyword_of, normalise_k
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
+    OpenOffer,
     QueueFlag,
     QueueIntent,
     QueueItem,
@@ -37,8 +39,12 @@ from rendezvous.domain.ports import (
     Conversations,
     Renderer,
 )
+from rendezvous.domain.reschedule import Chosen, RescheduleService
 from rendezvous.domain.timing import Due, answer_due_before_visit, answer_due_by
 from rendezvous.phone import recipient_key
+
+# Who resolves a conversation that needs no person any more (a reschedule chosen by digit).
+AUTOMATION = "automation"
 
 QUEUED_INTENTS = {
     Intent.FREE_TEXT: QueueIntent.QUESTION,
@@ -94,6 +100,8 @@ class InboundService:
     render: Renderer
     log: ActivityLog
     texts: Conversations
+    # R with free slots that fit offers them by digit; None: every R goes to a person.
+    reschedule: RescheduleService | None = None
     # Waitlist offers: Y or the digit takes one while it is open. None: no offers here.
     offers: OfferService | None = None
 
@@ -180,7 +188,110 @@ class InboundService:
             closed = self._closing(tenant, text, recipient, now)
             if closed is not None:
                 return closed
+        if intent is Intent.RESCHEDULE and not (recipient and recipient.opted_out):
+            offered = self._offer_times(tenant, text, recipient, now)
+            if offered is not None:
+                return offered
+        choice = recipient.open_offer if recipient else None
+        if intent is Intent.FREE_TEXT and choice is not None and choice.appointment_id:
+            opening_id = choice.opening_for(text.body, now)
+            if opening_id is not None:
+                return self._choose(tenant, text, recipient, choice, opening_id, now)
         return self._queue(tenant, text, intent, recipient, now)
+
+    # -- R with free slots: offered by digit, and the digit that moves ------------------
+
+    def _offer_times(
+        self, tenant: Tenant, text: InboundText, recipient: Recipient | None, now: datetime
+    ) -> InboundResult | None:
+        """Up to three fitting openings as digits, in the answer to the R; the conversation
+        still opens for a person (who sees what was offered, and takes over on any other
+        answer or none). None: nothing fits, the R goes to a person as before."""
+        if self.reschedule is None:
+            return None
+        upcoming = self.store.upcoming_appointments(
+            tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
+        )
+        if not upcoming:
+            return None
+        options = self.reschedule.offer(tenant, text.from_, upcoming[0], now)
+        if not options:
+            return None
+        answer = self.render.reply(
+            "reschedule_options", tenant, upcoming[0], options=[o.starts_at for o in options]
+        )
+        return self._queue(tenant, text, Intent.RESCHEDULE, recipient, now, answer=answer)
+
+    def _choose(
+        self,
+        tenant: Tenant,
+        text: InboundText,
+        recipient: Recipient | None,
+        choice: OpenOffer,
+        opening_id: str,
+        now: datetime,
+    ) -> InboundResult:
+        """The digit of an open reschedule choice: the appointment moves (the customer gets
+        the moved text from the sender, so no answer here) and the conversation the R
+        opened is resolved; a slot just taken says so and offers what is left."""
+        assert self.reschedule is not None  # a choice with an appointment is only made by it
+        chosen = self.reschedule.choose(tenant, text.from_, choice, opening_id, now)
+        if chosen.outcome is Chosen.MOVED:
+            return self._moved(tenant, text, recipient, choice, now)
+        appointment = chosen.appointment
+        if chosen.outcome is Chosen.TAKEN and appointment is not None:
+            options = self.reschedule.offer(tenant, text.from_, appointment, now)
+            if options:
+                answer = self.render.reply(
+                    "reschedule_taken_options",
+                    tenant,
+                    appointment,
+                    options=[o.starts_at for o in options],
+                )
+                return self._queue(tenant, text, Intent.RESCHEDULE, recipient, now, answer=answer)
+            self.store.set_open_offer(tenant.tenant_id, text.from_, None)
+        due = self._due_by(tenant, now, appointment)
+        answer = self._say(tenant, appointment, "reschedule_taken", now, due=due.at)
+        return self._queue(tenant, text, Intent.RESCHEDULE, recipient, now, answer=answer)
+
+    def _moved(
+        self,
+        tenant: Tenant,
+        text: InboundText,
+        recipient: Recipient | None,
+        choice: OpenOffer,
+        now: datetime,
+    ) -> InboundResult:
+        """The digit joins the conversation its R opened, which is then resolved: nothing
+        is left for a person (the booking system heard of the move)."""
+        item = self._open_item(tenant, recipient)
+        if item is None:
+            return InboundResult(
+                Intent.CHOICE, [], tenant.tenant_id, appointment_id=choice.appointment_id
+            )
+        message = ConversationMessage(
+            item_id=item.item_id,
+            at=now,
+            direction="inbound",
+            body=text.body,
+            author="customer",
+            sid=text.message_sid,
+        )
+        if self.queue.append(item, message, retention_days=tenant.queue_retention_days):
+            claimed = self.queue.claim(
+                tenant.tenant_id, item.item_id, AUTOMATION, now, now + timedelta(minutes=1)
+            )
+            if claimed is not None:
+                self.queue.resolve(
+                    claimed, AUTOMATION, now, queue_item_resolved(claimed, AUTOMATION, now)
+                )
+        return InboundResult(
+            Intent.CHOICE,
+            [],
+            tenant.tenant_id,
+            queue_item_id=item.item_id,
+            appointment_id=choice.appointment_id,
+        )
 
     def _answer_offer(
         self, tenant: Tenant, intent: Intent, text: InboundText, recipient: Recipient | None
@@ -355,7 +466,11 @@ class InboundService:
         intent: Intent,
         recipient: Recipient | None,
         now: datetime,
+        *,
+        answer: str | None = None,
     ) -> InboundResult:
+        """Hand the text to a person: it opens a conversation, acknowledged (by `answer`
+        when given), or joins the open one, quietly unless there is an `answer`."""
         inbound = ConversationMessage(
             item_id="",
             at=now,
@@ -378,12 +493,12 @@ class InboundService:
                     # One acknowledgement per conversation: later texts join it quietly.
                     return InboundResult(
                         intent,
-                        [],
+                        [answer] if answer else [],
                         tenant.tenant_id,
                         queue_item_id=current.item_id,
                         appointment_id=current.appointment_id,
                     )
-            opened = self._open(tenant, text, intent, recipient, inbound, now)
+            opened = self._open(tenant, text, intent, recipient, inbound, now, answer)
             if opened is not None:
                 return opened
             recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
@@ -397,6 +512,7 @@ class InboundService:
         recipient: Recipient | None,
         inbound: ConversationMessage,
         now: datetime,
+        answer: str | None = None,
     ) -> InboundResult | None:
         """A new conversation, linked to the customer's next appointment, acknowledged in the
         same write. None when another text opened one first."""
@@ -427,7 +543,7 @@ class InboundService:
         thread = [inbound.model_copy(update={"item_id": item.item_id})]
         replies = []
         if item.acknowledged:
-            reply = self._acknowledgement(tenant, item, intent, appointment, now)
+            reply = answer or self._acknowledgement(tenant, item, intent, appointment, now)
             replies.append(reply)
             thread.append(
                 ConversationMessage(

@@ -20,6 +20,9 @@ class Intent(StrEnum):
     RESCHEDULE = "reschedule"
     STOP_REQUEST = "stop_request"  # free text asking us to stop: a person decides
     CLOSING = "closing"  # "thanks", "merci", an emoji: joins a conversation quietly
+    # A digit that answered an open choice (the times offered after an R): only the inbound
+    # service knows one is open, so classify never returns it.
+    CHOICE = "choice"
     # Y (or the offered digit) while an offer to the number is open: only the inbound
     # service knows one is, so classify never returns it.
     TAKE_OFFER = "take_offer"

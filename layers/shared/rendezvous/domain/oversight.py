@@ -53,6 +53,18 @@ class QueueNumbers:
 
 
 @dataclass(frozen=True)
+class FillNumbers:
+    """Vacancy fill in the period: openings made, offer texts sent, openings filled (and
+    the median minutes from opening to fill), openings that ended unfilled."""
+
+    openings: int = 0
+    offers_sent: int = 0
+    filled: int = 0
+    median_time_to_fill_minutes: float | None = None
+    expired_unfilled: int = 0
+
+
+@dataclass(frozen=True)
 class Stats:
     days: int
     since: datetime
@@ -65,6 +77,7 @@ class Stats:
     opt_outs: int = 0
     replies: int = 0
     queue: QueueNumbers | None = None
+    fill: FillNumbers = field(default_factory=FillNumbers)
 
 
 def live_items(queue: ConversationQueue, tenant_id: str) -> list[QueueItem]:
@@ -192,6 +205,7 @@ class OversightService:
         events: Counter[ActivityEvent] = Counter()
         texts: Counter[Intent | None] = Counter()
         waits: list[float] = []
+        fills: list[float] = []
         for day in day_names:
             for entry in self.log.day(tenant_id, day):
                 if entry.at < since:
@@ -201,6 +215,8 @@ class OversightService:
                     texts[entry.acted_on()] += 1
                 if entry.event is ActivityEvent.CLAIM and entry.waited_minutes is not None:
                     waits.append(entry.waited_minutes)
+                if entry.event is ActivityEvent.OPENING_FILLED and entry.waited_minutes is not None:
+                    fills.append(entry.waited_minutes)
         live = live_items(self.queue, tenant_id)
         queue = QueueNumbers(
             open=sum(1 for i in live if i.status is QueueStatus.OPEN),
@@ -224,4 +240,11 @@ class OversightService:
             opt_outs=texts[Intent.OPT_OUT],
             replies=events[ActivityEvent.TEXT_RECEIVED],
             queue=queue,
+            fill=FillNumbers(
+                openings=events[ActivityEvent.OPENING_CREATED],
+                offers_sent=events[ActivityEvent.OFFER_SENT],
+                filled=events[ActivityEvent.OPENING_FILLED],
+                median_time_to_fill_minutes=round(statistics.median(fills), 1) if fills else None,
+                expired_unfilled=events[ActivityEvent.OPENING_EXPIRED],
+            ),
         )

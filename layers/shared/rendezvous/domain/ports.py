@@ -255,6 +255,10 @@ class RecipientStore(Protocol):
         """Give back a claim whose text provably never left (the gateway refused it)."""
         ...
 
+    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
+        """Keep (or, with None, end) the choice the number's digits answer."""
+        ...
+
     def mark_recipient(
         self,
         tenant_id: str,
@@ -686,8 +690,10 @@ class Renderer(Protocol):
         appointment: Appointment | None,
         *,
         due: datetime | None = None,
+        options: Sequence[datetime] = (),
     ) -> str:
-        """The TwiML answer `name` (confirmed, cancelled, ack...) to a customer's text."""
+        """The TwiML answer `name` (confirmed, cancelled, ack...) to a customer's text;
+        `options` are the times a reschedule offers, by digit from 1."""
         ...
 
     def moment(self, at: datetime, timezone: str, locale: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -86,6 +86,23 @@ def format_when(moment: datetime, timezone: str, locale: str) -> str:
     day = _DAYS[loc][local.weekday()]
     month = _MONTHS[loc][local.month - 1]
     return f"{day} {local.day} {month} {format_clock(local, loc)}"
+
+
+_DIGIT_FOR: Final = {
+    "en": "{digit} for {when}",
+    "fr": "{digit} pour {when}",
+    "es": "{digit} para {when}",
+}
+
+
+def format_options(options: Sequence[datetime], timezone: str, locale: str) -> str:
+    """ "1 for Tue 8 Dec 9:00am, 2 for Wed 9 Dec 10:30am": the digits of a choice of times,
+    numbered from 1 in the order given."""
+    pattern = _DIGIT_FOR.get(locale, _DIGIT_FOR["en"])
+    return ", ".join(
+        substitute(pattern, {"digit": str(n), "when": format_when(at, timezone, locale)})
+        for n, at in enumerate(options, start=1)
+    )
 
 
 _TODAY: Final = {"en": "today at {clock}", "fr": "aujourd'hui à {clock}", "es": "hoy a las {clock}"}
@@ -367,9 +384,11 @@ class SmsRenderer:
         appointment: Appointment | None,
         *,
         due: datetime | None = None,
+        options: Sequence[datetime] = (),
     ) -> str:
         locale = (appointment.customer.locale if appointment else None) or tenant.locale
         values = {
+            "options": format_options(options, tenant.timezone, locale),
             "business": tenant.name,
             "contact": tenant.contact or tenant.phone_number,
             "first_name": first_name(appointment.customer.name) if appointment else "",

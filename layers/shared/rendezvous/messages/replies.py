@@ -24,6 +24,13 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "will reply by {due}.",
         "no_appointment": "{business}: we found no upcoming appointment for this number. "
         "A person will reply by {due}.",
+        # R with free slots that fit: the digits answer it while the options are open.
+        "reschedule_options": "{business}: free times: reply {options}, or tell us what suits you.",
+        # The digit's slot went to someone else first.
+        "reschedule_taken_options": "{business}: sorry, just taken. Reply {options}, or "
+        "tell us what suits you.",
+        "reschedule_taken": "{business}: sorry, that time was just taken. A person will "
+        "reply by {due}.",
     },
     "fr": {
         "ack": "{business}: merci, message reçu. Une personne vous répondra avant {due}.",
@@ -40,6 +47,12 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "Réponse avant {due}.",
         "no_appointment": "{business}: aucun RDV à venir pour ce numéro. Une personne vous "
         "répondra avant {due}.",
+        "reschedule_options": "{business}: créneaux libres: répondez {options}, ou dites-nous "
+        "ce qui vous va.",
+        "reschedule_taken_options": "{business}: désolé, déjà pris. Répondez {options}, ou "
+        "dites-nous ce qui vous va.",
+        "reschedule_taken": "{business}: désolé, ce créneau vient d'être pris. Une personne "
+        "vous répondra avant {due}.",
     },
     "es": {
         "ack": "{business}: gracias, recibimos su mensaje. Una persona responderá antes de {due}.",
@@ -53,6 +66,12 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "reschedule": "{business}: gracias, buscaremos otra hora para su cita del {when}. "
         "Respuesta antes de {due}.",
         "no_appointment": "{business}: no hay citas próximas para este número. Una persona "
+        "responderá antes de {due}.",
+        "reschedule_options": "{business}: horas libres: responda {options}, o díganos qué "
+        "le conviene.",
+        "reschedule_taken_options": "{business}: lo sentimos, ya está tomada. Responda "
+        "{options}, o díganos qué le conviene.",
+        "reschedule_taken": "{business}: lo sentimos, esa hora ya está tomada. Una persona "
         "responderá antes de {due}.",
     },
 }

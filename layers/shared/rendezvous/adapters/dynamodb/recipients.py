@@ -16,6 +16,7 @@ from rendezvous.adapters.dynamodb.table import (
     TableRepository,
     condition_failed,
     iso,
+    plain,
     recipient_item_key,
     serialize,
     transact_if,
@@ -24,7 +25,7 @@ from rendezvous.adapters.dynamodb.table import (
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import WebhookEvent, opted_by
-from rendezvous.domain.models import QueueItem, Recipient
+from rendezvous.domain.models import OpenOffer, QueueItem, Recipient
 from rendezvous.domain.ports import RecipientClaim
 from rendezvous.phone import recipient_key
 
@@ -68,6 +69,22 @@ class DynamoRecipients(TableRepository):
             if condition_failed(exc):
                 raise ConcurrentModification("recipient changed since it was read") from exc
             raise
+
+    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
+        rkey = recipient_key(tenant_id, phone)
+        common = {":t": tenant_id, ":rk": rkey, ":phone": phone, ":zero": 0, ":one": 1}
+        sets = "SET tenant_id = :t, recipient_key = :rk, phone = :phone, "
+        sets += "rev = if_not_exists(rev, :zero) + :one"
+        if offer is None:
+            expression, values = f"{sets} REMOVE open_offer", common
+        else:
+            expression, values = f"{sets}, open_offer = :offer", {**common, ":offer": plain(offer)}
+        self._db.update_item(
+            TableName=self._table,
+            Key=serialize(recipient_item_key(tenant_id, rkey)),
+            UpdateExpression=expression,
+            ExpressionAttributeValues=values_of(values),
+        )
 
     def release_claim(self, recipient: Recipient, key: str) -> None:
         try:
