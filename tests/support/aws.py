@@ -98,7 +98,7 @@ def moto_stack(public_base_url: str = PUBLIC_BASE_URL) -> Iterator[LocalStack]:
 _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
 
 
-def _isolated(write: Callable[..., Any], lock: threading.Lock) -> Callable[..., Any]:
+def _isolated(write: Callable[..., Any], lock: threading.RLock) -> Callable[..., Any]:
     def locked(*args: Any, **kwargs: Any) -> Any:
         with lock:
             return write(*args, **kwargs)
@@ -119,7 +119,8 @@ def moto_server_stack(
     originals = {name: getattr(DynamoDBBackend, name) for name in _WRITES}
     dynamodb_patch.apply()
     server_patch.apply()
-    lock = threading.Lock()
+    # Re-entrant: a transaction's writes go through put_item and update_item themselves.
+    lock = threading.RLock()
     for name in _WRITES:
         setattr(DynamoDBBackend, name, _isolated(getattr(DynamoDBBackend, name), lock))
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
