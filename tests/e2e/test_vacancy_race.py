@@ -54,7 +54,7 @@ def test_twenty_takers_at_once_make_one_appointment_and_nineteen_kind_refusals(
         wait_for_texts(twilio, customer, 1)
 
         reply(stack, clinic, customer, "X")
-        offered = opening_replacing(api, clinic, cancelled["appointment_id"])
+        offered = opening_replacing(api, clinic, cancelled)
         offers = wait_for_each(twilio, takers, 1)
         assert all(len(t) == 1 for t in offers.values()), {n: len(t) for n, t in offers.items()}
 

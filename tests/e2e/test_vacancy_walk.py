@@ -61,7 +61,7 @@ def test_x_opens_the_slot_a_second_wave_taker_fills_it_and_the_receiver_hears_bo
         wait_for_texts(twilio, customer, 1)
 
         reply(stack, clinic, customer, "X")
-        opening_id = opening_replacing(api, clinic, cancelled["appointment_id"])["opening_id"]
+        opening_id = opening_replacing(api, clinic, cancelled)["opening_id"]
         # The first wave: the two listed first, in the order they were listed.
         wait_for_each(twilio, [first, second], 1)
         assert texts_by_number(twilio, [third]) == {third: []}

@@ -104,14 +104,20 @@ def listed_around(api: Api, tenant: Tenant, starts_at: datetime) -> list[dict[st
             return found
 
 
-def opening_replacing(api: Api, tenant: Tenant, appointment_id: str) -> dict[str, Any]:
-    """The opening the cancellation of `appointment_id` made (GET /v1/openings, every page),
-    read again by id so it carries its offers."""
+def opening_replacing(api: Api, tenant: Tenant, cancelled: dict[str, Any]) -> dict[str, Any]:
+    """The opening the cancellation of the appointment `cancelled` made (GET /v1/openings
+    around its start, every page), read again by id so it carries its offers."""
+    appointment_id = cancelled["appointment_id"]
+    starts_at = datetime.fromisoformat(cancelled["starts_at"])
+    window = {
+        "from": (starts_at - timedelta(minutes=1)).isoformat(),
+        "to": (starts_at + timedelta(minutes=1)).isoformat(),
+    }
 
     def find() -> str | None:
         cursor: str | None = None
         while True:
-            query = {"cursor": cursor} if cursor else {}
+            query = {**window, **({"cursor": cursor} if cursor else {})}
             page = api.request("GET", "/v1/openings", tenant.staff_token, params=query)
             assert page.status_code == 200, page.text
             body = page.json()
