@@ -163,13 +163,18 @@ class Runtime:
             self.queue(),
             AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock),
             self.clock,
+            log=self.activity_log(),
         )
 
     def vacancy_service(self) -> VacancyService:
         from rendezvous.domain.vacancies import VacancyService
 
         return VacancyService(
-            self.vacancy_store(), self.store(), self.clock, starter=self.vacancy_starter()
+            self.vacancy_store(),
+            self.store(),
+            self.clock,
+            starter=self.vacancy_starter(),
+            log=self.activity_log(),
         )
 
     def queue_store(self) -> ConversationQueue:
@@ -418,8 +423,14 @@ class Runtime:
         from rendezvous.domain.inbound import InboundService
         from rendezvous.domain.reschedule import RescheduleService
 
+        # Its log counts the openings a customer's X frees (GET /v1/stats).
         appointments = AppointmentService(
-            self.store(), self.scheduler(), self.queue(), self.clock, starter=self.vacancy_starter()
+            self.store(),
+            self.scheduler(),
+            self.queue(),
+            self.clock,
+            activity=self.activity_log(),
+            starter=self.vacancy_starter(),
         )
         reschedule = RescheduleService(
             self.vacancy_store(),

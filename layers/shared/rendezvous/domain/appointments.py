@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_entry
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
     ConcurrentModification,
@@ -303,7 +303,14 @@ class AppointmentService:
         raise ConcurrentModification("the appointment changed while it was being cancelled; retry")
 
     def _start(self, opening: Opening | None) -> None:
-        if opening is not None and self.starter is not None:
+        if opening is None:
+            return
+        if self.activity is not None:
+            entry = opening_entry(
+                ActivityEvent.OPENING_CREATED, opening.opening_id, opening.created_at
+            )
+            self.activity.append(opening.tenant_id, entry)
+        if self.starter is not None:
             self.starter.start(opening)
 
     def record_outcome(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from rendezvous.domain.activity import ActivityEvent, opening_entry
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
@@ -30,6 +31,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import (
+    ActivityLog,
     AppointmentStore,
     OfferBook,
     OutboundQueue,
@@ -97,6 +99,8 @@ class OfferService:
     queue: OutboundQueue
     appointments: AppointmentService
     clock: Clock
+    # Where GET /v1/stats counts offers sent, fills (with their time) and expiries.
+    log: ActivityLog | None = None
 
     # -- starting and waves ---------------------------------------------------------------
 
@@ -218,7 +222,15 @@ class OfferService:
         if not self.book.make_offer(offer, text, entry, choice):
             return False
         self.queue.enqueue(self._request(offer, MessageKind.OFFER, entry.recipient_key))
+        self._note(ActivityEvent.OFFER_SENT, opening, now)
         return True
+
+    def _note(
+        self, event: ActivityEvent, opening: Opening, now: datetime, waited: float | None = None
+    ) -> None:
+        if self.log is not None:
+            entry = opening_entry(event, opening.opening_id, now, waited_minutes=waited)
+            self.log.append(opening.tenant_id, entry)
 
     def _expire(self, opening: Opening) -> bool:
         expired = opening.model_copy(
@@ -228,6 +240,7 @@ class OfferService:
             self.vacancies.save_opening(expired, expected_version=opening.version)
         except ConcurrentModification:
             return False
+        self._note(ActivityEvent.OPENING_EXPIRED, opening, self.clock.now())
         return True
 
     def _close(self, offers: list[Offer], now: datetime) -> None:
@@ -311,6 +324,8 @@ class OfferService:
 
         if self.appointments.create_within(tenant, appointment, write) is None:
             return None
+        waited = (now - opening.created_at).total_seconds() / 60
+        self._note(ActivityEvent.OPENING_FILLED, opening, now, waited)
         return TakeResult(
             TakeOutcome.WON,
             opening.opening_id,
