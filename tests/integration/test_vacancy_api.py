@@ -14,7 +14,13 @@ import pytest
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
 from rendezvous.domain.clock import FixedClock
-from rendezvous.domain.vacancy import Offer, OpeningStatus, WaitlistEntry, WaitlistStatus
+from rendezvous.domain.vacancy import (
+    FillCounts,
+    Offer,
+    OpeningStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from rendezvous.runtime import Runtime
 from tests.integration.test_twilio_inbound import inbound, replies
 from tests.support.aws import at, clinic, seed_tenant
@@ -353,6 +359,8 @@ def test_a_cancel_writes_its_opening_in_its_transaction_and_starts_it(
         "Cleaning",
     )
     assert [o.opening_id for o in starter.started] == ["op-appt-1-v2", "op-appt-1-v2"]
+    day = at("2030-01-10T17:00:00Z").date()
+    assert vacancies(runtime).fill_counts("clinic-1", day, day) == FillCounts(openings=1)
 
 
 def test_a_cancel_inside_the_notice_opens_nothing(
@@ -393,3 +401,24 @@ def test_a_tenant_with_fill_off_opens_nothing(
 
     assert call("GET", "/v1/openings/op-appt-1-v2")[0] == 404
     assert starter.started == []
+
+
+def test_fill_counters_are_one_query_for_any_number_of_days(
+    store: DynamoAppointmentStore, runtime: Runtime
+) -> None:
+    first = at("2030-01-08T23:59:00Z")
+    vacancies(runtime).count_fill("clinic-1", first, FillCounts(openings=2, offers_sent=10))
+    vacancies(runtime).count_fill(
+        "clinic-1", at("2030-01-09T00:01:00Z"), FillCounts(filled=1, fill_seconds=600)
+    )
+    vacancies(runtime).count_fill("clinic-1", at("2030-01-12T00:00:00Z"), FillCounts(expired=1))
+    vacancies(runtime).count_fill("salon-1", first, FillCounts(openings=7))
+
+    with dynamodb_calls(runtime) as calls:
+        counts = vacancies(runtime).fill_counts(
+            "clinic-1", first.date(), at("2030-01-11T00:00:00Z").date()
+        )
+
+    assert counts == FillCounts(openings=2, offers_sent=10, filled=1, fill_seconds=600)
+    assert counts.mean_minutes_to_fill == 10.0
+    assert calls == Counter({"Query": 1})

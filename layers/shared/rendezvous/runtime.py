@@ -325,6 +325,7 @@ class Runtime:
             activity=self.activity_log(),
             renderer=self.renderer(),
             starter=self.vacancy_starter(),
+            counter=self.vacancy_store(),
         )
 
     def calcom_integrations(self) -> CalcomIntegrations:
@@ -368,7 +369,12 @@ class Runtime:
         from rendezvous.domain.inbound import InboundService
 
         appointments = AppointmentService(
-            self.store(), self.scheduler(), self.queue(), self.clock, starter=self.vacancy_starter()
+            self.store(),
+            self.scheduler(),
+            self.queue(),
+            self.clock,
+            starter=self.vacancy_starter(),
+            counter=self.vacancy_store(),
         )
         return InboundService(
             self.store(),

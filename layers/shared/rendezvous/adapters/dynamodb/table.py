@@ -26,6 +26,8 @@ Keys (pk / sk):
   T#<tenant>#OP#<opening>  OP             an opening: a slot free to offer
   T#<tenant>#OP#<opening>  OF#<entry>     one offer of that opening to a waitlist entry, so
                                           an opening and its offers are one Query
+  T#<tenant>#FILL         D#<UTC day>     vacancy fill's counters of the day (ADD), so the
+                                          stats of N days are one Query
 
 Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
 the outbox reads what is pending in the next hours, stats what happened in the last days.
@@ -173,6 +175,10 @@ def opening_key(tenant_id: str, opening_id: str) -> Item:
 
 def offer_key(tenant_id: str, opening_id: str, entry_id: str) -> Item:
     return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": f"OF#{entry_id}"}
+
+
+def fill_counts_key(tenant_id: str, day: date) -> Item:
+    return {"pk": f"T#{tenant_id}#FILL", "sk": f"D#{day.isoformat()}"}
 
 
 def stamp(instant: datetime) -> str:
