@@ -174,7 +174,6 @@ class Runtime:
             self.store(),
             self.clock,
             starter=self.vacancy_starter(),
-            log=self.activity_log(),
         )
 
     def queue_store(self) -> ConversationQueue:
@@ -375,6 +374,7 @@ class Runtime:
             activity=self.activity_log(),
             renderer=self.renderer(),
             starter=self.vacancy_starter(),
+            counter=self.vacancy_store(),
         )
 
     def calcom_integrations(self) -> CalcomIntegrations:
@@ -423,14 +423,13 @@ class Runtime:
         from rendezvous.domain.inbound import InboundService
         from rendezvous.domain.reschedule import RescheduleService
 
-        # Its log counts the openings a customer's X frees (GET /v1/stats).
         appointments = AppointmentService(
             self.store(),
             self.scheduler(),
             self.queue(),
             self.clock,
-            activity=self.activity_log(),
             starter=self.vacancy_starter(),
+            counter=self.vacancy_store(),
         )
         reschedule = RescheduleService(
             self.vacancy_store(),
@@ -488,6 +487,7 @@ class Runtime:
             self.activity_log(),
             self.clock,
             self.late_texts,
+            fill_counter=self.vacancy_store(),
         )
 
     def settings_service(self) -> SettingsService:

@@ -30,13 +30,9 @@ class ActivityEvent(StrEnum):
     # A customer's wish given by phone, recorded by a person (the entry's reason says so).
     OPTED_OUT_BY_STAFF = "opted_out_by_staff"
     OPTED_IN_BY_STAFF = "opted_in_by_staff"
-    # Vacancy fill, counted by GET /v1/stats: an opening written (`reason` its source), one
-    # offer text sent, an opening filled (`waited_minutes` from opening to fill), an
-    # opening that ended unfilled.
-    OPENING_CREATED = "opening_created"
-    OFFER_SENT = "offer_sent"
+    # An opening filled (`waited_minutes`: from opening to fill): GET /v1/stats' median
+    # time to fill (the day counters keep only sums).
     OPENING_FILLED = "opening_filled"
-    OPENING_EXPIRED = "opening_expired"
 
 
 def opening_entry(

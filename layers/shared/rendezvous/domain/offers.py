@@ -99,7 +99,7 @@ class OfferService:
     queue: OutboundQueue
     appointments: AppointmentService
     clock: Clock
-    # Where GET /v1/stats counts offers sent, fills (with their time) and expiries.
+    # Where GET /v1/stats finds each fill's time, for its median.
     log: ActivityLog | None = None
 
     # -- starting and waves ---------------------------------------------------------------
@@ -222,7 +222,6 @@ class OfferService:
         if not self.book.make_offer(offer, text, entry, choice):
             return False
         self.queue.enqueue(self._request(offer, MessageKind.OFFER, entry.recipient_key))
-        self._note(ActivityEvent.OFFER_SENT, opening, now)
         return True
 
     def _note(
@@ -240,7 +239,6 @@ class OfferService:
             self.vacancies.save_opening(expired, expected_version=opening.version)
         except ConcurrentModification:
             return False
-        self._note(ActivityEvent.OPENING_EXPIRED, opening, self.clock.now())
         return True
 
     def _close(self, offers: list[Offer], now: datetime) -> None:
