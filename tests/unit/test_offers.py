@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.conversation import ConversationReader
@@ -80,6 +81,7 @@ class World:
             self.outbound,
             self.appointments,
             self.clock,
+            activity=self.log,
         )
         self.sender = MessageSender(
             self.store,
@@ -162,6 +164,7 @@ def test_a_wave_offers_the_slot_to_the_first_listed_entries_and_plans_the_next(
 
     assert result.outcome is WaveOutcome.OFFERED
     assert result.offers_sent == 2
+    assert world.log.events().count(ActivityEvent.OFFER_SENT) == 2
     assert world.texts_to(phone(1))
     assert world.texts_to(phone(2))
     assert not world.texts_to(phone(3))
@@ -347,6 +350,7 @@ def test_a_wave_too_close_to_the_slot_marks_it_expired_and_frees_its_offers(
 
     assert result.outcome is WaveOutcome.EXPIRED
     assert result.expired_now
+    assert world.log.events().count(ActivityEvent.OPENING_EXPIRED) == 1
     assert world.opening().status is OpeningStatus.EXPIRED
     assert world.vacancies.entries_by_id[("clinic-1", "e1")].status is WaitlistStatus.WAITING
     rkey = recipient_key("clinic-1", phone(1))

@@ -163,6 +163,7 @@ class Runtime:
             self.queue(),
             AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock),
             self.clock,
+            activity=self.activity_log(),
         )
 
     def vacancy_service(self) -> VacancyService:

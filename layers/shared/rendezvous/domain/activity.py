@@ -30,6 +30,13 @@ class ActivityEvent(StrEnum):
     # A customer's wish given by phone, recorded by a person (the entry's reason says so).
     OPTED_OUT_BY_STAFF = "opted_out_by_staff"
     OPTED_IN_BY_STAFF = "opted_in_by_staff"
+    # Vacancy fill, counted by GET /v1/stats: an opening written (`reason` its source), one
+    # offer text sent, an opening filled (`waited_minutes` from opening to fill), an
+    # opening that ended unfilled.
+    OPENING_CREATED = "opening_created"
+    OFFER_SENT = "offer_sent"
+    OPENING_FILLED = "opening_filled"
+    OPENING_EXPIRED = "opening_expired"
 
 
 class SettingChange(BaseModel):
@@ -67,6 +74,7 @@ class ActivityEntry(BaseModel):
     # description; never its secret), or one of its deliveries retried by hand.
     endpoint_id: str | None = None
     delivery_id: str | None = None
+    opening_id: str | None = None
 
     def acted_on(self) -> Intent | None:
         """What a customer's text did: its intent, except a confirm or cancel that found no

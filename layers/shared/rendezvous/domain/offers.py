@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
@@ -30,6 +31,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import (
+    ActivityLog,
     AppointmentStore,
     OfferBook,
     OutboundQueue,
@@ -97,6 +99,8 @@ class OfferService:
     queue: OutboundQueue
     appointments: AppointmentService
     clock: Clock
+    # GET /v1/stats counts fill from the log: offers sent, openings filled, expired.
+    activity: ActivityLog | None = None
 
     # -- starting and waves ---------------------------------------------------------------
 
@@ -119,6 +123,8 @@ class OfferService:
             return WaveResult(WaveOutcome.EXPIRED)
         if not opening.worth_offering(now, tenant.fill_min_notice_minutes):
             expired_now = self._expire(opening)
+            if expired_now:
+                self._log(tenant_id, ActivityEvent.OPENING_EXPIRED, opening, now)
             self._close(offers, now)
             return WaveResult(WaveOutcome.EXPIRED, expired_now=expired_now)
         if tenant.paused or not tenant.fill_enabled:
@@ -153,6 +159,7 @@ class OfferService:
         for entry in picked:
             if self._offer(tenant, counted, entry, wave, now):
                 sent += 1
+                self._log(tenant_id, ActivityEvent.OFFER_SENT, opening, now)
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
         return WaveResult(WaveOutcome.OFFERED, offers_sent=sent, next_wave_at=next_at)
 
@@ -311,11 +318,20 @@ class OfferService:
 
         if self.appointments.create_within(tenant, appointment, write) is None:
             return None
+        waited = (now - opening.created_at).total_seconds()
+        self._log(
+            tenant.tenant_id,
+            ActivityEvent.OPENING_FILLED,
+            opening,
+            now,
+            appointment_id=appointment.appointment_id,
+            waited_minutes=round(waited / 60, 1),
+        )
         return TakeResult(
             TakeOutcome.WON,
             opening.opening_id,
             appointment.appointment_id,
-            time_to_fill_seconds=(now - opening.created_at).total_seconds(),
+            time_to_fill_seconds=waited,
         )
 
     def _lose(self, offer: Offer, recipient_key: str, now: datetime) -> TakeResult:
@@ -324,6 +340,31 @@ class OfferService:
             return TakeResult(TakeOutcome.REPEATED, offer.opening_id)
         self.queue.enqueue(self._request(offer, MessageKind.OFFER_TAKEN, recipient_key))
         return TakeResult(TakeOutcome.TAKEN, offer.opening_id)
+
+    def _log(
+        self,
+        tenant_id: str,
+        event: ActivityEvent,
+        opening: Opening,
+        now: datetime,
+        *,
+        appointment_id: str | None = None,
+        waited_minutes: float | None = None,
+    ) -> None:
+        if self.activity is None:
+            return
+        self.activity.append(
+            tenant_id,
+            ActivityEntry(
+                event=event,
+                actor="automation" if event is not ActivityEvent.OPENING_FILLED else "customer",
+                at=now,
+                opening_id=opening.opening_id,
+                appointment_id=appointment_id,
+                waited_minutes=waited_minutes,
+                reason=opening.source.value,
+            ),
+        )
 
     # -- texts ----------------------------------------------------------------------------
 
