@@ -12,7 +12,9 @@ from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.conversation import ConversationReader
+from rendezvous.domain.delivery import DeliveryReport, record_delivery_report
 from rendezvous.domain.events import EventType
+from rendezvous.domain.identity import status_callback_ref
 from rendezvous.domain.inbound import InboundResult, InboundService, InboundText
 from rendezvous.domain.keywords import Intent
 from rendezvous.domain.models import (
@@ -398,3 +400,32 @@ def test_an_appointment_text_still_goes_through_its_own_identity(world: World) -
     planned = [request for _, request in world.scheduler.schedules.values()]
     assert planned
     assert all(isinstance(request, SendRequest) for request in planned)
+
+
+def test_a_status_callback_for_an_offer_text_moves_its_record_and_its_offer(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    [request] = world.outbound.sent
+    world.send_all()
+    text = world.vacancies.texts[("clinic-1", OPENING, "e1", "offer")]
+    report = DeliveryReport(status_callback_ref(text), "SM1", "delivered", phone(1))
+
+    first = record_delivery_report(world.store, world.clock, report, world.vacancies)
+    again = record_delivery_report(world.store, world.clock, report, world.vacancies)
+
+    assert isinstance(request, OfferSendRequest)
+    assert (first.applied, again.applied) == (True, False)
+    stored = world.vacancies.texts[("clinic-1", OPENING, "e1", "offer")]
+    assert stored.status is MessageStatus.DELIVERED
+    assert world.vacancies.offers[("clinic-1", OPENING, "e1")].message_status == "delivered"
+    [event] = world.store.events_of(EventType.MESSAGE_DELIVERED)
+    assert event.data == {
+        "opening_id": OPENING,
+        "entry_id": "e1",
+        "kind": "offer",
+        "message_sid": "SM1",
+    }
+    assert event.appointment_id is None
