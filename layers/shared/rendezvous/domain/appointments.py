@@ -34,13 +34,19 @@ from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminde
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
+    FillCounter,
     OutboundQueue,
     ReminderScheduler,
     Renderer,
     VacancyStarter,
 )
 from rendezvous.domain.tenant_settings import MAX_SEGMENTS
-from rendezvous.domain.vacancy import Opening, OpeningSource, cancellation_opening_id
+from rendezvous.domain.vacancy import (
+    FillCounts,
+    Opening,
+    OpeningSource,
+    cancellation_opening_id,
+)
 from rendezvous.phone import InvalidPhoneNumber, parse_phone, region_of
 
 
@@ -114,6 +120,7 @@ class AppointmentService:
     # the status callbacks): the opening is still written with the cancel, and offered
     # when a cancel with a starter repeats.
     starter: VacancyStarter | None = None
+    counter: FillCounter | None = None
 
     def get(self, tenant_id: str, appointment_id: str) -> AppointmentView:
         return AppointmentView(*self._found(tenant_id, appointment_id))
@@ -268,6 +275,8 @@ class AppointmentService:
                 continue
             self._unschedule(pending)
             self._enqueue_due(cancelled, notice, now)
+            if opening is not None and self.counter is not None:
+                self.counter.count_fill(tenant_id, now, FillCounts(openings=1))
             self._start(opening)
             if by is not None and self.activity is not None:
                 self.activity.append(
