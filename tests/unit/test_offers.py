@@ -13,6 +13,7 @@ from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.conversation import ConversationReader
 from rendezvous.domain.delivery import DeliveryReport, record_delivery_report
+from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import EventType
 from rendezvous.domain.identity import status_callback_ref
 from rendezvous.domain.inbound import InboundResult, InboundService, InboundText
@@ -429,3 +430,20 @@ def test_a_status_callback_for_an_offer_text_moves_its_record_and_its_offer(
         "message_sid": "SM1",
     }
     assert event.appointment_id is None
+
+
+def test_a_wave_that_meets_a_take_mid_way_offers_nothing_and_is_retried(
+    world: World,
+) -> None:
+    world.wait(1)
+    opening = world.open()
+    stale = world.vacancies.get_opening("clinic-1", OPENING)
+    world.vacancies.save_opening(
+        opening.model_copy(update={"version": 2}), expected_version=opening.version
+    )
+    world.vacancies.get_opening = lambda tenant_id, opening_id: stale  # type: ignore[method-assign]
+
+    with pytest.raises(ConcurrentModification):
+        world.offers.run_wave("clinic-1", OPENING, 1)
+
+    assert world.outbound.sent == []

@@ -152,12 +152,9 @@ class OfferService:
                 "version": opening.version + 1,
             }
         )
-        try:
-            self.vacancies.save_opening(counted, expected_version=opening.version)
-        except ConcurrentModification:
-            # Taken (or changed) since it was read: the next run decides on what it is.
-            self.waves.schedule_wave(tenant_id, opening_id, wave, now)
-            return WaveResult(WaveOutcome.STOPPED)
+        # Raises ConcurrentModification when the opening was taken (or changed) since it
+        # was read: the invocation's retry reads it again and decides on what it is.
+        self.vacancies.save_opening(counted, expected_version=opening.version)
         sent = 0
         for entry in picked:
             if self._offer(tenant, counted, entry, wave, now):
