@@ -447,3 +447,25 @@ def test_a_wave_that_meets_a_take_mid_way_offers_nothing_and_is_retried(
         world.offers.run_wave("clinic-1", OPENING, 1)
 
     assert world.outbound.sent == []
+
+
+def test_a_pause_holds_the_waves_and_the_next_wave_after_it_sends_what_it_held(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.store.set_pause("clinic-1", paused=True, by="owner", reason="test", at=NOW)
+    world.send_all()
+    world.clock.advance(minutes=15)
+
+    paused = world.offers.run_wave("clinic-1", OPENING, 2)
+    world.store.set_pause("clinic-1", paused=False, by="owner", reason="test", at=NOW)
+    world.clock.advance(minutes=15)
+    world.offers.run_wave("clinic-1", OPENING, 3)
+    [result] = world.send_all()
+
+    assert paused.outcome is WaveOutcome.STOPPED
+    assert ("clinic-1", OPENING, 3) in world.waves.planned
+    assert result.outcome is Outcome.SENT
+    assert len(world.texts_to(phone(1))) == 1
