@@ -37,6 +37,7 @@ FUNCTIONS = (
     "ConsoleFunction",
     "WebhookDelivererFunction",
     "IntegrationsFunction",
+    "VacancyFillerFunction",
 )
 
 

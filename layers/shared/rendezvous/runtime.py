@@ -120,10 +120,11 @@ class Runtime:
     def vacancy_starter(self) -> VacancyStarter | None:
         """What offers a new opening (its first wave at once): None in a function not
         given the waves' schedule target, where openings are written but not offered."""
-        if not self.settings.fill_wave_target_arn:
-            none: VacancyStarter | None = None
-            return self._once("vacancy_starter", lambda: none)
-        return self.offer_service()
+
+        def build() -> VacancyStarter | None:
+            return self.offer_service() if self.settings.fill_wave_target_arn else None
+
+        return self._once("vacancy_starter", build)
 
     def offer_book(self) -> OfferBook:
         from rendezvous.adapters.aws import client
@@ -163,7 +164,7 @@ class Runtime:
             self.queue(),
             AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock),
             self.clock,
-            log=self.activity_log(),
+            activity=self.activity_log(),
         )
 
     def vacancy_service(self) -> VacancyService:

@@ -30,15 +30,19 @@ class ActivityEvent(StrEnum):
     # A customer's wish given by phone, recorded by a person (the entry's reason says so).
     OPTED_OUT_BY_STAFF = "opted_out_by_staff"
     OPTED_IN_BY_STAFF = "opted_in_by_staff"
-    # An opening filled (`waited_minutes`: from opening to fill): GET /v1/stats' median
-    # time to fill (the day counters keep only sums).
+    # Vacancy fill, counted by GET /v1/stats: an opening written (`reason` its source), one
+    # offer text sent, an opening filled (`waited_minutes` from opening to fill), an
+    # opening that ended unfilled.
+    OPENING_CREATED = "opening_created"
+    OFFER_SENT = "offer_sent"
     OPENING_FILLED = "opening_filled"
+    OPENING_EXPIRED = "opening_expired"
 
 
 def opening_entry(
     event: ActivityEvent, opening_id: str, at: datetime, *, waited_minutes: float | None = None
 ) -> ActivityEntry:
-    """A vacancy fill entry GET /v1/stats counts (`waited_minutes`: opening to fill)."""
+    """A vacancy fill entry of the log (`waited_minutes`: opening to fill)."""
     return ActivityEntry(
         event=event,
         actor="automation",
