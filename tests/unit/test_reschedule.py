@@ -314,3 +314,29 @@ def test_stats_read_the_day_counters_and_the_median_time_to_fill(world: RWorld) 
 
     assert (fill.openings, fill.offers_sent, fill.filled, fill.expired_unfilled) == (1, 2, 1, 1)
     assert fill.median_time_to_fill_minutes == 60.0  # the median of 90 and 30
+
+
+def test_a_wave_between_reading_and_taking_the_slot_does_not_lose_it(world: RWorld) -> None:
+    world.book_service()
+    world.opening("op-a", "2030-01-11T09:00:00-08:00")
+    world.text_in("R")
+    reads = world.vacancies.get_opening
+
+    def a_wave_goes_out_after_the_first_read(tenant_id: str, opening_id: str) -> object:
+        detail = reads(tenant_id, opening_id)
+        if detail is not None and detail.opening.waves_sent == 0:
+            offered = detail.opening.model_copy(
+                update={
+                    "status": OpeningStatus.OFFERED,
+                    "waves_sent": 1,
+                    "version": detail.opening.version + 1,
+                }
+            )
+            world.vacancies.save_opening(offered, expected_version=detail.opening.version)
+        return detail
+
+    world.vacancies.get_opening = a_wave_goes_out_after_the_first_read  # type: ignore[method-assign,assignment]
+
+    assert world.text_in("1") == []
+    assert world.appointment().starts_at == at("2030-01-11T09:00:00-08:00")
+    assert world.status_of("op-a") is OpeningStatus.FILLED
