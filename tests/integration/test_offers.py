@@ -256,7 +256,11 @@ def test_two_takers_at_once_make_one_appointment(
 
 
 def test_dynamodb_calls_of_one_offer(
-    runtime: Runtime, vacancies: DynamoVacancies, clock: FixedClock, outbound: Any
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
 ) -> None:
     for n in range(1, 6):
         wait(vacancies, clock, n)
@@ -264,10 +268,18 @@ def test_dynamodb_calls_of_one_offer(
 
     with dynamodb_calls() as calls:
         answer = wave(1)
+    first, *_ = queued(outbound)
+    with dynamodb_calls() as sending:
+        runtime.sender().deliver(first)
 
     assert answer["offers_sent"] == 5
     assert "Scan" not in calls
-    # Per wave: GetItem (tenant), Query (opening and offers), Query (waiting), BatchGetItem
-    # (numbers), PutItem (the wave counted); per offer: GetItem? no: one TransactWriteItems.
+    # A wave reads once (the tenant, the opening with its offers, the waiting entries and
+    # their numbers) and counts itself once; each offer is one transaction (offer, text,
+    # entry, open offer) and its log entry.
     assert calls["TransactWriteItems"] == 5
+    assert calls["PutItem"] == 1 + 5
+    # The sender: one BatchGetItem, the claim, the result, the offer's message status.
+    assert dict(sending) == {"BatchGetItem": 1, "UpdateItem": 3}
     print("DynamoDB calls of a wave of 5 offers:", dict(calls))
+    print("DynamoDB calls of sending one offer text:", dict(sending))

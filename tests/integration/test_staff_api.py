@@ -13,12 +13,13 @@ from twilio.rest import Client
 from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.twilio_gateway import TwilioSmsGateway
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_entry
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.identity import claim_key
 from rendezvous.domain.models import AppointmentStatus, OpenOffer, Recipient, SendRequest
 from rendezvous.domain.ports import RecipientClaim
+from rendezvous.domain.vacancy import FillCounts
 from rendezvous.runtime import Runtime
 from tests.integration.test_message_sender import sqs_event
 from tests.integration.test_twilio_inbound import CUSTOMER, inbound, replies
@@ -779,26 +780,16 @@ def test_a_released_held_text_whose_every_receive_crashes_is_swept_failed(
     assert message_of("later", "confirmation") == ("failed", "retries_exhausted")
 
 
-def test_stats_count_vacancy_fill_from_the_log(
+def test_stats_count_vacancy_fill_from_the_day_counters_and_the_log(
     runtime: Runtime, store: DynamoAppointmentStore, clock: FixedClock
 ) -> None:
-    log = runtime.activity_log()
     now = clock.now()
-    for event, waited in [
-        (ActivityEvent.OPENING_CREATED, None),
-        (ActivityEvent.OPENING_CREATED, None),
-        (ActivityEvent.OFFER_SENT, None),
-        (ActivityEvent.OFFER_SENT, None),
-        (ActivityEvent.OFFER_SENT, None),
-        (ActivityEvent.OPENING_FILLED, 12.0),
-        (ActivityEvent.OPENING_FILLED, 40.0),
-        (ActivityEvent.OPENING_FILLED, 20.0),
-        (ActivityEvent.OPENING_EXPIRED, None),
-    ]:
-        log.append(
-            "clinic-1",
-            ActivityEntry(event=event, actor="automation", at=now, waited_minutes=waited),
-        )
+    counter = runtime.vacancy_store()
+    counter.count_fill("clinic-1", now, FillCounts(openings=2, offers_sent=3))
+    counter.count_fill("clinic-1", now, FillCounts(filled=3, fill_seconds=4_320, expired=1))
+    for minutes in (12.0, 40.0, 20.0):
+        entry = opening_entry(ActivityEvent.OPENING_FILLED, "op-1", now, waited_minutes=minutes)
+        runtime.activity_log().append("clinic-1", entry)
 
     status, stats = call("GET", "/v1/stats", query={"days": "7"})
 

@@ -14,7 +14,13 @@ import pytest
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
 from rendezvous.domain.clock import FixedClock
-from rendezvous.domain.vacancy import Offer, OpeningStatus, WaitlistEntry, WaitlistStatus
+from rendezvous.domain.vacancy import (
+    FillCounts,
+    Offer,
+    OpeningStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from rendezvous.runtime import Runtime
 from tests.integration.test_twilio_inbound import inbound, replies
 from tests.support.aws import at, clinic, seed_tenant
@@ -121,7 +127,9 @@ def test_another_tenants_entry_is_not_found(store: DynamoAppointmentStore) -> No
     assert call("GET", "/v1/waitlist/w-1")[1]["status"] == "waiting"
 
 
-def test_delete_removes_once(store: DynamoAppointmentStore) -> None:
+def test_delete_removes_once_and_the_table_forgets_it_later(
+    store: DynamoAppointmentStore, runtime: Runtime
+) -> None:
     call("PUT", "/v1/waitlist/w-1", {"customer": ANA})
 
     first = call("DELETE", "/v1/waitlist/w-1")
@@ -129,6 +137,9 @@ def test_delete_removes_once(store: DynamoAppointmentStore) -> None:
 
     assert first == again
     assert (first[0], first[1]["status"], first[1]["version"]) == (200, "removed", 2)
+    stored = vacancies(runtime)._get({"pk": "T#clinic-1#WL#w-1", "sk": "WL"})
+    assert stored is not None
+    assert stored["expires_at"] == int(at("2030-04-10T17:00:00Z").timestamp())  # 90 days
 
 
 def test_the_list_pages_by_status_then_time_listed_with_a_query_and_a_batch_get_a_page(
@@ -153,10 +164,9 @@ def test_the_list_pages_by_status_then_time_listed_with_a_query_and_a_batch_get_
                 break
 
     assert pages == [["w-0", "w-2"], ["w-3", "w-4"], ["w-1"]]
-    assert "Scan" not in calls
-    # Page 2 reaches the end of `waiting` and looks into `offered` and `filled` (empty) and
-    # `removed`: one Query per status read.
-    assert calls["BatchGetItem"] == 3
+    # One Query per status read: page 1 reads `waiting`; pages 2 and 3 read what is left of
+    # it, then `offered` and `filled` (empty) and `removed`. One BatchGetItem a page.
+    assert calls == Counter({"Query": 1 + 4 + 4, "BatchGetItem": 3})
     _, removed = call("GET", "/v1/waitlist", query={"status": "removed"})
     assert [e["entry_id"] for e in removed["entries"]] == ["w-1"]
 
@@ -311,8 +321,9 @@ def test_openings_list_by_status_in_one_query_and_by_day_otherwise(
     assert [o["opening_id"] for o in still_open["openings"]] == ["s-12", "s-14"]
     assert by_status == Counter({"Query": 1})
     assert pages == [["s-12", "s-13"], ["s-14"]]
-    assert "Scan" not in by_day
-    assert by_day["BatchGetItem"] == 2
+    # A keys-only Query a UTC day, empty days too: page 1 reads the 10th to the 14th, page 2
+    # its cursor's day (the 13th) to the 19th. One BatchGetItem a page.
+    assert by_day == Counter({"Query": 5 + 7, "BatchGetItem": 2})
 
 
 def test_a_cursor_of_another_status_or_range_is_a_400(store: DynamoAppointmentStore) -> None:
@@ -353,6 +364,8 @@ def test_a_cancel_writes_its_opening_in_its_transaction_and_starts_it(
         "Cleaning",
     )
     assert [o.opening_id for o in starter.started] == ["op-appt-1-v2", "op-appt-1-v2"]
+    day = at("2030-01-10T17:00:00Z").date()
+    assert vacancies(runtime).fill_counts("clinic-1", day, day) == FillCounts(openings=1)
 
 
 def test_a_cancel_inside_the_notice_opens_nothing(
@@ -393,3 +406,24 @@ def test_a_tenant_with_fill_off_opens_nothing(
 
     assert call("GET", "/v1/openings/op-appt-1-v2")[0] == 404
     assert starter.started == []
+
+
+def test_fill_counters_are_one_query_for_any_number_of_days(
+    store: DynamoAppointmentStore, runtime: Runtime
+) -> None:
+    first = at("2030-01-08T23:59:00Z")
+    vacancies(runtime).count_fill("clinic-1", first, FillCounts(openings=2, offers_sent=10))
+    vacancies(runtime).count_fill(
+        "clinic-1", at("2030-01-09T00:01:00Z"), FillCounts(filled=1, fill_seconds=600)
+    )
+    vacancies(runtime).count_fill("clinic-1", at("2030-01-12T00:00:00Z"), FillCounts(expired=1))
+    vacancies(runtime).count_fill("salon-1", first, FillCounts(openings=7))
+
+    with dynamodb_calls(runtime) as calls:
+        counts = vacancies(runtime).fill_counts(
+            "clinic-1", first.date(), at("2030-01-11T00:00:00Z").date()
+        )
+
+    assert counts == FillCounts(openings=2, offers_sent=10, filled=1, fill_seconds=600)
+    assert counts.mean_minutes_to_fill == 10.0
+    assert calls == Counter({"Query": 1})

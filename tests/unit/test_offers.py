@@ -8,10 +8,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.conversation import ConversationReader
+from rendezvous.domain.delivery import DeliveryReport, record_delivery_report
+from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import EventType
+from rendezvous.domain.identity import status_callback_ref
 from rendezvous.domain.inbound import InboundResult, InboundService, InboundText
 from rendezvous.domain.keywords import Intent
 from rendezvous.domain.models import (
@@ -80,6 +84,7 @@ class World:
             self.outbound,
             self.appointments,
             self.clock,
+            activity=self.log,
         )
         self.sender = MessageSender(
             self.store,
@@ -162,6 +167,7 @@ def test_a_wave_offers_the_slot_to_the_first_listed_entries_and_plans_the_next(
 
     assert result.outcome is WaveOutcome.OFFERED
     assert result.offers_sent == 2
+    assert world.log.events().count(ActivityEvent.OFFER_SENT) == 2
     assert world.texts_to(phone(1))
     assert world.texts_to(phone(2))
     assert not world.texts_to(phone(3))
@@ -347,6 +353,7 @@ def test_a_wave_too_close_to_the_slot_marks_it_expired_and_frees_its_offers(
 
     assert result.outcome is WaveOutcome.EXPIRED
     assert result.expired_now
+    assert world.log.events().count(ActivityEvent.OPENING_EXPIRED) == 1
     assert world.opening().status is OpeningStatus.EXPIRED
     assert world.vacancies.entries_by_id[("clinic-1", "e1")].status is WaitlistStatus.WAITING
     rkey = recipient_key("clinic-1", phone(1))
@@ -394,3 +401,71 @@ def test_an_appointment_text_still_goes_through_its_own_identity(world: World) -
     planned = [request for _, request in world.scheduler.schedules.values()]
     assert planned
     assert all(isinstance(request, SendRequest) for request in planned)
+
+
+def test_a_status_callback_for_an_offer_text_moves_its_record_and_its_offer(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    [request] = world.outbound.sent
+    world.send_all()
+    text = world.vacancies.texts[("clinic-1", OPENING, "e1", "offer")]
+    report = DeliveryReport(status_callback_ref(text), "SM1", "delivered", phone(1))
+
+    first = record_delivery_report(world.store, world.clock, report, world.vacancies)
+    again = record_delivery_report(world.store, world.clock, report, world.vacancies)
+
+    assert isinstance(request, OfferSendRequest)
+    assert (first.applied, again.applied) == (True, False)
+    stored = world.vacancies.texts[("clinic-1", OPENING, "e1", "offer")]
+    assert stored.status is MessageStatus.DELIVERED
+    assert world.vacancies.offers[("clinic-1", OPENING, "e1")].message_status == "delivered"
+    [event] = world.store.events_of(EventType.MESSAGE_DELIVERED)
+    assert event.data == {
+        "opening_id": OPENING,
+        "entry_id": "e1",
+        "kind": "offer",
+        "message_sid": "SM1",
+    }
+    assert event.appointment_id is None
+
+
+def test_a_wave_that_meets_a_take_mid_way_offers_nothing_and_is_retried(
+    world: World,
+) -> None:
+    world.wait(1)
+    opening = world.open()
+    stale = world.vacancies.get_opening("clinic-1", OPENING)
+    world.vacancies.save_opening(
+        opening.model_copy(update={"version": 2}), expected_version=opening.version
+    )
+    world.vacancies.get_opening = lambda tenant_id, opening_id: stale  # type: ignore[method-assign]
+
+    with pytest.raises(ConcurrentModification):
+        world.offers.run_wave("clinic-1", OPENING, 1)
+
+    assert world.outbound.sent == []
+
+
+def test_a_pause_holds_the_waves_and_the_next_wave_after_it_sends_what_it_held(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.store.set_pause("clinic-1", paused=True, by="owner", reason="test", at=NOW)
+    world.send_all()
+    world.clock.advance(minutes=15)
+
+    paused = world.offers.run_wave("clinic-1", OPENING, 2)
+    world.store.set_pause("clinic-1", paused=False, by="owner", reason="test", at=NOW)
+    world.clock.advance(minutes=15)
+    world.offers.run_wave("clinic-1", OPENING, 3)
+    [result] = world.send_all()
+
+    assert paused.outcome is WaveOutcome.STOPPED
+    assert ("clinic-1", OPENING, 3) in world.waves.planned
+    assert result.outcome is Outcome.SENT
+    assert len(world.texts_to(phone(1))) == 1

@@ -5,11 +5,11 @@ else for a person as before. In-memory ports; the clinic's Thursday 09:00 in Los
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ActivityEvent, opening_entry
 from rendezvous.domain.appointments import AppointmentDraft
 from rendezvous.domain.events import EventType
 from rendezvous.domain.inbound import InboundService, InboundText
@@ -24,7 +24,7 @@ from rendezvous.domain.models import (
     QueueStatus,
 )
 from rendezvous.domain.reschedule import RescheduleService
-from rendezvous.domain.vacancy import Opening, OpeningSource, OpeningStatus
+from rendezvous.domain.vacancy import FillCounts, Opening, OpeningSource, OpeningStatus
 from rendezvous.messages.render import SmsRenderer
 from tests.support.aws import at, clinic
 from tests.support.memory import MemoryVacancies
@@ -183,7 +183,8 @@ def test_the_digit_moves_the_appointment_and_its_old_slot_opens(world: RWorld) -
     [item] = world.queue.items.values()
     assert (item.status, item.resolved_by) == (QueueStatus.RESOLVED, "automation")
     assert ActivityEvent.OPENING_FILLED in world.log.events()
-    assert ActivityEvent.OPENING_CREATED in world.log.events()
+    counts = world.vacancies.fill_counts("clinic-1", date(2030, 1, 10), date(2030, 1, 10))
+    assert (counts.openings, counts.filled, counts.fill_seconds) == (1, 1, 3900)
 
 
 def test_a_digit_for_a_slot_just_taken_offers_what_is_left(world: RWorld) -> None:
@@ -293,39 +294,49 @@ def _choice(world: RWorld) -> OpenOffer | None:
     return recipient.open_offer
 
 
-def test_stats_count_the_period_s_openings_offers_fills_and_expiries(world: RWorld) -> None:
+def test_stats_read_the_day_counters_and_the_median_time_to_fill(world: RWorld) -> None:
+    world.oversight.fill_counter = world.vacancies
     world.book_service()
     world.opening("op-a", "2030-01-11T09:00:00-08:00")
     world.text_in("R")
     world.clock.advance(minutes=30)
     world.text_in("1")  # op-a filled 90 minutes after it opened; appt-1's old slot opens
-    log = world.log
-    for event in (
-        ActivityEvent.OFFER_SENT,
-        ActivityEvent.OFFER_SENT,
-        ActivityEvent.OPENING_EXPIRED,
-    ):
-        log.append("clinic-1", ActivityEntry(event=event, actor="automation", at=world.clock.now()))
-    log.append(
+    now = world.clock.now()
+    world.vacancies.count_fill("clinic-1", now, FillCounts(offers_sent=2, expired=1))
+    world.log.append(
         "clinic-1",
-        ActivityEntry(
-            event=ActivityEvent.OPENING_FILLED,
-            actor="customer",
-            at=world.clock.now(),
-            waited_minutes=30.0,
-        ),
+        opening_entry(ActivityEvent.OPENING_FILLED, "op-x", now, waited_minutes=30.0),
     )
-    # Older than the period: not counted.
-    log.append(
-        "clinic-1",
-        ActivityEntry(
-            event=ActivityEvent.OPENING_CREATED,
-            actor="staff",
-            at=world.clock.now() - timedelta(days=9),
-        ),
-    )
+    # Days before the period: not counted.
+    world.vacancies.count_fill("clinic-1", now - timedelta(days=9), FillCounts(openings=5))
 
     fill = world.oversight.stats("clinic-1", 7).fill
 
-    assert (fill.openings, fill.offers_sent, fill.filled, fill.expired_unfilled) == (1, 2, 2, 1)
+    assert (fill.openings, fill.offers_sent, fill.filled, fill.expired_unfilled) == (1, 2, 1, 1)
     assert fill.median_time_to_fill_minutes == 60.0  # the median of 90 and 30
+
+
+def test_a_wave_between_reading_and_taking_the_slot_does_not_lose_it(world: RWorld) -> None:
+    world.book_service()
+    world.opening("op-a", "2030-01-11T09:00:00-08:00")
+    world.text_in("R")
+    reads = world.vacancies.get_opening
+
+    def a_wave_goes_out_after_the_first_read(tenant_id: str, opening_id: str) -> object:
+        detail = reads(tenant_id, opening_id)
+        if detail is not None and detail.opening.waves_sent == 0:
+            offered = detail.opening.model_copy(
+                update={
+                    "status": OpeningStatus.OFFERED,
+                    "waves_sent": 1,
+                    "version": detail.opening.version + 1,
+                }
+            )
+            world.vacancies.save_opening(offered, expected_version=detail.opening.version)
+        return detail
+
+    world.vacancies.get_opening = a_wave_goes_out_after_the_first_read  # type: ignore[method-assign,assignment]
+
+    assert world.text_in("1") == []
+    assert world.appointment().starts_at == at("2030-01-11T09:00:00-08:00")
+    assert world.status_of("op-a") is OpeningStatus.FILLED

@@ -120,10 +120,11 @@ class Runtime:
     def vacancy_starter(self) -> VacancyStarter | None:
         """What offers a new opening (its first wave at once): None in a function not
         given the waves' schedule target, where openings are written but not offered."""
-        if not self.settings.fill_wave_target_arn:
-            none: VacancyStarter | None = None
-            return self._once("vacancy_starter", lambda: none)
-        return self.offer_service()
+
+        def build() -> VacancyStarter | None:
+            return self.offer_service() if self.settings.fill_wave_target_arn else None
+
+        return self._once("vacancy_starter", build)
 
     def offer_book(self) -> OfferBook:
         from rendezvous.adapters.aws import client
@@ -163,13 +164,17 @@ class Runtime:
             self.queue(),
             AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock),
             self.clock,
+            activity=self.activity_log(),
         )
 
     def vacancy_service(self) -> VacancyService:
         from rendezvous.domain.vacancies import VacancyService
 
         return VacancyService(
-            self.vacancy_store(), self.store(), self.clock, starter=self.vacancy_starter()
+            self.vacancy_store(),
+            self.store(),
+            self.clock,
+            starter=self.vacancy_starter(),
         )
 
     def queue_store(self) -> ConversationQueue:
@@ -370,6 +375,7 @@ class Runtime:
             activity=self.activity_log(),
             renderer=self.renderer(),
             starter=self.vacancy_starter(),
+            counter=self.vacancy_store(),
         )
 
     def calcom_integrations(self) -> CalcomIntegrations:
@@ -419,7 +425,12 @@ class Runtime:
         from rendezvous.domain.reschedule import RescheduleService
 
         appointments = AppointmentService(
-            self.store(), self.scheduler(), self.queue(), self.clock, starter=self.vacancy_starter()
+            self.store(),
+            self.scheduler(),
+            self.queue(),
+            self.clock,
+            starter=self.vacancy_starter(),
+            counter=self.vacancy_store(),
         )
         reschedule = RescheduleService(
             self.vacancy_store(),
@@ -477,6 +488,7 @@ class Runtime:
             self.activity_log(),
             self.clock,
             self.late_texts,
+            fill_counter=self.vacancy_store(),
         )
 
     def settings_service(self) -> SettingsService:

@@ -39,6 +39,19 @@ class ActivityEvent(StrEnum):
     OPENING_EXPIRED = "opening_expired"
 
 
+def opening_entry(
+    event: ActivityEvent, opening_id: str, at: datetime, *, waited_minutes: float | None = None
+) -> ActivityEntry:
+    """A vacancy fill entry of the log (`waited_minutes`: opening to fill)."""
+    return ActivityEntry(
+        event=event,
+        actor="automation",
+        at=at,
+        opening_id=opening_id,
+        waited_minutes=None if waited_minutes is None else round(waited_minutes, 1),
+    )
+
+
 class SettingChange(BaseModel):
     """One value a manager changed (a setting, an endpoint's field), as JSON values (None:
     absent, the default applies)."""

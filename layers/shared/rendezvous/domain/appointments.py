@@ -39,13 +39,19 @@ from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminde
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
+    FillCounter,
     OutboundQueue,
     ReminderScheduler,
     Renderer,
     VacancyStarter,
 )
 from rendezvous.domain.tenant_settings import MAX_SEGMENTS
-from rendezvous.domain.vacancy import Opening, OpeningSource, cancellation_opening_id
+from rendezvous.domain.vacancy import (
+    FillCounts,
+    Opening,
+    OpeningSource,
+    cancellation_opening_id,
+)
 from rendezvous.phone import InvalidPhoneNumber, parse_phone, region_of
 
 
@@ -119,6 +125,7 @@ class AppointmentService:
     # the status callbacks): the opening is still written with the cancel, and offered
     # when a cancel with a starter repeats.
     starter: VacancyStarter | None = None
+    counter: FillCounter | None = None
 
     def get(self, tenant_id: str, appointment_id: str) -> AppointmentView:
         return AppointmentView(*self._found(tenant_id, appointment_id))
@@ -241,7 +248,9 @@ class AppointmentService:
         (`source`) cancelled, in that write: a repeat, or the loser of a race, answers the
         same view and records nothing. With `notify`, that same write plans the
         `cancelled` text, which the sender then sends under its usual rules (quiet hours,
-        cap, pause, opt-out): a repeat plans nothing, so the customer hears it once."""
+        cap, pause, opt-out): a repeat plans nothing, so the customer hears it once. A
+        cancel far enough ahead also writes the opening it frees (vacancy_of) in that
+        write, and starts it after; a repeat starts the same opening again."""
         tenant = self._tenant(tenant_id)
         for _ in range(3):
             now = self.clock.now()
@@ -288,6 +297,8 @@ class AppointmentService:
                 continue
             self._unschedule(pending)
             self._enqueue_due(cancelled, notice, now)
+            if opening is not None and self.counter is not None:
+                self.counter.count_fill(tenant_id, now, FillCounts(openings=1))
             self._start(opening)
             if by is not None and self.activity is not None:
                 self.activity.append(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
@@ -30,6 +31,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import (
+    ActivityLog,
     AppointmentStore,
     OfferBook,
     OutboundQueue,
@@ -38,6 +40,7 @@ from rendezvous.domain.ports import (
 )
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
+    FillCounts,
     FillMatch,
     Offer,
     OfferStatus,
@@ -45,6 +48,7 @@ from rendezvous.domain.vacancy import (
     OpeningStatus,
     WaitlistEntry,
     fill_appointment_id,
+    fill_time,
 )
 from rendezvous.phone import recipient_key
 
@@ -97,6 +101,8 @@ class OfferService:
     queue: OutboundQueue
     appointments: AppointmentService
     clock: Clock
+    # GET /v1/stats counts fill from the log: offers sent, openings filled, expired.
+    activity: ActivityLog | None = None
 
     # -- starting and waves ---------------------------------------------------------------
 
@@ -119,11 +125,17 @@ class OfferService:
             return WaveResult(WaveOutcome.EXPIRED)
         if not opening.worth_offering(now, tenant.fill_min_notice_minutes):
             expired_now = self._expire(opening)
+            if expired_now:
+                self._log(tenant_id, ActivityEvent.OPENING_EXPIRED, opening, now)
+                self.vacancies.count_fill(tenant_id, now, FillCounts(expired=1))
             self._close(offers, now)
             return WaveResult(WaveOutcome.EXPIRED, expired_now=expired_now)
-        if tenant.paused or not tenant.fill_enabled:
-            return WaveResult(WaveOutcome.STOPPED)
         next_at = self._next_wave_at(tenant, opening, now)
+        if tenant.paused or not tenant.fill_enabled:
+            # Nothing offered now; the next wave looks again (the opening still expires).
+            self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
+            return WaveResult(WaveOutcome.STOPPED, next_wave_at=next_at)
+        self._release_held(offers)
         if opening.waves_sent >= wave:
             # A repeated run (a retried schedule, a crash after the opening's update): hand
             # this wave's texts to the sender again; its claim sends each once at most.
@@ -143,16 +155,16 @@ class OfferService:
                 "version": opening.version + 1,
             }
         )
-        try:
-            self.vacancies.save_opening(counted, expected_version=opening.version)
-        except ConcurrentModification:
-            # Taken (or changed) since it was read: the next run decides on what it is.
-            self.waves.schedule_wave(tenant_id, opening_id, wave, now)
-            return WaveResult(WaveOutcome.STOPPED)
+        # Raises ConcurrentModification when the opening was taken (or changed) since it
+        # was read: the invocation's retry reads it again and decides on what it is.
+        self.vacancies.save_opening(counted, expected_version=opening.version)
         sent = 0
         for entry in picked:
             if self._offer(tenant, counted, entry, wave, now):
                 sent += 1
+                self._log(tenant_id, ActivityEvent.OFFER_SENT, opening, now)
+        if sent:
+            self.vacancies.count_fill(tenant_id, now, FillCounts(offers_sent=sent))
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
         return WaveResult(WaveOutcome.OFFERED, offers_sent=sent, next_wave_at=next_at)
 
@@ -229,6 +241,13 @@ class OfferService:
         except ConcurrentModification:
             return False
         return True
+
+    def _release_held(self, offers: list[Offer]) -> None:
+        """Offer texts held by a pause that is over: a resume releases appointments' texts
+        from the outbox, an offer's its next wave hands to the sender again."""
+        for offer in offers:
+            if offer.status is OfferStatus.SENT and offer.message_reason == "tenant_paused":
+                self.queue.enqueue(self._request(offer, MessageKind.OFFER))
 
     def _close(self, offers: list[Offer], now: datetime) -> None:
         """Offers that ended unanswered: their entries wait again for the next opening."""
@@ -311,11 +330,21 @@ class OfferService:
 
         if self.appointments.create_within(tenant, appointment, write) is None:
             return None
+        waited = (now - opening.created_at).total_seconds()
+        self.vacancies.count_fill(tenant.tenant_id, now, fill_time(opening, now))
+        self._log(
+            tenant.tenant_id,
+            ActivityEvent.OPENING_FILLED,
+            opening,
+            now,
+            appointment_id=appointment.appointment_id,
+            waited_minutes=round(waited / 60, 1),
+        )
         return TakeResult(
             TakeOutcome.WON,
             opening.opening_id,
             appointment.appointment_id,
-            time_to_fill_seconds=(now - opening.created_at).total_seconds(),
+            time_to_fill_seconds=waited,
         )
 
     def _lose(self, offer: Offer, recipient_key: str, now: datetime) -> TakeResult:
@@ -324,6 +353,31 @@ class OfferService:
             return TakeResult(TakeOutcome.REPEATED, offer.opening_id)
         self.queue.enqueue(self._request(offer, MessageKind.OFFER_TAKEN, recipient_key))
         return TakeResult(TakeOutcome.TAKEN, offer.opening_id)
+
+    def _log(
+        self,
+        tenant_id: str,
+        event: ActivityEvent,
+        opening: Opening,
+        now: datetime,
+        *,
+        appointment_id: str | None = None,
+        waited_minutes: float | None = None,
+    ) -> None:
+        if self.activity is None:
+            return
+        self.activity.append(
+            tenant_id,
+            ActivityEntry(
+                event=event,
+                actor="automation" if event is not ActivityEvent.OPENING_FILLED else "customer",
+                at=now,
+                opening_id=opening.opening_id,
+                appointment_id=appointment_id,
+                waited_minutes=waited_minutes,
+                reason=opening.source.value,
+            ),
+        )
 
     # -- texts ----------------------------------------------------------------------------
 

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ActivityEvent, opening_entry
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.errors import ConcurrentModification, Conflict, NotFound, Unprocessable
 from rendezvous.domain.events import opening_taken_by_move
 from rendezvous.domain.models import Appointment, AppointmentStatus, OpenOffer, Tenant
 from rendezvous.domain.ports import ActivityLog, AppointmentStore, VacancyStarter, VacancyStore
 from rendezvous.domain.vacancy import (
+    FillCounts,
     FillMatch,
     Opening,
     OpeningSource,
@@ -191,31 +192,22 @@ class RescheduleService:
         )
 
     def _log(self, tenant: Tenant, taken: Opening, freed: Opening | None, now: datetime) -> None:
-        waited = (now - taken.created_at).total_seconds() / 60
-        entries = [
-            ActivityEntry(
-                event=ActivityEvent.OPENING_FILLED,
-                actor="customer",
-                at=now,
-                appointment_id=taken.filled_appointment_id,
-                opening_id=taken.opening_id,
-                waited_minutes=round(waited, 1),
-                reason=OpeningSource.RESCHEDULE.value,
-            )
-        ]
-        if freed is not None:
-            entries.append(
-                ActivityEntry(
-                    event=ActivityEvent.OPENING_CREATED,
-                    actor="customer",
-                    at=now,
-                    appointment_id=freed.replaces,
-                    opening_id=freed.opening_id,
-                    reason=freed.source.value,
-                )
-            )
-        for entry in entries:
-            self.log.append(tenant.tenant_id, entry)
+        """Count the fill (and the opening the move frees) as the day counters and the
+        log count every fill."""
+        waited = now - taken.created_at
+        counts = FillCounts(
+            openings=1 if freed is not None else 0,
+            filled=1,
+            fill_seconds=int(waited.total_seconds()),
+        )
+        self.vacancies.count_fill(tenant.tenant_id, now, counts)
+        entry = opening_entry(
+            ActivityEvent.OPENING_FILLED,
+            taken.opening_id,
+            now,
+            waited_minutes=waited.total_seconds() / 60,
+        )
+        self.log.append(tenant.tenant_id, entry)
 
 
 def _draft_into(appointment: Appointment, opening: Opening) -> AppointmentDraft:

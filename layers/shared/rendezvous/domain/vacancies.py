@@ -13,6 +13,7 @@ from rendezvous.domain.errors import ConcurrentModification, Conflict, InvalidFi
 from rendezvous.domain.models import Customer, Tenant
 from rendezvous.domain.ports import OpeningDetail, TenantReader, VacancyStarter, VacancyStore
 from rendezvous.domain.vacancy import (
+    FillCounts,
     Opening,
     OpeningSource,
     OpeningStatus,
@@ -193,6 +194,7 @@ class VacancyService:
             created_at=now,
         )
         if self.store.create_opening(opening):
+            self.store.count_fill(tenant_id, now, FillCounts(openings=1))
             if tenant.fill_enabled and self.starter is not None:
                 self.starter.start(opening)
             return Saved(opening, created=True)

@@ -27,25 +27,28 @@ def take_opening(
     entry_id: str | None = None,
 ) -> Opening | None:
     """The opening, filled by `appointment_id` (and `entry_id` for a waitlist taker); None
-    when it is gone: filled, expired, too close, or taken by another in between."""
-    detail = vacancies.get_opening(tenant_id, opening_id)
-    if detail is None or not detail.opening.worth_offering(now, min_notice_minutes):
-        return None
-    opening = detail.opening
-    filled = opening.model_copy(
-        update={
-            "status": OpeningStatus.FILLED,
-            "filled_at": now,
-            "filled_by_entry": entry_id,
-            "filled_appointment_id": appointment_id,
-            "version": opening.version + 1,
-        }
-    )
-    try:
-        vacancies.save_opening(filled, expected_version=opening.version)
-    except ConcurrentModification:
-        return None
-    return filled
+    when it is gone: filled, expired, too close. A change that leaves it open (a wave went
+    out in between) is read again and tried again."""
+    for _ in range(3):
+        detail = vacancies.get_opening(tenant_id, opening_id)
+        if detail is None or not detail.opening.worth_offering(now, min_notice_minutes):
+            return None
+        opening = detail.opening
+        filled = opening.model_copy(
+            update={
+                "status": OpeningStatus.FILLED,
+                "filled_at": now,
+                "filled_by_entry": entry_id,
+                "filled_appointment_id": appointment_id,
+                "version": opening.version + 1,
+            }
+        )
+        try:
+            vacancies.save_opening(filled, expected_version=opening.version)
+        except ConcurrentModification:
+            continue
+        return filled
+    return None
 
 
 def give_back(vacancies: VacancyStore, taken: Opening) -> None:
