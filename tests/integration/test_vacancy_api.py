@@ -127,7 +127,9 @@ def test_another_tenants_entry_is_not_found(store: DynamoAppointmentStore) -> No
     assert call("GET", "/v1/waitlist/w-1")[1]["status"] == "waiting"
 
 
-def test_delete_removes_once(store: DynamoAppointmentStore) -> None:
+def test_delete_removes_once_and_the_table_forgets_it_later(
+    store: DynamoAppointmentStore, runtime: Runtime
+) -> None:
     call("PUT", "/v1/waitlist/w-1", {"customer": ANA})
 
     first = call("DELETE", "/v1/waitlist/w-1")
@@ -135,6 +137,9 @@ def test_delete_removes_once(store: DynamoAppointmentStore) -> None:
 
     assert first == again
     assert (first[0], first[1]["status"], first[1]["version"]) == (200, "removed", 2)
+    stored = vacancies(runtime)._get({"pk": "T#clinic-1#WL#w-1", "sk": "WL"})
+    assert stored is not None
+    assert stored["expires_at"] == int(at("2030-04-10T17:00:00Z").timestamp())  # 90 days
 
 
 def test_the_list_pages_by_status_then_time_listed_with_a_query_and_a_batch_get_a_page(

@@ -228,7 +228,9 @@ class AppointmentService:
         (`source`) cancelled, in that write: a repeat, or the loser of a race, answers the
         same view and records nothing. With `notify`, that same write plans the
         `cancelled` text, which the sender then sends under its usual rules (quiet hours,
-        cap, pause, opt-out): a repeat plans nothing, so the customer hears it once."""
+        cap, pause, opt-out): a repeat plans nothing, so the customer hears it once. A
+        cancel far enough ahead also writes the opening it frees (vacancy_of) in that
+        write, and starts it after; a repeat starts the same opening again."""
         tenant = self._tenant(tenant_id)
         for _ in range(3):
             now = self.clock.now()

@@ -21,7 +21,7 @@ class WaitlistStatus(StrEnum):
     WAITING = "waiting"  # wants a slot; offers may go to it
     OFFERED = "offered"  # an offer to it is open: no second one until it ends
     FILLED = "filled"  # took an opening (`filled_opening_id`)
-    REMOVED = "removed"  # taken off the list (DELETE), kept for a while as history
+    REMOVED = "removed"  # taken off the list (DELETE); the table forgets it after 90 days
 
 
 class OpeningStatus(StrEnum):

@@ -43,6 +43,7 @@ from rendezvous.domain.vacancy import (
 )
 from rendezvous.json_input import decode_json
 
+REMOVED_ENTRY_DAYS = 90
 # Keys-only: where every waitlist entry is listed by status.
 LISTING_INDEX = "by_recipient"
 
@@ -60,6 +61,10 @@ def entry_item(entry: WaitlistEntry) -> Item:
     if entry.status is WaitlistStatus.WAITING:
         item["qpk"] = matching_listing(entry.tenant_id, entry.service)
         item["qsk"] = position
+    if entry.status is WaitlistStatus.REMOVED:
+        # Kept a while to answer GET and the console's history, then the table forgets it.
+        since = entry.updated_at or entry.listed_at
+        item["expires_at"] = int((since + timedelta(days=REMOVED_ENTRY_DAYS)).timestamp())
     return item
 
 
