@@ -469,3 +469,14 @@ def test_a_pause_holds_the_waves_and_the_next_wave_after_it_sends_what_it_held(
     assert ("clinic-1", OPENING, 3) in world.waves.planned
     assert result.outcome is Outcome.SENT
     assert len(world.texts_to(phone(1))) == 1
+
+
+def test_waves_that_find_nobody_look_again_less_and_less_often(world: World) -> None:
+    world.open(NOW + timedelta(days=14))
+
+    first = world.offers.run_wave("clinic-1", OPENING, 1)
+    world.clock.advance(minutes=30)
+    second = world.offers.run_wave("clinic-1", OPENING, 2)
+
+    assert first.next_wave_at == NOW + timedelta(minutes=30)
+    assert second.next_wave_at == NOW + timedelta(minutes=30 + 60)

@@ -130,7 +130,9 @@ class OfferService:
                 self.vacancies.count_fill(tenant_id, now, FillCounts(expired=1))
             self._close(offers, now)
             return WaveResult(WaveOutcome.EXPIRED, expired_now=expired_now)
-        next_at = self._next_wave_at(tenant, opening, now)
+        # Waves that offered nothing in a row: the next one waits twice as long each time.
+        idle = wave - max((o.wave for o in offers), default=0)
+        next_at = self._next_wave_at(tenant, opening, now, idle)
         if tenant.paused or not tenant.fill_enabled:
             # Nothing offered now; the next wave looks again (the opening still expires).
             self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
@@ -158,6 +160,8 @@ class OfferService:
         # Raises ConcurrentModification when the opening was taken (or changed) since it
         # was read: the invocation's retry reads it again and decides on what it is.
         self.vacancies.save_opening(counted, expected_version=opening.version)
+        if picked:
+            next_at = self._next_wave_at(tenant, opening, now, 0)
         sent = 0
         for entry in picked:
             if self._offer(tenant, counted, entry, wave, now):
@@ -168,11 +172,15 @@ class OfferService:
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
         return WaveResult(WaveOutcome.OFFERED, offers_sent=sent, next_wave_at=next_at)
 
-    def _next_wave_at(self, tenant: Tenant, opening: Opening, now: datetime) -> datetime:
-        """The tenant's interval later, but no later than the moment the opening stops
-        being worth offering: that run marks it expired."""
+    def _next_wave_at(self, tenant: Tenant, opening: Opening, now: datetime, idle: int) -> datetime:
+        """The tenant's interval later, doubled for each wave in a row that found nobody
+        (someone may join the list, but an opening two weeks out is not looked at every
+        15 minutes), and no later than the moment the opening stops being worth offering:
+        that run marks it expired."""
         last = opening.starts_at - timedelta(minutes=tenant.fill_min_notice_minutes)
-        return min(now + timedelta(minutes=tenant.fill_wave_interval_minutes), last)
+        factor: int = 2 ** min(idle, 10)
+        interval = timedelta(minutes=tenant.fill_wave_interval_minutes * factor)
+        return min(now + interval, last)
 
     def _pick(
         self, tenant: Tenant, opening: Opening, offers: list[Offer], now: datetime
