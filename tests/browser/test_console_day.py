@@ -84,21 +84,28 @@ def book(
     return booked
 
 
+# The room a test needs in the tenant's day: the largest offset any test books (210 min) and
+# slack for the test's own run (its timeout is 3 min).
 LATEST_BOOKING = timedelta(hours=4)
 
 
-def later_today(stack: LocalStackProcess, tenant: Tenant, minutes: int) -> datetime:
-    """`minutes` from the stack's now, on the tenant's today. Late in the tenant's evening
-    the stack's clock (which only moves forward) is first taken to 09:00 (out of quiet
-    hours) of the tenant's next morning, so "today's list" is testable at any hour."""
-    zone = ZoneInfo(tenant.timezone)
+@pytest.fixture(autouse=True)
+def room_in_the_tenants_day(stack: LocalStackProcess, clinic: Tenant) -> None:
+    """Late in the tenant's evening the stack's clock (which only moves forward) is taken to
+    09:00 (out of quiet hours) of the tenant's next morning, so "today's list" is testable at
+    any hour. Once per test, before it books: a jump between two of a test's bookings would
+    leave the first one in the past, where a "C" no longer confirms it."""
+    zone = ZoneInfo(clinic.timezone)
     now = virtual_now(stack).astimezone(zone)
-    # One margin for every call (the largest offset any test books, 210 min, and slack): a
-    # test's earlier bookings never end up on the day before its later ones.
     if (now + LATEST_BOOKING).date() != now.date():
         morning = datetime.combine(now.date() + timedelta(days=1), time(9, 0), zone)
         advance_clock(stack, (morning - now).total_seconds() / 60)
-        now = virtual_now(stack).astimezone(zone)
+
+
+def later_today(stack: LocalStackProcess, tenant: Tenant, minutes: int) -> datetime:
+    """`minutes` from the stack's now, on the tenant's today (room_in_the_tenants_day left
+    the test room for it)."""
+    now = virtual_now(stack).astimezone(ZoneInfo(tenant.timezone))
     at = (now + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
     assert at.date() == now.date(), f"{minutes} min from {now} is not today"
     return at
