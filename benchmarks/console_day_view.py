@@ -1,0 +1,415 @@
+"""The console on a busy week, in headless chromium.
+
+A local stack (`python -m infra.local` in a subprocess) gets 2,000 appointments spread over
+seven days from today and 300 open queue items, all through the real APIs over HTTP on
+127.0.0.1 (the booking system's PUT /v1/appointments/{id}; customers' texts through the
+sandbox phone), a bounded number of requests at a time. Automated texts are paused first
+(POST /v1/pause), so the stack is not also busy sending 2,000 confirmations: what the
+console shows is the same, the texts wait as planned.
+
+Then a staff member signs in through the page, and each round opens the console afresh
+(its session in the tab, as after a reload) and measures:
+
+- first paint and first contentful paint: the 'paint' entries (PerformanceObserver);
+- time to interactive: desk.js's performance.mark('rv:day-ready') (the day's list rendered
+  and usable), and for the week view the time from pressing the week switch to its
+  'rv:week-ready'; a console without desk.js is measured to its queue's first rendered
+  list instead ('rv:queue-ready', marked by this benchmark's own observer);
+- bytes transferred: transferSize of the navigation and of every resource, the API's
+  answers included, until ready;
+- API requests per minute of an idle, visible console: Playwright's clock, installed before
+  the page opened, runs 10 minutes second by second while every request is counted.
+
+Bounded: each wait has its timeout and the whole run stops after --budget seconds.
+
+    python -m benchmarks.console_day_view [--appointments 2000 --open-items 300 --rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import requests
+from playwright.sync_api import Browser, Page, Request, ViewportSize, sync_playwright
+
+from tests.support import local_stack
+from tests.support.local_stack import LocalStackProcess, Tenant
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+DESKTOP: ViewportSize = {"width": 1366, "height": 900}
+PARALLEL = 8  # requests in flight while seeding
+HTTP_TIMEOUT = 30.0
+READY_TIMEOUT_MS = 60_000
+IDLE_MINUTES = 10
+SERVICES = ("Check-up", "Cleaning", "Consultation", "Follow-up", "X-ray")
+PROVIDERS = ("Dr Adler", "Dr Brun", "Dr Castillo", "Dr Dubois")
+# The day view's marks (desk.js) and this benchmark's own fallback on the queue's list.
+DAY_READY = "rv:day-ready"
+WEEK_READY = "rv:week-ready"
+QUEUE_READY = "rv:queue-ready"  # as QUEUE_READY_OBSERVER writes it
+WEEK_SWITCH = '[data-range="week"]'
+# Runs before the page's own script, outside its Content-Security-Policy (DevTools' init
+# scripts are not the page's): marks when the queue first lists something.
+QUEUE_READY_OBSERVER = """
+document.addEventListener("DOMContentLoaded", () => {
+  const list = document.getElementById("queue-list");
+  if (!list) return;
+  const observer = new MutationObserver(() => {
+    if (list.children.length) { performance.mark("rv:queue-ready"); observer.disconnect(); }
+  });
+  observer.observe(list, {childList: true});
+});
+"""
+PAINTS = """() => new Promise((resolve) => {
+  new PerformanceObserver((list, observer) => {
+    observer.disconnect();
+    resolve(Object.fromEntries(list.getEntries().map((e) => [e.name, e.startTime])));
+  }).observe({type: "paint", buffered: true});
+  setTimeout(() => resolve({}), 2000);
+})"""
+MARK_AT = """(name) => {
+  const found = performance.getEntriesByName(name, "mark");
+  return found.length ? found[0].startTime : null;
+}"""
+BYTES = """() => [...performance.getEntriesByType("navigation"),
+                ...performance.getEntriesByType("resource")]
+  .reduce((sum, e) => sum + (e.transferSize || 0), 0)"""
+BYTES_SINCE = """(since) => performance.getEntriesByType("resource")
+  .filter((e) => e.startTime >= since).reduce((sum, e) => sum + (e.transferSize || 0), 0)"""
+
+
+class OutOfTime(Exception):
+    pass
+
+
+@contextmanager
+def budget(seconds: int) -> Iterator[None]:
+    """The whole run stops after `seconds`, whatever it waits for."""
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise OutOfTime(f"the benchmark ran out of its {seconds} s budget")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# ---- seeding --------------------------------------------------------------------------------
+def loopback(url: str) -> str:
+    if urlsplit(url).hostname != "127.0.0.1":
+        raise SystemExit(f"refusing to load anything but 127.0.0.1: {url}")
+    return url
+
+
+def in_parallel(jobs: list[Callable[[requests.Session], None]]) -> float:
+    """Each job with a session of its worker thread, PARALLEL at a time; seconds taken."""
+    local = threading.local()
+
+    def run(job: Callable[[requests.Session], None]) -> None:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        job(local.session)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        for _ in pool.map(run, jobs):
+            pass
+    return time.monotonic() - started
+
+
+def customer_phone(n: int) -> str:
+    return f"+1415556{n:04d}"
+
+
+def appointment_times(now: datetime, zone: ZoneInfo, count: int) -> list[datetime]:
+    """`count` starts, as many on each of the seven days from today, 08:00 to 20:00 in the
+    tenant's zone every 5 minutes with several providers at once (about 286 a day). Today's
+    are all still to come (the API refuses a start in the past), so they crowd into what is
+    left of the day, or of its evening when the working day is over."""
+    earliest = now + timedelta(minutes=15)
+    days: list[list[datetime]] = []
+    for d in range(8):
+        opening = (now.astimezone(zone) + timedelta(days=d)).replace(
+            hour=8, minute=0, second=0, microsecond=0
+        )
+        slots = [opening + timedelta(minutes=5 * s) for s in range(24 * 12)]
+        working = [t for t in slots[: 12 * 12] if t >= earliest]
+        days.append(working or [t for t in slots if t >= earliest])
+    week = [day for day in days if day][:7]
+    return [week[n % 7][(n // 7) % len(week[n % 7])] for n in range(count)]
+
+
+def seed(stack: LocalStackProcess, tenant: Tenant, appointments: int, open_items: int) -> str:
+    api = loopback(stack.api_base_url)
+    sandbox = loopback(stack.twilio_base_url)
+    manager = {"Authorization": f"Bearer {tenant.manager_token}"}
+    booking = {"Authorization": f"Bearer {tenant.booking_token}"}
+    paused = requests.post(
+        f"{api}/v1/pause", json={"reason": "benchmark"}, headers=manager, timeout=HTTP_TIMEOUT
+    )
+    paused.raise_for_status()
+    now = datetime.fromisoformat(
+        requests.get(f"{api}/_local/clock", timeout=HTTP_TIMEOUT).json()["now"]
+    )
+    starts = appointment_times(now, ZoneInfo(tenant.timezone), appointments)
+
+    def book(n: int) -> Callable[[requests.Session], None]:
+        def job(session: requests.Session) -> None:
+            answer = session.put(
+                f"{api}/v1/appointments/bench-{n:05d}",
+                headers=booking,
+                timeout=HTTP_TIMEOUT,
+                json={
+                    "customer": {"phone": customer_phone(n), "name": f"Customer {n:04d}"},
+                    "starts_at": starts[n].isoformat(),
+                    "duration_minutes": 30,
+                    "service": SERVICES[n % len(SERVICES)],
+                    "provider": PROVIDERS[n % len(PROVIDERS)],
+                },
+            )
+            assert answer.status_code in (200, 201), answer.text
+
+        return job
+
+    def text(n: int) -> Callable[[requests.Session], None]:
+        def job(session: requests.Session) -> None:
+            answer = session.post(
+                f"{sandbox}/sandbox/phone/send",
+                timeout=HTTP_TIMEOUT,
+                json={
+                    "from": customer_phone(n),
+                    "to": tenant.phone_number,
+                    "body": f"Hello, can I bring my daughter along? ({n})",
+                },
+            )
+            assert answer.status_code == 200, answer.text
+
+        return job
+
+    booked = in_parallel([book(n) for n in range(appointments)])
+    texted = in_parallel([text(n) for n in range(open_items)])
+    staff = {"Authorization": f"Bearer {tenant.staff_token}"}
+    listed = 0
+    cursor: str | None = None
+    while True:
+        query = "status=open&limit=100" + (f"&cursor={cursor}" if cursor else "")
+        page = requests.get(f"{api}/v1/queue?{query}", headers=staff, timeout=HTTP_TIMEOUT)
+        page.raise_for_status()
+        body = page.json()
+        listed += len(body["items"])
+        cursor = body.get("next_cursor")
+        if not cursor:
+            break
+    return (
+        f"seeded through the API: {appointments} appointments in {booked:.1f} s, "
+        f"{open_items} customers' texts in {texted:.1f} s ({listed} open items listed), "
+        f"{PARALLEL} requests at a time"
+    )
+
+
+# ---- the browser ----------------------------------------------------------------------------
+@dataclass
+class Load:
+    first_paint: float | None
+    first_contentful_paint: float | None
+    ready: float | None  # ms from navigation start
+    ready_mark: str
+    bytes: int
+    week_ready: float | None = None  # ms from pressing the week switch
+    week_bytes: int | None = None
+
+
+def staff_login(stack: LocalStackProcess, tenant: Tenant) -> tuple[str, str]:
+    for user in stack.credentials["users"]:
+        if user["tenant_id"] == tenant.tenant_id and user["role"] == "staff":
+            return str(user["username"]), str(user["password"])
+    raise SystemExit("credentials.json lists no staff login")
+
+
+def signed_in_page(browser: Browser, stack: LocalStackProcess, tenant: Tenant) -> Page:
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    context.set_default_timeout(READY_TIMEOUT_MS)
+    page = context.new_page()
+    page.add_init_script(QUEUE_READY_OBSERVER)
+    page.goto(loopback(stack.url("/console")))
+    username, password = staff_login(stack, tenant)
+    page.get_by_label("Email").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.locator("#tenant-name").filter(has_text=tenant.name).wait_for()
+    return page
+
+
+def wait_for_mark(page: Page, names: tuple[str, ...]) -> tuple[str, float]:
+    """The first of `names` the page has marked, and when. Asked from here every 20 ms
+    rather than by wait_for_function, whose polling runs on the page's timers, which an
+    installed clock owns."""
+    deadline = time.monotonic() + READY_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        for name in names:
+            at = page.evaluate(MARK_AT, name)
+            if at is not None:
+                return name, float(at)
+        time.sleep(0.02)
+    raise TimeoutError(f"the console marked none of {names} in {READY_TIMEOUT_MS} ms")
+
+
+def has_desk(page: Page) -> bool:
+    """Whether the console has desk.js's day view (its button in the nav)."""
+    return bool(page.locator('[data-view="day"]').count())
+
+
+def one_load(page: Page, stack: LocalStackProcess) -> Load:
+    page.goto(loopback(stack.url("/console")))
+    # Prefer the day view's own mark; a console without desk.js is ready when its queue is.
+    names = (DAY_READY, QUEUE_READY) if not has_desk(page) else (DAY_READY,)
+    mark, ready = wait_for_mark(page, names)
+    paints = page.evaluate(PAINTS)
+    load = Load(
+        first_paint=paints.get("first-paint"),
+        first_contentful_paint=paints.get("first-contentful-paint"),
+        ready=ready,
+        ready_mark=mark,
+        bytes=int(page.evaluate(BYTES)),
+    )
+    switch = page.locator(WEEK_SWITCH)
+    if mark == DAY_READY and switch.count():
+        pressed = float(page.evaluate("() => performance.now()"))
+        switch.first.click()
+        _, week = wait_for_mark(page, (WEEK_READY,))
+        load.week_ready = week - pressed
+        load.week_bytes = int(page.evaluate(BYTES_SINCE, pressed))
+    return load
+
+
+def idle_requests(browser: Browser, stack: LocalStackProcess, tenant: Tenant) -> dict[str, int]:
+    """API requests an idle, visible console makes in IDLE_MINUTES of its clock, by path."""
+    page = signed_in_page(browser, stack, tenant)
+    page.clock.install()
+    api_prefix = stack.url("/v1/")
+    counting = False
+    counted: dict[str, int] = {}
+    in_flight: set[Request] = set()
+
+    def sent(request: Request) -> None:
+        in_flight.add(request)
+        if counting and request.url.startswith(api_prefix):
+            path = urlsplit(request.url).path
+            counted[path] = counted.get(path, 0) + 1
+
+    def done(request: Request) -> None:
+        in_flight.discard(request)
+
+    page.on("request", sent)
+    page.on("requestfinished", done)
+    page.on("requestfailed", done)
+    page.goto(loopback(stack.url("/console")))
+    # The clock fakes the Performance API too (no marks): the workspace on screen and one
+    # quiet second of network say the console has opened.
+    page.locator("#workspace").wait_for(state="visible")
+    quiet_since = time.monotonic()
+    deadline = quiet_since + READY_TIMEOUT_MS / 1000
+    while time.monotonic() - quiet_since < 1 and time.monotonic() < deadline:
+        if in_flight:
+            quiet_since = time.monotonic()
+        page.wait_for_timeout(20)
+    counting = True
+    # Time stands still but for the steps below; each step lets the requests it started
+    # finish, so the page schedules its next refresh from their answers, as it would.
+    page.clock.pause_at(int(page.evaluate("() => Date.now()")) + 1000)
+    for _ in range(IDLE_MINUTES * 60):
+        page.clock.run_for(1000)
+        deadline = time.monotonic() + HTTP_TIMEOUT
+        while in_flight and time.monotonic() < deadline:
+            page.wait_for_timeout(5)
+        page.wait_for_timeout(2)
+    page.context.close()
+    return counted
+
+
+# ---- the report -------------------------------------------------------------------------------
+def ms(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    if not known:
+        return "n/a"
+    return f"{statistics.median(known):,.0f} ms" + (
+        f" ({min(known):,.0f}-{max(known):,.0f})" if len(known) > 1 else ""
+    )
+
+
+def report(loads: list[Load], idle: dict[str, int], seeded: str) -> None:
+    kb = [load.bytes / 1024 for load in loads]
+    print(seeded)
+    print(f"{len(loads)} fresh loads of the console as staff, headless chromium, median (range):")
+    rows = [
+        ("first paint", ms([load.first_paint for load in loads])),
+        ("first contentful paint", ms([load.first_contentful_paint for load in loads])),
+        (f"day view ready ({loads[0].ready_mark})", ms([load.ready for load in loads])),
+        ("bytes transferred to ready", f"{statistics.median(kb):,.1f} KiB"),
+        ("week view ready after the switch", ms([load.week_ready for load in loads])),
+        (
+            "week view bytes",
+            "n/a"
+            if loads[0].week_bytes is None
+            else f"{statistics.median([(load.week_bytes or 0) / 1024 for load in loads]):,.1f} KiB",
+        ),
+    ]
+    total = sum(idle.values())
+    rows.append(
+        (f"idle API requests per minute ({IDLE_MINUTES} min)", f"{total / IDLE_MINUTES:.1f}")
+    )
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+    print("  idle requests by path: " + ", ".join(f"{p} {n}" for p, n in sorted(idle.items())))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--appointments", type=int, default=2000)
+    parser.add_argument("--open-items", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--budget", type=int, default=900, help="seconds for the whole run")
+    args = parser.parse_args()
+    with budget(args.budget), tempfile.TemporaryDirectory() as folder:
+        stack = local_stack.start(Path(folder))
+        try:
+            tenant = stack.tenants[0]
+            seeded = seed(stack, tenant, args.appointments, args.open_items)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+                )
+                try:
+                    page = signed_in_page(browser, stack, tenant)
+                    loads = [one_load(page, stack) for _ in range(args.rounds)]
+                    page.context.close()
+                    idle = idle_requests(browser, stack, tenant)
+                finally:
+                    browser.close()
+            report(loads, idle, seeded)
+        finally:
+            local_stack.stop(stack)
+
+
+if __name__ == "__main__":
+    main()
