@@ -212,10 +212,19 @@ def test_keyboard_only(
     tab.expect_signed_in()
     expect(tab.queue_item(customer)).to_be_visible()
 
-    # Tab along to the customer's item, then Enter opens it.
-    for _ in range(40):
+    # Tab along to the customer's item (through the nav's Queue button when the queue is not
+    # the view on screen), then Enter opens it.
+    for _ in range(60):
         keyboard.press("Tab")
-        if customer in page.evaluate("() => document.activeElement.textContent || ''"):
+        focused = page.evaluate(
+            """() => { const el = document.activeElement;
+                       const item = el.closest('.queue-item');
+                       return item ? 'item:' + item.dataset.phone
+                                   : 'view:' + (el.dataset.view || ''); }"""
+        )
+        if focused == "view:queue" and not page.locator("#view-queue").is_visible():
+            keyboard.press("Enter")
+        if focused == f"item:{customer}":
             break
     else:
         raise AssertionError(f"Tab never reached the item from {customer}")
@@ -323,7 +332,9 @@ def test_outbox_and_stats(
     staff: StaffMember,
     customer: str,
 ) -> None:
-    starts_at = stack_now(stack).replace(microsecond=0) + timedelta(hours=20)
+    # Two days ahead: its 24 h reminder (moved into the day's sending hours) is planned within
+    # the next 72 hours whatever the time of day (at 20 h ahead there was none left to plan).
+    starts_at = stack_now(stack).replace(microsecond=0) + timedelta(hours=50)
     booked = requests.put(
         stack.url(f"/v1/appointments/console-{uuid.uuid4().hex[:10]}"),
         headers={"Authorization": f"Bearer {clinic.booking_token}"},
@@ -341,9 +352,9 @@ def test_outbox_and_stats(
     tab.sign_in(staff)
 
     outbox = page.get_by_role("table", name="Automated texts due soon")
-    expect(outbox).to_contain_text("Noor Haddad")
     page.get_by_label("Automated texts due in the next").select_option("72")
     expect(outbox).to_contain_text("Noor Haddad")
+    expect(outbox).to_contain_text("Reminder (24 h before)")
     stats = page.get_by_role("region", name=re.compile("^Last 7 days"))
     expect(stats).to_contain_text("Sent")
     expect(stats).to_contain_text("Median wait")
