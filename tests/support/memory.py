@@ -14,7 +14,7 @@ from typing import Any
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.errors import ConcurrentModification
-from rendezvous.domain.events import EventType, WebhookEvent
+from rendezvous.domain.events import EventType, WebhookEvent, opted_by
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -22,6 +22,7 @@ from rendezvous.domain.models import (
     Appointment,
     AppointmentStatus,
     ConversationMessage,
+    LastText,
     MessageRecord,
     MessageStatus,
     QueueFlag,
@@ -31,7 +32,13 @@ from rendezvous.domain.models import (
     SendRequest,
     Tenant,
 )
-from rendezvous.domain.ports import OutboundSms, RecipientClaim, SendContext, SmsReceipt
+from rendezvous.domain.ports import (
+    AppointmentHistory,
+    OutboundSms,
+    RecipientClaim,
+    SendContext,
+    SmsReceipt,
+)
 from rendezvous.phone import recipient_key
 
 MessageId = tuple[str, str, str, int]
@@ -50,10 +57,13 @@ class MemoryStore:
     appointments_by_id: dict[tuple[str, str], Appointment] = field(default_factory=dict)
     messages: dict[MessageId, MessageRecord] = field(default_factory=dict)
     ranks: dict[MessageId, int] = field(default_factory=dict)
+    last_text_orders: dict[tuple[str, str], str] = field(default_factory=dict)
     recipients: dict[tuple[str, str], Recipient] = field(default_factory=dict)
     # Every webhook event written, in order, as often as it was written: the table keys
     # them by id, so a test can tell a repeat (same id twice here) from a single write.
     outbox: list[WebhookEvent] = field(default_factory=list)
+    # Audit entries written with a change, in its transaction (the table's log items).
+    audit: list[tuple[str, ActivityEntry]] = field(default_factory=list)
 
     def record(self, events: Iterable[WebhookEvent | None]) -> None:
         self.outbox.extend(e for e in events if e is not None)
@@ -121,7 +131,9 @@ class MemoryStore:
             raise ConcurrentModification("appointment changed concurrently")
         if any(message_id(m) in self.messages for m in new_messages):
             raise ConcurrentModification("appointment changed concurrently")
-        self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)] = appointment
+        # As on the table, a save never writes `last_text`: the sender and callback own it.
+        kept = appointment.model_copy(update={"last_text": stored.last_text})
+        self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)] = kept
         for m in retire:
             self.messages[message_id(m)] = self.messages[message_id(m)].model_copy(
                 update={"status": retire_as, "updated_at": now}
@@ -217,6 +229,64 @@ class MemoryStore:
         self.record([event])
         return True
 
+    def record_outcome(
+        self, appointment: Appointment, *, previous: Appointment, event: WebhookEvent
+    ) -> bool:
+        key = (appointment.tenant_id, appointment.appointment_id)
+        stored = self.appointments_by_id[key]
+        if (stored.status, stored.version, stored.outcome) != (
+            previous.status,
+            previous.version,
+            previous.outcome,
+        ):
+            return False
+        self.appointments_by_id[key] = stored.model_copy(
+            update={
+                "outcome": appointment.outcome,
+                "outcome_at": appointment.outcome_at,
+                "outcome_by": appointment.outcome_by,
+                "updated_at": appointment.updated_at,
+            }
+        )
+        self.record([event])
+        return True
+
+    def note_last_text(
+        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+    ) -> bool:
+        key = (tenant_id, appointment_id)
+        stored = self.appointments_by_id.get(key)
+        if stored is None or self.last_text_orders.get(key, "") >= order:
+            return False
+        self.appointments_by_id[key] = stored.model_copy(update={"last_text": text})
+        self.last_text_orders[key] = order
+        return True
+
+    def appointments_starting(
+        self,
+        tenant_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None = None,
+    ) -> tuple[list[Appointment], bool]:
+        found = sorted(
+            (
+                a
+                for (t, _), a in self.appointments_by_id.items()
+                if t == tenant_id
+                and start <= a.starts_at < end
+                and (after is None or (a.starts_at, a.appointment_id) > after)
+            ),
+            key=lambda a: (a.starts_at, a.appointment_id),
+        )
+        return found[:limit], len(found) > limit
+
+    def recipients_by_key(self, tenant_id: str, keys: list[str]) -> dict[str, Recipient]:
+        found = (self.recipients.get((tenant_id, k)) for k in keys)
+        return {r.recipient_key: r for r in found if r is not None}
+
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
         found = (self.appointments_by_id.get((tenant_id, i)) for i in ids)
         return {a.appointment_id: a for a in found if a is not None}
@@ -268,6 +338,7 @@ class MemoryStore:
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
         event: WebhookEvent | None = None,
+        audit: ActivityEntry | None = None,
     ) -> bool:
         rkey = recipient_key(tenant_id, phone)
         found = self.recipients.get((tenant_id, rkey))
@@ -284,9 +355,63 @@ class MemoryStore:
                 changes["opted_out_at"] = now
         if undeliverable_code is not None:
             changes["undeliverable_code"] = undeliverable_code
+        if event is not None and opted_out is not None:
+            changes["opted_out_by"] = opted_by(event)
+            if changes["opted_out_by"] == "customer":
+                changes["carrier_block"] = opted_out
         self.recipients[(tenant_id, rkey)] = stored.model_copy(update=changes)
         self.record([event])
+        if audit is not None:
+            self.audit.append((tenant_id, audit))
         return True
+
+
+@dataclass
+class MemoryConversations:
+    """The Conversations port: the recipient's texts, kept once per inbound sid, and the
+    appointments of `store` by recipient."""
+
+    store: MemoryStore
+    kept: dict[tuple[str, str], list[ConversationMessage]] = field(default_factory=dict)
+    sids: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def record_texts(
+        self,
+        tenant_id: str,
+        recipient_key: str,
+        sid: str,
+        texts: Sequence[ConversationMessage],
+        retention_days: int,
+    ) -> bool:
+        if (tenant_id, recipient_key, sid) in self.sids:
+            return False
+        self.sids.add((tenant_id, recipient_key, sid))
+        self.kept.setdefault((tenant_id, recipient_key), []).extend(texts)
+        return True
+
+    def texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[ConversationMessage]:
+        mine = sorted(self.kept.get((tenant_id, recipient_key), []), key=lambda m: m.at)
+        return mine[-limit:]
+
+    def recipient_appointments(
+        self, tenant_id: str, recipient_key: str, now: datetime, each: int
+    ) -> list[AppointmentHistory]:
+        mine = sorted(
+            (
+                a
+                for (t, _), a in self.store.appointments_by_id.items()
+                if t == tenant_id and a.recipient_key == recipient_key
+            ),
+            key=lambda a: a.starts_at,
+        )
+        upcoming = [a for a in mine if a.starts_at > now][:each]
+        past = [a for a in reversed(mine) if a.starts_at <= now][:each]
+        histories = []
+        for appointment in [*upcoming, *past]:
+            found = self.store.get_appointment(tenant_id, appointment.appointment_id)
+            if found is not None:
+                histories.append(AppointmentHistory(*found))
+        return histories
 
 
 @dataclass

@@ -1710,6 +1710,8 @@ const RV = {};
     pollNow,
     el,
     segments: segmentInfo,
+    // The server's clock (its Date header): the local stack's virtual clock in tests.
+    now,
   });
 
   registerView("queue", {
