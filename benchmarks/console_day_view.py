@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import signal
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -119,6 +120,11 @@ def budget(seconds: int) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def progress(step: str) -> None:
+    """Where the run is, on stderr: the table alone goes to stdout."""
+    print(f"... {step}", file=sys.stderr, flush=True)
 
 
 # ---- seeding --------------------------------------------------------------------------------
@@ -213,7 +219,9 @@ def seed(stack: LocalStackProcess, tenant: Tenant, appointments: int, open_items
 
         return job
 
+    progress(f"booking {appointments} appointments")
     booked = in_parallel([book(n) for n in range(appointments)])
+    progress(f"texting from {open_items} numbers")
     texted = in_parallel([text(n) for n in range(open_items)])
     staff = {"Authorization": f"Bearer {tenant.staff_token}"}
     listed = 0
@@ -397,7 +405,7 @@ def main() -> None:
     parser.add_argument("--appointments", type=int, default=2000)
     parser.add_argument("--open-items", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--budget", type=int, default=900, help="seconds for the whole run")
+    parser.add_argument("--budget", type=int, default=1500, help="seconds for the whole run")
     args = parser.parse_args()
     with budget(args.budget), tempfile.TemporaryDirectory() as folder:
         stack = local_stack.start(Path(folder))
@@ -410,8 +418,10 @@ def main() -> None:
                 )
                 try:
                     page = signed_in_page(browser, stack, tenant)
+                    progress(f"{args.rounds} loads of the console")
                     loads = [one_load(page, stack) for _ in range(args.rounds)]
                     page.context.close()
+                    progress(f"{IDLE_MINUTES} idle minutes on the page's clock")
                     idle = idle_requests(browser, stack, tenant)
                 finally:
                     browser.close()
