@@ -58,6 +58,7 @@ PARALLEL = 8  # requests in flight while seeding
 HTTP_TIMEOUT = 30.0
 READY_TIMEOUT_MS = 60_000
 IDLE_MINUTES = 10
+QUIET_MS = 150
 SERVICES = ("Check-up", "Cleaning", "Consultation", "Follow-up", "X-ray")
 PROVIDERS = ("Dr Adler", "Dr Brun", "Dr Castillo", "Dr Dubois")
 # The day view's own marks (desk.js, when it sets them) come first; then what this
@@ -98,8 +99,6 @@ MARK_AT = """([name, since]) => {
 BYTES = """() => [...performance.getEntriesByType("navigation"),
                 ...performance.getEntriesByType("resource")]
   .reduce((sum, e) => sum + (e.transferSize || 0), 0)"""
-BYTES_SINCE = """(since) => performance.getEntriesByType("resource")
-  .filter((e) => e.startTime >= since).reduce((sum, e) => sum + (e.transferSize || 0), 0)"""
 
 
 class OutOfTime(Exception):
@@ -229,6 +228,7 @@ def seed(stack: LocalStackProcess, tenant: Tenant, appointments: int, open_items
     texted = in_parallel([text(n) for n in range(open_items)])
     progress(f"booking {appointments - first} more appointments")
     booked += in_parallel([book(n) for n in range(first, appointments)])
+    progress("waiting for the stack to finish with them")
     staff = {"Authorization": f"Bearer {tenant.staff_token}"}
     listed = 0
     cursor: str | None = None
@@ -241,11 +241,27 @@ def seed(stack: LocalStackProcess, tenant: Tenant, appointments: int, open_items
         cursor = body.get("next_cursor")
         if not cursor:
             break
+    quiet = wait_until_quiet(api, staff)
     return (
         f"seeded through the API: {appointments} appointments in {booked:.1f} s, "
         f"{open_items} customers' texts in {texted:.1f} s ({listed} open items listed), "
-        f"{PARALLEL} requests at a time"
+        f"{PARALLEL} requests at a time; the stack's own work on them done {quiet:.0f} s later"
     )
+
+
+def wait_until_quiet(api: str, staff: dict[str, str]) -> float:
+    """Seconds until the stack has finished what the bookings set off (each one's
+    confirmation is planned, then deferred by the pause, one after the other): until
+    GET /v1/status answers in under QUIET_MS three times in a row. The console is measured
+    against a stack at rest, not one still busy with the seeding."""
+    started = time.monotonic()
+    in_a_row = 0
+    while in_a_row < 3:
+        sent = time.monotonic()
+        requests.get(f"{api}/v1/status", headers=staff, timeout=HTTP_TIMEOUT).raise_for_status()
+        in_a_row = in_a_row + 1 if (time.monotonic() - sent) * 1000 < QUIET_MS else 0
+        time.sleep(1)
+    return time.monotonic() - started
 
 
 # ---- the browser ----------------------------------------------------------------------------
@@ -316,11 +332,20 @@ def one_load(page: Page, stack: LocalStackProcess) -> Load:
     )
     switch = page.locator(WEEK_SWITCH)
     if mark != QUEUE_READY and switch.count():
+        finished: list[Request] = []
+
+        def keep(request: Request) -> None:
+            finished.append(request)
+
+        page.on("requestfinished", keep)
         pressed = float(page.evaluate("() => performance.now()"))
         switch.first.click()
         _, week = wait_for_mark(page, (WEEK_READY, DESK_LOADED), since=pressed)
+        page.remove_listener("requestfinished", keep)
         load.week_ready = week - pressed
-        load.week_bytes = int(page.evaluate(BYTES_SINCE, pressed))
+        # What the network carried for the switch, as Chromium counted it (bodies and headers).
+        sizes = [request.sizes() for request in finished]
+        load.week_bytes = sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes)
     return load
 
 
@@ -433,7 +458,10 @@ def main() -> None:
                     browser.close()
             report(loads, idle, seeded)
         finally:
-            local_stack.stop(stack)
+            try:
+                local_stack.stop(stack, timeout=60)
+            except AssertionError:
+                progress("the local stack was still busy: killed")
 
 
 if __name__ == "__main__":
