@@ -260,3 +260,25 @@ def test_a_refused_endpoint_url_is_said_next_to_the_field(
     expect(page.locator("#hook-url-error")).not_to_be_empty()
     expect(page.get_by_label("URL (https)")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#hook-events-error")).to_be_empty()
+
+
+def test_the_managers_view_fits_a_phone_and_speaks_french(
+    console: OpenConsole, manager: StaffMember
+) -> None:
+    tab = console(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = open_manage(tab, manager)
+
+    assert page.evaluate("() => document.scrollingElement.scrollWidth") <= 390
+    for name in ("Save settings", "Add endpoint"):
+        button = page.get_by_role("button", name=name)
+        button.scroll_into_view_if_needed()
+        expect(button).to_be_in_viewport()
+    tab.screenshot("27-manage-390")
+
+    page.get_by_label("Language", exact=True).select_option("fr")
+
+    expect(page.get_by_role("heading", name="Gestion", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Réglages", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Enregistrer les réglages")).to_be_visible()
+    expect(page.locator("#set-day-1")).to_have_text("lundi")
+    assert page.evaluate("() => document.scrollingElement.scrollWidth") <= 390
