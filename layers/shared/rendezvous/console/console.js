@@ -4,7 +4,18 @@
 // week's figures), from the JSON API of the same origin. No innerHTML anywhere: every text
 // from the API goes in through textContent (and Trusted Types enforce it).
 //
-// RV is what desk.js and manage.js build on (their scripts follow this one): filled below.
+// RV is what desk.js and manage.js build on (their scripts follow this one), filled below:
+//   RV.api(method, path, body) -> Promise<json>; throws {status, code, message}
+//   RV.role() -> "manager" | "staff";  RV.tenant() -> {name, timezone, locale, country}
+//   RV.fmt.time(iso), RV.fmt.when(iso) (the date too when not today; the business's zone and
+//     the console's language), RV.fmt.full(iso), RV.fmt.relative(iso)
+//   RV.announce(text) (aria-live, polite), RV.error(text) (the error banner)
+//   RV.onSignedIn(fn), RV.onSignedOut(fn), RV.onLocale(fn) (render again in the new language)
+//   RV.registerView(name, {label: key, roles, show(changed), hide(), refresh()}), RV.showView(name)
+//   RV.openConversation(phone, appointmentId?) (the queue view: the number's open item, or its
+//     history read-only)
+//   RV.poll(name, everyMs, fn) (the one scheduler: budget, hidden tab, backoff), RV.pollNow(name)
+//   RV.el(tag, props, ...children) (textContent only)
 const RV = {};
 (() => {
   // The refresh budget of an idle, visible console: at most 5.5 API requests a minute.
@@ -300,9 +311,11 @@ const RV = {};
         return new Intl.DateTimeFormat(locale, options);
       }
     };
-    timeFormat = make({ hour: "numeric", minute: "2-digit" });
-    dayTimeFormat = make({ weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
-    fullFormat = make({ weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+    // French writes 08:05; English 8:05 AM, Spanish 8:05.
+    const hour = locale === "fr" ? "2-digit" : "numeric";
+    timeFormat = make({ hour, minute: "2-digit" });
+    dayTimeFormat = make({ weekday: "short", day: "numeric", month: "short", hour, minute: "2-digit" });
+    fullFormat = make({ weekday: "long", day: "numeric", month: "long", year: "numeric", hour, minute: "2-digit", timeZoneName: "short" });
     dayKeyFormat = make({ year: "numeric", month: "2-digit", day: "2-digit" });
     relativeFormat = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
   }
@@ -636,7 +649,7 @@ const RV = {};
     restartTasks();
     // The first look at everything, then the scheduler keeps it fresh.
     refreshQueue().catch(reportPollError);
-    refreshSlow();
+    refreshSlow().catch(reportPollError);
     notify(signedInListeners);
     showView(firstView());
   }
@@ -823,7 +836,10 @@ const RV = {};
       const settled = listed === "gone" && state.detail.item.status === "resolved";
       if (listed !== shown && !settled && listed !== state.detailSignature) {
         state.detailSignature = listed;
-        refreshDetail(false).catch(reportPollError);
+        refreshDetail(false).catch((error) => {
+          state.detailSignature = ""; // the next refresh tries again
+          reportPollError(error);
+        });
       }
     }
     renderQueue();
@@ -938,7 +954,8 @@ const RV = {};
       if (index) metaNode.append(" · ");
       metaNode.append(part);
     });
-    button.replaceChildren(top, visit, el("span", { class: "item-preview" }, item.preview || t("queue.noText")), metaNode);
+    const preview = el("span", { class: "item-preview" }, item.preview || t("queue.noText"));
+    button.replaceChildren(...[top, visit, preview, metaNode].filter(Boolean));
   }
 
   function dueText(item) {

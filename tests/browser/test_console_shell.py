@@ -1,0 +1,542 @@
+"""The console's shell and queue view (issue 13): its languages and times, the queue's cards
+and thread, new items announced, and the refresh budget of an idle tab."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from playwright.sync_api import Page, Request, Route, expect
+
+from tests.browser.conftest import (
+    HTTP_TIMEOUT,
+    POLL_TIMEOUT_MS,
+    ConsoleTab,
+    StaffApi,
+    StaffMember,
+    text_the_business,
+    wait_for_open_item,
+)
+from tests.browser.test_console import stack_now
+from tests.support.local_stack import LocalStackProcess, Tenant
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+OpenConsole = Callable[..., ConsoleTab]
+FRENCH_WEEKDAY = r"(lun\.|mar\.|mer\.|jeu\.|ven\.|sam\.|dim\.)"
+
+
+def book(stack: LocalStackProcess, clinic: Tenant, phone: str, name: str, days: float) -> str:
+    appointment_id = f"shell-{uuid.uuid4().hex[:10]}"
+    starts_at = stack_now(stack).replace(microsecond=0) + timedelta(days=days)
+    booked = requests.put(
+        stack.url(f"/v1/appointments/{appointment_id}"),
+        headers={"Authorization": f"Bearer {clinic.booking_token}"},
+        json={"customer": {"phone": phone, "name": name}, "starts_at": starts_at.isoformat()},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert booked.status_code == 201, booked.text
+    return appointment_id
+
+
+def when(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
+def patch_json(page: Page, pattern: str | re.Pattern[str], change: Callable[[Any], None]) -> None:
+    """The API's real answer on `pattern`, changed by `change` before the page sees it."""
+
+    def handle(route: Route) -> None:
+        response = route.fetch()
+        if not response.ok:
+            route.fulfill(response=response)
+            return
+        data = response.json()
+        change(data)
+        route.fulfill(response=response, json=data)
+
+    page.route(pattern, handle)
+
+
+# ---- languages and times ------------------------------------------------------------------
+def test_switched_to_french_the_console_speaks_french_with_french_times(
+    console: OpenConsole, stack: LocalStackProcess, clinic: Tenant, staff: StaffMember
+) -> None:
+    tab = console()
+    page = tab.page
+    tab.sign_in(staff)
+    tab.show_view("queue")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    page.get_by_label("Language").select_option("fr")
+
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    expect(page.locator("#queue-heading")).to_have_text("File d’attente")
+    expect(page.get_by_role("tab", name=re.compile("^Ouverts"))).to_be_visible()
+    expect(page.locator("#pause-managers-only")).to_have_text("Réservé aux responsables")
+    expect(page.get_by_role("heading", name="Sur 7 jours")).to_be_visible()
+    # 24-hour times, as French reads them; the date joins the time when it is not today.
+    expect(page.locator("#queue-updated")).to_have_text(re.compile(r"^Mis à jour à \d\d:\d\d$"))
+    noon = "2031-03-14T12:00:00Z"  # a Friday
+    local = datetime(2031, 3, 14, 12, tzinfo=UTC).astimezone(ZoneInfo(clinic.timezone))
+    assert page.evaluate("(iso) => RV.fmt.time(iso)", noon) == local.strftime("%H:%M")
+    later = page.evaluate("(iso) => RV.fmt.when(iso)", noon)
+    assert re.search(FRENCH_WEEKDAY, later), later
+    assert local.strftime("%H:%M") in later
+    assert "PM" not in later
+    # Today as the server counts it (the stack's clock, which tests move on).
+    today = page.evaluate("(iso) => RV.fmt.when(iso)", stack_now(stack).isoformat())
+    assert re.fullmatch(r"\d\d:\d\d", today), today
+    assert page.title().endswith("console Rendezvous")
+    # axe: D's fixture
+    tab.screenshot("20-console-in-french")
+
+    # The choice stays with this browser.
+    page.reload()
+    tab.expect_signed_in()
+    tab.show_view("queue")
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    page.get_by_label("Langue").select_option("es")
+    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+    expect(page.locator("#conv-empty")).to_have_text(
+        "Elija un elemento de la cola para ver su conversación."
+    )
+
+
+def test_the_business_language_comes_first_then_the_browsers(
+    console: OpenConsole, staff: StaffMember
+) -> None:
+    spanish = console()  # an English browser at a Spanish business
+    patch_json(spanish.page, "**/v1/status", lambda status: status.update(locale="es"))
+    spanish.sign_in(staff)
+    expect(spanish.page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+    expect(spanish.page.get_by_label("Idioma")).to_have_value("es")
+
+    # A status without a locale (an API before issue 13): the browser's language.
+    french = console(locale="fr-FR")
+    patch_json(french.page, "**/v1/status", lambda status: status.pop("locale", None))
+    expect_french_sign_in = french.page.get_by_role("heading", name="Connexion")
+    french.open()
+    expect(expect_french_sign_in).to_be_visible()
+    french.page.get_by_label("E-mail").fill(staff.login.username)
+    french.page.get_by_label("Mot de passe", exact=True).fill(staff.login.password)
+    french.page.get_by_role("button", name="Se connecter").click()
+    expect(french.page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+# ---- the queue's cards and thread ------------------------------------------------------------
+def test_cards_name_the_customer_the_visit_the_flags_and_come_by_due_time(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    asking, stopping = customer, f"+14155559{uuid.uuid4().int % 1000:03d}"
+    book(stack, clinic, asking, "Noor Haddad", days=3)
+    text_the_business(stack, clinic, asking, "Can I come a little earlier?")
+    text_the_business(stack, clinic, stopping, "STOP texting me please, I moved away")
+    wait_for_open_item(staff_api, staff, asking)
+    wait_for_open_item(staff_api, staff, stopping)
+    tab = console()
+    page = tab.page
+
+    # The name as the people API gives it (issue 13, part B) when this branch lacks it.
+    def named(data: dict[str, Any]) -> None:
+        for item in data.get("items", []):
+            if item["phone"] == asking:
+                item.setdefault("customer_name", "Noor Haddad")
+                item.setdefault("appointment_status", "scheduled")
+
+    patch_json(page, re.compile(r".*/v1/queue\?.*"), named)
+    tab.sign_in(staff)
+    tab.show_view("queue")
+
+    card = tab.queue_item(asking)
+    expect(card.locator(".item-name")).to_have_text("Noor Haddad")
+    expect(card.locator(".item-visit")).to_contain_text(re.compile(r"Visit .*\d:\d\d"))
+    expect(card).to_contain_text("Question")
+    expect(card).to_contain_text(re.compile(r"Due in \d+"))
+    nameless = tab.queue_item(stopping)
+    # No name: a masked number, never the whole of it on the card.
+    expect(nameless.locator(".item-phone")).to_have_text(f"{stopping[:3]} ••• {stopping[-4:]}")
+    expect(nameless).not_to_contain_text(stopping)
+    expect(nameless).not_to_contain_text("null")  # no visit: no visit line
+    expect(nameless.locator(".badge-stop_request").first).to_be_visible()
+    # axe: D's fixture
+    tab.screenshot("21-queue-cards")
+
+    # Soonest due first, as the API dates them.
+    items = [
+        i
+        for status in ("open", "claimed")
+        for i in staff_api.get(f"/v1/queue?status={status}&limit=100", staff.token)["items"]
+    ]
+    # Items due at the same time (both opened out of hours: due at the opening) by age.
+    expected = [
+        i["phone"] for i in sorted(items, key=lambda i: (when(i["due_by"]), when(i["created_at"])))
+    ]
+    shown = page.eval_on_selector_all(
+        "#queue-list .queue-item", "(rows) => rows.map((row) => row.dataset.phone)"
+    )
+    assert [p for p in shown if p in (asking, stopping)] == [
+        p for p in expected if p in (asking, stopping)
+    ]
+    assert shown == expected
+
+
+def test_a_flag_is_a_badge_on_the_card(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    book(stack, clinic, customer, "Iris Tan", days=2)
+    # CANCEL is an opt-out word at the carrier: with a visit coming, a person must ask.
+    text_the_business(stack, clinic, customer, "CANCEL")
+    item = wait_for_open_item(staff_api, staff, customer)
+    assert "opted_out_with_appointment" in item["flags"], item
+    tab = console()
+    tab.sign_in(staff)
+    tab.show_view("queue")
+
+    badge = tab.queue_item(customer).locator(".badge-opted_out_with_appointment")
+    expect(badge).to_have_text("Opted out with a visit booked")
+
+
+def test_the_thread_says_what_each_text_is_and_the_status_that_changed_since(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    book(stack, clinic, customer, "Sam Ortiz", days=2)
+    text_the_business(stack, clinic, customer, "Is there parking?")
+    wait_for_open_item(staff_api, staff, customer)
+    tab = console()
+    page = tab.page
+
+    # Every text both ways with its kind, as GET /v1/queue/{id} gives them from part B of
+    # issue 13; the appointment cancelled after the customer's last text.
+    def whole_thread(detail: dict[str, Any]) -> None:
+        question = next(m for m in reversed(detail["messages"]) if m["direction"] == "inbound")
+        at = datetime.fromisoformat(question["at"])
+        detail["messages"] = [
+            {
+                "at": (at - timedelta(hours=3)).isoformat(),
+                "direction": "outbound",
+                "body": "Harbor Clinic: your visit is on Friday. Reply C to confirm.",
+                "author": "automation",
+                "kind": "automated",
+                "message_kind": "reminder_24h",
+                "status": "delivered",
+            },
+            {
+                "at": (at - timedelta(hours=2)).isoformat(),
+                "direction": "inbound",
+                "body": "c",
+                "author": "customer",
+                "kind": "keyword",
+                "keyword": "C",
+            },
+            {
+                "at": (at - timedelta(hours=2) + timedelta(seconds=2)).isoformat(),
+                "direction": "outbound",
+                "body": "Harbor Clinic: confirmed, see you then.",
+                "author": "automation",
+                "kind": "auto_reply",
+                "status": "failed",
+            },
+            {**question, "kind": "text"},
+            {
+                "at": (at + timedelta(minutes=1)).isoformat(),
+                "direction": "outbound",
+                "body": "Yes, behind the building.",
+                "author": staff.name,
+                "kind": "staff",
+                "status": "sent",
+            },
+        ]
+        detail["item"]["appointment_status"] = "cancelled"
+        detail["item"]["appointment_changed_at"] = (at + timedelta(minutes=5)).isoformat()
+
+    patch_json(page, re.compile(r".*/v1/queue/[^/?]+$"), whole_thread)
+    tab.sign_in(staff)
+    tab.open_item(customer)
+
+    rows = page.locator("#thread li")
+    expect(rows).to_have_count(5)
+    expect(rows.nth(0).locator(".msg-kind")).to_have_text("Automated text: Reminder (24 h before)")
+    expect(rows.nth(0)).to_contain_text("delivered")
+    expect(rows.nth(1).locator(".msg-kind")).to_have_text("Replied C (confirm)")
+    expect(rows.nth(2).locator(".msg-kind")).to_have_text("Automatic reply")
+    expect(rows.nth(2).locator(".msg-status")).to_have_text("failed")
+    expect(rows.nth(3).locator(".msg-kind")).to_have_text("Customer")
+    expect(rows.nth(4).locator(".msg-kind")).to_have_text("You")
+    changed = page.locator("#appt-changed")
+    expect(changed).to_be_visible()
+    expect(changed).to_contain_text("Changed since the customer’s last text: now Cancelled")
+    expect(page.locator("#appt-details dd.is-changed")).to_have_text("Cancelled")
+    # axe: D's fixture
+    tab.screenshot("22-thread-kinds")
+
+    page.get_by_label("Language").select_option("fr")
+    expect(rows.nth(1).locator(".msg-kind")).to_have_text("A répondu C (confirmer)")
+    expect(rows.nth(0).locator(".msg-kind")).to_have_text(
+        "SMS automatique\u00a0: Rappel (24 h avant)"
+    )
+    expect(page.locator("#appt-details dd.is-changed")).to_have_text("Annulé")
+
+
+def test_a_number_without_an_open_item_opens_as_its_history(
+    console: OpenConsole, stack: LocalStackProcess, clinic: Tenant, staff: StaffMember
+) -> None:
+    tab = console()
+    page = tab.page
+    phone = "+14155550999"
+    history = {
+        "phone": phone,
+        "name": "Ada Byron",
+        "opted_out": True,
+        "undeliverable": False,
+        "appointments": [
+            {"appointment_id": "a-1", "starts_at": "2031-03-14T12:00:00Z", "status": "confirmed"}
+        ],
+        "messages": [
+            {
+                "at": "2031-03-12T10:00:00Z",
+                "direction": "inbound",
+                "body": "STOP",
+                "author": "customer",
+                "kind": "keyword",
+                "keyword": "STOP",
+            }
+        ],
+    }
+    # The people API (part B) answers this; the page's side is what is checked here.
+    page.route(
+        re.compile(r".*/v1/recipients/%2B14155550999$"),
+        lambda route: route.fulfill(json=history),
+    )
+    tab.sign_in(staff)
+
+    page.evaluate("(phone) => RV.openConversation(phone, 'a-1')", phone)
+
+    expect(page.locator("#conv-heading")).to_have_text(f"Texts with Ada Byron ({phone})")
+    expect(page.locator("#conv-readonly")).to_contain_text("Read only")
+    expect(page.locator("#conv-readonly")).to_contain_text("opted out")
+    expect(page.locator("#thread")).to_contain_text("Replied STOP (stop texts)")
+    expect(page.locator("#appt-details")).to_contain_text("Confirmed")
+    expect(page.locator("#reply-form")).to_be_hidden()
+    expect(page.locator("#conv-actions")).to_be_hidden()
+
+
+# ---- live refresh -------------------------------------------------------------------------
+def test_new_items_are_announced_and_counted_in_the_title_until_seen(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    tab = console(own_clock=True)
+    page = tab.page
+    tab.sign_in(staff)
+    tab.show_view("queue")
+    expect(page.locator("#queue-updated")).not_to_be_empty()
+    expect(page).to_have_title(f"{clinic.name} · Rendezvous console")
+    # The receptionist is in another window: the console is visible but has no focus.
+    page.evaluate("() => { document.hasFocus = () => false; }")
+
+    text_the_business(stack, clinic, customer, "STOP texting me please, I moved away")
+    wait_for_open_item(staff_api, staff, customer)
+    tab.poll_now()
+
+    expect(page.locator("#announcer")).to_have_text(
+        "1 new item in the queue. It is a stop request.", timeout=POLL_TIMEOUT_MS
+    )
+    expect(page).to_have_title(f"(1) {clinic.name} · Rendezvous console")
+
+    # Back to the console: the queue is on screen, so the item has been seen.
+    page.evaluate("() => { delete document.hasFocus; window.dispatchEvent(new Event('focus')); }")
+    expect(page).to_have_title(f"{clinic.name} · Rendezvous console")
+
+
+# Counts the page's fetches until their answers are read, so a test moves the page's clock on
+# only once the page has dealt with what it asked (else its 15 s timeouts would fire first).
+COUNT_FETCHES = """
+    window.__fetching = 0;
+    const fetchFirst = window.fetch.bind(window);
+    window.fetch = async (...args) => {
+        window.__fetching += 1;
+        try {
+            const answer = await fetchFirst(...args);
+            const body = await answer.text();
+            return new Response(body === "" ? null : body,
+                {status: answer.status, statusText: answer.statusText, headers: answer.headers});
+        } finally {
+            window.__fetching -= 1;
+        }
+    };
+"""
+
+
+class ApiRequests:
+    """The API requests a page makes (installed before the page opens)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.made: list[str] = []
+        page.add_init_script(COUNT_FETCHES)
+        page.on("request", self._sent)
+
+    def _sent(self, request: Request) -> None:
+        if "/v1/" in request.url:
+            self.made.append(request.url)
+
+    def settle(self) -> None:
+        for _ in range(400):
+            if self.page.evaluate("() => window.__fetching") == 0:
+                return
+            self.page.wait_for_timeout(25)
+        raise AssertionError("the page's requests never finished")
+
+    def count_over(self, minutes: float) -> int:
+        """Requests made while the page's clock runs `minutes` on, 5 s at a time."""
+        before = len(self.made)
+        for _ in range(round(minutes * 12)):
+            self.page.clock.run_for(5_000)
+            self.settle()
+        return len(self.made) - before
+
+
+def set_hidden(page: Page, hidden: bool) -> None:
+    """The tab in the background (or back), as the browser tells a page."""
+    page.evaluate(
+        """(hidden) => {
+            Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
+            Object.defineProperty(document, 'visibilityState',
+                {configurable: true, get: () => (hidden ? 'hidden' : 'visible')});
+            document.dispatchEvent(new Event('visibilitychange'));
+        }""",
+        hidden,
+    )
+
+
+@pytest.fixture
+def idle_console(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> tuple[Page, ApiRequests]:
+    """A signed-in console with a conversation open, left alone."""
+    text_the_business(stack, clinic, customer, "Can I pay by card?")
+    wait_for_open_item(staff_api, staff, customer)
+    tab = console(own_clock=True)
+    page = tab.page
+    requests_made = ApiRequests(page)
+    tab.sign_in(staff)
+    tab.open_item(customer)
+    expect(page.locator("#thread")).to_contain_text("Can I pay by card?")
+    requests_made.settle()
+    # From here the page's time moves only when the test moves it.
+    page.clock.pause_at(page.evaluate("() => Date.now()") + 1_000)
+    return page, requests_made
+
+
+def test_an_idle_console_keeps_to_its_budget_and_a_hidden_tab_is_silent(
+    idle_console: tuple[Page, ApiRequests],
+) -> None:
+    page, api = idle_console
+
+    visible = api.count_over(minutes=10)
+
+    # Open queue every 20 s (3/min), status and the view's refresh every minute, outbox and
+    # stats every 5 minutes: 5.4 a minute; the issue allows 6, the brief 5.5.
+    assert 40 <= visible <= 55, api.made[-visible:]
+    queue_polls = [u for u in api.made[-visible:] if "/v1/queue?status=open" in u]
+    assert 28 <= len(queue_polls) <= 31
+    # The open conversation is not fetched again while its item does not change.
+    assert [u for u in api.made[-visible:] if re.search(r"/v1/queue/[^/?]+$", u)] == []
+
+    set_hidden(page, True)
+    hidden = api.count_over(minutes=10)
+    assert hidden == 0, api.made[-hidden:]
+
+    # Visible again: one catch-up of what fell due, not ten minutes of it.
+    before = len(api.made)
+    set_hidden(page, False)
+    page.clock.run_for(100)
+    api.settle()
+    caught = len(api.made) - before
+    assert 1 <= caught <= 6, api.made[before:]
+    assert api.count_over(minutes=0.5) <= 2
+
+
+def test_failures_back_off_to_five_minutes(idle_console: tuple[Page, ApiRequests]) -> None:
+    page, api = idle_console
+    page.route(re.compile(r".*/v1/.*"), lambda route: route.abort("connectionrefused"))
+
+    failing = api.count_over(minutes=10)
+
+    # Without backoff: about 54. Each failing refresh waits twice as long, up to 5 minutes.
+    assert 4 <= failing <= 16, api.made[-failing:]
+    expect(page.locator("#connection")).to_contain_text("Trying again in")
+    later = api.count_over(minutes=10)
+    # Every task at its 5-minute ceiling: queue, status and view twice, outbox and stats twice.
+    assert later <= 10, api.made[-later:]
+
+
+def test_the_top_bar_and_queue_fit_a_phone_in_every_language(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
+) -> None:
+    text_the_business(stack, clinic, customer, "Do you open on Saturdays?")
+    wait_for_open_item(staff_api, staff, customer)
+    tab = console(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = tab.page
+    tab.sign_in(staff)
+    tab.show_view("queue")
+    expect(tab.queue_item(customer)).to_be_visible()
+
+    for language in ("en", "fr", "es"):
+        page.locator("#locale-select").select_option(language)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        overflowing = page.evaluate(
+            """() => [document.documentElement, ...document.querySelectorAll('.panel, .topbar')]
+                .filter((el) => el.offsetParent !== null || el === document.documentElement)
+                .filter((el) => el.scrollWidth > el.clientWidth + 1)
+                .map((el) => el.className || el.tagName)"""
+        )
+        assert overflowing == [], (language, overflowing)
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('.topbar button, .topbar select')]
+                .filter((el) => el.offsetParent !== null)
+                .map((el) => ({id: el.id || el.textContent.trim(),
+                               box: el.getBoundingClientRect()}))
+                .filter(({box}) => box.width < 44 || box.height < 44)
+                .map(({id, box}) => `${id}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+        )
+        assert small == [], (language, small)
+        # axe: D's fixture
+    tab.screenshot("23-phone-in-spanish")
