@@ -127,6 +127,7 @@ def sign_in_to_day(tab: ConsoleTab, staff: StaffMember) -> Page:
     # The day view is what a person sees first.
     expect(page.locator("#desk-heading")).to_contain_text("Today")
     expect(page.locator("#view-day")).to_be_visible()
+    expect(page.locator("#desk-status")).to_contain_text("Updated")
     return page
 
 
@@ -287,12 +288,22 @@ def test_the_week_lists_each_day_and_the_arrows_walk_the_days(
     # Weeks start on Monday: two days on may be next week.
     if later.isocalendar()[:2] != today.isocalendar()[:2]:
         page.get_by_role("button", name="Next week").click()
-    day_heading = page.locator(".desk-day-heading").filter(has_text=later.strftime("%A"))
+    day_heading = page.locator(f"#desk-day-{later.isoformat()}")
     expect(day_heading).to_be_visible()
     expect(day_heading).to_contain_text("1 appointment")
     expect(row(page, "Fay Later")).to_be_visible()
     tab.screenshot("day-03-week")
     # axe: D's fixture
+
+    # The person's language, at once: headings, buttons, counts and statuses.
+    page.get_by_label("Language").select_option("fr")
+    expect(page.locator("#desk-heading")).to_contain_text("Semaine du")
+    expect(page.get_by_role("button", name="Semaine suivante")).to_be_visible()
+    expect(day_heading).to_contain_text("1 rendez-vous")
+    expect(row(page, "Fay Later")).to_contain_text("Non confirmé")
+    expect(page.get_by_label("Chercher par nom ou numéro")).to_have_value(run)
+    expect(page.locator("#desk-status")).to_contain_text("Mis à jour à")
+    tab.screenshot("day-03b-week-fr")
 
 
 # ---- the actions ------------------------------------------------------------------------------
@@ -331,6 +342,20 @@ def test_cancel_with_a_text_asks_first_and_the_customer_is_told(
     assert len(texts) == 1, texts
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
+
+    # Unticked, the cancel asks the API not to text (the customer knows: they are on the phone).
+    quiet = f"Ida Quiet {run}"
+    book(stack, clinic, quiet, a_number(), later_today(stack, clinic, 145))
+    page.get_by_role("button", name="Next day").click()
+    page.get_by_role("button", name="Today").click()
+    dialog = open_actions(page, quiet)
+    dialog.get_by_role("button", name="Cancel appointment").click()
+    dialog.get_by_label("Text the customer that it is cancelled").uncheck()
+    with page.expect_request(lambda r: r.method == "DELETE") as sent:
+        dialog.get_by_role("button", name="Yes, cancel it").click()
+    assert sent.value.url.endswith("?notify=false"), sent.value.url
+    expect(dialog.locator("#desk-notice")).to_have_text(f"Cancelled {quiet}'s appointment.")
+    expect(row(page, quiet)).to_contain_text("Cancelled by staff")
 
 
 def test_move_puts_the_new_time_and_a_refusal_is_said_next_to_it(
@@ -571,11 +596,13 @@ def test_a_week_of_2000_appointments_renders_fast(
           document.getElementById("desk-unconfirmed").click();
           await painted();
           return { toPainted, render, filtered,
+                   weekReady: performance.getEntriesByName("rv:week-ready").length,
                    rows: document.querySelectorAll("#desk-list li.appt").length };
         }""",
         RENDER_ROWS,
     )
     assert measured["rows"] == RENDER_ROWS
+    assert measured["weekReady"] >= 1, "no rv:week-ready mark for the benchmark"
     # The week came in pages of 500, every page asked for.
     assert sum("cursor=" in u for u in requests_seen) >= RENDER_ROWS // 500 - 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -657,6 +684,7 @@ def test_a_receptionists_morning(
     expect(row(page, "Ben Morning")).to_contain_text("No-show")
 
     before = len(texts_to(stack, cancelling))
+    page.get_by_label("Unconfirmed only").uncheck()
     dialog = open_actions(page, "Carla Morning")
     dialog.get_by_role("button", name="Cancel appointment").click()
     expect(dialog.get_by_label("Text the customer that it is cancelled")).to_be_checked()
@@ -671,7 +699,11 @@ def test_a_receptionists_morning(
     assert get_appointment(staff_api, staff, cancelled["appointment_id"])["status"] == "cancelled"
     tab.screenshot("morning-05-cancelled-with-a-text")
 
-    tab.open_item(asking)
+    tab.show_view("queue")
+    tab.queue_item(asking).get_by_role("button").click()
+    # The heading names the customer when an appointment does: "Conversation with Ana (+1…)".
+    expect(page.locator("#conv-heading")).to_contain_text(asking)
+    expect(page.locator("#conv-heading")).to_contain_text("Ana Morning")
     expect(page.locator("#thread")).to_contain_text("Is there somewhere to park")
     page.get_by_role("button", name="Claim", exact=True).click()
     reply = page.get_by_label("Reply to the customer")

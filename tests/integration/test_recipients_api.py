@@ -108,6 +108,27 @@ def test_a_staff_opt_in_after_the_customers_stop_answers_carrier_block(
     assert json.loads(event["data"])["by"] == "staff"
 
 
+def test_the_customers_stop_after_a_staff_opt_out_still_sets_the_carrier_block(
+    store: DynamoAppointmentStore, runtime: Runtime
+) -> None:
+    call("POST", f"/v1/recipients/{ENCODED}/opt-out")
+    text("STOP")
+
+    _, body = call("POST", f"/v1/recipients/{ENCODED}/opt-in")
+
+    assert (body["changed"], body["carrier_block"]) == (True, True)
+    # The STOP changed no wish: the staff opt-out's event is the only one.
+    assert len(items(runtime, kind="webhook_event", type="recipient.opted_out")) == 1
+
+
+def test_a_start_from_a_number_never_seen_writes_no_recipient(
+    store: DynamoAppointmentStore, runtime: Runtime
+) -> None:
+    text("START")
+
+    assert store.get_recipient("clinic-1", CUSTOMER) is None
+
+
 def test_national_digits_are_read_in_the_tenants_country(store: DynamoAppointmentStore) -> None:
     status, body = call("POST", "/v1/recipients/4155550123/opt-out")
 

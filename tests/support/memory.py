@@ -131,8 +131,15 @@ class MemoryStore:
             raise ConcurrentModification("appointment changed concurrently")
         if any(message_id(m) in self.messages for m in new_messages):
             raise ConcurrentModification("appointment changed concurrently")
-        # As on the table, a save never writes `last_text`: the sender and callback own it.
-        kept = appointment.model_copy(update={"last_text": stored.last_text})
+        # As on the table, a save never writes what has writers of its own.
+        kept = appointment.model_copy(
+            update={
+                "last_text": stored.last_text,
+                "outcome": stored.outcome,
+                "outcome_at": stored.outcome_at,
+                "outcome_by": stored.outcome_by,
+            }
+        )
         self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)] = kept
         for m in retire:
             self.messages[message_id(m)] = self.messages[message_id(m)].model_copy(
@@ -344,6 +351,10 @@ class MemoryStore:
         found = self.recipients.get((tenant_id, rkey))
         if event is not None and opted_out is not None:
             if (found.opted_out if found else False) == opted_out:
+                if found is not None and opted_by(event) == "customer":
+                    self.recipients[(tenant_id, rkey)] = found.model_copy(
+                        update={"carrier_block": opted_out, "rev": found.rev + 1}
+                    )
                 return False
             if not opted_out and found is None:
                 return False

@@ -155,10 +155,15 @@ def test_a_cancel_with_notify_texts_the_customer_once_through_the_sender(world: 
     world.clock.advance(hours=2)
 
     world.appointments.cancel("clinic-1", "appt-1", source="staff", by="maria", notify=True)
+    # A repeat plans nothing new; it hands the unsent text off again, as a repeated PUT
+    # does (a crash may have lost the first hand-off), and the sender drops the copy.
     world.appointments.cancel("clinic-1", "appt-1", source="staff", by="maria", notify=True)
 
-    assert [r.kind for r in world.outbound.sent] == ["cancelled"]
-    assert world.send_queued() == [Outcome.SENT]
+    assert [r.kind for r in world.outbound.sent] == ["cancelled", "cancelled"]
+    assert world.send_queued() == [Outcome.SENT, Outcome.DUPLICATE]
+    world.appointments.cancel("clinic-1", "appt-1", source="staff", by="maria", notify=True)
+    assert world.outbound.sent == [], "once sent, a repeat hands nothing off"
+    assert [s.body for s in world.gateway.sent].count(world.gateway.sent[-1].body) == 1
     body = world.gateway.sent[-1].body
     assert "Ana" not in body, "no patient details in a cancellation"
     assert "cancel" in body.lower()

@@ -88,6 +88,25 @@ def test_the_customers_own_start_lifts_the_carrier_block(world: World) -> None:
     assert (change.changed, change.carrier_block) == (True, False)
 
 
+def test_a_stop_after_a_staff_opt_out_still_sets_the_carrier_block(world: World) -> None:
+    world.recipients.opt(MARIA, CUSTOMER, opted_out=True, reason=None)
+    text(world, "SM-stop", "STOP")
+
+    change = world.recipients.opt(MARIA, CUSTOMER, opted_out=False, reason=None)
+
+    assert (change.changed, change.carrier_block) == (True, True)
+
+
+def test_a_start_after_a_staff_opt_in_still_lifts_the_carrier_block(world: World) -> None:
+    text(world, "SM-stop", "STOP")
+    world.recipients.opt(MARIA, CUSTOMER, opted_out=False, reason=None)
+    text(world, "SM-start", "START")
+
+    change = world.recipients.opt(MARIA, CUSTOMER, opted_out=False, reason=None)
+
+    assert (change.changed, change.carrier_block) == (False, False)
+
+
 def test_a_staff_opt_out_sets_no_carrier_block(world: World) -> None:
     world.recipients.opt(MARIA, CUSTOMER, opted_out=True, reason=None)
 

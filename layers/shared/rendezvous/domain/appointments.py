@@ -223,6 +223,9 @@ class AppointmentService:
                 raise NotFound("appointment not found")
             appointment, messages = found
             if appointment.status is AppointmentStatus.CANCELLED:
+                # As a repeated PUT does: a cancelled text whose hand-off was lost (a crash
+                # after the write) is handed off again; the sender drops a duplicate.
+                self._enqueue_due(appointment, messages, now)
                 return AppointmentView(appointment, messages)
             # The version moves on, so a reminder already in flight fails its check at send
             # time.

@@ -117,8 +117,9 @@ class InboundService:
     def _keep(
         self, tenant: Tenant, text: InboundText, result: InboundResult, now: datetime
     ) -> None:
-        """The text and our answers, at the moment the thread's own copies carry, so the
-        conversation tells them apart from nothing and shows each once."""
+        """Keep the text and our answers under the number, stamped with the moment the
+        queue thread's copies carry: the conversation knows those copies and shows each
+        text once."""
         keyword = keyword_of(text.body)
         item_id = result.queue_item_id or ""
         received = ConversationMessage(

@@ -48,6 +48,9 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.ports import SendContext
 
+# Appointment fields no save writes (see _appointment_update).
+SEPARATELY_WRITTEN = frozenset({"last_text", "outcome", "outcome_at", "outcome_by"})
+
 
 class DynamoAppointments(TableRepository):
     def get_appointment(
@@ -79,10 +82,12 @@ class DynamoAppointments(TableRepository):
 
     def _appointment_update(self, appointment: Appointment) -> Item:
         """The appointment's item as one Update: every field it holds set, every field it
-        lacks removed, except `last_text`, which the sender and the status callback own
-        (a save that read an older one must not put it back)."""
+        lacks removed, except those with writers of their own (the last text: the sender
+        and the status callback; the outcome: record_outcome), which change without a new
+        version: a save that read older values must not put them back."""
         item = self._appointment_item(appointment)
-        item.pop("last_text", None)
+        for name in SEPARATELY_WRITTEN:
+            item.pop(name, None)
         key = {name: item.pop(name) for name in ("pk", "sk")}
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
@@ -91,7 +96,7 @@ class DynamoAppointments(TableRepository):
             names[f"#a{i}"] = name
             values[f":a{i}"] = value
             sets.append(f"#a{i} = :a{i}")
-        absent = sorted(set(Appointment.model_fields) - set(item) - {"last_text"})
+        absent = sorted(set(Appointment.model_fields) - set(item) - SEPARATELY_WRITTEN)
         removes = []
         for i, name in enumerate(absent):
             names[f"#n{i}"] = name
@@ -437,6 +442,9 @@ class DynamoAppointments(TableRepository):
             low = max(low, f"{stamp(after[0])}#{after[1]}")
         high = stamp(end)  # "<start>#<id>" sorts after "<start>": `end` itself is excluded
         day = (after[0] if after is not None else start).astimezone(UTC).date()
+        # The first Query meets the `after` item itself again (BETWEEN is inclusive): one
+        # more, so a full page still takes one Query.
+        again = 0 if after is None else 1
         while len(found) <= limit and datetime.combine(day, time(), UTC) < end:
             query: dict[str, Any] = {
                 "IndexName": "by_time",
@@ -447,7 +455,10 @@ class DynamoAppointments(TableRepository):
                 "ProjectionExpression": "pk, tsk",
             }
             while len(found) <= limit:
-                page = self._db.query(TableName=self._table, Limit=limit + 1 - len(found), **query)
+                page = self._db.query(
+                    TableName=self._table, Limit=limit + 1 + again - len(found), **query
+                )
+                again = 0
                 found.extend(
                     i
                     for i in (deserialize(raw) for raw in page.get("Items", []))

@@ -145,9 +145,23 @@ class DynamoRecipients(TableRepository):
             values[":out"] = True
         update["ExpressionAttributeValues"] = values_of(values)
         logged = [{"Put": log_entry_put(self._table, tenant_id, audit)}] if audit else []
-        return transact_if(
-            self._db, [{"Update": update}, *event_puts(self._table, [event]), *logged]
-        )
+        if transact_if(self._db, [{"Update": update}, *event_puts(self._table, [event]), *logged]):
+            return True
+        if opted_by(event) == "customer":
+            # Already so (staff recorded it first): no event, but the carrier's block
+            # follows the customer's own word all the same.
+            try:
+                self._db.update_item(
+                    TableName=self._table,
+                    Key=update["Key"],
+                    UpdateExpression="SET carrier_block = :block, rev = rev + :one",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=values_of({":block": opted_out, ":one": 1}),
+                )
+            except ClientError as exc:  # no row: a START from a number never blocked
+                if not condition_failed(exc):
+                    raise
+        return False
 
     def open_item_write(self, item: QueueItem, recipient_rev: int) -> Item:
         """The transaction entry that makes `item` the recipient's open conversation, if the
