@@ -157,8 +157,9 @@ def appointment_times(now: datetime, zone: ZoneInfo, count: int) -> list[datetim
     """`count` starts, as many on each of the seven days from today, 08:00 to 20:00 in the
     tenant's zone every 5 minutes with several providers at once (about 286 a day). Today's
     are all still to come (the API refuses a start in the past), so they crowd into what is
-    left of the day, or of its evening when the working day is over."""
-    earliest = now + timedelta(minutes=15)
+    left of the day from an hour on, or of its evening when the working day is over."""
+    # Seeding takes a while (half an hour on a busy 2-core machine) while the clock runs.
+    earliest = now + timedelta(hours=1)
     days: list[list[datetime]] = []
     for d in range(8):
         opening = (now.astimezone(zone) + timedelta(days=d)).replace(
