@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 .DEFAULT_GOAL := help
 
-.PHONY: help install run redrive tenant test chromium lint format typecheck unit integration e2e bench openapi layer-requirements build deploy clean
+.PHONY: help install run redrive tenant test chromium lint format typecheck unit integration e2e bench bench-console openapi layer-requirements build deploy clean
 
 ## make help: what each target does (this list)
 help:
@@ -69,6 +69,10 @@ integration: install
 
 e2e: install
 	$(BIN)/pytest tests/e2e
+
+## make bench-console: the console in headless chromium with 2,000 appointments in a week and 300 open items
+bench-console: install chromium
+	$(BIN)/python -m benchmarks.console_day_view | tee benchmarks/results/console_day_view.txt
 
 ## make bench: the figures quoted in the issues, printed and saved under benchmarks/results/
 bench: install

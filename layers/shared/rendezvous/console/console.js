@@ -237,18 +237,21 @@ const RV = {};
 
   // ---- the API ---------------------------------------------------------------------------
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, details) {
       super(message);
       this.status = status;
       this.code = code;
+      // A 422's [{field, problem}], so a form can say each next to its field.
+      this.details = Array.isArray(details) ? details : [];
     }
   }
 
-  async function api(method, path, body, refreshed) {
+  // options.headers: more request headers (If-Match for the settings).
+  async function api(method, path, body, refreshed, options) {
     const generation = state.generation;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
-    const headers = { Accept: "application/json", Authorization: "Bearer " + state.token };
+    const headers = { ...(options && options.headers), Accept: "application/json", Authorization: "Bearer " + state.token };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     let text;
@@ -281,10 +284,10 @@ const RV = {};
       const code = (error && error.code) || `http_${response.status}`;
       if (response.status === 401) {
         // An ID token that expired under us (a laptop that slept): new tokens, one more try.
-        if (!refreshed && (await refreshTokens())) return api(method, path, body, true);
+        if (!refreshed && (await refreshTokens())) return api(method, path, body, true, options);
         if (generation === state.generation) signOut(t("account.refused", { message }));
       }
-      throw new ApiError(response.status, code, message);
+      throw new ApiError(response.status, code, message, error && error.details);
     }
     return data;
   }
@@ -1403,29 +1406,6 @@ const RV = {};
     return message + skippedSummary(result.suppressed);
   }
 
-  const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
-
-  async function redrive() {
-    $("redrive-button").disabled = true;
-    try {
-      const answer = await api("POST", "/v1/outbox/redrive");
-      const result = answer.redrive || {};
-      announce(t("outbox.sendingAgain", { count: result.queued || 0 }) + skippedSummary(result.suppressed));
-      // The sender works from the queue a moment later: look again until the failed texts
-      // have gone out (or failed again), instead of showing them as failed meanwhile.
-      $("redrive-box").hidden = true;
-      for (const wait of [1500, 4000, 8000]) {
-        await pause(wait);
-        await Promise.all([refreshOutbox(), refreshStats()]);
-        if ($("redrive-box").hidden) break;
-      }
-    } catch (error) {
-      if (error.status !== 401) showError(error.message);
-    } finally {
-      $("redrive-button").disabled = false;
-    }
-  }
-
   async function refreshSlow() {
     const generation = state.generation;
     state.slowAt = Date.now();
@@ -1719,7 +1699,8 @@ const RV = {};
       }
     });
     $("outbox-hours").addEventListener("change", () => { refreshOutbox().catch(reportPollError); });
-    $("redrive-button").addEventListener("click", redrive);
+    // Sending them again has one home, the managers' view (manage.js).
+    $("redrive-button").addEventListener("click", () => { showView("manage"); });
     $("locale-select").addEventListener("change", pickLocale);
     document.addEventListener("visibilitychange", onVisibility);
     window.addEventListener("focus", markSeen);
@@ -1727,7 +1708,7 @@ const RV = {};
 
   // What desk.js and manage.js build on (COMMON interface of issue 13).
   Object.assign(RV, {
-    api: (method, path, body) => api(method, path, body),
+    api: (method, path, body, options) => api(method, path, body, false, options),
     role: () => (state.claims ? roleOf(state.claims) : null),
     tenant: () => (state.tenant ? {
       name: state.tenant.name, timezone: state.tenant.timezone,
@@ -1745,6 +1726,7 @@ const RV = {};
     poll: registerPoll,
     pollNow,
     el,
+    segments: segmentInfo,
     // The server's clock (its Date header): the local stack's virtual clock in tests.
     now,
   });
