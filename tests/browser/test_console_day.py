@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     ConsoleTab,
     StaffApi,
     StaffMember,
+    accessible,
     text_the_business,
     texts_to,
     wait_for_open_item,
@@ -215,7 +216,6 @@ def test_today_lists_each_appointment_with_its_status_text_and_flags(
     # Soonest first.
     expect(page.locator("#desk-list li.appt").first).to_contain_text(f"Ana Confirmed {run}")
     expect(page.locator("#desk-summary")).to_contain_text("2 of ")
-    # axe: D's fixture
     tab.screenshot("day-01-today")
 
 
@@ -269,7 +269,7 @@ def test_filters_show_the_unconfirmed_or_the_problems_and_search_finds_a_name_or
     expect(row(page, "Dora")).to_be_visible()
     search(page, f"nobody called {run}")
     expect(page.locator("#desk-empty")).to_have_text("No appointment matches these filters.")
-    # axe: D's fixture
+    accessible(page, "day-02-nothing-matches")
 
 
 def test_the_week_lists_each_day_and_the_arrows_walk_the_days(
@@ -309,7 +309,6 @@ def test_the_week_lists_each_day_and_the_arrows_walk_the_days(
     expect(day_heading).to_contain_text("1 appointment")
     expect(row(page, "Fay Later")).to_be_visible()
     tab.screenshot("day-03-week")
-    # axe: D's fixture
 
     # The person's language, at once: headings, buttons, counts and statuses.
     page.get_by_label("Language").select_option("fr")
@@ -676,7 +675,6 @@ def test_a_receptionists_morning(
     expect(page.locator("#desk-list li.appt")).to_have_count(2)
     expect(row(page, "Ben Morning")).to_contain_text("Unconfirmed")
     expect(row(page, "Carla Morning")).to_contain_text("Unconfirmed")
-    # axe: D's fixture
     tab.screenshot("morning-02-two-unconfirmed")
 
     dialog = open_actions(page, "Ben Morning")
@@ -685,7 +683,6 @@ def test_a_receptionists_morning(
     conversation = page.locator("#conversation")
     expect(conversation).to_contain_text(absent)
     expect(page.locator("#thread li").first).to_be_visible()
-    # axe: D's fixture
     tab.screenshot("morning-03-conversation")
 
     tab.show_view("day")
@@ -731,5 +728,4 @@ def test_a_receptionists_morning(
         timeout=15,
         what="the answer on the customer's phone",
     )
-    # axe: D's fixture
     tab.screenshot("morning-06-question-answered")

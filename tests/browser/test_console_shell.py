@@ -95,7 +95,6 @@ def test_switched_to_french_the_console_speaks_french_with_french_times(
     today = page.evaluate("(iso) => RV.fmt.when(iso)", stack_now(stack).isoformat())
     assert re.fullmatch(r"\d\d:\d\d", today), today
     assert page.title().endswith("console Rendezvous")
-    # axe: D's fixture
     tab.screenshot("20-console-in-french")
 
     # The choice stays with this browser.
@@ -171,7 +170,6 @@ def test_cards_name_the_customer_the_visit_the_flags_and_come_by_due_time(
     expect(nameless).not_to_contain_text(stopping)
     expect(nameless).not_to_contain_text("null")  # no visit: no visit line
     expect(nameless.locator(".badge-stop_request").first).to_be_visible()
-    # axe: D's fixture
     tab.screenshot("21-queue-cards")
 
     # Soonest due first, as the API dates them.
@@ -289,7 +287,6 @@ def test_the_thread_says_what_each_text_is_and_the_status_that_changed_since(
     expect(changed).to_be_visible()
     expect(changed).to_contain_text("Changed since the customer’s last text: now Cancelled")
     expect(page.locator("#appt-details dd.is-changed")).to_have_text("Cancelled")
-    # axe: D's fixture
     tab.screenshot("22-thread-kinds")
 
     page.get_by_label("Language").select_option("fr")
@@ -538,5 +535,4 @@ def test_the_top_bar_and_queue_fit_a_phone_in_every_language(
                 .map(({id, box}) => `${id}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
         )
         assert small == [], (language, small)
-        # axe: D's fixture
     tab.screenshot("23-phone-in-spanish")
