@@ -636,7 +636,11 @@
     // A refresh that rebuilds the row in focus gives the focus to its new button: a person
     // tabbing through the list is not thrown back to the top every minute.
     const list = $("desk-list");
-    const focused = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
+    // So does a dialog closed while its row was being rebuilt (state.refocusId): the focus
+    // waits on the heading for the row, unless the person has moved it elsewhere since.
+    const waiting = state.refocusId && document.activeElement === $("desk-heading") ? state.refocusId : null;
+    state.refocusId = null;
+    const focused = list.contains(document.activeElement) ? document.activeElement.dataset.id : waiting;
     list.replaceChildren(fragment);
     if (focused && !list.contains(document.activeElement)) {
       const again = list.querySelector(`button.appt-open[data-id="${CSS.escape(focused)}"]`);
@@ -801,8 +805,12 @@
     state.selectedId = null;
     if (!state.visible) return; // another view took over (the conversation, a sign-out)
     const button = id && $("desk-list").querySelector(`button.appt-open[data-id="${CSS.escape(id)}"]`);
-    if (button) button.focus();
-    else $("desk-heading").focus();
+    if (button) {
+      button.focus();
+    } else {
+      state.refocusId = id;
+      $("desk-heading").focus();
+    }
   }
 
   // Runs one action: the button is busy meanwhile, an error is said in words next to it.
