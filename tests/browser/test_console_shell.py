@@ -519,6 +519,10 @@ def test_the_top_bar_and_queue_fit_a_phone_in_every_language(
     for language in ("en", "fr", "es"):
         page.locator("#locale-select").select_option(language)
         expect(page.locator("html")).to_have_attribute("lang", language)
+        if language != "en":
+            # The live region's last words were English ("Signed in to ..."): a screen
+            # reader browsing the page must not find them in a French or Spanish one.
+            expect(page.locator("#announcer")).not_to_contain_text("Signed in to")
         overflowing = page.evaluate(
             """() => [document.documentElement, ...document.querySelectorAll('.panel, .topbar')]
                 .filter((el) => el.offsetParent !== null || el === document.documentElement)

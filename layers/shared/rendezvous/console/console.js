@@ -1649,6 +1649,9 @@ const RV = {};
   function pickLocale() {
     const code = $("locale-select").value;
     try { localStorage.setItem(LOCALE_KEY, code); } catch { /* private mode: this page only */ }
+    // The last announcement is in the old language; a screen reader would still find it.
+    clearTimeout(announceTimer);
+    $("announcer").textContent = "";
     setLocale(code);
   }
 
