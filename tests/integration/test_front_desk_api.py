@@ -182,6 +182,29 @@ def test_bad_ranges_and_cursors_are_refused_clearly(
         assert [d["field"] for d in body["error"]["details"]] == [field]
 
 
+@pytest.mark.parametrize(
+    ("query", "status", "field"),
+    [
+        # The calendar's last day: the day-by-day read must stop, not step past year 9999.
+        ({"from": "9999-12-30T00:00:00+00:00", "to": "9999-12-31T23:00:00+00:00"}, 200, None),
+        # Instants that exist with their offset but not in UTC.
+        ({"from": "0001-01-01T00:00:00+01:00", "to": "0001-01-02T00:00:00+00:00"}, 422, "from"),
+        ({"from": "9999-12-31T20:00:00-05:00", "to": "9999-12-31T22:00:00-05:00"}, 422, "from"),
+        ({"from": "9999-12-31T12:00:00+00:00", "to": "9999-12-31T22:00:00-05:00"}, 422, "to"),
+    ],
+)
+def test_ranges_at_the_ends_of_the_calendar_answer_without_a_crash(
+    store: DynamoAppointmentStore, query: dict[str, str], status: int, field: str | None
+) -> None:
+    code, body = listing(query)
+
+    assert code == status, body
+    if field is None:
+        assert body["appointments"] == []
+    else:
+        assert [d["field"] for d in body["error"]["details"]] == [field]
+
+
 # -- outcomes --------------------------------------------------------------------------------
 
 

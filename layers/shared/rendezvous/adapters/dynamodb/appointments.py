@@ -4,7 +4,7 @@ those records: the AppointmentRecords port."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -441,11 +441,17 @@ class DynamoAppointments(TableRepository):
         if after is not None:
             low = max(low, f"{stamp(after[0])}#{after[1]}")
         high = stamp(end)  # "<start>#<id>" sorts after "<start>": `end` itself is excluded
-        day = (after[0] if after is not None else start).astimezone(UTC).date()
+        first = (after[0] if after is not None else start).astimezone(UTC).date()
+        # The UTC day of the last instant before `end`: counted, not stepped past, so a
+        # range ending on 9999-12-31 never asks for a day after it.
+        last = (end - timedelta(microseconds=1)).astimezone(UTC).date()
         # The first Query meets the `after` item itself again (BETWEEN is inclusive): one
         # more, so a full page still takes one Query.
         again = 0 if after is None else 1
-        while len(found) <= limit and datetime.combine(day, time(), UTC) < end:
+        for offset in range((last - first).days + 1):
+            if len(found) > limit:
+                break
+            day = first + timedelta(days=offset)
             query: dict[str, Any] = {
                 "IndexName": "by_time",
                 "KeyConditionExpression": "tpk = :d AND tsk BETWEEN :low AND :high",
@@ -467,7 +473,6 @@ class DynamoAppointments(TableRepository):
                 if "LastEvaluatedKey" not in page:
                     break
                 query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-            day += timedelta(days=1)
         more = len(found) > limit
         keys = [{"pk": i["pk"], "sk": "A"} for i in found[:limit]]
         appointments = [
