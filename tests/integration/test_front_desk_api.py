@@ -4,6 +4,7 @@ the outcome, the cancel that texts, and the appointment's last text on the table
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections import Counter
 from datetime import timedelta
@@ -235,6 +236,34 @@ def test_a_no_show_is_recorded_after_the_start_with_its_event_and_audit(
     found = store.get_appointment("clinic-1", "appt-1")
     assert found is not None
     assert found[0].outcome_by == "staff-maria"
+
+
+def test_an_outcome_is_never_kept_without_its_audit_entry(
+    store: DynamoAppointmentStore,
+    runtime: Runtime,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    put("appt-1", booking())
+    clock.set(at("2030-01-15T10:40:00-08:00"))
+
+    def stopped(*_: object, **__: object) -> None:
+        raise RuntimeError("the function stopped before its next write")
+
+    # The function dies after the outcome's write: a separate audit write never happens,
+    # and the retry finds the same outcome and records nothing. One write must hold both.
+    with monkeypatch.context() as patch:
+        patch.setattr(runtime.activity_log(), "append", stopped)
+        with contextlib.suppress(RuntimeError):
+            outcome("appt-1", "no_show")
+    retried, _ = outcome("appt-1", "no_show")
+
+    assert retried == 200
+    entries = runtime.activity_log().day("clinic-1", DAY)
+    assert [(e.event.value, e.actor, e.reason) for e in entries] == [
+        ("outcome_recorded", "staff-maria", "no_show")
+    ]
+    assert len(events_of(store, EventType.APPOINTMENT_OUTCOME_RECORDED)) == 1
 
 
 def test_a_booking_system_records_an_outcome_as_booking(

@@ -189,10 +189,16 @@ class AppointmentRecords(Protocol):
         ...
 
     def record_outcome(
-        self, appointment: Appointment, *, previous: Appointment, event: WebhookEvent
+        self,
+        appointment: Appointment,
+        *,
+        previous: Appointment,
+        event: WebhookEvent,
+        audit: ActivityEntry,
     ) -> bool:
-        """Write `appointment`'s outcome fields and `event` together, if its outcome, status
-        and version are still `previous`'s; False (nothing written) otherwise."""
+        """Write `appointment`'s outcome fields, `event` and the `audit` entry together, if
+        its outcome, status and version are still `previous`'s; False (nothing written)
+        otherwise."""
         ...
 
     def note_last_text(

@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from rendezvous.adapters.dynamodb.activity import log_entry_put
 from rendezvous.adapters.dynamodb.events import event_puts
 from rendezvous.adapters.dynamodb.table import (
     Item,
@@ -32,6 +33,7 @@ from rendezvous.adapters.dynamodb.table import (
     transact_if,
     values_of,
 )
+from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.identity import MessageIdentity, identity_of
 from rendezvous.domain.models import (
@@ -372,7 +374,12 @@ class DynamoAppointments(TableRepository):
         )
 
     def record_outcome(
-        self, appointment: Appointment, *, previous: Appointment, event: WebhookEvent
+        self,
+        appointment: Appointment,
+        *,
+        previous: Appointment,
+        event: WebhookEvent,
+        audit: ActivityEntry,
     ) -> bool:
         names = {"#s": "status", "#v": "version", "#o": "outcome"}
         values: dict[str, Any] = {
@@ -389,18 +396,24 @@ class DynamoAppointments(TableRepository):
         else:
             condition += "#o = :previous"
             values[":previous"] = previous.outcome.value
-        return self._update_with_event(
-            {
-                "Key": serialize(
-                    appointment_key(appointment.tenant_id, appointment.appointment_id)
-                ),
-                "UpdateExpression": "SET #o = :outcome, outcome_at = :at, outcome_by = :by, "
-                "updated_at = :now",
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values_of(values),
-            },
-            event,
+        update: Item = {
+            "TableName": self._table,
+            "Key": serialize(appointment_key(appointment.tenant_id, appointment.appointment_id)),
+            "UpdateExpression": "SET #o = :outcome, outcome_at = :at, outcome_by = :by, "
+            "updated_at = :now",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values_of(values),
+        }
+        # One transaction: a function stopped after a separate audit write would leave the
+        # outcome unaudited for good (its retry finds the same outcome and writes nothing).
+        return transact_if(
+            self._db,
+            [
+                {"Update": update},
+                *event_puts(self._table, [event]),
+                {"Put": log_entry_put(self._table, appointment.tenant_id, audit)},
+            ],
         )
 
     def note_last_text(
