@@ -237,7 +237,12 @@ class MemoryStore:
         return True
 
     def record_outcome(
-        self, appointment: Appointment, *, previous: Appointment, event: WebhookEvent
+        self,
+        appointment: Appointment,
+        *,
+        previous: Appointment,
+        event: WebhookEvent,
+        audit: ActivityEntry,
     ) -> bool:
         key = (appointment.tenant_id, appointment.appointment_id)
         stored = self.appointments_by_id[key]
@@ -256,6 +261,7 @@ class MemoryStore:
             }
         )
         self.record([event])
+        self.audit.append((appointment.tenant_id, audit))
         return True
 
     def note_last_text(
