@@ -317,7 +317,7 @@ def test_a_number_without_an_open_item_opens_as_its_history(
     expect(page.locator("#conv-readonly")).to_contain_text("Read only")
     expect(page.locator("#conv-readonly")).to_contain_text("opted out")
     expect(page.locator("#thread")).to_contain_text("Replied STOP (stop texts)")
-    expect(page.locator("#appt-details")).to_contain_text("Not confirmed")
+    expect(page.locator("#appt-details")).to_contain_text("Unconfirmed")
     expect(page.locator("#appt-details")).to_contain_text(appointment_id)
     expect(page.locator("#reply-form")).to_be_hidden()
     expect(page.locator("#conv-actions")).to_be_hidden()
