@@ -1,11 +1,13 @@
 """The console on a busy week, in headless chromium.
 
 A local stack (`python -m infra.local` in a subprocess) gets 2,000 appointments spread over
-seven days from today and 300 open queue items, all through the real APIs over HTTP on
-127.0.0.1 (the booking system's PUT /v1/appointments/{id}; customers' texts through the
-sandbox phone), a bounded number of requests at a time. Automated texts are paused first
-(POST /v1/pause), so the stack is not also busy sending 2,000 confirmations: what the
-console shows is the same, the texts wait as planned.
+seven days from today and 300 open queue items. The appointments are written straight into
+the stack's table by the project's own repository (DynamoAppointmentStore, as
+infra/local/demo_day.py seeds the demo day: the same items and day-list keys the booking
+system's PUT stores, no texts planned): through the API each booking costs moto a pass over
+the whole table per index query, and seeding took 10-30 minutes. The 300 open items come the
+real way, customers' texts through the sandbox phone (inbound webhook, classifier, queue).
+Automated texts are paused first (POST /v1/pause), so nothing else is sent meanwhile.
 
 Then a staff member signs in through the page, and each round opens the console afresh
 (its session in the tab, as after a reload) and measures:
@@ -45,9 +47,15 @@ from types import FrameType
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import boto3
 import requests
+from botocore.config import Config
 from playwright.sync_api import Browser, Page, Request, ViewportSize, sync_playwright
 
+from infra.template import REGION
+from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
+from rendezvous.domain.models import Appointment, Customer
+from rendezvous.domain.ports import AppointmentStore
 from tests.support import local_stack
 from tests.support.local_stack import LocalStackProcess, Tenant
 
@@ -158,7 +166,7 @@ def appointment_times(now: datetime, zone: ZoneInfo, count: int) -> list[datetim
     tenant's zone every 5 minutes with several providers at once (about 286 a day). Today's
     are all still to come (the API refuses a start in the past), so they crowd into what is
     left of the day from an hour on, or of its evening when the working day is over."""
-    # Seeding takes a while (half an hour on a busy 2-core machine) while the clock runs.
+    # The virtual clock runs on while the customers text (minutes on a busy 2-core machine).
     earliest = now + timedelta(hours=1)
     days: list[list[datetime]] = []
     for d in range(8):
@@ -172,11 +180,25 @@ def appointment_times(now: datetime, zone: ZoneInfo, count: int) -> list[datetim
     return [week[n % 7][(n // 7) % len(week[n % 7])] for n in range(count)]
 
 
+def appointment_store(stack: LocalStackProcess) -> AppointmentStore:
+    """The project's own repository on the local stack's table (moto, on 127.0.0.1)."""
+    endpoint = loopback(str(stack.credentials["aws_endpoint_url"]))
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        # moto's placeholder keys, as the stack's own process uses: no account behind them.
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106
+        config=Config(max_pool_connections=PARALLEL),
+    )
+    return DynamoAppointmentStore(client, str(stack.credentials["data_table_name"]))
+
+
 def seed(stack: LocalStackProcess, tenant: Tenant, appointments: int, open_items: int) -> str:
     api = loopback(stack.api_base_url)
     sandbox = loopback(stack.twilio_base_url)
     manager = {"Authorization": f"Bearer {tenant.manager_token}"}
-    booking = {"Authorization": f"Bearer {tenant.booking_token}"}
     paused = requests.post(
         f"{api}/v1/pause", json={"reason": "benchmark"}, headers=manager, timeout=HTTP_TIMEOUT
     )
@@ -185,22 +207,26 @@ def seed(stack: LocalStackProcess, tenant: Tenant, appointments: int, open_items
         requests.get(f"{api}/_local/clock", timeout=HTTP_TIMEOUT).json()["now"]
     )
     starts = appointment_times(now, ZoneInfo(tenant.timezone), appointments)
+    store = appointment_store(stack)
 
     def book(n: int) -> Callable[[requests.Session], None]:
+        # As infra/local/demo_day.py seeds the demo day: the item the booking system's PUT
+        # would store (with the day-list keys), written by the repository, no texts planned.
         def job(session: requests.Session) -> None:
-            answer = session.put(
-                f"{api}/v1/appointments/bench-{n:05d}",
-                headers=booking,
-                timeout=HTTP_TIMEOUT,
-                json={
-                    "customer": {"phone": customer_phone(n), "name": f"Customer {n:04d}"},
-                    "starts_at": starts[n].isoformat(),
-                    "duration_minutes": 30,
-                    "service": SERVICES[n % len(SERVICES)],
-                    "provider": PROVIDERS[n % len(PROVIDERS)],
-                },
+            store.create_appointment(
+                Appointment(
+                    tenant_id=tenant.tenant_id,
+                    appointment_id=f"bench-{n:05d}",
+                    customer=Customer(phone=customer_phone(n), name=f"Customer {n:04d}"),
+                    starts_at=starts[n],
+                    duration_minutes=30,
+                    service=SERVICES[n % len(SERVICES)],
+                    provider=PROVIDERS[n % len(PROVIDERS)],
+                    created_at=now,
+                    updated_at=now,
+                ),
+                [],
             )
-            assert answer.status_code in (200, 201), answer.text
 
         return job
 
@@ -221,13 +247,13 @@ def seed(stack: LocalStackProcess, tenant: Tenant, appointments: int, open_items
 
     # The customers who text are booked first and text before the rest are booked: each
     # inbound text's index queries cost moto a pass over the whole table (DynamoDB's do
-    # not), and 300 texts after 2,000 bookings would take most of an hour.
+    # not), so 300 texts after 2,000 appointments would take most of an hour.
     first = min(open_items, appointments)
-    progress(f"booking {first} appointments of customers who then text")
+    progress(f"writing {first} appointments of customers who then text")
     booked = in_parallel([book(n) for n in range(first)])
-    progress(f"texting from {open_items} numbers")
+    progress(f"texting from {open_items} numbers through the sandbox phone")
     texted = in_parallel([text(n) for n in range(open_items)])
-    progress(f"booking {appointments - first} more appointments")
+    progress(f"writing {appointments - first} more appointments")
     booked += in_parallel([book(n) for n in range(first, appointments)])
     progress("waiting for the stack to finish with them")
     staff = {"Authorization": f"Bearer {tenant.staff_token}"}
@@ -244,9 +270,10 @@ def seed(stack: LocalStackProcess, tenant: Tenant, appointments: int, open_items
             break
     quiet = wait_until_quiet(api, staff)
     return (
-        f"seeded through the API: {appointments} appointments in {booked:.1f} s, "
-        f"{open_items} customers' texts in {texted:.1f} s ({listed} open items listed), "
-        f"{PARALLEL} requests at a time; the stack's own work on them done {quiet:.0f} s later"
+        f"seeded: {appointments} appointments written to the local table by the repository "
+        f"in {booked:.1f} s, {open_items} customers' texts through the sandbox phone in "
+        f"{texted:.1f} s ({listed} open items listed), {PARALLEL} at a time; "
+        f"the stack at rest {quiet:.0f} s later"
     )
 
 

@@ -4,8 +4,10 @@ and thread, new items announced, and the refresh budget of an idle tab."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -403,6 +405,11 @@ class ApiRequests:
         return len(self.made) - before
 
 
+def stack_wait(seconds: float) -> None:
+    """A pause of the test itself (the page's clock is the test's to move)."""
+    time.sleep(seconds)
+
+
 def set_hidden(page: Page, hidden: bool) -> None:
     """The tab in the background (or back), as the browser tells a page."""
     page.evaluate(
@@ -440,18 +447,92 @@ def idle_console(
     return page, requests_made
 
 
-def test_an_idle_console_keeps_to_its_budget_and_a_hidden_tab_is_silent(
+CROWD = 105  # open items, beyond the console's first page of 100
+NEWCOMER = "+14155571000"  # texts while the console is idle
+
+
+def open_count(staff_api: StaffApi, staff: StaffMember) -> int:
+    return int(staff_api.get("/v1/queue?status=open&limit=1", staff.token)["count"])
+
+
+def unresolved_count(staff_api: StaffApi, staff: StaffMember) -> int:
+    """What the console's Open tab counts: open and claimed items."""
+    claimed = staff_api.get("/v1/queue?status=claimed&limit=1", staff.token)["count"]
+    return open_count(staff_api, staff) + int(claimed)
+
+
+@pytest.fixture
+def crowded_queue(
     idle_console: tuple[Page, ApiRequests],
-) -> None:
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+) -> Iterator[tuple[Page, ApiRequests]]:
+    """The idle console, then more open items than one page holds, texted in through the
+    sandbox phone; resolved afterwards, so the other tests of the session find their items
+    on the first page."""
+    phones = [f"+1415557{n:04d}" for n in range(CROWD)]
+    before = open_count(staff_api, staff)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda p: text_the_business(stack, clinic, p, "Is parking free?"), phones))
+    for _ in range(100):
+        if open_count(staff_api, staff) >= before + CROWD:
+            break
+        stack_wait(0.2)
     page, api = idle_console
+    api.count_over(minutes=0.5)  # the console's next refresh lists them
+    yield idle_console
+    ours = {*phones, NEWCOMER}
+    ids = []
+    cursor = ""
+    while True:
+        page = staff_api.get(f"/v1/queue?status=open&limit=100{cursor}", staff.token)
+        ids += [i["item_id"] for i in page["items"] if i["phone"] in ours]
+        if not page.get("next_cursor"):
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+
+    def resolve(item_id: str) -> None:
+        staff_api.request("POST", f"/v1/queue/{item_id}/claim", staff.token)
+        staff_api.request("POST", f"/v1/queue/{item_id}/resolve", staff.token)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(resolve, ids))
+
+
+@pytest.mark.timeout(420)
+def test_an_idle_console_keeps_to_its_budget_and_a_hidden_tab_is_silent(
+    crowded_queue: tuple[Page, ApiRequests],
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+) -> None:
+    page, api = crowded_queue
+    assert open_count(staff_api, staff) > 100
+    total = unresolved_count(staff_api, staff)
+    expect(page.locator("#count-open")).to_have_text(str(total))
 
     visible = api.count_over(minutes=10)
 
     # Open queue every 20 s (3/min), status and the view's refresh every minute, outbox and
-    # stats every 5 minutes: 5.4 a minute; the issue allows 6, the brief 5.5.
+    # stats every 5 minutes: 5.4 a minute; the issue allows 6, the brief 5.5. With more open
+    # items than a page holds, each refresh still asks for the first page alone.
     assert 40 <= visible <= 55, api.made[-visible:]
     queue_polls = [u for u in api.made[-visible:] if "/v1/queue?status=open" in u]
     assert 28 <= len(queue_polls) <= 31
+    assert [u for u in queue_polls if "cursor=" in u] == []
+
+    # A new item lands beyond the first page: the count says so, the next refresh pages on.
+    text_the_business(stack, clinic, NEWCOMER, "Do you open on Sundays?")
+    for _ in range(100):
+        if unresolved_count(staff_api, staff) == total + 1:
+            break
+        stack_wait(0.2)
+    api.count_over(minutes=0.5)
+    expect(page.locator("#count-open")).to_have_text(str(total + 1))
+    expect(page.locator(f'#queue-list li[data-phone="{NEWCOMER}"]')).to_have_count(1)
     # The open conversation is not fetched again while its item does not change.
     assert [u for u in api.made[-visible:] if re.search(r"/v1/queue/[^/?]+$", u)] == []
 

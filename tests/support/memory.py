@@ -455,6 +455,9 @@ class MemoryQueue:
         more = start + limit < len(found)
         return page, {"offset": start + limit} if more else None, 0.0
 
+    def count(self, tenant_id: str, status: QueueStatus) -> int:
+        return sum(1 for (t, _), i in self.items.items() if t == tenant_id and i.status is status)
+
     def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]:
         return sorted(self.threads.get((tenant_id, item_id), []), key=lambda m: m.at)
 

@@ -60,6 +60,7 @@ const RV = {};
     resolvedCursor: null,
     resolvedPages: 0,
     knownOpen: null, // ids of open items at the last poll, for "new item" announcements
+    openPages: null, // {count, signature of the first page, items beyond it} when they are more
     selected: null, // item_id
     detail: null, // GET /v1/queue/{id}
     threadKey: "",
@@ -607,7 +608,7 @@ const RV = {};
     Object.assign(state, {
       token: null, session: null, claims: null, sub: null, tenant: null,
       selected: null, detail: null, refreshTimer: null, refreshing: null, challenge: null,
-      threadKey: "", knownOpen: null, resolved: [], resolvedCursor: null, resolvedPages: 0,
+      threadKey: "", knownOpen: null, openPages: null, resolved: [], resolvedCursor: null, resolvedPages: 0,
       clockOffset: 0, dateOffset: 0, floorOffset: -Infinity, detailSignature: "", history: null,
     });
     state.unresolved.clear();
@@ -730,18 +731,45 @@ const RV = {};
   }
 
   // ---- the queue --------------------------------------------------------------------------
-  async function listAll(status) {
-    const items = [];
-    let cursor = null;
-    for (let page = 0; page < MAX_PAGES; page += 1) {
-      const query = new URLSearchParams({ status, limit: String(PAGE_LIMIT) });
-      if (cursor) query.set("cursor", cursor);
-      const answer = await api("GET", `/v1/queue?${query}`);
+  function listPage(status, cursor) {
+    const query = new URLSearchParams({ status, limit: String(PAGE_LIMIT) });
+    if (cursor) query.set("cursor", cursor);
+    return api("GET", `/v1/queue?${query}`);
+  }
+
+  // Every item of a status, from the page after `first` (already fetched) on.
+  async function listAll(status, first) {
+    const page1 = first || await listPage(status, null);
+    const items = [...(page1.items || [])];
+    let cursor = page1.next_cursor;
+    for (let page = 1; page < MAX_PAGES && cursor; page += 1) {
+      const answer = await listPage(status, cursor);
       items.push(...(answer.items || []));
       cursor = answer.next_cursor;
-      if (!cursor) break;
     }
     return items;
+  }
+
+  function pageSignature(items) {
+    return items.map((item) => `${item.item_id}:${item.version}`).join(",");
+  }
+
+  // The open items. Each refresh asks for the first, most urgent page alone (its answer
+  // counts them all): the pages after it are fetched again only when that page or the
+  // count changed, so an idle console's requests do not grow with the queue.
+  async function listOpen() {
+    const first = await listPage("open", null);
+    const items = first.items || [];
+    const known = state.openPages;
+    let open;
+    if (!first.next_cursor) open = items;
+    else if (known && known.count === first.count && known.signature === pageSignature(items)) {
+      open = [...items, ...known.beyond];
+    } else open = await listAll("open", first);
+    state.openPages = first.next_cursor
+      ? { count: first.count, signature: pageSignature(items), beyond: open.slice(items.length) }
+      : null;
+    return open;
   }
 
   // Two answers may cross: an item's higher version is the newer truth.
@@ -753,7 +781,7 @@ const RV = {};
   // The open items, every 20 s whatever the view: new ones are announced and counted in the
   // tab's title until someone looks at the queue.
   async function refreshOpen() {
-    const open = await listAll("open");
+    const open = await listOpen();
     const openIds = new Set(open.map((item) => item.item_id));
     for (const item of open) learnClock(item);
     if (state.knownOpen) {
