@@ -89,6 +89,7 @@ bench: install
 	$(BIN)/python -m benchmarks.memory_per_booking --bookings 1000 2>/dev/null | tee benchmarks/results/memory_per_booking.txt
 	$(BIN)/python -m benchmarks.queue 2>/dev/null | tee benchmarks/results/queue.txt
 	$(BIN)/python -m benchmarks.webhook_delivery --events 1000 2>/dev/null | tee benchmarks/results/webhook_delivery.txt
+	$(BIN)/python -m benchmarks.backfill --appointments 2000 2>/dev/null | tee benchmarks/results/backfill.txt
 	$(BIN)/python -m benchmarks.dynamodb_calls_per_action 2>/dev/null | grep -v '^{' | tee benchmarks/results/dynamodb_calls_per_action.txt
 
 ## make openapi: regenerate the OpenAPI document served at GET /v1/openapi.json
