@@ -127,6 +127,8 @@ CASES: tuple[tuple[str, MessageKind, bool, AppointmentStatus, int | None], ...] 
     ("confirmed_24h", MessageKind.REMINDER, False, CONFIRMED, 1),
     ("confirmation", MessageKind.CONFIRMATION, True, SCHEDULED, None),
     ("moved", MessageKind.MOVED, False, SCHEDULED, None),
+    # With the STOP line, as if it were the first text: the longest it can be.
+    ("cancelled", MessageKind.CANCELLED, True, AppointmentStatus.CANCELLED, None),
 )
 
 

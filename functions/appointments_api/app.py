@@ -1,4 +1,5 @@
-"""PUT / GET / DELETE /v1/appointments/{appointment_id}: the booking system's API.
+"""PUT / GET / DELETE /v1/appointments/{appointment_id}, POST .../outcome and
+GET /v1/appointments: the booking system's API, which the console uses too.
 
 Its routes live in the layer (rendezvous.api.appointment_routes).
 """

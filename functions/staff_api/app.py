@@ -1,9 +1,10 @@
-"""The Staff API: the human queue, the outbox, the pause switch, the numbers, the
-tenant's settings and its webhook endpoints.
+"""The Staff API: the human queue, a number's opt-out and history, the outbox, the pause
+switch, the numbers, the tenant's settings and its webhook endpoints.
 
 Its routes live by concern in the layer (rendezvous.api.queue_routes,
-rendezvous.api.oversight_routes, rendezvous.api.settings_routes and
-rendezvous.api.webhook_routes); this function serves them all.
+rendezvous.api.recipient_routes, rendezvous.api.oversight_routes,
+rendezvous.api.settings_routes and rendezvous.api.webhook_routes); this function serves
+them all.
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rendezvous.api import oversight_routes, queue_routes, settings_routes, webhook_routes
+from rendezvous.api import (
+    oversight_routes,
+    queue_routes,
+    recipient_routes,
+    settings_routes,
+    webhook_routes,
+)
 from rendezvous.api.http import http_resolver
 from rendezvous.observability import logger, metrics, traced
 
 app = http_resolver()
 app.include_router(queue_routes.router)
+app.include_router(recipient_routes.router)
 app.include_router(oversight_routes.router)
 app.include_router(settings_routes.router)
 app.include_router(webhook_routes.router)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -27,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 from infra.local.auth import JwtAuthorizer, JwtVerifier, gateway_claims, scopes_of
 from infra.local.functions import FunctionInvoker
 from infra.template import ACCOUNT_ID, HttpRoute, resources_of
+from rendezvous.phone import mask, mask_in_text
 
 log = logging.getLogger("infra.local.api")
 
@@ -181,6 +183,27 @@ def new_request_id() -> str:
     return base64.b64encode(secrets.token_bytes(12)).decode().rstrip("=")[:14] + "="
 
 
+RECIPIENTS = "/v1/recipients/"
+
+
+def logged_path(path: str) -> str:
+    """The request's path as the log shows it: a number in it masked, as every log masks
+    one (`/v1/recipients/{phone}` names one in E.164 or in national digits)."""
+    if path.startswith(RECIPIENTS):
+        phone, slash, rest = path.removeprefix(RECIPIENTS).partition("/")
+        path = RECIPIENTS + _masked_phone(unquote(phone)) + slash + rest
+    # A number written into a query (`?phone=%2B1...`) is masked too.
+    return mask_in_text(unquote(path))
+
+
+def _masked_phone(written: str) -> str:
+    """E.164 as every log masks it; national digits have no country code to keep, so only
+    their last two show (mask()'s first five would be most of the number)."""
+    if written.startswith("+"):
+        return mask(written)
+    return "*" * 8 + re.sub(r"\D", "", written)[-2:]
+
+
 def raw_path_of(request: Request) -> str:
     """The path as the client sent it (still percent-encoded)."""
     environ = request.environ
@@ -333,7 +356,7 @@ class ApiGateway:
         log.info(
             "%s %s -> %d (%.0f ms)",
             request.method,
-            request.full_path.rstrip("?"),
+            logged_path(request.full_path.rstrip("?")),
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )

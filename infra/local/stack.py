@@ -264,6 +264,7 @@ class Stack:
 
         import boto3
 
+        from infra.local.demo_day import seed_demo_day
         from infra.local.people import LocalPeople
         from infra.local.tenants import demo_tenants
         from rendezvous.adapters.dynamodb.tenants import DynamoTenants
@@ -279,6 +280,8 @@ class Stack:
         self._people = people
         self._demo = {t.tenant_id: people.onboard_demo(t) for t in demo_tenants()}
         self._calcom = {t.tenant_id: self._calcom_integration(t.tenant_id) for t in demo_tenants()}
+        for tenant in demo_tenants():
+            seed_demo_day(get_runtime().store(), get_runtime().renderer(), tenant, self.clock.now())
 
     def _calcom_integration(self, tenant_id: str) -> dict[str, str]:
         """Each demo tenant's Cal.com integration, made by the code behind the manager's

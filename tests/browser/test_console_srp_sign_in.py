@@ -217,7 +217,7 @@ def test_the_pages_srp_proof_satisfies_a_server_that_holds_only_the_verifier(
     with page.expect_request(lambda r: r.url.endswith("/v1/status")) as status_call:
         sign_in(page, PASSWORD)
 
-    expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+    expect(page.locator("#workspace")).to_be_visible()
     assert pool.refused == []
     assert pool.challenges == {}  # the one challenge was answered
     assert status_call.value.headers["authorization"].startswith("Bearer ey")

@@ -518,15 +518,19 @@ def test_cancelled_cancels_the_appointment_and_bumps_the_version(
 
 @pytest.mark.parametrize(("status", "outcome"), [("noshow", "no_show"), ("fulfilled", "attended")])
 def test_noshow_and_fulfilled_record_the_outcome(
-    store: DynamoAppointmentStore, runtime: Runtime, status: str, outcome: str
+    store: DynamoAppointmentStore, runtime: Runtime, clock: FixedClock, status: str, outcome: str
 ) -> None:
     fhir_put(fhir_resource())
+    too_soon, _, _ = fhir_put(fhir_resource(status=status))
+    when = at("2030-01-15T11:00:00-08:00")
+    clock.set(when)
 
     code, body, _ = fhir_put(fhir_resource(status=status))
 
+    assert too_soon == 422, "as POST .../outcome: not before the visit has started"
     assert code == 200
     assert body["status"] == status
-    entries = runtime.activity_log().day("clinic-1", "2030-01-10")
+    entries = runtime.activity_log().day("clinic-1", "2030-01-15")
     assert [
         (e.event.value, e.appointment_id, e.reason)
         for e in entries
@@ -535,8 +539,8 @@ def test_noshow_and_fulfilled_record_the_outcome(
     found = store.get_appointment("clinic-1", "fhir-appt-1")
     assert found is not None
     assert found[0].status is AppointmentStatus.SCHEDULED
+    assert (found[0].outcome, found[0].outcome_at) == (outcome, when)
     # The event's id comes from what happened (the resource's version 2), not the time.
-    when = at("2030-01-10T09:00:00-08:00")
     told = outcome_recorded("clinic-1", "fhir-appt-1", outcome, "booking", "fhir/v2", when)
     item = store._get(event_key("clinic-1", told.event_id))
     assert item is not None

@@ -109,6 +109,7 @@ def world(store: DynamoAppointmentStore, sandbox: Any, runtime: Runtime) -> dict
         "endpoint_id": "front-desk",
         "delivery_id": "dlv_1",
         "integration_id": "calcom-main",
+        "phone": "%2B14155550123",
     }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.errors import ConcurrentModification
-from rendezvous.domain.events import EventType, WebhookEvent
+from rendezvous.domain.events import EventType, WebhookEvent, opted_by
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -22,6 +22,7 @@ from rendezvous.domain.models import (
     Appointment,
     AppointmentStatus,
     ConversationMessage,
+    LastText,
     MessageRecord,
     MessageStatus,
     QueueFlag,
@@ -31,7 +32,13 @@ from rendezvous.domain.models import (
     SendRequest,
     Tenant,
 )
-from rendezvous.domain.ports import OutboundSms, RecipientClaim, SendContext, SmsReceipt
+from rendezvous.domain.ports import (
+    AppointmentHistory,
+    OutboundSms,
+    RecipientClaim,
+    SendContext,
+    SmsReceipt,
+)
 from rendezvous.phone import recipient_key
 
 MessageId = tuple[str, str, str, int]
@@ -50,10 +57,13 @@ class MemoryStore:
     appointments_by_id: dict[tuple[str, str], Appointment] = field(default_factory=dict)
     messages: dict[MessageId, MessageRecord] = field(default_factory=dict)
     ranks: dict[MessageId, int] = field(default_factory=dict)
+    last_text_orders: dict[tuple[str, str], str] = field(default_factory=dict)
     recipients: dict[tuple[str, str], Recipient] = field(default_factory=dict)
     # Every webhook event written, in order, as often as it was written: the table keys
     # them by id, so a test can tell a repeat (same id twice here) from a single write.
     outbox: list[WebhookEvent] = field(default_factory=list)
+    # Audit entries written with a change, in its transaction (the table's log items).
+    audit: list[tuple[str, ActivityEntry]] = field(default_factory=list)
 
     def record(self, events: Iterable[WebhookEvent | None]) -> None:
         self.outbox.extend(e for e in events if e is not None)
@@ -121,7 +131,16 @@ class MemoryStore:
             raise ConcurrentModification("appointment changed concurrently")
         if any(message_id(m) in self.messages for m in new_messages):
             raise ConcurrentModification("appointment changed concurrently")
-        self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)] = appointment
+        # As on the table, a save never writes what has writers of its own.
+        kept = appointment.model_copy(
+            update={
+                "last_text": stored.last_text,
+                "outcome": stored.outcome,
+                "outcome_at": stored.outcome_at,
+                "outcome_by": stored.outcome_by,
+            }
+        )
+        self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)] = kept
         for m in retire:
             self.messages[message_id(m)] = self.messages[message_id(m)].model_copy(
                 update={"status": retire_as, "updated_at": now}
@@ -217,6 +236,70 @@ class MemoryStore:
         self.record([event])
         return True
 
+    def record_outcome(
+        self,
+        appointment: Appointment,
+        *,
+        previous: Appointment,
+        event: WebhookEvent,
+        audit: ActivityEntry,
+    ) -> bool:
+        key = (appointment.tenant_id, appointment.appointment_id)
+        stored = self.appointments_by_id[key]
+        if (stored.status, stored.version, stored.outcome) != (
+            previous.status,
+            previous.version,
+            previous.outcome,
+        ):
+            return False
+        self.appointments_by_id[key] = stored.model_copy(
+            update={
+                "outcome": appointment.outcome,
+                "outcome_at": appointment.outcome_at,
+                "outcome_by": appointment.outcome_by,
+                "updated_at": appointment.updated_at,
+            }
+        )
+        self.record([event])
+        self.audit.append((appointment.tenant_id, audit))
+        return True
+
+    def note_last_text(
+        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+    ) -> bool:
+        key = (tenant_id, appointment_id)
+        stored = self.appointments_by_id.get(key)
+        if stored is None or self.last_text_orders.get(key, "") >= order:
+            return False
+        self.appointments_by_id[key] = stored.model_copy(update={"last_text": text})
+        self.last_text_orders[key] = order
+        return True
+
+    def appointments_starting(
+        self,
+        tenant_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None = None,
+    ) -> tuple[list[Appointment], bool]:
+        found = sorted(
+            (
+                a
+                for (t, _), a in self.appointments_by_id.items()
+                if t == tenant_id
+                and start <= a.starts_at < end
+                and (after is None or (a.starts_at, a.appointment_id) > after)
+            ),
+            key=lambda a: (a.starts_at, a.appointment_id),
+        )
+        return found[:limit], len(found) > limit
+
+    def recipients_by_key(self, tenant_id: str, keys: list[str]) -> dict[str, Recipient]:
+        found = (self.recipients.get((tenant_id, k)) for k in keys)
+        return {r.recipient_key: r for r in found if r is not None}
+
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
         found = (self.appointments_by_id.get((tenant_id, i)) for i in ids)
         return {a.appointment_id: a for a in found if a is not None}
@@ -268,11 +351,16 @@ class MemoryStore:
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
         event: WebhookEvent | None = None,
+        audit: ActivityEntry | None = None,
     ) -> bool:
         rkey = recipient_key(tenant_id, phone)
         found = self.recipients.get((tenant_id, rkey))
         if event is not None and opted_out is not None:
             if (found.opted_out if found else False) == opted_out:
+                if found is not None and opted_by(event) == "customer":
+                    self.recipients[(tenant_id, rkey)] = found.model_copy(
+                        update={"carrier_block": opted_out, "rev": found.rev + 1}
+                    )
                 return False
             if not opted_out and found is None:
                 return False
@@ -284,9 +372,63 @@ class MemoryStore:
                 changes["opted_out_at"] = now
         if undeliverable_code is not None:
             changes["undeliverable_code"] = undeliverable_code
+        if event is not None and opted_out is not None:
+            changes["opted_out_by"] = opted_by(event)
+            if changes["opted_out_by"] == "customer":
+                changes["carrier_block"] = opted_out
         self.recipients[(tenant_id, rkey)] = stored.model_copy(update=changes)
         self.record([event])
+        if audit is not None:
+            self.audit.append((tenant_id, audit))
         return True
+
+
+@dataclass
+class MemoryConversations:
+    """The Conversations port: the recipient's texts, kept once per inbound sid, and the
+    appointments of `store` by recipient."""
+
+    store: MemoryStore
+    kept: dict[tuple[str, str], list[ConversationMessage]] = field(default_factory=dict)
+    sids: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def record_texts(
+        self,
+        tenant_id: str,
+        recipient_key: str,
+        sid: str,
+        texts: Sequence[ConversationMessage],
+        retention_days: int,
+    ) -> bool:
+        if (tenant_id, recipient_key, sid) in self.sids:
+            return False
+        self.sids.add((tenant_id, recipient_key, sid))
+        self.kept.setdefault((tenant_id, recipient_key), []).extend(texts)
+        return True
+
+    def texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[ConversationMessage]:
+        mine = sorted(self.kept.get((tenant_id, recipient_key), []), key=lambda m: m.at)
+        return mine[-limit:]
+
+    def recipient_appointments(
+        self, tenant_id: str, recipient_key: str, now: datetime, each: int
+    ) -> list[AppointmentHistory]:
+        mine = sorted(
+            (
+                a
+                for (t, _), a in self.store.appointments_by_id.items()
+                if t == tenant_id and a.recipient_key == recipient_key
+            ),
+            key=lambda a: a.starts_at,
+        )
+        upcoming = [a for a in mine if a.starts_at > now][:each]
+        past = [a for a in reversed(mine) if a.starts_at <= now][:each]
+        histories = []
+        for appointment in [*upcoming, *past]:
+            found = self.store.get_appointment(tenant_id, appointment.appointment_id)
+            if found is not None:
+                histories.append(AppointmentHistory(*found))
+        return histories
 
 
 @dataclass
@@ -312,6 +454,9 @@ class MemoryQueue:
         page = found[start : start + limit]
         more = start + limit < len(found)
         return page, {"offset": start + limit} if more else None, 0.0
+
+    def count(self, tenant_id: str, status: QueueStatus) -> int:
+        return sum(1 for (t, _), i in self.items.items() if t == tenant_id and i.status is status)
 
     def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]:
         return sorted(self.threads.get((tenant_id, item_id), []), key=lambda m: m.at)
@@ -576,8 +721,6 @@ class MemoryFhirResources:
     """The FhirResources port, with its version check."""
 
     stored: dict[tuple[str, str, str], StoredFhirResource] = field(default_factory=dict)
-    # The webhook events written with the resources, in order.
-    outbox: list[WebhookEvent] = field(default_factory=list)
 
     def get(
         self, tenant_id: str, resource_type: str, resource_id: str
@@ -589,11 +732,9 @@ class MemoryFhirResources:
         stored: StoredFhirResource,
         *,
         expected_version: int | None,
-        events: Sequence[WebhookEvent] = (),
     ) -> None:
         key = (stored.tenant_id, stored.resource_type, stored.resource_id)
         current = self.stored.get(key)
         if (None if current is None else current.version_id) != expected_version:
             raise ConcurrentModification("the resource changed")
         self.stored[key] = stored
-        self.outbox.extend(events)

@@ -23,7 +23,7 @@ from rendezvous.domain.integrations import (
     IntegrationService,
     Outcome,
 )
-from rendezvous.domain.models import AppointmentStatus, Customer
+from rendezvous.domain.models import AppointmentOutcome, AppointmentStatus, Customer
 from tests.support.aws import at, clinic
 from tests.support.memory import (
     MemoryActivityLog,
@@ -60,7 +60,7 @@ class World:
             self.store, MemoryScheduler(), self.outbound, self.clock, activity=self.log
         )
         self.service = IntegrationService(
-            appointments, self.integrations, self.sealer, self.fhir, self.clock, self.log
+            appointments, self.integrations, self.sealer, self.fhir, self.clock
         )
 
     def status(self, appointment_id: str) -> AppointmentStatus | None:
@@ -154,14 +154,23 @@ def test_a_fhir_resource_gets_a_new_version_only_when_it_changes(world: World) -
     assert {(r.kind, r.version) for r in world.outbound.sent} == {("confirmation", 1)}
 
 
+def book_and_pass(world: World, appointment_id: str = "a") -> None:
+    """Book `appointment_id` through FHIR, then move the clock past its start."""
+    resource = {"resourceType": "Appointment", "id": appointment_id, "status": "booked"}
+    booked = FhirChange(FhirAction.BOOK, draft=draft())
+    world.service.put_fhir_appointment("clinic-1", appointment_id, booked, resource, by="ehr")
+    world.clock.set(at("2030-01-15T11:00:00-08:00"))
+
+
 def test_an_outcome_is_logged_once_per_change(world: World) -> None:
+    book_and_pass(world)
     noshow = FhirChange(FhirAction.OUTCOME, outcome=Outcome.NO_SHOW)
     resource = {"resourceType": "Appointment", "id": "a", "status": "noshow"}
 
     world.service.put_fhir_appointment("clinic-1", "a", noshow, resource, by="ehr")
     world.service.put_fhir_appointment("clinic-1", "a", noshow, resource, by="ehr")
 
-    outcomes = [e for _, e in world.log.entries if e.event is ActivityEvent.OUTCOME_RECORDED]
+    outcomes = [e for _, e in world.store.audit if e.event is ActivityEvent.OUTCOME_RECORDED]
     assert [(e.actor, e.appointment_id, e.reason) for e in outcomes] == [("ehr", "a", "no_show")]
 
 
@@ -213,7 +222,33 @@ def test_a_signature_header_with_characters_beyond_ascii_is_refused_not_a_crash(
         world.service.calcom_tenant("cal", b'{"triggerEvent":"PING"}', signature)
 
 
+def test_a_fhir_outcome_is_stored_on_the_appointment_as_the_api_stores_it(world: World) -> None:
+    book_and_pass(world)
+    resource = {"resourceType": "Appointment", "id": "a", "status": "noshow"}
+    noshow = FhirChange(FhirAction.OUTCOME, outcome=Outcome.NO_SHOW)
+
+    world.service.put_fhir_appointment("clinic-1", "a", noshow, resource, by="ehr")
+
+    found = world.store.get_appointment("clinic-1", "a")
+    assert found is not None
+    assert (found[0].outcome, found[0].outcome_by) == (AppointmentOutcome.NO_SHOW, "ehr")
+    assert found[0].outcome_at == world.clock.now()
+
+
+def test_a_fhir_outcome_for_an_appointment_never_booked_keeps_the_resource_only(
+    world: World,
+) -> None:
+    resource = {"resourceType": "Appointment", "id": "ghost", "status": "noshow"}
+    noshow = FhirChange(FhirAction.OUTCOME, outcome=Outcome.NO_SHOW)
+
+    world.service.put_fhir_appointment("clinic-1", "ghost", noshow, resource, by="ehr")
+
+    assert world.service.get_fhir_appointment("clinic-1", "ghost").resource == resource
+    assert world.store.events_of(EventType.APPOINTMENT_OUTCOME_RECORDED) == []
+
+
 def test_a_fhir_outcome_is_told_to_the_webhooks_once_per_change(world: World) -> None:
+    book_and_pass(world)
     resource = {"resourceType": "Appointment", "id": "a", "status": "noshow"}
     noshow = FhirChange(FhirAction.OUTCOME, outcome=Outcome.NO_SHOW)
     attended = FhirChange(FhirAction.OUTCOME, outcome=Outcome.ATTENDED)
@@ -224,7 +259,8 @@ def test_a_fhir_outcome_is_told_to_the_webhooks_once_per_change(world: World) ->
         "clinic-1", "a", attended, {**resource, "status": "fulfilled"}, by="ehr"
     )
 
-    assert [(e.type, e.appointment_id, e.data) for e in world.fhir.outbox] == [
+    outcomes = world.store.events_of(EventType.APPOINTMENT_OUTCOME_RECORDED)
+    assert [(e.type, e.appointment_id, e.data) for e in outcomes] == [
         (
             EventType.APPOINTMENT_OUTCOME_RECORDED,
             "a",
@@ -236,4 +272,4 @@ def test_a_fhir_outcome_is_told_to_the_webhooks_once_per_change(world: World) ->
             {"appointment_id": "a", "outcome": "attended", "by": "booking"},
         ),
     ]
-    assert world.fhir.outbox[0].event_id != world.fhir.outbox[1].event_id
+    assert outcomes[0].event_id != outcomes[1].event_id

@@ -10,6 +10,7 @@ import pytest
 from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.conversation import ConversationReader
 from rendezvous.domain.errors import Conflict, StaleVersion
 from rendezvous.domain.inbound import InboundService, InboundText
 from rendezvous.domain.models import (
@@ -20,6 +21,7 @@ from rendezvous.domain.models import (
     SendRequest,
 )
 from rendezvous.domain.oversight import OversightService
+from rendezvous.domain.recipients import RecipientService
 from rendezvous.domain.redrive import LateTexts, mark_stuck
 from rendezvous.domain.sending import MessageSender, Outcome
 from rendezvous.domain.staff import QueueService, StaffMember
@@ -27,6 +29,7 @@ from rendezvous.messages.render import SmsRenderer
 from tests.support.aws import at, clinic
 from tests.support.memory import (
     MemoryActivityLog,
+    MemoryConversations,
     MemoryGateway,
     MemoryOutbound,
     MemoryQueue,
@@ -51,6 +54,8 @@ class World:
 
     def __post_init__(self) -> None:
         self.queue = MemoryQueue(self.store)
+        self.conversations = MemoryConversations(self.store)
+        reader = ConversationReader(self.conversations, self.queue)
         self.store.put_tenant(clinic())
         self.appointments = AppointmentService(
             self.store, self.scheduler, self.outbound, self.clock, activity=self.log
@@ -65,8 +70,12 @@ class World:
             self.clock,
             SmsRenderer(),
             self.log,
+            self.conversations,
         )
-        self.staff = QueueService(self.store, self.queue, self.gateway, self.log, self.clock)
+        self.staff = QueueService(
+            self.store, self.queue, self.gateway, self.log, self.clock, reader
+        )
+        self.recipients = RecipientService(self.store, reader, self.clock)
         self.late = LateTexts(self.store, self.store, self.outbound, self.clock)
         self.oversight = OversightService(
             self.store, self.store, self.queue, self.log, self.clock, lambda: self.late

@@ -48,12 +48,16 @@ def test_given_every_default_when_read_then_it_names_the_business_and_offers_c_r
     locale: str, kind: MessageKind, text: str
 ) -> None:
     assert text.startswith("{business}: ")
-    # A reminder to a confirmed visit thanks them instead of asking for C again.
-    offered = ("R", "X") if kind is MessageKind.REMINDER_CONFIRMED else ("C", "R", "X")
+    # A reminder to a confirmed visit thanks them instead of asking for C again; a
+    # cancelled visit has nothing to confirm or cancel: R asks a person for a new time.
+    offered = {
+        MessageKind.REMINDER_CONFIRMED: ("R", "X"),
+        MessageKind.CANCELLED: ("R",),
+    }.get(kind, ("C", "R", "X"))
     for keyword in offered:
         assert re.search(rf"(?<!\w){keyword}(?!\w)", text), keyword
-    if kind is MessageKind.REMINDER_CONFIRMED:
-        assert not re.search(r"(?<!\w)C(?!\w)", text)
+    for keyword in {"C", "X"} - set(offered):
+        assert not re.search(rf"(?<!\w){keyword}(?!\w)", text), keyword
 
 
 @pytest.mark.parametrize(("locale", "kind", "text"), ALL_DEFAULTS)
@@ -68,7 +72,12 @@ def test_given_every_default_when_read_then_no_carrier_keyword_appears_as_a_word
 def test_given_every_default_when_read_then_it_mentions_no_provider_or_service_by_itself(
     locale: str, kind: MessageKind, text: str
 ) -> None:
-    assert "{details}" in text
+    # The cancellation says nothing about the visit but its time (who reads it may not
+    # be the patient).
+    if kind is MessageKind.CANCELLED:
+        assert not {"{details}", "{first_name}", "{location}"} & set(re.findall(r"\{\w+\}", text))
+    else:
+        assert "{details}" in text
     assert "provider" not in text.lower()
     assert "service" not in text.lower()
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     )
 
     from rendezvous.domain.appointments import AppointmentService
+    from rendezvous.domain.conversation import ConversationReader
     from rendezvous.domain.inbound import InboundService
     from rendezvous.domain.integrations import IntegrationService
     from rendezvous.domain.oversight import OversightService
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         AppointmentStore,
         CalcomIntegrations,
         ConversationQueue,
+        Conversations,
         DeliveryHistory,
         DeliveryQueue,
         DeliveryRetries,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
         WebhookEndpointStore,
         WebhookPoster,
     )
+    from rendezvous.domain.recipients import RecipientService
     from rendezvous.domain.redrive import LateTexts
     from rendezvous.domain.sending import MessageSender
     from rendezvous.domain.staff import QueueService
@@ -107,6 +110,15 @@ class Runtime:
         return self._once(
             "queue_store",
             lambda: DynamoConversationQueue(client("dynamodb"), self.settings.table_name),
+        )
+
+    def conversations(self) -> Conversations:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.conversations import DynamoConversations
+
+        return self._once(
+            "conversations",
+            lambda: DynamoConversations(client("dynamodb"), self.settings.table_name),
         )
 
     def activity_log(self) -> ActivityReader:
@@ -317,7 +329,6 @@ class Runtime:
             self.secret_sealer(),
             self.fhir_resources(),
             self.clock,
-            activity=self.activity_log(),
         )
 
     def sender(self) -> MessageSender:
@@ -339,14 +350,30 @@ class Runtime:
             self.clock,
             self.renderer(),
             self.activity_log(),
+            self.conversations(),
         )
+
+    def conversation_reader(self) -> ConversationReader:
+        from rendezvous.domain.conversation import ConversationReader
+
+        return ConversationReader(self.conversations(), self.queue_store())
 
     def queue_service(self) -> QueueService:
         from rendezvous.domain.staff import QueueService
 
         return QueueService(
-            self.store(), self.queue_store(), self.gateway(), self.activity_log(), self.clock
+            self.store(),
+            self.queue_store(),
+            self.gateway(),
+            self.activity_log(),
+            self.clock,
+            self.conversation_reader(),
         )
+
+    def recipient_service(self) -> RecipientService:
+        from rendezvous.domain.recipients import RecipientService
+
+        return RecipientService(self.store(), self.conversation_reader(), self.clock)
 
     def late_texts(self) -> LateTexts:
         from rendezvous.domain.redrive import LateTexts

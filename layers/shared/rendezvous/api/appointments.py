@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from rendezvous.domain.appointments import AppointmentDraft, AppointmentView
-from rendezvous.domain.models import Customer, Locale, MessageRecord
+from rendezvous.domain.appointments import (
+    AppointmentDraft,
+    AppointmentPage,
+    AppointmentView,
+    ListedAppointment,
+)
+from rendezvous.domain.errors import InvalidRequest
+from rendezvous.domain.models import (
+    Appointment,
+    AppointmentOutcome,
+    CancelledBy,
+    Customer,
+    LastText,
+    Locale,
+    MessageRecord,
+)
+from rendezvous.json_input import decode_json
 
 # How people write a number: digits with spaces, dashes, dots, slashes and parentheses.
 _NATIONAL = re.compile(r"[\d\s().\-/]*\d[\d\s().\-/]*")
@@ -112,6 +129,30 @@ class PlannedOut(BaseModel):
     reason: str | None = None
 
 
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: AppointmentOutcome = Field(
+        description="attended and no_show once the visit has started, and not on a cancelled"
+        " appointment; late_cancel at any time"
+    )
+
+
+class LastTextOut(BaseModel):
+    """The appointment's newest automated text and what became of it."""
+
+    kind: str
+    status: str
+    at: datetime
+    reason: str | None = None
+
+    @classmethod
+    def of(cls, text: LastText | None) -> LastTextOut | None:
+        if text is None:
+            return None
+        return cls(kind=text.kind, status=text.status, at=text.at, reason=text.reason)
+
+
 class AppointmentOut(BaseModel):
     appointment_id: str
     status: str
@@ -125,7 +166,10 @@ class AppointmentOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     cancelled_at: datetime | None = None
+    cancelled_by: CancelledBy | None = None
     confirmed_at: datetime | None = None
+    outcome: AppointmentOutcome | None = None
+    outcome_at: datetime | None = None
     planned_messages: list[PlannedOut]
     messages: list[MessageOut]
     # What the booking system may want to fix, e.g. a location too long for the text.
@@ -149,7 +193,10 @@ class AppointmentOut(BaseModel):
             created_at=a.created_at,
             updated_at=a.updated_at,
             cancelled_at=a.cancelled_at,
+            cancelled_by=a.cancelled_by,
             confirmed_at=a.confirmed_at,
+            outcome=a.outcome,
+            outcome_at=a.outcome_at,
             planned_messages=[
                 PlannedOut(kind=m.kind, send_at=m.send_at, status=m.status.value, reason=m.reason)
                 for m in view.planned
@@ -157,3 +204,92 @@ class AppointmentOut(BaseModel):
             messages=[MessageOut.of(m) for m in view.messages],
             warnings=list(view.warnings),
         )
+
+
+class AppointmentSummaryOut(BaseModel):
+    """One line of the day or week list."""
+
+    appointment_id: str
+    starts_at: datetime
+    duration_minutes: int | None = None
+    customer: CustomerOut
+    service: str | None = None
+    provider: str | None = None
+    location: str | None = None
+    status: str
+    cancelled_by: CancelledBy | None = None
+    cancelled_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    outcome: AppointmentOutcome | None = None
+    last_text: LastTextOut | None = None
+    opted_out: bool
+    undeliverable: bool
+    version: int
+
+    @classmethod
+    def of(cls, listed: ListedAppointment) -> AppointmentSummaryOut:
+        a: Appointment = listed.appointment
+        return cls(
+            appointment_id=a.appointment_id,
+            starts_at=a.starts_at,
+            duration_minutes=a.duration_minutes,
+            customer=CustomerOut(
+                phone=a.customer.phone, name=a.customer.name, locale=a.customer.locale
+            ),
+            service=a.service,
+            provider=a.provider,
+            location=a.location,
+            status=a.status.value,
+            cancelled_by=a.cancelled_by,
+            cancelled_at=a.cancelled_at,
+            confirmed_at=a.confirmed_at,
+            outcome=a.outcome,
+            last_text=LastTextOut.of(a.last_text),
+            opted_out=listed.opted_out,
+            undeliverable=listed.undeliverable,
+            version=a.version,
+        )
+
+
+class AppointmentListOut(BaseModel):
+    appointments: list[AppointmentSummaryOut]
+    next_cursor: str | None = Field(
+        default=None, description="pass as `cursor` with the same from and to for the next page"
+    )
+
+    @classmethod
+    def of(cls, page: AppointmentPage) -> AppointmentListOut:
+        return cls(
+            appointments=[AppointmentSummaryOut.of(a) for a in page.appointments],
+            next_cursor=encode_position(page.next_after),
+        )
+
+
+# A cursor is only a position in the list (a start and an appointment id), never a key or
+# a tenant: the tenant always comes from the token, so an edited cursor can only move
+# within the caller's own appointments, and one outside from..to is refused.
+_CURSOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def encode_position(position: tuple[datetime, str] | None) -> str | None:
+    if position is None:
+        return None
+    starts_at, appointment_id = position
+    raw = json.dumps([starts_at.astimezone(UTC).isoformat(), appointment_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_position(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    try:
+        decoded = decode_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        starts_at, appointment_id = decoded
+        when = datetime.fromisoformat(starts_at)
+    except (ValueError, TypeError) as exc:
+        raise InvalidRequest("cursor is not valid") from exc
+    if when.tzinfo is None or not isinstance(appointment_id, str):
+        raise InvalidRequest("cursor is not valid")
+    if not _CURSOR_ID.fullmatch(appointment_id):
+        raise InvalidRequest("cursor is not valid")
+    return when, appointment_id

@@ -51,13 +51,14 @@ def list_queue(
 ) -> Response[str]:
     staff = staff_member_of(router)
     start = decode_cursor(cursor, staff.tenant_id, status.value)
-    items, last = _queue().page(staff.tenant_id, status, limit, start)
+    page = _queue().page(staff.tenant_id, status, limit, start)
     now = get_runtime().clock.now()
+    items = [
+        QueueItemOut.of(i, now, page.appointments.get(i.appointment_id or "")) for i in page.items
+    ]
     return json_response(
         200,
-        QueuePageOut(
-            items=[QueueItemOut.of(i, now) for i in items], next_cursor=encode_cursor(last)
-        ),
+        QueuePageOut(items=items, next_cursor=encode_cursor(page.next_start), count=page.count),
     )
 
 

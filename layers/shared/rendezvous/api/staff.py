@@ -16,14 +16,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from rendezvous.api.appointments import AppointmentOut
 from rendezvous.domain.appointments import AppointmentView
 from rendezvous.domain.errors import InvalidRequest
-from rendezvous.domain.models import ConversationMessage, DueReason, QueueItem, Tenant
+from rendezvous.domain.models import (
+    Appointment,
+    ConversationMessage,
+    DueReason,
+    QueueItem,
+    Tenant,
+)
 from rendezvous.domain.timing import VISIT_SOON
 from rendezvous.json_input import decode_json
+from rendezvous.phone import region_of
 
 if TYPE_CHECKING:
     # Only what the answers are made from: the services load them when a request needs
     # them, not every cold start of the staff API (CONTRACT's cold-start budget).
     from rendezvous.domain.oversight import OutboxEntry, Stats
+    from rendezvous.domain.recipients import OptChange, RecipientProfile
     from rendezvous.domain.redrive import Released
     from rendezvous.domain.staff import ItemDetail
 
@@ -92,12 +100,32 @@ class QueueItemOut(OutModel):
     resolved_by: str | None = None
     version: int
     overdue: bool
+    customer_name: str | None = Field(
+        default=None, description="the linked appointment's customer, as the item opened"
+    )
+    appointment_status: str | None = Field(
+        default=None,
+        description="the linked appointment's status now: scheduled, confirmed, cancelled",
+    )
+    appointment_changed_at: datetime | None = Field(
+        default=None,
+        description="when the linked appointment last changed: newer than the customer's "
+        "text means it changed since",
+    )
 
     @classmethod
-    def of(cls, item: QueueItem, now: datetime) -> QueueItemOut:
+    def of(
+        cls, item: QueueItem, now: datetime, appointment: Appointment | None = None
+    ) -> QueueItemOut:
         data = item.model_dump(exclude={"tenant_id", "recipient_key", "first_claimed_at"})
         live = item.status.value != "resolved"
-        return cls(**data, overdue=live and item.due_by < now, visit_soon=live and _soon(item, now))
+        return cls(
+            **data,
+            overdue=live and item.due_by < now,
+            visit_soon=live and _soon(item, now),
+            appointment_status=appointment.status.value if appointment else None,
+            appointment_changed_at=appointment.updated_at if appointment else None,
+        )
 
 
 def _soon(item: QueueItem, now: datetime) -> bool:
@@ -113,6 +141,18 @@ class ConversationMessageOut(OutModel):
     body: str
     author: str
     sid: str | None = None
+    kind: str | None = Field(
+        default=None,
+        description="automated (message_kind says which), keyword (keyword says which), "
+        "text (a customer's words), staff (a person's answer), auto_reply (our answer)",
+    )
+    message_kind: str | None = Field(
+        default=None, description="an automated text's kind: confirmation, reminder_24h..."
+    )
+    keyword: str | None = Field(default=None, description="a keyword reply: C, X, STOP...")
+    status: str | None = Field(
+        default=None, description="an automated text's delivery status: sent, delivered..."
+    )
 
     @classmethod
     def of(cls, message: ConversationMessage) -> ConversationMessageOut:
@@ -122,12 +162,20 @@ class ConversationMessageOut(OutModel):
             body=message.body,
             author=message.author,
             sid=message.sid,
+            kind=message.kind.value if message.kind else None,
+            message_kind=message.message_kind,
+            keyword=message.keyword,
+            status=message.status,
         )
 
 
 class QueuePageOut(OutModel):
     items: list[QueueItemOut]
     next_cursor: str | None = None
+    count: int | None = Field(
+        default=None,
+        description="how many items are in that status in all; on the first page (no cursor)",
+    )
 
 
 class ItemDetailOut(OutModel):
@@ -138,11 +186,60 @@ class ItemDetailOut(OutModel):
     @classmethod
     def of(cls, detail: ItemDetail, now: datetime) -> ItemDetailOut:
         return cls(
-            item=QueueItemOut.of(detail.item, now),
+            item=QueueItemOut.of(detail.item, now, detail.appointment),
             messages=[ConversationMessageOut.of(m) for m in detail.messages],
             appointment=AppointmentOut.of(AppointmentView(detail.appointment, []))
             if detail.appointment
             else None,
+        )
+
+
+class OptChangeOut(OutModel):
+    phone: str
+    opted_out: bool
+    changed: bool = Field(description="false: it was so already (nothing recorded twice)")
+    carrier_block: bool = Field(
+        description="the customer texted STOP: the carrier blocks texts until they text "
+        "START themselves; ask them to"
+    )
+
+    @classmethod
+    def of(cls, change: OptChange) -> OptChangeOut:
+        return cls(**change.__dict__)
+
+
+class RecipientAppointmentOut(OutModel):
+    appointment_id: str
+    starts_at: datetime
+    status: str
+
+
+class RecipientOut(OutModel):
+    phone: str
+    name: str | None = Field(default=None, description="as the newest appointment names them")
+    opted_out: bool
+    opted_out_at: datetime | None = None
+    opted_out_by: str | None = Field(default=None, description="customer or staff")
+    undeliverable: bool
+    open_item_id: str | None = None
+    appointments: list[RecipientAppointmentOut] = Field(
+        description="the next 5 (soonest first), then the last 5 (newest first)"
+    )
+    messages: list[ConversationMessageOut] = Field(
+        description="every text both ways with the number, oldest first, the last 100"
+    )
+
+    @classmethod
+    def of(cls, profile: RecipientProfile) -> RecipientOut:
+        return cls(
+            **{k: v for k, v in profile.__dict__.items() if k not in ("appointments", "messages")},
+            appointments=[
+                RecipientAppointmentOut(
+                    appointment_id=a.appointment_id, starts_at=a.starts_at, status=a.status.value
+                )
+                for a in profile.appointments
+            ],
+            messages=[ConversationMessageOut.of(m) for m in profile.messages],
         )
 
 
@@ -156,6 +253,11 @@ class StatusOut(OutModel):
     tenant_id: str
     name: str
     timezone: str
+    locale: str = Field(description="the tenant's default language: en, fr or es")
+    country: str | None = Field(
+        default=None,
+        description="ISO 3166 country of the tenant's number: national numbers are read in it",
+    )
     paused: bool
     paused_by: str | None = None
     paused_at: datetime | None = None
@@ -170,6 +272,8 @@ class StatusOut(OutModel):
             tenant_id=tenant.tenant_id,
             name=tenant.name,
             timezone=tenant.timezone,
+            locale=tenant.locale,
+            country=region_of(tenant.phone_number),
             paused=tenant.paused,
             paused_by=tenant.paused_by if tenant.paused else None,
             paused_at=tenant.paused_at if tenant.paused else None,

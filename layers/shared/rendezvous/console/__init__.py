@@ -23,8 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 STYLE_SLOT = "{{console.css}}"
 SCRIPT_SLOT = "{{console.js}}"
 CONFIG_SLOT = "{{console.config}}"
-# The Cognito client (SRP and the JSON API) comes first in the one inline script.
-SCRIPT_FILES = ("cognito.js", "console.js")
+# One inline script, in this order: the Cognito client (SRP and the JSON API), the words
+# (i18n.js: I18N, t, setLocale), the shell and queue (console.js: RV), then the views
+# built on RV (desk.js: the day view, manage.js: the managers' pages).
+SCRIPT_FILES = ("cognito.js", "i18n.js", "console.js", "desk.js", "manage.js")
 
 
 class CognitoConfig(BaseModel):

@@ -262,42 +262,8 @@ const RendezvousCognito = (() => {
     };
   }
 
-  // What to tell the person, for each way Cognito says no.
-  function explain(error) {
-    const code = error && error.code;
-    const said = (error && error.message) || "";
-    switch (code) {
-      case "NotAuthorizedException":
-        if (/attempts exceeded/i.test(said)) return "Too many wrong passwords: wait a few minutes, then try again.";
-        if (/disabled/i.test(said)) return "This account is disabled. Ask your manager.";
-        if (/session/i.test(said)) return "That took too long. Start again.";
-        return "Wrong email or password.";
-      case "UserNotFoundException":
-        return "Wrong email or password.";
-      case "PasswordResetRequiredException":
-        return "Your password has to be reset before you can sign in. Ask your manager to reset it.";
-      case "UserNotConfirmedException":
-        return "This account is not set up yet. Ask your manager to finish setting it up.";
-      case "TooManyRequestsException":
-      case "TooManyFailedAttemptsException":
-      case "LimitExceededException":
-        return "Too many attempts right now: wait a minute, then try again.";
-      case "InvalidPasswordException":
-        return `That password does not meet the rules${said ? `: ${said.replace(/^Password does not conform to policy:\s*/i, "")}` : ""}.`.replace(/\.\.$/, ".");
-      case "CodeMismatchException":
-        return "That code is not right. Check your authenticator app and try again.";
-      case "ExpiredCodeException":
-        return "That code has expired. Enter the one your app shows now.";
-      case "NetworkError":
-        return "The sign-in service cannot be reached. Check the connection and try again.";
-      default:
-        return `Signing in failed (${code || "unknown error"}). Try again in a moment.`;
-    }
-  }
-
   return {
     client,
-    explain,
     CognitoError,
     // The SRP steps themselves, for the cross-check against another implementation.
     srp: { srpStart, passwordClaim, timestamp, padHex },

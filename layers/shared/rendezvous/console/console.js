@@ -1,11 +1,33 @@
 "use strict";
-// The staff console: the queue of customers' texts, the conversation, the outbox, the pause
-// switch and the week's figures, from the JSON API of the same origin. No innerHTML anywhere:
-// every text from the API goes in through textContent (and Trusted Types enforce it).
+// The staff console: the shell (sign-in, views, the one refresh scheduler, the language) and
+// the queue view (customers' texts, the conversation, the outbox, the pause switch and the
+// week's figures), from the JSON API of the same origin. No innerHTML anywhere: every text
+// from the API goes in through textContent (and Trusted Types enforce it).
+//
+// RV is what desk.js and manage.js build on (their scripts follow this one), filled below:
+//   RV.api(method, path, body) -> Promise<json>; throws {status, code, message}
+//   RV.role() -> "manager" | "staff";  RV.tenant() -> {name, timezone, locale, country}
+//   RV.fmt.time(iso), RV.fmt.when(iso) (the date too when not today; the business's zone and
+//     the console's language), RV.fmt.full(iso), RV.fmt.relative(iso)
+//   RV.announce(text) (aria-live, polite), RV.error(text) (the error banner)
+//   RV.onSignedIn(fn), RV.onSignedOut(fn), RV.onLocale(fn) (render again in the new language)
+//   RV.registerView(name, {label: key, roles, show(changed), hide(), refresh()}), RV.showView(name)
+//   RV.openConversation(phone, appointmentId?) (the queue view: the number's open item, or its
+//     history read-only)
+//   RV.poll(name, everyMs, fn) (the one scheduler: budget, hidden tab, backoff), RV.pollNow(name)
+//   RV.el(tag, props, ...children) (textContent only)
+const RV = {};
 (() => {
-  const POLL_MS = 5000; // the queue and the open conversation
-  const STATUS_EVERY = 5; // ticks: the pause state
-  const SLOW_EVERY = 10; // ticks: outbox and stats
+  // The refresh budget of an idle, visible console: at most 5.5 API requests a minute.
+  // Open queue 3/min + the visible view's refresh 1/min + status 1/min + outbox and stats
+  // 0.4/min = 5.4/min. The open conversation is fetched again only when its item changed.
+  const QUEUE_EVERY_MS = 20 * 1000; // the open items: new texts are announced from these
+  const STATUS_EVERY_MS = 60 * 1000; // the pause state
+  const VIEW_EVERY_MS = 60 * 1000; // whatever the visible view shows (the queue: claimed items)
+  const SLOW_EVERY_MS = 5 * 60 * 1000; // outbox and stats
+  const MAX_BACKOFF_MS = 5 * 60 * 1000;
+  const LOCALE_KEY = "rendezvous.console.locale"; // the person's own choice, in this browser
+  const VIEW_ORDER = ["day", "queue", "manage"];
   const FETCH_TIMEOUT_MS = 15000;
   const PAGE_LIMIT = 100;
   const MAX_PAGES = 5;
@@ -20,13 +42,6 @@
   // The API lives beside the page: /console -> /v1/..., /base/console -> /base/v1/...
   const API_BASE = location.pathname.replace(/\/console\/?$/, "");
 
-  const INTENTS = {
-    question: "Question",
-    stop_request: "Stop request",
-    reschedule: "Reschedule",
-    slot_freed: "Slot freed",
-    unmatched: "Unmatched reply",
-  };
   const GSM7_BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
   const GSM7_EXTENSION = "\f^{}\\[~]|€";
@@ -45,15 +60,17 @@
     resolvedCursor: null,
     resolvedPages: 0,
     knownOpen: null, // ids of open items at the last poll, for "new item" announcements
+    openPages: null, // {count, signature of the first page, items beyond it} when they are more
     selected: null, // item_id
     detail: null, // GET /v1/queue/{id}
     threadKey: "",
     clockOffset: 0, // the server's clock minus ours
     dateOffset: 0,
     floorOffset: -Infinity,
-    timer: null,
-    tick: 0,
-    polling: false,
+    view: null, // the view on screen
+    unseen: new Set(), // open items that arrived while nobody was looking at the queue
+    detailSignature: "", // what the lists said of the open item when its detail was fetched
+    history: null, // a number's read-only history (GET /v1/recipients/{phone})
     generation: 0, // bumps on sign-out so answers to an old session are dropped
     connectionProblem: false,
     lastRenew: 0,
@@ -113,7 +130,7 @@
       box.hidden = true;
       box.textContent = "";
       state.connectionProblem = false;
-      announce("Connection restored.");
+      announce(t("common.connectionRestored"));
     }
   }
 
@@ -199,7 +216,7 @@
       if (generation !== state.generation) return false;
       const claims = decodeJwt(tokens.idToken);
       if (!claims || !roleOf(claims)) {
-        signOut("Your account no longer has access to the console. Sign in again.");
+        signOut(t("account.noLongerAllowed"));
         return false;
       }
       keepSession(tokens);
@@ -210,7 +227,7 @@
         clearTimeout(state.refreshTimer);
         state.refreshTimer = setTimeout(() => { refreshTokens(); }, REFRESH_RETRY_MS);
       } else {
-        signOut("Your sign-in has ended. Sign in again.");
+        signOut(t("account.ended"));
       }
       return false;
     }).finally(() => {
@@ -221,18 +238,21 @@
 
   // ---- the API ---------------------------------------------------------------------------
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, details) {
       super(message);
       this.status = status;
       this.code = code;
+      // A 422's [{field, problem}], so a form can say each next to its field.
+      this.details = Array.isArray(details) ? details : [];
     }
   }
 
-  async function api(method, path, body, refreshed) {
+  // options.headers: more request headers (If-Match for the settings).
+  async function api(method, path, body, refreshed, options) {
     const generation = state.generation;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
-    const headers = { Accept: "application/json", Authorization: "Bearer " + state.token };
+    const headers = { ...(options && options.headers), Accept: "application/json", Authorization: "Bearer " + state.token };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     let text;
@@ -248,9 +268,7 @@
       });
       text = await response.text();
     } catch {
-      throw new ApiError(0, "network", controller.signal.aborted
-        ? "The server did not answer in time."
-        : "The server cannot be reached. Check the connection.");
+      throw new ApiError(0, "network", t(controller.signal.aborted ? "api.timeout" : "api.unreachable"));
     } finally {
       clearTimeout(timer);
     }
@@ -263,39 +281,56 @@
     if (!response.ok) {
       const error = data && typeof data.error === "object" && data.error ? data.error : null;
       const message = (error && error.message) || (data && data.message) ||
-        `The server answered ${response.status} ${response.statusText}.`.replace(" .", ".");
+        t("api.answered", { status: `${response.status} ${response.statusText}`.trim() });
       const code = (error && error.code) || `http_${response.status}`;
       if (response.status === 401) {
         // An ID token that expired under us (a laptop that slept): new tokens, one more try.
-        if (!refreshed && (await refreshTokens())) return api(method, path, body, true);
-        if (generation === state.generation) signOut(`Your sign-in was refused (${message}). Sign in again.`);
+        if (!refreshed && (await refreshTokens())) return api(method, path, body, true, options);
+        if (generation === state.generation) signOut(t("account.refused", { message }));
       }
-      throw new ApiError(response.status, code, message);
+      throw new ApiError(response.status, code, message, error && error.details);
     }
     return data;
   }
 
   // ---- time --------------------------------------------------------------------------------
+  // In the business's time zone (from /v1/status) and the console's language: a receptionist
+  // in Lyon reads 14:30 for a visit at the salon, wherever the laptop's clock is set.
   let timeFormat = null;
   let dayTimeFormat = null;
   let fullFormat = null;
   let dayKeyFormat = null;
-  const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  let relativeFormat = null;
+  let timeZone;
 
-  function setTimeZone(zone) {
+  function makeFormats() {
+    const locale = currentLocale();
     const make = (options) => {
       try {
-        return new Intl.DateTimeFormat(undefined, zone ? { ...options, timeZone: zone } : options);
+        return new Intl.DateTimeFormat(locale, timeZone ? { ...options, timeZone } : options);
       } catch {
-        return new Intl.DateTimeFormat(undefined, options);
+        return new Intl.DateTimeFormat(locale, options);
       }
     };
-    timeFormat = make({ hour: "numeric", minute: "2-digit" });
-    dayTimeFormat = make({ weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
-    fullFormat = make({ weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+    // French writes 08:05; English 8:05 AM, Spanish 8:05.
+    const hour = locale === "fr" ? "2-digit" : "numeric";
+    timeFormat = make({ hour, minute: "2-digit" });
+    dayTimeFormat = make({ weekday: "short", day: "numeric", month: "short", hour, minute: "2-digit" });
+    fullFormat = make({ weekday: "long", day: "numeric", month: "long", year: "numeric", hour, minute: "2-digit", timeZoneName: "short" });
     dayKeyFormat = make({ year: "numeric", month: "2-digit", day: "2-digit" });
+    relativeFormat = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  }
+
+  function setTimeZone(zone) {
+    timeZone = zone || undefined;
+    makeFormats();
   }
   setTimeZone(undefined);
+
+  function clockTime(iso) {
+    const at = Date.parse(iso);
+    return Number.isNaN(at) ? "" : timeFormat.format(at);
+  }
 
   function when(iso) {
     const at = Date.parse(iso);
@@ -351,8 +386,8 @@
 
   // ---- who ----------------------------------------------------------------------------------
   function who(id) {
-    if (!id) return "someone";
-    return id === state.sub ? "you" : id;
+    if (!id) return t("common.someone");
+    return id === state.sub ? t("common.you") : id;
   }
 
   function leaseLive(item) {
@@ -387,8 +422,8 @@
     const text = $("reply-text").value;
     const info = segmentInfo(text);
     const chars = [...text].length;
-    let hint = `${chars} character${chars === 1 ? "" : "s"} · ${info.parts} SMS segment${info.parts === 1 ? "" : "s"}`;
-    if (info.encoding === "UCS-2") hint += " (a character outside the GSM alphabet, such as an emoji or curly quote, makes each segment 70 characters)";
+    let hint = `${tn("reply.characters", chars)} · ${tn("reply.segments", info.parts)}`;
+    if (info.encoding === "UCS-2") hint += ` ${t("reply.ucs2")}`;
     $("reply-hint").textContent = hint;
   }
 
@@ -428,11 +463,12 @@
     $("pause-box").hidden = true;
     $("signin").hidden = false;
     $("tenant-name").textContent = "";
-    document.title = "Sign in · Rendezvous console";
+    state.unseen.clear();
+    updateTitle();
     state.challenge = null;
     showSigninStep("password");
     signinProblem(message || "");
-    if (!cognito) signinProblem("This console has no sign-in configured (COGNITO_* settings). Tell your operator.");
+    if (!cognito) signinProblem(t("signin.notConfigured"));
   }
 
   function setSigninBusy(busy) {
@@ -451,18 +487,16 @@
       } else if (SIGNIN_STEPS[result.challenge.name]) {
         state.challenge = result.challenge;
         showSigninStep(result.challenge.name);
-        announce(result.challenge.name === "NEW_PASSWORD_REQUIRED"
-          ? "First sign-in: choose your own password."
-          : "Enter the code from your authenticator app.");
+        announce(t(result.challenge.name === "NEW_PASSWORD_REQUIRED" ? "signin.announceNewPassword" : "signin.announceMfa"));
       } else {
-        showSignIn(`This account needs a sign-in step the console does not offer (${result.challenge.name}). Ask your manager.`);
+        showSignIn(t("signin.unsupportedStep", { step: result.challenge.name }));
       }
     } catch (error) {
       if (state.challenge && /session/i.test(error.message || "")) {
         // Cognito's session for the challenge ran out: only a fresh start helps.
-        showSignIn(RendezvousCognito.explain(error));
+        showSignIn(explainSignIn(error));
       } else {
-        signinProblem(RendezvousCognito.explain(error), fieldOnError);
+        signinProblem(explainSignIn(error), fieldOnError);
       }
     } finally {
       // Whatever Cognito said, no password or code stays in the page.
@@ -471,22 +505,57 @@
     }
   }
 
+  // What to tell the person for each way Cognito says no, in the console's language.
+  function explainSignIn(error) {
+    const code = error && error.code;
+    const said = (error && error.message) || "";
+    switch (code) {
+      case "NotAuthorizedException":
+        if (/attempts exceeded/i.test(said)) return t("cognito.tooManyPasswords");
+        if (/disabled/i.test(said)) return t("cognito.disabled");
+        if (/session/i.test(said)) return t("cognito.tooLong");
+        return t("cognito.wrong");
+      case "UserNotFoundException":
+        return t("cognito.wrong");
+      case "PasswordResetRequiredException":
+        return t("cognito.resetRequired");
+      case "UserNotConfirmedException":
+        return t("cognito.notConfirmed");
+      case "TooManyRequestsException":
+      case "TooManyFailedAttemptsException":
+      case "LimitExceededException":
+        return t("cognito.tooManyAttempts");
+      case "InvalidPasswordException": {
+        const rules = said.replace(/^Password does not conform to policy:\s*/i, "").replace(/\.$/, "");
+        return rules ? t("cognito.passwordRulesSaid", { rules }) : t("cognito.passwordRules");
+      }
+      case "CodeMismatchException":
+        return t("cognito.codeWrong");
+      case "ExpiredCodeException":
+        return t("cognito.codeExpired");
+      case "NetworkError":
+        return t("cognito.unreachable");
+      default:
+        return t("cognito.failed", { code: code || "?" });
+    }
+  }
+
   function submitPassword(event) {
     event.preventDefault();
     const username = $("username").value.trim();
     const password = $("password").value;
-    if (!username) return signinProblem("Enter your email.", "username");
-    if (!password) return signinProblem("Enter your password.", "password");
+    if (!username) return signinProblem(t("signin.needEmail"), "username");
+    if (!password) return signinProblem(t("signin.needPassword"), "password");
     return signinStep(() => cognito.signIn(username, password), "password");
   }
 
   function submitNewPassword(event) {
     event.preventDefault();
     const password = $("new-password").value;
-    if (password.length < 12) return signinProblem("Choose a password of at least 12 characters.", "new-password");
+    if (password.length < 12) return signinProblem(t("signin.shortPassword"), "new-password");
     if ($("new-password-again").value !== password) {
       $("new-password-again").value = "";
-      return signinProblem("The two passwords differ. Type the new password again.", "new-password-again");
+      return signinProblem(t("signin.passwordsDiffer"), "new-password-again");
     }
     return signinStep(() => cognito.newPassword(state.challenge, password), "new-password");
   }
@@ -494,7 +563,7 @@
   function submitMfaCode(event) {
     event.preventDefault();
     const code = $("mfa-code").value.replace(/\s/g, "");
-    if (!/^\d{6}$/.test(code)) return signinProblem("Enter the 6 digits your authenticator app shows.", "mfa-code");
+    if (!/^\d{6}$/.test(code)) return signinProblem(t("signin.needCode"), "mfa-code");
     return signinStep(() => cognito.mfaCode(state.challenge, code), "mfa-code");
   }
 
@@ -502,15 +571,13 @@
   async function startSession(tokens) {
     const claims = decodeJwt(tokens.idToken);
     if (!claims || typeof claims.sub !== "string") {
-      showSignIn("Cognito answered something that is not a sign-in token. Try again.");
+      showSignIn(t("signin.badToken"));
       return;
     }
     if (!roleOf(claims)) {
       cognito.revoke(tokens.refreshToken).catch(() => {});
       const groups = Array.isArray(claims["cognito:groups"]) ? claims["cognito:groups"] : [];
-      showSignIn(groups.includes("booking")
-        ? "That login belongs to a booking system: the console is for staff and managers. Sign in with your own email."
-        : "This account may not use the console: it is neither staff nor manager. Ask your manager.");
+      showSignIn(t(groups.includes("booking") ? "signin.bookingLogin" : "signin.notStaff"));
       return;
     }
     state.generation += 1;
@@ -524,26 +591,36 @@
       applyStatus(status);
       startWorkspace();
     } catch (error) {
-      if (error.status !== 401 && error.code !== "stale") signOut(`Signing in failed: ${error.message}`);
+      if (error.status !== 401 && error.code !== "stale") signOut(t("signin.failed", { message: error.message }));
     }
   }
 
   function signOut(message) {
     const refreshToken = state.session && state.session.refreshToken;
+    const wasSignedIn = Boolean(state.token);
     state.generation += 1;
-    clearTimeout(state.timer);
+    clearTimeout(schedulerTimer);
     clearTimeout(state.refreshTimer);
-    state.timer = null;
+    schedulerTimer = null;
     sessionStorage.removeItem(SESSION_KEY);
     // Revoked at Cognito as well, so a copy of the refresh token is worth nothing either.
     if (refreshToken && cognito) cognito.revoke(refreshToken).catch(() => {});
     Object.assign(state, {
       token: null, session: null, claims: null, sub: null, tenant: null,
       selected: null, detail: null, refreshTimer: null, refreshing: null, challenge: null,
-      threadKey: "", knownOpen: null, resolved: [], resolvedCursor: null, resolvedPages: 0,
-      tick: 0, polling: false, clockOffset: 0, dateOffset: 0, floorOffset: -Infinity,
+      threadKey: "", knownOpen: null, openPages: null, resolved: [], resolvedCursor: null, resolvedPages: 0,
+      clockOffset: 0, dateOffset: 0, floorOffset: -Infinity, detailSignature: "", history: null,
     });
     state.unresolved.clear();
+    state.unseen.clear();
+    if (state.view) {
+      const panel = $(`view-${state.view}`);
+      if (panel) panel.hidden = true;
+      const view = views.get(state.view);
+      if (view && view.hide) view.hide();
+      state.view = null;
+    }
+    renderNav();
     $("queue-list").replaceChildren();
     $("thread").replaceChildren();
     clearError();
@@ -551,7 +628,8 @@
     if ($("pause-dialog").open) $("pause-dialog").close();
     $("username").value = "";
     showSignIn(message || "");
-    announce(message || "Signed out.");
+    announce(message || t("account.signedOut"));
+    if (wasSignedIn) notify(signedOutListeners);
   }
 
   function startWorkspace() {
@@ -562,60 +640,67 @@
     // Pausing, resuming and sending failed texts again are for managers (CONTRACT.md, Roles).
     const manager = roleOf(state.claims) === "manager";
     $("pause-switch").disabled = !manager;
-    // Emptied rather than hidden: the switch's description names it, hidden or not.
-    $("pause-managers-only").textContent = manager ? "" : "Managers only";
     $("redrive-button").hidden = !manager;
     $("redrive-managers-only").hidden = manager;
-    const c = state.claims;
-    $("signed-in-as").textContent = `Signed in as ${c.email || c["cognito:username"] || c.sub}`;
+    renderShell();
     selectTab("open", false);
     showConversation(null);
-    announce(`Signed in to ${state.tenant ? state.tenant.name : "the console"}.`);
-    $("queue-heading").focus();
-    state.tick = 0;
-    poll();
-    refreshSlow();
+    announce(t("account.signedInTo", { name: state.tenant ? state.tenant.name : "Rendezvous" }));
+    renderNav();
+    restartTasks();
+    // The first look at everything, then the scheduler keeps it fresh.
+    refreshQueue().catch(reportPollError);
+    refreshSlow().catch(reportPollError);
+    notify(signedInListeners);
+    showView(firstView());
   }
 
   // ---- status and pause ------------------------------------------------------------------
-  function applyStatus(status) {
+  function applyStatus(status, quiet) {
     if (!status || typeof status !== "object") return;
     const wasPaused = state.tenant ? Boolean(state.tenant.paused) : null;
+    const hadLocale = state.tenant ? state.tenant.locale : undefined;
     state.tenant = status;
-    if (status.timezone) setTimeZone(status.timezone);
+    if (status.timezone && status.timezone !== timeZone) setTimeZone(status.timezone);
+    if (status.locale !== hadLocale) chooseLocale();
     $("tenant-name").textContent = status.name || status.tenant_id || "";
     const paused = Boolean(status.paused);
     const box = $("pause-box");
     box.classList.toggle("is-paused", paused);
     const toggle = $("pause-switch");
     toggle.setAttribute("aria-checked", paused ? "true" : "false");
-    let detail;
-    if (paused) {
-      detail = "Automated texts are paused";
-      if (status.paused_by) detail += ` by ${who(status.paused_by)}`;
-      if (status.paused_at) detail += ` at ${when(status.paused_at)}`;
-      if (status.paused_reason) detail += `: “${status.paused_reason}”`;
-      detail += ".";
-    } else {
-      detail = "Confirmations and reminders are being sent";
-      if (status.resumed_by) detail += ` (resumed by ${who(status.resumed_by)}`;
-      if (status.resumed_by && status.resumed_at) detail += ` at ${when(status.resumed_at)}`;
-      if (status.resumed_by && status.resumed_reason) detail += `: “${status.resumed_reason}”`;
-      if (status.resumed_by) detail += ")";
-      detail += ".";
-    }
+    const detail = paused ? pausedDetail(status) : runningDetail(status);
     $("pause-detail").textContent = detail;
-    if (wasPaused !== null && wasPaused !== paused) announce(detail);
+    if (!quiet && wasPaused !== null && wasPaused !== paused) announce(detail);
     updateTitle();
+  }
+
+  function pausedDetail(status) {
+    const by = status.paused_by ? who(status.paused_by) : "";
+    const at = status.paused_at ? when(status.paused_at) : "";
+    let detail = by && at ? t("pause.pausedByAt", { who: by, when: at })
+      : by ? t("pause.pausedBy", { who: by }) : t("pause.paused");
+    if (status.paused_reason) detail += t("pause.reasonSuffix", { reason: status.paused_reason });
+    return detail + ".";
+  }
+
+  function runningDetail(status) {
+    let detail = t("pause.running");
+    if (status.resumed_by) {
+      let resumed = status.resumed_at
+        ? t("pause.resumedByAt", { who: who(status.resumed_by), when: when(status.resumed_at) })
+        : t("pause.resumedBy", { who: who(status.resumed_by) });
+      if (status.resumed_reason) resumed += t("pause.reasonSuffix", { reason: status.resumed_reason });
+      detail += ` (${resumed})`;
+    }
+    return detail + ".";
   }
 
   function openPauseDialog() {
     const paused = Boolean(state.tenant && state.tenant.paused);
-    $("pause-dialog-heading").textContent = paused ? "Resume automated texts?" : "Pause automated texts?";
-    $("pause-dialog-text").textContent = paused
-      ? "Confirmations and reminders will be sent again. Texts held while paused are sent or skipped as their times allow."
-      : "No confirmations or reminders will be sent until someone resumes them. Replies to customers still go out.";
-    $("pause-confirm").textContent = paused ? "Resume" : "Pause";
+    $("pause-dialog-heading").textContent = t(paused ? "pause.resumeQuestion" : "pause.pauseQuestion");
+    $("pause-dialog-text").textContent = t(paused ? "pause.resumeExplain" : "pause.pauseExplain");
+    $("pause-confirm").textContent = t(paused ? "pause.resume" : "pause.pause");
     $("pause-reason").value = "";
     $("pause-error").textContent = "";
     $("pause-dialog").showModal();
@@ -626,7 +711,7 @@
     event.preventDefault();
     const reason = $("pause-reason").value.trim();
     if (!reason) {
-      $("pause-error").textContent = "Give a reason, so your colleagues know why.";
+      $("pause-error").textContent = t("pause.needReason");
       $("pause-reason").focus();
       return;
     }
@@ -636,7 +721,7 @@
       const status = await api("POST", paused ? "/v1/resume" : "/v1/pause", { reason });
       $("pause-dialog").close();
       applyStatus(status);
-      announce(status.paused ? "Automated texts paused." : `Automated texts resumed.${heldSummary(status.held)}`);
+      announce(status.paused ? t("pause.announcePaused") : `${t("pause.announceResumed")}${heldSummary(status.held)}`);
       $("pause-switch").focus();
     } catch (error) {
       if (error.status !== 401) $("pause-error").textContent = error.message;
@@ -646,42 +731,147 @@
   }
 
   // ---- the queue --------------------------------------------------------------------------
-  async function listAll(status) {
-    const items = [];
-    let cursor = null;
-    for (let page = 0; page < MAX_PAGES; page += 1) {
-      const query = new URLSearchParams({ status, limit: String(PAGE_LIMIT) });
-      if (cursor) query.set("cursor", cursor);
-      const answer = await api("GET", `/v1/queue?${query}`);
+  function listPage(status, cursor) {
+    const query = new URLSearchParams({ status, limit: String(PAGE_LIMIT) });
+    if (cursor) query.set("cursor", cursor);
+    return api("GET", `/v1/queue?${query}`);
+  }
+
+  // Every item of a status, from the page after `first` (already fetched) on.
+  async function listAll(status, first) {
+    const page1 = first || await listPage(status, null);
+    const items = [...(page1.items || [])];
+    let cursor = page1.next_cursor;
+    for (let page = 1; page < MAX_PAGES && cursor; page += 1) {
+      const answer = await listPage(status, cursor);
       items.push(...(answer.items || []));
       cursor = answer.next_cursor;
-      if (!cursor) break;
     }
     return items;
   }
 
-  async function refreshQueue() {
-    const [open, claimed] = await Promise.all([listAll("open"), listAll("claimed")]);
-    const fresh = new Map();
-    for (const item of [...open, ...claimed]) fresh.set(item.item_id, item);
-    for (const item of fresh.values()) learnClock(item);
+  function pageSignature(items) {
+    return items.map((item) => `${item.item_id}:${item.version}`).join(",");
+  }
+
+  // The open items. Each refresh asks for the first, most urgent page alone (its answer
+  // counts them all): the pages after it are fetched again only when that page or the
+  // count changed, so an idle console's requests do not grow with the queue.
+  async function listOpen() {
+    const first = await listPage("open", null);
+    const items = first.items || [];
+    const known = state.openPages;
+    let open;
+    if (!first.next_cursor) open = items;
+    else if (known && known.count === first.count && known.signature === pageSignature(items)) {
+      open = [...items, ...known.beyond];
+    } else open = await listAll("open", first);
+    state.openPages = first.next_cursor
+      ? { count: first.count, signature: pageSignature(items), beyond: open.slice(items.length) }
+      : null;
+    return open;
+  }
+
+  // Two answers may cross: an item's higher version is the newer truth.
+  function keepNewer(item) {
+    const known = state.unresolved.get(item.item_id);
+    if (!known || !(known.version > item.version)) state.unresolved.set(item.item_id, item);
+  }
+
+  // The open items, every 20 s whatever the view: new ones are announced and counted in the
+  // tab's title until someone looks at the queue.
+  async function refreshOpen() {
+    const open = await listOpen();
     const openIds = new Set(open.map((item) => item.item_id));
+    for (const item of open) learnClock(item);
     if (state.knownOpen) {
-      const added = [...openIds].filter((id) => !state.knownOpen.has(id) && !state.unresolved.has(id));
-      if (added.length) {
-        const stops = added.filter((id) => fresh.get(id).intent === "stop_request").length;
-        let message = added.length === 1 ? "1 new item in the queue." : `${added.length} new items in the queue.`;
-        if (stops === added.length) message += added.length === 1 ? " It is a stop request." : " All are stop requests.";
-        else if (stops) message += ` ${stops} of them ${stops === 1 ? "is a stop request" : "are stop requests"}.`;
-        announce(message);
+      const added = open.filter((item) => !state.knownOpen.has(item.item_id) && !state.unresolved.has(item.item_id));
+      if (added.length) announceNew(added);
+    }
+    let left = false;
+    for (const [id, item] of state.unresolved) {
+      if (item.status === "open" && !openIds.has(id)) {
+        state.unresolved.delete(id);
+        left = true;
       }
     }
+    for (const id of state.unseen) if (!openIds.has(id)) state.unseen.delete(id);
+    for (const item of open) keepNewer(item);
     state.knownOpen = openIds;
-    state.unresolved = fresh;
-    // The resolved tab's first page follows along; pages loaded by hand stay as they are.
-    if (state.tab === "resolved" && state.resolvedPages <= 1) await loadResolved(false);
+    afterLists();
+    // Someone claimed or resolved one: the queue on screen shows who, now rather than later.
+    if (left && state.view === "queue") await refreshClaimed();
+  }
+
+  // The claimed items: the queue view's own refresh (every 60 s while it is on screen).
+  async function refreshClaimed() {
+    const claimed = await listAll("claimed");
+    const ids = new Set(claimed.map((item) => item.item_id));
+    for (const item of claimed) learnClock(item);
+    for (const [id, item] of state.unresolved) {
+      if (item.status === "claimed" && !ids.has(id)) state.unresolved.delete(id);
+    }
+    for (const item of claimed) keepNewer(item);
+    state.claimedAt = Date.now();
+    afterLists();
+  }
+
+  async function refreshQueue() {
+    await Promise.all([refreshOpen(), refreshClaimed()]);
+  }
+
+  function refreshQueueView() {
+    return refreshClaimed();
+  }
+
+  function showQueueView(changed) {
+    if (changed) renderQueue();
+    markSeen();
+    if (!state.claimedAt || Date.now() - state.claimedAt > VIEW_EVERY_MS) refreshClaimed().catch(reportPollError);
+    if (!state.slowAt || Date.now() - state.slowAt > SLOW_EVERY_MS) refreshSlow().catch(reportPollError);
+  }
+
+  function announceNew(added) {
+    const stops = added.filter(isStop).length;
+    let message = tn("queue.newItems", added.length);
+    if (stops === added.length) message += ` ${tn("queue.newAllStops", added.length)}`;
+    else if (stops) message += ` ${tn("queue.newSomeStops", stops)}`;
+    announce(message);
+    for (const item of added) state.unseen.add(item.item_id);
+    markSeen();
+  }
+
+  function isStop(item) {
+    return item.intent === "stop_request" || (item.flags || []).includes("stop_request");
+  }
+
+  // New items count as seen once the queue is on screen in a window that has the focus.
+  function markSeen() {
+    if (state.view === "queue" && !document.hidden && document.hasFocus()) state.unseen.clear();
+    updateTitle();
+  }
+
+  // The open conversation is fetched again only when the lists say its item changed.
+  function itemSignature(item) {
+    return item ? `${item.version}|${item.status}|${item.message_count}` : "gone";
+  }
+
+  function afterLists() {
+    const selected = state.selected;
+    if (selected && state.detail && state.detail.item.item_id === selected) {
+      const listed = itemSignature(state.unresolved.get(selected));
+      const shown = itemSignature(state.detail.item);
+      const settled = listed === "gone" && state.detail.item.status === "resolved";
+      if (listed !== shown && !settled && listed !== state.detailSignature) {
+        state.detailSignature = listed;
+        refreshDetail(false).catch((error) => {
+          state.detailSignature = ""; // the next refresh tries again
+          reportPollError(error);
+        });
+      }
+    }
     renderQueue();
-    $("queue-updated").textContent = `Updated ${timeFormat.format(now())}`;
+    $("queue-updated").textContent = t("queue.updated", { time: timeFormat.format(now()) });
   }
 
   async function loadResolved(more) {
@@ -694,20 +884,22 @@
     state.resolvedPages = more ? state.resolvedPages + 1 : 1;
   }
 
-  function sortOldestFirst(items) {
-    return items.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+  // The most urgent first: what is due soonest (overdue items are due in the past).
+  function sortByDue(items) {
+    const at = (item) => Date.parse(item.due_by) || Date.parse(item.created_at) || 0;
+    return items.sort((a, b) => at(a) - at(b) || Date.parse(a.created_at) - Date.parse(b.created_at));
   }
 
   function visibleItems() {
     if (state.tab === "resolved") return state.resolved;
-    const all = sortOldestFirst([...state.unresolved.values()]);
+    const all = sortByDue([...state.unresolved.values()]);
     return state.tab === "mine" ? all.filter(mine) : all;
   }
 
   function updateTitle() {
-    const waiting = [...state.unresolved.values()].filter((item) => !leaseLive(item)).length;
-    const name = state.tenant ? state.tenant.name : "Rendezvous";
-    document.title = `${waiting ? `(${waiting}) ` : ""}${name} · Rendezvous console`;
+    const name = state.tenant ? state.tenant.name : "";
+    const count = state.unseen.size;
+    document.title = `${count ? `(${count}) ` : ""}${name ? t("title.console", { name }) : t("title.signIn")}`;
   }
 
   function renderQueue() {
@@ -722,12 +914,12 @@
       if (wanted.has(li.dataset.itemId)) existing.set(li.dataset.itemId, li);
       else li.remove();
     }
-    // Only new rows are inserted: a node that stays is never moved, so it keeps the focus.
+    // Only rows out of place move: a node that stays is never moved, so it keeps the focus.
     let cursor = list.firstElementChild;
     for (const item of items) {
       let li = existing.get(item.item_id);
       if (!li) {
-        li = el("li", { class: "queue-item", "data-item-id": item.item_id },
+        li = el("li", { class: "queue-item", "data-item-id": item.item_id, "data-phone": item.phone || "" },
           el("button", { type: "button", class: "item-open" }));
       }
       fillQueueItem(li, item);
@@ -736,56 +928,70 @@
     }
     const empty = $("queue-empty");
     empty.hidden = items.length > 0;
-    empty.textContent = {
-      open: "Nothing waiting. New texts from customers appear here.",
-      mine: "You have not claimed anything. Claim an item to answer it.",
-      resolved: "Nothing resolved yet.",
-    }[state.tab];
+    empty.textContent = t({ open: "queue.emptyOpen", mine: "queue.emptyMine", resolved: "queue.emptyResolved" }[state.tab]);
     $("load-more").hidden = !(state.tab === "resolved" && state.resolvedCursor);
     updateTitle();
+  }
+
+  // "+33 ••• 5678": enough to tell two nameless customers apart, not a number to read out
+  // across the desk. The conversation shows it whole.
+  function maskedPhone(phone) {
+    if (!phone) return t("queue.unknownNumber");
+    return phone.length > 7 ? `${phone.slice(0, 3)} ••• ${phone.slice(-4)}` : phone;
+  }
+
+  function label(prefix, code) {
+    return hasText(`${prefix}.${code}`) ? t(`${prefix}.${code}`) : words(code);
   }
 
   function fillQueueItem(li, item) {
     const overdue = Boolean(item.overdue) && item.status !== "resolved";
     li.classList.toggle("is-overdue", overdue);
-    li.classList.toggle("is-stop", item.intent === "stop_request");
+    li.classList.toggle("is-stop", isStop(item));
     const button = li.firstElementChild;
     if (item.item_id === state.selected) button.setAttribute("aria-current", "true");
     else button.removeAttribute("aria-current");
-    const signature = [item.version, item.status, item.claimed_by, overdue, leaseLive(item),
-      item.status === "resolved" ? relative(item.resolved_at) : dueText(item), item.message_count].join("|");
+    const signature = [currentLocale(), item.version, item.status, item.claimed_by, overdue, leaseLive(item),
+      item.status === "resolved" ? relative(item.resolved_at) : dueText(item), item.message_count,
+      item.customer_name, item.appointment_status, when(item.visit_at)].join("|");
     if (li.dataset.signature === signature) return; // unchanged: leave what a screen reader is on
     li.dataset.signature = signature;
+    const flags = (item.flags || []).filter((flag) => flag !== item.intent);
     const top = el("span", { class: "item-top" },
-      el("span", { class: "item-phone" }, item.phone || "Unknown number"),
-      el("span", { class: `badge badge-${item.intent}` }, INTENTS[item.intent] || item.intent),
-      overdue ? el("span", { class: "badge badge-overdue" }, "Overdue") : null,
+      el("span", { class: item.customer_name ? "item-name" : "item-phone" }, item.customer_name || maskedPhone(item.phone)),
+      el("span", { class: `badge badge-${item.intent}` }, label("intent", item.intent)),
+      ...flags.map((flag) => el("span", { class: `badge badge-flag badge-${flag}` }, label("flag", flag))),
+      overdue ? el("span", { class: "badge badge-overdue" }, t("queue.overdue")) : null,
       item.status === "claimed" && leaseLive(item)
-        ? el("span", { class: "badge badge-claimed" }, item.claimed_by === state.sub ? "Yours" : "Claimed")
+        ? el("span", { class: "badge badge-claimed" }, t(item.claimed_by === state.sub ? "queue.yours" : "queue.claimed"))
         : null);
+    const visit = item.visit_at ? el("span", { class: "item-visit" },
+      item.appointment_status && item.appointment_status !== "scheduled"
+        ? t("queue.visitStatus", { when: when(item.visit_at), status: label("appointment", item.appointment_status) })
+        : t("queue.visit", { when: when(item.visit_at) })) : null;
     const meta = [];
     if (item.status === "resolved") {
-      meta.push(`Resolved ${item.resolved_at ? relative(item.resolved_at) : ""} by ${who(item.resolved_by)}`);
+      meta.push(t("queue.resolvedBy", { when: item.resolved_at ? relative(item.resolved_at) : "", who: who(item.resolved_by) }));
     } else {
       meta.push(el("span", { class: overdue ? "overdue-text" : "" }, dueText(item)));
-      if (leaseLive(item)) meta.push(`Claimed by ${who(item.claimed_by)}`);
+      if (leaseLive(item)) meta.push(t("queue.claimedBy", { who: who(item.claimed_by) }));
     }
-    const count = item.message_count || 0;
-    meta.push(`${count} message${count === 1 ? "" : "s"}`);
+    meta.push(tn("queue.messages", item.message_count || 0));
     const metaNode = el("span", { class: "item-meta" });
     meta.forEach((part, index) => {
       if (index) metaNode.append(" · ");
       metaNode.append(part);
     });
-    button.replaceChildren(top, el("span", { class: "item-preview" }, item.preview || "(no text)"), metaNode);
+    const preview = el("span", { class: "item-preview" }, item.preview || t("queue.noText"));
+    button.replaceChildren(...[top, visit, preview, metaNode].filter(Boolean));
   }
 
   function dueText(item) {
-    if (!item.overdue) return `Due ${relative(item.due_by)}`;
+    if (!item.overdue) return t("queue.due", { when: relative(item.due_by) });
     // Relative only when this page can tell how long ago (the server's clock may have moved on).
     return Date.parse(item.due_by) < now() - 60000
-      ? `Was due ${relative(item.due_by)}`
-      : `Overdue since ${when(item.due_by)}`;
+      ? t("queue.wasDue", { when: relative(item.due_by) })
+      : t("queue.overdueSince", { when: when(item.due_by) });
   }
 
   function selectTab(tab, focus) {
@@ -824,11 +1030,16 @@
   function showConversation(itemId) {
     state.selected = itemId;
     state.detail = null;
+    state.history = null;
     state.threadKey = "";
+    state.detailSignature = "";
     $("conv-error").textContent = "";
     $("conv-empty").hidden = Boolean(itemId);
     $("conv-body").hidden = !itemId;
-    $("conv-heading").textContent = "Conversation";
+    $("conv-readonly").hidden = true;
+    $("conv-actions").hidden = false;
+    $("reply-form").hidden = false;
+    $("conv-heading").textContent = t("conv.heading");
     $("thread").replaceChildren();
     $("reply-text").value = "";
     updateReplyHint();
@@ -849,7 +1060,7 @@
       detail = await api("GET", `/v1/queue/${encodeURIComponent(itemId)}`);
     } catch (error) {
       if (error.status === 404 && state.selected === itemId) {
-        $("conv-error").textContent = "This item no longer exists.";
+        $("conv-error").textContent = t("conv.gone");
         return;
       }
       throw error;
@@ -857,23 +1068,36 @@
     if (state.selected !== itemId) return;
     const before = state.detail;
     state.detail = detail;
-    if (detail.item && detail.item.status === "resolved") state.unresolved.delete(itemId);
-    else if (detail.item) state.unresolved.set(itemId, detail.item);
+    if (detail.item) {
+      learnClock(detail.item);
+      if (detail.item.status === "resolved") state.unresolved.delete(itemId);
+      else state.unresolved.set(itemId, detail.item);
+      state.detailSignature = itemSignature(detail.item);
+    }
     renderConversation(before, announceLoad);
+  }
+
+  function customerLabel(name, phone) {
+    if (name && phone) return `${name} (${phone})`;
+    return name || phone || t("conv.aCustomer");
   }
 
   function renderConversation(before, announceLoad) {
     const { item, messages = [], appointment } = state.detail;
-    $("conv-heading").textContent = `Conversation with ${item.phone || "a customer"}`;
-    $("conv-stop").hidden = item.intent !== "stop_request";
-    const summary = [INTENTS[item.intent] || item.intent, `started ${when(item.created_at)}`];
+    const name = item.customer_name || (appointment && appointment.customer && appointment.customer.name);
+    $("conv-heading").textContent = t("conv.with", { who: customerLabel(name, item.phone) });
+    $("conv-stop").hidden = !isStop(item);
+    const summary = [label("intent", item.intent), t("conv.started", { when: when(item.created_at) })];
     if (item.status !== "resolved") {
-      summary.push(item.overdue ? `overdue: was due ${when(item.due_by)}` : `due ${relative(item.due_by)} (${when(item.due_by)})`);
+      summary.push(item.overdue
+        ? t("conv.overdue", { when: when(item.due_by) })
+        : t("conv.dueAt", { relative: relative(item.due_by), when: when(item.due_by) }));
     }
+    for (const flag of item.flags || []) if (flag !== item.intent) summary.push(label("flag", flag));
     $("conv-summary").textContent = summary.join(" · ");
     renderState(item, before);
-    renderAppointment(appointment);
-    renderThread(messages, before, announceLoad);
+    renderAppointment(appointment, item, messages);
+    renderThread(messages, before, announceLoad, item.phone);
   }
 
   function renderState(item, before) {
@@ -883,16 +1107,17 @@
     const isOther = live && !isMine;
     let text;
     if (item.status === "resolved") {
-      text = `Resolved by ${who(item.resolved_by)}${item.resolved_at ? ` at ${when(item.resolved_at)}` : ""}.`;
+      text = item.resolved_at
+        ? t("conv.resolvedByAt", { who: who(item.resolved_by), when: when(item.resolved_at) })
+        : t("conv.resolvedBy", { who: who(item.resolved_by) });
     } else if (isMine) {
-      text = `Claimed by you until ${when(item.lease_expires_at)}.`;
+      text = t("conv.claimedByYou", { when: when(item.lease_expires_at) });
     } else if (isOther) {
-      text = `Claimed by ${item.claimed_by} until ${when(item.lease_expires_at)}. Only they can reply or resolve it.`;
+      text = t("conv.claimedByOther", { who: item.claimed_by, when: when(item.lease_expires_at) });
     } else if (item.status === "claimed") {
-      const holder = who(item.claimed_by);
-      text = `${holder[0].toUpperCase()}${holder.slice(1)} claimed it, but the claim lapsed ${relative(item.lease_expires_at)}. Anyone can claim it.`;
+      text = t("conv.claimLapsed", { who: who(item.claimed_by), when: relative(item.lease_expires_at) });
     } else {
-      text = "Not claimed. Claim it to answer the customer.";
+      text = t("conv.notClaimed");
     }
     stateLine.textContent = text;
     stateLine.classList.toggle("is-mine", isMine);
@@ -900,78 +1125,184 @@
 
     const resolved = item.status === "resolved";
     $("claim-button").disabled = resolved || live;
-    $("claim-button").textContent = isMine ? "Claimed" : "Claim";
+    $("claim-button").textContent = t(isMine ? "conv.claimed" : "conv.claim");
     $("release-button").disabled = !isMine;
     $("resolve-button").disabled = !isMine;
     $("reply-text").disabled = !isMine;
     $("send-button").disabled = !isMine;
     $("reply-why").textContent = isMine ? ""
-      : resolved ? "This item is resolved."
-        : isOther ? `You cannot reply: ${item.claimed_by} has claimed this item.`
-          : "Claim the item to reply.";
+      : resolved ? t("conv.whyResolved")
+        : isOther ? t("conv.whyOther", { who: item.claimed_by })
+          : t("conv.whyClaim");
 
     if (before && before.item && before.item.item_id === item.item_id) {
       const was = before.item;
       if (was.claimed_by !== item.claimed_by || was.status !== item.status) {
-        if (isOther) announce(`Claimed by ${item.claimed_by}.`);
-        else if (resolved && item.resolved_by !== state.sub) announce(`Resolved by ${who(item.resolved_by)}.`);
+        if (isOther) announce(t("conv.announceClaimed", { who: item.claimed_by }));
+        else if (resolved && item.resolved_by !== state.sub) announce(t("conv.announceResolved", { who: who(item.resolved_by) }));
       }
     }
   }
 
-  function renderAppointment(appointment) {
+  // The appointment as it is now; its status stands out when it changed after the customer's
+  // last text (they confirmed, then a colleague cancelled: the reply must not say "see you").
+  function renderAppointment(appointment, item, messages) {
     const details = $("appt-details");
+    const changed = $("appt-changed");
     $("appt-none").hidden = Boolean(appointment);
     details.hidden = !appointment;
+    changed.hidden = true;
     if (!appointment) {
       details.replaceChildren();
       return;
     }
+    const status = (item && item.appointment_status) || appointment.status;
+    const lastText = [...(messages || [])].reverse().find((m) => m.direction === "inbound");
+    const changedAt = item && Date.parse(item.appointment_changed_at);
+    const isChanged = Boolean(changedAt) && (!lastText || changedAt > Date.parse(lastText.at));
     const rows = [];
-    const add = (label, value) => {
+    const add = (term, value, className) => {
       if (value === null || value === undefined || value === "") return;
-      rows.push(el("dt", {}, label), el("dd", {}, value));
+      rows.push(el("dt", {}, term), el("dd", { class: className || null }, value));
     };
     const customer = appointment.customer || {};
-    add("Customer", customer.name);
-    add("Phone", customer.phone);
-    if (appointment.starts_at) add("When", timeElement(appointment.starts_at, fullWhen(appointment.starts_at)));
-    if (appointment.duration_minutes) add("Length", `${appointment.duration_minutes} min`);
-    add("Status", appointment.status);
-    add("Service", appointment.service);
-    add("With", appointment.provider || appointment.staff);
-    add("Where", appointment.location);
-    add("Reference", appointment.appointment_id);
+    add(t("appt.customer"), customer.name);
+    add(t("appt.phone"), customer.phone);
+    if (appointment.starts_at) add(t("appt.when"), timeElement(appointment.starts_at, fullWhen(appointment.starts_at)));
+    if (appointment.duration_minutes) add(t("appt.length"), t("common.minutes", { count: appointment.duration_minutes }));
+    add(t("appt.status"), status ? label("appointment", status) : "", isChanged ? "is-changed" : null);
+    add(t("appt.service"), appointment.service);
+    add(t("appt.with"), appointment.provider || appointment.staff);
+    add(t("appt.where"), appointment.location);
+    add(t("appt.reference"), appointment.appointment_id);
     details.replaceChildren(...rows);
+    if (isChanged && status) {
+      changed.textContent = t("appt.changedSince", { status: label("appointment", status), when: when(item.appointment_changed_at) });
+      changed.hidden = false;
+    }
+  }
+
+  const KEYWORD_MEANINGS = {
+    C: "confirm", CONFIRM: "confirm", Y: "confirm", OK: "confirm", OUI: "confirm", SI: "confirm",
+    X: "cancel", R: "reschedule", RESCHEDULE: "reschedule", YES: "yes", HELP: "help", INFO: "help",
+    STOP: "stop", STOPALL: "stop", UNSUBSCRIBE: "stop", END: "stop", QUIT: "stop", CANCEL: "stop",
+    REVOKE: "stop", OPTOUT: "stop", START: "start", UNSTOP: "start",
+  };
+
+  // What a text is: an automated reminder, a keyword reply ("Replied C (confirm)"), a
+  // person's answer, an acknowledgement, or the customer's own words.
+  function kindLabel(message) {
+    switch (message.kind) {
+      case "automated":
+        return t("thread.automated", { kind: messageKindText(message.message_kind) });
+      case "keyword": {
+        const keyword = String(message.keyword || message.body || "").trim().toUpperCase();
+        const meaning = KEYWORD_MEANINGS[keyword];
+        return meaning
+          ? t("thread.keyword", { keyword, meaning: t(`keyword.${meaning}`) })
+          : t("thread.keywordBare", { keyword });
+      }
+      case "auto_reply":
+        return t("thread.autoReply");
+      case "staff":
+        return message.author === state.sub ? t("thread.you") : (message.author || t("thread.staff"));
+      case "text":
+        return t("thread.customer");
+      default:
+        return authorLabel(message);
+    }
+  }
+
+  // reminder_24h -> "Reminder (24 h before)"; reminder_90m -> "Reminder (90 min before)".
+  function messageKindText(kind) {
+    const reminder = /^reminder_(\d+)([hm])$/.exec(String(kind || ""));
+    if (!reminder) return label("messageKind", kind);
+    const lead = reminder[2] === "h" ? `${reminder[1]} h` : t("common.minutes", { count: reminder[1] });
+    return t("messageKind.reminderIn", { lead });
   }
 
   function authorLabel(message) {
-    if (message.author === "customer") return "Customer";
-    if (message.author === "automation") return "Automated text";
-    if (message.author === state.sub) return "You";
-    return message.author || (message.direction === "inbound" ? "Customer" : "Staff");
+    if (message.author === "customer") return t("thread.customer");
+    if (message.author === "automation") return t("thread.automatedText");
+    if (message.author === state.sub) return t("thread.you");
+    return message.author || t(message.direction === "inbound" ? "thread.customer" : "thread.staff");
   }
 
-  function renderThread(messages, before, announceLoad) {
+  function renderThread(messages, before, announceLoad, phone) {
     const last = messages[messages.length - 1];
-    const key = `${messages.length}|${last ? last.at + last.body : ""}`;
+    const key = `${currentLocale()}|${messages.length}|${last ? last.at + last.body : ""}|${messages.map((m) => m.status || "").join(",")}`;
     if (key === state.threadKey) return;
     const previousCount = before && before.item && state.detail && before.item.item_id === state.detail.item.item_id
       ? (before.messages || []).length : null;
     state.threadKey = key;
     const thread = $("thread");
-    thread.replaceChildren(...messages.map((message) => el("li", { class: `msg msg-${message.direction}` },
-      el("p", { class: "visually-hidden" }, message.direction === "inbound" ? "Received:" : "Sent:"),
-      el("p", { class: "msg-body" }, message.body),
-      el("p", { class: "msg-meta" }, authorLabel(message), " · ", timeElement(message.at)))));
+    thread.replaceChildren(...messages.map((message) => {
+      const kind = message.kind || (message.author === "automation" ? "automated" : "");
+      const meta = [timeElement(message.at)];
+      if (message.direction === "outbound" && message.status) {
+        meta.push(" · ", el("span", { class: `msg-status status-${message.status}` }, label("delivery", message.status)));
+      }
+      return el("li", { class: `msg msg-${message.direction}${kind ? ` msg-${kind}` : ""}` },
+        el("p", { class: "visually-hidden" }, t(message.direction === "inbound" ? "thread.received" : "thread.sent")),
+        el("p", { class: "msg-kind" }, kindLabel(message)),
+        el("p", { class: "msg-body" }, message.body),
+        el("p", { class: "msg-meta" }, ...meta));
+    }));
     thread.scrollTop = thread.scrollHeight;
     if (previousCount !== null && messages.length > previousCount) {
       const added = messages.slice(previousCount);
       const fromCustomer = added.filter((m) => m.direction === "inbound").length;
-      if (fromCustomer) announce(`New message from the customer: ${added[added.length - 1].body}`);
+      if (fromCustomer) announce(t("thread.announceNew", { body: added[added.length - 1].body }));
     } else if (announceLoad) {
-      announce(`${messages.length} message${messages.length === 1 ? "" : "s"} with ${state.detail.item.phone}.`);
+      announce(tn("thread.announceLoad", messages.length, { who: phone || "" }));
     }
+  }
+
+  // ---- RV.openConversation: from the day view, a customer's texts ---------------------------
+  // The open item of that number when there is one; else the number's history, read-only.
+  async function openConversation(phone, appointmentId) {
+    showView("queue");
+    const listed = [...state.unresolved.values()].find((item) => item.phone === phone);
+    if (listed) return openItem(listed.item_id);
+    let recipient;
+    try {
+      recipient = await api("GET", `/v1/recipients/${encodeURIComponent(phone)}`);
+    } catch (error) {
+      if (error.status !== 401) showError(error.message);
+      return undefined;
+    }
+    if (recipient.open_item_id) return openItem(recipient.open_item_id);
+    showHistory(phone, recipient, appointmentId);
+    return undefined;
+  }
+
+  function showHistory(phone, recipient, appointmentId) {
+    showConversation(null);
+    state.history = { phone, recipient, appointmentId };
+    $("conv-empty").hidden = true;
+    $("conv-body").hidden = false;
+    $("conv-actions").hidden = true;
+    $("reply-form").hidden = true;
+    $("conv-state").textContent = "";
+    $("conv-stop").hidden = true;
+    renderHistory();
+    $("conv-heading").focus();
+  }
+
+  function renderHistory() {
+    const { phone, recipient, appointmentId } = state.history;
+    $("conv-heading").textContent = t("conv.historyWith", { who: customerLabel(recipient.name, phone) });
+    const notes = [t("conv.readOnly")];
+    if (recipient.opted_out) notes.push(t("conv.optedOut"));
+    if (recipient.undeliverable) notes.push(t("conv.undeliverable"));
+    $("conv-readonly").textContent = notes.join(" ");
+    $("conv-readonly").hidden = false;
+    $("conv-summary").textContent = "";
+    const appointments = recipient.appointments || [];
+    const chosen = appointments.find((a) => a.appointment_id === appointmentId) || null;
+    renderAppointment(chosen && { ...chosen, customer: { name: recipient.name, phone } }, null, recipient.messages);
+    state.threadKey = "";
+    renderThread(recipient.messages || [], null, true, phone);
   }
 
   async function act(action, body) {
@@ -994,7 +1325,7 @@
       buttons.forEach((b, i) => { b.disabled = wasDisabled[i]; });
       if (error.status === 401) return null;
       let message = error.message;
-      if (error.code === "opted_out") message = `Not sent: the customer has opted out of texts. ${error.message}`;
+      if (error.code === "opted_out") message = t("conv.optedOutError", { message: error.message });
       $("conv-error").textContent = message;
       // Whatever happened, show the item as it is now (the detail is refreshed below).
       refreshQueue().catch(() => {});
@@ -1010,21 +1341,21 @@
   async function claim() {
     const answer = await act("claim");
     if (answer) {
-      announce(`Claimed. It is yours until ${when(answer.lease_expires_at || answer.item.lease_expires_at)}.`);
+      announce(t("conv.announceYours", { when: when(answer.lease_expires_at || answer.item.lease_expires_at) }));
       $("reply-text").focus();
     }
   }
 
   async function release() {
     if (await act("release")) {
-      announce("Released. Anyone can claim it now.");
+      announce(t("conv.announceReleased"));
       $("claim-button").focus();
     }
   }
 
   async function resolve() {
     if (await act("resolve")) {
-      announce("Resolved.");
+      announce(t("conv.announceResolvedSelf"));
       showConversation(null);
       $("queue-heading").focus();
     }
@@ -1034,7 +1365,7 @@
     event.preventDefault();
     const text = $("reply-text").value.trim();
     if (!text) {
-      $("conv-error").textContent = "Write a reply first.";
+      $("conv-error").textContent = t("conv.writeFirst");
       $("reply-text").focus();
       return;
     }
@@ -1042,7 +1373,7 @@
     if (answer) {
       $("reply-text").value = "";
       updateReplyHint();
-      announce("Reply sent.");
+      announce(t("conv.announceSent"));
       $("reply-text").focus();
     }
   }
@@ -1067,128 +1398,297 @@
   async function refreshOutbox() {
     const hours = $("outbox-hours").value;
     const answer = await api("GET", `/v1/outbox?hours=${encodeURIComponent(hours)}`);
-    const messages = answer.messages || [];
-    const label = $("outbox-hours").selectedOptions[0].textContent;
+    state.outbox = { hours: Number(hours), messages: answer.messages || [] };
+    renderOutbox();
+  }
+
+  function renderOutbox() {
+    if (!state.outbox) return;
+    const { hours, messages } = state.outbox;
     $("outbox-empty").hidden = messages.length > 0;
-    $("outbox-empty").textContent = `No automated texts are due in the next ${label}.`;
+    $("outbox-empty").textContent = tn("outbox.empty", hours);
     $("outbox-table").hidden = messages.length === 0;
     $("outbox-rows").replaceChildren(...messages.map((m) => el("tr", {},
       el("td", {}, timeElement(m.send_at)),
       el("td", {}, m.customer_name || m.phone || "", m.customer_name && m.phone ? el("br") : null,
         m.customer_name && m.phone ? el("span", { class: "muted small" }, m.phone) : null),
-      el("td", {}, words(m.kind),
+      el("td", {}, messageKindText(m.kind), " ",
         el("span", { class: `outbox-status status-${m.status}` },
-          words(m.status), m.reason ? ` (${words(m.reason)})` : "")))));
+          label("delivery", m.status), m.reason ? ` (${label("reason", m.reason)})` : "")))));
     // Texts whose every retry met an outage wait for someone to send them again.
     const failed = messages.filter((m) => m.status === "failed" && m.reason === "retries_exhausted");
     $("redrive-box").hidden = failed.length === 0;
-    $("redrive-text").textContent = failed.length === 1
-      ? "1 text could not be sent after every retry."
-      : `${failed.length} texts could not be sent after every retry.`;
+    $("redrive-text").textContent = tn("outbox.failedAfterRetries", failed.length);
+  }
+
+  function skippedSummary(suppressed) {
+    const skipped = Object.entries(suppressed || {});
+    if (!skipped.length) return "";
+    return ` ${t("outbox.notSent", { list: skipped.map(([reason, n]) => `${n} ${label("reason", reason)}`).join(", ") })}`;
   }
 
   // What a resume or a redrive did with the texts it found: "3 sent again, 1 not sent (too late)".
   function heldSummary(result) {
     if (!result) return "";
-    const skipped = Object.entries(result.suppressed || {});
-    let message = result.queued ? ` Sending ${result.queued} held text${result.queued === 1 ? "" : "s"}.` : "";
-    if (skipped.length) {
-      message += ` Not sent: ${skipped.map(([reason, n]) => `${n} ${words(reason)}`).join(", ")}.`;
-    }
-    return message;
-  }
-
-  const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
-
-  async function redrive() {
-    $("redrive-button").disabled = true;
-    try {
-      const answer = await api("POST", "/v1/outbox/redrive");
-      const result = answer.redrive || {};
-      const skipped = Object.entries(result.suppressed || {});
-      let message = `Sending ${result.queued || 0} again.`;
-      if (skipped.length) {
-        message += ` Not sent: ${skipped.map(([reason, n]) => `${n} ${words(reason)}`).join(", ")}.`;
-      }
-      announce(message);
-      // The sender works from the queue a moment later: look again until the failed texts
-      // have gone out (or failed again), instead of showing them as failed meanwhile.
-      $("redrive-box").hidden = true;
-      for (const wait of [1500, 4000, 8000]) {
-        await pause(wait);
-        await Promise.all([refreshOutbox(), refreshStats()]);
-        if ($("redrive-box").hidden) break;
-      }
-    } catch (error) {
-      if (error.status !== 401) showError(error.message);
-    } finally {
-      $("redrive-button").disabled = false;
-    }
-  }
-
-  async function refreshStats() {
-    const s = await api("GET", "/v1/stats?days=7");
-    const queue = s.queue || {};
-    const suppressed = Object.entries(s.suppressed || {});
-    const suppressedTotal = suppressed.reduce((sum, [, n]) => sum + n, 0);
-    const stat = (label, value, note) => el("div", { class: "stat" },
-      el("dt", {}, label), el("dd", {}, String(value ?? "–"), note ? el("small", {}, note) : null));
-    $("stats-heading").textContent = `Last ${s.days || 7} days`;
-    $("stats").replaceChildren(
-      stat("Sent", s.sent),
-      stat("Delivered", s.delivered),
-      stat("Failed", s.failed),
-      stat("Not sent", suppressedTotal, suppressed.map(([reason, n]) => `${words(reason)}: ${n}`).join(", ")),
-      stat("Confirmed", s.confirmed),
-      stat("Cancelled", s.cancelled),
-      stat("Opt-outs", s.opt_outs),
-      stat("Replies", s.replies),
-      stat("Waiting now", queue.open, queue.overdue ? `${queue.overdue} overdue` : null),
-      stat("Being answered", queue.claimed),
-      stat("Resolved", queue.resolved),
-      stat("Median wait", queue.median_wait_minutes === null || queue.median_wait_minutes === undefined
-        ? "–" : `${Math.round(queue.median_wait_minutes)} min`),
-    );
-  }
-
-  // ---- polling -----------------------------------------------------------------------------
-  function reportPollError(error) {
-    if (!error || error.code === "stale" || error.status === 401) return;
-    if (error.status === 0) setConnectionProblem(`${error.message} Retrying every few seconds.`);
-    else showError(error.message);
+    const message = result.queued ? ` ${tn("outbox.sendingHeld", result.queued)}` : "";
+    return message + skippedSummary(result.suppressed);
   }
 
   async function refreshSlow() {
     const generation = state.generation;
+    state.slowAt = Date.now();
     const results = await Promise.allSettled([refreshOutbox(), refreshStats()]);
     if (generation !== state.generation) return;
-    for (const result of results) if (result.status === "rejected") reportPollError(result.reason);
+    const failed = results.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
-  async function poll() {
+  async function refreshStats() {
+    state.stats = await api("GET", "/v1/stats?days=7");
+    renderStats();
+  }
+
+  function renderStats() {
+    const s = state.stats;
+    if (!s) return;
+    const queue = s.queue || {};
+    const suppressed = Object.entries(s.suppressed || {});
+    const suppressedTotal = suppressed.reduce((sum, [, n]) => sum + n, 0);
+    const stat = (key, value, note) => el("div", { class: "stat" },
+      el("dt", {}, t(key)), el("dd", {}, String(value ?? "–"), note ? el("small", {}, note) : null));
+    $("stats-heading").textContent = tn("stats.heading", s.days || 7);
+    $("stats").replaceChildren(
+      stat("stats.sent", s.sent),
+      stat("stats.delivered", s.delivered),
+      stat("stats.failed", s.failed),
+      stat("stats.notSent", suppressedTotal, suppressed.map(([reason, n]) => `${label("reason", reason)}: ${n}`).join(", ")),
+      stat("stats.confirmed", s.confirmed),
+      stat("stats.cancelled", s.cancelled),
+      stat("stats.optOuts", s.opt_outs),
+      stat("stats.replies", s.replies),
+      stat("stats.waiting", queue.open, queue.overdue ? t("stats.overdue", { count: queue.overdue }) : null),
+      stat("stats.claimed", queue.claimed),
+      stat("stats.resolved", queue.resolved),
+      stat("stats.medianWait", queue.median_wait_minutes === null || queue.median_wait_minutes === undefined
+        ? "–" : t("common.minutes", { count: Math.round(queue.median_wait_minutes) })),
+    );
+  }
+
+  // Everything on screen in the current language (after a switch, or once signed in).
+  function renderShell() {
+    translatePage();
+    for (const option of $("outbox-hours").options) option.textContent = tn("common.hours", Number(option.value));
+    $("locale-select").value = currentLocale();
+    const c = state.claims;
+    $("signed-in-as").textContent = c ? t("account.signedInAs", { who: c.email || c["cognito:username"] || c.sub }) : "";
+    // Emptied rather than hidden: the switch's description names it, hidden or not.
+    $("pause-managers-only").textContent = c && roleOf(c) !== "manager" ? t("pause.managersOnly") : "";
+    if (!$("stats").childElementCount) $("stats-heading").textContent = tn("stats.heading", 7);
+    if (state.tenant) applyStatus(state.tenant, true);
+    renderNav();
+    updateReplyHint();
+    for (const li of $("queue-list").children) delete li.dataset.signature;
+    renderQueue();
+    if (state.token && $("queue-updated").textContent) $("queue-updated").textContent = t("queue.updated", { time: timeFormat.format(now()) });
+    if (state.detail) {
+      state.threadKey = "";
+      renderConversation(state.detail, false);
+    } else if (state.history) {
+      renderHistory();
+    } else if (state.selected === null) {
+      $("conv-heading").textContent = t("conv.heading");
+    }
+    renderOutbox();
+    renderStats();
+  }
+
+  // ---- the one scheduler (RV.poll) --------------------------------------------------------
+  // Every refresh of every view goes through here, so the budget, the hidden-tab rule and the
+  // backoff hold for all: nothing runs while signed out or while the tab is hidden; a tab
+  // that becomes visible runs what fell due, once; a refresh that fails waits twice as long
+  // each time, up to 5 minutes.
+  const tasks = new Map(); // name -> { everyMs, fn, due, failures, running }
+  let schedulerTimer = null;
+
+  function registerPoll(name, everyMs, fn) {
+    const previous = tasks.get(name);
+    tasks.set(name, {
+      everyMs, fn, failures: 0, running: previous ? previous.running : false,
+      due: previous ? previous.due : Date.now() + everyMs,
+    });
+    schedule();
+  }
+
+  function backoff(task) {
+    return Math.min(MAX_BACKOFF_MS, task.everyMs * 2 ** task.failures);
+  }
+
+  function schedule() {
+    clearTimeout(schedulerTimer);
+    schedulerTimer = null;
+    if (!state.token || document.hidden) return;
+    let next = Infinity;
+    for (const task of tasks.values()) if (!task.running) next = Math.min(next, task.due);
+    if (next !== Infinity) schedulerTimer = setTimeout(runDue, Math.max(0, next - Date.now()));
+  }
+
+  // A task to run at the next turn (after an action, or a view that just came on screen).
+  function pollNow(name) {
+    const task = tasks.get(name);
+    if (!task) return;
+    task.due = Date.now();
+    schedule();
+  }
+
+  function restartTasks() {
+    const at = Date.now();
+    for (const task of tasks.values()) Object.assign(task, { due: at + task.everyMs, failures: 0, running: false });
+    schedule();
+  }
+
+  async function runDue() {
+    schedulerTimer = null;
     const generation = state.generation;
-    if (!state.token || state.polling) return;
+    if (!state.token || document.hidden) return;
     // Timers stop while a laptop sleeps: tokens that expired meanwhile are renewed first.
     if (expiresAt() - REFRESH_BEFORE_MS <= Date.now()) {
       await refreshTokens();
       if (generation !== state.generation || !state.token) return;
     }
-    state.polling = true;
-    state.tick += 1;
-    try {
-      const jobs = [refreshQueue(), refreshDetail(false)];
-      if (state.tick % STATUS_EVERY === 0) jobs.push(api("GET", "/v1/status").then(applyStatus));
-      const results = await Promise.allSettled(jobs);
-      if (generation !== state.generation) return;
-      const failed = results.find((r) => r.status === "rejected");
-      if (failed) reportPollError(failed.reason);
-      else setConnectionProblem(null);
-      if (state.tick % SLOW_EVERY === 0) refreshSlow();
-    } finally {
-      if (generation === state.generation) {
-        state.polling = false;
-        state.timer = setTimeout(poll, POLL_MS);
+    const at = Date.now();
+    const due = [...tasks.values()].filter((task) => !task.running && task.due <= at);
+    for (const task of due) task.running = true;
+    schedule();
+    const results = await Promise.allSettled(due.map((task) => Promise.resolve().then(task.fn)));
+    if (generation !== state.generation) return;
+    let failure = null;
+    due.forEach((task, index) => {
+      task.running = false;
+      const result = results[index];
+      if (result.status === "fulfilled" || result.reason?.code === "stale" || result.reason?.status === 401) {
+        task.failures = 0;
+        task.due = Date.now() + task.everyMs;
+      } else {
+        task.failures += 1;
+        task.due = Date.now() + backoff(task);
+        failure = failure || { error: result.reason, retryMs: backoff(task) };
       }
+    });
+    if (failure) reportPollError(failure.error, failure.retryMs);
+    else if (due.length) setConnectionProblem(null);
+    schedule();
+  }
+
+  function reportPollError(error, retryMs) {
+    if (!error || error.code === "stale" || error.status === 401) return;
+    if (error.status === 0) {
+      const seconds = Math.round((retryMs || QUEUE_EVERY_MS) / 1000);
+      setConnectionProblem(`${error.message} ${seconds < 60
+        ? tn("common.retrySeconds", seconds)
+        : tn("common.retryMinutes", Math.round(seconds / 60))}`);
+    } else showError(error.message);
+  }
+
+  function onVisibility() {
+    if (document.hidden) {
+      clearTimeout(schedulerTimer);
+      schedulerTimer = null;
+    } else {
+      schedule(); // what fell due while hidden runs now, once
+      markSeen();
+    }
+  }
+
+  // ---- views (RV.registerView / RV.showView) -------------------------------------------------
+  const views = new Map(); // name -> { label, roles, show, hide, refresh }
+
+  function allowed(view) {
+    const role = state.claims ? roleOf(state.claims) : null;
+    return Boolean(role) && (!view.roles || view.roles.includes(role));
+  }
+
+  function registerView(name, view) {
+    views.set(name, view);
+    renderNav();
+  }
+
+  function orderedViews() {
+    const rank = (name) => (VIEW_ORDER.includes(name) ? VIEW_ORDER.indexOf(name) : VIEW_ORDER.length);
+    return [...views.entries()].sort(([a], [b]) => rank(a) - rank(b));
+  }
+
+  function renderNav() {
+    const nav = $("views");
+    const buttons = orderedViews().filter(([, view]) => allowed(view)).map(([name, view]) => {
+      const button = el("button", { type: "button", class: "quiet", "data-view": name }, t(view.label));
+      if (name === state.view) button.setAttribute("aria-current", "page");
+      button.addEventListener("click", () => showView(name));
+      return button;
+    });
+    nav.replaceChildren(...buttons);
+    nav.hidden = !state.token || buttons.length < 2;
+  }
+
+  function showView(name) {
+    const view = views.get(name);
+    if (!view || !allowed(view)) return false;
+    const previous = state.view;
+    if (previous && previous !== name) {
+      const panel = $(`view-${previous}`);
+      if (panel) panel.hidden = true;
+      const old = views.get(previous);
+      if (old && old.hide) old.hide();
+    }
+    state.view = name;
+    const panel = $(`view-${name}`);
+    if (panel) panel.hidden = false;
+    for (const button of $("views").querySelectorAll("button[data-view]")) {
+      if (button.dataset.view === name) button.setAttribute("aria-current", "page");
+      else button.removeAttribute("aria-current");
+    }
+    if (view.show) view.show(previous !== name);
+    return true;
+  }
+
+  function firstView() {
+    if (views.has("day") && allowed(views.get("day"))) return "day";
+    const found = orderedViews().find(([, view]) => allowed(view));
+    return found ? found[0] : null;
+  }
+
+  function refreshVisibleView() {
+    const view = state.view && views.get(state.view);
+    return view && view.refresh ? view.refresh() : undefined;
+  }
+
+  // ---- the language ------------------------------------------------------------------------
+  function storedLocale() {
+    try { return supportedLocale(localStorage.getItem(LOCALE_KEY)); } catch { return null; }
+  }
+
+  // The person's own choice first, then the business's language, then the browser's.
+  function chooseLocale() {
+    const tenantLocale = state.tenant && supportedLocale(state.tenant.locale);
+    const browser = (navigator.languages || [navigator.language]).map(supportedLocale).find(Boolean);
+    setLocale(storedLocale() || tenantLocale || browser || "en");
+    $("locale-select").value = currentLocale();
+  }
+
+  function pickLocale() {
+    const code = $("locale-select").value;
+    try { localStorage.setItem(LOCALE_KEY, code); } catch { /* private mode: this page only */ }
+    // The last announcement is in the old language; a screen reader would still find it.
+    clearTimeout(announceTimer);
+    $("announcer").textContent = "";
+    setLocale(code);
+  }
+
+  const signedInListeners = [];
+  const signedOutListeners = [];
+
+  function notify(listeners, ...args) {
+    for (const listener of listeners) {
+      try { listener(...args); } catch (error) { console.error(error); }
     }
   }
 
@@ -1198,7 +1698,7 @@
     $("new-password-form").addEventListener("submit", submitNewPassword);
     $("mfa-form").addEventListener("submit", submitMfaCode);
     $("signin-restart").addEventListener("click", () => showSignIn(""));
-    $("sign-out").addEventListener("click", () => signOut("Signed out."));
+    $("sign-out").addEventListener("click", () => signOut(t("account.signedOut")));
     $("error-dismiss").addEventListener("click", clearError);
     $("pause-switch").addEventListener("click", openPauseDialog);
     $("pause-form").addEventListener("submit", submitPause);
@@ -1230,18 +1730,58 @@
       }
     });
     $("outbox-hours").addEventListener("change", () => { refreshOutbox().catch(reportPollError); });
-    $("redrive-button").addEventListener("click", redrive);
-    document.addEventListener("visibilitychange", () => {
-      if (!document.hidden && state.token && !state.polling) {
-        clearTimeout(state.timer);
-        poll();
-      }
-    });
+    // Sending them again has one home, the managers' view (manage.js).
+    $("redrive-button").addEventListener("click", () => { showView("manage"); });
+    $("locale-select").addEventListener("change", pickLocale);
+    document.addEventListener("visibilitychange", onVisibility);
+    window.addEventListener("focus", markSeen);
   }
+
+  // What desk.js and manage.js build on (COMMON interface of issue 13).
+  Object.assign(RV, {
+    api: (method, path, body, options) => api(method, path, body, false, options),
+    role: () => (state.claims ? roleOf(state.claims) : null),
+    tenant: () => (state.tenant ? {
+      name: state.tenant.name, timezone: state.tenant.timezone,
+      locale: state.tenant.locale || null, country: state.tenant.country || null,
+    } : null),
+    fmt: { time: clockTime, when, full: fullWhen, relative },
+    announce,
+    error: showError,
+    onSignedIn: (fn) => { signedInListeners.push(fn); },
+    onSignedOut: (fn) => { signedOutListeners.push(fn); },
+    onLocale: (fn) => { onLocaleChange(fn); },
+    registerView,
+    showView,
+    openConversation,
+    poll: registerPoll,
+    pollNow,
+    el,
+    segments: segmentInfo,
+    // The server's clock (its Date header): the local stack's virtual clock in tests.
+    now,
+  });
+
+  registerView("queue", {
+    label: "nav.queue",
+    roles: ["manager", "staff"],
+    show: showQueueView,
+    hide: () => {},
+    refresh: refreshQueueView,
+  });
+  registerPoll("queue", QUEUE_EVERY_MS, () => refreshOpen());
+  registerPoll("status", STATUS_EVERY_MS, () => api("GET", "/v1/status").then(applyStatus));
+  registerPoll("view", VIEW_EVERY_MS, refreshVisibleView);
+  registerPoll("slow", SLOW_EVERY_MS, () => (state.view === "queue" ? refreshSlow() : undefined));
 
   function boot() {
     wire();
-    updateReplyHint();
+    onLocaleChange(() => {
+      makeFormats();
+      renderShell();
+    });
+    chooseLocale();
+    renderShell();
     const tokens = cognito && storedSession();
     if (tokens) startSession(tokens);
     else showSignIn("");

@@ -27,6 +27,9 @@ class ActivityEvent(StrEnum):
     WEBHOOK_DELETED = "webhook_deleted"
     WEBHOOK_RETRIED = "webhook_retried"
     OUTCOME_RECORDED = "outcome_recorded"
+    # A customer's wish given by phone, recorded by a person (the entry's reason says so).
+    OPTED_OUT_BY_STAFF = "opted_out_by_staff"
+    OPTED_IN_BY_STAFF = "opted_in_by_staff"
 
 
 class SettingChange(BaseModel):

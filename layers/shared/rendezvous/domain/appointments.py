@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
@@ -14,12 +14,13 @@ from rendezvous.domain.errors import (
     NotFound,
     Unprocessable,
 )
-from rendezvous.domain.events import CancelledBy, appointment_cancelled
+from rendezvous.domain.events import CancelledBy, appointment_cancelled, outcome_recorded
 from rendezvous.domain.identity import MessageIdentity, schedule_name
 from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
     PENDING_STATUSES,
     Appointment,
+    AppointmentOutcome,
     AppointmentStatus,
     Customer,
     MessageKind,
@@ -70,6 +71,24 @@ class AppointmentView:
         ]
 
 
+# The widest range one list answers: a month view, never a scan of the year.
+MAX_LIST_RANGE = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class ListedAppointment:
+    appointment: Appointment
+    opted_out: bool
+    undeliverable: bool
+
+
+@dataclass(frozen=True)
+class AppointmentPage:
+    appointments: list[ListedAppointment]
+    # The (start, id) the next page begins after; None on the last page.
+    next_after: tuple[datetime, str] | None
+
+
 def send_request(message: MessageRecord, appointment: Appointment) -> SendRequest:
     return SendRequest(
         tenant_id=message.tenant_id,
@@ -99,6 +118,47 @@ class AppointmentService:
         if found is None:
             raise NotFound("appointment not found")
         return found
+
+    def between(
+        self,
+        tenant_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None = None,
+    ) -> AppointmentPage:
+        """The appointments starting in [start, end), cancelled ones too, soonest first,
+        each with whether its number opted out or cannot receive texts."""
+        if start >= end:
+            raise InvalidFields([("to", "must be later than from")])
+        if end - start > MAX_LIST_RANGE:
+            raise InvalidFields([("to", f"must be at most {MAX_LIST_RANGE.days} days after from")])
+        if after is not None and not start <= after[0] < end:
+            raise InvalidFields([("cursor", "does not belong to this from and to")])
+        found, more = self.store.appointments_starting(
+            tenant_id, start, end, limit=limit, after=after
+        )
+        recipients = (
+            self.store.recipients_by_key(tenant_id, [a.recipient_key for a in found])
+            if found
+            else {}
+        )
+        listed = []
+        for appointment in found:
+            recipient = recipients.get(appointment.recipient_key)
+            listed.append(
+                ListedAppointment(
+                    appointment,
+                    opted_out=recipient is not None and recipient.opted_out,
+                    undeliverable=recipient is not None
+                    and recipient.undeliverable_code is not None,
+                )
+            )
+        last = found[-1] if more and found else None
+        return AppointmentPage(
+            listed, None if last is None else (last.starts_at, last.appointment_id)
+        )
 
     def upsert(
         self, tenant_id: str, appointment_id: str, draft: AppointmentDraft
@@ -147,11 +207,15 @@ class AppointmentService:
         *,
         source: CancelledBy,
         by: str | None = None,
+        notify: bool = False,
     ) -> AppointmentView:
         """Cancel once. Only the call whose conditional write cancels it records
         `appointment_cancelled` for `by` (when given) and the webhook event saying who
         (`source`) cancelled, in that write: a repeat, or the loser of a race, answers the
-        same view and records nothing."""
+        same view and records nothing. With `notify`, that same write plans the
+        `cancelled` text, which the sender then sends under its usual rules (quiet hours,
+        cap, pause, opt-out): a repeat plans nothing, so the customer hears it once."""
+        tenant = self._tenant(tenant_id) if notify else None
         for _ in range(3):
             now = self.clock.now()
             found = self.store.get_appointment(tenant_id, appointment_id)
@@ -159,6 +223,9 @@ class AppointmentService:
                 raise NotFound("appointment not found")
             appointment, messages = found
             if appointment.status is AppointmentStatus.CANCELLED:
+                # As a repeated PUT does: a cancelled text whose hand-off was lost (a crash
+                # after the write) is handed off again; the sender drops a duplicate.
+                self._enqueue_due(appointment, messages, now)
                 return AppointmentView(appointment, messages)
             # The version moves on, so a reminder already in flight fails its check at send
             # time.
@@ -167,23 +234,30 @@ class AppointmentService:
                     "status": AppointmentStatus.CANCELLED,
                     "version": appointment.version + 1,
                     "cancelled_at": now,
+                    "cancelled_by": source,
                     "updated_at": now,
                 }
             )
             pending = [m for m in messages if m.status in PENDING_STATUSES]
+            notice = []
+            if tenant is not None and cancelled.starts_at > now:
+                planned = plan_notice(MessageKind.CANCELLED, cancelled, tenant, now)
+                notice = self._records(cancelled, [planned], now)
+            self._schedule(cancelled, notice)
             try:
                 self.store.save_appointment(
                     cancelled,
                     expected_version=appointment.version,
                     retire=pending,
                     retire_as=MessageStatus.CANCELLED,
-                    new_messages=[],
+                    new_messages=notice,
                     now=now,
                     events=[appointment_cancelled(cancelled, now, source)],
                 )
             except ConcurrentModification:
                 continue
             self._unschedule(pending)
+            self._enqueue_due(cancelled, notice, now)
             if by is not None and self.activity is not None:
                 self.activity.append(
                     tenant_id,
@@ -196,6 +270,61 @@ class AppointmentService:
                 )
             return AppointmentView(*self._found(tenant_id, appointment_id), cancelled_now=True)
         raise ConcurrentModification("the appointment changed while it was being cancelled; retry")
+
+    def record_outcome(
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        outcome: AppointmentOutcome,
+        *,
+        source: CancelledBy,
+        by: str,
+        change: str | None = None,
+    ) -> AppointmentView:
+        """Record how the appointment ended. Attended and no-show only once the visit has
+        started and only for an appointment not cancelled (a late cancel fits any). The
+        same outcome again changes nothing and tells nobody; a different one replaces it,
+        with its own `appointment.outcome_recorded` event and an audit entry for `by`, all
+        in one write. `change` names the recording in the event's id (a FHIR resource's
+        version); by default, the moment it is recorded."""
+        for _ in range(3):
+            now = self.clock.now()
+            appointment, messages = self._found(tenant_id, appointment_id)
+            if appointment.outcome is outcome:
+                return AppointmentView(appointment, messages)
+            if outcome is not AppointmentOutcome.LATE_CANCEL:
+                if appointment.status is AppointmentStatus.CANCELLED:
+                    raise InvalidFields(
+                        [("outcome", f"{outcome.value} does not fit a cancelled appointment")]
+                    )
+                if now < appointment.starts_at:
+                    raise InvalidFields(
+                        [("outcome", f"{outcome.value} is known once the visit has started")]
+                    )
+            recorded = appointment.model_copy(
+                update={"outcome": outcome, "outcome_at": now, "outcome_by": by, "updated_at": now}
+            )
+            event = outcome_recorded(
+                tenant_id,
+                appointment_id,
+                outcome.value,
+                source,
+                change or f"{outcome.value}@{now.isoformat()}",
+                now,
+            )
+            audit = ActivityEntry(
+                event=ActivityEvent.OUTCOME_RECORDED,
+                actor=by,
+                at=now,
+                appointment_id=appointment_id,
+                reason=outcome.value,
+            )
+            if not self.store.record_outcome(
+                recorded, previous=appointment, event=event, audit=audit
+            ):
+                continue
+            return AppointmentView(recorded, messages)
+        raise ConcurrentModification("the appointment changed while its outcome was recorded")
 
     # -- internals ----------------------------------------------------------------------
 

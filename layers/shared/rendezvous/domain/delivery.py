@@ -8,6 +8,7 @@ from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.events import EventType, WebhookEvent, message_event, recipient_opted
 from rendezvous.domain.identity import parse_status_callback_ref
+from rendezvous.domain.last_text import last_text, last_text_order
 from rendezvous.domain.models import MessageStatus
 from rendezvous.domain.ports import AppointmentStore
 
@@ -79,6 +80,13 @@ def record_delivery_report(
         now=now,
         event=event,
     )
+    if applied:
+        store.note_last_text(
+            tenant_id,
+            appointment_id,
+            last_text(kind, status, now, _failure_reason(report.error_code)),
+            order=last_text_order(kind, version, status, now),
+        )
     if applied and report.error_code in OPTED_OUT_CODES:
         opted_out = recipient_opted(
             tenant_id,
@@ -92,3 +100,15 @@ def record_delivery_report(
     elif applied and report.error_code in UNDELIVERABLE_CODES:
         store.mark_recipient(tenant_id, report.to, now=now, undeliverable_code=report.error_code)
     return DeliveryUpdate(status, applied, report.error_code)
+
+
+def _failure_reason(error_code: int | None) -> str | None:
+    """Why Twilio could not deliver, as the day list shows it: the opt-out or the dead
+    number the sender would name, else Twilio's error code."""
+    if error_code is None:
+        return None
+    if error_code in OPTED_OUT_CODES:
+        return "opted_out"
+    if error_code in UNDELIVERABLE_CODES:
+        return "undeliverable"
+    return f"twilio_{error_code}"

@@ -15,14 +15,13 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from rendezvous.domain.identity import MessageIdentity
-from rendezvous.domain.models import Appointment, QueueItem
+from rendezvous.domain.models import Appointment, OptedBy, QueueItem
+from rendezvous.domain.models import CancelledBy as CancelledBy  # its callers import it here
 from rendezvous.domain.roles import Role
 
 # Crockford's base32, as ULIDs spell theirs: no I, L, O, U to misread.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ID_LENGTH = 26
-
-CancelledBy = Literal["customer", "staff", "booking"]
 
 
 class EventType(StrEnum):
@@ -199,7 +198,14 @@ def message_event(
     )
 
 
-OptSource = Literal["keyword", "carrier"]
+OptSource = Literal["keyword", "carrier", "staff"]
+# A keyword, or the carrier reporting one, is the customer's own act; staff record a wish
+# the customer gave them some other way (a phone call).
+OPTED_BY: dict[OptSource, OptedBy] = {
+    "keyword": "customer",
+    "carrier": "customer",
+    "staff": "staff",
+}
 
 
 def recipient_opted(
@@ -212,9 +218,17 @@ def recipient_opted(
     at: datetime,
 ) -> WebhookEvent:
     """A number opted out or back in. `cause` names what told us (the STOP text's sid, the
-    status callback's sid...): a number may opt out and in many times, each once."""
+    status callback's sid, the staff member and moment...): a number may opt out and in
+    many times, each once. `by` says whose act it was (customer or staff)."""
     type_ = EventType.RECIPIENT_OPTED_OUT if opted_out else EventType.RECIPIENT_OPTED_IN
-    return _happened(type_, tenant_id, (phone, cause), at, {"phone": phone, "source": source}, None)
+    data = {"phone": phone, "source": source, "by": OPTED_BY[source]}
+    return _happened(type_, tenant_id, (phone, cause), at, data, None)
+
+
+def opted_by(event: WebhookEvent) -> OptedBy:
+    """Whose act an opt-out or opt-in event reports."""
+    by = event.data.get("by")
+    return "staff" if by == "staff" else "customer"
 
 
 def _item_data(item: QueueItem) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from rendezvous.domain.events import (
     recipient_opted,
     reschedule_requested,
 )
-from rendezvous.domain.keywords import Intent, classify, normalise_keyword
+from rendezvous.domain.keywords import Intent, classify, keyword_of, normalise_keyword
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -27,8 +27,15 @@ from rendezvous.domain.models import (
     QueueStatus,
     Recipient,
     Tenant,
+    TextKind,
 )
-from rendezvous.domain.ports import ActivityLog, AppointmentStore, ConversationQueue, Renderer
+from rendezvous.domain.ports import (
+    ActivityLog,
+    AppointmentStore,
+    ConversationQueue,
+    Conversations,
+    Renderer,
+)
 from rendezvous.domain.timing import Due, answer_due_before_visit, answer_due_by
 from rendezvous.phone import recipient_key
 
@@ -83,11 +90,19 @@ class InboundService:
     clock: Clock
     render: Renderer
     log: ActivityLog
+    texts: Conversations
 
     def handle(self, text: InboundText) -> InboundResult:
-        """Act on a customer's text and log it (stats count replies from the log)."""
-        result = self._handle(text)
-        if result.tenant_id is not None and result.intent is not None:
+        """Act on a customer's text, keep it and our answers under the number (the thread
+        shows every text both ways), and log it (stats count replies from the log)."""
+        tenant_id = self.store.tenant_for_number(text.to)
+        tenant = self.store.get_tenant(tenant_id) if tenant_id else None
+        if tenant is None:
+            return InboundResult(intent=None)
+        now = self.clock.now()
+        result = self._handle(tenant, text, now)
+        self._keep(tenant, text, result, now)
+        if result.intent is not None:
             entry = ActivityEntry(
                 event=ActivityEvent.TEXT_RECEIVED,
                 actor="customer",
@@ -96,15 +111,47 @@ class InboundService:
                 appointment_id=result.appointment_id,
                 item_id=result.queue_item_id,
             )
-            self.log.append(result.tenant_id, entry)
+            self.log.append(tenant.tenant_id, entry)
         return result
 
-    def _handle(self, text: InboundText) -> InboundResult:
-        tenant_id = self.store.tenant_for_number(text.to)
-        tenant = self.store.get_tenant(tenant_id) if tenant_id else None
-        if tenant is None:
-            return InboundResult(intent=None)
-        now = self.clock.now()
+    def _keep(
+        self, tenant: Tenant, text: InboundText, result: InboundResult, now: datetime
+    ) -> None:
+        """Keep the text and our answers under the number, stamped with the moment the
+        queue thread's copies carry: the conversation knows those copies and shows each
+        text once."""
+        keyword = keyword_of(text.body)
+        item_id = result.queue_item_id or ""
+        received = ConversationMessage(
+            item_id=item_id,
+            at=now,
+            direction="inbound",
+            body=text.body,
+            author="customer",
+            sid=text.message_sid,
+            kind=TextKind.KEYWORD if keyword else TextKind.TEXT,
+            keyword=keyword,
+        )
+        answers = [
+            ConversationMessage(
+                item_id=item_id,
+                at=now,
+                direction="outbound",
+                body=reply,
+                author="automation",
+                kind=TextKind.AUTO_REPLY,
+            )
+            for reply in result.replies
+        ]
+        self.texts.record_texts(
+            tenant.tenant_id,
+            recipient_key(tenant.tenant_id, text.from_),
+            text.message_sid,
+            [received, *answers],
+            tenant.queue_retention_days,
+        )
+
+    def _handle(self, tenant: Tenant, text: InboundText, now: datetime) -> InboundResult:
         intent = classify(text.body)
         recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
         if intent is Intent.YES:
@@ -250,6 +297,7 @@ class InboundService:
             due_by=due.at,
             due_reason=due.reason,
             visit_at=appointment.starts_at,
+            customer_name=appointment.customer.name,
             last_message_at=now,
             preview="Slot freed: "
             + self.render.moment(appointment.starts_at, tenant.timezone, "en"),
@@ -335,6 +383,7 @@ class InboundService:
             due_by=due.at,
             due_reason=due.reason,
             visit_at=appointment.starts_at if appointment else None,
+            customer_name=appointment.customer.name if appointment else None,
             last_message_at=now,
             message_count=1,
             preview=text.body[:160],

@@ -18,13 +18,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import Conflict, Forbidden, NotFound
-from rendezvous.domain.events import outcome_recorded
-from rendezvous.domain.models import Appointment
-from rendezvous.domain.ports import ActivityLog, CalcomIntegrations, FhirResources, SecretSealer
+from rendezvous.domain.models import Appointment, AppointmentOutcome
+from rendezvous.domain.ports import CalcomIntegrations, FhirResources, SecretSealer
 
 # What a Cal.com webhook's secret looks like: long enough that guessing is hopeless, and
 # plain enough to paste into Cal.com's "Secret" field.
@@ -128,7 +126,6 @@ class IntegrationService:
     sealer: SecretSealer
     fhir: FhirResources
     clock: Clock
-    activity: ActivityLog | None = None
 
     # -- Cal.com -----------------------------------------------------------------------
 
@@ -252,39 +249,31 @@ class IntegrationService:
             version_id=1 if current is None else current.version_id + 1,
             last_updated=self.clock.now(),
         )
-        events = []
         if change.action is FhirAction.OUTCOME:
             assert change.outcome is not None
-            events.append(
-                outcome_recorded(
-                    tenant_id,
-                    appointment_id,
-                    change.outcome.value,
-                    "booking",
-                    f"fhir/v{stored.version_id}",
-                    stored.last_updated,
-                )
+            self._record_outcome(
+                tenant_id, appointment_id, change.outcome, by, f"fhir/v{stored.version_id}"
             )
-        self.fhir.put(
-            stored,
-            expected_version=None if current is None else current.version_id,
-            events=events,
-        )
-        if change.action is FhirAction.OUTCOME and self.activity is not None:
-            assert change.outcome is not None
-            # No outcome store exists yet (POST /v1/appointments/{id}/outcome is to come):
-            # the outcome is the stored resource's status and this audit entry.
-            self.activity.append(
-                tenant_id,
-                ActivityEntry(
-                    event=ActivityEvent.OUTCOME_RECORDED,
-                    actor=by,
-                    at=stored.last_updated,
-                    appointment_id=appointment_id,
-                    reason=change.outcome.value,
-                ),
-            )
+        self.fhir.put(stored, expected_version=None if current is None else current.version_id)
         return stored, current is None
+
+    def _record_outcome(
+        self, tenant_id: str, appointment_id: str, outcome: Outcome, by: str, change: str
+    ) -> None:
+        """The outcome on the appointment, as POST .../outcome records one (its event and
+        audit entry with it). A resource about an appointment never booked here is kept
+        with nothing to record it on."""
+        try:
+            self.appointments.record_outcome(
+                tenant_id,
+                appointment_id,
+                AppointmentOutcome(outcome.value),
+                source="booking",
+                by=by,
+                change=change,
+            )
+        except NotFound:
+            return
 
     def get_fhir_appointment(self, tenant_id: str, appointment_id: str) -> StoredFhirResource:
         found = self.fhir.get(tenant_id, "Appointment", appointment_id)

@@ -112,3 +112,14 @@ def classify(body: str) -> Intent:
         explicit = any(w in ("CONFIRM", "CONFIRMED") for w in words[1:])
         return Intent.CONFIRM if explicit else Intent.YES
     return Intent.FREE_TEXT
+
+
+def keyword_of(body: str) -> str | None:
+    """The keyword a text is, as the thread names it (`C`, `X`, `STOP`, `OUI`, 👍), or None
+    for words a person reads."""
+    words = _words(body)
+    if len(words) == 1 and (words[0] in KEYWORDS or words[0] in CONFIRM_WORDS):
+        return words[0]
+    if _only_emoji(body) and THUMBS_UP in body:
+        return THUMBS_UP
+    return None

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Locale = Literal["en", "fr", "es"]
+OptedBy = Literal["customer", "staff"]
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr", "es")
 
 
@@ -18,11 +19,26 @@ class AppointmentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Who cancelled an appointment: its customer (X), a person at the business, or a booking
+# system. A manager is staff to the booking system.
+CancelledBy = Literal["customer", "staff", "booking"]
+
+
+class AppointmentOutcome(StrEnum):
+    """How an appointment ended, as the business records it."""
+
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+    LATE_CANCEL = "late_cancel"
+
+
 class MessageKind(StrEnum):
     """Kinds of automated text. Reminders are `reminder_<offset>` (see reminder_kind)."""
 
     CONFIRMATION = "confirmation"
     MOVED = "moved"
+    # Told to the customer when the business cancels and chooses to let them know.
+    CANCELLED = "cancelled"
     REMINDER = "reminder"
     # The reminder to an appointment already confirmed: thanks instead of asking again.
     REMINDER_CONFIRMED = "reminder_confirmed"
@@ -193,6 +209,18 @@ class Customer(BaseModel):
     locale: Locale | None = None
 
 
+class LastText(BaseModel):
+    """The newest automated text of an appointment, kept on the appointment so a day's
+    list shows each one's last text and its fate without reading every message record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    status: str
+    at: datetime
+    reason: str | None = None
+
+
 class Appointment(BaseModel):
     """The stored appointment. `version` changes whenever what a reminder promises changes."""
 
@@ -215,6 +243,14 @@ class Appointment(BaseModel):
     # Set when starts_at moves: the start time the customer's last text named, so the
     # "moved" text says from when (as they know it) to when.
     previous_starts_at: datetime | None = None
+    cancelled_by: CancelledBy | None = None
+    outcome: AppointmentOutcome | None = None
+    outcome_at: datetime | None = None
+    # The person's e-mail (or subject), or `booking` for a booking system.
+    outcome_by: str | None = None
+    # Written only by the sender and the status callback (newest `at` wins), never by an
+    # appointment save: see DynamoAppointments.save_appointment.
+    last_text: LastText | None = None
 
     @property
     def recipient_key(self) -> str:
@@ -256,6 +292,12 @@ class Recipient(BaseModel):
     phone: str
     opted_out: bool = False
     opted_out_at: datetime | None = None
+    # Who made the last opt-out or opt-in: the customer (a keyword, or the carrier telling
+    # us of one) or staff (the customer's spoken wish).
+    opted_out_by: OptedBy | None = None
+    # The customer texted an opt-out word: the carrier blocks our texts until they text
+    # START themselves, whatever staff record (CONTRACT.md: opt-out words are carrier words).
+    carrier_block: bool = False
     undeliverable_code: int | None = None
     first_contact_at: datetime | None = None
     cap_day: str | None = None
@@ -341,15 +383,34 @@ class QueueItem(BaseModel):
     first_claimed_at: datetime | None = None
     resolved_at: datetime | None = None
     resolved_by: str | None = None
+    # The linked appointment's customer, as the item opened: a card names who wrote.
+    customer_name: str | None = None
     version: int = 1
 
 
+class TextKind(StrEnum):
+    """What a text of a conversation is, as the thread shows it."""
+
+    AUTOMATED = "automated"  # a reminder, confirmation... (`message_kind` says which)
+    KEYWORD = "keyword"  # a customer's keyword (`keyword` says which: C, X, STOP...)
+    TEXT = "text"  # a customer's words, for a person
+    STAFF = "staff"  # a person's answer
+    AUTO_REPLY = "auto_reply"  # our answer to a keyword, or the acknowledgement
+
+
 class ConversationMessage(BaseModel):
+    """One text of a conversation: in a queue item's thread (MSG#), in the recipient's
+    record of every text both ways (TXT#), or an automated text as the thread shows it."""
+
     model_config = ConfigDict(frozen=True)
 
-    item_id: str
+    item_id: str  # the queue item; empty for a text that joined none
     at: datetime
     direction: Literal["inbound", "outbound"]
     body: str
     author: str  # "customer", "automation", or the staff member's id
     sid: str | None = None
+    kind: TextKind | None = None  # unset on threads written before texts had kinds
+    keyword: str | None = None
+    message_kind: str | None = None
+    status: str | None = None  # the delivery status of an automated text

@@ -56,7 +56,11 @@ def late_verdict(
 ) -> SuppressionReason | None:
     """Why a text must not go out now, or None when it still makes sense: the sender's first
     rules, and what a resume or a redrive checks before it hands a late text back."""
-    if appointment.status is AppointmentStatus.CANCELLED:
+    if message.kind == MessageKind.CANCELLED:
+        # The one text that exists because the appointment is cancelled.
+        if appointment.status is not AppointmentStatus.CANCELLED:
+            return SuppressionReason.APPOINTMENT_CHANGED
+    elif appointment.status is AppointmentStatus.CANCELLED:
         return SuppressionReason.APPOINTMENT_CANCELLED
     if appointment.version != message.version:
         return SuppressionReason.APPOINTMENT_CHANGED
@@ -79,13 +83,15 @@ class PlannedMessage:
         return self.status is MessageStatus.PLANNED and self.kind in {
             MessageKind.CONFIRMATION,
             MessageKind.MOVED,
+            MessageKind.CANCELLED,
         }
 
 
 def plan_notice(
     kind: MessageKind, appointment: Appointment, tenant: Tenant, now: datetime
 ) -> PlannedMessage:
-    """A confirmation or moved notice: now, or when quiet hours end (recorded as deferred)."""
+    """A confirmation, moved or cancelled notice: now, or when quiet hours end (recorded as
+    deferred)."""
     zone = recipient_zone(appointment.customer.phone, tenant.timezone)
     at = next_allowed(now, zone, tenant.quiet_hours)
     if at == now:

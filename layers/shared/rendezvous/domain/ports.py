@@ -12,6 +12,7 @@ from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
+    LastText,
     MessageKind,
     MessageRecord,
     MessageStatus,
@@ -187,6 +188,43 @@ class AppointmentRecords(Protocol):
         False (nothing written) when it is not scheduled at that version any more."""
         ...
 
+    def record_outcome(
+        self,
+        appointment: Appointment,
+        *,
+        previous: Appointment,
+        event: WebhookEvent,
+        audit: ActivityEntry,
+    ) -> bool:
+        """Write `appointment`'s outcome fields, `event` and the `audit` entry together, if
+        its outcome, status and version are still `previous`'s; False (nothing written)
+        otherwise."""
+        ...
+
+    def note_last_text(
+        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+    ) -> bool:
+        """Keep `text` as the appointment's `last_text` unless the stored one's `order`
+        (rendezvous.domain.last_text) is as high; False (nothing written) then, or when the
+        appointment does not exist."""
+        ...
+
+    def appointments_starting(
+        self,
+        tenant_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None = None,
+    ) -> tuple[list[Appointment], bool]:
+        """Up to `limit` appointments starting in [start, end), cancelled ones included,
+        soonest first (then by id), after the (start, id) position `after`; and whether
+        more follow."""
+        ...
+
+    def recipients_by_key(self, tenant_id: str, keys: list[str]) -> dict[str, Recipient]: ...
+
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
     def messages_between(
@@ -219,9 +257,45 @@ class RecipientStore(Protocol):
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
         event: WebhookEvent | None = None,
+        audit: ActivityEntry | None = None,
     ) -> bool:
         """Set what is given. With an `event` (the opt-out or opt-in it reports), only if
-        `opted_out` changes, together with it: False when it was already so."""
+        `opted_out` changes, together with it and `audit`: False when it was already so.
+        The event's `by` is stored as who opted out; a customer's own opt-out sets the
+        carrier block, their opt-in lifts it, staff leave it as it is."""
+        ...
+
+
+@dataclass(frozen=True)
+class AppointmentHistory:
+    appointment: Appointment
+    messages: list[MessageRecord]
+
+
+class Conversations(Protocol):
+    """Every text both ways with a number, as the recipient's record keeps them."""
+
+    def record_texts(
+        self,
+        tenant_id: str,
+        recipient_key: str,
+        sid: str,
+        texts: Sequence[ConversationMessage],
+        retention_days: int,
+    ) -> bool:
+        """Keep an inbound text (`sid`, the first of `texts`) and our answers to it, once:
+        False when that sid is kept already (and nothing is written)."""
+        ...
+
+    def texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[ConversationMessage]:
+        """The newest `limit` texts kept for the recipient, oldest first."""
+        ...
+
+    def recipient_appointments(
+        self, tenant_id: str, recipient_key: str, now: datetime, each: int
+    ) -> list[AppointmentHistory]:
+        """The recipient's next `each` appointments (soonest first) then their last `each`
+        (newest first), each with its automated texts; cancelled ones included."""
         ...
 
 
@@ -237,6 +311,8 @@ class ConversationQueue(Protocol):
     def page(
         self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
     ) -> tuple[list[QueueItem], dict[str, Any] | None, float]: ...
+
+    def count(self, tenant_id: str, status: QueueStatus) -> int: ...
 
     def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]: ...
 
@@ -579,8 +655,8 @@ class FhirResources(Protocol):
         stored: StoredFhirResource,
         *,
         expected_version: int | None,
-        events: Sequence[WebhookEvent] = (),
     ) -> None:
-        """Write this version, and `events` in the same write; ConcurrentModification when
-        the stored one is no longer `expected_version` (None: when one exists)."""
+        """Write this version; ConcurrentModification when the stored one is no longer
+        `expected_version` (None: when one exists). An outcome it carries is recorded on
+        the appointment, with its event, before."""
         ...

@@ -23,6 +23,7 @@ from rendezvous.domain.identity import (
     schedule_name,
     status_callback_ref,
 )
+from rendezvous.domain.last_text import last_text, last_text_order
 from rendezvous.domain.models import (
     CLAIMED_WITHOUT_RESULT,
     PENDING_STATUSES,
@@ -141,7 +142,7 @@ class MessageSender:
         if key in recipient.claims:
             # Claimed by an earlier delivery of this event that never recorded what Twilio
             # said (it stopped mid-way). Sending again could text twice: say so instead.
-            self.store.update_message(
+            self._update(
                 message,
                 status=MessageStatus.UNKNOWN,
                 now=now,
@@ -184,12 +185,43 @@ class MessageSender:
         self.store.claim_message(recipient, claim)
         return self._send(message, appointment, tenant, recipient, rendered, now, final_attempt)
 
+    def _update(
+        self,
+        message: MessageRecord,
+        *,
+        status: MessageStatus,
+        now: datetime,
+        only_if: frozenset[MessageStatus] | None = None,
+        reason_is: str | None = None,
+        event: WebhookEvent | None = None,
+        **fields: object,
+    ) -> bool:
+        """The record's update, and then, when it landed, the appointment's `last_text`."""
+        changed = self.store.update_message(
+            message,
+            status=status,
+            now=now,
+            only_if=only_if,
+            reason_is=reason_is,
+            event=event,
+            **fields,
+        )
+        if changed:
+            reason = fields.get("reason")
+            self.store.note_last_text(
+                message.tenant_id,
+                message.appointment_id,
+                last_text(message.kind, status, now, reason if isinstance(reason, str) else None),
+                order=last_text_order(message.kind, message.version, status, now),
+            )
+        return changed
+
     def _reopen(self, message: MessageRecord, now: datetime) -> MessageRecord | None:
         """A redriven text whose retries had run out is pending again (it never left us:
         its claim was given back), so the rules below decide it as they would any other.
         It is due now: the queue watcher's sweep, which goes by send_at, then catches it
         again should every receive of the redrive crash unrecorded."""
-        reopened = self.store.update_message(
+        reopened = self._update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -231,7 +263,7 @@ class MessageSender:
     def _hold(self, message: MessageRecord, now: datetime) -> SendResult:
         """Paused: keep the text, not drop it. Resuming sends it if its moment still makes
         sense (OversightService.resume), and records why not otherwise."""
-        changed = self.store.update_message(
+        changed = self._update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -247,7 +279,7 @@ class MessageSender:
     def _suppress(
         self, message: MessageRecord, reason: SuppressionReason, now: datetime
     ) -> SendResult:
-        changed = self.store.update_message(
+        changed = self._update(
             message,
             status=MessageStatus.SUPPRESSED,
             now=now,
@@ -286,7 +318,7 @@ class MessageSender:
                 recipient_key=appointment.recipient_key,
             ),
         )
-        changed = self.store.update_message(
+        changed = self._update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -355,7 +387,7 @@ class MessageSender:
                 (PENDING_STATUSES, None),
                 (frozenset({MessageStatus.UNKNOWN}), CLAIMED_WITHOUT_RESULT),
             ):
-                if self.store.update_message(
+                if self._update(
                     message,
                     status=status,
                     now=now,
@@ -412,7 +444,7 @@ class MessageSender:
         text failed (retries_exhausted) while the send was under way, when its send_at was
         old (redriven, released after a pause, a backlog): that guess gives way to the fact,
         else a text that went out reads failed and invites a redrive."""
-        if self.store.update_message(
+        if self._update(
             message,
             status=status,
             now=now,
@@ -422,7 +454,7 @@ class MessageSender:
             **fields,
         ):
             return
-        self.store.update_message(
+        self._update(
             message,
             status=status,
             now=now,

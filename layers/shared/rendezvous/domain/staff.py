@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
+from rendezvous.domain.conversation import ConversationReader
 from rendezvous.domain.errors import (
     ConcurrentModification,
     DeliveryUnknown,
@@ -31,6 +32,7 @@ from rendezvous.domain.models import (
     QueueItem,
     QueueStatus,
     Tenant,
+    TextKind,
 )
 from rendezvous.domain.ports import (
     ActivityLog,
@@ -64,6 +66,14 @@ class ItemDetail:
     appointment: Appointment | None
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[QueueItem]
+    next_start: dict[str, Any] | None
+    appointments: dict[str, Appointment]  # the items' linked appointments, by id
+    count: int | None = None  # items in that status in all, on the first page only
+
+
 @dataclass
 class QueueService:
     store: AppointmentStore
@@ -71,22 +81,38 @@ class QueueService:
     gateway: SmsGateway
     log: ActivityLog
     clock: Clock
+    conversations: ConversationReader
 
     def page(
         self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
-    ) -> tuple[list[QueueItem], dict[str, Any] | None]:
-        """A page of a tenant's items in one status, soonest due first, and where the next
-        starts."""
+    ) -> QueuePage:
+        """A page of a tenant's items in one status, soonest due first, where the next
+        starts, and the linked appointments as they are now (one batch read). The first
+        page also counts them all, when there are more than it holds, so a console can
+        refresh the first page alone and still see the queue grow or shrink."""
         items, last, _ = self.queue.page(tenant_id, status, limit, cursor)
-        return items, last
+        linked = [i.appointment_id for i in items if i.appointment_id]
+        appointments = self.store.appointments(tenant_id, linked) if linked else {}
+        count = None
+        if cursor is None:
+            count = self.queue.count(tenant_id, status) if last else len(items)
+        return QueuePage(items, last, appointments, count)
 
     def detail(self, tenant_id: str, item_id: str) -> ItemDetail:
+        """The item, every text both ways with its number, and its appointment."""
         item = self._item(tenant_id, item_id)
+        messages, histories = self.conversations.read(
+            tenant_id, item.recipient_key, [item_id], self.clock.now()
+        )
         appointment = None
         if item.appointment_id:
-            found = self.store.get_appointment(tenant_id, item.appointment_id)
-            appointment = found[0] if found else None
-        return ItemDetail(item, self.queue.messages(tenant_id, item_id), appointment)
+            # Mostly among the number's next and last few, already read.
+            read = {h.appointment.appointment_id: h.appointment for h in histories}
+            appointment = read.get(item.appointment_id)
+            if appointment is None:
+                found = self.store.get_appointment(tenant_id, item.appointment_id)
+                appointment = found[0] if found else None
+        return ItemDetail(item, messages, appointment)
 
     def claim(
         self, staff: StaffMember, item_id: str, expected_version: int | None = None
@@ -203,7 +229,13 @@ class QueueService:
             # it blindly.
             sid = None
         message = ConversationMessage(
-            item_id=item_id, at=now, direction="outbound", body=text, author=staff.staff_id, sid=sid
+            item_id=item_id,
+            at=now,
+            direction="outbound",
+            body=text,
+            author=staff.staff_id,
+            sid=sid,
+            kind=TextKind.STAFF,
         )
         retention = tenant.queue_retention_days
         if not self.queue.append(item, message, retention_days=retention, held_by=staff.staff_id):

@@ -50,6 +50,11 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
             "{location} {details}. "
             "Reply R to rebook, X to cancel."
         ),
+        # No name, no place, no service: whoever reads the phone learns only that a
+        # visit at that time is off. R (a new time) reaches a person, as it always does.
+        MessageKind.CANCELLED: (
+            "{business}: your appointment {when} is cancelled. Reply R to rebook."
+        ),
     },
     "fr": {
         MessageKind.CONFIRMATION: (
@@ -70,6 +75,9 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
             "{location} {details}. "
             "Rép. R reporter, X annuler."
         ),
+        MessageKind.CANCELLED: (
+            "{business}: votre RDV {when} est annulé. Rép. R pour reprendre RDV."
+        ),
     },
     "es": {
         MessageKind.CONFIRMATION: (
@@ -89,6 +97,9 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
             "{business}: ¡Gracias por confirmar, {first_name}! Su cita es {when}, "
             "{location} {details}. "
             "Resp. R cambiar, X cancelar."
+        ),
+        MessageKind.CANCELLED: (
+            "{business}: su cita {when} está cancelada. Resp. R para otra cita."
         ),
     },
 }

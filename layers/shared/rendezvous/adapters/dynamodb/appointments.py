@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from rendezvous.adapters.dynamodb.activity import log_entry_put
 from rendezvous.adapters.dynamodb.events import event_puts
 from rendezvous.adapters.dynamodb.table import (
     Item,
@@ -16,6 +17,8 @@ from rendezvous.adapters.dynamodb.table import (
     appointment_key,
     batch_get,
     condition_failed,
+    day_keys,
+    day_listing,
     deserialize,
     iso,
     message_key,
@@ -23,12 +26,14 @@ from rendezvous.adapters.dynamodb.table import (
     query_all,
     recipient_item_key,
     serialize,
+    stamp,
     tenant_key,
     time_keys,
     transact,
     transact_if,
     values_of,
 )
+from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.identity import MessageIdentity, identity_of
 from rendezvous.domain.models import (
@@ -36,6 +41,7 @@ from rendezvous.domain.models import (
     PENDING_STATUSES,
     Appointment,
     AppointmentStatus,
+    LastText,
     MessageRecord,
     MessageStatus,
     Recipient,
@@ -43,6 +49,9 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import SendContext
+
+# Appointment fields no save writes (see _appointment_update).
+SEPARATELY_WRITTEN = frozenset({"last_text", "outcome", "outcome_at", "outcome_by"})
 
 
 class DynamoAppointments(TableRepository):
@@ -69,7 +78,40 @@ class DynamoAppointments(TableRepository):
             **appointment_key(appointment.tenant_id, appointment.appointment_id),
             "gsi1pk": f"T#{appointment.tenant_id}#R#{appointment.recipient_key}",
             "gsi1sk": f"{iso(appointment.starts_at)}#{appointment.appointment_id}",
+            **day_keys(appointment.tenant_id, appointment.starts_at, appointment.appointment_id),
             **plain(appointment),
+        }
+
+    def _appointment_update(self, appointment: Appointment) -> Item:
+        """The appointment's item as one Update: every field it holds set, every field it
+        lacks removed, except those with writers of their own (the last text: the sender
+        and the status callback; the outcome: record_outcome), which change without a new
+        version: a save that read older values must not put them back."""
+        item = self._appointment_item(appointment)
+        for name in SEPARATELY_WRITTEN:
+            item.pop(name, None)
+        key = {name: item.pop(name) for name in ("pk", "sk")}
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        sets: list[str] = []
+        for i, (name, value) in enumerate(sorted(item.items())):
+            names[f"#a{i}"] = name
+            values[f":a{i}"] = value
+            sets.append(f"#a{i} = :a{i}")
+        absent = sorted(set(Appointment.model_fields) - set(item) - SEPARATELY_WRITTEN)
+        removes = []
+        for i, name in enumerate(absent):
+            names[f"#n{i}"] = name
+            removes.append(f"#n{i}")
+        expression = "SET " + ", ".join(sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        return {
+            "TableName": self._table,
+            "Key": serialize(key),
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values_of(values),
         }
 
     def _message_item(self, message: MessageRecord) -> Item:
@@ -108,17 +150,11 @@ class DynamoAppointments(TableRepository):
         events: Sequence[WebhookEvent] = (),
     ) -> None:
         pending = sorted(s.value for s in PENDING_STATUSES)
-        items: list[Item] = [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": serialize(self._appointment_item(appointment)),
-                    "ConditionExpression": "#v = :expected",
-                    "ExpressionAttributeNames": {"#v": "version"},
-                    "ExpressionAttributeValues": values_of({":expected": expected_version}),
-                }
-            }
-        ]
+        update = self._appointment_update(appointment)
+        update["ConditionExpression"] = "#v = :expected"
+        update["ExpressionAttributeNames"]["#v"] = "version"
+        update["ExpressionAttributeValues"].update(values_of({":expected": expected_version}))
+        items: list[Item] = [{"Update": update}]
         for message in retire:
             items.append(
                 {
@@ -336,6 +372,133 @@ class DynamoAppointments(TableRepository):
             },
             event,
         )
+
+    def record_outcome(
+        self,
+        appointment: Appointment,
+        *,
+        previous: Appointment,
+        event: WebhookEvent,
+        audit: ActivityEntry,
+    ) -> bool:
+        names = {"#s": "status", "#v": "version", "#o": "outcome"}
+        values: dict[str, Any] = {
+            ":status": previous.status.value,
+            ":v": previous.version,
+            ":outcome": appointment.outcome.value if appointment.outcome else None,
+            ":at": iso(appointment.outcome_at) if appointment.outcome_at else None,
+            ":by": appointment.outcome_by,
+            ":now": iso(appointment.updated_at),
+        }
+        condition = "#s = :status AND #v = :v AND "
+        if previous.outcome is None:
+            condition += "attribute_not_exists(#o)"
+        else:
+            condition += "#o = :previous"
+            values[":previous"] = previous.outcome.value
+        update: Item = {
+            "TableName": self._table,
+            "Key": serialize(appointment_key(appointment.tenant_id, appointment.appointment_id)),
+            "UpdateExpression": "SET #o = :outcome, outcome_at = :at, outcome_by = :by, "
+            "updated_at = :now",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values_of(values),
+        }
+        # One transaction: a function stopped after a separate audit write would leave the
+        # outcome unaudited for good (its retry finds the same outcome and writes nothing).
+        return transact_if(
+            self._db,
+            [
+                {"Update": update},
+                *event_puts(self._table, [event]),
+                {"Put": log_entry_put(self._table, appointment.tenant_id, audit)},
+            ],
+        )
+
+    def note_last_text(
+        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+    ) -> bool:
+        """Keep `text` as the appointment's last text unless what it holds is newer by
+        `order` (see rendezvous.domain.last_text): one conditional write, no read."""
+        value = {**plain(text), "at": stamp(text.at)}
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(appointment_key(tenant_id, appointment_id)),
+                UpdateExpression="SET last_text = :text, last_text_order = :order",
+                ConditionExpression="attribute_exists(pk) AND "
+                "(attribute_not_exists(last_text_order) OR last_text_order < :order)",
+                ExpressionAttributeValues=values_of({":text": value, ":order": order}),
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def appointments_starting(
+        self,
+        tenant_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None = None,
+    ) -> tuple[list[Appointment], bool]:
+        """Up to `limit` appointments starting in [start, end) (after `after`, a start and
+        id), soonest first, and whether more follow: one Query of `by_time` per UTC day
+        (keys only), then BatchGetItem of the appointments themselves."""
+        found: list[Item] = []
+        low = stamp(start)
+        if after is not None:
+            low = max(low, f"{stamp(after[0])}#{after[1]}")
+        high = stamp(end)  # "<start>#<id>" sorts after "<start>": `end` itself is excluded
+        first = (after[0] if after is not None else start).astimezone(UTC).date()
+        # The UTC day of the last instant before `end`: counted, not stepped past, so a
+        # range ending on 9999-12-31 never asks for a day after it.
+        last = (end - timedelta(microseconds=1)).astimezone(UTC).date()
+        # The first Query meets the `after` item itself again (BETWEEN is inclusive): one
+        # more, so a full page still takes one Query.
+        again = 0 if after is None else 1
+        for offset in range((last - first).days + 1):
+            if len(found) > limit:
+                break
+            day = first + timedelta(days=offset)
+            query: dict[str, Any] = {
+                "IndexName": "by_time",
+                "KeyConditionExpression": "tpk = :d AND tsk BETWEEN :low AND :high",
+                "ExpressionAttributeValues": values_of(
+                    {":d": day_listing(tenant_id, day), ":low": low, ":high": high}
+                ),
+                "ProjectionExpression": "pk, tsk",
+            }
+            while len(found) <= limit:
+                page = self._db.query(
+                    TableName=self._table, Limit=limit + 1 + again - len(found), **query
+                )
+                again = 0
+                found.extend(
+                    i
+                    for i in (deserialize(raw) for raw in page.get("Items", []))
+                    if after is None or i["tsk"] != low
+                )
+                if "LastEvaluatedKey" not in page:
+                    break
+                query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        more = len(found) > limit
+        keys = [{"pk": i["pk"], "sk": "A"} for i in found[:limit]]
+        appointments = [
+            Appointment.model_validate(i) for i in batch_get(self._db, self._table, keys)
+        ]
+        # The index lags the table a little: one moved out of the range since is left out.
+        listed = [a for a in appointments if start <= a.starts_at < end]
+        return sorted(listed, key=lambda a: (a.starts_at, a.appointment_id)), more
+
+    def recipients_by_key(self, tenant_id: str, keys: list[str]) -> dict[str, Recipient]:
+        wanted = [recipient_item_key(tenant_id, k) for k in sorted(set(keys))]
+        found = [Recipient.model_validate(i) for i in batch_get(self._db, self._table, wanted)]
+        return {r.recipient_key: r for r in found}
 
     def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[Item]:
         """Every automated text planned or sent between two instants, whatever its status:

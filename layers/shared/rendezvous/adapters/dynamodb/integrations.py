@@ -11,23 +11,19 @@ Keys:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from rendezvous.adapters.dynamodb.events import event_puts
 from rendezvous.adapters.dynamodb.table import (
     Item,
     TableRepository,
     condition_failed,
     iso,
     serialize,
-    transact_if,
 )
 from rendezvous.domain.errors import ConcurrentModification
-from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 
 
@@ -100,7 +96,6 @@ class DynamoFhirResources(TableRepository):
         stored: StoredFhirResource,
         *,
         expected_version: int | None,
-        events: Sequence[WebhookEvent] = (),
     ) -> None:
         item = {
             **fhir_key(stored.tenant_id, stored.resource_type, stored.resource_id),
@@ -115,16 +110,10 @@ class DynamoFhirResources(TableRepository):
         else:
             put["ConditionExpression"] = "version_id = :v"
             put["ExpressionAttributeValues"] = serialize({":v": expected_version})
-        if events:
-            # With its events (an outcome) in one transaction: each event exists exactly
-            # when this version does. Only then, as a transaction costs twice the writes.
-            if transact_if(self._db, [{"Put": put}, *event_puts(self._table, events)]):
-                return
-        else:
-            try:
-                self._db.put_item(**put)
-                return
-            except ClientError as exc:
-                if not condition_failed(exc):
-                    raise
+        try:
+            self._db.put_item(**put)
+            return
+        except ClientError as exc:
+            if not condition_failed(exc):
+                raise
         raise ConcurrentModification("the resource changed while it was being saved; retry")

@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from rendezvous.adapters.dynamodb.activity import log_entry_put
 from rendezvous.adapters.dynamodb.events import event_puts
 from rendezvous.adapters.dynamodb.table import (
     Item,
@@ -20,8 +21,9 @@ from rendezvous.adapters.dynamodb.table import (
     transact_if,
     values_of,
 )
+from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.errors import ConcurrentModification
-from rendezvous.domain.events import WebhookEvent
+from rendezvous.domain.events import WebhookEvent, opted_by
 from rendezvous.domain.models import QueueItem, Recipient
 from rendezvous.domain.ports import RecipientClaim
 from rendezvous.phone import recipient_key
@@ -91,9 +93,11 @@ class DynamoRecipients(TableRepository):
         opted_out: bool | None = None,
         undeliverable_code: int | None = None,
         event: WebhookEvent | None = None,
+        audit: ActivityEntry | None = None,
     ) -> bool:
         """Set what is given. With an `event` (the opt-out or opt-in it reports), only if
-        the wish changes, in one transaction with it: False when it was already so."""
+        the wish changes, in one transaction with it and `audit`: False when it was
+        already so. The event says whose act it was, and so what the carrier blocks."""
         rkey = recipient_key(tenant_id, phone)
         values: dict[str, Any] = {
             ":t": tenant_id,
@@ -117,6 +121,14 @@ class DynamoRecipients(TableRepository):
         if undeliverable_code is not None:
             sets.append("undeliverable_code = :code")
             values[":code"] = undeliverable_code
+        if event is not None and opted_out is not None:
+            by = opted_by(event)
+            sets.append("opted_out_by = :by")
+            values[":by"] = by
+            if by == "customer":
+                # Only the customer's own START lifts the carrier's block of their STOP.
+                sets.append("carrier_block = :block")
+                values[":block"] = opted_out
         update: Item = {
             "TableName": self._table,
             "Key": serialize(recipient_item_key(tenant_id, rkey)),
@@ -132,7 +144,24 @@ class DynamoRecipients(TableRepository):
             update["ConditionExpression"] = "opted_out = :out"
             values[":out"] = True
         update["ExpressionAttributeValues"] = values_of(values)
-        return transact_if(self._db, [{"Update": update}, *event_puts(self._table, [event])])
+        logged = [{"Put": log_entry_put(self._table, tenant_id, audit)}] if audit else []
+        if transact_if(self._db, [{"Update": update}, *event_puts(self._table, [event]), *logged]):
+            return True
+        if opted_by(event) == "customer":
+            # Already so (staff recorded it first): no event, but the carrier's block
+            # follows the customer's own word all the same.
+            try:
+                self._db.update_item(
+                    TableName=self._table,
+                    Key=update["Key"],
+                    UpdateExpression="SET carrier_block = :block, rev = rev + :one",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=values_of({":block": opted_out, ":one": 1}),
+                )
+            except ClientError as exc:  # no row: a START from a number never blocked
+                if not condition_failed(exc):
+                    raise
+        return False
 
     def open_item_write(self, item: QueueItem, recipient_rev: int) -> Item:
         """The transaction entry that makes `item` the recipient's open conversation, if the

@@ -8,6 +8,9 @@ Keys (pk / sk):
   T#<tenant>#A#<appt>     A               the appointment (gsi1: recipient, start time)
   T#<tenant>#A#<appt>     M#<ver>#<kind>  one automated text for one appointment version
   T#<tenant>#R#<rkey>     R               a recipient: opt-out, deliverability, daily count
+  T#<tenant>#R#<rkey>     TXT#<at>#<sid>#<n>  an inbound text (n = 0) or our answer to it
+                                          (conversations.py; expires with the queue's data)
+  T#<tenant>#R#<rkey>     SID#<sid>       keeps one inbound text once, whatever Twilio retries
   T#<tenant>#LOG#<day>    <at>#<id>       the append-only activity and audit log
   T#<tenant>#Q#<item>     ITEM            a staff queue item (sparse index by_queue)
   T#<tenant>#Q#<item>     MSG#<at>#<n>    one text in its conversation
@@ -22,6 +25,9 @@ Keys (pk / sk):
 
 Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
 the outbox reads what is pending in the next hours, stats what happened in the last days.
+It also holds appointments (tpk T#<tenant>#AD#<UTC day of starts_at>, tsk `<start>#<id>`):
+the day and week lists read one day per Query. Appointments saved before these keys
+existed get them from the one-off `make backfill` (infra/backfill.py).
 A tenant record is also listed under gsi1pk TENANTS for the queue watcher, and a
 delivery under gsi1pk T#<tenant>#WH#<endpoint>#D with gsi1sk `<event time>#<delivery>`,
 so an endpoint's deliveries newest first are one Query of that (keys-only) index and one
@@ -37,7 +43,7 @@ forwards INSERTs only. Nothing reads events back from the table; they expire aft
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +93,20 @@ def time_keys(tenant_id: str, message: MessageRecord, send_at: datetime | None =
     return {
         "tpk": f"T#{tenant_id}#M#{when.astimezone(UTC).date().isoformat()}",
         "tsk": f"{iso(when)}#{message.appointment_id}#{message.kind}#{message.version}",
+    }
+
+
+def day_listing(tenant_id: str, day: date) -> str:
+    """The `by_time` partition of a tenant's appointments starting on a UTC day."""
+    return f"T#{tenant_id}#AD#{day.isoformat()}"
+
+
+def day_keys(tenant_id: str, starts_at: datetime, appointment_id: str) -> Item:
+    """Where an appointment sits in `by_time`: its tenant and UTC day of starting, then its
+    start (fixed width, so text order is time order) and id."""
+    return {
+        "tpk": day_listing(tenant_id, starts_at.astimezone(UTC).date()),
+        "tsk": f"{stamp(starts_at)}#{appointment_id}",
     }
 
 
