@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 .DEFAULT_GOAL := help
 
-.PHONY: help install run redrive tenant test chromium lint format typecheck unit integration e2e bench bench-vacancy openapi layer-requirements build deploy clean
+.PHONY: help install run redrive tenant backfill test chromium lint format typecheck unit integration e2e bench bench-console bench-vacancy openapi layer-requirements build deploy clean
 
 ## make help: what each target does (this list)
 help:
@@ -38,6 +38,11 @@ tenant: install
 	$(BIN)/python -m infra.onboard --name "$(NAME)" --phone "$(PHONE)" --timezone "$(TZ)" \
 		--manager "$(MANAGER)" $(if $(ID),--tenant-id "$(ID)") $(if $(LOCALE),--locale "$(LOCALE)") \
 		$(if $(LOCAL),--local,--stack-name "$(STACK)") $(if $(REGION),--region "$(REGION)")
+
+## make backfill TABLE=<DataTableName> [REGION=...] [DRY_RUN=1] [SEGMENTS=n]: index appointments saved before issue 13 for the day list
+backfill: install
+	$(BIN)/python -m infra.backfill --table "$(TABLE)" $(if $(REGION),--region "$(REGION)") \
+		$(if $(DRY_RUN),--dry-run) $(if $(SEGMENTS),--segments "$(SEGMENTS)")
 
 ## make test: lint, types and every test tier (unit, integration, e2e, browser)
 test: install lint typecheck chromium
@@ -70,6 +75,10 @@ integration: install
 e2e: install
 	$(BIN)/pytest tests/e2e
 
+## make bench-console: the console in headless chromium with 2,000 appointments in a week and 300 open items
+bench-console: install chromium
+	$(BIN)/python -m benchmarks.console_day_view | tee benchmarks/results/console_day_view.txt
+
 ## make bench: the figures quoted in the issues, printed and saved under benchmarks/results/
 bench: install
 	$(BIN)/python -m benchmarks.calls_per_reminder --reminders 1000 2>/dev/null | grep -v '^{' | tee benchmarks/results/calls_per_reminder.txt
@@ -80,6 +89,7 @@ bench: install
 	$(BIN)/python -m benchmarks.memory_per_booking --bookings 1000 2>/dev/null | tee benchmarks/results/memory_per_booking.txt
 	$(BIN)/python -m benchmarks.queue 2>/dev/null | tee benchmarks/results/queue.txt
 	$(BIN)/python -m benchmarks.webhook_delivery --events 1000 2>/dev/null | tee benchmarks/results/webhook_delivery.txt
+	$(BIN)/python -m benchmarks.backfill --appointments 2000 2>/dev/null | tee benchmarks/results/backfill.txt
 	$(BIN)/python -m benchmarks.dynamodb_calls_per_action 2>/dev/null | grep -v '^{' | tee benchmarks/results/dynamodb_calls_per_action.txt
 
 ## make bench-vacancy: 1,000 cancellations against a 5,000-entry waitlist on moto (CANCELLATIONS=200 for ~10 min)

@@ -2,8 +2,10 @@
 some confirmed, some not, one cancelled by its customer and one whose number cannot take
 texts, so the console's day view has something to show at whatever hour `make run` starts.
 
-They are written as history (through the repository, so they carry the day-list keys), with
-no texts planned: the virtual clock never sends anything for them, and the sandbox phone
+They are written as history (through the repository, so they carry the day-list keys): each
+with the confirmation it was sent four days ago (rendered by the real renderer, so its
+conversation shows it and moving it sends the "moved" text, not a second "booked" one) and
+no text planned: the virtual clock never sends anything for them, and the sandbox phone
 stays empty until someone books. Their numbers are used by no test.
 """
 
@@ -18,10 +20,12 @@ from rendezvous.domain.models import (
     AppointmentStatus,
     Customer,
     LastText,
+    MessageKind,
+    MessageRecord,
     MessageStatus,
     Tenant,
 )
-from rendezvous.domain.ports import AppointmentStore
+from rendezvous.domain.ports import AppointmentStore, Renderer
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,9 @@ def demo_visits(tenant: Tenant) -> tuple[str, tuple[DemoVisit, ...]]:
     return _VISITS[prefix]
 
 
-def seed_demo_day(store: AppointmentStore, tenant: Tenant, now: datetime) -> list[Appointment]:
+def seed_demo_day(
+    store: AppointmentStore, render: Renderer, tenant: Tenant, now: datetime
+) -> list[Appointment]:
     """Write the business's demo visits around `now` and return them."""
     zone = ZoneInfo(tenant.timezone)
     today = now.astimezone(zone).date()
@@ -112,7 +118,7 @@ def seed_demo_day(store: AppointmentStore, tenant: Tenant, now: datetime) -> lis
                 kind="confirmation", status=visit.text.value, at=sent, reason=reason
             ),
         )
-        store.create_appointment(appointment, [])
+        store.create_appointment(appointment, [_sent_confirmation(render, tenant, appointment)])
         if visit.undeliverable:
             store.mark_recipient(
                 tenant.tenant_id,
@@ -122,3 +128,28 @@ def seed_demo_day(store: AppointmentStore, tenant: Tenant, now: datetime) -> lis
             )
         made.append(appointment)
     return made
+
+
+def _sent_confirmation(render: Renderer, tenant: Tenant, appointment: Appointment) -> MessageRecord:
+    """The confirmation the demo visit's customer got when it was booked (version 1)."""
+    assert appointment.last_text is not None
+    sent = appointment.last_text.at
+    # Rendered as it was then: the first version, never cancelled.
+    booked = appointment.model_copy(update={"version": 1, "status": AppointmentStatus.SCHEDULED})
+    sms = render.message(MessageKind.CONFIRMATION, tenant, booked, first_contact=True, now=sent)
+    status = MessageStatus(appointment.last_text.status)
+    return MessageRecord(
+        tenant_id=tenant.tenant_id,
+        appointment_id=appointment.appointment_id,
+        kind=MessageKind.CONFIRMATION.value,
+        version=1,
+        status=status,
+        send_at=sent,
+        reason=appointment.last_text.reason,
+        error_code=_UNDELIVERABLE_CODE if status is MessageStatus.UNDELIVERED else None,
+        body=sms.body,
+        segments=sms.segments,
+        encoding=sms.encoding,
+        created_at=appointment.created_at,
+        updated_at=sent,
+    )

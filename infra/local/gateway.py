@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -190,9 +191,17 @@ def logged_path(path: str) -> str:
     one (`/v1/recipients/{phone}` names one in E.164 or in national digits)."""
     if path.startswith(RECIPIENTS):
         phone, slash, rest = path.removeprefix(RECIPIENTS).partition("/")
-        path = RECIPIENTS + mask(unquote(phone)) + slash + rest
+        path = RECIPIENTS + _masked_phone(unquote(phone)) + slash + rest
     # A number written into a query (`?phone=%2B1...`) is masked too.
     return mask_in_text(unquote(path))
+
+
+def _masked_phone(written: str) -> str:
+    """E.164 as every log masks it; national digits have no country code to keep, so only
+    their last two show (mask()'s first five would be most of the number)."""
+    if written.startswith("+"):
+        return mask(written)
+    return "*" * 8 + re.sub(r"\D", "", written)[-2:]
 
 
 def raw_path_of(request: Request) -> str:

@@ -281,7 +281,7 @@ class Stack:
         self._demo = {t.tenant_id: people.onboard_demo(t) for t in demo_tenants()}
         self._calcom = {t.tenant_id: self._calcom_integration(t.tenant_id) for t in demo_tenants()}
         for tenant in demo_tenants():
-            seed_demo_day(get_runtime().store(), tenant, self.clock.now())
+            seed_demo_day(get_runtime().store(), get_runtime().renderer(), tenant, self.clock.now())
 
     def _calcom_integration(self, tenant_id: str) -> dict[str, str]:
         """Each demo tenant's Cal.com integration, made by the code behind the manager's

@@ -2,7 +2,8 @@
 
 Debian's chromium (/usr/bin/chromium, put there by infra/ensure_chromium.sh) is driven by
 Playwright; Playwright's own browser downloads are never used. Screenshots of each main
-state go to test-artifacts/console/.
+state go to test-artifacts/console/, and axe-core checks each of those states
+(`accessible`): a serious or critical violation fails the test.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,9 @@ CHROMIUM_ARGS = [
 ]
 ENSURE_CHROMIUM = ROOT / "infra" / "ensure_chromium.sh"
 ARTIFACTS = ROOT / "test-artifacts" / "console"
+# npm's axe-core, vendored with its licence (tests/browser/vendor/axe-core/README.md).
+AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_FAILING_IMPACTS = ("serious", "critical")
 UI_TIMEOUT_MS = 10_000
 POLL_MS = 20_000  # console.js's QUEUE_EVERY_MS: the open queue's refresh
 POLL_TIMEOUT_MS = 12_000  # one poll (after poll_now) and some slack
@@ -171,8 +176,53 @@ class ConsoleTab:
         expect(heading).to_contain_text(phone)
 
     def screenshot(self, name: str) -> None:
+        """A main state of the page: saved as a picture, and checked by axe-core."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        accessible(self.page, name)
+
+
+# ---- accessibility ------------------------------------------------------------------------
+@cache
+def _axe_source() -> str:
+    return AXE_SCRIPT.read_text("utf-8")
+
+
+def accessible(page: Page, name: str) -> None:
+    """axe-core's rules on the page as it is now; fails on any serious or critical violation,
+    naming each with the elements it found, and saves the whole report beside the screenshots.
+
+    axe goes in through Playwright's evaluate (DevTools' Runtime.evaluate), which a page's
+    Content-Security-Policy does not govern, rather than a <script> tag the console's policy
+    would refuse. The alternative, a context with bypass_csp=True, would switch the policy off
+    for the whole test, so a page that only works without its policy (an inline handler, a
+    string into innerHTML that Trusted Types refuse) would pass: the page under test keeps
+    its real policy. axe itself needs neither eval nor HTML strings, so it runs under it.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        # `;0`: the script's own completion value is nothing to bring back.
+        page.evaluate(_axe_source() + "\n;0")
+    report: dict[str, Any] = page.evaluate(
+        """() => axe.run(document, {resultTypes: ['violations']}).then((r) => ({
+            url: r.url,
+            violations: r.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map((n) => ({
+                    target: n.target.join(' '), summary: n.failureSummary,
+                })),
+            })),
+        }))"""
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{name}.axe.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    failing = [v for v in report["violations"] if v["impact"] in AXE_FAILING_IMPACTS]
+    if failing:
+        lines = [f"axe-core on {name!r} ({report['url']}): {len(failing)} serious/critical"]
+        for violation in failing:
+            lines.append(f"- [{violation['impact']}] {violation['id']}: {violation['help']}")
+            lines.extend(f"    {n['target']}: {n['summary']}" for n in violation["nodes"][:5])
+        print("\n".join(lines))
+        pytest.fail("\n".join(lines), pytrace=False)
 
 
 class StaffApi:

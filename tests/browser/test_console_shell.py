@@ -4,10 +4,13 @@ and thread, new items announced, and the refresh budget of an idle tab."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,14 +20,18 @@ from playwright.sync_api import Page, Request, Route, expect
 from tests.browser.conftest import (
     HTTP_TIMEOUT,
     POLL_TIMEOUT_MS,
+    CognitoConfig,
     ConsoleTab,
     StaffApi,
     StaffMember,
+    demo_login,
+    signed_in,
     text_the_business,
+    texts_to,
     wait_for_open_item,
 )
 from tests.browser.test_console import stack_now
-from tests.support.local_stack import LocalStackProcess, Tenant
+from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -95,7 +102,6 @@ def test_switched_to_french_the_console_speaks_french_with_french_times(
     today = page.evaluate("(iso) => RV.fmt.when(iso)", stack_now(stack).isoformat())
     assert re.fullmatch(r"\d\d:\d\d", today), today
     assert page.title().endswith("console Rendezvous")
-    # axe: D's fixture
     tab.screenshot("20-console-in-french")
 
     # The choice stays with this browser.
@@ -111,15 +117,26 @@ def test_switched_to_french_the_console_speaks_french_with_french_times(
 
 
 def test_the_business_language_comes_first_then_the_browsers(
-    console: OpenConsole, staff: StaffMember
+    console: OpenConsole, stack: LocalStackProcess, cognito: CognitoConfig, staff: StaffMember
 ) -> None:
-    spanish = console()  # an English browser at a Spanish business
-    patch_json(spanish.page, "**/v1/status", lambda status: status.update(locale="es"))
-    spanish.sign_in(staff)
-    expect(spanish.page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
-    expect(spanish.page.get_by_label("Idioma")).to_have_value("es")
+    # An English browser at the French salon (the stack's second business, locale fr).
+    salon = stack.tenants[1]
+    salon_staff = signed_in(cognito, demo_login(stack, salon, "staff"))
+    assert (
+        requests.get(
+            stack.url("/v1/status"),
+            headers={"Authorization": f"Bearer {salon_staff.token}"},
+            timeout=HTTP_TIMEOUT,
+        ).json()["locale"]
+        == "fr"
+    )
+    french_business = console()
+    french_business.sign_in(salon_staff)
+    expect(french_business.page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    expect(french_business.page.get_by_label("Langue")).to_have_value("fr")
 
-    # A status without a locale (an API before issue 13): the browser's language.
+    # A status without a locale, as an API from before issue 13 answers: the browser's
+    # language. Today's API always names one, so only a stand-in reaches this state.
     french = console(locale="fr-FR")
     patch_json(french.page, "**/v1/status", lambda status: status.pop("locale", None))
     expect_french_sign_in = french.page.get_by_role("heading", name="Connexion")
@@ -144,19 +161,12 @@ def test_cards_name_the_customer_the_visit_the_flags_and_come_by_due_time(
     book(stack, clinic, asking, "Noor Haddad", days=3)
     text_the_business(stack, clinic, asking, "Can I come a little earlier?")
     text_the_business(stack, clinic, stopping, "STOP texting me please, I moved away")
-    wait_for_open_item(staff_api, staff, asking)
+    # The name and the visit come from the API itself: the item links the booked visit.
+    opened = wait_for_open_item(staff_api, staff, asking)
     wait_for_open_item(staff_api, staff, stopping)
+    assert (opened["customer_name"], opened["appointment_status"]) == ("Noor Haddad", "scheduled")
     tab = console()
     page = tab.page
-
-    # The name as the people API gives it (issue 13, part B) when this branch lacks it.
-    def named(data: dict[str, Any]) -> None:
-        for item in data.get("items", []):
-            if item["phone"] == asking:
-                item.setdefault("customer_name", "Noor Haddad")
-                item.setdefault("appointment_status", "scheduled")
-
-    patch_json(page, re.compile(r".*/v1/queue\?.*"), named)
     tab.sign_in(staff)
     tab.show_view("queue")
 
@@ -171,7 +181,6 @@ def test_cards_name_the_customer_the_visit_the_flags_and_come_by_due_time(
     expect(nameless).not_to_contain_text(stopping)
     expect(nameless).not_to_contain_text("null")  # no visit: no visit line
     expect(nameless.locator(".badge-stop_request").first).to_be_visible()
-    # axe: D's fixture
     tab.screenshot("21-queue-cards")
 
     # Soonest due first, as the API dates them.
@@ -222,123 +231,96 @@ def test_the_thread_says_what_each_text_is_and_the_status_that_changed_since(
     staff_api: StaffApi,
     customer: str,
 ) -> None:
-    book(stack, clinic, customer, "Sam Ortiz", days=2)
+    # Every kind of text, for real: the booking's confirmation, the customer's C and its
+    # acknowledgement, a question and its acknowledgement, a person's answer; then the
+    # booking system cancels the visit after the customer's last text.
+    appointment_id = book(stack, clinic, customer, "Sam Ortiz", days=2)
+    wait_for(lambda: texts_to(stack, customer), timeout=10, interval=0.1, what="the confirmation")
+    text_the_business(stack, clinic, customer, "c")
+    wait_for(
+        lambda: len(texts_to(stack, customer)) >= 2, timeout=10, interval=0.1, what="the ack of C"
+    )
     text_the_business(stack, clinic, customer, "Is there parking?")
-    wait_for_open_item(staff_api, staff, customer)
+    item = wait_for_open_item(staff_api, staff, customer)
+    queue = f"/v1/queue/{item['item_id']}"
+    claimed = staff_api.request("POST", f"{queue}/claim", staff.token)
+    assert claimed.status_code == 200, claimed.text
+    answered = staff_api.request(
+        "POST", f"{queue}/reply", staff.token, json={"body": "Yes, behind the building."}
+    )
+    assert answered.status_code == 200, answered.text
+    cancelled = requests.delete(
+        stack.url(f"/v1/appointments/{appointment_id}"),
+        headers={"Authorization": f"Bearer {clinic.booking_token}"},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert cancelled.status_code == 200, cancelled.text
     tab = console()
     page = tab.page
-
-    # Every text both ways with its kind, as GET /v1/queue/{id} gives them from part B of
-    # issue 13; the appointment cancelled after the customer's last text.
-    def whole_thread(detail: dict[str, Any]) -> None:
-        question = next(m for m in reversed(detail["messages"]) if m["direction"] == "inbound")
-        at = datetime.fromisoformat(question["at"])
-        detail["messages"] = [
-            {
-                "at": (at - timedelta(hours=3)).isoformat(),
-                "direction": "outbound",
-                "body": "Harbor Clinic: your visit is on Friday. Reply C to confirm.",
-                "author": "automation",
-                "kind": "automated",
-                "message_kind": "reminder_24h",
-                "status": "delivered",
-            },
-            {
-                "at": (at - timedelta(hours=2)).isoformat(),
-                "direction": "inbound",
-                "body": "c",
-                "author": "customer",
-                "kind": "keyword",
-                "keyword": "C",
-            },
-            {
-                "at": (at - timedelta(hours=2) + timedelta(seconds=2)).isoformat(),
-                "direction": "outbound",
-                "body": "Harbor Clinic: confirmed, see you then.",
-                "author": "automation",
-                "kind": "auto_reply",
-                "status": "failed",
-            },
-            {**question, "kind": "text"},
-            {
-                "at": (at + timedelta(minutes=1)).isoformat(),
-                "direction": "outbound",
-                "body": "Yes, behind the building.",
-                "author": staff.name,
-                "kind": "staff",
-                "status": "sent",
-            },
-        ]
-        detail["item"]["appointment_status"] = "cancelled"
-        detail["item"]["appointment_changed_at"] = (at + timedelta(minutes=5)).isoformat()
-
-    patch_json(page, re.compile(r".*/v1/queue/[^/?]+$"), whole_thread)
     tab.sign_in(staff)
     tab.open_item(customer)
 
     rows = page.locator("#thread li")
-    expect(rows).to_have_count(5)
-    expect(rows.nth(0).locator(".msg-kind")).to_have_text("Automated text: Reminder (24 h before)")
-    expect(rows.nth(0)).to_contain_text("delivered")
+    expect(rows).to_have_count(6)
+    expect(rows.nth(0).locator(".msg-kind")).to_have_text("Automated text: Confirmation")
+    expect(rows.nth(0).locator(".msg-status")).to_have_text(re.compile(r"^(sent|delivered)$"))
     expect(rows.nth(1).locator(".msg-kind")).to_have_text("Replied C (confirm)")
     expect(rows.nth(2).locator(".msg-kind")).to_have_text("Automatic reply")
-    expect(rows.nth(2).locator(".msg-status")).to_have_text("failed")
     expect(rows.nth(3).locator(".msg-kind")).to_have_text("Customer")
-    expect(rows.nth(4).locator(".msg-kind")).to_have_text("You")
+    expect(rows.nth(3).locator(".msg-body")).to_have_text("Is there parking?")
+    expect(rows.nth(4).locator(".msg-kind")).to_have_text("Automatic reply")
+    expect(rows.nth(5).locator(".msg-kind")).to_have_text("You")
+    # Every text starts with the business's name (CONTRACT), a person's too.
+    expect(rows.nth(5).locator(".msg-body")).to_have_text(
+        f"{clinic.name}: Yes, behind the building."
+    )
     changed = page.locator("#appt-changed")
     expect(changed).to_be_visible()
     expect(changed).to_contain_text("Changed since the customer’s last text: now Cancelled")
     expect(page.locator("#appt-details dd.is-changed")).to_have_text("Cancelled")
-    # axe: D's fixture
     tab.screenshot("22-thread-kinds")
 
     page.get_by_label("Language").select_option("fr")
     expect(rows.nth(1).locator(".msg-kind")).to_have_text("A répondu C (confirmer)")
     expect(rows.nth(0).locator(".msg-kind")).to_have_text(
-        "SMS automatique\u00a0: Rappel (24 h avant)"
+        re.compile("^SMS automatique\u00a0: Confirmation$")
     )
     expect(page.locator("#appt-details dd.is-changed")).to_have_text("Annulé")
 
 
 def test_a_number_without_an_open_item_opens_as_its_history(
-    console: OpenConsole, stack: LocalStackProcess, clinic: Tenant, staff: StaffMember
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    customer: str,
 ) -> None:
+    # STOP with no visit booked opts the number out and opens no item; the visit booked
+    # after it is never texted. So the number has a history and nothing to answer.
+    text_the_business(stack, clinic, customer, "STOP")
+    path = f"/v1/recipients/{quote(customer, safe='')}"
+    wait_for(
+        lambda: staff_api.get(path, staff.token)["opted_out"],
+        timeout=10,
+        interval=0.1,
+        what="the opt-out",
+    )
+    appointment_id = book(stack, clinic, customer, "Ada Byron", days=3)
+    history = staff_api.get(path, staff.token)
+    assert "open_item_id" not in history, history
     tab = console()
     page = tab.page
-    phone = "+14155550999"
-    history = {
-        "phone": phone,
-        "name": "Ada Byron",
-        "opted_out": True,
-        "undeliverable": False,
-        "appointments": [
-            {"appointment_id": "a-1", "starts_at": "2031-03-14T12:00:00Z", "status": "confirmed"}
-        ],
-        "messages": [
-            {
-                "at": "2031-03-12T10:00:00Z",
-                "direction": "inbound",
-                "body": "STOP",
-                "author": "customer",
-                "kind": "keyword",
-                "keyword": "STOP",
-            }
-        ],
-    }
-    # The people API (part B) answers this; the page's side is what is checked here.
-    page.route(
-        re.compile(r".*/v1/recipients/%2B14155550999$"),
-        lambda route: route.fulfill(json=history),
-    )
     tab.sign_in(staff)
 
-    page.evaluate("(phone) => RV.openConversation(phone, 'a-1')", phone)
+    page.evaluate("([phone, id]) => RV.openConversation(phone, id)", [customer, appointment_id])
 
-    expect(page.locator("#conv-heading")).to_have_text(f"Texts with Ada Byron ({phone})")
+    expect(page.locator("#conv-heading")).to_have_text(f"Texts with Ada Byron ({customer})")
     expect(page.locator("#conv-readonly")).to_contain_text("Read only")
     expect(page.locator("#conv-readonly")).to_contain_text("opted out")
     expect(page.locator("#thread")).to_contain_text("Replied STOP (stop texts)")
-    expect(page.locator("#appt-details")).to_contain_text("Confirmed")
+    expect(page.locator("#appt-details")).to_contain_text("Unconfirmed")
+    expect(page.locator("#appt-details")).to_contain_text(appointment_id)
     expect(page.locator("#reply-form")).to_be_hidden()
     expect(page.locator("#conv-actions")).to_be_hidden()
 
@@ -423,6 +405,11 @@ class ApiRequests:
         return len(self.made) - before
 
 
+def stack_wait(seconds: float) -> None:
+    """A pause of the test itself (the page's clock is the test's to move)."""
+    time.sleep(seconds)
+
+
 def set_hidden(page: Page, hidden: bool) -> None:
     """The tab in the background (or back), as the browser tells a page."""
     page.evaluate(
@@ -460,18 +447,92 @@ def idle_console(
     return page, requests_made
 
 
-def test_an_idle_console_keeps_to_its_budget_and_a_hidden_tab_is_silent(
+CROWD = 105  # open items, beyond the console's first page of 100
+NEWCOMER = "+14155571000"  # texts while the console is idle
+
+
+def open_count(staff_api: StaffApi, staff: StaffMember) -> int:
+    return int(staff_api.get("/v1/queue?status=open&limit=1", staff.token)["count"])
+
+
+def unresolved_count(staff_api: StaffApi, staff: StaffMember) -> int:
+    """What the console's Open tab counts: open and claimed items."""
+    claimed = staff_api.get("/v1/queue?status=claimed&limit=1", staff.token)["count"]
+    return open_count(staff_api, staff) + int(claimed)
+
+
+@pytest.fixture
+def crowded_queue(
     idle_console: tuple[Page, ApiRequests],
-) -> None:
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+) -> Iterator[tuple[Page, ApiRequests]]:
+    """The idle console, then more open items than one page holds, texted in through the
+    sandbox phone; resolved afterwards, so the other tests of the session find their items
+    on the first page."""
+    phones = [f"+1415557{n:04d}" for n in range(CROWD)]
+    before = open_count(staff_api, staff)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda p: text_the_business(stack, clinic, p, "Is parking free?"), phones))
+    for _ in range(100):
+        if open_count(staff_api, staff) >= before + CROWD:
+            break
+        stack_wait(0.2)
     page, api = idle_console
+    api.count_over(minutes=0.5)  # the console's next refresh lists them
+    yield idle_console
+    ours = {*phones, NEWCOMER}
+    ids = []
+    cursor = ""
+    while True:
+        page = staff_api.get(f"/v1/queue?status=open&limit=100{cursor}", staff.token)
+        ids += [i["item_id"] for i in page["items"] if i["phone"] in ours]
+        if not page.get("next_cursor"):
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+
+    def resolve(item_id: str) -> None:
+        staff_api.request("POST", f"/v1/queue/{item_id}/claim", staff.token)
+        staff_api.request("POST", f"/v1/queue/{item_id}/resolve", staff.token)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(resolve, ids))
+
+
+@pytest.mark.timeout(420)
+def test_an_idle_console_keeps_to_its_budget_and_a_hidden_tab_is_silent(
+    crowded_queue: tuple[Page, ApiRequests],
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
+    staff_api: StaffApi,
+) -> None:
+    page, api = crowded_queue
+    assert open_count(staff_api, staff) > 100
+    total = unresolved_count(staff_api, staff)
+    expect(page.locator("#count-open")).to_have_text(str(total))
 
     visible = api.count_over(minutes=10)
 
     # Open queue every 20 s (3/min), status and the view's refresh every minute, outbox and
-    # stats every 5 minutes: 5.4 a minute; the issue allows 6, the brief 5.5.
+    # stats every 5 minutes: 5.4 a minute; the issue allows 6, the brief 5.5. With more open
+    # items than a page holds, each refresh still asks for the first page alone.
     assert 40 <= visible <= 55, api.made[-visible:]
     queue_polls = [u for u in api.made[-visible:] if "/v1/queue?status=open" in u]
     assert 28 <= len(queue_polls) <= 31
+    assert [u for u in queue_polls if "cursor=" in u] == []
+
+    # A new item lands beyond the first page: the count says so, the next refresh pages on.
+    text_the_business(stack, clinic, NEWCOMER, "Do you open on Sundays?")
+    for _ in range(100):
+        if unresolved_count(staff_api, staff) == total + 1:
+            break
+        stack_wait(0.2)
+    api.count_over(minutes=0.5)
+    expect(page.locator("#count-open")).to_have_text(str(total + 1))
+    expect(page.locator(f'#queue-list li[data-phone="{NEWCOMER}"]')).to_have_count(1)
     # The open conversation is not fetched again while its item does not change.
     assert [u for u in api.made[-visible:] if re.search(r"/v1/queue/[^/?]+$", u)] == []
 
@@ -491,6 +552,7 @@ def test_an_idle_console_keeps_to_its_budget_and_a_hidden_tab_is_silent(
 
 def test_failures_back_off_to_five_minutes(idle_console: tuple[Page, ApiRequests]) -> None:
     page, api = idle_console
+    # A stand-in is the only way to make every request fail while the stack keeps running.
     page.route(re.compile(r".*/v1/.*"), lambda route: route.abort("connectionrefused"))
 
     failing = api.count_over(minutes=10)
@@ -522,6 +584,10 @@ def test_the_top_bar_and_queue_fit_a_phone_in_every_language(
     for language in ("en", "fr", "es"):
         page.locator("#locale-select").select_option(language)
         expect(page.locator("html")).to_have_attribute("lang", language)
+        if language != "en":
+            # The live region's last words were English ("Signed in to ..."): a screen
+            # reader browsing the page must not find them in a French or Spanish one.
+            expect(page.locator("#announcer")).not_to_contain_text("Signed in to")
         overflowing = page.evaluate(
             """() => [document.documentElement, ...document.querySelectorAll('.panel, .topbar')]
                 .filter((el) => el.offsetParent !== null || el === document.documentElement)
@@ -538,5 +604,4 @@ def test_the_top_bar_and_queue_fit_a_phone_in_every_language(
                 .map(({id, box}) => `${id}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
         )
         assert small == [], (language, small)
-        # axe: D's fixture
     tab.screenshot("23-phone-in-spanish")

@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from infra.local.sandbox import SandboxConfig, SandboxServer
 from rendezvous.adapters.webhook_http import HttpWebhookPoster
+from tests.browser.conftest import accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -47,5 +48,6 @@ def test_the_page_shows_each_arrival_with_its_verdict_under_its_policy(
     expect(items.nth(0)).to_contain_text("webhook-id evt_forged")
     expect(items.nth(1)).to_contain_text("signature verified")
     expect(items.nth(1)).to_contain_text('"type": "appointment.confirmed"')
+    accessible(page, "sandbox-webhooks")
     assert problems == []
     page.close()

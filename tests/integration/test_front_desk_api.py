@@ -4,6 +4,7 @@ the outcome, the cancel that texts, and the appointment's last text on the table
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections import Counter
 from datetime import timedelta
@@ -182,6 +183,29 @@ def test_bad_ranges_and_cursors_are_refused_clearly(
         assert [d["field"] for d in body["error"]["details"]] == [field]
 
 
+@pytest.mark.parametrize(
+    ("query", "status", "field"),
+    [
+        # The calendar's last day: the day-by-day read must stop, not step past year 9999.
+        ({"from": "9999-12-30T00:00:00+00:00", "to": "9999-12-31T23:00:00+00:00"}, 200, None),
+        # Instants that exist with their offset but not in UTC.
+        ({"from": "0001-01-01T00:00:00+01:00", "to": "0001-01-02T00:00:00+00:00"}, 422, "from"),
+        ({"from": "9999-12-31T20:00:00-05:00", "to": "9999-12-31T22:00:00-05:00"}, 422, "from"),
+        ({"from": "9999-12-31T12:00:00+00:00", "to": "9999-12-31T22:00:00-05:00"}, 422, "to"),
+    ],
+)
+def test_ranges_at_the_ends_of_the_calendar_answer_without_a_crash(
+    store: DynamoAppointmentStore, query: dict[str, str], status: int, field: str | None
+) -> None:
+    code, body = listing(query)
+
+    assert code == status, body
+    if field is None:
+        assert body["appointments"] == []
+    else:
+        assert [d["field"] for d in body["error"]["details"]] == [field]
+
+
 # -- outcomes --------------------------------------------------------------------------------
 
 
@@ -212,6 +236,34 @@ def test_a_no_show_is_recorded_after_the_start_with_its_event_and_audit(
     found = store.get_appointment("clinic-1", "appt-1")
     assert found is not None
     assert found[0].outcome_by == "staff-maria"
+
+
+def test_an_outcome_is_never_kept_without_its_audit_entry(
+    store: DynamoAppointmentStore,
+    runtime: Runtime,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    put("appt-1", booking())
+    clock.set(at("2030-01-15T10:40:00-08:00"))
+
+    def stopped(*_: object, **__: object) -> None:
+        raise RuntimeError("the function stopped before its next write")
+
+    # The function dies after the outcome's write: a separate audit write never happens,
+    # and the retry finds the same outcome and records nothing. One write must hold both.
+    with monkeypatch.context() as patch:
+        patch.setattr(runtime.activity_log(), "append", stopped)
+        with contextlib.suppress(RuntimeError):
+            outcome("appt-1", "no_show")
+    retried, _ = outcome("appt-1", "no_show")
+
+    assert retried == 200
+    entries = runtime.activity_log().day("clinic-1", DAY)
+    assert [(e.event.value, e.actor, e.reason) for e in entries] == [
+        ("outcome_recorded", "staff-maria", "no_show")
+    ]
+    assert len(events_of(store, EventType.APPOINTMENT_OUTCOME_RECORDED)) == 1
 
 
 def test_a_booking_system_records_an_outcome_as_booking(

@@ -304,3 +304,29 @@ def test_a_conversation_and_a_queue_page_cost_bounded_reads_and_no_scan(
     assert detail == Counter({"GetItem": 1, "Query": 2 + 5 + 1 + 1})
     assert history == Counter({"GetItem": 2, "Query": 2 + 5 + 1 + 1})
     assert listing == Counter({"Query": 1, "BatchGetItem": 1})
+
+
+def test_another_tenant_sees_nothing_of_the_number_and_opts_it_out_for_itself_only(
+    store: DynamoAppointmentStore,
+) -> None:
+    book()
+    text("Can I bring my daughter?")
+    call("POST", f"/v1/recipients/{ENCODED}/opt-out")
+
+    status, theirs = call("GET", f"/v1/recipients/{ENCODED}", tenant="salon-1")
+    _, out = call("POST", f"/v1/recipients/{ENCODED}/opt-in", tenant="salon-1")
+    _, mine = call("GET", f"/v1/recipients/{ENCODED}")
+
+    # The same number at another business: no name, no visit, no text, not opted out.
+    assert status == 200
+    assert theirs == {
+        "phone": CUSTOMER,
+        "opted_out": False,
+        "undeliverable": False,
+        "appointments": [],
+        "messages": [],
+    }
+    assert (out["changed"], out["opted_out"]) == (False, False)
+    assert (mine["opted_out"], mine["name"]) == (True, "Ana López")
+    assert [a["appointment_id"] for a in mine["appointments"]] == ["appt-1"]
+    assert mine["open_item_id"]

@@ -63,6 +63,9 @@ def test_items_due_alike_list_oldest_first_with_pages(
     assert first == 200
     phones = [i["phone"] for i in page1["items"] + page2["items"]]
     assert phones == [f"+1415555018{n}" for n in range(4)]
+    # The first page counts them all (a console refreshes it alone); later pages do not.
+    assert page1["count"] == 5
+    assert page2.get("count") is None
 
 
 def test_the_queue_lists_the_most_urgent_first_and_says_when_a_visit_is_near(

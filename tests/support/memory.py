@@ -259,7 +259,12 @@ class MemoryStore:
         return True
 
     def record_outcome(
-        self, appointment: Appointment, *, previous: Appointment, event: WebhookEvent
+        self,
+        appointment: Appointment,
+        *,
+        previous: Appointment,
+        event: WebhookEvent,
+        audit: ActivityEntry,
     ) -> bool:
         key = (appointment.tenant_id, appointment.appointment_id)
         stored = self.appointments_by_id[key]
@@ -278,6 +283,7 @@ class MemoryStore:
             }
         )
         self.record([event])
+        self.audit.append((appointment.tenant_id, audit))
         return True
 
     def note_last_text(
@@ -479,6 +485,9 @@ class MemoryQueue:
         page = found[start : start + limit]
         more = start + limit < len(found)
         return page, {"offset": start + limit} if more else None, 0.0
+
+    def count(self, tenant_id: str, status: QueueStatus) -> int:
+        return sum(1 for (t, _), i in self.items.items() if t == tenant_id and i.status is status)
 
     def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]:
         return sorted(self.threads.get((tenant_id, item_id), []), key=lambda m: m.at)

@@ -64,7 +64,7 @@ def test_a_no_show_is_recorded_once_the_visit_started_with_its_event_and_audit(
     )
     assert appointment(world).outcome is AppointmentOutcome.NO_SHOW
     assert outcome_events(world) == [("no_show", "staff")]
-    audit = [e for _, e in world.log.entries if e.event is ActivityEvent.OUTCOME_RECORDED]
+    audit = [e for _, e in world.store.audit if e.event is ActivityEvent.OUTCOME_RECORDED]
     assert [(e.actor, e.appointment_id, e.reason) for e in audit] == [
         ("maria@clinic", "appt-1", "no_show")
     ]

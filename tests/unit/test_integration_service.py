@@ -172,7 +172,7 @@ def test_an_outcome_is_logged_once_per_change(world: World) -> None:
     world.service.put_fhir_appointment("clinic-1", "a", noshow, resource, by="ehr")
     world.service.put_fhir_appointment("clinic-1", "a", noshow, resource, by="ehr")
 
-    outcomes = [e for _, e in world.log.entries if e.event is ActivityEvent.OUTCOME_RECORDED]
+    outcomes = [e for _, e in world.store.audit if e.event is ActivityEvent.OUTCOME_RECORDED]
     assert [(e.actor, e.appointment_id, e.reason) for e in outcomes] == [("ehr", "a", "no_show")]
 
 

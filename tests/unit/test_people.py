@@ -213,6 +213,29 @@ def test_a_text_to_a_closed_item_is_shown_with_the_item_that_holds_it(world: Wor
     assert [m.body for m in profile.messages][-2:] == ["Harbor Clinic: Yes, of course.", "thanks"]
 
 
+def test_a_new_item_and_the_history_show_the_answers_of_the_numbers_earlier_items(
+    world: World,
+) -> None:
+    # Three questions days apart, each its own item, each answered and closed but the last.
+    for day, question in enumerate(("Can I bring my dog?", "Is there parking?", "Card ok?")):
+        text(world, f"SM-{day}", question)
+        item = next(i for i in world.queue.items.values() if i.status.value == "open")
+        world.staff.claim(MARIA, item.item_id)
+        world.staff.reply(MARIA, item.item_id, f"Answer {day}")
+        if day < 2:
+            world.staff.resolve(MARIA, item.item_id)
+        world.clock.advance(minutes=60 * 24)
+
+    detail = world.staff.detail("clinic-1", item.item_id)
+    profile = world.recipients.profile("clinic-1", CUSTOMER)
+
+    # Every text both ways with the number: a person's earlier answers too, not only the
+    # customer's earlier questions (which would then read as never answered).
+    answers = ["Harbor Clinic: Answer 0", "Harbor Clinic: Answer 1", "Harbor Clinic: Answer 2"]
+    assert [m.body for m in detail.messages if m.kind is TextKind.STAFF] == answers
+    assert [m.body for m in profile.messages if m.kind is TextKind.STAFF] == answers
+
+
 def test_assembly_keeps_the_newest_hundred_oldest_first_each_once() -> None:
     start = at("2030-01-10T09:00:00-08:00")
     kept = [

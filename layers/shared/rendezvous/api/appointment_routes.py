@@ -7,7 +7,7 @@ A Router, as the staff API's routes are, so the function's handler stays a few l
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -24,6 +24,7 @@ from rendezvous.api.appointments import (
 )
 from rendezvous.api.http import ResourceId, caller_of, documented, json_response
 from rendezvous.domain.appointments import AppointmentService
+from rendezvous.domain.errors import InvalidFields
 from rendezvous.domain.events import cancelled_by_role
 from rendezvous.observability import metrics
 from rendezvous.runtime import get_runtime
@@ -75,12 +76,21 @@ def list_appointments(
 ) -> Response[str]:
     page = _service().between(
         _tenant(),
-        start.astimezone(UTC),
-        end.astimezone(UTC),
+        _in_utc(start, "from"),
+        _in_utc(end, "to"),
         limit=limit,
         after=decode_position(cursor),
     )
     return json_response(200, AppointmentListOut.of(page))
+
+
+def _in_utc(moment: datetime, field: str) -> datetime:
+    """`moment` in UTC; one that has no UTC year 1 to 9999 (0001-01-01T00:00+01:00) is the
+    caller's mistake, named, not a crash."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidFields([(field, "is outside the years 1 to 9999 in UTC")]) from exc
 
 
 @router.get(

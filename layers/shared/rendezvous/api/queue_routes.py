@@ -56,7 +56,10 @@ def list_queue(
     items = [
         QueueItemOut.of(i, now, page.appointments.get(i.appointment_id or "")) for i in page.items
     ]
-    return json_response(200, QueuePageOut(items=items, next_cursor=encode_cursor(page.next_start)))
+    return json_response(
+        200,
+        QueuePageOut(items=items, next_cursor=encode_cursor(page.next_start), count=page.count),
+    )
 
 
 @router.get("/v1/queue/<item_id>", responses=documented({200: ItemDetailOut}, 400, 401, 403, 404))

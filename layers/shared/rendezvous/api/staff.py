@@ -172,6 +172,10 @@ class ConversationMessageOut(OutModel):
 class QueuePageOut(OutModel):
     items: list[QueueItemOut]
     next_cursor: str | None = None
+    count: int | None = Field(
+        default=None,
+        description="how many items are in that status in all; on the first page (no cursor)",
+    )
 
 
 class ItemDetailOut(OutModel):

@@ -60,6 +60,7 @@ const RV = {};
     resolvedCursor: null,
     resolvedPages: 0,
     knownOpen: null, // ids of open items at the last poll, for "new item" announcements
+    openPages: null, // {count, signature of the first page, items beyond it} when they are more
     selected: null, // item_id
     detail: null, // GET /v1/queue/{id}
     threadKey: "",
@@ -237,18 +238,21 @@ const RV = {};
 
   // ---- the API ---------------------------------------------------------------------------
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, details) {
       super(message);
       this.status = status;
       this.code = code;
+      // A 422's [{field, problem}], so a form can say each next to its field.
+      this.details = Array.isArray(details) ? details : [];
     }
   }
 
-  async function api(method, path, body, refreshed) {
+  // options.headers: more request headers (If-Match for the settings).
+  async function api(method, path, body, refreshed, options) {
     const generation = state.generation;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
-    const headers = { Accept: "application/json", Authorization: "Bearer " + state.token };
+    const headers = { ...(options && options.headers), Accept: "application/json", Authorization: "Bearer " + state.token };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     let text;
@@ -281,10 +285,10 @@ const RV = {};
       const code = (error && error.code) || `http_${response.status}`;
       if (response.status === 401) {
         // An ID token that expired under us (a laptop that slept): new tokens, one more try.
-        if (!refreshed && (await refreshTokens())) return api(method, path, body, true);
+        if (!refreshed && (await refreshTokens())) return api(method, path, body, true, options);
         if (generation === state.generation) signOut(t("account.refused", { message }));
       }
-      throw new ApiError(response.status, code, message);
+      throw new ApiError(response.status, code, message, error && error.details);
     }
     return data;
   }
@@ -604,7 +608,7 @@ const RV = {};
     Object.assign(state, {
       token: null, session: null, claims: null, sub: null, tenant: null,
       selected: null, detail: null, refreshTimer: null, refreshing: null, challenge: null,
-      threadKey: "", knownOpen: null, resolved: [], resolvedCursor: null, resolvedPages: 0,
+      threadKey: "", knownOpen: null, openPages: null, resolved: [], resolvedCursor: null, resolvedPages: 0,
       clockOffset: 0, dateOffset: 0, floorOffset: -Infinity, detailSignature: "", history: null,
     });
     state.unresolved.clear();
@@ -727,18 +731,45 @@ const RV = {};
   }
 
   // ---- the queue --------------------------------------------------------------------------
-  async function listAll(status) {
-    const items = [];
-    let cursor = null;
-    for (let page = 0; page < MAX_PAGES; page += 1) {
-      const query = new URLSearchParams({ status, limit: String(PAGE_LIMIT) });
-      if (cursor) query.set("cursor", cursor);
-      const answer = await api("GET", `/v1/queue?${query}`);
+  function listPage(status, cursor) {
+    const query = new URLSearchParams({ status, limit: String(PAGE_LIMIT) });
+    if (cursor) query.set("cursor", cursor);
+    return api("GET", `/v1/queue?${query}`);
+  }
+
+  // Every item of a status, from the page after `first` (already fetched) on.
+  async function listAll(status, first) {
+    const page1 = first || await listPage(status, null);
+    const items = [...(page1.items || [])];
+    let cursor = page1.next_cursor;
+    for (let page = 1; page < MAX_PAGES && cursor; page += 1) {
+      const answer = await listPage(status, cursor);
       items.push(...(answer.items || []));
       cursor = answer.next_cursor;
-      if (!cursor) break;
     }
     return items;
+  }
+
+  function pageSignature(items) {
+    return items.map((item) => `${item.item_id}:${item.version}`).join(",");
+  }
+
+  // The open items. Each refresh asks for the first, most urgent page alone (its answer
+  // counts them all): the pages after it are fetched again only when that page or the
+  // count changed, so an idle console's requests do not grow with the queue.
+  async function listOpen() {
+    const first = await listPage("open", null);
+    const items = first.items || [];
+    const known = state.openPages;
+    let open;
+    if (!first.next_cursor) open = items;
+    else if (known && known.count === first.count && known.signature === pageSignature(items)) {
+      open = [...items, ...known.beyond];
+    } else open = await listAll("open", first);
+    state.openPages = first.next_cursor
+      ? { count: first.count, signature: pageSignature(items), beyond: open.slice(items.length) }
+      : null;
+    return open;
   }
 
   // Two answers may cross: an item's higher version is the newer truth.
@@ -750,7 +781,7 @@ const RV = {};
   // The open items, every 20 s whatever the view: new ones are announced and counted in the
   // tab's title until someone looks at the queue.
   async function refreshOpen() {
-    const open = await listAll("open");
+    const open = await listOpen();
     const openIds = new Set(open.map((item) => item.item_id));
     for (const item of open) learnClock(item);
     if (state.knownOpen) {
@@ -1403,29 +1434,6 @@ const RV = {};
     return message + skippedSummary(result.suppressed);
   }
 
-  const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
-
-  async function redrive() {
-    $("redrive-button").disabled = true;
-    try {
-      const answer = await api("POST", "/v1/outbox/redrive");
-      const result = answer.redrive || {};
-      announce(t("outbox.sendingAgain", { count: result.queued || 0 }) + skippedSummary(result.suppressed));
-      // The sender works from the queue a moment later: look again until the failed texts
-      // have gone out (or failed again), instead of showing them as failed meanwhile.
-      $("redrive-box").hidden = true;
-      for (const wait of [1500, 4000, 8000]) {
-        await pause(wait);
-        await Promise.all([refreshOutbox(), refreshStats()]);
-        if ($("redrive-box").hidden) break;
-      }
-    } catch (error) {
-      if (error.status !== 401) showError(error.message);
-    } finally {
-      $("redrive-button").disabled = false;
-    }
-  }
-
   async function refreshSlow() {
     const generation = state.generation;
     state.slowAt = Date.now();
@@ -1677,6 +1685,9 @@ const RV = {};
   function pickLocale() {
     const code = $("locale-select").value;
     try { localStorage.setItem(LOCALE_KEY, code); } catch { /* private mode: this page only */ }
+    // The last announcement is in the old language; a screen reader would still find it.
+    clearTimeout(announceTimer);
+    $("announcer").textContent = "";
     setLocale(code);
   }
 
@@ -1727,7 +1738,8 @@ const RV = {};
       }
     });
     $("outbox-hours").addEventListener("change", () => { refreshOutbox().catch(reportPollError); });
-    $("redrive-button").addEventListener("click", redrive);
+    // Sending them again has one home, the managers' view (manage.js).
+    $("redrive-button").addEventListener("click", () => { showView("manage"); });
     $("locale-select").addEventListener("change", pickLocale);
     document.addEventListener("visibilitychange", onVisibility);
     window.addEventListener("focus", markSeen);
@@ -1735,7 +1747,7 @@ const RV = {};
 
   // What desk.js and manage.js build on (COMMON interface of issue 13).
   Object.assign(RV, {
-    api: (method, path, body) => api(method, path, body),
+    api: (method, path, body, options) => api(method, path, body, false, options),
     role: () => (state.claims ? roleOf(state.claims) : null),
     tenant: () => (state.tenant ? {
       name: state.tenant.name, timezone: state.tenant.timezone,
@@ -1753,6 +1765,7 @@ const RV = {};
     poll: registerPoll,
     pollNow,
     el,
+    segments: segmentInfo,
     // The server's clock (its Date header): the local stack's virtual clock in tests.
     now,
   });

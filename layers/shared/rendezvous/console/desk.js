@@ -54,6 +54,17 @@
     "desk.tstatus.undelivered": "not delivered",
     "desk.tstatus.suppressed": "not sent",
     "desk.tstatus.cancelled": "cancelled",
+    "desk.reason.appointment_cancelled": "the visit was cancelled",
+    "desk.reason.appointment_changed": "the visit changed",
+    "desk.reason.tenant_paused": "texts were paused",
+    "desk.reason.opted_out": "the customer opted out",
+    "desk.reason.undeliverable": "this number cannot receive texts",
+    "desk.reason.frequency_cap": "daily limit of texts reached",
+    "desk.reason.too_late": "too late to be useful",
+    "desk.reason.appointment_confirmed": "already confirmed",
+    "desk.reason.quiet_hours": "held for quiet hours",
+    "desk.reason.retries_exhausted": "every retry failed: a manager can send it again",
+    "desk.reason.carrier": "the phone network refused it (error {code})",
     "desk.flag.opted_out": "Opted out",
     "desk.flag.undeliverable": "Undeliverable",
     "desk.actions": "Actions",
@@ -161,6 +172,17 @@
     "desk.tstatus.undelivered": "non remis",
     "desk.tstatus.suppressed": "non envoyé",
     "desk.tstatus.cancelled": "annulé",
+    "desk.reason.appointment_cancelled": "le rendez-vous a été annulé",
+    "desk.reason.appointment_changed": "le rendez-vous a changé",
+    "desk.reason.tenant_paused": "les SMS étaient en pause",
+    "desk.reason.opted_out": "le client s’est désinscrit",
+    "desk.reason.undeliverable": "ce numéro ne peut pas recevoir de SMS",
+    "desk.reason.frequency_cap": "limite quotidienne de SMS atteinte",
+    "desk.reason.too_late": "trop tard pour être utile",
+    "desk.reason.appointment_confirmed": "déjà confirmé",
+    "desk.reason.quiet_hours": "retenu pendant les heures calmes",
+    "desk.reason.retries_exhausted": "tous les essais ont échoué : un responsable peut le renvoyer",
+    "desk.reason.carrier": "le réseau téléphonique l’a refusé (erreur {code})",
     "desk.flag.opted_out": "Désinscrit",
     "desk.flag.undeliverable": "Injoignable",
     "desk.actions": "Actions",
@@ -268,6 +290,17 @@
     "desk.tstatus.undelivered": "no entregado",
     "desk.tstatus.suppressed": "no enviado",
     "desk.tstatus.cancelled": "cancelado",
+    "desk.reason.appointment_cancelled": "la cita se canceló",
+    "desk.reason.appointment_changed": "la cita cambió",
+    "desk.reason.tenant_paused": "los SMS estaban en pausa",
+    "desk.reason.opted_out": "el cliente se dio de baja",
+    "desk.reason.undeliverable": "este número no puede recibir SMS",
+    "desk.reason.frequency_cap": "se alcanzó el límite diario de SMS",
+    "desk.reason.too_late": "demasiado tarde para ser útil",
+    "desk.reason.appointment_confirmed": "ya confirmada",
+    "desk.reason.quiet_hours": "retenido por las horas de descanso",
+    "desk.reason.retries_exhausted": "fallaron todos los intentos: un responsable puede reenviarlo",
+    "desk.reason.carrier": "la red telefónica lo rechazó (error {code})",
     "desk.flag.opted_out": "Dado de baja",
     "desk.flag.undeliverable": "Inalcanzable",
     "desk.actions": "Acciones",
@@ -502,8 +535,17 @@
     const last = row.last_text;
     if (!last) return t("desk.text.none");
     let line = t("desk.text.line", { kind: kindText(last.kind), status: textStatus(last.status) });
-    if (last.reason) line += ` (${words(last.reason)})`;
+    if (last.reason) line += ` (${reasonText(last.reason)})`;
     return line;
+  }
+
+  // Why a text was not sent or not delivered, in the person's words: the sender's reason
+  // codes, and Twilio's error codes ("twilio 30003") as the network's refusal.
+  function reasonText(reason) {
+    const code = String(reason);
+    if (Object.hasOwn(I18N.en, `desk.reason.${code}`)) return t(`desk.reason.${code}`);
+    const carrier = /^twilio[ _](\d+)$/.exec(code);
+    return carrier ? t("desk.reason.carrier", { code: carrier[1] }) : words(code);
   }
 
   function isProblem(row) {
@@ -636,7 +678,11 @@
     // A refresh that rebuilds the row in focus gives the focus to its new button: a person
     // tabbing through the list is not thrown back to the top every minute.
     const list = $("desk-list");
-    const focused = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
+    // So does a dialog closed while its row was being rebuilt (state.refocusId): the focus
+    // waits on the heading for the row, unless the person has moved it elsewhere since.
+    const waiting = state.refocusId && document.activeElement === $("desk-heading") ? state.refocusId : null;
+    state.refocusId = null;
+    const focused = list.contains(document.activeElement) ? document.activeElement.dataset.id : waiting;
     list.replaceChildren(fragment);
     if (focused && !list.contains(document.activeElement)) {
       const again = list.querySelector(`button.appt-open[data-id="${CSS.escape(focused)}"]`);
@@ -801,8 +847,12 @@
     state.selectedId = null;
     if (!state.visible) return; // another view took over (the conversation, a sign-out)
     const button = id && $("desk-list").querySelector(`button.appt-open[data-id="${CSS.escape(id)}"]`);
-    if (button) button.focus();
-    else $("desk-heading").focus();
+    if (button) {
+      button.focus();
+    } else {
+      state.refocusId = id;
+      $("desk-heading").focus();
+    }
   }
 
   // Runs one action: the button is busy meanwhile, an error is said in words next to it.

@@ -191,7 +191,7 @@ Object.assign(I18N.en, {
   "intent.unmatched": "Unmatched reply",
   "flag.stop_request": "Asks to stop texts",
   "flag.opted_out_with_appointment": "Opted out with a visit booked",
-  "appointment.scheduled": "Not confirmed",
+  "appointment.scheduled": "Unconfirmed",
   "appointment.confirmed": "Confirmed",
   "appointment.cancelled": "Cancelled",
   "conv.heading": "Conversation",

@@ -330,8 +330,8 @@ class AppointmentService:
         """Record how the appointment ended. Attended and no-show only once the visit has
         started and only for an appointment not cancelled (a late cancel fits any). The
         same outcome again changes nothing and tells nobody; a different one replaces it,
-        with its own `appointment.outcome_recorded` event in the same write and an audit
-        entry for `by`. `change` names the recording in the event's id (a FHIR resource's
+        with its own `appointment.outcome_recorded` event and an audit entry for `by`, all
+        in one write. `change` names the recording in the event's id (a FHIR resource's
         version); by default, the moment it is recorded."""
         for _ in range(3):
             now = self.clock.now()
@@ -358,19 +358,17 @@ class AppointmentService:
                 change or f"{outcome.value}@{now.isoformat()}",
                 now,
             )
-            if not self.store.record_outcome(recorded, previous=appointment, event=event):
+            audit = ActivityEntry(
+                event=ActivityEvent.OUTCOME_RECORDED,
+                actor=by,
+                at=now,
+                appointment_id=appointment_id,
+                reason=outcome.value,
+            )
+            if not self.store.record_outcome(
+                recorded, previous=appointment, event=event, audit=audit
+            ):
                 continue
-            if self.activity is not None:
-                self.activity.append(
-                    tenant_id,
-                    ActivityEntry(
-                        event=ActivityEvent.OUTCOME_RECORDED,
-                        actor=by,
-                        at=now,
-                        appointment_id=appointment_id,
-                        reason=outcome.value,
-                    ),
-                )
             return AppointmentView(recorded, messages)
         raise ConcurrentModification("the appointment changed while its outcome was recorded")
 

@@ -89,10 +89,14 @@ class ConversationReader:
         self, tenant_id: str, recipient_key: str, item_ids: Iterable[str], now: datetime
     ) -> tuple[list[ConversationMessage], list[AppointmentHistory]]:
         """The conversation with a number, taking a person's answers from the queue items
-        `item_ids`; with the appointments it drew on (next and last few)."""
+        `item_ids` and from those its kept texts belong to; with the appointments it drew
+        on (next and last few)."""
         histories = self.conversations.recipient_appointments(
             tenant_id, recipient_key, now, APPOINTMENTS_EACH_WAY
         )
-        threads = [m for i in dict.fromkeys(item_ids) for m in self.queue.messages(tenant_id, i)]
         texts = self.conversations.texts(tenant_id, recipient_key, CONVERSATION_LENGTH)
+        # A person's answers live only in their item's thread: every item the kept texts
+        # belong to is read too, else an earlier question shows with no answer.
+        wanted = [*item_ids, *(t.item_id for t in texts if t.item_id)]
+        threads = [m for i in dict.fromkeys(wanted) for m in self.queue.messages(tenant_id, i)]
         return assemble(texts, threads, histories), histories

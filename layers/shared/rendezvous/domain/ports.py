@@ -203,10 +203,16 @@ class AppointmentRecords(Protocol):
         ...
 
     def record_outcome(
-        self, appointment: Appointment, *, previous: Appointment, event: WebhookEvent
+        self,
+        appointment: Appointment,
+        *,
+        previous: Appointment,
+        event: WebhookEvent,
+        audit: ActivityEntry,
     ) -> bool:
-        """Write `appointment`'s outcome fields and `event` together, if its outcome, status
-        and version are still `previous`'s; False (nothing written) otherwise."""
+        """Write `appointment`'s outcome fields, `event` and the `audit` entry together, if
+        its outcome, status and version are still `previous`'s; False (nothing written)
+        otherwise."""
         ...
 
     def note_last_text(
@@ -425,6 +431,8 @@ class ConversationQueue(Protocol):
         self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
     ) -> tuple[list[QueueItem], dict[str, Any] | None, float]: ...
 
+    def count(self, tenant_id: str, status: QueueStatus) -> int: ...
+
     def messages(self, tenant_id: str, item_id: str) -> list[ConversationMessage]: ...
 
     def open_conversation(
@@ -601,37 +609,6 @@ class TimeIndex(Protocol):
 
 
 class OversightStore(TimeIndex, Protocol):
-    def record_outcome(
-        self, appointment: Appointment, *, previous: Appointment, event: WebhookEvent
-    ) -> bool:
-        """Write `appointment`'s outcome fields and `event` together, if its outcome, status
-        and version are still `previous`'s; False (nothing written) otherwise."""
-        ...
-
-    def note_last_text(
-        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
-    ) -> bool:
-        """Keep `text` as the appointment's `last_text` unless the stored one's `order`
-        (rendezvous.domain.last_text) is as high; False (nothing written) then, or when the
-        appointment does not exist."""
-        ...
-
-    def appointments_starting(
-        self,
-        tenant_id: str,
-        start: datetime,
-        end: datetime,
-        *,
-        limit: int,
-        after: tuple[datetime, str] | None = None,
-    ) -> tuple[list[Appointment], bool]:
-        """Up to `limit` appointments starting in [start, end), cancelled ones included,
-        soonest first (then by id), after the (start, id) position `after`; and whether
-        more follow."""
-        ...
-
-    def recipients_by_key(self, tenant_id: str, keys: list[str]) -> dict[str, Recipient]: ...
-
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
     def set_pause(

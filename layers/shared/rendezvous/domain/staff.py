@@ -71,6 +71,7 @@ class QueuePage:
     items: list[QueueItem]
     next_start: dict[str, Any] | None
     appointments: dict[str, Appointment]  # the items' linked appointments, by id
+    count: int | None = None  # items in that status in all, on the first page only
 
 
 @dataclass
@@ -86,11 +87,16 @@ class QueueService:
         self, tenant_id: str, status: QueueStatus, limit: int, cursor: dict[str, Any] | None
     ) -> QueuePage:
         """A page of a tenant's items in one status, soonest due first, where the next
-        starts, and the linked appointments as they are now (one batch read)."""
+        starts, and the linked appointments as they are now (one batch read). The first
+        page also counts them all, when there are more than it holds, so a console can
+        refresh the first page alone and still see the queue grow or shrink."""
         items, last, _ = self.queue.page(tenant_id, status, limit, cursor)
         linked = [i.appointment_id for i in items if i.appointment_id]
         appointments = self.store.appointments(tenant_id, linked) if linked else {}
-        return QueuePage(items, last, appointments)
+        count = None
+        if cursor is None:
+            count = self.queue.count(tenant_id, status) if last else len(items)
+        return QueuePage(items, last, appointments, count)
 
     def detail(self, tenant_id: str, item_id: str) -> ItemDetail:
         """The item, every text both ways with its number, and its appointment."""

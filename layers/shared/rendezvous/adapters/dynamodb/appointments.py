@@ -4,11 +4,12 @@ those records: the AppointmentRecords port."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from rendezvous.adapters.dynamodb.activity import log_entry_put
 from rendezvous.adapters.dynamodb.events import event_puts
 from rendezvous.adapters.dynamodb.table import (
     Item,
@@ -33,6 +34,7 @@ from rendezvous.adapters.dynamodb.table import (
     values_of,
 )
 from rendezvous.adapters.dynamodb.vacancy import opening_put
+from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.identity import MessageIdentity, identity_of
 from rendezvous.domain.models import (
@@ -383,7 +385,12 @@ class DynamoAppointments(TableRepository):
         )
 
     def record_outcome(
-        self, appointment: Appointment, *, previous: Appointment, event: WebhookEvent
+        self,
+        appointment: Appointment,
+        *,
+        previous: Appointment,
+        event: WebhookEvent,
+        audit: ActivityEntry,
     ) -> bool:
         names = {"#s": "status", "#v": "version", "#o": "outcome"}
         values: dict[str, Any] = {
@@ -400,18 +407,24 @@ class DynamoAppointments(TableRepository):
         else:
             condition += "#o = :previous"
             values[":previous"] = previous.outcome.value
-        return self._update_with_event(
-            {
-                "Key": serialize(
-                    appointment_key(appointment.tenant_id, appointment.appointment_id)
-                ),
-                "UpdateExpression": "SET #o = :outcome, outcome_at = :at, outcome_by = :by, "
-                "updated_at = :now",
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values_of(values),
-            },
-            event,
+        update: Item = {
+            "TableName": self._table,
+            "Key": serialize(appointment_key(appointment.tenant_id, appointment.appointment_id)),
+            "UpdateExpression": "SET #o = :outcome, outcome_at = :at, outcome_by = :by, "
+            "updated_at = :now",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values_of(values),
+        }
+        # One transaction: a function stopped after a separate audit write would leave the
+        # outcome unaudited for good (its retry finds the same outcome and writes nothing).
+        return transact_if(
+            self._db,
+            [
+                {"Update": update},
+                *event_puts(self._table, [event]),
+                {"Put": log_entry_put(self._table, appointment.tenant_id, audit)},
+            ],
         )
 
     def note_last_text(
@@ -452,11 +465,17 @@ class DynamoAppointments(TableRepository):
         if after is not None:
             low = max(low, f"{stamp(after[0])}#{after[1]}")
         high = stamp(end)  # "<start>#<id>" sorts after "<start>": `end` itself is excluded
-        day = (after[0] if after is not None else start).astimezone(UTC).date()
+        first = (after[0] if after is not None else start).astimezone(UTC).date()
+        # The UTC day of the last instant before `end`: counted, not stepped past, so a
+        # range ending on 9999-12-31 never asks for a day after it.
+        last = (end - timedelta(microseconds=1)).astimezone(UTC).date()
         # The first Query meets the `after` item itself again (BETWEEN is inclusive): one
         # more, so a full page still takes one Query.
         again = 0 if after is None else 1
-        while len(found) <= limit and datetime.combine(day, time(), UTC) < end:
+        for offset in range((last - first).days + 1):
+            if len(found) > limit:
+                break
+            day = first + timedelta(days=offset)
             query: dict[str, Any] = {
                 "IndexName": "by_time",
                 "KeyConditionExpression": "tpk = :d AND tsk BETWEEN :low AND :high",
@@ -478,7 +497,6 @@ class DynamoAppointments(TableRepository):
                 if "LastEvaluatedKey" not in page:
                     break
                 query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-            day += timedelta(days=1)
         more = len(found) > limit
         keys = [{"pk": i["pk"], "sk": "A"} for i in found[:limit]]
         appointments = [

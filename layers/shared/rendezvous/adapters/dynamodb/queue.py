@@ -228,6 +228,23 @@ class DynamoConversationQueue(TableRepository):
         units = float(page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
         return items, deserialize(last) if last else None, units
 
+    def count(self, tenant_id: str, status: QueueStatus) -> int:
+        """How many of the tenant's items are in `status`: keys only, page after page."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": "qpk = :q",
+            "ExpressionAttributeValues": values_of({":q": f"T#{tenant_id}#QS#{status.value}"}),
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            page = self._db.query(**kwargs)
+            total += int(page.get("Count", 0))
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def _transition(
         self,
         item_key: Item,

@@ -35,7 +35,7 @@ Sparse index `by_time` holds message records by tenant and UTC day of sending, t
 the outbox reads what is pending in the next hours, stats what happened in the last days.
 It also holds appointments (tpk T#<tenant>#AD#<UTC day of starts_at>, tsk `<start>#<id>`):
 the day and week lists read one day per Query. Appointments saved before these keys
-existed are not listed until their next save.
+existed get them from the one-off `make backfill` (infra/backfill.py).
 A tenant record is also listed under gsi1pk TENANTS for the queue watcher, and a
 delivery under gsi1pk T#<tenant>#WH#<endpoint>#D with gsi1sk `<event time>#<delivery>`,
 so an endpoint's deliveries newest first are one Query of that (keys-only) index and one
