@@ -336,7 +336,8 @@ class FillNumbersOut(OutModel):
     openings: int
     offers_sent: int
     filled: int
-    median_time_to_fill_minutes: float | None
+    # Left out while nothing was filled in the period (answers drop empty fields).
+    median_time_to_fill_minutes: float | None = None
     expired_unfilled: int
 
 
