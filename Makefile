@@ -8,6 +8,10 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 .DEFAULT_GOAL := help
+# A benchmark piped through tee fails the target when the benchmark fails (a Scan found,
+# a crash), not only when tee does.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 
 .PHONY: help install run redrive tenant backfill test chromium lint format typecheck unit integration e2e bench bench-console bench-vacancy openapi layer-requirements build deploy clean
 
