@@ -40,7 +40,6 @@ from rendezvous.domain.ports import (
 )
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
-    FillCounts,
     FillMatch,
     Offer,
     OfferStatus,
@@ -48,7 +47,6 @@ from rendezvous.domain.vacancy import (
     OpeningStatus,
     WaitlistEntry,
     fill_appointment_id,
-    fill_time,
 )
 from rendezvous.phone import recipient_key
 
@@ -127,7 +125,6 @@ class OfferService:
             expired_now = self._expire(opening)
             if expired_now:
                 self._log(tenant_id, ActivityEvent.OPENING_EXPIRED, opening, now)
-                self.vacancies.count_fill(tenant_id, now, FillCounts(expired=1))
             self._close(offers, now)
             return WaveResult(WaveOutcome.EXPIRED, expired_now=expired_now)
         # Waves that offered nothing in a row: the next one waits twice as long each time.
@@ -167,8 +164,6 @@ class OfferService:
             if self._offer(tenant, counted, entry, wave, now):
                 sent += 1
                 self._log(tenant_id, ActivityEvent.OFFER_SENT, opening, now)
-        if sent:
-            self.vacancies.count_fill(tenant_id, now, FillCounts(offers_sent=sent))
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
         return WaveResult(WaveOutcome.OFFERED, offers_sent=sent, next_wave_at=next_at)
 
@@ -339,7 +334,6 @@ class OfferService:
         if self.appointments.create_within(tenant, appointment, write) is None:
             return None
         waited = (now - opening.created_at).total_seconds()
-        self.vacancies.count_fill(tenant.tenant_id, now, fill_time(opening, now))
         self._log(
             tenant.tenant_id,
             ActivityEvent.OPENING_FILLED,

@@ -7,7 +7,7 @@ the VacancyStore port (rendezvous.domain.ports).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -163,35 +163,3 @@ class Offer(BaseModel):
     message_status: str | None = None
     message_reason: str | None = None
     answered_at: datetime | None = None
-
-
-class FillCounts(BaseModel):
-    """What vacancy fill did on some UTC days: a tenant's counters, added to as it happens
-    (GET /v1/stats reads them)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    openings: int = 0  # openings written (cancellations, publications, reschedules)
-    offers_sent: int = 0  # offer texts handed to the sender
-    filled: int = 0  # openings taken
-    fill_seconds: int = 0  # from opening to fill, summed over the `filled` ones
-    expired: int = 0  # openings that ended unfilled
-
-    def __add__(self, other: FillCounts) -> FillCounts:
-        return FillCounts(
-            **{name: getattr(self, name) + getattr(other, name) for name in FillCounts.model_fields}
-        )
-
-    @property
-    def mean_minutes_to_fill(self) -> float | None:
-        return round(self.fill_seconds / 60 / self.filled, 1) if self.filled else None
-
-
-def fill_time(opening: Opening, filled_at: datetime) -> FillCounts:
-    """The counts one fill adds: itself and how long the opening waited for it."""
-    seconds = max(0, int((filled_at - opening.created_at).total_seconds()))
-    return FillCounts(filled=1, fill_seconds=seconds)
-
-
-def utc_day(at: datetime) -> date:
-    return at.astimezone(UTC).date()
