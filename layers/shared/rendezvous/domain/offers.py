@@ -54,6 +54,12 @@ from rendezvous.phone import recipient_key
 OFFER_DIGIT = "1"
 # Entries read per Query while looking for a wave's takers: most waiting entries suit.
 _PAGE_FACTOR = 3
+# How far ahead any wave is planned, the first included. EventBridge Scheduler runs an
+# at() schedule with one-minute precision and does not document running one whose time
+# has passed when it is created (reports say CreateSchedule refuses it), and "now" has
+# passed by the time AWS reads it. A minute's wait is small beside the notice an opening
+# needs (fill_min_notice_minutes); a wave planned after the notice limit marks it expired.
+SCHEDULE_LEAD = timedelta(minutes=1)
 
 
 class WaveOutcome(StrEnum):
@@ -105,8 +111,9 @@ class OfferService:
     # -- starting and waves ---------------------------------------------------------------
 
     def start(self, opening: Opening) -> None:
-        """The first wave, at once."""
-        self.waves.schedule_wave(opening.tenant_id, opening.opening_id, 1, self.clock.now())
+        """The first wave, as soon as a schedule can be sure to run it."""
+        first = self.clock.now() + SCHEDULE_LEAD
+        self.waves.schedule_wave(opening.tenant_id, opening.opening_id, 1, first)
 
     def run_wave(self, tenant_id: str, opening_id: str, wave: int) -> WaveResult:
         tenant = self.store.get_tenant(tenant_id)
@@ -171,11 +178,11 @@ class OfferService:
         """The tenant's interval later, doubled for each wave in a row that found nobody
         (someone may join the list, but an opening two weeks out is not looked at every
         15 minutes), and no later than the moment the opening stops being worth offering:
-        that run marks it expired."""
+        that run marks it expired. Never sooner than SCHEDULE_LEAD."""
         last = opening.starts_at - timedelta(minutes=tenant.fill_min_notice_minutes)
         factor: int = 2 ** min(idle, 10)
         interval = timedelta(minutes=tenant.fill_wave_interval_minutes * factor)
-        return min(now + interval, last)
+        return max(min(now + interval, last), now + SCHEDULE_LEAD)
 
     def _pick(
         self, tenant: Tenant, opening: Opening, offers: list[Offer], now: datetime

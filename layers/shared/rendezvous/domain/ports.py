@@ -569,8 +569,8 @@ class VacancyStore(Protocol):
 
 
 class VacancyStarter(Protocol):
-    """Starts offering an opening just written: its first wave goes out at once, the next
-    ones on the tenant's interval (the offers part builds it)."""
+    """Starts offering an opening just written: its first wave goes out a minute later (the
+    soonest a Scheduler at() is sure to run), the next ones on the tenant's interval."""
 
     def start(self, opening: Opening) -> None: ...
 
