@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
 
+from rendezvous.api.http import RESOURCE_ID_PATTERN
 from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import FixedClock
@@ -25,6 +27,7 @@ from rendezvous.domain.vacancy import (
     OpeningSource,
     OpeningStatus,
     WaitlistStatus,
+    fill_appointment_id,
 )
 from rendezvous.messages.render import SmsRenderer
 from tests.support.aws import at, clinic
@@ -383,3 +386,20 @@ def test_an_openings_range_must_run_forward_at_most_a_month(
         )
 
     assert refusal.value.problems[0][0] == field_name
+
+
+@pytest.mark.parametrize("length", [59, 60, 70, 100])
+def test_the_winner_s_appointment_id_is_a_valid_one_for_any_opening_id(length: int) -> None:
+    opening_id = "op-" + "a" * (length - 3)
+    other = opening_id[:-1] + "b"
+
+    made = fill_appointment_id(opening_id)
+
+    assert len(made) <= 64
+    assert re.fullmatch(RESOURCE_ID_PATTERN, made)
+    assert made == fill_appointment_id(opening_id)
+    assert made != fill_appointment_id(other)
+    if length <= 59:
+        assert made == f"fill-{opening_id}"  # readable as it was
+    else:
+        assert made.startswith(f"fill.{opening_id[:38]}.")

@@ -7,6 +7,7 @@ the VacancyStore port (rendezvous.domain.ports).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -55,9 +56,24 @@ def cancellation_opening_id(appointment_id: str, cancelled_version: int) -> str:
     return f"op-{appointment_id}-v{cancelled_version}"
 
 
+# An appointment id's most characters (the appointments routes' rule).
+_APPOINTMENT_ID_MAX = 64
+_FILL_DIGEST_CHARS = 20  # 80 bits of SHA-256
+
+
 def fill_appointment_id(opening_id: str) -> str:
-    """The appointment the winner of an opening gets: one per opening, by construction."""
-    return f"fill-{opening_id}"
+    """The appointment the winner of an opening gets: one per opening, by construction (a
+    retried take finds it taken), and a valid appointment id. `fill-<opening id>` when that
+    fits in 64 characters; for a longer opening id (a cancel of a long appointment id
+    makes one up to 70, a publication up to 100) its head, to stay readable, then a digest
+    of all of it: `fill.<head>.<digest>`, 64 characters. Its `.` after `fill` keeps it
+    apart from every short form, which has `-` there."""
+    short = f"fill-{opening_id}"
+    if len(short) <= _APPOINTMENT_ID_MAX:
+        return short
+    digest = hashlib.sha256(opening_id.encode()).hexdigest()[:_FILL_DIGEST_CHARS]
+    head = opening_id[: _APPOINTMENT_ID_MAX - len("fill..") - _FILL_DIGEST_CHARS]
+    return f"fill.{head}.{digest}"
 
 
 class WaitlistEntry(BaseModel):
