@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rendezvous.adapters.dynamodb.table import stamp
@@ -45,14 +45,12 @@ from rendezvous.domain.ports import (
     SmsReceipt,
 )
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Offer,
     Opening,
     OpeningStatus,
     WaitlistEntry,
     WaitlistStatus,
     service_key,
-    utc_day,
 )
 from rendezvous.phone import recipient_key
 
@@ -779,18 +777,6 @@ class MemoryVacancies:
     store: MemoryStore
     waitlist: dict[tuple[str, str], WaitlistEntry] = field(default_factory=dict)
     offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
-    counts: dict[tuple[str, date], FillCounts] = field(default_factory=dict)
-
-    def count_fill(self, tenant_id: str, at: datetime, counts: FillCounts) -> None:
-        key = (tenant_id, utc_day(at))
-        self.counts[key] = self.counts.get(key, FillCounts()) + counts
-
-    def fill_counts(self, tenant_id: str, first: date, last: date) -> FillCounts:
-        total = FillCounts()
-        for (t, day), counts in self.counts.items():
-            if t == tenant_id and first <= day <= last:
-                total += counts
-        return total
 
     def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None:
         return self.waitlist.get((tenant_id, entry_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from rendezvous.domain.errors import ConcurrentModification
@@ -24,7 +24,6 @@ from rendezvous.domain.models import (
 from rendezvous.domain.ports import OfferSendContext, OpeningDetail
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
-    FillCounts,
     Offer,
     OfferStatus,
     Opening,
@@ -32,7 +31,6 @@ from rendezvous.domain.vacancy import (
     WaitlistEntry,
     WaitlistStatus,
     service_key,
-    utc_day,
 )
 from rendezvous.phone import recipient_key
 from tests.support.memory import MemoryStore, message_id
@@ -52,19 +50,6 @@ class MemoryVacancies:
     offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
     texts: dict[TextId, OfferText] = field(default_factory=dict)
     ranks: dict[TextId, int] = field(default_factory=dict)
-    counts: dict[tuple[str, date], FillCounts] = field(default_factory=dict)
-
-    # -- FillCounter
-    def count_fill(self, tenant_id: str, at: datetime, counts: FillCounts) -> None:
-        key = (tenant_id, utc_day(at))
-        self.counts[key] = self.counts.get(key, FillCounts()) + counts
-
-    def fill_counts(self, tenant_id: str, first: date, last: date) -> FillCounts:
-        total = FillCounts()
-        for (t, day), counts in self.counts.items():
-            if t == tenant_id and first <= day <= last:
-                total += counts
-        return total
 
     # -- VacancyStore
     def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None:

@@ -380,12 +380,29 @@ def test_an_offer_whose_opening_was_filled_before_it_went_out_is_suppressed(
     assert world.vacancies.offers[("clinic-1", OPENING, "e2")].message_status == "suppressed"
 
 
-def test_starting_an_opening_plans_its_first_wave_now(world: World) -> None:
+def test_starting_an_opening_plans_its_first_wave_a_minute_ahead(world: World) -> None:
     opening = world.open()
 
     world.offers.start(opening)
 
-    assert world.waves.planned == {("clinic-1", OPENING, 1): NOW}
+    # Not "now": a Scheduler at() in the current minute is already past when AWS reads it.
+    assert world.waves.planned == {("clinic-1", OPENING, 1): NOW + timedelta(minutes=1)}
+
+
+def test_a_wave_near_the_notice_limit_plans_the_last_one_a_minute_ahead_too(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.open()
+    world.clock.set(SLOT - timedelta(minutes=120, seconds=30))
+
+    result = world.offers.run_wave("clinic-1", OPENING, 1)
+
+    assert result.outcome is WaveOutcome.OFFERED
+    assert result.next_wave_at == world.clock.now() + timedelta(minutes=1)
+    assert world.waves.planned[("clinic-1", OPENING, 2)] == result.next_wave_at
+    world.clock.set(result.next_wave_at)
+    assert world.offers.run_wave("clinic-1", OPENING, 2).outcome is WaveOutcome.EXPIRED
 
 
 def test_an_appointment_text_still_goes_through_its_own_identity(world: World) -> None:

@@ -40,7 +40,6 @@ from rendezvous.domain.ports import (
 )
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
-    FillCounts,
     FillMatch,
     Offer,
     OfferStatus,
@@ -48,7 +47,6 @@ from rendezvous.domain.vacancy import (
     OpeningStatus,
     WaitlistEntry,
     fill_appointment_id,
-    fill_time,
 )
 from rendezvous.phone import recipient_key
 
@@ -56,6 +54,12 @@ from rendezvous.phone import recipient_key
 OFFER_DIGIT = "1"
 # Entries read per Query while looking for a wave's takers: most waiting entries suit.
 _PAGE_FACTOR = 3
+# How far ahead any wave is planned, the first included. EventBridge Scheduler runs an
+# at() schedule with one-minute precision and does not document running one whose time
+# has passed when it is created (reports say CreateSchedule refuses it), and "now" has
+# passed by the time AWS reads it. A minute's wait is small beside the notice an opening
+# needs (fill_min_notice_minutes); a wave planned after the notice limit marks it expired.
+SCHEDULE_LEAD = timedelta(minutes=1)
 
 
 class WaveOutcome(StrEnum):
@@ -107,8 +111,9 @@ class OfferService:
     # -- starting and waves ---------------------------------------------------------------
 
     def start(self, opening: Opening) -> None:
-        """The first wave, at once."""
-        self.waves.schedule_wave(opening.tenant_id, opening.opening_id, 1, self.clock.now())
+        """The first wave, as soon as a schedule can be sure to run it."""
+        first = self.clock.now() + SCHEDULE_LEAD
+        self.waves.schedule_wave(opening.tenant_id, opening.opening_id, 1, first)
 
     def run_wave(self, tenant_id: str, opening_id: str, wave: int) -> WaveResult:
         tenant = self.store.get_tenant(tenant_id)
@@ -127,7 +132,6 @@ class OfferService:
             expired_now = self._expire(opening)
             if expired_now:
                 self._log(tenant_id, ActivityEvent.OPENING_EXPIRED, opening, now)
-                self.vacancies.count_fill(tenant_id, now, FillCounts(expired=1))
             self._close(offers, now)
             return WaveResult(WaveOutcome.EXPIRED, expired_now=expired_now)
         # Waves that offered nothing in a row: the next one waits twice as long each time.
@@ -167,8 +171,6 @@ class OfferService:
             if self._offer(tenant, counted, entry, wave, now):
                 sent += 1
                 self._log(tenant_id, ActivityEvent.OFFER_SENT, opening, now)
-        if sent:
-            self.vacancies.count_fill(tenant_id, now, FillCounts(offers_sent=sent))
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
         return WaveResult(WaveOutcome.OFFERED, offers_sent=sent, next_wave_at=next_at)
 
@@ -176,11 +178,11 @@ class OfferService:
         """The tenant's interval later, doubled for each wave in a row that found nobody
         (someone may join the list, but an opening two weeks out is not looked at every
         15 minutes), and no later than the moment the opening stops being worth offering:
-        that run marks it expired."""
+        that run marks it expired. Never sooner than SCHEDULE_LEAD."""
         last = opening.starts_at - timedelta(minutes=tenant.fill_min_notice_minutes)
         factor: int = 2 ** min(idle, 10)
         interval = timedelta(minutes=tenant.fill_wave_interval_minutes * factor)
-        return min(now + interval, last)
+        return max(min(now + interval, last), now + SCHEDULE_LEAD)
 
     def _pick(
         self, tenant: Tenant, opening: Opening, offers: list[Offer], now: datetime
@@ -339,7 +341,6 @@ class OfferService:
         if self.appointments.create_within(tenant, appointment, write) is None:
             return None
         waited = (now - opening.created_at).total_seconds()
-        self.vacancies.count_fill(tenant.tenant_id, now, fill_time(opening, now))
         self._log(
             tenant.tenant_id,
             ActivityEvent.OPENING_FILLED,

@@ -26,7 +26,6 @@ from rendezvous.domain.models import (
 from rendezvous.domain.ports import (
     ActivityReader,
     ConversationQueue,
-    FillCounter,
     OversightStore,
     TenantReader,
 )
@@ -108,8 +107,6 @@ class OversightService:
     clock: Clock
     # Built on first use: only a resume or a redrive needs the outbound queue's client.
     late_texts: Callable[[], LateTexts]
-    # Vacancy fill's day counters (the waitlist's store); None: stats count no fill.
-    fill_counter: FillCounter | None = None
 
     def status(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get_tenant(tenant_id)
@@ -248,23 +245,13 @@ class OversightService:
             opt_outs=texts[Intent.OPT_OUT],
             replies=events[ActivityEvent.TEXT_RECEIVED],
             queue=queue,
-            fill=self._fill(tenant_id, since, now, fills),
-        )
-
-    def _fill(
-        self, tenant_id: str, since: datetime, now: datetime, fills: list[float]
-    ) -> FillNumbers:
-        """The day counters of the period's UTC days (one Query), and the median of the
-        log's fill times: a counter keeps a sum, a median needs each one."""
-        if self.fill_counter is None:
-            return FillNumbers()
-        counts = self.fill_counter.fill_counts(
-            tenant_id, since.astimezone(UTC).date(), now.astimezone(UTC).date()
-        )
-        return FillNumbers(
-            openings=counts.openings,
-            offers_sent=counts.offers_sent,
-            filled=counts.filled,
-            median_time_to_fill_minutes=round(statistics.median(fills), 1) if fills else None,
-            expired_unfilled=counts.expired,
+            # From the same days of the log, as every other figure: one entry per opening
+            # written, offer text sent, opening filled (with its time) and opening expired.
+            fill=FillNumbers(
+                openings=events[ActivityEvent.OPENING_CREATED],
+                offers_sent=events[ActivityEvent.OFFER_SENT],
+                filled=events[ActivityEvent.OPENING_FILLED],
+                median_time_to_fill_minutes=round(statistics.median(fills), 1) if fills else None,
+                expired_unfilled=events[ActivityEvent.OPENING_EXPIRED],
+            ),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rendezvous.domain.activity import ActivityEntry
@@ -29,7 +29,6 @@ from rendezvous.domain.models import (
     TextRequest,
 )
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Offer,
     Opening,
     OpeningStatus,
@@ -492,20 +491,6 @@ class ConversationQueue(Protocol):
         ...
 
 
-class FillCounter(Protocol):
-    """The tenant's vacancy fill counters, by UTC day. Each count is its own write, outside
-    the change it counts: a counter every cancellation of the tenant touches would make
-    their transactions conflict."""
-
-    def count_fill(self, tenant_id: str, at: datetime, counts: FillCounts) -> None:
-        """Add `counts` to the UTC day of `at`."""
-        ...
-
-    def fill_counts(self, tenant_id: str, first: date, last: date) -> FillCounts:
-        """The sum of the counts of the UTC days `first` to `last`, both included."""
-        ...
-
-
 @dataclass(frozen=True)
 class OpeningDetail:
     """An opening with its offers, first sent first."""
@@ -514,7 +499,7 @@ class OpeningDetail:
     offers: list[Offer]
 
 
-class VacancyStore(FillCounter, Protocol):
+class VacancyStore(Protocol):
     """The waitlist, the openings and their offers. Listings are Queries on the table's
     sparse indexes (never a Scan); a cursor is opaque, and one not of the same listing
     raises InvalidRequest."""
@@ -584,8 +569,8 @@ class VacancyStore(FillCounter, Protocol):
 
 
 class VacancyStarter(Protocol):
-    """Starts offering an opening just written: its first wave goes out at once, the next
-    ones on the tenant's interval (the offers part builds it)."""
+    """Starts offering an opening just written: its first wave goes out a minute later (the
+    soonest a Scheduler at() is sure to run), the next ones on the tenant's interval."""
 
     def start(self, opening: Opening) -> None: ...
 

@@ -18,7 +18,6 @@ from rendezvous.domain.events import opening_taken_by_move
 from rendezvous.domain.models import Appointment, AppointmentStatus, OpenOffer, Tenant
 from rendezvous.domain.ports import ActivityLog, AppointmentStore, VacancyStarter, VacancyStore
 from rendezvous.domain.vacancy import (
-    FillCounts,
     FillMatch,
     Opening,
     OpeningSource,
@@ -192,15 +191,8 @@ class RescheduleService:
         )
 
     def _log(self, tenant: Tenant, taken: Opening, freed: Opening | None, now: datetime) -> None:
-        """Count the fill (and the opening the move frees) as the day counters and the
-        log count every fill."""
+        """Log the fill, and the opening the move frees (GET /v1/stats counts both)."""
         waited = now - taken.created_at
-        counts = FillCounts(
-            openings=1 if freed is not None else 0,
-            filled=1,
-            fill_seconds=int(waited.total_seconds()),
-        )
-        self.vacancies.count_fill(tenant.tenant_id, now, counts)
         entry = opening_entry(
             ActivityEvent.OPENING_FILLED,
             taken.opening_id,
@@ -208,6 +200,11 @@ class RescheduleService:
             waited_minutes=waited.total_seconds() / 60,
         )
         self.log.append(tenant.tenant_id, entry)
+        if freed is not None:
+            created = opening_entry(
+                ActivityEvent.OPENING_CREATED, freed.opening_id, now, source=freed.source.value
+            )
+            self.log.append(tenant.tenant_id, created)
 
 
 def _draft_into(appointment: Appointment, opening: Opening) -> AppointmentDraft:

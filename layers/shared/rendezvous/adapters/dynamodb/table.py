@@ -28,8 +28,6 @@ Keys (pk / sk):
                                           and fate, as an appointment's M# records
   T#<tenant>#OP#<opening>  OF#<entry>     one offer of that opening to a waitlist entry, so
                                           an opening and its offers are one Query
-  T#<tenant>#FILL         D#<UTC day>     vacancy fill's counters of the day (ADD), so the
-                                          stats of N days are one Query
 
 Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
 the outbox reads what is pending in the next hours, stats what happened in the last days.
@@ -182,10 +180,6 @@ def offer_key(tenant_id: str, opening_id: str, entry_id: str) -> Item:
 def offer_text_key(tenant_id: str, opening_id: str, entry_id: str, kind: str) -> Item:
     """An offer's text (`offer`, `offer_taken`), with its opening and offer."""
     return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": f"OT#{entry_id}#{kind}"}
-
-
-def fill_counts_key(tenant_id: str, day: date) -> Item:
-    return {"pk": f"T#{tenant_id}#FILL", "sk": f"D#{day.isoformat()}"}
 
 
 def stamp(instant: datetime) -> str:
