@@ -24,17 +24,14 @@ from rendezvous.domain.identity import (
     schedule_name,
     status_callback_ref,
 )
-from rendezvous.domain.last_text import last_text, last_text_order
 from rendezvous.domain.models import (
     CLAIMED_WITHOUT_RESULT,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
     Customer,
     MessageKind,
-    MessageRecord,
     MessageStatus,
     OfferSendRequest,
-    OfferText,
     Recipient,
     SuppressionReason,
     Tenant,
@@ -43,10 +40,10 @@ from rendezvous.domain.models import (
     is_redrivable,
     template_kind,
 )
-from rendezvous.domain.planning import late_verdict, still_timely
+from rendezvous.domain.planning import late_verdict, offer_late_verdict, still_timely
 from rendezvous.domain.ports import (
     AppointmentStore,
-    OfferTexts,
+    OfferTextOwners,
     OutboundSms,
     RecipientClaim,
     ReminderScheduler,
@@ -54,8 +51,8 @@ from rendezvous.domain.ports import (
     Renderer,
     SmsGateway,
 )
+from rendezvous.domain.texts import TextBook
 from rendezvous.domain.timing import is_quiet, local_day, next_allowed, recipient_zone
-from rendezvous.domain.vacancy import OfferStatus, OpeningStatus
 
 MAX_DEFERRALS = 3
 CLAIM_ATTEMPTS = 3
@@ -133,7 +130,7 @@ class MessageSender:
     scheduler: ReminderScheduler
     clock: Clock
     render: Renderer
-    offers: OfferTexts | None = None
+    offers: OfferTextOwners | None = None
 
     def deliver(self, request: TextRequest, *, final_attempt: bool = False) -> SendResult:
         """Decide and send. `final_attempt`: no retry follows if the gateway is down now, so
@@ -203,18 +200,12 @@ class MessageSender:
                 now=at,
             )
 
-        notice = timedelta(minutes=tenant.fill_min_notice_minutes)
-        late: SuppressionReason | None = None
+        notice = tenant.fill_min_notice_minutes
+        # An offer is worth sending only while its opening can still be taken.
         ends_at = opening.starts_at
         if text.kind == MessageKind.OFFER:
-            # An offer is worth sending only while its opening can still be taken.
-            ends_at = opening.starts_at - notice
-            if opening.status is OpeningStatus.FILLED or offer.status is not OfferStatus.SENT:
-                late = SuppressionReason.OPENING_FILLED
-            elif not opening.worth_offering(now, tenant.fill_min_notice_minutes):
-                late = SuppressionReason.OPENING_EXPIRED
-        elif now >= opening.starts_at:
-            late = SuppressionReason.TOO_LATE
+            ends_at -= timedelta(minutes=notice)
+        late = offer_late_verdict(text, opening, offer, notice, now, SuppressionReason.TOO_LATE)
         subject = TextSubject(offer.phone, request, ends_at, late, render)
         return _Loaded(tenant, text, ctx.recipient, subject)
 
@@ -284,46 +275,17 @@ class MessageSender:
         event: WebhookEvent | None = None,
         **fields: object,
     ) -> bool:
-        """The record's update, and then, when it landed, what keeps the newest text of
-        its owner: the appointment's `last_text`, or the offer's message status."""
-        if isinstance(message, OfferText):
-            changed = self._offer_texts().update_offer_text(
-                message,
-                status=status,
-                now=now,
-                only_if=only_if,
-                reason_is=reason_is,
-                event=event,
-                **fields,
-            )
-        elif isinstance(message, MessageRecord):
-            changed = self.store.update_message(
-                message,
-                status=status,
-                now=now,
-                only_if=only_if,
-                reason_is=reason_is,
-                event=event,
-                **fields,
-            )
-        else:
-            raise TypeError(f"a text record of no known owner: {type(message).__name__}")
-        if not changed:
-            return False
-        reason = fields.get("reason")
-        why = reason if isinstance(reason, str) else None
-        if isinstance(message, OfferText):
-            self._offer_texts().note_offer_text(message, status, why)
-        elif isinstance(message, MessageRecord):
-            self.store.note_last_text(
-                message.tenant_id,
-                message.appointment_id,
-                last_text(message.kind, status, now, why),
-                order=last_text_order(message.kind, message.version, status, now),
-            )
-        return True
+        return TextBook(self.store, self.offers).update(
+            message,
+            status=status,
+            now=now,
+            only_if=only_if,
+            reason_is=reason_is,
+            event=event,
+            **fields,
+        )
 
-    def _offer_texts(self) -> OfferTexts:
+    def _offer_texts(self) -> OfferTextOwners:
         if self.offers is None:
             raise RuntimeError("an offer's text reached a sender built without offers")
         return self.offers
