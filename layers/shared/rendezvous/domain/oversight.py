@@ -204,26 +204,28 @@ class OversightService:
                 if appointment is None:
                     continue
                 customer = appointment.customer
-                owner: dict[str, str | None] = {"appointment_id": appointment.appointment_id}
+                owner: tuple[str | None, str | None, str | None] = (
+                    identity.appointment_id,
+                    None,
+                    None,
+                )
             else:
                 offer = offers.get((identity.opening_id, identity.entry_id))
                 if offer is None:
                     continue
                 customer = Customer(phone=offer.phone, name=offer.name)
-                owner = {
-                    "appointment_id": None,
-                    "opening_id": offer.opening_id,
-                    "entry_id": offer.entry_id,
-                }
+                owner = (None, identity.opening_id, identity.entry_id)
             entries.append(
                 OutboxEntry(
+                    appointment_id=owner[0],
+                    opening_id=owner[1],
+                    entry_id=owner[2],
                     kind=identity.kind,
                     send_at=row.send_at,
                     status=row.status,
                     reason=row.reason,
                     customer_name=customer.name,
                     phone=customer.phone,
-                    **owner,
                 )
             )
         return entries

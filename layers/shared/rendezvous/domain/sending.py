@@ -132,6 +132,9 @@ class MessageSender:
     render: Renderer
     offers: OfferTextOwners | None = None
 
+    def __post_init__(self) -> None:
+        self._texts = TextBook(self.store, self.offers)
+
     def deliver(self, request: TextRequest, *, final_attempt: bool = False) -> SendResult:
         """Decide and send. `final_attempt`: no retry follows if the gateway is down now, so
         the text is recorded failed (retries_exhausted), ready for a redrive."""
@@ -228,7 +231,7 @@ class MessageSender:
         if key in recipient.claims:
             # Claimed by an earlier delivery of this event that never recorded what Twilio
             # said (it stopped mid-way). Sending again could text twice: say so instead.
-            self._update(
+            self._texts.update(
                 message,
                 status=MessageStatus.UNKNOWN,
                 now=now,
@@ -264,27 +267,6 @@ class MessageSender:
         self.store.claim_message(recipient, claim)
         return self._send(message, subject, tenant, recipient, rendered, now, final_attempt)
 
-    def _update(
-        self,
-        message: TextRecord,
-        *,
-        status: MessageStatus,
-        now: datetime,
-        only_if: frozenset[MessageStatus] | None = None,
-        reason_is: str | None = None,
-        event: WebhookEvent | None = None,
-        **fields: object,
-    ) -> bool:
-        return TextBook(self.store, self.offers).update(
-            message,
-            status=status,
-            now=now,
-            only_if=only_if,
-            reason_is=reason_is,
-            event=event,
-            **fields,
-        )
-
     def _offer_texts(self) -> OfferTextOwners:
         if self.offers is None:
             raise RuntimeError("an offer's text reached a sender built without offers")
@@ -295,7 +277,7 @@ class MessageSender:
         its claim was given back), so the rules below decide it as they would any other.
         It is due now: the queue watcher's sweep, which goes by send_at, then catches it
         again should every receive of the redrive crash unrecorded."""
-        reopened = self._update(
+        reopened = self._texts.update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -336,7 +318,7 @@ class MessageSender:
     def _hold(self, message: TextRecord, now: datetime) -> SendResult:
         """Paused: keep the text, not drop it. Resuming sends it if its moment still makes
         sense (OversightService.resume), and records why not otherwise."""
-        changed = self._update(
+        changed = self._texts.update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -352,7 +334,7 @@ class MessageSender:
     def _suppress(
         self, message: TextRecord, reason: SuppressionReason, now: datetime
     ) -> SendResult:
-        changed = self._update(
+        changed = self._texts.update(
             message,
             status=MessageStatus.SUPPRESSED,
             now=now,
@@ -381,7 +363,7 @@ class MessageSender:
         # Schedule before recording: a schedule without a pending record does nothing,
         # a pending record without a schedule would never be sent.
         self.scheduler.schedule(name, until, subject.request)
-        changed = self._update(
+        changed = self._texts.update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -450,7 +432,7 @@ class MessageSender:
                 (PENDING_STATUSES, None),
                 (frozenset({MessageStatus.UNKNOWN}), CLAIMED_WITHOUT_RESULT),
             ):
-                if self._update(
+                if self._texts.update(
                     message,
                     status=status,
                     now=now,
@@ -507,7 +489,7 @@ class MessageSender:
         text failed (retries_exhausted) while the send was under way, when its send_at was
         old (redriven, released after a pause, a backlog): that guess gives way to the fact,
         else a text that went out reads failed and invites a redrive."""
-        if self._update(
+        if self._texts.update(
             message,
             status=status,
             now=now,
@@ -517,7 +499,7 @@ class MessageSender:
             **fields,
         ):
             return
-        self._update(
+        self._texts.update(
             message,
             status=status,
             now=now,
