@@ -195,3 +195,32 @@ def test_the_watcher_marks_a_stuck_offer_text_failed_and_a_redrive_sends_it(
     assert failed == ("failed", "retries_exhausted")
     assert redriven == {"redrive": {"queued": 1, "suppressed": {}}}
     assert len(texts_to(twilio, phone(1))) == 1
+
+
+def test_the_resume_sends_a_held_offer_text_once_and_the_next_wave_leaves_it_be(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
+) -> None:
+    wait(vacancies, clock, 1)
+    open_slot(vacancies, clock)
+    wave(1)
+    call("POST", "/v1/pause", {"reason": "Storm closure"}, role="manager")
+    invoke(SENDER, sqs_event(outbound()))
+    held = text_of(runtime, "e1")
+    _, box = call("GET", "/v1/outbox", query={"hours": "1"})
+
+    _, resumed = call("POST", "/v1/resume", {"reason": "Open again"}, role="manager")
+    invoke(SENDER, sqs_event(outbound()))
+    clock.advance(minutes=15)
+    wave(2)
+
+    assert held == ("deferred", "tenant_paused")
+    assert [(m.get("opening_id"), m["status"]) for m in box["messages"]] == [
+        (OPENING, "deferred")
+    ]
+    assert resumed["held"] == {"queued": 1, "suppressed": {}}
+    assert outbound() == []
+    assert len(texts_to(twilio, phone(1))) == 1
