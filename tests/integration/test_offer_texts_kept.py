@@ -218,9 +218,7 @@ def test_the_resume_sends_a_held_offer_text_once_and_the_next_wave_leaves_it_be(
     wave(2)
 
     assert held == ("deferred", "tenant_paused")
-    assert [(m.get("opening_id"), m["status"]) for m in box["messages"]] == [
-        (OPENING, "deferred")
-    ]
+    assert [(m.get("opening_id"), m["status"]) for m in box["messages"]] == [(OPENING, "deferred")]
     assert resumed["held"] == {"queued": 1, "suppressed": {}}
     assert outbound() == []
     assert len(texts_to(twilio, phone(1))) == 1
