@@ -197,6 +197,18 @@ def test_a_redrive_drops_an_offer_whose_slot_is_now_too_close(world: World) -> N
     assert released.suppressed == {"opening_expired": 1}
 
 
+def test_a_redrive_says_expired_for_an_offer_its_expiring_wave_closed(world: World) -> None:
+    offered_in_an_outage(world)
+    # The next wave runs within the notice: it marks the opening expired and closes the offer.
+    world.clock.set(world.opening().starts_at - timedelta(minutes=60))
+    world.offers.run_wave("clinic-1", OPENING, 2)
+
+    released = late(world).redrive("clinic-1")
+
+    assert world.opening().status is OpeningStatus.EXPIRED
+    assert released.suppressed == {"opening_expired": 1}
+
+
 def test_a_redrive_sends_a_failed_just_taken_text_again(world: World) -> None:
     world.wait(1)
     world.wait(2)

@@ -84,10 +84,14 @@ def offer_late_verdict(
     """late_verdict for an offer's text: an offer is worth sending only while its opening
     can still be taken by this entry; "just taken" only before the slot."""
     if text.kind == MessageKind.OFFER:
-        if opening.status is OpeningStatus.FILLED or offer.status is not OfferStatus.SENT:
+        if opening.status is OpeningStatus.FILLED:
             return SuppressionReason.OPENING_FILLED
+        # Before the offer's own status: the wave that marks an opening expired closes its
+        # offers too, and the reason is the expiry.
         if not opening.worth_offering(now, min_notice_minutes):
             return SuppressionReason.OPENING_EXPIRED
+        if offer.status is not OfferStatus.SENT:
+            return SuppressionReason.OPENING_FILLED
         return None
     return too_late if now >= opening.starts_at else None
 
