@@ -17,6 +17,7 @@ from rendezvous.adapters.dynamodb.vacancy import decode_cursor, encode_cursor
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.errors import ConcurrentModification, InvalidRequest
 from rendezvous.domain.events import EventType, WebhookEvent, opted_by
+from rendezvous.domain.identity import TimedText, identity_of
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -27,6 +28,7 @@ from rendezvous.domain.models import (
     LastText,
     MessageRecord,
     MessageStatus,
+    OfferText,
     OpenOffer,
     QueueFlag,
     QueueItem,
@@ -34,6 +36,7 @@ from rendezvous.domain.models import (
     Recipient,
     SendRequest,
     Tenant,
+    TextRecord,
     TextRequest,
 )
 from rendezvous.domain.ports import (
@@ -79,6 +82,9 @@ class MemoryStore:
     audit: list[tuple[str, ActivityEntry]] = field(default_factory=list)
     # Openings a cancellation created with its save (MemoryVacancies shares them).
     openings: dict[tuple[str, str], Opening] = field(default_factory=dict)
+    # Offers' texts (the offers' MemoryVacancies keeps them here): the time index lists
+    # them with the appointments' texts, as `by_time` does.
+    offer_texts: dict[tuple[str, str, str, str], OfferText] = field(default_factory=dict)
 
     def record(self, events: Iterable[WebhookEvent | None]) -> None:
         self.outbox.extend(e for e in events if e is not None)
@@ -324,12 +330,11 @@ class MemoryStore:
         found = (self.appointments_by_id.get((tenant_id, i)) for i in ids)
         return {a.appointment_id: a for a in found if a is not None}
 
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]:
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        texts: list[TextRecord] = [*self.messages.values(), *self.offer_texts.values()]
         return [
-            m.model_dump(mode="json", exclude_none=True)
-            for m in sorted(self.messages.values(), key=lambda m: m.send_at)
+            TimedText(identity_of(m), m.status.value, m.reason, m.send_at)
+            for m in sorted(texts, key=lambda m: m.send_at)
             if m.tenant_id == tenant_id and start <= m.send_at <= end
         ]
 

@@ -21,7 +21,7 @@ from rendezvous.domain.models import (
     OpenOffer,
     Recipient,
 )
-from rendezvous.domain.ports import OfferSendContext, OpeningDetail
+from rendezvous.domain.ports import OfferSendContext, OpeningDetail, OpeningTexts
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
     Offer,
@@ -48,8 +48,12 @@ class MemoryVacancies:
     entries_by_id: dict[tuple[str, str], WaitlistEntry] = field(default_factory=dict)
     openings_by_id: dict[tuple[str, str], Opening] = field(default_factory=dict)
     offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
-    texts: dict[TextId, OfferText] = field(default_factory=dict)
+    # The store's: its time index lists them with the appointments' texts.
+    texts: dict[TextId, OfferText] = field(init=False)
     ranks: dict[TextId, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.texts = self.store.offer_texts
 
     # -- VacancyStore
     def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None:
@@ -141,6 +145,27 @@ class MemoryVacancies:
 
     def save_offer(self, offer: Offer) -> None:
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer
+
+    # -- OfferTextOwners
+    def opening_texts(self, tenant_id: str, opening_id: str) -> OpeningTexts | None:
+        opening = self.openings_by_id.get((tenant_id, opening_id))
+        if opening is None:
+            return None
+        return OpeningTexts(
+            opening=opening,
+            offers={
+                e: o for (t, op, e), o in self.offers.items() if (t, op) == (tenant_id, opening_id)
+            },
+            texts=[
+                x for (t, op, _, _), x in self.texts.items() if (t, op) == (tenant_id, opening_id)
+            ],
+        )
+
+    def offers_of(
+        self, tenant_id: str, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Offer]:
+        found = ((k, self.offers.get((tenant_id, *k))) for k in keys)
+        return {k: o for k, o in found if o is not None}
 
     # -- OfferTexts
     def load_offer_send_context(self, request: OfferSendRequest) -> OfferSendContext:

@@ -27,6 +27,7 @@ from rendezvous.domain.models import (
     SendRequest,
 )
 from rendezvous.domain.offers import OfferService, TakeOutcome, WaveOutcome
+from rendezvous.domain.redrive import LateTexts
 from rendezvous.domain.sending import MessageSender, Outcome, SendResult
 from rendezvous.domain.vacancy import (
     OfferStatus,
@@ -466,25 +467,31 @@ def test_a_wave_that_meets_a_take_mid_way_offers_nothing_and_is_retried(
     assert world.outbound.sent == []
 
 
-def test_a_pause_holds_the_waves_and_the_next_wave_after_it_sends_what_it_held(
+def test_a_pause_holds_the_waves_and_the_resume_sends_what_it_held_once(
     world: World,
 ) -> None:
     world.wait(1)
     world.open()
     world.offers.run_wave("clinic-1", OPENING, 1)
     world.store.set_pause("clinic-1", paused=True, by="owner", reason="test", at=NOW)
-    world.send_all()
+    [held] = world.send_all()
     world.clock.advance(minutes=15)
 
     paused = world.offers.run_wave("clinic-1", OPENING, 2)
     world.store.set_pause("clinic-1", paused=False, by="owner", reason="test", at=NOW)
-    world.clock.advance(minutes=15)
-    world.offers.run_wave("clinic-1", OPENING, 3)
+    late = LateTexts(world.store, world.store, world.outbound, world.clock, world.vacancies)
+    released = late.release_held("clinic-1")
     [result] = world.send_all()
+    world.clock.advance(minutes=15)
+    # The resume is the held text's one home: the next wave hands it to nobody again.
+    world.offers.run_wave("clinic-1", OPENING, 3)
 
+    assert held.reason == "tenant_paused"
     assert paused.outcome is WaveOutcome.STOPPED
     assert ("clinic-1", OPENING, 3) in world.waves.planned
+    assert released.queued == 1
     assert result.outcome is Outcome.SENT
+    assert world.outbound.sent == []
     assert len(world.texts_to(phone(1))) == 1
 
 

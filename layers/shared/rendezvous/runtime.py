@@ -477,7 +477,9 @@ class Runtime:
     def late_texts(self) -> LateTexts:
         from rendezvous.domain.redrive import LateTexts
 
-        return LateTexts(self.store(), self.store(), self.queue(), self.clock)
+        return LateTexts(
+            self.store(), self.store(), self.queue(), self.clock, offers=self.offer_book()
+        )
 
     def oversight_service(self) -> OversightService:
         from rendezvous.domain.oversight import OversightService
@@ -489,6 +491,7 @@ class Runtime:
             self.activity_log(),
             self.clock,
             self.late_texts,
+            offers=self.offer_book(),
         )
 
     def settings_service(self) -> SettingsService:

@@ -141,7 +141,6 @@ class OfferService:
             # Nothing offered now; the next wave looks again (the opening still expires).
             self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
             return WaveResult(WaveOutcome.STOPPED, next_wave_at=next_at)
-        self._release_held(offers)
         if opening.waves_sent >= wave:
             # A repeated run (a retried schedule, a crash after the opening's update): hand
             # this wave's texts to the sender again; its claim sends each once at most.
@@ -251,13 +250,6 @@ class OfferService:
         except ConcurrentModification:
             return False
         return True
-
-    def _release_held(self, offers: list[Offer]) -> None:
-        """Offer texts held by a pause that is over: a resume releases appointments' texts
-        from the outbox, an offer's its next wave hands to the sender again."""
-        for offer in offers:
-            if offer.status is OfferStatus.SENT and offer.message_reason == "tenant_paused":
-                self.queue.enqueue(self._request(offer, MessageKind.OFFER))
 
     def _close(self, offers: list[Offer], now: datetime) -> None:
         """Offers that ended unanswered: their entries wait again for the next opening."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.events import WebhookEvent
+from rendezvous.domain.identity import TimedText
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -240,9 +241,10 @@ class AppointmentRecords(Protocol):
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]: ...
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        """Every automated text (an appointment's or an offer's) planned or sent between
+        two instants, whatever its status, as the time index lists it."""
+        ...
 
 
 class RecipientStore(Protocol):
@@ -369,7 +371,30 @@ class OfferTexts(Protocol):
         ...
 
 
-class OfferBook(OfferTexts, Protocol):
+@dataclass(frozen=True)
+class OpeningTexts:
+    """An opening as it stands, its offers by entry id, and their texts: one read."""
+
+    opening: Opening
+    offers: dict[str, Offer]
+    texts: list[OfferText]
+
+
+class OfferTextOwners(OfferTexts, Protocol):
+    """What the outbox, the queue watcher's sweep and a redrive read of offers' texts."""
+
+    def opening_texts(self, tenant_id: str, opening_id: str) -> OpeningTexts | None:
+        """The opening, its offers and their texts (consistent); None when it is gone."""
+        ...
+
+    def offers_of(
+        self, tenant_id: str, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Offer]:
+        """The offers under (opening id, entry id) keys that exist."""
+        ...
+
+
+class OfferBook(OfferTextOwners, Protocol):
     """The writes that make, take and close offers: each one transaction, so an offer,
     its text, its entry and the number's open offer never disagree."""
 
@@ -588,9 +613,10 @@ class ActivityReader(ActivityLog, Protocol):
 
 
 class TimeIndex(Protocol):
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]: ...
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        """Every automated text (an appointment's or an offer's) planned or sent between
+        two instants, whatever its status, as the time index lists it."""
+        ...
 
 
 class OversightStore(TimeIndex, Protocol):

@@ -23,8 +23,10 @@ from rendezvous.adapters.dynamodb.table import (
     iso,
     offer_key,
     offer_text_key,
+    offer_time_keys,
     opening_key,
     plain,
+    query_all,
     recipient_item_key,
     serialize,
     stamp,
@@ -47,7 +49,7 @@ from rendezvous.domain.models import (
     Recipient,
     Tenant,
 )
-from rendezvous.domain.ports import OfferSendContext
+from rendezvous.domain.ports import OfferSendContext, OpeningTexts
 from rendezvous.domain.vacancy import (
     Offer,
     OfferStatus,
@@ -72,6 +74,11 @@ _FINAL_RANK = 4
 
 def _text_key(text: OfferText) -> Item:
     return offer_text_key(text.tenant_id, text.opening_id, text.entry_id, text.kind)
+
+
+def _text_item(text: OfferText) -> Item:
+    """An offer's text as stored: with its opening, and in `by_time` as an appointment's."""
+    return {**_text_key(text), **offer_time_keys(text), **plain(text)}
 
 
 class DynamoOffers(TableRepository):
@@ -114,6 +121,32 @@ class DynamoOffers(TableRepository):
             recipient=Recipient.model_validate(recipient) if recipient else None,
         )
 
+    def opening_texts(self, tenant_id: str, opening_id: str) -> OpeningTexts | None:
+        """One Query: the opening, its offers and their texts share a partition."""
+        items = query_all(
+            self._db,
+            self._table,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues=values_of({":p": opening_key(tenant_id, opening_id)["pk"]}),
+            ConsistentRead=True,
+        )
+        opening = next((i for i in items if i["sk"] == "OP"), None)
+        if opening is None:
+            return None
+        offers = (Offer.model_validate(i) for i in items if i["sk"].startswith("OF#"))
+        return OpeningTexts(
+            opening=Opening.model_validate(opening),
+            offers={o.entry_id: o for o in offers},
+            texts=[OfferText.model_validate(i) for i in items if i["sk"].startswith("OT#")],
+        )
+
+    def offers_of(
+        self, tenant_id: str, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Offer]:
+        wanted = [offer_key(tenant_id, opening, entry) for opening, entry in sorted(set(keys))]
+        found = (Offer.model_validate(i) for i in batch_get(self._db, self._table, wanted))
+        return {(o.opening_id, o.entry_id): o for o in found}
+
     def update_offer_text(
         self,
         text: OfferText,
@@ -128,6 +161,12 @@ class DynamoOffers(TableRepository):
         names = {"#s": "status"}
         values: dict[str, Any] = {":status": status.value, ":now": iso(now)}
         sets = ["#s = :status", "updated_at = :now"]
+        send_at = fields.get("send_at")
+        if isinstance(send_at, datetime):
+            # Deferred, redriven or released: the text moves to its new time in `by_time`.
+            for name, value in offer_time_keys(text, send_at).items():
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = value
         if status in DELIVERY_RANK:
             sets.append("delivery_rank = :rank")
             values[":rank"] = DELIVERY_RANK[status]
@@ -276,7 +315,7 @@ class DynamoOffers(TableRepository):
             self._db,
             [
                 self._put_new_entry(offer_item(offer)),
-                self._put_new_entry({**_text_key(text), **plain(text)}),
+                self._put_new_entry(_text_item(text)),
                 {
                     "Put": {
                         "TableName": self._table,
@@ -366,7 +405,7 @@ class DynamoOffers(TableRepository):
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
         lost = offer.model_copy(update={"status": OfferStatus.LOST, "answered_at": now})
         items: list[dict[str, Any]] = [
-            self._put_new_entry({**_text_key(text), **plain(text)}),
+            self._put_new_entry(_text_item(text)),
             {"Put": {"TableName": self._table, "Item": serialize(offer_item(lost))}},
         ]
         waiting = self._waiting_again(offer)
