@@ -128,3 +128,24 @@ def test_y_with_only_options_open_is_no_choice_of_a_digit(world: BothWorld) -> N
     assert answered.take is None
     assert world.starts_of("own-visit") == OWN_VISIT
     assert world.recipient().reschedule_options is not None
+
+
+def test_a_recipient_written_with_the_first_shape_still_reads() -> None:
+    # Issue 14's first shape held both in one `open_offer`; none reached production, but
+    # a local or test table may hold one: it reads, and offers or options nothing.
+    stored = {
+        "tenant_id": "clinic-1",
+        "recipient_key": recipient_key("clinic-1", phone(1)),
+        "phone": phone(1),
+        "open_offer": {
+            "opening_ids": [OPENING],
+            "digits": {"1": OPENING},
+            "expires_at": SLOT.isoformat(),
+        },
+        "rev": 3,
+    }
+
+    recipient = Recipient.model_validate(stored)
+
+    assert (recipient.waitlist_offer, recipient.reschedule_options) == (None, None)
+    assert recipient.rev == 3
