@@ -597,3 +597,31 @@ def test_an_ended_offer_does_not_hold_the_number_back_from_the_next_one(world: W
     choice = world.store.recipients[("clinic-1", rkey)].waitlist_offer
     assert choice is not None
     assert (choice.opening_id, choice.ended_at) == ("op-later", None)
+
+
+def test_a_y_after_a_newer_appointment_text_answers_that_text_not_the_ended_offer(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.reply(phone(1), "Y", "1")
+    world.offers.run_wave("clinic-1", OPENING, 2)
+    world.clock.advance(hours=3)
+    # The ended offer's number is booked a visit of its own: its confirmation goes out.
+    world.appointments.upsert(
+        "clinic-1",
+        "own-visit",
+        AppointmentDraft(Customer(phone=phone(2), name="Customer 2"), NOW + timedelta(days=3)),
+    )
+    world.send_all()
+
+    answered = world.reply(phone(2), "Y", "2")
+
+    assert answered.intent is Intent.CONFIRM
+    assert answered.take is None
+    own = world.store.appointments_by_id[("clinic-1", "own-visit")]
+    assert own.confirmed_at == NOW + timedelta(hours=3)
+    assert ("clinic-1", OPENING, "e2", "offer_taken") not in world.vacancies.texts

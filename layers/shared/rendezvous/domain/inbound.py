@@ -22,6 +22,7 @@ from rendezvous.domain.keywords import Intent, classify, keyword_of, normalise_k
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
+    MessageStatus,
     QueueFlag,
     QueueIntent,
     QueueItem,
@@ -30,6 +31,7 @@ from rendezvous.domain.models import (
     RescheduleOptions,
     Tenant,
     TextKind,
+    WaitlistOffer,
 )
 from rendezvous.domain.offers import OfferService, TakeResult
 from rendezvous.domain.ports import (
@@ -53,6 +55,9 @@ QUEUED_INTENTS = {
     Intent.RESCHEDULE: QueueIntent.RESCHEDULE,
     Intent.OPT_OUT: QueueIntent.QUESTION,
 }
+
+# An appointment text's statuses once it left for the customer's phone.
+_LEFT = frozenset({MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED})
 
 FLAGS = {
     Intent.STOP_REQUEST: QueueFlag.STOP_REQUEST,
@@ -307,13 +312,30 @@ class InboundService:
             return None
         if intent not in (Intent.CONFIRM, Intent.YES):
             return None
-        if not choice.answered_by_y(self.clock.now()):
+        now = self.clock.now()
+        if not choice.answered_by_y(now):
+            return None
+        if choice.ended_at is not None and self._texted_since(tenant, recipient, choice, now):
             return None
         taken = self.offers.take(tenant, recipient, choice.opening_id)
         if taken is None:
             return None
         return InboundResult(
             Intent.TAKE_OFFER, [], tenant.tenant_id, appointment_id=taken.appointment_id, take=taken
+        )
+
+    def _texted_since(
+        self, tenant: Tenant, recipient: Recipient, choice: WaitlistOffer, now: datetime
+    ) -> bool:
+        """An unconfirmed appointment of the number had a text leave after the ended offer
+        was made (a reminder asking for C): a Y now answers that text, the latest one."""
+        upcoming = self.store.upcoming_appointments(tenant.tenant_id, recipient.recipient_key, now)
+        return any(
+            a.confirmed_at is None
+            and a.last_text is not None
+            and a.last_text.status in _LEFT
+            and a.last_text.at > choice.offered_at
+            for a in upcoming
         )
 
     def _yes(

@@ -336,11 +336,13 @@ class WaitlistOffer(BaseModel):
     It stays on the recipient after it ends (someone else took the slot, a wave closed it)
     until `expires_at`, the moment it would have stopped on its own: a Y until then is a
     late answer to it (told once that the slot is gone), never a confirmation of some
-    other appointment. The winner's ends at once (their Y made an appointment of it)."""
+    other appointment, unless an appointment's text reached the number after the offer
+    (the Y then answers that). The winner's ends at once (their Y made an appointment)."""
 
     model_config = ConfigDict(frozen=True)
 
     opening_id: str
+    offered_at: datetime
     expires_at: datetime
     ended_at: datetime | None = None
 

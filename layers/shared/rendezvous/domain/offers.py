@@ -230,6 +230,7 @@ class OfferService:
         text = self._text(offer, entry.recipient_key, MessageKind.OFFER, now)
         choice = WaitlistOffer(
             opening_id=opening.opening_id,
+            offered_at=now,
             expires_at=opening.starts_at - timedelta(minutes=tenant.fill_min_notice_minutes),
         )
         if not self.book.make_offer(offer, text, entry, choice):
