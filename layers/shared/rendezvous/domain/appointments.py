@@ -13,6 +13,7 @@ from rendezvous.domain.errors import (
     Conflict,
     InvalidFields,
     NotFound,
+    OpeningTaken,
     Unprocessable,
 )
 from rendezvous.domain.events import (
@@ -50,6 +51,7 @@ from rendezvous.domain.vacancy import (
     FillCounts,
     Opening,
     OpeningSource,
+    OpeningTake,
     cancellation_opening_id,
 )
 from rendezvous.phone import InvalidPhoneNumber, parse_phone, region_of
@@ -187,10 +189,13 @@ class AppointmentService:
         *,
         expected_version: int | None = None,
         frees: Opening | None = None,
+        takes: OpeningTake | None = None,
         events: Sequence[WebhookEvent] = (),
     ) -> AppointmentView:
         """Create or update. A customer's move (`expected_version` given) changes only that
-        version, and writes the `opening` its old slot `frees` and its `events` with it."""
+        version, and in the same write fills the opening it `takes`, writes the `opening`
+        its old slot `frees` and its `events`: OpeningTaken when that opening went first,
+        and then nothing is written."""
         tenant = self._tenant(tenant_id)
         draft = _in_e164(draft, tenant)
         now = self.clock.now()
@@ -208,7 +213,14 @@ class AppointmentService:
                     if expected_version not in (None, found[0].version):
                         raise Conflict("the appointment changed since the choice was offered")
                     view = self._update(
-                        tenant, found[0], found[1], draft, now, frees=frees, events=events
+                        tenant,
+                        found[0],
+                        found[1],
+                        draft,
+                        now,
+                        frees=frees,
+                        takes=takes,
+                        events=events,
                     )
                 return self._with_warnings(tenant, view)
             except ConcurrentModification:
@@ -436,6 +448,7 @@ class AppointmentService:
         now: datetime,
         *,
         frees: Opening | None = None,
+        takes: OpeningTake | None = None,
         events: Sequence[WebhookEvent] = (),
     ) -> AppointmentView:
         if current.status is AppointmentStatus.CANCELLED:
@@ -495,16 +508,23 @@ class AppointmentService:
         plan = [notice, *plan_reminders(updated, tenant, now, notice.send_at)]
         records = self._records(updated, plan, now)
         self._schedule(updated, records)
-        self.store.save_appointment(
-            updated,
-            expected_version=current.version,
-            retire=pending,
-            retire_as=MessageStatus.SUPERSEDED,
-            new_messages=records,
-            now=now,
-            events=events,
-            opening=frees if moved else None,
-        )
+        try:
+            self.store.save_appointment(
+                updated,
+                expected_version=current.version,
+                retire=pending,
+                retire_as=MessageStatus.SUPERSEDED,
+                new_messages=records,
+                now=now,
+                events=events,
+                opening=frees if moved else None,
+                takes=takes,
+            )
+        except OpeningTaken:
+            # The move never happened: its texts' schedules would fire for a slot it never
+            # took (and a move to another slot would find their names taken).
+            self._unschedule(records)
+            raise
         self._unschedule(pending)
         self._enqueue_due(updated, records, now)
         history = [m for m in messages if m not in pending]

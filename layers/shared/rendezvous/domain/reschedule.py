@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from rendezvous.domain.activity import ActivityEvent, opening_entry
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
-from rendezvous.domain.errors import ConcurrentModification, Conflict, NotFound, Unprocessable
+from rendezvous.domain.errors import Conflict, NotFound, OpeningTaken, Unprocessable
 from rendezvous.domain.events import opening_taken_by_move
 from rendezvous.domain.models import Appointment, AppointmentStatus, OpenOffer, Tenant
 from rendezvous.domain.ports import ActivityLog, AppointmentStore, VacancyStarter, VacancyStore
@@ -23,10 +23,10 @@ from rendezvous.domain.vacancy import (
     Opening,
     OpeningSource,
     OpeningStatus,
+    OpeningTake,
     cancellation_opening_id,
     service_key,
 )
-from rendezvous.domain.vacancy_take import give_back, take_opening
 
 MAX_OPTIONS = 3
 # How long the digits stay a choice: long enough to read and answer, short enough that
@@ -119,9 +119,10 @@ class RescheduleService:
     def choose(
         self, tenant: Tenant, phone: str, choice: OpenOffer, opening_id: str, now: datetime
     ) -> Choice:
-        """Move the appointment into the chosen opening if it is still free: one
-        conditional write takes it, then the existing move path moves the appointment
-        (the customer gets the moved text) and opens its old slot in the same write."""
+        """Move the appointment into the chosen opening if it is still free: one write
+        takes the opening (conditional on it being open or offered and far enough ahead),
+        moves the appointment (the customer gets the moved text) and opens its old slot.
+        A slot gone before that write, or taken in its way, leaves everything as it was."""
         if choice.appointment_id is None:
             raise ValueError("not a reschedule's choice")
         found = self.store.get_appointment(tenant.tenant_id, choice.appointment_id)
@@ -133,21 +134,22 @@ class RescheduleService:
         ):
             self.store.set_open_offer(tenant.tenant_id, phone, None)
             return Choice(Chosen.GONE, appointment)
-        taken = take_opening(
-            self.vacancies,
-            tenant.tenant_id,
-            opening_id,
-            now=now,
-            min_notice_minutes=tenant.fill_min_notice_minutes,
-            appointment_id=appointment.appointment_id,
-        )
-        if taken is None:
+        detail = self.vacancies.get_opening(tenant.tenant_id, opening_id)
+        if detail is None or not detail.opening.worth_offering(now, tenant.fill_min_notice_minutes):
             return Choice(Chosen.TAKEN, appointment)
+        opening = detail.opening
+        take = OpeningTake(
+            tenant_id=tenant.tenant_id,
+            opening_id=opening.opening_id,
+            appointment_id=appointment.appointment_id,
+            at=now,
+            not_before=now + timedelta(minutes=tenant.fill_min_notice_minutes),
+        )
         freed = self._freed(tenant, appointment, now)
         event = opening_taken_by_move(
             tenant.tenant_id,
-            taken.opening_id,
-            appointment.model_copy(update={"starts_at": taken.starts_at}),
+            opening.opening_id,
+            appointment.model_copy(update={"starts_at": opening.starts_at}),
             appointment.starts_at,
             freed.opening_id if freed else None,
             now,
@@ -156,16 +158,26 @@ class RescheduleService:
             view = self.appointments.upsert(
                 tenant.tenant_id,
                 appointment.appointment_id,
-                _draft_into(appointment, taken),
+                _draft_into(appointment, opening),
                 expected_version=appointment.version,
                 frees=freed,
+                takes=take,
                 events=[event],
             )
-        except (ConcurrentModification, Conflict, NotFound, Unprocessable):
-            give_back(self.vacancies, taken)
+        except OpeningTaken:
+            return Choice(Chosen.TAKEN, appointment)
+        except (Conflict, NotFound, Unprocessable):
             self.store.set_open_offer(tenant.tenant_id, phone, None)
             return Choice(Chosen.GONE, appointment)
         self.store.set_open_offer(tenant.tenant_id, phone, None)
+        taken = opening.model_copy(
+            update={
+                "status": OpeningStatus.FILLED,
+                "filled_at": now,
+                "filled_appointment_id": appointment.appointment_id,
+                "version": opening.version + 1,
+            }
+        )
         self._log(tenant, taken, freed, now)
         if freed is not None and self.starter is not None:
             self.starter.start(freed)

@@ -142,6 +142,21 @@ class Opening(BaseModel):
         )
 
 
+class OpeningTake(BaseModel):
+    """An opening filled by an appointment in the very write that moves the appointment
+    there: made only while the opening is open or offered and starts after `not_before`
+    (the tenant's notice from `at`). Otherwise that whole write fails: the slot was just
+    taken, and nothing of the move is written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    opening_id: str
+    appointment_id: str
+    at: datetime
+    not_before: datetime
+
+
 class Offer(BaseModel):
     """One opening offered to one waitlist entry by one automated text. Stored with the
     opening, so GET /v1/openings/{id} reads the opening and its offers in one Query."""

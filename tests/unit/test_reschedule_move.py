@@ -1,0 +1,119 @@
+"""The digit's move (CONTRACT.md, Vacancy fill): the opening is taken in the same write that
+moves the appointment and opens its old slot, so nothing is ever half done. In-memory
+ports; the world of test_reschedule.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rendezvous.domain.events import EventType
+from rendezvous.domain.models import QueueStatus
+from rendezvous.domain.ports import OpeningDetail
+from rendezvous.domain.vacancy import OpeningStatus
+from tests.support.aws import at
+from tests.unit.test_reschedule import VISIT, RWorld, _choice
+
+SOONEST = "2030-01-11T09:00:00-08:00"
+NEXT = "2030-01-12T14:15:00-08:00"
+
+
+@pytest.fixture
+def world() -> RWorld:
+    world = RWorld()
+    world.book_service()
+    world.opening("op-a", SOONEST)
+    world.opening("op-b", NEXT)
+    world.text_in("R")
+    return world
+
+
+def fill_by_the_waitlist(world: RWorld, opening_id: str) -> None:
+    """A waitlist taker's Y fills the opening (as OfferService's fill writes it)."""
+    opening = world.store.openings[("clinic-1", opening_id)]
+    world.vacancies.save_opening(
+        opening.model_copy(
+            update={
+                "status": OpeningStatus.FILLED,
+                "filled_by_entry": "e1",
+                "filled_appointment_id": f"fill-{opening_id}",
+                "version": opening.version + 1,
+            }
+        ),
+        expected_version=opening.version,
+    )
+
+
+def nothing_moved(world: RWorld) -> None:
+    assert world.appointment().starts_at == at(VISIT)
+    assert world.appointment().version == 1
+    assert ("clinic-1", "op-appt-1-v1") not in world.store.openings  # no old slot opened
+    assert not world.store.events_of(EventType.OPENING_FILLED)
+    assert not world.starts.started
+    # No text of a version that never was is left scheduled.
+    versions = {
+        getattr(request, "version", None) for _, request in world.scheduler.schedules.values()
+    }
+    assert versions == {1}
+
+
+def test_a_failure_in_the_moves_write_leaves_the_slot_open_and_the_visit_where_it_was(
+    world: RWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*_: Any, **__: Any) -> None:
+        raise RuntimeError("DynamoDB is not answering")
+
+    monkeypatch.setattr(world.store, "save_appointment", down)
+
+    with pytest.raises(RuntimeError):
+        world.text_in("1")
+
+    # The take is part of the write that failed: the slot was never filled.
+    assert world.status_of("op-a") is OpeningStatus.OPEN
+    assert world.appointment().starts_at == at(VISIT)
+    assert ("clinic-1", "op-appt-1-v1") not in world.store.openings
+
+
+def test_a_slot_taken_in_the_way_of_the_moves_write_is_just_taken_and_nothing_is_written(
+    world: RWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save = world.store.save_appointment
+
+    def the_waitlist_first(*args: Any, **kwargs: Any) -> None:
+        fill_by_the_waitlist(world, "op-a")
+        save(*args, **kwargs)
+
+    monkeypatch.setattr(world.store, "save_appointment", the_waitlist_first)
+
+    [reply] = world.text_in("1")
+
+    assert reply.startswith("Harbor Clinic: sorry, just taken. Reply 1 for Sat 12 Jan 2:15pm")
+    nothing_moved(world)
+    taken = world.store.openings[("clinic-1", "op-a")]
+    assert (taken.filled_by_entry, taken.filled_appointment_id) == ("e1", "fill-op-a")
+    choice = _choice(world)
+    assert choice is not None
+    assert choice.digits == {"1": "op-b"}
+
+
+def test_a_slot_taken_before_the_digit_is_read_goes_to_a_person_when_nothing_is_left(
+    world: RWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill_by_the_waitlist(world, "op-b")
+    reads = world.vacancies.get_opening
+
+    def taken_after_reading(tenant_id: str, opening_id: str) -> OpeningDetail | None:
+        detail = reads(tenant_id, opening_id)
+        fill_by_the_waitlist(world, opening_id)
+        return detail
+
+    monkeypatch.setattr(world.vacancies, "get_opening", taken_after_reading)
+
+    [reply] = world.text_in("1")
+
+    assert reply.startswith("Harbor Clinic: sorry, that time was just taken. A person will")
+    nothing_moved(world)
+    [item] = world.queue.items.values()
+    assert item.status is QueueStatus.OPEN
+    assert _choice(world) is None
