@@ -24,9 +24,9 @@ from rendezvous.domain.vacancy import (
     WaitlistEntry,
 )
 from rendezvous.runtime import Runtime
-from tests.integration.test_twilio_inbound import INBOUND, book, inbound, replies
+from tests.integration.test_twilio_inbound import CUSTOMER, INBOUND, book, inbound, replies
 from tests.support.aws import at
-from tests.support.events import invoke
+from tests.support.events import appointment_event, invoke
 
 VISIT = "2030-01-15T10:30:00-08:00"
 SOONEST = "2030-01-11T09:00:00-08:00"
@@ -202,3 +202,32 @@ def test_a_waitlist_y_landing_before_the_moves_transaction_wins_and_the_mover_he
     )
     assert visit(store) == (at(VISIT), 1)
     assert vacancies.get_opening("clinic-1", "op-appt-1-v1") is None
+
+
+@pytest.mark.usefixtures("offered")
+def test_a_staff_move_after_the_options_is_kept_and_the_digit_goes_to_a_person(
+    vacancies: DynamoVacancies, store: DynamoAppointmentStore
+) -> None:
+    # The desk moves it by phone; the booking system says so through the API.
+    moved = appointment_event(
+        "PUT",
+        "appt-1",
+        {
+            "customer": {"phone": CUSTOMER, "name": "Ana López"},
+            "starts_at": "2030-01-17T08:00:00-08:00",
+            "location": "Harbor Clinic",
+        },
+    )
+    assert invoke("AppointmentsFunction", moved)["statusCode"] == 200
+
+    [answer] = replies(invoke(INBOUND, inbound("1")))
+
+    assert answer.startswith(
+        "Harbor Clinic: your appointment has just been changed to Thu 17 Jan 8:00am. "
+        "A person will reply by "
+    ), answer
+    assert visit(store) == (at("2030-01-17T08:00:00-08:00"), 2)
+    assert status_of(vacancies, "op-a") is OpeningStatus.OPEN
+    recipient = store.get_recipient("clinic-1", CUSTOMER)
+    assert recipient is not None
+    assert recipient.open_offer is None

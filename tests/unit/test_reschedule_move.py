@@ -8,12 +8,17 @@ from typing import Any
 
 import pytest
 
+from benchmarks.segments import TENANTS
+from rendezvous.domain.appointments import AppointmentDraft
 from rendezvous.domain.events import EventType
-from rendezvous.domain.models import QueueStatus
+from rendezvous.domain.models import Appointment, Customer, QueueStatus
 from rendezvous.domain.ports import OpeningDetail
 from rendezvous.domain.vacancy import OpeningStatus
+from rendezvous.messages.gsm import segment_count
+from rendezvous.messages.render import SmsRenderer
 from tests.support.aws import at
 from tests.unit.test_reschedule import VISIT, RWorld, _choice
+from tests.unit.test_reschedule_texts import LONGEST
 
 SOONEST = "2030-01-11T09:00:00-08:00"
 NEXT = "2030-01-12T14:15:00-08:00"
@@ -117,3 +122,89 @@ def test_a_slot_taken_before_the_digit_is_read_goes_to_a_person_when_nothing_is_
     [item] = world.queue.items.values()
     assert item.status is QueueStatus.OPEN
     assert _choice(world) is None
+
+
+# -- a change by someone else between the R and the digit (R14) --------------------------
+
+STAFF_TIME = "2030-01-17T08:00:00-08:00"
+
+
+def staff_move(world: RWorld) -> None:
+    """The front desk moves Ana's visit by phone, as a PUT does."""
+    current = world.appointment()
+    world.appointments.upsert(
+        "clinic-1",
+        "appt-1",
+        AppointmentDraft(
+            customer=current.customer, starts_at=at(STAFF_TIME), service=current.service
+        ),
+    )
+
+
+def left_for_a_person(world: RWorld, reply: str) -> None:
+    assert reply.startswith(
+        "Harbor Clinic: your appointment has just been changed to Thu 17 Jan 8:00am. "
+        "A person will reply by "
+    ), reply
+    assert (world.appointment().starts_at, world.appointment().version) == (at(STAFF_TIME), 2)
+    assert world.status_of("op-a") is OpeningStatus.OPEN
+    assert ("clinic-1", "op-appt-1-v1") not in world.store.openings
+    assert ("clinic-1", "op-appt-1-v2") not in world.store.openings
+    assert not world.store.events_of(EventType.OPENING_FILLED)
+    assert _choice(world) is None
+    [item] = world.queue.items.values()
+    assert item.status is QueueStatus.OPEN
+    assert [m.body for m in world.queue.messages("clinic-1", item.item_id)][-1] == "1"
+
+
+def test_the_options_keep_the_version_of_the_appointment_they_were_offered_for(
+    world: RWorld,
+) -> None:
+    choice = _choice(world)
+
+    assert choice is not None
+    assert (choice.appointment_id, choice.appointment_version) == ("appt-1", 1)
+
+
+def test_a_staff_move_after_the_options_is_not_overridden_by_the_digit(world: RWorld) -> None:
+    staff_move(world)
+
+    [reply] = world.text_in("1")
+
+    left_for_a_person(world, reply)
+
+
+def test_a_staff_move_landing_before_the_digits_write_is_not_overridden(
+    world: RWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save = world.store.save_appointment
+    moved: list[bool] = []
+
+    def the_desk_first(*args: Any, **kwargs: Any) -> None:
+        if not moved:
+            moved.append(True)
+            staff_move(world)
+        save(*args, **kwargs)
+
+    monkeypatch.setattr(world.store, "save_appointment", the_desk_first)
+
+    [reply] = world.text_in("1")
+
+    left_for_a_person(world, reply)
+
+
+@pytest.mark.parametrize("locale", sorted(TENANTS))
+def test_the_changed_answer_is_one_gsm7_segment(locale: str) -> None:
+    tenant = TENANTS[locale]
+    visit = Appointment(
+        tenant_id=tenant.tenant_id,
+        appointment_id="appt-1",
+        customer=Customer(phone="+14155550123", name="Ana"),
+        starts_at=LONGEST[0],
+        created_at=LONGEST[0],
+        updated_at=LONGEST[0],
+    )
+
+    body = SmsRenderer().reply("reschedule_changed", tenant, visit, due=LONGEST[1])
+
+    assert segment_count(body) == ("GSM-7", 1), body

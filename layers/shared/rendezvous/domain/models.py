@@ -340,6 +340,9 @@ class OpenOffer(BaseModel):
     expires_at: datetime
     # The appointment a reschedule's digit moves; None for a waitlist offer.
     appointment_id: str | None = None
+    # Its version when the options were offered: the digit moves only that version, so a
+    # change by staff (or the booking system) in between is never overridden.
+    appointment_version: int | None = None
 
     def opening_for(self, body: str, now: datetime) -> str | None:
         """The opening a text's digit picks while the choice is open; None otherwise."""

@@ -39,7 +39,8 @@ PAGE = 50
 class Chosen(StrEnum):
     MOVED = "moved"  # the appointment now takes the chosen slot
     TAKEN = "taken"  # someone else took it first (or it is too close now)
-    GONE = "gone"  # the appointment to move is cancelled, started or changed
+    GONE = "gone"  # the appointment to move is cancelled or started
+    CHANGED = "changed"  # someone else changed the appointment since the options were offered
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class RescheduleService:
             digits={str(n): o.opening_id for n, o in enumerate(options, start=1)},
             expires_at=expires,
             appointment_id=appointment.appointment_id,
+            appointment_version=appointment.version,
         )
         self.store.set_open_offer(tenant.tenant_id, phone, choice)
         return options
@@ -125,15 +127,13 @@ class RescheduleService:
         A slot gone before that write, or taken in its way, leaves everything as it was."""
         if choice.appointment_id is None:
             raise ValueError("not a reschedule's choice")
-        found = self.store.get_appointment(tenant.tenant_id, choice.appointment_id)
-        appointment = found[0] if found else None
+        appointment = self._stored(tenant, choice.appointment_id)
         if (
             appointment is None
-            or appointment.status is AppointmentStatus.CANCELLED
-            or appointment.starts_at <= now
+            or _gone(appointment, now)
+            or choice.appointment_version not in (None, appointment.version)
         ):
-            self.store.set_open_offer(tenant.tenant_id, phone, None)
-            return Choice(Chosen.GONE, appointment)
+            return self._not_moved(tenant, phone, appointment, now)
         detail = self.vacancies.get_opening(tenant.tenant_id, opening_id)
         if detail is None or not detail.opening.worth_offering(now, tenant.fill_min_notice_minutes):
             return Choice(Chosen.TAKEN, appointment)
@@ -159,6 +159,7 @@ class RescheduleService:
                 tenant.tenant_id,
                 appointment.appointment_id,
                 _draft_into(appointment, opening),
+                # The version offered (checked above): a change since fails the write.
                 expected_version=appointment.version,
                 frees=freed,
                 takes=take,
@@ -167,8 +168,9 @@ class RescheduleService:
         except OpeningTaken:
             return Choice(Chosen.TAKEN, appointment)
         except (Conflict, NotFound, Unprocessable):
-            self.store.set_open_offer(tenant.tenant_id, phone, None)
-            return Choice(Chosen.GONE, appointment)
+            # Changed (or cancelled) between the read above and the write: as it is now.
+            current = self._stored(tenant, appointment.appointment_id)
+            return self._not_moved(tenant, phone, current, now)
         self.store.set_open_offer(tenant.tenant_id, phone, None)
         taken = opening.model_copy(
             update={
@@ -182,6 +184,20 @@ class RescheduleService:
         if freed is not None and self.starter is not None:
             self.starter.start(freed)
         return Choice(Chosen.MOVED, view.appointment, taken, freed)
+
+    def _stored(self, tenant: Tenant, appointment_id: str) -> Appointment | None:
+        found = self.store.get_appointment(tenant.tenant_id, appointment_id)
+        return found[0] if found else None
+
+    def _not_moved(
+        self, tenant: Tenant, phone: str, appointment: Appointment | None, now: datetime
+    ) -> Choice:
+        """The choice ends unmoved: the appointment is gone (cancelled, started), or was
+        changed by someone else since the options were offered (the times were for the
+        visit as it was then)."""
+        self.store.set_open_offer(tenant.tenant_id, phone, None)
+        gone = appointment is None or _gone(appointment, now)
+        return Choice(Chosen.GONE if gone else Chosen.CHANGED, appointment)
 
     def _freed(self, tenant: Tenant, appointment: Appointment, now: datetime) -> Opening | None:
         """The opening the appointment's old slot becomes, when it is still worth offering."""
@@ -220,6 +236,10 @@ class RescheduleService:
             waited_minutes=waited.total_seconds() / 60,
         )
         self.log.append(tenant.tenant_id, entry)
+
+
+def _gone(appointment: Appointment, now: datetime) -> bool:
+    return appointment.status is AppointmentStatus.CANCELLED or appointment.starts_at <= now
 
 
 def _draft_into(appointment: Appointment, opening: Opening) -> AppointmentDraft:
