@@ -14,9 +14,11 @@ import pytest
 
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
+from rendezvous.domain.appointments import AppointmentDraft
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.models import Customer
 from rendezvous.domain.offers import TakeOutcome
+from rendezvous.domain.reschedule import PAGE
 from rendezvous.domain.vacancy import (
     Opening,
     OpeningSource,
@@ -231,3 +233,55 @@ def test_a_staff_move_after_the_options_is_kept_and_the_digit_goes_to_a_person(
     recipient = store.get_recipient("clinic-1", CUSTOMER)
     assert recipient is not None
     assert recipient.open_offer is None
+
+
+def test_r_finds_the_opening_that_fits_behind_many_that_do_not_in_few_queries(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+) -> None:
+    runtime.appointment_service().upsert(
+        "clinic-1",
+        "appt-1",
+        AppointmentDraft(
+            customer=Customer(phone=CUSTOMER, name="Ana López"),
+            starts_at=at(VISIT),
+            service="Cleaning",
+        ),
+    )
+    first = at("2030-01-11T00:00:00-08:00")
+    for n in range(PAGE + 20):
+        assert vacancies.create_opening(
+            Opening(
+                tenant_id="clinic-1",
+                opening_id=f"op-w{n:03d}",
+                starts_at=first + timedelta(minutes=n),
+                service="Whitening",
+                source=OpeningSource.BOOKING,
+                created_at=clock.now(),
+            )
+        )
+    assert vacancies.create_opening(
+        Opening(
+            tenant_id="clinic-1",
+            opening_id="op-fit",
+            starts_at=at("2030-01-13T10:00:00-08:00"),
+            service="cleaning",
+            source=OpeningSource.BOOKING,
+            created_at=clock.now(),
+        )
+    )
+
+    with transactions() as calls:
+        [answer] = replies(invoke(INBOUND, inbound("R")))
+
+    assert answer.startswith("Harbor Clinic: free times: reply 1 for Sun 13 Jan 10:00am, or")
+    listings = [
+        c["params"]["KeyConditionExpression"]
+        for c in calls
+        if c["operation"] == "Query" and c["params"].get("IndexName") == "by_queue"
+    ]
+    # Open: two pages (the second finds it); offered: one, empty. Never a Scan.
+    assert len(listings) == 3
+    assert not [c for c in calls if c["operation"] == "Scan"]

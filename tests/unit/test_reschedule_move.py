@@ -4,6 +4,7 @@ ports; the world of test_reschedule.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from rendezvous.domain.appointments import AppointmentDraft
 from rendezvous.domain.events import EventType
 from rendezvous.domain.models import Appointment, Customer, QueueStatus
 from rendezvous.domain.ports import OpeningDetail
+from rendezvous.domain.reschedule import MAX_PAGES, PAGE
 from rendezvous.domain.vacancy import OpeningStatus
 from rendezvous.messages.gsm import segment_count
 from rendezvous.messages.render import SmsRenderer
@@ -208,3 +210,46 @@ def test_the_changed_answer_is_one_gsm7_segment(locale: str) -> None:
     body = SmsRenderer().reply("reschedule_changed", tenant, visit, due=LONGEST[1])
 
     assert segment_count(body) == ("GSM-7", 1), body
+
+
+# -- options found behind many openings that do not fit (R16) ----------------------------
+
+
+def whitening_every_minute(world: RWorld, count: int) -> None:
+    """`count` openings of another service, a minute apart, before any that fits."""
+    first = at("2030-01-11T00:00:00-08:00")
+    for n in range(count):
+        world.opening(f"op-w{n:04d}", (first + timedelta(minutes=n)).isoformat(), "Whitening")
+
+
+def test_an_opening_that_fits_behind_many_that_do_not_is_offered() -> None:
+    world = RWorld()
+    world.book_service()
+    whitening_every_minute(world, 150)
+    world.opening("op-fit", "2030-01-13T10:00:00-08:00")
+
+    [reply] = world.text_in("R")
+
+    assert reply.startswith("Harbor Clinic: free times: reply 1 for Sun 13 Jan 10:00am, or")
+
+
+def test_the_search_for_options_reads_a_bounded_number_of_pages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = RWorld()
+    world.book_service()
+    whitening_every_minute(world, PAGE * MAX_PAGES + 10)
+    world.opening("op-fit", "2030-01-13T10:00:00-08:00")  # behind more than are read
+    listings = world.vacancies.openings
+    pages: list[object] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        pages.append(kwargs["status"])
+        return listings(*args, **kwargs)
+
+    monkeypatch.setattr(world.vacancies, "openings", counted)
+
+    [reply] = world.text_in("R")
+
+    assert reply.startswith("Harbor Clinic: thanks, we will find you a new time")
+    assert pages == [OpeningStatus.OPEN] * MAX_PAGES + [OpeningStatus.OFFERED]

@@ -32,8 +32,12 @@ MAX_OPTIONS = 3
 # How long the digits stay a choice: long enough to read and answer, short enough that
 # the slots are still free. Sooner when the first slot's notice limit comes first.
 CHOICE_OPEN_FOR = timedelta(hours=2)
-# Openings read per status to find three that fit: a bounded read, never a Scan.
-PAGE = 50
+# Each open status's listing is read in time order, PAGE openings a Query, until three
+# distinct choices fit or the horizon ends, but never more than MAX_PAGES Queries: at most
+# 2 x MAX_PAGES Queries for an R, never a Scan. A fitting opening behind more than
+# PAGE x MAX_PAGES that do not fit (in its status, inside the horizon) is left to a person.
+PAGE = 100
+MAX_PAGES = 5
 
 
 class Chosen(StrEnum):
@@ -80,23 +84,37 @@ class RescheduleService:
 
     def fitting(self, tenant: Tenant, appointment: Appointment, now: datetime) -> list[Opening]:
         """Up to three open openings that fit, soonest first: after the tenant's notice,
-        within its horizon. One bounded Query per open status."""
+        within its horizon. Each open status's listing read in time order (see PAGE)."""
         if not tenant.fill_enabled:
             return []
         start = now + timedelta(minutes=tenant.fill_min_notice_minutes, seconds=1)
         end = now + timedelta(days=tenant.fill_horizon_days)
         found: list[Opening] = []
         for status in (OpeningStatus.OPEN, OpeningStatus.OFFERED):
-            page, _ = self.vacancies.openings(
-                tenant.tenant_id, status=status, start=start, end=end, limit=PAGE, cursor=None
+            found.extend(self._fitting_in(tenant, appointment, status, start, end))
+        found.sort(key=lambda o: (o.starts_at, o.opening_id))
+        return _choices(found)[:MAX_OPTIONS]
+
+    def _fitting_in(
+        self,
+        tenant: Tenant,
+        appointment: Appointment,
+        status: OpeningStatus,
+        start: datetime,
+        end: datetime,
+    ) -> list[Opening]:
+        """The soonest openings in `status` that fit, as many distinct choices as can be
+        offered: its listing page after page until they are found or it ends."""
+        found: list[Opening] = []
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            page, cursor = self.vacancies.openings(
+                tenant.tenant_id, status=status, start=start, end=end, limit=PAGE, cursor=cursor
             )
             found.extend(o for o in page if fits(tenant, appointment, o))
-        found.sort(key=lambda o: (o.starts_at, o.opening_id))
-        # Two openings at one time and place are one choice for the customer.
-        unique: dict[tuple[datetime, str | None], Opening] = {}
-        for opening in found:
-            unique.setdefault((opening.starts_at, opening.provider), opening)
-        return list(unique.values())[:MAX_OPTIONS]
+            if len(_choices(found)) >= MAX_OPTIONS or cursor is None:
+                break
+        return found
 
     def offer(
         self, tenant: Tenant, phone: str, appointment: Appointment, now: datetime
@@ -236,6 +254,15 @@ class RescheduleService:
             waited_minutes=waited.total_seconds() / 60,
         )
         self.log.append(tenant.tenant_id, entry)
+
+
+def _choices(openings: list[Opening]) -> list[Opening]:
+    """One opening per time and provider, the first given: two openings at one time and
+    place are one choice for the customer."""
+    unique: dict[tuple[datetime, str | None], Opening] = {}
+    for opening in openings:
+        unique.setdefault((opening.starts_at, opening.provider), opening)
+    return list(unique.values())
 
 
 def _gone(appointment: Appointment, now: datetime) -> bool:
