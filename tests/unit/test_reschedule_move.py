@@ -5,6 +5,7 @@ ports; the world of test_reschedule.py."""
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import product
 from typing import Any
 
 import pytest
@@ -12,13 +13,13 @@ import pytest
 from benchmarks.segments import TENANTS
 from rendezvous.domain.appointments import AppointmentDraft
 from rendezvous.domain.events import EventType
-from rendezvous.domain.models import Appointment, Customer, QueueStatus
+from rendezvous.domain.models import Appointment, Customer, FillMatch, QueueStatus
 from rendezvous.domain.ports import OpeningDetail
-from rendezvous.domain.reschedule import MAX_PAGES, PAGE
-from rendezvous.domain.vacancy import OpeningStatus
+from rendezvous.domain.reschedule import MAX_PAGES, PAGE, fits
+from rendezvous.domain.vacancy import Opening, OpeningSource, OpeningStatus, WaitlistEntry
 from rendezvous.messages.gsm import segment_count
 from rendezvous.messages.render import SmsRenderer
-from tests.support.aws import at
+from tests.support.aws import at, clinic
 from tests.unit.test_reschedule import VISIT, RWorld, _choice
 from tests.unit.test_reschedule_texts import LONGEST
 
@@ -253,3 +254,42 @@ def test_the_search_for_options_reads_a_bounded_number_of_pages(
 
     assert reply.startswith("Harbor Clinic: thanks, we will find you a new time")
     assert pages == [OpeningStatus.OPEN] * MAX_PAGES + [OpeningStatus.OFFERED]
+
+
+# -- one matching rule for R and the waitlist (R18) ---------------------------------------
+
+
+@pytest.mark.parametrize("match", list(FillMatch))
+def test_r_and_the_waitlist_match_an_opening_by_the_same_rule(match: FillMatch) -> None:
+    tenant = clinic(fill_match=match)
+    names = (None, "Cleaning", " cleaning", "Whitening")
+    for service, provider, offered_service, offered_provider in product(names, repeat=4):
+        opening = Opening(
+            tenant_id="clinic-1",
+            opening_id="op-1",
+            starts_at=at(NEXT),
+            service=offered_service,
+            provider=offered_provider,
+            source=OpeningSource.BOOKING,
+            created_at=at(SOONEST),
+        )
+        visit = Appointment(
+            tenant_id="clinic-1",
+            appointment_id="appt-1",
+            customer=Customer(phone="+14155550123", name="Ana"),
+            starts_at=at(VISIT),
+            service=service,
+            provider=provider,
+            created_at=at(SOONEST),
+            updated_at=at(SOONEST),
+        )
+        entry = WaitlistEntry(
+            tenant_id="clinic-1",
+            entry_id="e1",
+            customer=visit.customer,
+            service=service,
+            provider=provider,
+            listed_at=at(SOONEST),
+        )
+
+        assert fits(tenant, visit, opening) is entry.suits(opening, match)

@@ -585,29 +585,47 @@ class AppointmentService:
 
 
 def vacancy_of(cancelled: Appointment, tenant: Tenant, now: datetime) -> Opening | None:
-    """The opening a cancellation frees: when fill is on, the cancel came at least the
-    tenant's notice ahead of the slot, and the slot is still that far ahead. Built from the
+    """The opening a cancellation frees (see _freed_slot), from the cancel: built from the
     cancelled appointment alone (its id from the cancelled version, its time from the
     cancel), so a repeat builds the same one."""
+    if cancelled.status is not AppointmentStatus.CANCELLED:
+        return None
+    return _freed_slot(
+        cancelled, tenant, now, cancelled.cancelled_at or now, OpeningSource.CANCELLATION
+    )
+
+
+def vacancy_left_by(moving: Appointment, tenant: Tenant, now: datetime) -> Opening | None:
+    """The opening a reply digit's move frees (see _freed_slot): `moving` as it is before
+    the move, its id from the version that leaves the slot."""
+    return _freed_slot(moving, tenant, now, now, OpeningSource.RESCHEDULE)
+
+
+def _freed_slot(
+    appointment: Appointment,
+    tenant: Tenant,
+    now: datetime,
+    freed_at: datetime,
+    source: OpeningSource,
+) -> Opening | None:
+    """The opening `appointment`'s slot becomes when it leaves it at `freed_at`: when fill
+    is on, it left at least the tenant's notice ahead of the slot, and the slot is still
+    that far ahead. Its id is deterministic (cancellation_opening_id), so a retry opens
+    nothing twice."""
     notice = timedelta(minutes=tenant.fill_min_notice_minutes)
-    cancelled_at = cancelled.cancelled_at or now
-    if (
-        not tenant.fill_enabled
-        or cancelled.status is not AppointmentStatus.CANCELLED
-        or cancelled.starts_at < max(cancelled_at, now) + notice
-    ):
+    if not tenant.fill_enabled or appointment.starts_at < max(freed_at, now) + notice:
         return None
     return Opening(
-        tenant_id=cancelled.tenant_id,
-        opening_id=cancellation_opening_id(cancelled.appointment_id, cancelled.version),
-        starts_at=cancelled.starts_at,
-        duration_minutes=cancelled.duration_minutes,
-        service=cancelled.service,
-        provider=cancelled.provider,
-        location=cancelled.location,
-        source=OpeningSource.CANCELLATION,
-        replaces=cancelled.appointment_id,
-        created_at=cancelled_at,
+        tenant_id=appointment.tenant_id,
+        opening_id=cancellation_opening_id(appointment.appointment_id, appointment.version),
+        starts_at=appointment.starts_at,
+        duration_minutes=appointment.duration_minutes,
+        service=appointment.service,
+        provider=appointment.provider,
+        location=appointment.location,
+        source=source,
+        replaces=appointment.appointment_id,
+        created_at=freed_at,
     )
 
 

@@ -12,20 +12,16 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rendezvous.domain.activity import ActivityEvent, opening_entry
-from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
+from rendezvous.domain.appointments import AppointmentDraft, AppointmentService, vacancy_left_by
 from rendezvous.domain.errors import Conflict, NotFound, OpeningTaken, Unprocessable
 from rendezvous.domain.events import opening_taken_by_move
 from rendezvous.domain.models import Appointment, AppointmentStatus, OpenOffer, Tenant
 from rendezvous.domain.ports import ActivityLog, AppointmentStore, VacancyStarter, VacancyStore
 from rendezvous.domain.vacancy import (
     FillCounts,
-    FillMatch,
     Opening,
-    OpeningSource,
     OpeningStatus,
     OpeningTake,
-    cancellation_opening_id,
-    service_key,
 )
 
 MAX_OPTIONS = 3
@@ -55,22 +51,12 @@ class Choice:
     freed: Opening | None = None
 
 
-def _same(wanted: str | None, offered: str | None) -> bool:
-    if wanted is None:
-        return True
-    return offered is not None and service_key(wanted) == service_key(offered)
-
-
 def fits(tenant: Tenant, appointment: Appointment, opening: Opening) -> bool:
     """An opening the customer of `appointment` could move to, by the tenant's matching
     rule (as the waitlist is matched): the same service (and provider), another time."""
     if opening.starts_at == appointment.starts_at or opening.replaces == appointment.appointment_id:
         return False
-    if tenant.fill_match is not FillMatch.ANY and not _same(appointment.service, opening.service):
-        return False
-    return tenant.fill_match is not FillMatch.SERVICE_AND_PROVIDER or _same(
-        appointment.provider, opening.provider
-    )
+    return opening.wanted_by(appointment.service, appointment.provider, tenant.fill_match)
 
 
 @dataclass
@@ -163,7 +149,7 @@ class RescheduleService:
             at=now,
             not_before=now + timedelta(minutes=tenant.fill_min_notice_minutes),
         )
-        freed = self._freed(tenant, appointment, now)
+        freed = vacancy_left_by(appointment, tenant, now)
         event = opening_taken_by_move(
             tenant.tenant_id,
             opening.opening_id,
@@ -216,26 +202,6 @@ class RescheduleService:
         self.store.set_open_offer(tenant.tenant_id, phone, None)
         gone = appointment is None or _gone(appointment, now)
         return Choice(Chosen.GONE if gone else Chosen.CHANGED, appointment)
-
-    def _freed(self, tenant: Tenant, appointment: Appointment, now: datetime) -> Opening | None:
-        """The opening the appointment's old slot becomes, when it is still worth offering."""
-        if not tenant.fill_enabled or appointment.starts_at <= now + timedelta(
-            minutes=tenant.fill_min_notice_minutes
-        ):
-            return None
-        return Opening(
-            tenant_id=tenant.tenant_id,
-            # Deterministic, as a cancellation's: the version the appointment left.
-            opening_id=cancellation_opening_id(appointment.appointment_id, appointment.version),
-            starts_at=appointment.starts_at,
-            duration_minutes=appointment.duration_minutes,
-            service=appointment.service,
-            provider=appointment.provider,
-            location=appointment.location,
-            source=OpeningSource.RESCHEDULE,
-            replaces=appointment.appointment_id,
-            created_at=now,
-        )
 
     def _log(self, tenant: Tenant, taken: Opening, freed: Opening | None, now: datetime) -> None:
         """Count the fill (and the opening the move frees) as the day counters and the

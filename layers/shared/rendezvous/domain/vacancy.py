@@ -88,9 +88,7 @@ class WaitlistEntry(BaseModel):
     def suits(self, opening: Opening, match: FillMatch) -> bool:
         """Whether this entry wants `opening` under the tenant's matching rule: its service
         (and provider) when it named one, and its window of start times."""
-        if match is not FillMatch.ANY and not _same(self.service, opening.service):
-            return False
-        if match is FillMatch.SERVICE_AND_PROVIDER and not _same(self.provider, opening.provider):
+        if not opening.wanted_by(self.service, self.provider, match):
             return False
         if self.earliest is not None and opening.starts_at < self.earliest:
             return False
@@ -134,6 +132,14 @@ class Opening(BaseModel):
     waves_sent: int = 0
     offered_to: int = 0
     version: int = 1
+
+    def wanted_by(self, service: str | None, provider: str | None, match: FillMatch) -> bool:
+        """Whether someone after `service` and `provider` (None: any) would take this
+        opening under the tenant's matching rule: a waitlist entry (WaitlistEntry.suits),
+        or a customer moving their appointment by R."""
+        if match is not FillMatch.ANY and not _same(service, self.service):
+            return False
+        return match is not FillMatch.SERVICE_AND_PROVIDER or _same(provider, self.provider)
 
     def worth_offering(self, now: datetime, min_notice_minutes: int) -> bool:
         """Still open and far enough ahead for someone to make it."""
