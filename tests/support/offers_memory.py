@@ -48,11 +48,16 @@ def text_id(text: OfferText) -> TextId:
 class MemoryVacancies:
     store: MemoryStore
     entries_by_id: dict[tuple[str, str], WaitlistEntry] = field(default_factory=dict)
-    openings_by_id: dict[tuple[str, str], Opening] = field(default_factory=dict)
     offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
     texts: dict[TextId, OfferText] = field(default_factory=dict)
     ranks: dict[TextId, int] = field(default_factory=dict)
     counts: dict[tuple[str, date], FillCounts] = field(default_factory=dict)
+
+    @property
+    def openings_by_id(self) -> dict[tuple[str, str], Opening]:
+        """The MemoryStore's openings: where a cancel's or a move's save writes them, and
+        where a move's take finds the one it fills."""
+        return self.store.openings
 
     # -- FillCounter
     def count_fill(self, tenant_id: str, at: datetime, counts: FillCounts) -> None:
