@@ -232,7 +232,7 @@ def test_a_staff_move_after_the_options_is_kept_and_the_digit_goes_to_a_person(
     assert status_of(vacancies, "op-a") is OpeningStatus.OPEN
     recipient = store.get_recipient("clinic-1", CUSTOMER)
     assert recipient is not None
-    assert recipient.open_offer is None
+    assert recipient.reschedule_options is None
 
 
 def test_r_finds_the_opening_that_fits_behind_many_that_do_not_in_few_queries(

@@ -15,10 +15,9 @@ from rendezvous.domain.activity import ActivityEvent, opening_entry
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService, vacancy_left_by
 from rendezvous.domain.errors import Conflict, NotFound, OpeningTaken, Unprocessable
 from rendezvous.domain.events import opening_taken_by_move
-from rendezvous.domain.models import Appointment, AppointmentStatus, OpenOffer, Tenant
+from rendezvous.domain.models import Appointment, AppointmentStatus, RescheduleOptions, Tenant
 from rendezvous.domain.ports import ActivityLog, AppointmentStore, VacancyStarter, VacancyStore
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Opening,
     OpeningStatus,
     OpeningTake,
@@ -105,37 +104,39 @@ class RescheduleService:
     def offer(
         self, tenant: Tenant, phone: str, appointment: Appointment, now: datetime
     ) -> list[Opening]:
-        """Find the openings that fit and keep them as the number's open choice; [] when
-        none fits (a person takes the R)."""
+        """Find the openings that fit and keep them as the number's R options (its waitlist
+        offer, if any, stays: Y answers that); [] when none fits (a person takes the R)."""
         options = self.fitting(tenant, appointment, now)
         if not options:
             return []
         notice = timedelta(minutes=tenant.fill_min_notice_minutes)
         expires = min(now + CHOICE_OPEN_FOR, options[0].starts_at - notice)
-        choice = OpenOffer(
-            opening_ids=tuple(o.opening_id for o in options),
+        choice = RescheduleOptions(
+            appointment_id=appointment.appointment_id,
             digits={str(n): o.opening_id for n, o in enumerate(options, start=1)},
             expires_at=expires,
-            appointment_id=appointment.appointment_id,
             appointment_version=appointment.version,
         )
-        self.store.set_open_offer(tenant.tenant_id, phone, choice)
+        self.store.set_reschedule_options(tenant.tenant_id, phone, choice)
         return options
 
     def choose(
-        self, tenant: Tenant, phone: str, choice: OpenOffer, opening_id: str, now: datetime
+        self,
+        tenant: Tenant,
+        phone: str,
+        choice: RescheduleOptions,
+        opening_id: str,
+        now: datetime,
     ) -> Choice:
         """Move the appointment into the chosen opening if it is still free: one write
         takes the opening (conditional on it being open or offered and far enough ahead),
         moves the appointment (the customer gets the moved text) and opens its old slot.
         A slot gone before that write, or taken in its way, leaves everything as it was."""
-        if choice.appointment_id is None:
-            raise ValueError("not a reschedule's choice")
         appointment = self._stored(tenant, choice.appointment_id)
         if (
             appointment is None
             or _gone(appointment, now)
-            or choice.appointment_version not in (None, appointment.version)
+            or choice.appointment_version != appointment.version
         ):
             return self._not_moved(tenant, phone, appointment, now)
         detail = self.vacancies.get_opening(tenant.tenant_id, opening_id)
@@ -175,7 +176,7 @@ class RescheduleService:
             # Changed (or cancelled) between the read above and the write: as it is now.
             current = self._stored(tenant, appointment.appointment_id)
             return self._not_moved(tenant, phone, current, now)
-        self.store.set_open_offer(tenant.tenant_id, phone, None)
+        self.store.set_reschedule_options(tenant.tenant_id, phone, None)
         taken = opening.model_copy(
             update={
                 "status": OpeningStatus.FILLED,
@@ -199,20 +200,13 @@ class RescheduleService:
         """The choice ends unmoved: the appointment is gone (cancelled, started), or was
         changed by someone else since the options were offered (the times were for the
         visit as it was then)."""
-        self.store.set_open_offer(tenant.tenant_id, phone, None)
+        self.store.set_reschedule_options(tenant.tenant_id, phone, None)
         gone = appointment is None or _gone(appointment, now)
         return Choice(Chosen.GONE if gone else Chosen.CHANGED, appointment)
 
     def _log(self, tenant: Tenant, taken: Opening, freed: Opening | None, now: datetime) -> None:
-        """Count the fill (and the opening the move frees) as the day counters and the
-        log count every fill."""
+        """Log the fill, and the opening the move frees (GET /v1/stats counts both)."""
         waited = now - taken.created_at
-        counts = FillCounts(
-            openings=1 if freed is not None else 0,
-            filled=1,
-            fill_seconds=int(waited.total_seconds()),
-        )
-        self.vacancies.count_fill(tenant.tenant_id, now, counts)
         entry = opening_entry(
             ActivityEvent.OPENING_FILLED,
             taken.opening_id,
@@ -220,6 +214,11 @@ class RescheduleService:
             waited_minutes=waited.total_seconds() / 60,
         )
         self.log.append(tenant.tenant_id, entry)
+        if freed is not None:
+            created = opening_entry(
+                ActivityEvent.OPENING_CREATED, freed.opening_id, now, source=freed.source.value
+            )
+            self.log.append(tenant.tenant_id, created)
 
 
 def _choices(openings: list[Opening]) -> list[Opening]:
