@@ -438,6 +438,7 @@ def test_ending_an_offer_leaves_r_options_and_a_newer_offer_alone(
     wave(1)
     options = RescheduleOptions(
         appointment_id="visit-own",
+        appointment_version=1,
         digits={"1": "op-r"},
         expires_at=clock.now() + timedelta(hours=2),
     )

@@ -819,6 +819,7 @@ def test_stats_count_vacancy_fill_from_the_log(
 def test_a_number_s_r_options_are_kept_and_ended(store: DynamoAppointmentStore) -> None:
     choice = RescheduleOptions(
         appointment_id="appt-1",
+        appointment_version=1,
         digits={"1": "op-a", "2": "op-b"},
         expires_at=datetime(2030, 1, 10, 19, 0, tzinfo=UTC),
     )

@@ -15,7 +15,7 @@ from typing import Any
 from rendezvous.adapters.dynamodb.table import stamp
 from rendezvous.adapters.dynamodb.vacancy import decode_cursor, encode_cursor
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
-from rendezvous.domain.errors import ConcurrentModification, InvalidRequest
+from rendezvous.domain.errors import ConcurrentModification, InvalidRequest, OpeningTaken
 from rendezvous.domain.events import EventType, WebhookEvent, opted_by
 from rendezvous.domain.identity import TimedText, identity_of
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
@@ -48,9 +48,11 @@ from rendezvous.domain.ports import (
     SmsReceipt,
 )
 from rendezvous.domain.vacancy import (
+    OPEN_OPENING_STATUSES,
     Offer,
     Opening,
     OpeningStatus,
+    OpeningTake,
     WaitlistEntry,
     WaitlistStatus,
     service_key,
@@ -145,6 +147,7 @@ class MemoryStore:
         now: datetime,
         events: Sequence[WebhookEvent] = (),
         opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
         stored = self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)]
         if stored.version != expected_version or any(
@@ -155,6 +158,13 @@ class MemoryStore:
             raise ConcurrentModification("appointment changed concurrently")
         if opening is not None and (opening.tenant_id, opening.opening_id) in self.openings:
             raise ConcurrentModification("appointment changed concurrently")
+        taken = self.openings.get((takes.tenant_id, takes.opening_id)) if takes else None
+        if takes is not None and (
+            taken is None
+            or taken.status not in OPEN_OPENING_STATUSES
+            or taken.starts_at <= takes.not_before
+        ):
+            raise OpeningTaken(f"opening {takes.opening_id} was just taken")
         # As on the table, a save never writes what has writers of its own.
         kept = appointment.model_copy(
             update={
@@ -173,6 +183,15 @@ class MemoryStore:
         self.record(events)
         if opening is not None:
             self.openings[(opening.tenant_id, opening.opening_id)] = opening
+        if takes is not None and taken is not None:
+            self.openings[(takes.tenant_id, takes.opening_id)] = taken.model_copy(
+                update={
+                    "status": OpeningStatus.FILLED,
+                    "filled_at": takes.at,
+                    "filled_appointment_id": takes.appointment_id,
+                    "version": taken.version + 1,
+                }
+            )
 
     def load_send_context(self, request: SendRequest) -> SendContext:
         key = (request.tenant_id, request.appointment_id, request.kind, request.version)

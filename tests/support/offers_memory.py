@@ -46,7 +46,6 @@ def text_id(text: OfferText) -> TextId:
 class MemoryVacancies:
     store: MemoryStore
     entries_by_id: dict[tuple[str, str], WaitlistEntry] = field(default_factory=dict)
-    openings_by_id: dict[tuple[str, str], Opening] = field(default_factory=dict)
     offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
     # The store's: its time index lists them with the appointments' texts.
     texts: dict[TextId, OfferText] = field(init=False)
@@ -54,6 +53,12 @@ class MemoryVacancies:
 
     def __post_init__(self) -> None:
         self.texts = self.store.offer_texts
+
+    @property
+    def openings_by_id(self) -> dict[tuple[str, str], Opening]:
+        """The MemoryStore's openings: where a cancel's or a move's save writes them, and
+        where a move's take finds the one it fills."""
+        return self.store.openings
 
     # -- VacancyStore
     def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None:

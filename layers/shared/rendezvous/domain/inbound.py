@@ -244,7 +244,8 @@ class InboundService:
     ) -> InboundResult:
         """The digit of an open reschedule choice: the appointment moves (the customer gets
         the moved text from the sender, so no answer here) and the conversation the R
-        opened is resolved; a slot just taken says so and offers what is left."""
+        opened is resolved; a slot just taken says so and offers what is left; an
+        appointment changed since the options were offered stays as it is, for a person."""
         assert self.reschedule is not None  # R options are only made by it
         chosen = self.reschedule.choose(tenant, text.from_, choice, opening_id, now)
         if chosen.outcome is Chosen.MOVED:
@@ -262,7 +263,10 @@ class InboundService:
                 return self._queue(tenant, text, Intent.RESCHEDULE, recipient, now, answer=answer)
             self.store.set_reschedule_options(tenant.tenant_id, text.from_, None)
         due = self._due_by(tenant, now, appointment)
-        answer = self._say(tenant, appointment, "reschedule_taken", now, due=due.at)
+        # Changed by someone else since the times were offered: the customer hears where
+        # the visit is now, and a person takes it from there.
+        name = "reschedule_changed" if chosen.outcome is Chosen.CHANGED else "reschedule_taken"
+        answer = self._say(tenant, appointment, name, now, due=due.at)
         return self._queue(tenant, text, Intent.RESCHEDULE, recipient, now, answer=answer)
 
     def _moved(

@@ -364,6 +364,9 @@ class RescheduleOptions(BaseModel):
     appointment_id: str  # the appointment the chosen digit moves
     digits: dict[str, str]  # "1" -> opening id
     expires_at: datetime
+    # The appointment's version when the options were offered: the digit moves only that
+    # version, so a change by staff (or the booking system) in between is never overridden.
+    appointment_version: int
 
     def opening_for(self, body: str, now: datetime) -> str | None:
         """The opening a text's digit picks while the choice is open; None otherwise."""

@@ -34,6 +34,7 @@ from rendezvous.domain.vacancy import (
     Offer,
     Opening,
     OpeningStatus,
+    OpeningTake,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -144,12 +145,16 @@ class AppointmentRecords(Protocol):
         now: datetime,
         events: Sequence[WebhookEvent] = (),
         opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
         """Update the appointment, retire pending messages, add new ones, record the
-        `events` this change causes and create the `opening` it frees, atomically.
+        `events` this change causes, create the `opening` it frees and fill the opening it
+        `takes` (a reply digit's move into a free slot), atomically.
 
         Raises ConcurrentModification when the stored version is not `expected_version`,
-        a message to retire is no longer pending, or the opening exists already.
+        a message to retire is no longer pending, or the opening exists already; else
+        OpeningTaken when the opening to take is no longer open or offered, or no longer
+        starts after `takes.not_before`. Either way nothing was written.
         """
         ...
 

@@ -35,7 +35,7 @@ from rendezvous.adapters.dynamodb.table import (
     values_of,
     waitlist_key,
 )
-from rendezvous.adapters.dynamodb.vacancy import entry_item, offer_item
+from rendezvous.adapters.dynamodb.vacancy import entry_item, offer_item, opening_fill
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -54,7 +54,6 @@ from rendezvous.domain.vacancy import (
     Offer,
     OfferStatus,
     Opening,
-    OpeningStatus,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -354,32 +353,15 @@ class DynamoOffers(TableRepository):
         not_before: datetime,
         now: datetime,
     ) -> bool:
-        # `tsk` is "<start, fixed-width UTC>#<id>": above the limit's stamp exactly when
-        # the opening starts after `not_before`, compared as text in the condition.
-        opening_update = {
-            "Update": {
-                "TableName": self._table,
-                "Key": serialize(opening_key(opening.tenant_id, opening.opening_id)),
-                "UpdateExpression": "SET #s = :filled, qpk = :qpk, filled_at = :now, "
-                "filled_by_entry = :entry, filled_appointment_id = :appt, "
-                "version = version + :one",
-                "ConditionExpression": "#s IN (:open, :offered) AND tsk > :limit",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": values_of(
-                    {
-                        ":filled": OpeningStatus.FILLED.value,
-                        ":qpk": f"T#{opening.tenant_id}#OS#{OpeningStatus.FILLED.value}",
-                        ":now": iso(now),
-                        ":entry": offer.entry_id,
-                        ":appt": appointment.appointment_id,
-                        ":one": 1,
-                        ":open": OpeningStatus.OPEN.value,
-                        ":offered": OpeningStatus.OFFERED.value,
-                        ":limit": stamp(not_before),
-                    }
-                ),
-            }
-        }
+        opening_update = opening_fill(
+            self._table,
+            opening.tenant_id,
+            opening.opening_id,
+            appointment_id=appointment.appointment_id,
+            entry_id=offer.entry_id,
+            not_before=not_before,
+            now=now,
+        )
         entry_update = {
             "Update": {
                 "TableName": self._table,

@@ -19,6 +19,7 @@ from rendezvous.adapters.dynamodb.table import (
     batch_get,
     condition_failed,
     deserialize,
+    iso,
     offer_key,
     opening_key,
     plain,
@@ -93,6 +94,50 @@ def opening_put(table: str, opening: Opening) -> dict[str, Any]:
             "TableName": table,
             "Item": serialize(opening_item(opening)),
             "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def opening_fill(
+    table: str,
+    tenant_id: str,
+    opening_id: str,
+    *,
+    appointment_id: str,
+    entry_id: str | None,
+    not_before: datetime,
+    now: datetime,
+) -> dict[str, Any]:
+    """The transaction entry that takes the opening for `appointment_id` (and the waitlist
+    `entry_id` whose reply took it): only while it is open or offered and starts after
+    `not_before`, so of two takers one wins and the other's whole transaction fails."""
+    sets = (
+        "SET #s = :filled, qpk = :qpk, filled_at = :now, filled_appointment_id = :appt, "
+        "version = version + :one"
+    )
+    values: dict[str, Any] = {
+        ":filled": OpeningStatus.FILLED.value,
+        ":qpk": f"T#{tenant_id}#OS#{OpeningStatus.FILLED.value}",
+        ":now": iso(now),
+        ":appt": appointment_id,
+        ":one": 1,
+        ":open": OpeningStatus.OPEN.value,
+        ":offered": OpeningStatus.OFFERED.value,
+        ":limit": stamp(not_before),
+    }
+    if entry_id is not None:
+        sets += ", filled_by_entry = :entry"
+        values[":entry"] = entry_id
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": serialize(opening_key(tenant_id, opening_id)),
+            "UpdateExpression": sets,
+            # `tsk` is "<start, fixed-width UTC>#<id>": above the limit's stamp exactly
+            # when the opening starts after `not_before`, compared as text.
+            "ConditionExpression": "#s IN (:open, :offered) AND tsk > :limit",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": values_of(values),
         }
     }
 
