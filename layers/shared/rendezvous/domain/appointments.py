@@ -381,16 +381,20 @@ class AppointmentService:
         """Create `appointment` as any booking is (its confirmation now or after quiet
         hours, its reminders scheduled), written by `write` with its planned texts inside
         the caller's own transaction (a waitlist fill: the opening, the entry, the events).
-        None when `write` did not land; its schedules are then taken back."""
+        None when `write` did not land: nothing was scheduled."""
         now = appointment.created_at
         notice = plan_notice(MessageKind.CONFIRMATION, appointment, tenant, now)
         plan = [notice, *plan_reminders(appointment, tenant, now, notice.send_at)]
         records = self._records(appointment, plan, now)
-        # Schedules first, as for any booking: a record must never lack its schedule.
-        self._schedule(appointment, records)
+        # Unlike a booking's, these schedules come after the write: every taker of an
+        # opening plans the same appointment id, so the same schedule names. Made first, a
+        # loser's would stand for the winner's (naming the loser's number, whose opt-out
+        # and claims the sender would check) and taking them back would delete the
+        # winner's. A crash between the two leaves a reminder unscheduled: the queue
+        # watcher's sweep marks it failed once due, so it shows and can be sent again.
         if not write(records):
-            self._unschedule(records)
             return None
+        self._schedule(appointment, records)
         self._enqueue_due(appointment, records, now)
         return records
 
