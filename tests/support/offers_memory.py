@@ -23,6 +23,7 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.ports import OfferSendContext, OpeningDetail
 from rendezvous.domain.vacancy import (
+    LISTED_ENTRY_STATUSES,
     OPEN_OPENING_STATUSES,
     FillCounts,
     Offer,
@@ -275,6 +276,9 @@ class MemoryVacancies:
             return False
         if (appointment.tenant_id, appointment.appointment_id) in self.store.appointments_by_id:
             return False
+        taker = self.entries_by_id.get((offer.tenant_id, offer.entry_id))
+        if taker is None or taker.status not in LISTED_ENTRY_STATUSES:
+            return False
         self.openings_by_id[key] = stored.model_copy(
             update={
                 "status": OpeningStatus.FILLED,
@@ -308,7 +312,10 @@ class MemoryVacancies:
         return True
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
-        if text_id(text) in self.texts:
+        stored = self.offers.get((offer.tenant_id, offer.opening_id, offer.entry_id))
+        if text_id(text) in self.texts or (
+            stored is not None and stored.status not in (OfferStatus.SENT, OfferStatus.EXPIRED)
+        ):
             return False
         self.texts[text_id(text)] = text
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer.model_copy(

@@ -20,7 +20,6 @@ from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import appointment_created, opening_filled
 from rendezvous.domain.models import (
     Appointment,
-    Customer,
     MessageKind,
     MessageRecord,
     MessageStatus,
@@ -39,6 +38,7 @@ from rendezvous.domain.ports import (
     WaveScheduler,
 )
 from rendezvous.domain.vacancy import (
+    LISTED_ENTRY_STATUSES,
     OPEN_OPENING_STATUSES,
     FillCounts,
     FillMatch,
@@ -284,26 +284,38 @@ class OfferService:
                 return None
         opening = detail.opening
         now = self.clock.now()
-        if offer.status is OfferStatus.TAKEN:
+        # The opening filled by this entry next to its offer not yet taken: a Query read
+        # the winner's transaction half-way (it is not isolated from one); this reply is
+        # the winner's own, answered already.
+        if offer.status is OfferStatus.TAKEN or opening.filled_by_entry == offer.entry_id:
             return TakeResult(TakeOutcome.REPEATED, opening_id, opening.filled_appointment_id)
         not_before = now + timedelta(minutes=tenant.fill_min_notice_minutes)
         if opening.status in OPEN_OPENING_STATUSES and opening.starts_at > not_before:
-            won = self._fill(tenant, opening, offer, not_before, now)
+            entry = self.vacancies.get_entry(tenant.tenant_id, offer.entry_id)
+            if entry is not None and entry.filled_opening_id == opening_id:
+                # The same number's first Y won since the opening was read.
+                return TakeResult(TakeOutcome.REPEATED, opening_id, fill_appointment_id(opening_id))
+            if entry is None or entry.status not in LISTED_ENTRY_STATUSES:
+                return None  # taken off the list (or filled elsewhere): nothing to answer
+            won = self._fill(tenant, opening, offer, entry, not_before, now)
             if won is not None:
+                self._close([o for o in detail.offers if o.entry_id != offer.entry_id], now)
                 return won
         return self._lose(offer, recipient.recipient_key, now)
 
     def _fill(
-        self, tenant: Tenant, opening: Opening, offer: Offer, not_before: datetime, now: datetime
+        self,
+        tenant: Tenant,
+        opening: Opening,
+        offer: Offer,
+        entry: WaitlistEntry,
+        not_before: datetime,
+        now: datetime,
     ) -> TakeResult | None:
-        entry = self.vacancies.get_entry(tenant.tenant_id, offer.entry_id)
-        customer = (
-            entry.customer if entry is not None else Customer(phone=offer.phone, name=offer.name)
-        )
         appointment = Appointment(
             tenant_id=tenant.tenant_id,
             appointment_id=fill_appointment_id(opening.opening_id),
-            customer=customer,
+            customer=entry.customer,
             starts_at=opening.starts_at,
             duration_minutes=opening.duration_minutes,
             location=opening.location,

@@ -403,14 +403,15 @@ class OfferBook(OfferTexts, Protocol):
         offered and starts after `not_before`; in the same transaction the appointment is
         created with its planned texts and `events`, the entry is filled, the offer taken
         and the number's waitlist offer removed (its R options stay). False (nothing
-        written) when the condition on the opening failed: someone else took it, or it is
-        too close."""
+        written) when the condition on the opening failed (someone else took it, or it is
+        too close) or the entry is off the list (removed, or filled by another opening)."""
         ...
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
         """A taker who came too late: the offer lost, its `offer_taken` text planned, the
         entry back to waiting, the number's waitlist offer of this opening ended (kept, so a
-        later Y is known as late). False (nothing written) when that text exists already."""
+        later Y is known as late). False (nothing written) when that text exists already
+        or the offer is no longer open or closed unanswered (it was taken: the winner's)."""
         ...
 
     def release(self, offer: Offer, now: datetime) -> None:

@@ -8,7 +8,7 @@ entry and the number's open offer never disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -305,8 +305,11 @@ class DynamoOffers(TableRepository):
         not_before: datetime,
         now: datetime,
     ) -> bool:
-        # `tsk` is "<start, fixed-width UTC>#<id>": above the limit's stamp exactly when
-        # the opening starts after `not_before`, compared as text in the condition.
+        # `tsk` is "<start, fixed-width UTC to the microsecond>#<id>", compared as text.
+        # Starting strictly after `not_before` (the domain's check) is starting at least a
+        # microsecond later: `tsk > stamp(not_before)` would admit a start equal to it, as
+        # "<stamp>#<id>" sorts after "<stamp>".
+        limit = stamp(not_before + timedelta(microseconds=1))
         opening_update = {
             "Update": {
                 "TableName": self._table,
@@ -314,7 +317,7 @@ class DynamoOffers(TableRepository):
                 "UpdateExpression": "SET #s = :filled, qpk = :qpk, filled_at = :now, "
                 "filled_by_entry = :entry, filled_appointment_id = :appt, "
                 "version = version + :one",
-                "ConditionExpression": "#s IN (:open, :offered) AND tsk > :limit",
+                "ConditionExpression": "#s IN (:open, :offered) AND tsk >= :limit",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": values_of(
                     {
@@ -326,7 +329,7 @@ class DynamoOffers(TableRepository):
                         ":one": 1,
                         ":open": OpeningStatus.OPEN.value,
                         ":offered": OpeningStatus.OFFERED.value,
-                        ":limit": stamp(not_before),
+                        ":limit": limit,
                     }
                 ),
             }
@@ -338,7 +341,9 @@ class DynamoOffers(TableRepository):
                 "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
                 "filled_opening_id = :opening, updated_at = :now, version = version + :one "
                 "REMOVE qpk, qsk",
-                "ConditionExpression": "attribute_exists(pk)",
+                # Still on the list: offered, or waiting again once its offer's hold ended
+                # (a late Y still wins while the opening is open). Not removed, not filled.
+                "ConditionExpression": "#s IN (:offered, :waiting)",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": values_of(
                     {
@@ -347,6 +352,8 @@ class DynamoOffers(TableRepository):
                         ":opening": opening.opening_id,
                         ":now": iso(now),
                         ":one": 1,
+                        ":offered": WaitlistStatus.OFFERED.value,
+                        ":waiting": WaitlistStatus.WAITING.value,
                     }
                 ),
             }
@@ -369,7 +376,19 @@ class DynamoOffers(TableRepository):
         lost = offer.model_copy(update={"status": OfferStatus.LOST, "answered_at": now})
         items: list[dict[str, Any]] = [
             self._put_new_entry({**_text_key(text), **plain(text)}),
-            {"Put": {"TableName": self._table, "Item": serialize(offer_item(lost))}},
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(offer_item(lost)),
+                    # Open or closed unanswered: never the winner's own offer, which the
+                    # same number's second Y at once read as open before the win landed.
+                    "ConditionExpression": "#s IN (:sent, :expired)",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": values_of(
+                        {":sent": OfferStatus.SENT.value, ":expired": OfferStatus.EXPIRED.value}
+                    ),
+                }
+            },
         ]
         waiting = self._waiting_again(offer)
         if waiting is not None:
