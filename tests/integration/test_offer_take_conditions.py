@@ -11,6 +11,7 @@ import pytest
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
 from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.freed_slot import slot_item_id
 from rendezvous.domain.models import (
     Appointment,
     Customer,
@@ -18,6 +19,9 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
+    QueueIntent,
+    QueueItem,
+    QueueStatus,
 )
 from rendezvous.domain.offers import TakeOutcome
 from rendezvous.domain.vacancy import (
@@ -31,6 +35,8 @@ from rendezvous.domain.vacancy import (
 from rendezvous.phone import recipient_key
 from rendezvous.runtime import Runtime
 from tests.integration.test_offers import OPENING, open_slot, phone, wait, wave
+from tests.integration.test_twilio_inbound import inbound
+from tests.support.events import invoke
 
 
 @pytest.fixture
@@ -161,3 +167,39 @@ def test_an_opening_starting_exactly_at_the_notice_limit_cannot_be_filled(
     assert fill(runtime, opening, offer, opening.starts_at) is False
     assert store.get_appointment("clinic-1", fill_appointment_id(OPENING)) is None
     assert fill(runtime, opening, offer, opening.starts_at - timedelta(seconds=1)) is True
+
+
+def test_a_fill_through_the_inbound_webhook_resolves_the_slot_freed_item(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+) -> None:
+    now = clock.now()
+    item = QueueItem(
+        tenant_id="clinic-1",
+        item_id=slot_item_id("clinic-1", "visit-1"),
+        intent=QueueIntent.SLOT_FREED,
+        phone=phone(9),
+        recipient_key=recipient_key("clinic-1", phone(9)),
+        appointment_id="visit-1",
+        created_at=now,
+        updated_at=now,
+        due_by=now + timedelta(hours=1),
+        last_message_at=now,
+        preview="Slot freed: Fri 11 Jan 10:30am",
+        acknowledged=True,
+    )
+    runtime.queue_store().put_item(item, 30)
+    offered(vacancies, clock, 1)  # the opening replaces visit-1
+
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+
+    settled = runtime.queue_store().get("clinic-1", item.item_id)
+    assert settled is not None
+    assert settled.status is QueueStatus.RESOLVED
+    assert settled.resolved_by == "automation"
+    assert (
+        settled.preview == "Slot freed: Fri 11 Jan 10:30am · filled from the waitlist by Customer 1"
+    )

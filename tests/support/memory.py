@@ -621,12 +621,20 @@ class MemoryQueue:
         return self._transition(tenant_id, item_id, allowed, expected_version, changes)
 
     def resolve(
-        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+        self,
+        item: QueueItem,
+        staff: str,
+        now: datetime,
+        event: WebhookEvent,
+        *,
+        preview: str | None = None,
     ) -> QueueItem | None:
         tenant_id, item_id = item.tenant_id, item.item_id
         allowed = self._held(self.items.get((tenant_id, item_id)), staff, now)
         changes = {"status": QueueStatus.RESOLVED, "resolved_at": now, "resolved_by": staff}
         changes |= {"updated_at": now, "lease_expires_at": None}
+        if preview is not None:
+            changes["preview"] = preview
         resolved = self._transition(tenant_id, item_id, allowed, item.version, changes)
         if resolved is not None:
             self.store.record([event])

@@ -6,19 +6,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from rendezvous.domain.appointments import AppointmentDraft
 from rendezvous.domain.events import WebhookEvent
+from rendezvous.domain.freed_slot import slot_item_id
 from rendezvous.domain.models import (
     Appointment,
+    Customer,
     MessageRecord,
     OfferSendRequest,
+    QueueStatus,
     Recipient,
     SendRequest,
     Tenant,
 )
 from rendezvous.domain.offers import TakeOutcome, TakeResult
-from rendezvous.domain.vacancy import Offer, OfferStatus, Opening, WaitlistStatus
+from rendezvous.domain.vacancy import (
+    Offer,
+    OfferStatus,
+    Opening,
+    WaitlistStatus,
+)
 from rendezvous.phone import recipient_key
-from tests.unit.test_offers import NOW, OPENING, World, phone
+from tests.unit.test_offers import NOW, OPENING, SLOT, World, phone
 
 
 def offered(w: World, *numbers: int) -> Tenant:
@@ -208,3 +217,32 @@ def test_a_removed_entry_cannot_take_the_opening() -> None:
     won = w.offers.take(tenant, recipient(w, 2), OPENING)
     assert won is not None
     assert won.outcome is TakeOutcome.WON
+
+
+def test_a_fill_resolves_the_slot_freed_item_of_the_customers_cancellation() -> None:
+    """The front desk must not go on to fill a slot the waitlist filled."""
+    w = World()
+    w.offers.desk = w.inbound.queue
+    w.appointments.upsert(
+        "clinic-1",
+        "visit-1",
+        AppointmentDraft(Customer(phone=phone(9), name="Ana"), SLOT),
+    )
+    w.send_all()
+    w.reply(phone(9), "X", "9")
+    item = w.inbound.queue.get("clinic-1", slot_item_id("clinic-1", "visit-1"))
+    assert item is not None
+    assert item.status is QueueStatus.OPEN
+    w.wait(1)
+    # The opening the cancel freed (its store here is the offers' own).
+    assert w.open().replaces == "visit-1"
+    w.offers.run_wave("clinic-1", OPENING, 1)
+    w.send_all()
+
+    w.reply(phone(1), "Y", "1")
+
+    settled = w.inbound.queue.get("clinic-1", item.item_id)
+    assert settled is not None
+    assert settled.status is QueueStatus.RESOLVED
+    assert settled.resolved_by == "automation"
+    assert settled.preview.endswith("filled from the waitlist by Customer 1")

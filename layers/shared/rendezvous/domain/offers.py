@@ -18,6 +18,7 @@ from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import appointment_created, opening_filled
+from rendezvous.domain.freed_slot import settle_freed_slot
 from rendezvous.domain.models import (
     Appointment,
     MessageKind,
@@ -32,6 +33,7 @@ from rendezvous.domain.models import (
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
+    ConversationQueue,
     OfferBook,
     OutboundQueue,
     VacancyStore,
@@ -101,6 +103,8 @@ class OfferService:
     clock: Clock
     # GET /v1/stats counts fill from the log: offers sent, openings filled, expired.
     activity: ActivityLog | None = None
+    # The staff queue, where a customer's X left a "Slot freed" item that a fill settles.
+    desk: ConversationQueue | None = None
 
     # -- starting and waves ---------------------------------------------------------------
 
@@ -300,6 +304,9 @@ class OfferService:
             won = self._fill(tenant, opening, offer, entry, not_before, now)
             if won is not None:
                 self._close([o for o in detail.offers if o.entry_id != offer.entry_id], now)
+                if self.desk is not None:
+                    who = entry.customer.name or "a waitlisted customer"
+                    settle_freed_slot(self.desk, opening, f"from the waitlist by {who}", now)
                 return won
         return self._lose(offer, recipient.recipient_key, now)
 

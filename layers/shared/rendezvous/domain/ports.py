@@ -494,10 +494,17 @@ class ConversationQueue(Protocol):
     ) -> QueueItem | None: ...
 
     def resolve(
-        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+        self,
+        item: QueueItem,
+        staff: str,
+        now: datetime,
+        event: WebhookEvent,
+        *,
+        preview: str | None = None,
     ) -> QueueItem | None:
         """Resolve `item` if it is unchanged since read and `staff` holds a live claim, with
-        `event`; the resolved item, or None."""
+        `event`; the resolved item, or None. `preview`, when given, is what the item says
+        in the list from then on (automation saying what it did)."""
         ...
 
 
