@@ -945,6 +945,10 @@ class RecordingStarter:
     """The VacancyStarter port: which openings were started, in order."""
 
     started: list[Opening] = field(default_factory=list)
+    filled_by: list[tuple[str, str]] = field(default_factory=list)
 
     def start(self, opening: Opening) -> None:
         self.started.append(opening)
+
+    def filled(self, opening: Opening, by: str) -> None:
+        self.filled_by.append((opening.opening_id, by))

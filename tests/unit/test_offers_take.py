@@ -24,6 +24,7 @@ from rendezvous.domain.vacancy import (
     Offer,
     OfferStatus,
     Opening,
+    OpeningStatus,
     WaitlistStatus,
 )
 from rendezvous.phone import recipient_key
@@ -246,3 +247,37 @@ def test_a_fill_resolves_the_slot_freed_item_of_the_customers_cancellation() -> 
     assert settled.status is QueueStatus.RESOLVED
     assert settled.resolved_by == "automation"
     assert settled.preview.endswith("filled from the waitlist by Customer 1")
+
+
+def test_a_slot_a_reschedule_took_closes_its_offers_and_settles_its_slot_freed_item() -> None:
+    w = World()
+    w.offers.desk = w.inbound.queue
+    w.appointments.upsert(
+        "clinic-1", "visit-1", AppointmentDraft(Customer(phone=phone(9), name="Ana"), SLOT)
+    )
+    w.send_all()
+    w.reply(phone(9), "X", "9")
+    tenant = offered(w, 1, 2)
+    assert tenant.fill_enabled
+    opening = w.vacancies.get_opening("clinic-1", OPENING)
+    assert opening is not None
+    taken = opening.opening.model_copy(
+        update={
+            "status": OpeningStatus.FILLED,
+            "filled_appointment_id": "appt-7",
+            "version": opening.opening.version + 1,
+        }
+    )
+    w.vacancies.save_opening(taken, expected_version=opening.opening.version)
+
+    w.offers.filled(taken, "by rescheduling Bea")
+
+    for entry_id in ("e1", "e2"):
+        entry = w.vacancies.get_entry("clinic-1", entry_id)
+        assert entry is not None
+        assert entry.status is WaitlistStatus.WAITING
+        assert offer_of(w, entry_id).status is OfferStatus.EXPIRED
+    settled = w.inbound.queue.get("clinic-1", slot_item_id("clinic-1", "visit-1"))
+    assert settled is not None
+    assert settled.status is QueueStatus.RESOLVED
+    assert settled.preview.endswith(" · filled by rescheduling Bea")

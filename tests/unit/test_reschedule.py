@@ -37,9 +37,13 @@ OTHER = "+14155550177"
 @dataclass
 class Starts:
     started: list[Opening] = field(default_factory=list)
+    filled_by: list[tuple[str, str]] = field(default_factory=list)
 
     def start(self, opening: Opening) -> None:
         self.started.append(opening)
+
+    def filled(self, opening: Opening, by: str) -> None:
+        self.filled_by.append((opening.opening_id, by))
 
 
 class RWorld(World):
@@ -174,6 +178,8 @@ def test_the_digit_moves_the_appointment_and_its_old_slot_opens(world: RWorld) -
         "Cleaning",
     )
     assert world.starts.started == [freed]
+    # The slot taken ends as a fill does: its offers close, its "Slot freed" item settles.
+    assert world.starts.filled_by == [("op-b", "by rescheduling Ana María López")]
     assert [r.kind for r in world.outbound.sent] == [MessageKind.MOVED]
     [filled] = world.store.events_of(EventType.OPENING_FILLED)
     assert filled.data["appointment_id"] == "appt-1"

@@ -26,12 +26,10 @@ def slot_item_id(tenant_id: str, appointment_id: str) -> str:
     return queue_item_id(tenant_id, f"slot/{appointment_id}")
 
 
-def settle_freed_slot(
-    queue: ConversationQueue, opening: Opening, filled_by: str, now: datetime
-) -> None:
+def settle_freed_slot(queue: ConversationQueue, opening: Opening, how: str, now: datetime) -> None:
     """Resolve the "Slot freed" item of the appointment the filled `opening` replaces, if
-    there is one still open, saying who filled it. A person holding it keeps it: their
-    claim is theirs to resolve."""
+    there is one still open, saying `how` it was filled ("filled from the waitlist by
+    Ana"). A person holding it keeps it: their claim is theirs to resolve."""
     if opening.replaces is None:
         return
     item = queue.get(opening.tenant_id, slot_item_id(opening.tenant_id, opening.replaces))
@@ -47,5 +45,5 @@ def settle_freed_slot(
         AUTOMATION,
         now,
         queue_item_resolved(claimed, AUTOMATION, now),
-        preview=f"{claimed.preview} · filled {filled_by}",
+        preview=f"{claimed.preview} · {how}",
     )

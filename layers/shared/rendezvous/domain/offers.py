@@ -112,6 +112,20 @@ class OfferService:
         """The first wave, at once."""
         self.waves.schedule_wave(opening.tenant_id, opening.opening_id, 1, self.clock.now())
 
+    def filled(self, opening: Opening, by: str) -> None:
+        detail = self.vacancies.get_opening(opening.tenant_id, opening.opening_id)
+        if detail is not None:
+            self._ended(detail.opening, detail.offers, by, self.clock.now())
+
+    def _ended(self, opening: Opening, others: list[Offer], by: str, now: datetime) -> None:
+        """A fill's aftermath, at once rather than at the next wave (which may be hours
+        away): the other offers close, their entries wait again for the next opening and
+        their numbers may be offered it; the desk's "Slot freed" item is settled. The next
+        wave, finding the opening filled, closes any this missed."""
+        self._close(others, now)
+        if self.desk is not None:
+            settle_freed_slot(self.desk, opening, f"filled {by}", now)
+
     def run_wave(self, tenant_id: str, opening_id: str, wave: int) -> WaveResult:
         tenant = self.store.get_tenant(tenant_id)
         detail = self.vacancies.get_opening(tenant_id, opening_id)
@@ -303,10 +317,9 @@ class OfferService:
                 return None  # taken off the list (or filled elsewhere): nothing to answer
             won = self._fill(tenant, opening, offer, entry, not_before, now)
             if won is not None:
-                self._close([o for o in detail.offers if o.entry_id != offer.entry_id], now)
-                if self.desk is not None:
-                    who = entry.customer.name or "a waitlisted customer"
-                    settle_freed_slot(self.desk, opening, f"from the waitlist by {who}", now)
+                who = entry.customer.name or "a waitlisted customer"
+                others = [o for o in detail.offers if o.entry_id != offer.entry_id]
+                self._ended(opening, others, f"from the waitlist by {who}", now)
                 return won
         return self._lose(offer, recipient.recipient_key, now)
 

@@ -601,9 +601,16 @@ class VacancyStore(FillCounter, Protocol):
 
 class VacancyStarter(Protocol):
     """Starts offering an opening just written: its first wave goes out at once, the next
-    ones on the tenant's interval (the offers part builds it)."""
+    ones on the tenant's interval (the offers part builds it); and ends it once filled."""
 
     def start(self, opening: Opening) -> None: ...
+
+    def filled(self, opening: Opening, by: str) -> None:
+        """`opening` was just filled other than by a waitlist Y (a reschedule took it):
+        its offers still open close now, their entries waiting again, and the "Slot
+        freed" item of the cancellation it came from is resolved, saying it was filled
+        `by` (words for the staff: "by rescheduling Ana")."""
+        ...
 
 
 class ActivityLog(Protocol):

@@ -169,6 +169,8 @@ class RescheduleService:
             return Choice(Chosen.GONE, appointment)
         self.store.set_reschedule_options(tenant.tenant_id, phone, None)
         self._log(tenant, taken, freed, now)
+        if self.starter is not None:
+            self.starter.filled(taken, f"by rescheduling {appointment.customer.name}")
         if freed is not None and self.starter is not None:
             self.starter.start(freed)
         return Choice(Chosen.MOVED, view.appointment, taken, freed)
