@@ -203,3 +203,33 @@ def test_a_fill_through_the_inbound_webhook_resolves_the_slot_freed_item(
     assert (
         settled.preview == "Slot freed: Fri 11 Jan 10:30am · filled from the waitlist by Customer 1"
     )
+
+
+def test_removing_an_offered_entry_ends_its_offer_in_the_same_write(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+) -> None:
+    offered(vacancies, clock, 1, 2)
+    before = store.get_recipient("clinic-1", phone(1))
+    assert before is not None
+    assert before.waitlist_offer is not None
+
+    removed = runtime.vacancy_service().remove_entry("clinic-1", "e1")
+
+    assert removed.status is WaitlistStatus.REMOVED
+    assert offer_of(vacancies, "e1").status is OfferStatus.EXPIRED
+    after = store.get_recipient("clinic-1", phone(1))
+    assert after is not None
+    assert after.waitlist_offer is None
+    assert after.rev > before.rev  # a send claim read before must read again
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+    assert store.get_appointment("clinic-1", fill_appointment_id(OPENING)) is None
+    # The other entry's offer is untouched, and it can still take the slot.
+    assert offer_of(vacancies, "e2").status is OfferStatus.SENT
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(2)))
+    found = store.get_appointment("clinic-1", fill_appointment_id(OPENING))
+    assert found is not None
+    assert found[0].customer.phone == phone(2)

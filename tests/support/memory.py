@@ -47,6 +47,7 @@ from rendezvous.domain.ports import (
 from rendezvous.domain.vacancy import (
     FillCounts,
     Offer,
+    OfferStatus,
     Opening,
     OpeningStatus,
     WaitlistEntry,
@@ -810,6 +811,23 @@ class MemoryVacancies:
         if (None if stored is None else stored.version) != expected_version:
             raise ConcurrentModification(f"entry {entry.entry_id} changed concurrently")
         self.waitlist[(entry.tenant_id, entry.entry_id)] = entry
+
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        self.put_entry(removed, expected_version=expected_version)
+        key = (removed.tenant_id, removed.recipient_key)
+        recipient = self.store.recipients.get(key)
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if recipient is None or choice is None:
+            return
+        offer = self.offers.get((removed.tenant_id, choice.opening_id, removed.entry_id))
+        if offer is None or offer.status is not OfferStatus.SENT:
+            return
+        self.offers[(removed.tenant_id, choice.opening_id, removed.entry_id)] = offer.model_copy(
+            update={"status": OfferStatus.EXPIRED}
+        )
+        self.store.recipients[key] = recipient.model_copy(
+            update={"waitlist_offer": None, "rev": recipient.rev + 1}
+        )
 
     def entries(
         self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None

@@ -77,6 +77,23 @@ class MemoryVacancies:
             raise ConcurrentModification("entry changed")
         self.entries_by_id[(entry.tenant_id, entry.entry_id)] = entry
 
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        self.put_entry(removed, expected_version=expected_version)
+        key = (removed.tenant_id, removed.recipient_key)
+        recipient = self.store.recipients.get(key)
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if recipient is None or choice is None:
+            return
+        offer = self.offers.get((removed.tenant_id, choice.opening_id, removed.entry_id))
+        if offer is None or offer.status is not OfferStatus.SENT:
+            return
+        self.offers[(removed.tenant_id, choice.opening_id, removed.entry_id)] = offer.model_copy(
+            update={"status": OfferStatus.EXPIRED}
+        )
+        self.store.recipients[key] = recipient.model_copy(
+            update={"waitlist_offer": None, "rev": recipient.rev + 1}
+        )
+
     def entries(
         self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:

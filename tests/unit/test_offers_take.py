@@ -20,6 +20,8 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.offers import TakeOutcome, TakeResult
+from rendezvous.domain.sending import Outcome
+from rendezvous.domain.vacancies import VacancyService
 from rendezvous.domain.vacancy import (
     Offer,
     OfferStatus,
@@ -281,3 +283,24 @@ def test_a_slot_a_reschedule_took_closes_its_offers_and_settles_its_slot_freed_i
     assert settled is not None
     assert settled.status is QueueStatus.RESOLVED
     assert settled.preview.endswith(" · filled by rescheduling Bea")
+
+
+def test_removing_an_offered_entry_ends_its_offer_and_a_y_takes_nothing() -> None:
+    w = World()
+    w.wait(1)
+    w.open()
+    w.offers.run_wave("clinic-1", OPENING, 1)
+    tenant = w.store.get_tenant("clinic-1")
+    assert tenant is not None
+    assert recipient(w, 1).waitlist_offer is not None
+
+    removed = VacancyService(w.vacancies, w.store, w.clock).remove_entry("clinic-1", "e1")
+
+    assert removed.status is WaitlistStatus.REMOVED
+    assert offer_of(w, "e1").status is OfferStatus.EXPIRED
+    assert recipient(w, 1).waitlist_offer is None
+    [result] = w.send_all()  # the offer's text, planned before the removal: not sent
+    assert result.outcome is not Outcome.SENT
+    assert w.gateway.sent == []
+    assert w.offers.take(tenant, recipient(w, 1), OPENING) is None
+    assert w.store.get_appointment("clinic-1", f"fill-{OPENING}") is None

@@ -545,6 +545,16 @@ class VacancyStore(FillCounter, Protocol):
         """
         ...
 
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        """Write `removed` (an entry taken off the list while an offer held it) as
+        put_entry does, and in the same transaction end that offer: the offer expired and
+        the number's waitlist offer cleared, so neither its text nor a Y can act on it.
+
+        Raises ConcurrentModification when the entry, its offer or the number's waitlist
+        offer changed since read, and nothing is written.
+        """
+        ...
+
     def entries(
         self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:

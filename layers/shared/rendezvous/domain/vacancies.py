@@ -138,7 +138,8 @@ class VacancyService:
 
     def remove_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry:
         """Take someone off the list; a repeat changes nothing. An entry that took a slot
-        stays as it is: it is off the list already, and says which slot."""
+        stays as it is: it is off the list already, and says which slot. An offer that
+        holds the entry ends with it: its text is not sent, a Y to it takes nothing."""
         for _ in range(3):
             entry = self.get_entry(tenant_id, entry_id)
             if entry.status in (WaitlistStatus.REMOVED, WaitlistStatus.FILLED):
@@ -151,7 +152,10 @@ class VacancyService:
                 }
             )
             try:
-                self.store.put_entry(removed, expected_version=entry.version)
+                if entry.status is WaitlistStatus.OFFERED:
+                    self.store.remove_offered_entry(removed, expected_version=entry.version)
+                else:
+                    self.store.put_entry(removed, expected_version=entry.version)
             except ConcurrentModification:
                 continue
             return removed

@@ -24,8 +24,10 @@ from rendezvous.adapters.dynamodb.table import (
     opening_key,
     plain,
     query_all,
+    recipient_item_key,
     serialize,
     stamp,
+    transact_if,
     values_of,
     waitlist_key,
 )
@@ -34,6 +36,7 @@ from rendezvous.domain.ports import OpeningDetail
 from rendezvous.domain.vacancy import (
     FillCounts,
     Offer,
+    OfferStatus,
     Opening,
     OpeningStatus,
     WaitlistEntry,
@@ -133,6 +136,53 @@ class DynamoVacancies(TableRepository):
 
     def put_entry(self, entry: WaitlistEntry, *, expected_version: int | None) -> None:
         self._put_versioned(entry_item(entry), expected_version, f"entry {entry.entry_id}")
+
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        tenant_id = removed.tenant_id
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(entry_item(removed)),
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": values_of({":v": expected_version}),
+                }
+            }
+        ]
+        # The offer holding the entry is the number's waitlist offer (one at a time).
+        recipient = self._get(recipient_item_key(tenant_id, removed.recipient_key)) or {}
+        choice = recipient.get("waitlist_offer") or {}
+        held = str(choice.get("opening_id", ""))
+        offer = self._get(offer_key(tenant_id, held, removed.entry_id)) if held else None
+        if offer is not None and offer.get("status") == OfferStatus.SENT.value:
+            items += [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize(offer_key(tenant_id, held, removed.entry_id)),
+                        "UpdateExpression": "SET #s = :expired",
+                        "ConditionExpression": "#s = :sent",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": values_of(
+                            {
+                                ":expired": OfferStatus.EXPIRED.value,
+                                ":sent": OfferStatus.SENT.value,
+                            }
+                        ),
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize(recipient_item_key(tenant_id, removed.recipient_key)),
+                        "UpdateExpression": "SET rev = rev + :one REMOVE waitlist_offer",
+                        "ConditionExpression": "waitlist_offer.opening_id = :opening",
+                        "ExpressionAttributeValues": values_of({":one": 1, ":opening": held}),
+                    }
+                },
+            ]
+        if not transact_if(self._db, items):
+            raise ConcurrentModification(f"entry {removed.entry_id} changed concurrently")
 
     def _put_versioned(self, item: Item, expected_version: int | None, what: str) -> None:
         condition: dict[str, Any] = (
