@@ -17,7 +17,12 @@ from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_ent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.identity import claim_key
-from rendezvous.domain.models import AppointmentStatus, OpenOffer, Recipient, SendRequest
+from rendezvous.domain.models import (
+    AppointmentStatus,
+    Recipient,
+    RescheduleOptions,
+    SendRequest,
+)
 from rendezvous.domain.ports import RecipientClaim
 from rendezvous.domain.vacancy import FillCounts
 from rendezvous.runtime import Runtime
@@ -806,21 +811,20 @@ def test_stats_count_vacancy_fill_from_the_day_counters_and_the_log(
     }
 
 
-def test_a_number_s_open_choice_is_kept_and_ended(store: DynamoAppointmentStore) -> None:
-    choice = OpenOffer(
-        opening_ids=("op-a", "op-b"),
+def test_a_number_s_r_options_are_kept_and_ended(store: DynamoAppointmentStore) -> None:
+    choice = RescheduleOptions(
+        appointment_id="appt-1",
         digits={"1": "op-a", "2": "op-b"},
         expires_at=datetime(2030, 1, 10, 19, 0, tzinfo=UTC),
-        appointment_id="appt-1",
     )
 
-    store.set_open_offer("clinic-1", CUSTOMER, choice)
+    store.set_reschedule_options("clinic-1", CUSTOMER, choice)
     kept = store.get_recipient("clinic-1", CUSTOMER)
-    store.set_open_offer("clinic-1", CUSTOMER, None)
+    store.set_reschedule_options("clinic-1", CUSTOMER, None)
     ended = store.get_recipient("clinic-1", CUSTOMER)
 
     assert kept is not None
-    assert kept.open_offer == choice
+    assert kept.reschedule_options == choice
     assert ended is not None
-    assert ended.open_offer is None
+    assert ended.reschedule_options is None
     assert ended.rev == kept.rev + 1

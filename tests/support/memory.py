@@ -27,11 +27,11 @@ from rendezvous.domain.models import (
     LastText,
     MessageRecord,
     MessageStatus,
-    OpenOffer,
     QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     SendRequest,
     Tenant,
     TextRequest,
@@ -339,13 +339,15 @@ class MemoryStore:
     def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:
         return self.recipients.get((tenant_id, recipient_key(tenant_id, phone)))
 
-    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
         key = (tenant_id, recipient_key(tenant_id, phone))
         stored = self.recipients.get(key) or Recipient(
             tenant_id=tenant_id, recipient_key=key[1], phone=phone
         )
         self.recipients[key] = stored.model_copy(
-            update={"open_offer": offer, "rev": stored.rev + 1}
+            update={"reschedule_options": options, "rev": stored.rev + 1}
         )
 
     def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:

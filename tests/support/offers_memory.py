@@ -18,8 +18,8 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     Recipient,
+    WaitlistOffer,
 )
 from rendezvous.domain.ports import OfferSendContext, OpeningDetail
 from rendezvous.domain.vacancy import (
@@ -232,13 +232,13 @@ class MemoryVacancies:
             tenant_id=tenant_id, recipient_key=rkey, phone=phone
         )
 
-    def _set_open_offer(self, recipient: Recipient, choice: OpenOffer | None) -> None:
+    def _set_waitlist_offer(self, recipient: Recipient, choice: WaitlistOffer | None) -> None:
         self.store.recipients[(recipient.tenant_id, recipient.recipient_key)] = (
-            recipient.model_copy(update={"open_offer": choice, "rev": recipient.rev + 1})
+            recipient.model_copy(update={"waitlist_offer": choice, "rev": recipient.rev + 1})
         )
 
     def make_offer(
-        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
     ) -> bool:
         key = (offer.tenant_id, offer.opening_id, offer.entry_id)
         stored = self.entries_by_id.get((entry.tenant_id, entry.entry_id))
@@ -249,7 +249,7 @@ class MemoryVacancies:
         self.entries_by_id[(entry.tenant_id, entry.entry_id)] = stored.model_copy(
             update={"status": WaitlistStatus.OFFERED, "version": stored.version + 1}
         )
-        self._set_open_offer(
+        self._set_waitlist_offer(
             self._recipient(offer.tenant_id, text.recipient_key, offer.phone), choice
         )
         return True
@@ -302,7 +302,7 @@ class MemoryVacancies:
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer.model_copy(
             update={"status": OfferStatus.TAKEN, "answered_at": now}
         )
-        self._set_open_offer(
+        self._set_waitlist_offer(
             self._recipient(offer.tenant_id, appointment.recipient_key, offer.phone), None
         )
         return True
@@ -314,7 +314,7 @@ class MemoryVacancies:
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer.model_copy(
             update={"status": OfferStatus.LOST, "answered_at": now}
         )
-        self._back_to_waiting(offer, text.recipient_key)
+        self._back_to_waiting(offer, text.recipient_key, now)
         return True
 
     def release(self, offer: Offer, now: datetime) -> None:
@@ -323,18 +323,23 @@ class MemoryVacancies:
         if stored is None or stored.status is not OfferStatus.SENT:
             return
         self.offers[key] = stored.model_copy(update={"status": OfferStatus.EXPIRED})
-        self._back_to_waiting(offer, recipient_key(offer.tenant_id, offer.phone))
+        self._back_to_waiting(offer, recipient_key(offer.tenant_id, offer.phone), now)
 
-    def _back_to_waiting(self, offer: Offer, rkey: str) -> None:
+    def _back_to_waiting(self, offer: Offer, rkey: str, now: datetime) -> None:
         entry = self.entries_by_id.get((offer.tenant_id, offer.entry_id))
         if entry is not None and entry.status is WaitlistStatus.OFFERED:
             self.entries_by_id[(offer.tenant_id, offer.entry_id)] = entry.model_copy(
                 update={"status": WaitlistStatus.WAITING, "version": entry.version + 1}
             )
         recipient = self.store.recipients.get((offer.tenant_id, rkey))
-        choice = recipient.open_offer if recipient is not None else None
-        if recipient is not None and choice is not None and offer.opening_id in choice.opening_ids:
-            self._set_open_offer(recipient, None)
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if (
+            recipient is not None
+            and choice is not None
+            and choice.opening_id == offer.opening_id
+            and choice.ended_at is None
+        ):
+            self._set_waitlist_offer(recipient, choice.model_copy(update={"ended_at": now}))
 
 
 @dataclass

@@ -19,9 +19,9 @@ from rendezvous.domain.models import (
     Customer,
     FillMatch,
     MessageKind,
-    OpenOffer,
     QueueIntent,
     QueueStatus,
+    RescheduleOptions,
 )
 from rendezvous.domain.reschedule import RescheduleService
 from rendezvous.domain.vacancy import FillCounts, Opening, OpeningSource, OpeningStatus
@@ -288,10 +288,10 @@ def _text(body: str) -> InboundText:
     return InboundText(f"SM{'9' * 31}{body[:1].encode().hex()}", CUSTOMER, "+14155550100", body)
 
 
-def _choice(world: RWorld) -> OpenOffer | None:
+def _choice(world: RWorld) -> RescheduleOptions | None:
     recipient = world.store.get_recipient("clinic-1", CUSTOMER)
     assert recipient is not None
-    return recipient.open_offer
+    return recipient.reschedule_options
 
 
 def test_stats_read_the_day_counters_and_the_median_time_to_fill(world: RWorld) -> None:

@@ -26,9 +26,9 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     Recipient,
     Tenant,
+    WaitlistOffer,
 )
 from rendezvous.domain.ports import (
     ActivityLog,
@@ -52,8 +52,6 @@ from rendezvous.domain.vacancy import (
 )
 from rendezvous.phone import recipient_key
 
-# The digit an offer of one opening is taken with, besides Y.
-OFFER_DIGIT = "1"
 # Entries read per Query while looking for a wave's takers: most waiting entries suit.
 _PAGE_FACTOR = 3
 
@@ -230,9 +228,9 @@ class OfferService:
             message_status=MessageStatus.PLANNED.value,
         )
         text = self._text(offer, entry.recipient_key, MessageKind.OFFER, now)
-        choice = OpenOffer(
-            opening_ids=(opening.opening_id,),
-            digits={OFFER_DIGIT: opening.opening_id},
+        choice = WaitlistOffer(
+            opening_id=opening.opening_id,
+            offered_at=now,
             expires_at=opening.starts_at - timedelta(minutes=tenant.fill_min_notice_minutes),
         )
         if not self.book.make_offer(offer, text, entry, choice):
@@ -266,8 +264,9 @@ class OfferService:
     # -- the take -------------------------------------------------------------------------
 
     def take(self, tenant: Tenant, recipient: Recipient, opening_id: str) -> TakeResult | None:
-        """The number's reply takes `opening_id` (its open offer). None when this number
-        has no offer of it (nothing to answer: the reply means what it would otherwise)."""
+        """The number's Y takes `opening_id` (its waitlist offer, open or ended late). None
+        when this number has no offer of it (nothing to answer: the reply means what it
+        would otherwise)."""
         detail = self.vacancies.get_opening(tenant.tenant_id, opening_id)
         if detail is None:
             return None
@@ -416,10 +415,11 @@ class OfferService:
 
 def _reachable(recipient: Recipient | None, now: datetime) -> bool:
     """A number a wave may text: not opted out, able to take texts, and not holding
-    another offer still open (one offer at a time per number, so its Y means one thing)."""
+    another waitlist offer still open (one at a time per number, so its Y means one
+    thing). R's options do not hold it back: they are answered by digits."""
     if recipient is None:
         return True
     if recipient.opted_out or recipient.undeliverable_code is not None:
         return False
-    choice = recipient.open_offer
-    return choice is None or choice.expires_at <= now
+    choice = recipient.waitlist_offer
+    return choice is None or not choice.is_open(now)

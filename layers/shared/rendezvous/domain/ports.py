@@ -19,14 +19,15 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     SendRequest,
     Tenant,
     TextRequest,
+    WaitlistOffer,
 )
 from rendezvous.domain.vacancy import (
     FillCounts,
@@ -262,8 +263,11 @@ class RecipientStore(Protocol):
         """Give back a claim whose text provably never left (the gateway refused it)."""
         ...
 
-    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
-        """Keep (or, with None, end) the choice the number's digits answer."""
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
+        """Keep (or, with None, end) the R options the number's digits answer; the
+        number's waitlist offer is left as it is."""
         ...
 
     def mark_recipient(
@@ -375,10 +379,11 @@ class OfferBook(OfferTexts, Protocol):
     its text, its entry and the number's open offer never disagree."""
 
     def make_offer(
-        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
     ) -> bool:
         """Record the offer and its planned text with the opening, move the entry from
-        waiting to offered and give the number `choice` as its open offer. False (nothing
+        waiting to offered and give the number `choice` as its waitlist offer (its R
+        options, if any, stay). False (nothing
         written) when this entry has an offer of this opening already or is no longer
         waiting."""
         ...
@@ -397,18 +402,21 @@ class OfferBook(OfferTexts, Protocol):
         """The take: the opening becomes filled by `offer`'s entry, if it is open or
         offered and starts after `not_before`; in the same transaction the appointment is
         created with its planned texts and `events`, the entry is filled, the offer taken
-        and the number's open offer closed. False (nothing written) when the condition on
-        the opening failed: someone else took it, or it is too close."""
+        and the number's waitlist offer removed (its R options stay). False (nothing
+        written) when the condition on the opening failed: someone else took it, or it is
+        too close."""
         ...
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
         """A taker who came too late: the offer lost, its `offer_taken` text planned, the
-        entry back to waiting. False (nothing written) when that text exists already."""
+        entry back to waiting, the number's waitlist offer of this opening ended (kept, so a
+        later Y is known as late). False (nothing written) when that text exists already."""
         ...
 
     def release(self, offer: Offer, now: datetime) -> None:
         """An offer that ended unanswered (filled by another, expired): the offer expired
-        and its entry waiting again, if the offer was still open."""
+        and its entry waiting again, if the offer was still open; the number's waitlist offer
+        of this opening ended (kept until it expires: a late Y is told the slot is gone)."""
         ...
 
 

@@ -15,7 +15,7 @@ from rendezvous.domain.activity import ActivityEvent, opening_entry
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.errors import ConcurrentModification, Conflict, NotFound, Unprocessable
 from rendezvous.domain.events import opening_taken_by_move
-from rendezvous.domain.models import Appointment, AppointmentStatus, OpenOffer, Tenant
+from rendezvous.domain.models import Appointment, AppointmentStatus, RescheduleOptions, Tenant
 from rendezvous.domain.ports import ActivityLog, AppointmentStore, VacancyStarter, VacancyStore
 from rendezvous.domain.vacancy import (
     FillCounts,
@@ -100,30 +100,32 @@ class RescheduleService:
     def offer(
         self, tenant: Tenant, phone: str, appointment: Appointment, now: datetime
     ) -> list[Opening]:
-        """Find the openings that fit and keep them as the number's open choice; [] when
-        none fits (a person takes the R)."""
+        """Find the openings that fit and keep them as the number's R options (its waitlist
+        offer, if any, stays: Y answers that); [] when none fits (a person takes the R)."""
         options = self.fitting(tenant, appointment, now)
         if not options:
             return []
         notice = timedelta(minutes=tenant.fill_min_notice_minutes)
         expires = min(now + CHOICE_OPEN_FOR, options[0].starts_at - notice)
-        choice = OpenOffer(
-            opening_ids=tuple(o.opening_id for o in options),
+        choice = RescheduleOptions(
+            appointment_id=appointment.appointment_id,
             digits={str(n): o.opening_id for n, o in enumerate(options, start=1)},
             expires_at=expires,
-            appointment_id=appointment.appointment_id,
         )
-        self.store.set_open_offer(tenant.tenant_id, phone, choice)
+        self.store.set_reschedule_options(tenant.tenant_id, phone, choice)
         return options
 
     def choose(
-        self, tenant: Tenant, phone: str, choice: OpenOffer, opening_id: str, now: datetime
+        self,
+        tenant: Tenant,
+        phone: str,
+        choice: RescheduleOptions,
+        opening_id: str,
+        now: datetime,
     ) -> Choice:
         """Move the appointment into the chosen opening if it is still free: one
         conditional write takes it, then the existing move path moves the appointment
         (the customer gets the moved text) and opens its old slot in the same write."""
-        if choice.appointment_id is None:
-            raise ValueError("not a reschedule's choice")
         found = self.store.get_appointment(tenant.tenant_id, choice.appointment_id)
         appointment = found[0] if found else None
         if (
@@ -131,7 +133,7 @@ class RescheduleService:
             or appointment.status is AppointmentStatus.CANCELLED
             or appointment.starts_at <= now
         ):
-            self.store.set_open_offer(tenant.tenant_id, phone, None)
+            self.store.set_reschedule_options(tenant.tenant_id, phone, None)
             return Choice(Chosen.GONE, appointment)
         taken = take_opening(
             self.vacancies,
@@ -163,9 +165,9 @@ class RescheduleService:
             )
         except (ConcurrentModification, Conflict, NotFound, Unprocessable):
             give_back(self.vacancies, taken)
-            self.store.set_open_offer(tenant.tenant_id, phone, None)
+            self.store.set_reschedule_options(tenant.tenant_id, phone, None)
             return Choice(Chosen.GONE, appointment)
-        self.store.set_open_offer(tenant.tenant_id, phone, None)
+        self.store.set_reschedule_options(tenant.tenant_id, phone, None)
         self._log(tenant, taken, freed, now)
         if freed is not None and self.starter is not None:
             self.starter.start(freed)

@@ -43,9 +43,9 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     Recipient,
     Tenant,
+    WaitlistOffer,
 )
 from rendezvous.domain.ports import OfferSendContext
 from rendezvous.domain.vacancy import (
@@ -238,9 +238,11 @@ class DynamoOffers(TableRepository):
 
     # -- OfferBook ------------------------------------------------------------------------
 
-    def _open_offer(self, tenant_id: str, rkey: str, phone: str, choice: OpenOffer | None) -> Item:
-        """The number's open offer set (or removed), the recipient's revision moved on: a
-        send claim read before it must read again."""
+    def _waitlist_offer(
+        self, tenant_id: str, rkey: str, phone: str, choice: WaitlistOffer | None
+    ) -> Item:
+        """The number's waitlist offer set (or removed), its R options left as they are;
+        the recipient's revision moved on: a send claim read before it must read again."""
         sets = (
             "SET tenant_id = :t, recipient_key = :rk, phone = if_not_exists(phone, :phone), "
             "rev = if_not_exists(rev, :zero) + :one"
@@ -253,9 +255,9 @@ class DynamoOffers(TableRepository):
             ":one": 1,
         }
         if choice is None:
-            expression = f"{sets} REMOVE open_offer"
+            expression = f"{sets} REMOVE waitlist_offer"
         else:
-            expression = f"{sets}, open_offer = :choice"
+            expression = f"{sets}, waitlist_offer = :choice"
             values[":choice"] = plain(choice)
         return {
             "Update": {
@@ -267,7 +269,7 @@ class DynamoOffers(TableRepository):
         }
 
     def make_offer(
-        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
     ) -> bool:
         offered = entry.model_copy(
             update={"status": WaitlistStatus.OFFERED, "version": entry.version + 1}
@@ -288,7 +290,7 @@ class DynamoOffers(TableRepository):
                         ),
                     }
                 },
-                self._open_offer(offer.tenant_id, text.recipient_key, offer.phone, choice),
+                self._waitlist_offer(offer.tenant_id, text.recipient_key, offer.phone, choice),
             ],
         )
 
@@ -359,7 +361,7 @@ class DynamoOffers(TableRepository):
                 *event_puts(self._table, events),
                 entry_update,
                 {"Put": {"TableName": self._table, "Item": serialize(offer_item(answered))}},
-                self._open_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
+                self._waitlist_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
             ],
         )
 
@@ -374,7 +376,7 @@ class DynamoOffers(TableRepository):
             items.append(waiting)
         if not transact_if(self._db, items):
             return False
-        self._close_open_offer(offer)
+        self._end_waitlist_offer(offer, now)
         return True
 
     def release(self, offer: Offer, now: datetime) -> None:
@@ -394,7 +396,7 @@ class DynamoOffers(TableRepository):
         if waiting is not None:
             items.append(waiting)
         if transact_if(self._db, items):
-            self._close_open_offer(offer)
+            self._end_waitlist_offer(offer, now)
 
     def _waiting_again(self, offer: Offer) -> dict[str, Any] | None:
         """The entry back on the list for the next opening, if this offer still holds it."""
@@ -419,16 +421,20 @@ class DynamoOffers(TableRepository):
             }
         }
 
-    def _close_open_offer(self, offer: Offer) -> None:
-        """The number's open offer ends, if it is still this opening's."""
+    def _end_waitlist_offer(self, offer: Offer, now: datetime) -> None:
+        """The number's waitlist offer ends, if it is still this opening's and open: kept
+        with its end, so a Y before it would have expired is known as a late answer."""
         rkey = recipient_key(offer.tenant_id, offer.phone)
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key=serialize(recipient_item_key(offer.tenant_id, rkey)),
-                UpdateExpression="SET rev = rev + :one REMOVE open_offer",
-                ConditionExpression="contains(open_offer.opening_ids, :opening)",
-                ExpressionAttributeValues=values_of({":one": 1, ":opening": offer.opening_id}),
+                UpdateExpression="SET rev = rev + :one, waitlist_offer.ended_at = :now",
+                ConditionExpression="waitlist_offer.opening_id = :opening "
+                "AND attribute_not_exists(waitlist_offer.ended_at)",
+                ExpressionAttributeValues=values_of(
+                    {":one": 1, ":opening": offer.opening_id, ":now": iso(now)}
+                ),
             )
         except ClientError as exc:
             if not condition_failed(exc):
