@@ -833,6 +833,16 @@ class MemoryVacancies:
     def waiting_for(
         self, tenant_id: str, service: str | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, service, limit, cursor, others=True)
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, None, limit, cursor, others=False)
+
+    def _waiting(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None, *, others: bool
+    ) -> tuple[list[WaitlistEntry], str | None]:
         listed = sorted(
             (
                 e
@@ -840,9 +850,9 @@ class MemoryVacancies:
                 if t == tenant_id
                 and e.status is WaitlistStatus.WAITING
                 and (
-                    service is None
+                    (service is None and others)
                     or e.service is None
-                    or service_key(e.service) == service_key(service)
+                    or (service is not None and service_key(e.service) == service_key(service))
                 )
             ),
             key=lambda e: _position(e.listed_at, e.entry_id),

@@ -9,9 +9,11 @@ it is gone and that they stay on the list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
@@ -19,6 +21,7 @@ from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import appointment_created, opening_filled
 from rendezvous.domain.models import (
+    PENDING_STATUSES,
     Appointment,
     Customer,
     MessageKind,
@@ -27,6 +30,7 @@ from rendezvous.domain.models import (
     OfferSendRequest,
     OfferText,
     Recipient,
+    SuppressionReason,
     Tenant,
     WaitlistOffer,
 )
@@ -38,6 +42,7 @@ from rendezvous.domain.ports import (
     VacancyStore,
     WaveScheduler,
 )
+from rendezvous.domain.timing import is_quiet, next_allowed, recipient_zone
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
     FillCounts,
@@ -54,6 +59,15 @@ from rendezvous.phone import recipient_key
 
 # Entries read per Query while looking for a wave's takers: most waiting entries suit.
 _PAGE_FACTOR = 3
+# Waves that find nobody wait longer each time, up to this many intervals (an hour at the
+# default 15 minutes): an opening two weeks out is not read every 15 minutes for nothing
+# (~4 reads a wave), yet someone who joins the list, or whose offer of another slot ends,
+# hears of it within the hour even when nothing else prompts a wave.
+MAX_IDLE_FACTOR = 4
+
+
+# A page of a waitlist listing: (limit, cursor) -> (entries, next cursor).
+Listing = Callable[[int, str | None], tuple[list[WaitlistEntry], str | None]]
 
 
 class WaveOutcome(StrEnum):
@@ -62,6 +76,7 @@ class WaveOutcome(StrEnum):
     FILLED = "filled"  # someone took it: the offers still open were closed
     EXPIRED = "expired"  # too close to start now: marked expired, open offers closed
     STOPPED = "stopped"  # the tenant paused or turned fill off, or the opening is gone
+    QUIET = "quiet"  # quiet hours: nothing offered, the next wave when they end
 
 
 @dataclass(frozen=True)
@@ -128,13 +143,21 @@ class OfferService:
                 self.vacancies.count_fill(tenant_id, now, FillCounts(expired=1))
             self._close(offers, now)
             return WaveResult(WaveOutcome.EXPIRED, expired_now=expired_now)
-        # Waves that offered nothing in a row: the next one waits twice as long each time.
+        # Waves that offered nothing in a row: the next one waits longer each time.
         idle = wave - max((o.wave for o in offers), default=0)
         next_at = self._next_wave_at(tenant, opening, now, idle)
         if tenant.paused or not tenant.fill_enabled:
             # Nothing offered now; the next wave looks again (the opening still expires).
             self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
             return WaveResult(WaveOutcome.STOPPED, next_wave_at=next_at)
+        if is_quiet(now, ZoneInfo(tenant.timezone), tenant.quiet_hours):
+            # An offer made now would wait for the morning, holding its entry all night,
+            # and each wave until then would offer to more: none is made, the wave comes
+            # back when quiet hours end.
+            quiet_end = self._allowed(tenant, opening, now)
+            self.waves.schedule_wave(tenant_id, opening_id, wave + 1, quiet_end)
+            return WaveResult(WaveOutcome.QUIET, next_wave_at=quiet_end)
+        self._end_holds(tenant, offers, now)
         self._release_held(offers)
         if opening.waves_sent >= wave:
             # A repeated run (a retried schedule, a crash after the opening's update): hand
@@ -145,13 +168,14 @@ class OfferService:
             self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
             return WaveResult(WaveOutcome.REPEATED, next_wave_at=next_at)
         picked = self._pick(tenant, opening, offers, now)
-        # The wave is counted before its offers are made: a run that stops half-way is
-        # finished by the repeat above, never offered to a second set of entries.
+        # The wave is counted before its offers are made, so a run that stops half-way is
+        # repeated (above), never run again with a second set of entries; the entries it
+        # picked but never offered stay waiting for the next wave.
         counted = opening.model_copy(
             update={
                 "status": OpeningStatus.OFFERED if picked else opening.status,
                 "waves_sent": wave,
-                "offered_to": opening.offered_to + len(picked),
+                "offered_to": len(offers) + len(picked),
                 "version": opening.version + 1,
             }
         )
@@ -167,18 +191,49 @@ class OfferService:
                 self._log(tenant_id, ActivityEvent.OFFER_SENT, opening, now)
         if sent:
             self.vacancies.count_fill(tenant_id, now, FillCounts(offers_sent=sent))
+        if sent < len(picked):
+            self._recount(counted, len(offers) + sent)
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
         return WaveResult(WaveOutcome.OFFERED, offers_sent=sent, next_wave_at=next_at)
 
+    def _recount(self, counted: Opening, offered_to: int) -> None:
+        """`offered_to` counts offers made: an entry picked but gone (taken off the list,
+        offered another slot by a wave at the same moment) is not one. A take since the
+        count wins; the count is then the picks'."""
+        recounted = counted.model_copy(
+            update={"offered_to": offered_to, "version": counted.version + 1}
+        )
+        try:
+            self.vacancies.save_opening(recounted, expected_version=counted.version)
+        except ConcurrentModification:
+            return
+
+    def _end_holds(self, tenant: Tenant, offers: list[Offer], now: datetime) -> None:
+        """An offer holds its entry and its number one interval: after that the entry waits
+        again (another opening may offer to it) and the number may get another offer. A
+        late Y still answers it: it wins while the opening is open, else hears "just
+        taken" (take). An offer whose text has not left yet (quiet hours where the number
+        is, a pause holding it) holds on until it has: else it would end unseen."""
+        hold = timedelta(minutes=tenant.fill_wave_interval_minutes)
+        for offer in offers:
+            if offer.status is OfferStatus.SENT and offer.sent_at + hold <= now and _left(offer):
+                self.book.release(offer, now)
+
     def _next_wave_at(self, tenant: Tenant, opening: Opening, now: datetime, idle: int) -> datetime:
-        """The tenant's interval later, doubled for each wave in a row that found nobody
-        (someone may join the list, but an opening two weeks out is not looked at every
-        15 minutes), and no later than the moment the opening stops being worth offering:
-        that run marks it expired."""
+        """The tenant's interval later, doubled for each wave in a row that found nobody up
+        to MAX_IDLE_FACTOR times it; out of quiet hours; and no later than the moment the
+        opening stops being worth offering: that run marks it expired."""
+        factor = min(2**idle, MAX_IDLE_FACTOR)
+        return self._allowed(
+            tenant, opening, now + timedelta(minutes=tenant.fill_wave_interval_minutes * factor)
+        )
+
+    @staticmethod
+    def _allowed(tenant: Tenant, opening: Opening, at: datetime) -> datetime:
+        """`at`, or the end of the tenant's quiet hours when it falls in them (the sender's
+        own rule), but never after the opening's last moment to be offered."""
         last = opening.starts_at - timedelta(minutes=tenant.fill_min_notice_minutes)
-        factor: int = 2 ** min(idle, 10)
-        interval = timedelta(minutes=tenant.fill_wave_interval_minutes * factor)
-        return min(now + interval, last)
+        return min(next_allowed(at, ZoneInfo(tenant.timezone), tenant.quiet_hours), last)
 
     def _pick(
         self, tenant: Tenant, opening: Opening, offers: list[Offer], now: datetime
@@ -188,14 +243,12 @@ class OfferService:
         another open offer; one per number."""
         size = tenant.fill_wave_size
         offered = {o.entry_id for o in offers}
-        service = None if tenant.fill_match is FillMatch.ANY else opening.service
+        listing = self._listing(tenant, opening)
         picked: list[WaitlistEntry] = []
         numbers: set[str] = set()
         cursor: str | None = None
         while len(picked) < size:
-            page, cursor = self.vacancies.waiting_for(
-                tenant.tenant_id, service, size * _PAGE_FACTOR, cursor
-            )
+            page, cursor = listing(size * _PAGE_FACTOR, cursor)
             fitting = [
                 e for e in page if e.entry_id not in offered and e.suits(opening, tenant.fill_match)
             ]
@@ -204,7 +257,11 @@ class OfferService:
             )
             for entry in fitting:
                 recipient = recipients.get(entry.recipient_key)
-                if entry.recipient_key in numbers or not _reachable(recipient, now):
+                if (
+                    entry.recipient_key in numbers
+                    or not _reachable(recipient, now)
+                    or _quiet_for(entry, tenant, now)
+                ):
                     continue
                 picked.append(entry)
                 numbers.add(entry.recipient_key)
@@ -213,6 +270,20 @@ class OfferService:
             if cursor is None:
                 break
         return picked
+
+    def _listing(self, tenant: Tenant, opening: Opening) -> Listing:
+        """Where the entries that may suit the opening are listed: every waiting entry when
+        the tenant matches any; else those of its service and those with no preference,
+        or for a slot of no named service only the latter (no other would suit it)."""
+        tenant_id = tenant.tenant_id
+        if tenant.fill_match is FillMatch.ANY:
+            return lambda limit, cursor: self.vacancies.waiting_for(tenant_id, None, limit, cursor)
+        service = opening.service
+        if service is None:
+            return lambda limit, cursor: self.vacancies.waiting_without_preference(
+                tenant_id, limit, cursor
+            )
+        return lambda limit, cursor: self.vacancies.waiting_for(tenant_id, service, limit, cursor)
 
     def _offer(
         self, tenant: Tenant, opening: Opening, entry: WaitlistEntry, wave: int, now: datetime
@@ -411,6 +482,24 @@ class OfferService:
             kind="offer" if kind is MessageKind.OFFER else "offer_taken",
             recipient_key=rkey or recipient_key(offer.tenant_id, offer.phone),
         )
+
+
+def _left(offer: Offer) -> bool:
+    """Whether the offer's text is out of the sender's hands (sent, or stopped for good)."""
+    status = offer.message_status
+    if status is None or MessageStatus(status) in PENDING_STATUSES:
+        return False
+    return not (
+        status == MessageStatus.SUPPRESSED
+        and offer.message_reason == SuppressionReason.TENANT_PAUSED
+    )
+
+
+def _quiet_for(entry: WaitlistEntry, tenant: Tenant, now: datetime) -> bool:
+    """Quiet hours where the entry's number is, as the sender reckons them: an offer now
+    would wait for the morning while holding the entry and the number."""
+    zone = recipient_zone(entry.customer.phone, tenant.timezone)
+    return is_quiet(now, zone, tenant.quiet_hours)
 
 
 def _reachable(recipient: Recipient | None, now: datetime) -> bool:

@@ -553,6 +553,13 @@ class VacancyStore(FillCounter, Protocol):
         provider and time window (WaitlistEntry.suits)."""
         ...
 
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """Entries in status `waiting` that named no service, first listed first: all that
+        may want a slot of no named service when the tenant matches by service."""
+        ...
+
     def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail | None: ...
 
     def create_opening(self, opening: Opening) -> bool:
