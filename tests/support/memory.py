@@ -947,6 +947,11 @@ class RecordingStarter:
     """The VacancyStarter port: which openings were started, in order."""
 
     started: list[Opening] = field(default_factory=list)
+    # Openings a repeat asked to start if no wave of them ran.
+    ensured: list[Opening] = field(default_factory=list)
 
     def start(self, opening: Opening) -> None:
         self.started.append(opening)
+
+    def ensure_started(self, opening: Opening) -> None:
+        self.ensured.append(opening)

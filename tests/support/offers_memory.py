@@ -357,6 +357,10 @@ class MemoryWaves:
     """The WaveScheduler port: planned waves by (opening, wave), first plan kept."""
 
     planned: dict[tuple[str, str, int], datetime] = field(default_factory=dict)
+    # Every call, a repeat's too (EventBridge forgets a one-time schedule once it ran, so
+    # planning a wave that ran makes it run again).
+    calls: list[tuple[str, int]] = field(default_factory=list)
 
     def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        self.calls.append((opening_id, wave))
         self.planned.setdefault((tenant_id, opening_id, wave), at)

@@ -41,6 +41,9 @@ class Starts:
     def start(self, opening: Opening) -> None:
         self.started.append(opening)
 
+    def ensure_started(self, opening: Opening) -> None:
+        self.started.append(opening)
+
 
 class RWorld(World):
     def __post_init__(self) -> None:

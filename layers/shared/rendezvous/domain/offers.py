@@ -123,6 +123,11 @@ class OfferService:
         """The first wave, at once."""
         self.waves.schedule_wave(opening.tenant_id, opening.opening_id, 1, self.clock.now())
 
+    def ensure_started(self, opening: Opening) -> None:
+        stored = self.vacancies.get_opening(opening.tenant_id, opening.opening_id)
+        if stored is not None and stored.opening.waves_sent == 0:
+            self.start(stored.opening)
+
     def run_wave(self, tenant_id: str, opening_id: str, wave: int) -> WaveResult:
         tenant = self.store.get_tenant(tenant_id)
         detail = self.vacancies.get_opening(tenant_id, opening_id)

@@ -604,6 +604,12 @@ class VacancyStarter(Protocol):
 
     def start(self, opening: Opening) -> None: ...
 
+    def ensure_started(self, opening: Opening) -> None:
+        """Start `opening` unless a wave of it has run: for a repeat (a retried publish, a
+        repeated cancel) that cannot tell whether the first call got as far as starting
+        it. A wave that ran is not planned again."""
+        ...
+
 
 class ActivityLog(Protocol):
     def append(self, tenant_id: str, entry: ActivityEntry) -> None: ...
