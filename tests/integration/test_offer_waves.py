@@ -1,16 +1,22 @@
-"""The waitlist listing a wave of a slot with no named service reads, on moto tables made
-from template.yaml: the no-preference entries alone, in one Query."""
+"""Waves on moto tables made from template.yaml and moto's Scheduler: the listing a slot of
+no named service reads (the no-preference entries alone, in one Query), and the wave a
+slot backing off gets soon when someone joins the list."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
 
+import boto3
+
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
+from rendezvous.adapters.wave_scheduler import wave_schedule_name
+from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.models import Customer
-from rendezvous.domain.vacancy import WaitlistEntry, WaitlistStatus
+from rendezvous.domain.vacancy import Opening, OpeningSource, WaitlistEntry, WaitlistStatus
 from rendezvous.runtime import Runtime
-from tests.integration.test_vacancy_api import dynamodb_calls, vacancies
+from tests.integration.test_offers import wave
+from tests.integration.test_vacancy_api import ANA, call, dynamodb_calls, vacancies
 from tests.support.aws import at
 
 LISTED = at("2030-01-09T09:00:00-08:00")
@@ -41,3 +47,28 @@ def test_the_no_preference_listing_is_one_query_of_those_entries_alone(
     assert [e.entry_id for e in rest] == ["w-3"]  # w-4 has an offer open
     assert end is None
     assert calls == Counter({"Query": 1})
+
+
+def test_someone_joining_through_the_api_hurries_a_slot_backing_off(
+    store: DynamoAppointmentStore, runtime: Runtime, clock: FixedClock
+) -> None:
+    opening = Opening(
+        tenant_id="clinic-1",
+        opening_id="op-visit-1-v2",
+        starts_at=clock.now() + timedelta(days=3),
+        source=OpeningSource.CANCELLATION,
+        replaces="visit-1",
+        created_at=clock.now(),
+    )
+    assert vacancies(runtime).create_opening(opening)
+    assert wave(1) == {"outcome": "offered", "offers_sent": 0}  # nobody yet: backs off
+
+    status, _ = call("PUT", "/v1/waitlist/w-1", {"customer": ANA})
+
+    assert status == 201
+    hurried = boto3.client("scheduler").get_schedule(
+        Name=wave_schedule_name("clinic-1", opening.opening_id, 2) + "-soon",
+        GroupName=runtime.settings.fill_wave_group,
+    )
+    assert hurried["ScheduleExpression"] == "at(2030-01-10T17:01:00)"
+    assert wave(2) == {"outcome": "offered", "offers_sent": 1}

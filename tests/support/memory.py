@@ -949,9 +949,14 @@ class RecordingStarter:
     started: list[Opening] = field(default_factory=list)
     # Openings a repeat asked to start if no wave of them ran.
     ensured: list[Opening] = field(default_factory=list)
+    # Entries that began to wait (joined, listed again, changed).
+    waiting: list[WaitlistEntry] = field(default_factory=list)
 
     def start(self, opening: Opening) -> None:
         self.started.append(opening)
 
     def ensure_started(self, opening: Opening) -> None:
         self.ensured.append(opening)
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        self.waiting.append(entry)

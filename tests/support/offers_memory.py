@@ -360,7 +360,12 @@ class MemoryWaves:
     # Every call, a repeat's too (EventBridge forgets a one-time schedule once it ran, so
     # planning a wave that ran makes it run again).
     calls: list[tuple[str, int]] = field(default_factory=list)
+    # Waves asked to run early (someone joined the list, or an offer ended).
+    hurried: dict[tuple[str, str, int], datetime] = field(default_factory=dict)
 
     def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
         self.calls.append((opening_id, wave))
         self.planned.setdefault((tenant_id, opening_id, wave), at)
+
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        self.hurried.setdefault((tenant_id, opening_id, wave), at)

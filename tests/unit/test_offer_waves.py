@@ -280,3 +280,89 @@ def test_offered_to_adds_up_across_waves(world: World) -> None:
     world.offers.run_wave("clinic-1", OPENING, 2)
 
     assert world.opening().offered_to == 2
+
+
+# -- a wave soon when someone waits (T3) ------------------------------------------------------
+
+
+def test_someone_joining_hurries_the_next_wave_of_a_slot_that_found_nobody(world: World) -> None:
+    world.open(NOW + timedelta(days=3))
+    first = world.offers.run_wave("clinic-1", OPENING, 1)
+    assert first.next_wave_at == NOW + timedelta(minutes=30)  # backing off
+    world.clock.advance(minutes=5)
+
+    world.offers.entry_waiting(world.wait(1))
+
+    soon = NOW + timedelta(minutes=6)
+    assert world.waves.hurried == {("clinic-1", OPENING, 2): soon}
+    world.clock.set(soon)
+    hurried = world.offers.run_wave("clinic-1", OPENING, 2)
+    assert hurried.offers_sent == 1
+    assert entry(world, "e1").status is WaitlistStatus.OFFERED
+    # Its own schedule, later, is a repeat that plans nothing more.
+    world.waves.calls.clear()
+    world.clock.set(NOW + timedelta(minutes=30))
+    again = world.offers.run_wave("clinic-1", OPENING, 2)
+    assert again.outcome is WaveOutcome.REPEATED
+    assert world.waves.calls == [(OPENING, 3)]  # the one plan wave 2 made: unchanged
+    assert world.waves.planned[("clinic-1", OPENING, 3)] == soon + timedelta(minutes=15)
+
+
+def test_a_wave_that_a_later_wave_overtook_plans_nothing(world: World) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.offers.run_wave("clinic-1", OPENING, 2)
+    world.waves.calls.clear()
+
+    late = world.offers.run_wave("clinic-1", OPENING, 1)
+
+    assert late.outcome is WaveOutcome.REPEATED
+    assert world.waves.calls == []
+
+
+def test_only_a_few_suitable_openings_are_hurried(world: World) -> None:
+    for n, service in enumerate(["Cleaning"] * 4 + ["Whitening"], start=1):
+        opening = Opening(
+            tenant_id="clinic-1",
+            opening_id=f"op-{n}",
+            starts_at=SLOT + timedelta(hours=n),
+            service=service,
+            source=OpeningSource.BOOKING,
+            created_at=NOW,
+            waves_sent=1,
+        )
+        assert world.vacancies.create_opening(opening)
+
+    world.offers.entry_waiting(world.wait(1, service="Whitening"))
+    world.offers.entry_waiting(world.wait(2, service="Cleaning"))
+
+    assert sorted(o for _, o, _ in world.waves.hurried) == ["op-1", "op-2", "op-3", "op-5"]
+    assert {w for _, _, w in world.waves.hurried} == {2}
+
+
+def test_nothing_is_hurried_while_nothing_would_be_offered(world: World) -> None:
+    world.open()
+    world.store.set_pause("clinic-1", paused=True, by="owner", reason="test", at=NOW)
+    world.offers.entry_waiting(world.wait(1))
+    world.store.set_pause("clinic-1", paused=False, by="owner", reason="test", at=NOW)
+    world.clock.set(at("2030-01-10T22:00:00-08:00"))
+    world.offers.entry_waiting(world.wait(2))
+
+    assert world.waves.hurried == {}
+
+
+def test_an_offer_that_ends_hurries_the_other_slots_its_entry_suits(world: World) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    other = later_opening(world)
+    world.offers.run_wave("clinic-1", LATER, 1)  # e1 holds the first offer: nobody here
+    world.clock.advance(minutes=15)
+
+    world.offers.run_wave("clinic-1", OPENING, 2)  # e1's hold ends
+
+    assert world.waves.hurried == {
+        ("clinic-1", LATER, other.waves_sent + 2): NOW + timedelta(minutes=16)
+    }

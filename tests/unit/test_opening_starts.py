@@ -11,7 +11,7 @@ import pytest
 from rendezvous.domain.appointments import AppointmentDraft
 from rendezvous.domain.models import Customer
 from rendezvous.domain.offers import WaveOutcome
-from rendezvous.domain.vacancies import OpeningDraft
+from rendezvous.domain.vacancies import EntryDraft, OpeningDraft
 from rendezvous.domain.vacancy import Opening
 from tests.support.aws import clinic
 from tests.unit.test_offers import NOW, World, phone
@@ -111,3 +111,15 @@ def test_a_repeated_cancel_starts_an_opening_the_first_cancel_never_started() ->
     world.appointments.cancel("clinic-1", "visit-1", source="staff")
 
     assert world.waves.calls == [(opening_id, 1)]
+
+
+def test_someone_joining_or_listed_again_is_announced_to_the_starter_once() -> None:
+    world = ListsWorld()
+    ana = EntryDraft(customer=Customer(phone="+14155550123", name="Ana"))
+
+    joined = world.service.put_entry("clinic-1", "w-1", ana)
+    world.service.put_entry("clinic-1", "w-1", ana)  # a retry: nothing changed
+    world.service.remove_entry("clinic-1", "w-1")
+    again = world.service.put_entry("clinic-1", "w-1", ana)
+
+    assert world.starter.waiting == [joined.value, again.value]

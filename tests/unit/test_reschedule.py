@@ -24,7 +24,13 @@ from rendezvous.domain.models import (
     RescheduleOptions,
 )
 from rendezvous.domain.reschedule import RescheduleService
-from rendezvous.domain.vacancy import FillCounts, Opening, OpeningSource, OpeningStatus
+from rendezvous.domain.vacancy import (
+    FillCounts,
+    Opening,
+    OpeningSource,
+    OpeningStatus,
+    WaitlistEntry,
+)
 from rendezvous.messages.render import SmsRenderer
 from tests.support.aws import at, clinic
 from tests.support.memory import MemoryVacancies
@@ -43,6 +49,9 @@ class Starts:
 
     def ensure_started(self, opening: Opening) -> None:
         self.started.append(opening)
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        pass
 
 
 class RWorld(World):

@@ -52,6 +52,7 @@ from rendezvous.domain.vacancy import (
     Opening,
     OpeningStatus,
     WaitlistEntry,
+    WaitlistStatus,
     fill_appointment_id,
     fill_time,
 )
@@ -64,6 +65,12 @@ _PAGE_FACTOR = 3
 # (~4 reads a wave), yet someone who joins the list, or whose offer of another slot ends,
 # hears of it within the hour even when nothing else prompts a wave.
 MAX_IDLE_FACTOR = 4
+# Someone who joins the list (or whose offer ends) is offered the openings they suit within
+# a minute: at most this many of them, starting in the next HURRY_RANGE (later ones'
+# waves come within MAX_IDLE_FACTOR intervals anyway).
+HURRY_OPENINGS = 3
+HURRY_RANGE = timedelta(days=14)
+HURRY_AFTER = timedelta(minutes=1)
 
 
 # A page of a waitlist listing: (limit, cursor) -> (entries, next cursor).
@@ -128,6 +135,48 @@ class OfferService:
         if stored is not None and stored.opening.waves_sent == 0:
             self.start(stored.opening)
 
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        tenant = self.store.get_tenant(entry.tenant_id)
+        if tenant is not None:
+            self._hurry(tenant, [entry], self.clock.now())
+
+    def _hurry(
+        self, tenant: Tenant, entries: list[WaitlistEntry], now: datetime, but: str | None = None
+    ) -> None:
+        """Openings looking for people that one of `entries` suits (soonest first, the next
+        HURRY_RANGE, at most HURRY_OPENINGS of them) get their next wave in a minute
+        rather than after their backoff: two Queries, no Scan. Not while nothing would be
+        offered (paused, fill off, quiet hours): their own waves look again after."""
+        soon = now + HURRY_AFTER
+        if (
+            not entries
+            or tenant.paused
+            or not tenant.fill_enabled
+            or is_quiet(soon, ZoneInfo(tenant.timezone), tenant.quiet_hours)
+        ):
+            return
+        start = now + timedelta(minutes=tenant.fill_min_notice_minutes)
+        found: list[Opening] = []
+        for status in OPEN_OPENING_STATUSES:
+            page, _ = self.vacancies.openings(
+                tenant.tenant_id,
+                status=status,
+                start=start,
+                end=start + HURRY_RANGE,
+                limit=HURRY_OPENINGS * _PAGE_FACTOR,
+                cursor=None,
+            )
+            found.extend(page)
+        wanted = [
+            o
+            for o in sorted(found, key=lambda o: (o.starts_at, o.opening_id))
+            if o.opening_id != but and any(e.suits(o, tenant.fill_match) for e in entries)
+        ]
+        for opening in wanted[:HURRY_OPENINGS]:
+            self.waves.hurry_wave(
+                tenant.tenant_id, opening.opening_id, opening.waves_sent + 1, soon
+            )
+
     def run_wave(self, tenant_id: str, opening_id: str, wave: int) -> WaveResult:
         tenant = self.store.get_tenant(tenant_id)
         detail = self.vacancies.get_opening(tenant_id, opening_id)
@@ -148,6 +197,10 @@ class OfferService:
                 self.vacancies.count_fill(tenant_id, now, FillCounts(expired=1))
             self._close(offers, now)
             return WaveResult(WaveOutcome.EXPIRED, expired_now=expired_now)
+        if opening.waves_sent > wave:
+            # A later wave ran (this one was hurried past, or is a late retry): that
+            # wave planned the next; planning it again here would run waves twice.
+            return WaveResult(WaveOutcome.REPEATED)
         # Waves that offered nothing in a row: the next one waits longer each time.
         idle = wave - max((o.wave for o in offers), default=0)
         next_at = self._next_wave_at(tenant, opening, now, idle)
@@ -162,7 +215,7 @@ class OfferService:
             quiet_end = self._allowed(tenant, opening, now)
             self.waves.schedule_wave(tenant_id, opening_id, wave + 1, quiet_end)
             return WaveResult(WaveOutcome.QUIET, next_wave_at=quiet_end)
-        self._end_holds(tenant, offers, now)
+        freed = self._end_holds(tenant, offers, now)
         self._release_held(offers)
         if opening.waves_sent >= wave:
             # A repeated run (a retried schedule, a crash after the opening's update): hand
@@ -199,7 +252,13 @@ class OfferService:
         if sent < len(picked):
             self._recount(counted, len(offers) + sent)
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
+        if freed:
+            self._hurry(tenant, self._entries_of(freed), now, but=opening_id)
         return WaveResult(WaveOutcome.OFFERED, offers_sent=sent, next_wave_at=next_at)
+
+    def _entries_of(self, offers: list[Offer]) -> list[WaitlistEntry]:
+        found = (self.vacancies.get_entry(o.tenant_id, o.entry_id) for o in offers)
+        return [e for e in found if e is not None and e.status is WaitlistStatus.WAITING]
 
     def _recount(self, counted: Opening, offered_to: int) -> None:
         """`offered_to` counts offers made: an entry picked but gone (taken off the list,
@@ -213,16 +272,21 @@ class OfferService:
         except ConcurrentModification:
             return
 
-    def _end_holds(self, tenant: Tenant, offers: list[Offer], now: datetime) -> None:
+    def _end_holds(self, tenant: Tenant, offers: list[Offer], now: datetime) -> list[Offer]:
         """An offer holds its entry and its number one interval: after that the entry waits
         again (another opening may offer to it) and the number may get another offer. A
         late Y still answers it: it wins while the opening is open, else hears "just
         taken" (take). An offer whose text has not left yet (quiet hours where the number
         is, a pause holding it) holds on until it has: else it would end unseen."""
         hold = timedelta(minutes=tenant.fill_wave_interval_minutes)
-        for offer in offers:
-            if offer.status is OfferStatus.SENT and offer.sent_at + hold <= now and _left(offer):
-                self.book.release(offer, now)
+        ended = [
+            o
+            for o in offers
+            if o.status is OfferStatus.SENT and o.sent_at + hold <= now and _left(o)
+        ]
+        for offer in ended:
+            self.book.release(offer, now)
+        return ended
 
     def _next_wave_at(self, tenant: Tenant, opening: Opening, now: datetime, idle: int) -> datetime:
         """The tenant's interval later, doubled for each wave in a row that found nobody up

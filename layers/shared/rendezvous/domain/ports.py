@@ -425,6 +425,11 @@ class WaveScheduler(Protocol):
         """Run wave `wave` of the opening at `at` (once: planning it again is one plan)."""
         ...
 
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        """Run wave `wave` of the opening at `at` as well as when it was planned (once:
+        hurrying it again is one plan): whichever runs second is a repeat."""
+        ...
+
 
 class AppointmentStore(TenantStore, AppointmentRecords, RecipientStore, Protocol):
     """What the services read and write together, on one table."""
@@ -608,6 +613,11 @@ class VacancyStarter(Protocol):
         """Start `opening` unless a wave of it has run: for a repeat (a retried publish, a
         repeated cancel) that cannot tell whether the first call got as far as starting
         it. A wave that ran is not planned again."""
+        ...
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        """`entry` waits for a slot (it joined, or was listed again or changed): openings
+        it suits that are looking for people get their next wave soon."""
         ...
 
 

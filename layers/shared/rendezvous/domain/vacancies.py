@@ -127,6 +127,8 @@ class VacancyService:
                 )
             except ConcurrentModification:
                 continue
+            if entry.status is WaitlistStatus.WAITING and self.starter is not None:
+                self.starter.entry_waiting(entry)
             return Saved(entry, created=stored is None)
         raise ConcurrentModification("the entry changed while it was being saved; retry")
 
