@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import boto3
+from twilio.rest import Client
 
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.wave_scheduler import wave_schedule_name
@@ -15,9 +17,10 @@ from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.models import Customer
 from rendezvous.domain.vacancy import Opening, OpeningSource, WaitlistEntry, WaitlistStatus
 from rendezvous.runtime import Runtime
-from tests.integration.test_offers import wave
+from tests.integration.test_offers import send_all, wave
 from tests.integration.test_vacancy_api import ANA, call, dynamodb_calls, vacancies
 from tests.support.aws import at
+from tests.support.events import invoke
 
 LISTED = at("2030-01-09T09:00:00-08:00")
 
@@ -72,3 +75,48 @@ def test_someone_joining_through_the_api_hurries_a_slot_backing_off(
     )
     assert hurried["ScheduleExpression"] == "at(2030-01-10T17:01:00)"
     assert wave(2) == {"outcome": "offered", "offers_sent": 1}
+
+
+def test_the_queue_watcher_frees_entries_a_broken_wave_chain_left_held(
+    store: DynamoAppointmentStore,
+    runtime: Runtime,
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
+) -> None:
+    for n in (1, 2):
+        vacancies(runtime).put_entry(
+            WaitlistEntry(
+                tenant_id="clinic-1",
+                entry_id=f"e{n}",
+                customer=Customer(phone=f"+1415555{n:04d}", name=f"Customer {n}"),
+                listed_at=LISTED + timedelta(minutes=n),
+            ),
+            expected_version=None,
+        )
+    opening = Opening(
+        tenant_id="clinic-1",
+        opening_id="op-visit-1-v2",
+        starts_at=clock.now() + timedelta(days=1),
+        source=OpeningSource.CANCELLATION,
+        created_at=clock.now(),
+    )
+    assert vacancies(runtime).create_opening(opening)
+    assert wave(1) == {"outcome": "offered", "offers_sent": 2}
+    send_all(runtime, outbound)
+    # Wave 2 never runs: its schedule ended in SchedulerDeadLetterQueue.
+    clock.advance(minutes=30)
+
+    swept = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+
+    assert swept["waitlist_entries_freed"] == 2
+    for n in (1, 2):
+        freed = vacancies(runtime).get_entry("clinic-1", f"e{n}")
+        assert freed is not None
+        assert freed.status is WaitlistStatus.WAITING
+        number = store.get_recipient("clinic-1", f"+1415555{n:04d}")
+        assert number is not None
+        assert number.waitlist_offer is not None
+        assert number.waitlist_offer.ended_at == clock.now()
+    again = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
+    assert again["waitlist_entries_freed"] == 0

@@ -366,3 +366,61 @@ def test_an_offer_that_ends_hurries_the_other_slots_its_entry_suits(world: World
     assert world.waves.hurried == {
         ("clinic-1", LATER, other.waves_sent + 2): NOW + timedelta(minutes=16)
     }
+
+
+# -- the sweep under a broken wave chain (R8, R6) ---------------------------------------------
+
+
+def test_the_sweep_frees_entries_whose_offer_ended_when_no_wave_came(world: World) -> None:
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    # Wave 2 never runs (its schedule went to the dead-letter queue).
+    world.clock.advance(minutes=20)
+    early = world.offers.sweep("clinic-1")
+    world.clock.advance(minutes=10)
+
+    swept = world.offers.sweep("clinic-1")
+
+    assert early.freed == 0  # a wave on time would have done it: left to the wave
+    assert swept.freed == 2
+    assert [entry(world, e).status for e in ("e1", "e2")] == [WaitlistStatus.WAITING] * 2
+    later_opening(world)
+    assert world.offers.run_wave("clinic-1", LATER, 1).offers_sent == 2  # numbers free
+    assert world.offers.sweep("clinic-1").freed == 0
+
+
+def test_the_sweep_leaves_an_offer_whose_text_has_not_gone_out(world: World) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)  # its text still with the sender
+    world.clock.advance(hours=2)
+
+    assert world.offers.sweep("clinic-1").freed == 0
+    assert entry(world, "e1").status is WaitlistStatus.OFFERED
+
+
+def test_the_sweep_frees_an_entry_no_open_offer_holds(world: World) -> None:
+    stuck = world.wait(1).model_copy(update={"status": WaitlistStatus.OFFERED, "version": 2})
+    world.vacancies.put_entry(stuck, expected_version=1)
+
+    assert world.offers.sweep("clinic-1").freed == 1
+    assert entry(world, "e1").status is WaitlistStatus.WAITING
+
+
+def test_the_sweep_starts_an_opening_whose_start_was_lost(world: World) -> None:
+    world.open()  # written, never started
+    world.clock.advance(minutes=5)
+    early = world.offers.sweep("clinic-1")
+    world.clock.advance(minutes=6)
+
+    swept = world.offers.sweep("clinic-1")
+
+    assert early.started == 0
+    assert swept.started == 1
+    assert world.waves.calls == [(OPENING, 1)]
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.clock.advance(minutes=5)
+    assert world.offers.sweep("clinic-1").started == 0  # its wave ran: nothing to start

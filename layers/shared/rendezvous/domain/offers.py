@@ -71,6 +71,13 @@ MAX_IDLE_FACTOR = 4
 HURRY_OPENINGS = 3
 HURRY_RANGE = timedelta(days=14)
 HURRY_AFTER = timedelta(minutes=1)
+# The sweep leaves alone what a wave on time would have done by now (two watcher runs).
+SWEEP_GRACE = timedelta(minutes=10)
+SWEEP_PAGE = 100
+SWEEP_PAGES = 10
+# The sweep starts an opening no wave of which ran only in its first day: later, that is a
+# pause or fill turned off (its waves ran and offered nothing), not a start that was lost.
+FORGOTTEN_WITHIN = timedelta(days=1)
 
 
 # A page of a waitlist listing: (limit, cursor) -> (entries, next cursor).
@@ -93,6 +100,12 @@ class WaveResult:
     next_wave_at: datetime | None = None
     # Set when this run marked the opening expired (counted once, by the run that did it).
     expired_now: bool = False
+
+
+@dataclass(frozen=True)
+class Swept:
+    freed: int = 0  # entries an ended offer held, waiting again
+    started: int = 0  # openings whose lost start was made again
 
 
 class TakeOutcome(StrEnum):
@@ -176,6 +189,99 @@ class OfferService:
             self.waves.hurry_wave(
                 tenant.tenant_id, opening.opening_id, opening.waves_sent + 1, soon
             )
+
+    # -- the safety net under the waves (the queue watcher, every five minutes) -----------
+
+    def sweep(self, tenant_id: str) -> Swept:
+        """Repairs what a broken wave chain leaves (a wave in SchedulerDeadLetterQueue, a
+        start lost between an opening's write and its first wave): entries an ended offer
+        still holds wait again, and an opening none of whose waves ran is started."""
+        tenant = self.store.get_tenant(tenant_id)
+        if tenant is None:
+            return Swept()
+        now = self.clock.now()
+        return Swept(freed=self._free_held(tenant, now), started=self._start_forgotten(tenant, now))
+
+    def _free_held(self, tenant: Tenant, now: datetime) -> int:
+        """Entries still `offered` a while after their offer's hold ended: its wave, which
+        would have ended it, did not run. One keys-only Query (and a BatchGetItem of them
+        and of their numbers) when there are none."""
+        held_for = timedelta(minutes=tenant.fill_wave_interval_minutes) + SWEEP_GRACE
+        freed = 0
+        cursor: str | None = None
+        for _ in range(SWEEP_PAGES):
+            page, cursor = self.vacancies.entries(
+                tenant.tenant_id, WaitlistStatus.OFFERED, SWEEP_PAGE, cursor
+            )
+            numbers = self.store.recipients_by_key(
+                tenant.tenant_id, [e.recipient_key for e in page]
+            )
+            for entry in page:
+                number = numbers.get(entry.recipient_key)
+                choice = number.waitlist_offer if number is not None else None
+                if (
+                    choice is not None
+                    and choice.ended_at is None
+                    and now < choice.offered_at + held_for
+                ):
+                    continue
+                if self._free(entry, choice, now):
+                    freed += 1
+            if cursor is None:
+                break
+        return freed
+
+    def _free(self, entry: WaitlistEntry, choice: WaitlistOffer | None, now: datetime) -> bool:
+        detail = (
+            self.vacancies.get_opening(entry.tenant_id, choice.opening_id)
+            if choice is not None
+            else None
+        )
+        offers = detail.offers if detail is not None else []
+        offer = next(
+            (o for o in offers if o.entry_id == entry.entry_id and o.status is OfferStatus.SENT),
+            None,
+        )
+        if offer is not None:
+            if not _left(offer):
+                return False  # its text is still to go out: it holds until then
+            self.book.release(offer, now)
+            return True
+        # No open offer of the number's holds it: nothing would ever end it.
+        waiting = entry.model_copy(
+            update={"status": WaitlistStatus.WAITING, "version": entry.version + 1}
+        )
+        try:
+            self.vacancies.put_entry(waiting, expected_version=entry.version)
+        except ConcurrentModification:
+            return False
+        return True
+
+    def _start_forgotten(self, tenant: Tenant, now: datetime) -> int:
+        """Openings written a while ago whose first wave never ran, while waves could
+        offer: their start was lost (a crash between the write and the start). One Query."""
+        if (
+            tenant.paused
+            or not tenant.fill_enabled
+            or is_quiet(now, ZoneInfo(tenant.timezone), tenant.quiet_hours)
+        ):
+            return 0
+        page, _ = self.vacancies.openings(
+            tenant.tenant_id,
+            status=OpeningStatus.OPEN,
+            start=now,
+            end=now + HURRY_RANGE,
+            limit=SWEEP_PAGE,
+            cursor=None,
+        )
+        forgotten = [
+            o
+            for o in page
+            if o.waves_sent == 0 and now - FORGOTTEN_WITHIN <= o.created_at <= now - SWEEP_GRACE
+        ]
+        for opening in forgotten:
+            self.start(opening)
+        return len(forgotten)
 
     def run_wave(self, tenant_id: str, opening_id: str, wave: int) -> WaveResult:
         tenant = self.store.get_tenant(tenant_id)
