@@ -859,6 +859,16 @@ class MemoryVacancies:
     def waiting_for(
         self, tenant_id: str, service: str | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, service, limit, cursor, others=True)
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, None, limit, cursor, others=False)
+
+    def _waiting(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None, *, others: bool
+    ) -> tuple[list[WaitlistEntry], str | None]:
         listed = sorted(
             (
                 e
@@ -866,9 +876,9 @@ class MemoryVacancies:
                 if t == tenant_id
                 and e.status is WaitlistStatus.WAITING
                 and (
-                    service is None
+                    (service is None and others)
                     or e.service is None
-                    or service_key(e.service) == service_key(service)
+                    or (service is not None and service_key(e.service) == service_key(service))
                 )
             ),
             key=lambda e: _position(e.listed_at, e.entry_id),
@@ -964,9 +974,19 @@ class RecordingStarter:
 
     started: list[Opening] = field(default_factory=list)
     filled_by: list[tuple[str, str]] = field(default_factory=list)
+    # Openings a repeat asked to start if no wave of them ran.
+    ensured: list[Opening] = field(default_factory=list)
+    # Entries that began to wait (joined, listed again, changed).
+    waiting: list[WaitlistEntry] = field(default_factory=list)
 
     def start(self, opening: Opening) -> None:
         self.started.append(opening)
 
     def filled(self, opening: Opening, by: str) -> None:
         self.filled_by.append((opening.opening_id, by))
+
+    def ensure_started(self, opening: Opening) -> None:
+        self.ensured.append(opening)
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        self.waiting.append(entry)

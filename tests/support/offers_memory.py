@@ -107,6 +107,16 @@ class MemoryVacancies:
     def waiting_for(
         self, tenant_id: str, service: str | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, service, limit, cursor, others=True)
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, None, limit, cursor, others=False)
+
+    def _waiting(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None, *, others: bool
+    ) -> tuple[list[WaitlistEntry], str | None]:
         found = sorted(
             (
                 e
@@ -114,9 +124,9 @@ class MemoryVacancies:
                 if t == tenant_id
                 and e.status is WaitlistStatus.WAITING
                 and (
-                    service is None
+                    (service is None and others)
                     or e.service is None
-                    or service_key(e.service) == service_key(service)
+                    or (service is not None and service_key(e.service) == service_key(service))
                 )
             ),
             key=lambda e: (e.listed_at, e.entry_id),
@@ -371,6 +381,15 @@ class MemoryWaves:
     """The WaveScheduler port: planned waves by (opening, wave), first plan kept."""
 
     planned: dict[tuple[str, str, int], datetime] = field(default_factory=dict)
+    # Every call, a repeat's too (EventBridge forgets a one-time schedule once it ran, so
+    # planning a wave that ran makes it run again).
+    calls: list[tuple[str, int]] = field(default_factory=list)
+    # Waves asked to run early (someone joined the list, or an offer ended).
+    hurried: dict[tuple[str, str, int], datetime] = field(default_factory=dict)
 
     def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        self.calls.append((opening_id, wave))
         self.planned.setdefault((tenant_id, opening_id, wave), at)
+
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        self.hurried.setdefault((tenant_id, opening_id, wave), at)

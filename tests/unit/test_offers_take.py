@@ -4,7 +4,7 @@ other offers closed as soon as someone wins, a removed entry's offer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rendezvous.domain.appointments import AppointmentDraft
 from rendezvous.domain.events import WebhookEvent
@@ -26,6 +26,7 @@ from rendezvous.domain.vacancy import (
     Offer,
     OfferStatus,
     Opening,
+    OpeningSource,
     OpeningStatus,
     WaitlistStatus,
 )
@@ -304,3 +305,22 @@ def test_removing_an_offered_entry_ends_its_offer_and_a_y_takes_nothing() -> Non
     assert w.gateway.sent == []
     assert w.offers.take(tenant, recipient(w, 1), OPENING) is None
     assert w.store.get_appointment("clinic-1", f"fill-{OPENING}") is None
+
+
+def test_entries_a_win_frees_hurry_the_next_wave_of_openings_they_suit() -> None:
+    w = World()
+    tenant = offered(w, 1, 2)
+    later = Opening(
+        tenant_id="clinic-1",
+        opening_id="op-visit-2-v2",
+        starts_at=SLOT + timedelta(days=1),
+        source=OpeningSource.CANCELLATION,
+        replaces="visit-2",
+        created_at=NOW,
+    )
+    assert w.vacancies.create_opening(later)
+
+    w.offers.take(tenant, recipient(w, 1), OPENING)
+
+    assert ("clinic-1", "op-visit-2-v2", 1) in w.waves.hurried
+    assert not any(key[1] == OPENING for key in w.waves.hurried)

@@ -24,7 +24,13 @@ from rendezvous.domain.models import (
     RescheduleOptions,
 )
 from rendezvous.domain.reschedule import RescheduleService
-from rendezvous.domain.vacancy import FillCounts, Opening, OpeningSource, OpeningStatus
+from rendezvous.domain.vacancy import (
+    FillCounts,
+    Opening,
+    OpeningSource,
+    OpeningStatus,
+    WaitlistEntry,
+)
 from rendezvous.messages.render import SmsRenderer
 from tests.support.aws import at, clinic
 from tests.support.memory import MemoryVacancies
@@ -44,6 +50,12 @@ class Starts:
 
     def filled(self, opening: Opening, by: str) -> None:
         self.filled_by.append((opening.opening_id, by))
+
+    def ensure_started(self, opening: Opening) -> None:
+        self.started.append(opening)
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        pass
 
 
 class RWorld(World):

@@ -250,7 +250,7 @@ class AppointmentService:
         `cancelled` text, which the sender then sends under its usual rules (quiet hours,
         cap, pause, opt-out): a repeat plans nothing, so the customer hears it once. A
         cancel far enough ahead also writes the opening it frees (vacancy_of) in that
-        write, and starts it after; a repeat starts the same opening again."""
+        write, and starts it after; a repeat starts it only if it never was."""
         tenant = self._tenant(tenant_id)
         for _ in range(3):
             now = self.clock.now()
@@ -260,10 +260,13 @@ class AppointmentService:
             appointment, messages = found
             if appointment.status is AppointmentStatus.CANCELLED:
                 # As a repeated PUT does: a cancelled text whose hand-off was lost (a crash
-                # after the write) is handed off again; the sender drops a duplicate. So is
-                # the start of its opening (the starter's schedule is named by the opening).
+                # after the write) is handed off again; the sender drops a duplicate. Its
+                # opening is started if the first cancel stopped before starting it, and
+                # only then: a wave that ran is not run again.
                 self._enqueue_due(appointment, messages, now)
-                self._start(vacancy_of(appointment, tenant, now))
+                freed = vacancy_of(appointment, tenant, now)
+                if freed is not None and self.starter is not None:
+                    self.starter.ensure_started(freed)
                 return AppointmentView(appointment, messages)
             # The version moves on, so a reminder already in flight fails its check at send
             # time.

@@ -426,6 +426,11 @@ class WaveScheduler(Protocol):
         """Run wave `wave` of the opening at `at` (once: planning it again is one plan)."""
         ...
 
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        """Run wave `wave` of the opening at `at` as well as when it was planned (once:
+        hurrying it again is one plan): whichever runs second is a repeat."""
+        ...
+
 
 class AppointmentStore(TenantStore, AppointmentRecords, RecipientStore, Protocol):
     """What the services read and write together, on one table."""
@@ -571,6 +576,13 @@ class VacancyStore(FillCounter, Protocol):
         provider and time window (WaitlistEntry.suits)."""
         ...
 
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """Entries in status `waiting` that named no service, first listed first: all that
+        may want a slot of no named service when the tenant matches by service."""
+        ...
+
     def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail | None: ...
 
     def create_opening(self, opening: Opening) -> bool:
@@ -620,6 +632,17 @@ class VacancyStarter(Protocol):
         its offers still open close now, their entries waiting again, and the "Slot
         freed" item of the cancellation it came from is resolved, saying it was filled
         `by` (words for the staff: "by rescheduling Ana")."""
+        ...
+
+    def ensure_started(self, opening: Opening) -> None:
+        """Start `opening` unless a wave of it has run: for a repeat (a retried publish, a
+        repeated cancel) that cannot tell whether the first call got as far as starting
+        it. A wave that ran is not planned again."""
+        ...
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        """`entry` waits for a slot (it joined, or was listed again or changed): openings
+        it suits that are looking for people get their next wave soon."""
         ...
 
 

@@ -127,6 +127,8 @@ class VacancyService:
                 )
             except ConcurrentModification:
                 continue
+            if entry.status is WaitlistStatus.WAITING and self.starter is not None:
+                self.starter.entry_waiting(entry)
             return Saved(entry, created=stored is None)
         raise ConcurrentModification("the entry changed while it was being saved; retry")
 
@@ -197,14 +199,19 @@ class VacancyService:
             source=OpeningSource.BOOKING,
             created_at=now,
         )
+        # Started whether fill is on or not: its waves offer nothing while fill is off and
+        # look again later, so it is offered once fill is turned on (and still expires).
         if self.store.create_opening(opening):
             self.store.count_fill(tenant_id, now, FillCounts(openings=1))
-            if tenant.fill_enabled and self.starter is not None:
+            if self.starter is not None:
                 self.starter.start(opening)
             return Saved(opening, created=True)
         stored = self.get_opening(tenant_id, opening.opening_id).opening
         if not _same_slot(stored, opening):
             raise Conflict(f"opening {opening.opening_id} exists for another slot")
+        if self.starter is not None:
+            # The first call may have stopped before starting it (its answer was a 500).
+            self.starter.ensure_started(stored)
         return Saved(stored, created=False)
 
     def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail:

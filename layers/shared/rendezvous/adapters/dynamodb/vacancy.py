@@ -252,9 +252,24 @@ class DynamoVacancies(TableRepository):
         ones, full items), merged by time listed; for any service, entries(waiting)."""
         if service is None:
             return self.entries(tenant_id, WaitlistStatus.WAITING, limit, cursor)
+        return self._waiting_in(
+            [matching_listing(tenant_id, service), matching_listing(tenant_id, None)],
+            limit,
+            cursor,
+        )
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """One Query of `by_queue`: the no-preference listing alone."""
+        return self._waiting_in([matching_listing(tenant_id, None)], limit, cursor)
+
+    def _waiting_in(
+        self, listings: list[str], limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
         _, after = (None, None) if cursor is None else decode_cursor(cursor, ["waiting"])
         found: list[Item] = []
-        for listing in (matching_listing(tenant_id, service), matching_listing(tenant_id, None)):
+        for listing in listings:
             condition = "qpk = :p"
             values: dict[str, Any] = {":p": listing}
             if after is not None:
