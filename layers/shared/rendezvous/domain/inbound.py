@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from rendezvous.domain.events import (
     recipient_opted,
     reschedule_requested,
 )
+from rendezvous.domain.freed_slot import AUTOMATION, queue_item_id, slot_item_id
 from rendezvous.domain.keywords import (
     Intent,
     classify,
@@ -52,7 +52,6 @@ from rendezvous.domain.timing import Due, answer_due_before_visit, answer_due_by
 from rendezvous.phone import recipient_key
 
 # Who resolves a conversation that needs no person any more (a reschedule chosen by digit).
-AUTOMATION = "automation"
 
 QUEUED_INTENTS = {
     Intent.FREE_TEXT: QueueIntent.QUESTION,
@@ -95,11 +94,6 @@ class InboundResult:
     appointment_id: str | None = None
     # What a reply to an offer came to (won, taken by another, answered already).
     take: TakeResult | None = None
-
-
-def _item_id(tenant_id: str, seed: str) -> str:
-    # Deterministic, so a retried webhook or a repeated cancel lands on the same item.
-    return hashlib.sha256(f"{tenant_id}/{seed}".encode()).hexdigest()[:20]
 
 
 @dataclass
@@ -462,7 +456,7 @@ class InboundService:
         due = self._due_by(tenant, now, appointment)
         slot = QueueItem(
             tenant_id=tenant.tenant_id,
-            item_id=_item_id(tenant.tenant_id, f"slot/{appointment.appointment_id}"),
+            item_id=slot_item_id(tenant.tenant_id, appointment.appointment_id),
             intent=QueueIntent.SLOT_FREED,
             phone=text.from_,
             recipient_key=appointment.recipient_key,
@@ -553,7 +547,7 @@ class InboundService:
         due = self._due_by(tenant, now, appointment)
         item = QueueItem(
             tenant_id=tenant.tenant_id,
-            item_id=_item_id(tenant.tenant_id, text.message_sid),
+            item_id=queue_item_id(tenant.tenant_id, text.message_sid),
             intent=QUEUED_INTENTS.get(intent, QueueIntent.UNMATCHED),
             phone=text.from_,
             recipient_key=rkey,

@@ -369,7 +369,9 @@ class DynamoOffers(TableRepository):
                 "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
                 "filled_opening_id = :opening, updated_at = :now, version = version + :one "
                 "REMOVE qpk, qsk",
-                "ConditionExpression": "attribute_exists(pk)",
+                # Still on the list: offered, or waiting again once its offer's hold ended
+                # (a late Y still wins while the opening is open). Not removed, not filled.
+                "ConditionExpression": "#s IN (:offered, :waiting)",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": values_of(
                     {
@@ -378,6 +380,8 @@ class DynamoOffers(TableRepository):
                         ":opening": opening.opening_id,
                         ":now": iso(now),
                         ":one": 1,
+                        ":offered": WaitlistStatus.OFFERED.value,
+                        ":waiting": WaitlistStatus.WAITING.value,
                     }
                 ),
             }
@@ -400,7 +404,19 @@ class DynamoOffers(TableRepository):
         lost = offer.model_copy(update={"status": OfferStatus.LOST, "answered_at": now})
         items: list[dict[str, Any]] = [
             self._put_new_entry(_text_item(text)),
-            {"Put": {"TableName": self._table, "Item": serialize(offer_item(lost))}},
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(offer_item(lost)),
+                    # Open or closed unanswered: never the winner's own offer, which the
+                    # same number's second Y at once read as open before the win landed.
+                    "ConditionExpression": "#s IN (:sent, :expired)",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": values_of(
+                        {":sent": OfferStatus.SENT.value, ":expired": OfferStatus.EXPIRED.value}
+                    ),
+                }
+            },
         ]
         waiting = self._waiting_again(offer)
         if waiting is not None:
