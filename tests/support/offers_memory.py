@@ -287,14 +287,16 @@ class MemoryVacancies:
         stored = self.entries_by_id.get((entry.tenant_id, entry.entry_id))
         if key in self.offers or stored is None or stored.status is not WaitlistStatus.WAITING:
             return False
+        recipient = self._recipient(offer.tenant_id, text.recipient_key, offer.phone)
+        held = recipient.waitlist_offer
+        if held is not None and held.is_open(choice.offered_at):
+            return False
         self.offers[key] = offer
         self.texts[text_id(text)] = text
         self.entries_by_id[(entry.tenant_id, entry.entry_id)] = stored.model_copy(
             update={"status": WaitlistStatus.OFFERED, "version": stored.version + 1}
         )
-        self._set_waitlist_offer(
-            self._recipient(offer.tenant_id, text.recipient_key, offer.phone), choice
-        )
+        self._set_waitlist_offer(recipient, choice)
         return True
 
     def fill(

@@ -18,7 +18,13 @@ from rendezvous.domain.events import (
     reschedule_requested,
 )
 from rendezvous.domain.freed_slot import AUTOMATION, queue_item_id, slot_item_id
-from rendezvous.domain.keywords import Intent, classify, keyword_of, normalise_keyword
+from rendezvous.domain.keywords import (
+    Intent,
+    classify,
+    confirms_the_visit,
+    keyword_of,
+    normalise_keyword,
+)
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -166,7 +172,7 @@ class InboundService:
     def _handle(self, tenant: Tenant, text: InboundText, now: datetime) -> InboundResult:
         intent = classify(text.body)
         recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
-        answered = self._answer_offer(tenant, intent, recipient)
+        answered = self._answer_offer(tenant, text, intent, recipient)
         if answered is not None:
             return answered
         if intent is Intent.YES:
@@ -297,18 +303,19 @@ class InboundService:
         )
 
     def _answer_offer(
-        self, tenant: Tenant, intent: Intent, recipient: Recipient | None
+        self, tenant: Tenant, text: InboundText, intent: Intent, recipient: Recipient | None
     ) -> InboundResult | None:
-        """While a waitlist offer to the number is open, Y (or a confirm word) answers it,
-        before any pending confirmation (CONTRACT.md); after it ended (someone else took
-        the slot) and until it would have expired, a Y is a late answer to it, told once
-        that the slot is gone. The winner's confirmation and the "just taken" come from
-        the sender, so no answer here. None: no such offer, or the text is no Y. R's
-        options are answered by their digits only, later on."""
+        """While a waitlist offer to the number is open, Y (or a confirm word other than C
+        and CONFIRM, which answer the reminder that asks for them) answers it, before any
+        pending confirmation (CONTRACT.md); after it ended (someone else took the slot)
+        and until it would have expired, a Y is a late answer to it, told once that the
+        slot is gone. The winner's confirmation and the "just taken" come from the
+        sender, so no answer here. None: no such offer, or the text is no Y. R's options
+        are answered by their digits only, later on."""
         choice = recipient.waitlist_offer if recipient is not None else None
         if self.offers is None or recipient is None or choice is None or recipient.opted_out:
             return None
-        if intent not in (Intent.CONFIRM, Intent.YES):
+        if intent not in (Intent.CONFIRM, Intent.YES) or confirms_the_visit(text.body):
             return None
         now = self.clock.now()
         if not choice.answered_by_y(now):

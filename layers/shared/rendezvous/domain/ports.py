@@ -412,9 +412,10 @@ class OfferBook(OfferTextOwners, Protocol):
     ) -> bool:
         """Record the offer and its planned text with the opening, move the entry from
         waiting to offered and give the number `choice` as its waitlist offer (its R
-        options, if any, stay). False (nothing
-        written) when this entry has an offer of this opening already or is no longer
-        waiting."""
+        options, if any, stay). False (nothing written) when this entry has an offer of
+        this opening already or is no longer waiting, or when the number holds another
+        waitlist offer still open at `choice.offered_at` (not ended, not expired): one
+        per number, so its Y means one slot, also when two waves read it free at once."""
         ...
 
     def fill(
