@@ -193,7 +193,7 @@ def test_y_takes_the_opening_and_a_later_y_hears_it_is_gone(
     # A day ahead: the confirmation and the short reminder (the 48-hour one has passed).
     assert {m.kind for m in messages} == {"confirmation", "reminder_2h"}
     assert texts_to(twilio, phone(2))[0].startswith("Harbor Clinic: Customer, booked tomorrow")
-    gone = [t for t in texts_to(twilio, phone(1)) if "was just taken" in t]
+    gone = [t for t in texts_to(twilio, phone(1)) if "is taken. You stay on the waitlist" in t]
     assert len(gone) == 1
     detail = vacancies.get_opening("clinic-1", OPENING)
     assert detail is not None

@@ -688,6 +688,10 @@ class Renderer(Protocol):
         `options` are the times a reschedule offers, by digit from 1."""
         ...
 
+    def option_room(self, name: str, tenant: Tenant, locale: str | None = None) -> int:
+        """How many digits (at most 3) the answer `name` can offer in one segment."""
+        ...
+
     def moment(self, at: datetime, timezone: str, locale: str) -> str:
         """A time as the locale writes it, in the tenant's zone."""
         ...
@@ -706,6 +710,11 @@ class TemplateRules(Protocol):
     def worst_case(self, tenant: Tenant, locale: str, kind: MessageKind) -> RenderedSms:
         """The text as the tenant would send it to a long-named first-time customer, with
         long values in every placeholder: what its length is judged by."""
+        ...
+
+    def worst_case_fill(self, tenant: Tenant, locale: str) -> dict[str, RenderedSms]:
+        """Vacancy fill's texts (offers, "just taken", R's answers) at their longest for
+        this tenant, by kind or answer name: each must be one segment."""
         ...
 
 

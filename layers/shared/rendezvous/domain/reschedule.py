@@ -77,10 +77,12 @@ class RescheduleService:
     # Starts offering the slot a move frees (the offers part); None: it waits, listed.
     starter: VacancyStarter | None = None
 
-    def fitting(self, tenant: Tenant, appointment: Appointment, now: datetime) -> list[Opening]:
-        """Up to three open openings that fit, soonest first: after the tenant's notice,
-        within its horizon. One bounded Query per open status."""
-        if not tenant.fill_enabled:
+    def fitting(
+        self, tenant: Tenant, appointment: Appointment, now: datetime, most: int = MAX_OPTIONS
+    ) -> list[Opening]:
+        """Up to `most` (at most three) open openings that fit, soonest first: after the
+        tenant's notice, within its horizon. One bounded Query per open status."""
+        if not tenant.fill_enabled or most < 1:
             return []
         start = now + timedelta(minutes=tenant.fill_min_notice_minutes, seconds=1)
         end = now + timedelta(days=tenant.fill_horizon_days)
@@ -95,14 +97,20 @@ class RescheduleService:
         unique: dict[tuple[datetime, str | None], Opening] = {}
         for opening in found:
             unique.setdefault((opening.starts_at, opening.provider), opening)
-        return list(unique.values())[:MAX_OPTIONS]
+        return list(unique.values())[: min(most, MAX_OPTIONS)]
 
     def offer(
-        self, tenant: Tenant, phone: str, appointment: Appointment, now: datetime
+        self,
+        tenant: Tenant,
+        phone: str,
+        appointment: Appointment,
+        now: datetime,
+        most: int = MAX_OPTIONS,
     ) -> list[Opening]:
-        """Find the openings that fit and keep them as the number's open choice; [] when
-        none fits (a person takes the R)."""
-        options = self.fitting(tenant, appointment, now)
+        """Find up to `most` openings that fit (as many as the answer can name in one
+        segment) and keep them as the number's open choice; [] when none fits (a person
+        takes the R)."""
+        options = self.fitting(tenant, appointment, now, most)
         if not options:
             return []
         notice = timedelta(minutes=tenant.fill_min_notice_minutes)
