@@ -182,6 +182,20 @@ class VacancyService:
                     )
                 ]
             )
+        # The horizon R offers openings within is the one a published slot must start
+        # within: one window for the tenant's openings, which its manager sets. A slot
+        # further ahead would hold waitlisted people for weeks (an offer holds until the
+        # slot's notice), for a time too far off to be the short notice they wait for.
+        if draft.starts_at > now + timedelta(days=tenant.fill_horizon_days):
+            raise InvalidFields(
+                [
+                    (
+                        "starts_at",
+                        f"must be within {tenant.fill_horizon_days} days "
+                        "(the tenant's fill_horizon_days) to be offered",
+                    )
+                ]
+            )
         opening = Opening(
             tenant_id=tenant_id,
             opening_id=opening_id or published_opening_id(draft),
