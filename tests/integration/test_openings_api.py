@@ -4,20 +4,25 @@ and query values answered as every bad value is (a 422 naming it)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from twilio.rest import Client
 
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
+from rendezvous.adapters.dynamodb.table import offer_key, opening_key, waitlist_key
 from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
 from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.vacancy import OfferStatus, OpeningStatus, WaitlistStatus
 from rendezvous.runtime import Runtime
 from tests.integration.test_offers import (  # noqa: F401
     OPENING,
     open_slot,
     phone,
+    queued,
     send_all,
+    texts_to,
     vacancies,
     wait,
 )
@@ -141,3 +146,114 @@ def test_the_appointment_a_fill_made_says_what_it_replaces(
 
     assert (status, appointment["replaces"]) == (200, "visit-1")
     assert call("GET", "/v1/appointments/visit-1")[0] == 404  # never booked here: no replaces
+
+
+# -- withdrawing ---------------------------------------------------------------------------
+
+
+def _wave(n: int) -> Any:
+    return invoke(
+        "VacancyFillerFunction", {"tenant_id": "clinic-1", "opening_id": OPENING, "wave": n}
+    )
+
+
+def test_a_withdrawn_opening_ends_its_offers_and_a_y_wins_nothing(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,  # noqa: F811
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
+) -> None:
+    for n in (1, 2):
+        wait(vacancies, clock, n)
+    open_slot(vacancies, clock)
+    _wave(1)
+    first, second = sorted(queued(outbound), key=lambda r: r.recipient_key)
+    runtime.sender().deliver(first)  # the first offer text went out; the second not yet
+
+    status, withdrawn = call("DELETE", f"/v1/openings/{OPENING}", role="staff")
+    runtime.sender().deliver(second)
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+    send_all(runtime, outbound)
+
+    assert (status, withdrawn["status"], withdrawn["withdrawn_at"]) == (
+        200,
+        "withdrawn",
+        "2030-01-10T17:00:00Z",
+    )
+    detail = vacancies.get_opening("clinic-1", OPENING)
+    assert detail is not None
+    assert detail.opening.status is OpeningStatus.WITHDRAWN
+    assert detail.opening.filled_appointment_id is None
+    assert {o.entry_id: o.status for o in detail.offers} == {
+        "e1": OfferStatus.EXPIRED,
+        "e2": OfferStatus.EXPIRED,
+    }
+    reasons = {o.entry_id: o.message_reason for o in detail.offers}
+    assert reasons["e2"] == "opening_withdrawn"
+    assert len(texts_to(twilio, phone(2))) == 0
+    for n in (1, 2):
+        entry = vacancies.get_entry("clinic-1", f"e{n}")
+        assert entry is not None
+        assert entry.status is WaitlistStatus.WAITING
+        recipient = runtime.store().get_recipient("clinic-1", phone(n))
+        assert recipient is None or recipient.open_offer is None
+    # A wave planned before the withdrawal stops, and does not call it expired.
+    assert _wave(2)["outcome"] == "stopped"
+    assert call("GET", f"/v1/openings/{OPENING}")[1]["status"] == "withdrawn"
+    # Again: the same answer, nothing changed.
+    again = call("DELETE", f"/v1/openings/{OPENING}", role="booking")
+    assert (again[0], again[1]["version"]) == (200, withdrawn["version"])
+
+
+def test_a_filled_opening_cannot_be_withdrawn(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,  # noqa: F811
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
+) -> None:
+    wait(vacancies, clock, 1)
+    open_slot(vacancies, clock)
+    _wave(1)
+    send_all(runtime, outbound)
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+
+    status, answer = call("DELETE", f"/v1/openings/{OPENING}", role="manager")
+
+    assert (status, answer["error"]["code"]) == (409, "conflict")
+    assert "cancel that appointment" in answer["error"]["message"]
+    assert call("GET", f"/v1/openings/{OPENING}")[1]["status"] == "filled"
+
+
+def test_withdrawing_an_unknown_opening_is_a_404(store: DynamoAppointmentStore) -> None:
+    assert call("DELETE", "/v1/openings/nothing-here")[0] == 404
+
+
+# -- how long it is all kept -----------------------------------------------------------------
+
+
+def test_openings_offers_and_filled_entries_are_forgotten_90_days_after_they_end(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,  # noqa: F811
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
+) -> None:
+    wait(vacancies, clock, 1)
+    opening = open_slot(vacancies, clock)
+    _wave(1)
+    send_all(runtime, outbound)
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+
+    slot_plus_90 = int((opening.starts_at + timedelta(days=90)).timestamp())
+    stored_opening = vacancies._get(opening_key("clinic-1", OPENING))
+    stored_offer = vacancies._get(offer_key("clinic-1", OPENING, "e1"))
+    stored_entry = vacancies._get(waitlist_key("clinic-1", "e1"))
+    assert stored_opening is not None
+    assert stored_offer is not None
+    assert stored_entry is not None
+    assert stored_opening["expires_at"] == slot_plus_90
+    assert stored_offer["expires_at"] == slot_plus_90
+    assert stored_entry["status"] == "filled"
+    assert stored_entry["expires_at"] == int((clock.now() + timedelta(days=90)).timestamp())

@@ -175,6 +175,7 @@ class Runtime:
             self.store(),
             self.clock,
             starter=self.vacancy_starter(),
+            stopper=self.offer_service(),
         )
 
     def queue_store(self) -> ConversationQueue:

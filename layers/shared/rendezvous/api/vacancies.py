@@ -193,6 +193,7 @@ class OpeningOut(BaseModel):
     filled_at: datetime | None = None
     filled_by_entry: str | None = None
     filled_appointment_id: str | None = None
+    withdrawn_at: datetime | None = Field(default=None, description="when DELETE took it back")
     waves_sent: int
     offered_to: int
     version: int

@@ -159,3 +159,12 @@ def list_openings(
 )
 def get_opening(opening_id: OpeningId) -> Response[str]:
     return json_response(200, OpeningOut.detail(_service().get_opening(_tenant(), opening_id)))
+
+
+@router.delete(
+    "/v1/openings/<opening_id>",
+    responses=documented({200: OpeningOut}, 400, 401, 403, 404, 409),
+)
+def withdraw_opening(opening_id: OpeningId) -> Response[str]:
+    withdrawn = _service().withdraw(_tenant(), opening_id)
+    return json_response(200, OpeningOut.of(withdrawn))

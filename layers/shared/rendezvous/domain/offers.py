@@ -34,6 +34,7 @@ from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
     OfferBook,
+    OpeningDetail,
     OutboundQueue,
     VacancyStore,
     WaveScheduler,
@@ -110,6 +111,10 @@ class OfferService:
         """The first wave, at once."""
         self.waves.schedule_wave(opening.tenant_id, opening.opening_id, 1, self.clock.now())
 
+    def stop(self, detail: OpeningDetail) -> None:
+        """The VacancyStopper port: a withdrawn opening's offers end at once."""
+        self._close(detail.offers, self.clock.now())
+
     def run_wave(self, tenant_id: str, opening_id: str, wave: int) -> WaveResult:
         tenant = self.store.get_tenant(tenant_id)
         detail = self.vacancies.get_opening(tenant_id, opening_id)
@@ -117,6 +122,11 @@ class OfferService:
             return WaveResult(WaveOutcome.STOPPED)
         opening, offers = detail.opening, detail.offers
         now = self.clock.now()
+        if opening.status is OpeningStatus.WITHDRAWN:
+            # The withdrawal closed its offers; a wave planned before it ends here (and
+            # must not mark the opening expired).
+            self._close(offers, now)
+            return WaveResult(WaveOutcome.STOPPED)
         if opening.status is OpeningStatus.FILLED:
             self._close(offers, now)
             return WaveResult(WaveOutcome.FILLED)
@@ -227,6 +237,7 @@ class OfferService:
             name=entry.customer.name,
             wave=wave,
             sent_at=now,
+            starts_at=opening.starts_at,
             message_status=MessageStatus.PLANNED.value,
         )
         text = self._text(offer, entry.recipient_key, MessageKind.OFFER, now)

@@ -590,6 +590,15 @@ class VacancyStarter(Protocol):
     def start(self, opening: Opening) -> None: ...
 
 
+class VacancyStopper(Protocol):
+    """Ends a withdrawn opening's offers (the offers part builds it)."""
+
+    def stop(self, detail: OpeningDetail) -> None:
+        """Its open offers end now: their entries wait again for the next opening and
+        their numbers' offers close; texts not yet sent are then suppressed by the sender."""
+        ...
+
+
 class ActivityLog(Protocol):
     def append(self, tenant_id: str, entry: ActivityEntry) -> None: ...
 

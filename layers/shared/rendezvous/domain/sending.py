@@ -209,7 +209,9 @@ class MessageSender:
         if text.kind == MessageKind.OFFER:
             # An offer is worth sending only while its opening can still be taken.
             ends_at = opening.starts_at - notice
-            if opening.status is OpeningStatus.FILLED or offer.status is not OfferStatus.SENT:
+            if opening.status is OpeningStatus.WITHDRAWN:
+                late = SuppressionReason.OPENING_WITHDRAWN
+            elif opening.status is OpeningStatus.FILLED or offer.status is not OfferStatus.SENT:
                 late = SuppressionReason.OPENING_FILLED
             elif not opening.worth_offering(now, tenant.fill_min_notice_minutes):
                 late = SuppressionReason.OPENING_EXPIRED

@@ -11,7 +11,13 @@ from typing import Generic, TypeVar
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification, Conflict, InvalidFields, NotFound
 from rendezvous.domain.models import Customer, Tenant
-from rendezvous.domain.ports import OpeningDetail, TenantReader, VacancyStarter, VacancyStore
+from rendezvous.domain.ports import (
+    OpeningDetail,
+    TenantReader,
+    VacancyStarter,
+    VacancyStopper,
+    VacancyStore,
+)
 from rendezvous.domain.vacancy import (
     FillCounts,
     Opening,
@@ -78,6 +84,8 @@ class VacancyService:
     clock: Clock
     # Offers a published opening; see AppointmentService.starter.
     starter: VacancyStarter | None = None
+    # Ends a withdrawn opening's offers (the offers part); None: its next wave does.
+    stopper: VacancyStopper | None = None
 
     def _tenant(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get_tenant(tenant_id)
@@ -216,6 +224,38 @@ class VacancyService:
         if not _same_slot(stored, opening):
             raise Conflict(f"opening {opening.opening_id} exists for another slot")
         return Saved(stored, created=False)
+
+    def withdraw(self, tenant_id: str, opening_id: str) -> Opening:
+        """Take an opening back (the clinic filled the slot another way): it is offered no
+        more, its open offers end and a Y to it wins nothing. A repeat, or an opening that
+        expired, changes nothing; a filled one is a conflict (its appointment stands: cancel
+        that instead)."""
+        for _ in range(3):
+            detail = self.get_opening(tenant_id, opening_id)
+            opening = detail.opening
+            if opening.status is OpeningStatus.FILLED:
+                raise Conflict(
+                    f"opening {opening_id} is filled by appointment "
+                    f"{opening.filled_appointment_id}: cancel that appointment instead"
+                )
+            if opening.status in (OpeningStatus.WITHDRAWN, OpeningStatus.EXPIRED):
+                return opening
+            withdrawn = opening.model_copy(
+                update={
+                    "status": OpeningStatus.WITHDRAWN,
+                    "withdrawn_at": self.clock.now(),
+                    "version": opening.version + 1,
+                }
+            )
+            try:
+                # Versioned: a take that lands first makes this a conflict on the next read.
+                self.store.save_opening(withdrawn, expected_version=opening.version)
+            except ConcurrentModification:
+                continue
+            if self.stopper is not None:
+                self.stopper.stop(detail)
+            return withdrawn
+        raise ConcurrentModification("the opening changed while it was being withdrawn; retry")
 
     def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail:
         found = self.store.get_opening(tenant_id, opening_id)

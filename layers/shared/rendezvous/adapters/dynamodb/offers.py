@@ -33,7 +33,7 @@ from rendezvous.adapters.dynamodb.table import (
     values_of,
     waitlist_key,
 )
-from rendezvous.adapters.dynamodb.vacancy import entry_item, offer_item
+from rendezvous.adapters.dynamodb.vacancy import entry_item, forgotten_at, offer_item
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -334,8 +334,8 @@ class DynamoOffers(TableRepository):
                 "TableName": self._table,
                 "Key": serialize(waitlist_key(offer.tenant_id, offer.entry_id)),
                 "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
-                "filled_opening_id = :opening, updated_at = :now, version = version + :one "
-                "REMOVE qpk, qsk",
+                "filled_opening_id = :opening, updated_at = :now, version = version + :one, "
+                "expires_at = :forget REMOVE qpk, qsk",
                 "ConditionExpression": "attribute_exists(pk)",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": values_of(
@@ -345,6 +345,7 @@ class DynamoOffers(TableRepository):
                         ":opening": opening.opening_id,
                         ":now": iso(now),
                         ":one": 1,
+                        ":forget": forgotten_at(now),
                     }
                 ),
             }
