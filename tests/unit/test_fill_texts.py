@@ -14,6 +14,9 @@ from rendezvous.messages.gsm import segment_count
 from rendezvous.messages.render import SmsRenderer, format_when, render_offer
 from rendezvous.messages.rules import SmsTemplateRules
 from tests.support.aws import at, clinic
+from tests.unit.test_offers import OPENING
+from tests.unit.test_offers import World as OfferWorld
+from tests.unit.test_offers import phone as offer_phone
 from tests.unit.test_reschedule import RWorld
 from tests.unit.test_services import CUSTOMER
 from tests.unit.test_tenant_settings import Setup
@@ -205,3 +208,29 @@ def test_r_just_taken_ends_with_how_to_answer(locale: str, ending: str) -> None:
     body = SmsRenderer().reply("reschedule_taken", tenant, None, due=at("2030-01-10T17:00:00Z"))
 
     assert body.endswith(ending), body
+
+
+# -- the customer's language -----------------------------------------------------------------
+
+
+def test_an_offer_and_its_just_taken_are_in_the_waitlisted_customers_language() -> None:
+    world = OfferWorld()
+    french = world.wait(1)
+    world.vacancies.put_entry(
+        french.model_copy(
+            update={"customer": french.customer.model_copy(update={"locale": "fr"}), "version": 2}
+        ),
+        expected_version=1,
+    )
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.reply(offer_phone(2), "Y", "1")
+    world.reply(offer_phone(1), "Y", "2")
+    world.send_all()
+
+    offer, taken = world.texts_to(offer_phone(1))
+    assert offer.startswith("Harbor Clinic: un créneau s'est libéré demain à 10h30.")
+    assert taken.startswith("Harbor Clinic: désolé, demain à 10h30 est pris.")
+    assert world.texts_to(offer_phone(2))[0].startswith("Harbor Clinic: a slot opened")

@@ -235,6 +235,7 @@ class OfferService:
             entry_id=entry.entry_id,
             phone=entry.customer.phone,
             name=entry.customer.name,
+            locale=entry.customer.locale,
             wave=wave,
             sent_at=now,
             starts_at=opening.starts_at,

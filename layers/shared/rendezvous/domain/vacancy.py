@@ -157,6 +157,8 @@ class Offer(BaseModel):
     # took a slot even after the entry changes); logs mask the phone, never the API.
     phone: str
     name: str
+    # The customer's language then: the offer's texts are written in it.
+    locale: str | None = None
     wave: int = 1
     sent_at: datetime
     # The opening's start: the offer is forgotten with its opening (adapters' TTL).
