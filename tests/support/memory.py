@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rendezvous.adapters.dynamodb.table import stamp
@@ -17,6 +17,7 @@ from rendezvous.adapters.dynamodb.vacancy import decode_cursor, encode_cursor
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.errors import ConcurrentModification, InvalidRequest
 from rendezvous.domain.events import EventType, WebhookEvent, opted_by
+from rendezvous.domain.identity import TimedText, identity_of
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -27,13 +28,15 @@ from rendezvous.domain.models import (
     LastText,
     MessageRecord,
     MessageStatus,
-    OpenOffer,
+    OfferText,
     QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     SendRequest,
     Tenant,
+    TextRecord,
     TextRequest,
 )
 from rendezvous.domain.ports import (
@@ -45,14 +48,12 @@ from rendezvous.domain.ports import (
     SmsReceipt,
 )
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Offer,
     Opening,
     OpeningStatus,
     WaitlistEntry,
     WaitlistStatus,
     service_key,
-    utc_day,
 )
 from rendezvous.phone import recipient_key
 
@@ -81,6 +82,9 @@ class MemoryStore:
     audit: list[tuple[str, ActivityEntry]] = field(default_factory=list)
     # Openings a cancellation created with its save (MemoryVacancies shares them).
     openings: dict[tuple[str, str], Opening] = field(default_factory=dict)
+    # Offers' texts (the offers' MemoryVacancies keeps them here): the time index lists
+    # them with the appointments' texts, as `by_time` does.
+    offer_texts: dict[tuple[str, str, str, str], OfferText] = field(default_factory=dict)
 
     def record(self, events: Iterable[WebhookEvent | None]) -> None:
         self.outbox.extend(e for e in events if e is not None)
@@ -326,12 +330,11 @@ class MemoryStore:
         found = (self.appointments_by_id.get((tenant_id, i)) for i in ids)
         return {a.appointment_id: a for a in found if a is not None}
 
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]:
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        texts: list[TextRecord] = [*self.messages.values(), *self.offer_texts.values()]
         return [
-            m.model_dump(mode="json", exclude_none=True)
-            for m in sorted(self.messages.values(), key=lambda m: m.send_at)
+            TimedText(identity_of(m), m.status.value, m.reason, m.send_at)
+            for m in sorted(texts, key=lambda m: m.send_at)
             if m.tenant_id == tenant_id and start <= m.send_at <= end
         ]
 
@@ -339,13 +342,15 @@ class MemoryStore:
     def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:
         return self.recipients.get((tenant_id, recipient_key(tenant_id, phone)))
 
-    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
         key = (tenant_id, recipient_key(tenant_id, phone))
         stored = self.recipients.get(key) or Recipient(
             tenant_id=tenant_id, recipient_key=key[1], phone=phone
         )
         self.recipients[key] = stored.model_copy(
-            update={"open_offer": offer, "rev": stored.rev + 1}
+            update={"reschedule_options": options, "rev": stored.rev + 1}
         )
 
     def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
@@ -779,18 +784,6 @@ class MemoryVacancies:
     store: MemoryStore
     waitlist: dict[tuple[str, str], WaitlistEntry] = field(default_factory=dict)
     offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
-    counts: dict[tuple[str, date], FillCounts] = field(default_factory=dict)
-
-    def count_fill(self, tenant_id: str, at: datetime, counts: FillCounts) -> None:
-        key = (tenant_id, utc_day(at))
-        self.counts[key] = self.counts.get(key, FillCounts()) + counts
-
-    def fill_counts(self, tenant_id: str, first: date, last: date) -> FillCounts:
-        total = FillCounts()
-        for (t, day), counts in self.counts.items():
-            if t == tenant_id and first <= day <= last:
-                total += counts
-        return total
 
     def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None:
         return self.waitlist.get((tenant_id, entry_id))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rendezvous.domain.models import SUPPORTED_LOCALES, Customer, MessageKind, OpenOffer
+from rendezvous.domain.models import SUPPORTED_LOCALES, Customer, MessageKind, RescheduleOptions
 from rendezvous.domain.tenant_settings import TEMPLATE_KINDS
 from rendezvous.messages.gsm import segment_count
 from rendezvous.messages.render import SmsRenderer, format_when, render_offer
@@ -127,8 +127,8 @@ def test_a_long_named_business_offers_fewer_digits_and_keeps_only_those() -> Non
     assert " 3 for " not in reply
     recipient = world.store.get_recipient("clinic-1", CUSTOMER)
     assert recipient is not None
-    assert isinstance(recipient.open_offer, OpenOffer)
-    assert recipient.open_offer.digits == {"1": "op-1", "2": "op-2"}
+    assert isinstance(recipient.reschedule_options, RescheduleOptions)
+    assert recipient.reschedule_options.digits == {"1": "op-1", "2": "op-2"}
 
 
 # -- dates far ahead ----------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_entry
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
     ConcurrentModification,
@@ -39,7 +39,6 @@ from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminde
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
-    FillCounter,
     OutboundQueue,
     ReminderScheduler,
     Renderer,
@@ -47,7 +46,6 @@ from rendezvous.domain.ports import (
 )
 from rendezvous.domain.tenant_settings import MAX_SEGMENTS
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Opening,
     OpeningSource,
     cancellation_opening_id,
@@ -125,7 +123,6 @@ class AppointmentService:
     # the status callbacks): the opening is still written with the cancel, and offered
     # when a cancel with a starter repeats.
     starter: VacancyStarter | None = None
-    counter: FillCounter | None = None
 
     def get(self, tenant_id: str, appointment_id: str) -> AppointmentView:
         return AppointmentView(*self._found(tenant_id, appointment_id))
@@ -297,8 +294,16 @@ class AppointmentService:
                 continue
             self._unschedule(pending)
             self._enqueue_due(cancelled, notice, now)
-            if opening is not None and self.counter is not None:
-                self.counter.count_fill(tenant_id, now, FillCounts(openings=1))
+            if opening is not None and self.activity is not None:
+                self.activity.append(
+                    tenant_id,
+                    opening_entry(
+                        ActivityEvent.OPENING_CREATED,
+                        opening.opening_id,
+                        now,
+                        source=opening.source.value,
+                    ),
+                )
             self._start(opening)
             if by is not None and self.activity is not None:
                 self.activity.append(

@@ -15,10 +15,9 @@ from rendezvous.domain.activity import ActivityEvent, opening_entry
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.errors import ConcurrentModification, Conflict, NotFound, Unprocessable
 from rendezvous.domain.events import opening_taken_by_move
-from rendezvous.domain.models import Appointment, AppointmentStatus, OpenOffer, Tenant
+from rendezvous.domain.models import Appointment, AppointmentStatus, RescheduleOptions, Tenant
 from rendezvous.domain.ports import ActivityLog, AppointmentStore, VacancyStarter, VacancyStore
 from rendezvous.domain.vacancy import (
-    FillCounts,
     FillMatch,
     Opening,
     OpeningSource,
@@ -107,31 +106,33 @@ class RescheduleService:
         now: datetime,
         most: int = MAX_OPTIONS,
     ) -> list[Opening]:
-        """Find up to `most` openings that fit (as many as the answer can name in one
-        segment) and keep them as the number's open choice; [] when none fits (a person
-        takes the R)."""
+        """Find up to `most` openings that fit (as many as the answer names in one segment)
+        and keep them as the number's R options (its waitlist offer, if any, stays: Y answers
+        that); [] when none fits (a person takes the R)."""
         options = self.fitting(tenant, appointment, now, most)
         if not options:
             return []
         notice = timedelta(minutes=tenant.fill_min_notice_minutes)
         expires = min(now + CHOICE_OPEN_FOR, options[0].starts_at - notice)
-        choice = OpenOffer(
-            opening_ids=tuple(o.opening_id for o in options),
+        choice = RescheduleOptions(
+            appointment_id=appointment.appointment_id,
             digits={str(n): o.opening_id for n, o in enumerate(options, start=1)},
             expires_at=expires,
-            appointment_id=appointment.appointment_id,
         )
-        self.store.set_open_offer(tenant.tenant_id, phone, choice)
+        self.store.set_reschedule_options(tenant.tenant_id, phone, choice)
         return options
 
     def choose(
-        self, tenant: Tenant, phone: str, choice: OpenOffer, opening_id: str, now: datetime
+        self,
+        tenant: Tenant,
+        phone: str,
+        choice: RescheduleOptions,
+        opening_id: str,
+        now: datetime,
     ) -> Choice:
         """Move the appointment into the chosen opening if it is still free: one
         conditional write takes it, then the existing move path moves the appointment
         (the customer gets the moved text) and opens its old slot in the same write."""
-        if choice.appointment_id is None:
-            raise ValueError("not a reschedule's choice")
         found = self.store.get_appointment(tenant.tenant_id, choice.appointment_id)
         appointment = found[0] if found else None
         if (
@@ -139,7 +140,7 @@ class RescheduleService:
             or appointment.status is AppointmentStatus.CANCELLED
             or appointment.starts_at <= now
         ):
-            self.store.set_open_offer(tenant.tenant_id, phone, None)
+            self.store.set_reschedule_options(tenant.tenant_id, phone, None)
             return Choice(Chosen.GONE, appointment)
         taken = take_opening(
             self.vacancies,
@@ -171,9 +172,9 @@ class RescheduleService:
             )
         except (ConcurrentModification, Conflict, NotFound, Unprocessable):
             give_back(self.vacancies, taken)
-            self.store.set_open_offer(tenant.tenant_id, phone, None)
+            self.store.set_reschedule_options(tenant.tenant_id, phone, None)
             return Choice(Chosen.GONE, appointment)
-        self.store.set_open_offer(tenant.tenant_id, phone, None)
+        self.store.set_reschedule_options(tenant.tenant_id, phone, None)
         self._log(tenant, taken, freed, now)
         if freed is not None and self.starter is not None:
             self.starter.start(freed)
@@ -200,15 +201,8 @@ class RescheduleService:
         )
 
     def _log(self, tenant: Tenant, taken: Opening, freed: Opening | None, now: datetime) -> None:
-        """Count the fill (and the opening the move frees) as the day counters and the
-        log count every fill."""
+        """Log the fill, and the opening the move frees (GET /v1/stats counts both)."""
         waited = now - taken.created_at
-        counts = FillCounts(
-            openings=1 if freed is not None else 0,
-            filled=1,
-            fill_seconds=int(waited.total_seconds()),
-        )
-        self.vacancies.count_fill(tenant.tenant_id, now, counts)
         entry = opening_entry(
             ActivityEvent.OPENING_FILLED,
             taken.opening_id,
@@ -216,6 +210,11 @@ class RescheduleService:
             waited_minutes=waited.total_seconds() / 60,
         )
         self.log.append(tenant.tenant_id, entry)
+        if freed is not None:
+            created = opening_entry(
+                ActivityEvent.OPENING_CREATED, freed.opening_id, now, source=freed.source.value
+            )
+            self.log.append(tenant.tenant_id, created)
 
 
 def _draft_into(appointment: Appointment, opening: Opening) -> AppointmentDraft:

@@ -7,7 +7,8 @@ the VacancyStore port (rendezvous.domain.ports).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import hashlib
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -56,9 +57,24 @@ def cancellation_opening_id(appointment_id: str, cancelled_version: int) -> str:
     return f"op-{appointment_id}-v{cancelled_version}"
 
 
+# An appointment id's most characters (the appointments routes' rule).
+_APPOINTMENT_ID_MAX = 64
+_FILL_DIGEST_CHARS = 20  # 80 bits of SHA-256
+
+
 def fill_appointment_id(opening_id: str) -> str:
-    """The appointment the winner of an opening gets: one per opening, by construction."""
-    return f"fill-{opening_id}"
+    """The appointment the winner of an opening gets: one per opening, by construction (a
+    retried take finds it taken), and a valid appointment id. `fill-<opening id>` when that
+    fits in 64 characters; for a longer opening id (a cancel of a long appointment id
+    makes one up to 70, a publication up to 100) its head, to stay readable, then a digest
+    of all of it: `fill.<head>.<digest>`, 64 characters. Its `.` after `fill` keeps it
+    apart from every short form, which has `-` there."""
+    short = f"fill-{opening_id}"
+    if len(short) <= _APPOINTMENT_ID_MAX:
+        return short
+    digest = hashlib.sha256(opening_id.encode()).hexdigest()[:_FILL_DIGEST_CHARS]
+    head = opening_id[: _APPOINTMENT_ID_MAX - len("fill..") - _FILL_DIGEST_CHARS]
+    return f"fill.{head}.{digest}"
 
 
 class WaitlistEntry(BaseModel):
@@ -169,35 +185,3 @@ class Offer(BaseModel):
     message_status: str | None = None
     message_reason: str | None = None
     answered_at: datetime | None = None
-
-
-class FillCounts(BaseModel):
-    """What vacancy fill did on some UTC days: a tenant's counters, added to as it happens
-    (GET /v1/stats reads them)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    openings: int = 0  # openings written (cancellations, publications, reschedules)
-    offers_sent: int = 0  # offer texts handed to the sender
-    filled: int = 0  # openings taken
-    fill_seconds: int = 0  # from opening to fill, summed over the `filled` ones
-    expired: int = 0  # openings that ended unfilled
-
-    def __add__(self, other: FillCounts) -> FillCounts:
-        return FillCounts(
-            **{name: getattr(self, name) + getattr(other, name) for name in FillCounts.model_fields}
-        )
-
-    @property
-    def mean_minutes_to_fill(self) -> float | None:
-        return round(self.fill_seconds / 60 / self.filled, 1) if self.filled else None
-
-
-def fill_time(opening: Opening, filled_at: datetime) -> FillCounts:
-    """The counts one fill adds: itself and how long the opening waited for it."""
-    seconds = max(0, int((filled_at - opening.created_at).total_seconds()))
-    return FillCounts(filled=1, fill_seconds=seconds)
-
-
-def utc_day(at: datetime) -> date:
-    return at.astimezone(UTC).date()

@@ -29,6 +29,7 @@ from rendezvous.adapters.dynamodb.table import (
     stamp,
     tenant_key,
     time_keys,
+    timed_text,
     transact,
     transact_if,
     values_of,
@@ -36,7 +37,7 @@ from rendezvous.adapters.dynamodb.table import (
 from rendezvous.adapters.dynamodb.vacancy import opening_put
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.events import WebhookEvent
-from rendezvous.domain.identity import MessageIdentity, identity_of
+from rendezvous.domain.identity import MessageIdentity, TimedText, identity_of
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -511,9 +512,9 @@ class DynamoAppointments(TableRepository):
         found = [Recipient.model_validate(i) for i in batch_get(self._db, self._table, wanted)]
         return {r.recipient_key: r for r in found}
 
-    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[Item]:
-        """Every automated text planned or sent between two instants, whatever its status:
-        one Query per UTC day on `by_time`."""
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        """Every automated text (an appointment's or an offer's) planned or sent between two
+        instants, whatever its status: one Query per UTC day on `by_time`."""
         found: list[Item] = []
         day = start.astimezone(UTC).date()
         while day <= end.astimezone(UTC).date():
@@ -533,7 +534,7 @@ class DynamoAppointments(TableRepository):
                 )
             )
             day += timedelta(days=1)
-        return found
+        return [timed_text(row) for row in found]
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
         keys = [appointment_key(tenant_id, i) for i in sorted(set(ids))]

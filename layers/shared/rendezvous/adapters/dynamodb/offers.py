@@ -23,8 +23,10 @@ from rendezvous.adapters.dynamodb.table import (
     iso,
     offer_key,
     offer_text_key,
+    offer_time_keys,
     opening_key,
     plain,
+    query_all,
     recipient_item_key,
     serialize,
     stamp,
@@ -43,11 +45,11 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     Recipient,
     Tenant,
+    WaitlistOffer,
 )
-from rendezvous.domain.ports import OfferSendContext
+from rendezvous.domain.ports import OfferSendContext, OpeningTexts
 from rendezvous.domain.vacancy import (
     Offer,
     OfferStatus,
@@ -72,6 +74,11 @@ _FINAL_RANK = 4
 
 def _text_key(text: OfferText) -> Item:
     return offer_text_key(text.tenant_id, text.opening_id, text.entry_id, text.kind)
+
+
+def _text_item(text: OfferText) -> Item:
+    """An offer's text as stored: with its opening, and in `by_time` as an appointment's."""
+    return {**_text_key(text), **offer_time_keys(text), **plain(text)}
 
 
 class DynamoOffers(TableRepository):
@@ -114,6 +121,32 @@ class DynamoOffers(TableRepository):
             recipient=Recipient.model_validate(recipient) if recipient else None,
         )
 
+    def opening_texts(self, tenant_id: str, opening_id: str) -> OpeningTexts | None:
+        """One Query: the opening, its offers and their texts share a partition."""
+        items = query_all(
+            self._db,
+            self._table,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues=values_of({":p": opening_key(tenant_id, opening_id)["pk"]}),
+            ConsistentRead=True,
+        )
+        opening = next((i for i in items if i["sk"] == "OP"), None)
+        if opening is None:
+            return None
+        offers = (Offer.model_validate(i) for i in items if i["sk"].startswith("OF#"))
+        return OpeningTexts(
+            opening=Opening.model_validate(opening),
+            offers={o.entry_id: o for o in offers},
+            texts=[OfferText.model_validate(i) for i in items if i["sk"].startswith("OT#")],
+        )
+
+    def offers_of(
+        self, tenant_id: str, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Offer]:
+        wanted = [offer_key(tenant_id, opening, entry) for opening, entry in sorted(set(keys))]
+        found = (Offer.model_validate(i) for i in batch_get(self._db, self._table, wanted))
+        return {(o.opening_id, o.entry_id): o for o in found}
+
     def update_offer_text(
         self,
         text: OfferText,
@@ -128,6 +161,12 @@ class DynamoOffers(TableRepository):
         names = {"#s": "status"}
         values: dict[str, Any] = {":status": status.value, ":now": iso(now)}
         sets = ["#s = :status", "updated_at = :now"]
+        send_at = fields.get("send_at")
+        if isinstance(send_at, datetime):
+            # Deferred, redriven or released: the text moves to its new time in `by_time`.
+            for name, value in offer_time_keys(text, send_at).items():
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = value
         if status in DELIVERY_RANK:
             sets.append("delivery_rank = :rank")
             values[":rank"] = DELIVERY_RANK[status]
@@ -238,9 +277,11 @@ class DynamoOffers(TableRepository):
 
     # -- OfferBook ------------------------------------------------------------------------
 
-    def _open_offer(self, tenant_id: str, rkey: str, phone: str, choice: OpenOffer | None) -> Item:
-        """The number's open offer set (or removed), the recipient's revision moved on: a
-        send claim read before it must read again."""
+    def _waitlist_offer(
+        self, tenant_id: str, rkey: str, phone: str, choice: WaitlistOffer | None
+    ) -> Item:
+        """The number's waitlist offer set (or removed), its R options left as they are;
+        the recipient's revision moved on: a send claim read before it must read again."""
         sets = (
             "SET tenant_id = :t, recipient_key = :rk, phone = if_not_exists(phone, :phone), "
             "rev = if_not_exists(rev, :zero) + :one"
@@ -253,9 +294,9 @@ class DynamoOffers(TableRepository):
             ":one": 1,
         }
         if choice is None:
-            expression = f"{sets} REMOVE open_offer"
+            expression = f"{sets} REMOVE waitlist_offer"
         else:
-            expression = f"{sets}, open_offer = :choice"
+            expression = f"{sets}, waitlist_offer = :choice"
             values[":choice"] = plain(choice)
         return {
             "Update": {
@@ -267,7 +308,7 @@ class DynamoOffers(TableRepository):
         }
 
     def make_offer(
-        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
     ) -> bool:
         offered = entry.model_copy(
             update={"status": WaitlistStatus.OFFERED, "version": entry.version + 1}
@@ -276,7 +317,7 @@ class DynamoOffers(TableRepository):
             self._db,
             [
                 self._put_new_entry(offer_item(offer)),
-                self._put_new_entry({**_text_key(text), **plain(text)}),
+                self._put_new_entry(_text_item(text)),
                 {
                     "Put": {
                         "TableName": self._table,
@@ -288,7 +329,7 @@ class DynamoOffers(TableRepository):
                         ),
                     }
                 },
-                self._open_offer(offer.tenant_id, text.recipient_key, offer.phone, choice),
+                self._waitlist_offer(offer.tenant_id, text.recipient_key, offer.phone, choice),
             ],
         )
 
@@ -360,14 +401,14 @@ class DynamoOffers(TableRepository):
                 *event_puts(self._table, events),
                 entry_update,
                 {"Put": {"TableName": self._table, "Item": serialize(offer_item(answered))}},
-                self._open_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
+                self._waitlist_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
             ],
         )
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
         lost = offer.model_copy(update={"status": OfferStatus.LOST, "answered_at": now})
         items: list[dict[str, Any]] = [
-            self._put_new_entry({**_text_key(text), **plain(text)}),
+            self._put_new_entry(_text_item(text)),
             {"Put": {"TableName": self._table, "Item": serialize(offer_item(lost))}},
         ]
         waiting = self._waiting_again(offer)
@@ -375,7 +416,7 @@ class DynamoOffers(TableRepository):
             items.append(waiting)
         if not transact_if(self._db, items):
             return False
-        self._close_open_offer(offer)
+        self._end_waitlist_offer(offer, now)
         return True
 
     def release(self, offer: Offer, now: datetime) -> None:
@@ -395,7 +436,7 @@ class DynamoOffers(TableRepository):
         if waiting is not None:
             items.append(waiting)
         if transact_if(self._db, items):
-            self._close_open_offer(offer)
+            self._end_waitlist_offer(offer, now)
 
     def _waiting_again(self, offer: Offer) -> dict[str, Any] | None:
         """The entry back on the list for the next opening, if this offer still holds it."""
@@ -420,16 +461,20 @@ class DynamoOffers(TableRepository):
             }
         }
 
-    def _close_open_offer(self, offer: Offer) -> None:
-        """The number's open offer ends, if it is still this opening's."""
+    def _end_waitlist_offer(self, offer: Offer, now: datetime) -> None:
+        """The number's waitlist offer ends, if it is still this opening's and open: kept
+        with its end, so a Y before it would have expired is known as a late answer."""
         rkey = recipient_key(offer.tenant_id, offer.phone)
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key=serialize(recipient_item_key(offer.tenant_id, rkey)),
-                UpdateExpression="SET rev = rev + :one REMOVE open_offer",
-                ConditionExpression="contains(open_offer.opening_ids, :opening)",
-                ExpressionAttributeValues=values_of({":one": 1, ":opening": offer.opening_id}),
+                UpdateExpression="SET rev = rev + :one, waitlist_offer.ended_at = :now",
+                ConditionExpression="waitlist_offer.opening_id = :opening "
+                "AND attribute_not_exists(waitlist_offer.ended_at)",
+                ExpressionAttributeValues=values_of(
+                    {":one": 1, ":opening": offer.opening_id, ":now": iso(now)}
+                ),
             )
         except ClientError as exc:
             if not condition_failed(exc):

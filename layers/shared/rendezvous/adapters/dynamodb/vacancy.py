@@ -7,7 +7,7 @@ import base64
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,7 +19,6 @@ from rendezvous.adapters.dynamodb.table import (
     batch_get,
     condition_failed,
     deserialize,
-    fill_counts_key,
     offer_key,
     opening_key,
     plain,
@@ -32,21 +31,19 @@ from rendezvous.adapters.dynamodb.table import (
 from rendezvous.domain.errors import ConcurrentModification, InvalidRequest
 from rendezvous.domain.ports import OpeningDetail
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Offer,
     Opening,
     OpeningStatus,
     WaitlistEntry,
     WaitlistStatus,
     service_key,
-    utc_day,
 )
 from rendezvous.json_input import decode_json
 
 # How long vacancy fill keeps what it knew of people (names, numbers, who took what) once
 # it is over: an entry removed or filled, an opening (and its offers) after its slot
 # started. As long as a conversation is kept by default (queue_retention_days); the fill
-# figures of GET /v1/stats live in their own day counters and the activity log.
+# figures of GET /v1/stats live in the activity log.
 RETENTION_DAYS = 90
 # Keys-only: where every waitlist entry is listed by status.
 LISTING_INDEX = "by_recipient"
@@ -357,33 +354,3 @@ class DynamoVacancies(TableRepository):
 
     def save_offer(self, offer: Offer) -> None:
         self._db.put_item(TableName=self._table, Item=serialize(offer_item(offer)))
-
-    def count_fill(self, tenant_id: str, at: datetime, counts: FillCounts) -> None:
-        added = {name: value for name, value in counts.model_dump().items() if value}
-        if not added:
-            return
-        self._db.update_item(
-            TableName=self._table,
-            Key=serialize(fill_counts_key(tenant_id, utc_day(at))),
-            UpdateExpression="ADD " + ", ".join(f"#{n} :{n}" for n in added),
-            ExpressionAttributeNames={f"#{n}": n for n in added},
-            ExpressionAttributeValues=values_of({f":{n}": v for n, v in added.items()}),
-        )
-
-    def fill_counts(self, tenant_id: str, first: date, last: date) -> FillCounts:
-        days = query_all(
-            self._db,
-            self._table,
-            KeyConditionExpression="pk = :p AND sk BETWEEN :first AND :last",
-            ExpressionAttributeValues=values_of(
-                {
-                    ":p": fill_counts_key(tenant_id, first)["pk"],
-                    ":first": fill_counts_key(tenant_id, first)["sk"],
-                    ":last": fill_counts_key(tenant_id, last)["sk"],
-                }
-            ),
-        )
-        total = FillCounts()
-        for day in days:
-            total += FillCounts(**{n: int(day.get(n, 0)) for n in FillCounts.model_fields})
-        return total
