@@ -89,8 +89,8 @@ def test_a_y_after_the_next_wave_closed_the_offers_is_told_once_that_it_is_gone(
     assert [a["error"] for a in answers] == [None, None, None]
     assert len(texts) == 3
     assert texts[2].body == (
-        f"{clinic.name}: sorry, the {_when(texts[1].body)} slot was just taken. "
-        "You stay on the waitlist for the next one."
+        f"{clinic.name}: sorry, {_when(texts[1].body)} is taken. You stay on the waitlist. "
+        "Questions? Reply."
     )
     mine = api.request("GET", f"/v1/appointments/{own['appointment_id']}", clinic.booking_token)
     assert mine.status_code == 200, mine.text

@@ -8,6 +8,7 @@ import re
 import subprocess
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from time import monotonic, sleep
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -136,3 +137,65 @@ def test_the_webhook_walkthrough_delivers_a_verified_event_after_two_failures(
     assert [a["answered"] for a in cancelled] == [503, 503, 200], cancelled
     assert all(a["verified"] for a in cancelled), cancelled  # the secret the 201 showed
     assert len({a["webhook_id"] for a in cancelled}) == 1
+
+
+def waitlist_script() -> str:
+    """The waitlist walkthrough's one shell block."""
+    start = README.index("### Try the waitlist (at any hour)")
+    match = re.compile(r"```sh\n(.*?)```", re.S).search(README, start)
+    assert match is not None, "the waitlist walkthrough's commands are gone from the README"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("hour", [3, 10, 22])
+def test_the_waitlist_walkthrough_fills_the_slot_at_any_hour_in_los_angeles(
+    hour: int,
+    api: Api,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    reader_dir: Path,
+) -> None:
+    la = ZoneInfo("America/Los_Angeles")
+    local = api.clock().astimezone(la)
+    target = datetime.combine(local.date(), time(hour, 20), tzinfo=la)
+    if target <= local:
+        target = datetime.combine(local.date() + timedelta(days=1), time(hour, 20), tzinfo=la)
+    api.advance_to(target)
+    # Ids, numbers and a receiver of its own, so each hour's run is alone.
+    run_id = next(_runs)
+    script = waitlist_script().replace(README_SANDBOX, stack.twilio_base_url)
+    for old, new in (
+        ("dana-visit", f"dana-{hour}"),
+        ("waitlist-desk", f"waitlist-desk-{hour}"),
+        ("/v1/waitlist/ben", f"/v1/waitlist/ben-{hour}"),
+        ("/v1/waitlist/cleo", f"/v1/waitlist/cleo-{hour}"),
+        ("+14155550131", f"+14155551{run_id:03d}"),
+        ("+14155550132", f"+14155552{run_id:03d}"),
+        ("+14155550133", f"+14155553{run_id:03d}"),
+    ):
+        script = script.replace(old, new)
+
+    run(script, stack, reader_dir)
+
+    opening = api.request("GET", f"/v1/openings/op-dana-{hour}-v2", token=clinic.booking_token)
+    assert opening.status_code == 200, opening.text
+    assert (opening.json()["status"], opening.json()["filled_by_entry"]) == (
+        "filled",
+        f"ben-{hour}",
+    )
+    # Delivery is asynchronous (the outbox's pipe, then the deliverer): poll to a deadline.
+    deadline = monotonic() + COMMAND_TIMEOUT
+    while True:
+        receiver = requests.get(
+            f"{stack.twilio_base_url}/sandbox/webhooks/waitlist-desk-{hour}",
+            timeout=COMMAND_TIMEOUT,
+        ).json()
+        heard = [re.search(r'"type":"([a-z_.]+)"', a["body"]) for a in receiver["arrivals"]]
+        types = {m.group(1) for m in heard if m}
+        if {"appointment.created", "opening.filled"} <= types or monotonic() > deadline:
+            break
+        sleep(0.2)
+    assert {"appointment.created", "opening.filled"} <= types, types
+    assert all(a["verified"] for a in receiver["arrivals"])
+    cleo = api.request("GET", f"/v1/waitlist/cleo-{hour}", token=clinic.booking_token).json()
+    assert cleo["status"] == "waiting"

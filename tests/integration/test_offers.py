@@ -202,7 +202,7 @@ def test_y_takes_the_opening_and_a_later_y_hears_it_is_gone(
     # A day ahead: the confirmation and the short reminder (the 48-hour one has passed).
     assert {m.kind for m in messages} == {"confirmation", "reminder_2h"}
     assert texts_to(twilio, phone(2))[0].startswith("Harbor Clinic: Customer, booked tomorrow")
-    gone = [t for t in texts_to(twilio, phone(1)) if "was just taken" in t]
+    gone = [t for t in texts_to(twilio, phone(1)) if "is taken. You stay on the waitlist" in t]
     assert len(gone) == 1
     detail = vacancies.get_opening("clinic-1", OPENING)
     assert detail is not None
@@ -329,9 +329,9 @@ def test_a_y_after_the_next_wave_closed_the_offers_hears_once_that_it_is_gone(
     assert ended.waitlist_offer.ended_at == won_at
     assert after is not None
     assert after.waitlist_offer == ended.waitlist_offer
-    assert [t for t in texts_to(twilio, phone(1)) if "was just taken" in t] == [
-        "Harbor Clinic: sorry, the tomorrow at 10:30am slot was just taken. "
-        "You stay on the waitlist for the next one."
+    assert [t for t in texts_to(twilio, phone(1)) if "is taken. You stay" in t] == [
+        "Harbor Clinic: sorry, tomorrow at 10:30am is taken. You stay on the waitlist. "
+        "Questions? Reply."
     ]
     detail = vacancies.get_opening("clinic-1", OPENING)
     assert detail is not None

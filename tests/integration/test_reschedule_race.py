@@ -158,4 +158,4 @@ def test_a_waitlist_y_and_a_digit_for_one_opening_make_exactly_one_winner(
         assert (visit.starts_at, visit.version) == (at(VISIT), 1)
         assert vacancies.get_opening("clinic-1", f"op-{appointment_id}-v1") is None
         [answer] = moved.replies
-        assert answer.startswith("Harbor Clinic: sorry, that time was just taken."), answer
+        assert answer.startswith("Harbor Clinic: sorry, just taken."), answer

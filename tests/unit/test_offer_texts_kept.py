@@ -229,7 +229,7 @@ def test_a_redrive_sends_a_failed_just_taken_text_again(world: World) -> None:
 
     assert [r.kind for r in taken] == ["offer_taken"]
     assert released.queued == 1
-    assert [t for t in world.texts_to(phone(1)) if "just taken" in t]
+    assert [t for t in world.texts_to(phone(1)) if "is taken. You stay" in t]
 
 
 def test_stats_count_offer_texts_with_the_rest(world: World) -> None:

@@ -177,7 +177,7 @@ def test_a_late_y_to_an_opening_filled_meanwhile_hears_it_was_just_taken(world: 
 
     assert late.take is not None
     assert late.take.outcome is TakeOutcome.TAKEN
-    assert [t for t in world.texts_to(phone(2)) if "just taken" in t]
+    assert [t for t in world.texts_to(phone(2)) if "You stay on the waitlist" in t]
 
 
 # -- the backoff's cap --------------------------------------------------------------------------

@@ -301,10 +301,10 @@ def test_a_later_taker_is_told_once_that_it_is_gone_and_stays_on_the_list(world:
     assert late.take is not None
     assert late.take.outcome is TakeOutcome.TAKEN
     assert again.take is None or again.take.outcome is not TakeOutcome.TAKEN
-    taken = [t for t in world.texts_to(phone(2)) if "was just taken" in t]
+    taken = [t for t in world.texts_to(phone(2)) if "is taken. You stay on the waitlist" in t]
     assert taken == [
-        "Harbor Clinic: sorry, the tomorrow at 10:30am slot was just taken. "
-        "You stay on the waitlist for the next one."
+        "Harbor Clinic: sorry, tomorrow at 10:30am is taken. You stay on the waitlist. "
+        "Questions? Reply."
     ]
     assert world.vacancies.entries_by_id[("clinic-1", "e2")].status is WaitlistStatus.WAITING
     offer = world.vacancies.offers[("clinic-1", OPENING, "e2")]
@@ -560,10 +560,10 @@ def test_a_y_after_the_next_wave_closed_the_offers_is_told_once_that_it_is_gone(
     assert retried.take is not None
     assert retried.take.outcome is TakeOutcome.REPEATED
     assert [r.replies for r in (late, again, retried)] == [[], [], []]
-    taken = [t for t in world.texts_to(phone(2)) if "was just taken" in t]
+    taken = [t for t in world.texts_to(phone(2)) if "is taken. You stay" in t]
     assert taken == [
-        "Harbor Clinic: sorry, the tomorrow at 10:30am slot was just taken. "
-        "You stay on the waitlist for the next one."
+        "Harbor Clinic: sorry, tomorrow at 10:30am is taken. You stay on the waitlist. "
+        "Questions? Reply."
     ]
     # The Y was the offer's: the number's own pending visit stays unconfirmed.
     own = world.store.appointments_by_id[("clinic-1", "own-visit")]

@@ -109,7 +109,7 @@ def test_c_after_the_offer_ended_confirms_the_visit_and_hears_no_just_taken(
 
     assert answered.take is None
     assert own_visit(world).confirmed_at == NOW
-    assert not [t for t in world.texts_to(phone(1)) if "was just taken" in t]
+    assert not [t for t in world.texts_to(phone(1)) if "You stay on the waitlist" in t]
     assert offer_status(world) is not OfferStatus.LOST
     assert ("clinic-1", OPENING, "e1", "offer_taken") not in world.vacancies.texts
     # The offer's late Y would still hear it is gone (the offer is not forgotten).

@@ -239,7 +239,7 @@ def test_a_digit_when_nothing_is_left_says_so_and_a_person_takes_it(world: RWorl
 
     [reply] = world.text_in("1")
 
-    assert reply.startswith("Harbor Clinic: sorry, that time was just taken. A person will")
+    assert reply.startswith("Harbor Clinic: sorry, just taken. A person will reply by ")
     [item] = world.queue.items.values()
     assert item.status is QueueStatus.OPEN
     assert [m.body for m in world.queue.messages("clinic-1", item.item_id)][-1] == "1"

@@ -120,7 +120,7 @@ def test_a_slot_taken_before_the_digit_is_read_goes_to_a_person_when_nothing_is_
 
     [reply] = world.text_in("1")
 
-    assert reply.startswith("Harbor Clinic: sorry, that time was just taken. A person will")
+    assert reply.startswith("Harbor Clinic: sorry, just taken. A person will")
     nothing_moved(world)
     [item] = world.queue.items.values()
     assert item.status is QueueStatus.OPEN
@@ -146,7 +146,7 @@ def staff_move(world: RWorld) -> None:
 
 def left_for_a_person(world: RWorld, reply: str) -> None:
     assert reply.startswith(
-        "Harbor Clinic: your appointment has just been changed to Thu 17 Jan 8:00am. "
+        "Harbor Clinic: your visit was just changed to Thu 17 Jan 8:00am. "
         "A person will reply by "
     ), reply
     assert (world.appointment().starts_at, world.appointment().version) == (at(STAFF_TIME), 2)

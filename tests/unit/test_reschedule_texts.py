@@ -51,5 +51,5 @@ def test_the_options_text_says_how_to_answer_in_each_language() -> None:
     }
 
     assert "reply 1 for " in bodies["en"]
-    assert "répondez 1 pour " in bodies["fr"]
-    assert "responda 1 para " in bodies["es"]
+    assert "rép. 1 pour " in bodies["fr"]
+    assert "resp. 1 para " in bodies["es"]

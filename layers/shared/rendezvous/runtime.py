@@ -177,6 +177,7 @@ class Runtime:
             self.clock,
             starter=self.vacancy_starter(),
             activity=self.activity_log(),
+            stopper=self.offer_service(),
         )
 
     def queue_store(self) -> ConversationQueue:

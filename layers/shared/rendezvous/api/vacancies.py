@@ -3,6 +3,7 @@ rendezvous.domain.vacancy."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -29,6 +30,12 @@ OPENING_ID_RULE = (
     "1-100 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
 )
 Name = Annotated[str | None, Field(max_length=120)]
+# Ids Rendezvous gives: a cancellation's or a move's opening (op-<appointment>-v<version>),
+# a slot named by its content (op-b-<digest>), a fill's appointment (fill-...). A booking
+# system's own id there could take a cancellation's opening id, and the cancel would then
+# fail; the content id alone may come back (a retry of the slot it names).
+RESERVED_OPENING_PREFIXES = ("op-", "fill-")
+CONTENT_OPENING_ID = re.compile(r"op-b-[0-9a-f]{24}")
 
 
 def _plausible(value: datetime | None) -> datetime | None:
@@ -110,8 +117,9 @@ class OpeningIn(BaseModel):
     opening_id: str | None = Field(
         default=None,
         pattern=OPENING_ID_PATTERN,
-        description="the booking system's id for the slot; unset, the slot's own fields "
-        "name it. Posting the same id (or slot) again answers the opening already there",
+        description="the booking system's id for the slot, not starting op- or fill- "
+        "(Rendezvous's own ids); unset, the slot's own fields name it. Posting the same id "
+        "(or slot) again answers the opening already there",
     )
     starts_at: AwareDatetime
     duration_minutes: int | None = Field(default=None, ge=5, le=1440)
@@ -120,6 +128,20 @@ class OpeningIn(BaseModel):
     location: Name = None
 
     _years = field_validator("starts_at")(_plausible)
+
+    @field_validator("opening_id")
+    @classmethod
+    def _not_reserved(cls, value: str | None) -> str | None:
+        if (
+            value is not None
+            and value.startswith(RESERVED_OPENING_PREFIXES)
+            and not CONTENT_OPENING_ID.fullmatch(value)
+        ):
+            raise ValueError(
+                "ids starting op- or fill- are Rendezvous's own (the openings cancellations "
+                "make, the appointments fills make): use another, or leave opening_id out"
+            )
+        return value
 
     def to_draft(self) -> OpeningDraft:
         return OpeningDraft(
@@ -171,6 +193,7 @@ class OpeningOut(BaseModel):
     filled_at: datetime | None = None
     filled_by_entry: str | None = None
     filled_appointment_id: str | None = None
+    withdrawn_at: datetime | None = Field(default=None, description="when DELETE took it back")
     waves_sent: int
     offered_to: int
     version: int

@@ -4,7 +4,7 @@ staff's, in the appointments API's function."""
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -22,6 +22,7 @@ from rendezvous.api.vacancies import (
     WaitlistEntryOut,
     WaitlistPageOut,
 )
+from rendezvous.domain.errors import InvalidFields
 from rendezvous.domain.vacancies import VacancyService
 from rendezvous.domain.vacancy import OpeningStatus, WaitlistStatus
 from rendezvous.observability import metrics
@@ -34,6 +35,25 @@ OpeningId = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=512)]
+
+
+S = TypeVar("S", OpeningStatus, WaitlistStatus)
+
+
+def _status_query(description: str) -> Any:
+    return Query(max_length=20, description=f"{description}; unset or empty: every status")
+
+
+def _status(value: str | None, kind: type[S]) -> S | None:
+    """A status filter as the other query values are judged: empty means every status (as
+    leaving it out does), an unknown one is a 422 naming `status`."""
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(s.value for s in kind)
+        raise InvalidFields([("status", f"one of {known}, or empty for all")]) from None
 
 
 def _service() -> VacancyService:
@@ -60,13 +80,17 @@ def put_entry(entry_id: ResourceId, entry: Annotated[WaitlistEntryIn, Body()]) -
 @router.get("/v1/waitlist", responses=documented({200: WaitlistPageOut}, 400, 401, 403, 422))
 def list_entries(
     status: Annotated[
-        WaitlistStatus | None,
-        Query(description="unset: every status, waiting first; first listed first in each"),
+        str | None,
+        _status_query(
+            "waiting, offered, filled or removed; first listed first (every status: waiting first)"
+        ),
     ] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Response[str]:
-    entries, next_cursor = _service().entries(_tenant(), status, limit, cursor)
+    entries, next_cursor = _service().entries(
+        _tenant(), _status(status, WaitlistStatus), limit, cursor
+    )
     return json_response(
         200,
         WaitlistPageOut(entries=[WaitlistEntryOut.of(e) for e in entries], next_cursor=next_cursor),
@@ -100,7 +124,7 @@ def publish_opening(opening: Annotated[OpeningIn, Body()]) -> Response[str]:
 
 @router.get("/v1/openings", responses=documented({200: OpeningPageOut}, 400, 401, 403, 422))
 def list_openings(
-    status: Annotated[OpeningStatus | None, Query(description="unset: every status")] = None,
+    status: Annotated[str | None, _status_query("open, offered, filled or expired")] = None,
     start: Annotated[
         AwareDatetime | None,
         Query(alias="from", description="ISO 8601 with its offset; unset: now"),
@@ -118,7 +142,7 @@ def list_openings(
 ) -> Response[str]:
     openings, next_cursor = _service().openings(
         _tenant(),
-        status=status,
+        status=_status(status, OpeningStatus),
         start=start.astimezone(UTC) if start else None,
         end=end.astimezone(UTC) if end else None,
         limit=limit,
@@ -135,3 +159,12 @@ def list_openings(
 )
 def get_opening(opening_id: OpeningId) -> Response[str]:
     return json_response(200, OpeningOut.detail(_service().get_opening(_tenant(), opening_id)))
+
+
+@router.delete(
+    "/v1/openings/<opening_id>",
+    responses=documented({200: OpeningOut}, 400, 401, 403, 404, 409),
+)
+def withdraw_opening(opening_id: OpeningId) -> Response[str]:
+    withdrawn = _service().withdraw(_tenant(), opening_id)
+    return json_response(200, OpeningOut.of(withdrawn))

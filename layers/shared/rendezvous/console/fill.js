@@ -46,6 +46,7 @@
     "fill.opening.offered": "Offered",
     "fill.opening.filled": "Filled",
     "fill.opening.expired": "Expired",
+    "fill.opening.withdrawn": "Withdrawn",
     "fill.source.cancellation": "cancelled",
     "fill.source.booking": "published",
     "fill.source.reschedule": "moved away",
@@ -108,6 +109,7 @@
     "fill.opening.offered": "Proposé",
     "fill.opening.filled": "Pris",
     "fill.opening.expired": "Expiré",
+    "fill.opening.withdrawn": "Retiré",
     "fill.source.cancellation": "annulé",
     "fill.source.booking": "publié",
     "fill.source.reschedule": "déplacé",
@@ -170,6 +172,7 @@
     "fill.opening.offered": "Ofrecida",
     "fill.opening.filled": "Tomada",
     "fill.opening.expired": "Vencida",
+    "fill.opening.withdrawn": "Retirada",
     "fill.source.cancellation": "cancelada",
     "fill.source.booking": "publicada",
     "fill.source.reschedule": "cambiada",
@@ -194,7 +197,7 @@
   const DAYS_AHEAD = 14; // the openings shown: yesterday's and the next two weeks'
   const PAGE_LIMIT = 100;
   const MAX_PAGES = 5;
-  const OPENING_STATES = ["open", "offered", "filled", "expired"];
+  const OPENING_STATES = ["open", "offered", "filled", "expired", "withdrawn"];
 
   const state = { visible: false, entries: [], openings: [], offers: new Map(), expanded: new Set(), generation: 0, built: false };
 

@@ -219,7 +219,8 @@ class InboundService:
         )
         if not upcoming:
             return None
-        options = self.reschedule.offer(tenant, text.from_, upcoming[0], now)
+        room = self.render.option_room("reschedule_options", tenant, upcoming[0].customer.locale)
+        options = self.reschedule.offer(tenant, text.from_, upcoming[0], now, most=room)
         if not options:
             return None
         answer = self.render.reply(
@@ -246,7 +247,10 @@ class InboundService:
             return self._moved(tenant, text, recipient, choice, now)
         appointment = chosen.appointment
         if chosen.outcome is Chosen.TAKEN and appointment is not None:
-            options = self.reschedule.offer(tenant, text.from_, appointment, now)
+            room = self.render.option_room(
+                "reschedule_taken_options", tenant, appointment.customer.locale
+            )
+            options = self.reschedule.offer(tenant, text.from_, appointment, now, most=room)
             if options:
                 answer = self.render.reply(
                     "reschedule_taken_options",

@@ -130,10 +130,13 @@ class SuppressionReason(StrEnum):
     # A short reminder (under a day ahead) is for unconfirmed visits only.
     APPOINTMENT_CONFIRMED = "appointment_confirmed"
     QUIET_HOURS = "quiet_hours"
-    # An offer's opening was taken by someone else, or came too close to start (or was
-    # withdrawn) before its text went out.
+    # An offer's opening was taken by someone else, came too close to start, or was
+    # withdrawn (DELETE /v1/openings/{id}) before its text went out.
     OPENING_FILLED = "opening_filled"
     OPENING_EXPIRED = "opening_expired"
+    OPENING_WITHDRAWN = "opening_withdrawn"
+    # The offer ended before its text went out (its entry was taken off the list).
+    OFFER_ENDED = "offer_ended"
 
 
 def is_redrivable(message: TextRecord) -> bool:

@@ -23,6 +23,7 @@ from rendezvous.domain.events import appointment_created, opening_filled
 from rendezvous.domain.freed_slot import settle_freed_slot
 from rendezvous.domain.models import (
     PENDING_STATUSES,
+    RETRIES_EXHAUSTED,
     Appointment,
     MessageKind,
     MessageRecord,
@@ -39,6 +40,7 @@ from rendezvous.domain.ports import (
     AppointmentStore,
     ConversationQueue,
     OfferBook,
+    OpeningDetail,
     OutboundQueue,
     VacancyStore,
     WaveScheduler,
@@ -312,6 +314,10 @@ class OfferService:
             self.start(opening)
         return len(forgotten)
 
+    def stop(self, detail: OpeningDetail) -> None:
+        """The VacancyStopper port: a withdrawn opening's offers end at once."""
+        self._close(detail.offers, self.clock.now())
+
     def run_wave(self, tenant_id: str, opening_id: str, wave: int) -> WaveResult:
         tenant = self.store.get_tenant(tenant_id)
         detail = self.vacancies.get_opening(tenant_id, opening_id)
@@ -319,6 +325,11 @@ class OfferService:
             return WaveResult(WaveOutcome.STOPPED)
         opening, offers = detail.opening, detail.offers
         now = self.clock.now()
+        if opening.status is OpeningStatus.WITHDRAWN:
+            # The withdrawal closed its offers; a wave planned before it ends here (and
+            # must not mark the opening expired).
+            self._close(offers, now)
+            return WaveResult(WaveOutcome.STOPPED)
         if opening.status is OpeningStatus.FILLED:
             self._close(offers, now)
             return WaveResult(WaveOutcome.FILLED)
@@ -496,8 +507,10 @@ class OfferService:
             entry_id=entry.entry_id,
             phone=entry.customer.phone,
             name=entry.customer.name,
+            locale=entry.customer.locale,
             wave=wave,
             sent_at=now,
+            starts_at=opening.starts_at,
             message_status=MessageStatus.PLANNED.value,
         )
         text = self._text(offer, entry.recipient_key, MessageKind.OFFER, now)
@@ -693,9 +706,14 @@ class OfferService:
 
 
 def _left(offer: Offer) -> bool:
-    """Whether the offer's text is out of the sender's hands (sent, or stopped for good)."""
+    """Whether the offer's text is out of the sender's hands (sent, or stopped for good).
+    One whose retries ran out is not: it waits in the outbox for a manager's redrive, and
+    its offer holds until then (or until the slot is filled, withdrawn or expires), so the
+    redrive sends an offer the person can still take."""
     status = offer.message_status
     if status is None or MessageStatus(status) in PENDING_STATUSES:
+        return False
+    if status == MessageStatus.FAILED and offer.message_reason == RETRIES_EXHAUSTED:
         return False
     return not (
         status == MessageStatus.SUPPRESSED

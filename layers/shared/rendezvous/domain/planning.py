@@ -84,6 +84,8 @@ def offer_late_verdict(
     """late_verdict for an offer's text: an offer is worth sending only while its opening
     can still be taken by this entry; "just taken" only before the slot."""
     if text.kind == MessageKind.OFFER:
+        if opening.status is OpeningStatus.WITHDRAWN:
+            return SuppressionReason.OPENING_WITHDRAWN
         if opening.status is OpeningStatus.FILLED:
             return SuppressionReason.OPENING_FILLED
         # Before the offer's own status: the wave that marks an opening expired closes its
@@ -91,7 +93,7 @@ def offer_late_verdict(
         if not opening.worth_offering(now, min_notice_minutes):
             return SuppressionReason.OPENING_EXPIRED
         if offer.status is not OfferStatus.SENT:
-            return SuppressionReason.OPENING_FILLED
+            return SuppressionReason.OFFER_ENDED
         return None
     return too_late if now >= opening.starts_at else None
 

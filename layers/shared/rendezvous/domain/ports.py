@@ -663,6 +663,15 @@ class VacancyStarter(Protocol):
         ...
 
 
+class VacancyStopper(Protocol):
+    """Ends a withdrawn opening's offers (the offers part builds it)."""
+
+    def stop(self, detail: OpeningDetail) -> None:
+        """Its open offers end now: their entries wait again for the next opening and
+        their numbers' offers close; texts not yet sent are then suppressed by the sender."""
+        ...
+
+
 class ActivityLog(Protocol):
     def append(self, tenant_id: str, entry: ActivityEntry) -> None: ...
 
@@ -762,6 +771,10 @@ class Renderer(Protocol):
         `options` are the times a reschedule offers, by digit from 1."""
         ...
 
+    def option_room(self, name: str, tenant: Tenant, locale: str | None = None) -> int:
+        """How many digits (at most 3) the answer `name` can offer in one segment."""
+        ...
+
     def moment(self, at: datetime, timezone: str, locale: str) -> str:
         """A time as the locale writes it, in the tenant's zone."""
         ...
@@ -780,6 +793,11 @@ class TemplateRules(Protocol):
     def worst_case(self, tenant: Tenant, locale: str, kind: MessageKind) -> RenderedSms:
         """The text as the tenant would send it to a long-named first-time customer, with
         long values in every placeholder: what its length is judged by."""
+        ...
+
+    def worst_case_fill(self, tenant: Tenant, locale: str) -> dict[str, RenderedSms]:
+        """Vacancy fill's texts (offers, "just taken", R's answers) at their longest for
+        this tenant, by kind or answer name: each must be one segment."""
         ...
 
 

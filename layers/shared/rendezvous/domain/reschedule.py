@@ -67,10 +67,13 @@ class RescheduleService:
     # Starts offering the slot a move frees (the offers part); None: it waits, listed.
     starter: VacancyStarter | None = None
 
-    def fitting(self, tenant: Tenant, appointment: Appointment, now: datetime) -> list[Opening]:
-        """Up to three open openings that fit, soonest first: after the tenant's notice,
-        within its horizon. Each open status's listing read in time order (see PAGE)."""
-        if not tenant.fill_enabled:
+    def fitting(
+        self, tenant: Tenant, appointment: Appointment, now: datetime, most: int = MAX_OPTIONS
+    ) -> list[Opening]:
+        """Up to `most` (at most three) open openings that fit, soonest first: after the
+        tenant's notice, within its horizon. Each open status's listing read in time order
+        (see PAGE)."""
+        if not tenant.fill_enabled or most < 1:
             return []
         start = now + timedelta(minutes=tenant.fill_min_notice_minutes, seconds=1)
         end = now + timedelta(days=tenant.fill_horizon_days)
@@ -78,7 +81,7 @@ class RescheduleService:
         for status in (OpeningStatus.OPEN, OpeningStatus.OFFERED):
             found.extend(self._fitting_in(tenant, appointment, status, start, end))
         found.sort(key=lambda o: (o.starts_at, o.opening_id))
-        return _choices(found)[:MAX_OPTIONS]
+        return _choices(found)[: min(most, MAX_OPTIONS)]
 
     def _fitting_in(
         self,
@@ -102,11 +105,17 @@ class RescheduleService:
         return found
 
     def offer(
-        self, tenant: Tenant, phone: str, appointment: Appointment, now: datetime
+        self,
+        tenant: Tenant,
+        phone: str,
+        appointment: Appointment,
+        now: datetime,
+        most: int = MAX_OPTIONS,
     ) -> list[Opening]:
-        """Find the openings that fit and keep them as the number's R options (its waitlist
-        offer, if any, stays: Y answers that); [] when none fits (a person takes the R)."""
-        options = self.fitting(tenant, appointment, now)
+        """Find up to `most` openings that fit (as many as the answer names in one segment)
+        and keep them as the number's R options (its waitlist offer, if any, stays: Y answers
+        that); [] when none fits (a person takes the R)."""
+        options = self.fitting(tenant, appointment, now, most)
         if not options:
             return []
         notice = timedelta(minutes=tenant.fill_min_notice_minutes)

@@ -191,7 +191,7 @@ class MessageSender:
         opening, offer, tenant, text = ctx.opening, ctx.offer, ctx.tenant, ctx.text
         if opening is None or offer is None or tenant is None or text is None:
             return _Loaded(tenant, text, ctx.recipient, None, SuppressionReason.OPENING_EXPIRED)
-        customer = Customer(phone=offer.phone, name=offer.name)
+        customer = Customer(phone=offer.phone, name=offer.name, locale=offer.locale)
 
         def render(first_contact: bool, at: datetime) -> RenderedSms:
             return self.render.offer(

@@ -77,6 +77,7 @@ MIN_SENDING_MINUTES: Final = 60
 # Local minutes [start, end) no automated text may go out in: midnight to 6 am.
 NIGHT: Final = (0, 6 * 60)
 MAX_SEGMENTS: Final = 2
+FILL_SEGMENTS: Final = 1
 # Vacancy fill: (least, most) of each number.
 FILL_NOTICE_MINUTES: Final = (30, 7 * 24 * 60)
 FILL_WAVE_SIZE: Final = (1, 50)
@@ -299,6 +300,26 @@ def template_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, s
                     f"first-time customer; at most {MAX_SEGMENTS}",
                 )
             )
+    if tenant.fill_enabled:
+        problems.extend(fill_text_problems(tenant, rules))
+    return problems
+
+
+def fill_text_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, str]]:
+    """Vacancy fill's texts are one segment each: an offer read and answered in a hurry
+    must arrive whole. Their words are fixed, so only the business name can break this."""
+    problems: list[tuple[str, str]] = []
+    for locale in SUPPORTED_LOCALES:
+        for name, sms in rules.worst_case_fill(tenant, locale).items():
+            if sms.segments > FILL_SEGMENTS:
+                problems.append(
+                    (
+                        "name",
+                        f"the {locale} {name} text takes {sms.segments} SMS segments "
+                        f"({sms.characters} characters, {sms.encoding}); vacancy fill's "
+                        f"texts must be {FILL_SEGMENTS}: a shorter name, or fill_enabled false",
+                    )
+                )
     return problems
 
 

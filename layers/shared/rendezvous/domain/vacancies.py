@@ -17,6 +17,7 @@ from rendezvous.domain.ports import (
     OpeningDetail,
     TenantReader,
     VacancyStarter,
+    VacancyStopper,
     VacancyStore,
 )
 from rendezvous.domain.vacancy import (
@@ -84,6 +85,8 @@ class VacancyService:
     clock: Clock
     # Offers a published opening; see AppointmentService.starter.
     starter: VacancyStarter | None = None
+    # Ends a withdrawn opening's offers (the offers part); None: its next wave does.
+    stopper: VacancyStopper | None = None
     # Where GET /v1/stats counts the openings published.
     activity: ActivityLog | None = None
 
@@ -196,6 +199,20 @@ class VacancyService:
                     )
                 ]
             )
+        # The horizon R offers openings within is the one a published slot must start
+        # within: one window for the tenant's openings, which its manager sets. A slot
+        # further ahead would hold waitlisted people for weeks (an offer holds until the
+        # slot's notice), for a time too far off to be the short notice they wait for.
+        if draft.starts_at > now + timedelta(days=tenant.fill_horizon_days):
+            raise InvalidFields(
+                [
+                    (
+                        "starts_at",
+                        f"must be within {tenant.fill_horizon_days} days "
+                        "(the tenant's fill_horizon_days) to be offered",
+                    )
+                ]
+            )
         opening = Opening(
             tenant_id=tenant_id,
             opening_id=opening_id or published_opening_id(draft),
@@ -230,6 +247,38 @@ class VacancyService:
             # The first call may have stopped before starting it (its answer was a 500).
             self.starter.ensure_started(stored)
         return Saved(stored, created=False)
+
+    def withdraw(self, tenant_id: str, opening_id: str) -> Opening:
+        """Take an opening back (the clinic filled the slot another way): it is offered no
+        more, its open offers end and a Y to it wins nothing. A repeat, or an opening that
+        expired, changes nothing; a filled one is a conflict (its appointment stands: cancel
+        that instead)."""
+        for _ in range(3):
+            detail = self.get_opening(tenant_id, opening_id)
+            opening = detail.opening
+            if opening.status is OpeningStatus.FILLED:
+                raise Conflict(
+                    f"opening {opening_id} is filled by appointment "
+                    f"{opening.filled_appointment_id}: cancel that appointment instead"
+                )
+            if opening.status in (OpeningStatus.WITHDRAWN, OpeningStatus.EXPIRED):
+                return opening
+            withdrawn = opening.model_copy(
+                update={
+                    "status": OpeningStatus.WITHDRAWN,
+                    "withdrawn_at": self.clock.now(),
+                    "version": opening.version + 1,
+                }
+            )
+            try:
+                # Versioned: a take that lands first makes this a conflict on the next read.
+                self.store.save_opening(withdrawn, expected_version=opening.version)
+            except ConcurrentModification:
+                continue
+            if self.stopper is not None:
+                self.stopper.stop(detail)
+            return withdrawn
+        raise ConcurrentModification("the opening changed while it was being withdrawn; retry")
 
     def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail:
         found = self.store.get_opening(tenant_id, opening_id)

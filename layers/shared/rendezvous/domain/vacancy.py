@@ -30,6 +30,7 @@ class OpeningStatus(StrEnum):
     OFFERED = "offered"  # at least one wave of offers went out
     FILLED = "filled"  # someone took it
     EXPIRED = "expired"  # too close to start (or gone) before anyone took it
+    WITHDRAWN = "withdrawn"  # taken back by the booking system or staff (DELETE)
 
 
 class OpeningSource(StrEnum):
@@ -145,6 +146,7 @@ class Opening(BaseModel):
     filled_at: datetime | None = None
     filled_by_entry: str | None = None
     filled_appointment_id: str | None = None
+    withdrawn_at: datetime | None = None
     waves_sent: int = 0
     offered_to: int = 0
     version: int = 1
@@ -192,8 +194,12 @@ class Offer(BaseModel):
     # took a slot even after the entry changes); logs mask the phone, never the API.
     phone: str
     name: str
+    # The customer's language then: the offer's texts are written in it.
+    locale: str | None = None
     wave: int = 1
     sent_at: datetime
+    # The opening's start: the offer is forgotten with its opening (adapters' TTL).
+    starts_at: datetime | None = None
     status: OfferStatus = OfferStatus.SENT
     # The offer text's delivery status (queued, delivered, suppressed...) and why, as the
     # sender and Twilio's callbacks record it on the offer's message record.

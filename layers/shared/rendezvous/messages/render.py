@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -76,16 +76,26 @@ def format_clock(local: datetime, locale: str) -> str:
     return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
 
 
-def format_when(moment: datetime, timezone: str, locale: str) -> str:
-    """ "Tue 24 Nov 10:30am" / "mar 24 nov 10h30" / "mar 24 nov 10:30", in the given zone.
+# Beyond this many days from now a date without its year would be read as this year's
+# (and its weekday would then be wrong): the text says the full date instead.
+YEAR_AFTER_DAYS: Final = 180
+
+
+def format_when(moment: datetime, timezone: str, locale: str, now: datetime | None = None) -> str:
+    """ "Tue 24 Nov 10:30am" / "mar 24 nov 10h30" / "mar 24 nov 10:30", in the given zone;
+    more than YEAR_AFTER_DAYS from `now` (when given), the full date without the weekday
+    ("5 Dec 2027 10:00am"): as long as the weekday form, so no text grows for it.
 
     A naive datetime is taken as UTC.
     """
-    local = _local(moment, ZoneInfo(timezone))
+    zone = ZoneInfo(timezone)
+    local = _local(moment, zone)
     loc = locale if locale in _DAYS else "en"
-    day = _DAYS[loc][local.weekday()]
     month = _MONTHS[loc][local.month - 1]
-    return f"{day} {local.day} {month} {format_clock(local, loc)}"
+    clock = format_clock(local, loc)
+    if now is not None and abs((local.date() - _local(now, zone).date()).days) > YEAR_AFTER_DAYS:
+        return f"{local.day} {month} {local.year} {clock}"
+    return f"{_DAYS[loc][local.weekday()]} {local.day} {month} {clock}"
 
 
 _DIGIT_FOR: Final = {
@@ -156,7 +166,7 @@ def relative_when(
         # Within the week the weekday says which day; the date would cost a segment.
         weekday = _DAYS[loc][local.weekday()]
         return _IN_DAYS[loc].format(n=days, when=f"{weekday} {clock}")
-    return format_when(moment, timezone, loc)
+    return format_when(moment, timezone, loc, now)
 
 
 def first_name(name: str) -> str:
@@ -339,8 +349,42 @@ def render_offer(
     return RenderedSms(body=body, encoding=encoding, segments=segments, characters=len(body))
 
 
+# Dates as long as any locale writes them within the horizon R offers from (no year):
+# two-digit days, "sept", two-digit hours, en's "12:30pm". Wednesday to Friday.
+_LONGEST_DAYS: Final = (date(2030, 9, 25), date(2030, 9, 26), date(2030, 9, 27))
+_LONGEST_CLOCK: Final = time(12, 30)
+# A text the customer reads while deciding, and answers with one digit: it must arrive
+# whole, so it is one segment, never two.
+ONE_SEGMENT: Final = 1
+
+
+def longest_times(timezone: str, count: int) -> list[datetime]:
+    """`count` start times whose words are the longest the locales write (for measuring)."""
+    zone = ZoneInfo(timezone)
+    return [datetime.combine(day, _LONGEST_CLOCK, zone) for day in _LONGEST_DAYS[:count]]
+
+
 class SmsRenderer:
     """The domain's Renderer port: these modules' words and formats."""
+
+    def option_room(self, name: str, tenant: Tenant, locale: str | None = None) -> int:
+        """How many digits (3, 2, 1, or 0) the reply `name` can offer in ONE segment for
+        this tenant, measured with the longest times: a long business name leaves room for
+        fewer, and the choice kept on the number then has only those digits."""
+        for count in range(len(_LONGEST_DAYS), 0, -1):
+            body = render_reply(
+                locale or tenant.locale,
+                name,
+                self._reply_values(
+                    tenant,
+                    None,
+                    locale or tenant.locale,
+                    options=longest_times(tenant.timezone, count),
+                ),
+            )
+            if segment_count(body)[1] <= ONE_SEGMENT:
+                return count
+        return 0
 
     def offer(
         self,
@@ -387,7 +431,20 @@ class SmsRenderer:
         options: Sequence[datetime] = (),
     ) -> str:
         locale = (appointment.customer.locale if appointment else None) or tenant.locale
-        values = {
+        return render_reply(
+            locale, name, self._reply_values(tenant, appointment, locale, due=due, options=options)
+        )
+
+    @staticmethod
+    def _reply_values(
+        tenant: Tenant,
+        appointment: Appointment | None,
+        locale: str,
+        *,
+        due: datetime | None = None,
+        options: Sequence[datetime] = (),
+    ) -> dict[str, str]:
+        return {
             "options": format_options(options, tenant.timezone, locale),
             "business": tenant.name,
             "contact": tenant.contact or tenant.phone_number,
@@ -397,7 +454,6 @@ class SmsRenderer:
             else "",
             "due": format_when(due, tenant.timezone, locale) if due else "",
         }
-        return render_reply(locale, name, values)
 
     def moment(self, at: datetime, timezone: str, locale: str) -> str:
         return format_when(at, timezone, locale)

@@ -29,11 +29,11 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         # The digit's slot went to someone else first.
         "reschedule_taken_options": "{business}: sorry, just taken. Reply {options}, or "
         "tell us what suits you.",
-        "reschedule_taken": "{business}: sorry, that time was just taken. A person will "
-        "reply by {due}.",
+        "reschedule_taken": "{business}: sorry, just taken. A person will reply by {due}, "
+        "or tell us what suits you.",
         # The appointment was changed by someone else since the options were offered.
-        "reschedule_changed": "{business}: your appointment has just been changed to {when}. "
-        "A person will reply by {due}.",
+        "reschedule_changed": "{business}: your visit was just changed to {when}. A person "
+        "will reply by {due}.",
     },
     "fr": {
         "ack": "{business}: merci, message reçu. Une personne vous répondra avant {due}.",
@@ -50,14 +50,12 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "Réponse avant {due}.",
         "no_appointment": "{business}: aucun RDV à venir pour ce numéro. Une personne vous "
         "répondra avant {due}.",
-        "reschedule_options": "{business}: créneaux libres: répondez {options}, ou dites-nous "
-        "ce qui vous va.",
+        "reschedule_options": "{business}: créneaux libres: rép. {options}, ou proposez une heure.",
         "reschedule_taken_options": "{business}: désolé, déjà pris. Répondez {options}, ou "
-        "dites-nous ce qui vous va.",
-        "reschedule_taken": "{business}: désolé, ce créneau vient d'être pris. Une personne "
-        "vous répondra avant {due}.",
-        "reschedule_changed": "{business}: votre RDV vient d'être changé au {when}. Une "
-        "personne vous répondra avant {due}.",
+        "proposez une heure.",
+        "reschedule_taken": "{business}: désolé, déjà pris. Réponse avant {due}, ou "
+        "proposez une heure.",
+        "reschedule_changed": "{business}: RDV changé au {when}. Réponse avant {due}.",
     },
     "es": {
         "ack": "{business}: gracias, recibimos su mensaje. Una persona responderá antes de {due}.",
@@ -72,14 +70,13 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "Respuesta antes de {due}.",
         "no_appointment": "{business}: no hay citas próximas para este número. Una persona "
         "responderá antes de {due}.",
-        "reschedule_options": "{business}: horas libres: responda {options}, o díganos qué "
-        "le conviene.",
+        "reschedule_options": "{business}: horas libres: resp. {options}, o díganos qué le "
+        "conviene.",
         "reschedule_taken_options": "{business}: lo sentimos, ya está tomada. Responda "
         "{options}, o díganos qué le conviene.",
-        "reschedule_taken": "{business}: lo sentimos, esa hora ya está tomada. Una persona "
-        "responderá antes de {due}.",
-        "reschedule_changed": "{business}: su cita acaba de cambiar al {when}. Una persona "
-        "responderá antes de {due}.",
+        "reschedule_taken": "{business}: lo sentimos, ya está tomada. Respuesta antes de {due}, "
+        "o díganos qué le conviene.",
+        "reschedule_changed": "{business}: su cita cambió al {when}. Respuesta antes de {due}.",
     },
 }
 

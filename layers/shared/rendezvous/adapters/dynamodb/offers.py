@@ -35,7 +35,7 @@ from rendezvous.adapters.dynamodb.table import (
     values_of,
     waitlist_key,
 )
-from rendezvous.adapters.dynamodb.vacancy import entry_item, offer_item, opening_fill
+from rendezvous.adapters.dynamodb.vacancy import entry_item, forgotten_at, offer_item, opening_fill
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -367,8 +367,8 @@ class DynamoOffers(TableRepository):
                 "TableName": self._table,
                 "Key": serialize(waitlist_key(offer.tenant_id, offer.entry_id)),
                 "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
-                "filled_opening_id = :opening, updated_at = :now, version = version + :one "
-                "REMOVE qpk, qsk",
+                "filled_opening_id = :opening, updated_at = :now, version = version + :one, "
+                "expires_at = :forget REMOVE qpk, qsk",
                 # Still on the list: offered, or waiting again once its offer's hold ended
                 # (a late Y still wins while the opening is open). Not removed, not filled.
                 "ConditionExpression": "#s IN (:offered, :waiting)",
@@ -382,6 +382,7 @@ class DynamoOffers(TableRepository):
                         ":one": 1,
                         ":offered": WaitlistStatus.OFFERED.value,
                         ":waiting": WaitlistStatus.WAITING.value,
+                        ":forget": forgotten_at(now),
                     }
                 ),
             }

@@ -44,7 +44,11 @@ from rendezvous.domain.vacancy import (
 )
 from rendezvous.json_input import decode_json
 
-REMOVED_ENTRY_DAYS = 90
+# How long vacancy fill keeps what it knew of people (names, numbers, who took what) once
+# it is over: an entry removed or filled, an opening (and its offers) after its slot
+# started. As long as a conversation is kept by default (queue_retention_days); the fill
+# figures of GET /v1/stats live in the activity log.
+RETENTION_DAYS = 90
 # Keys-only: where every waitlist entry is listed by status.
 LISTING_INDEX = "by_recipient"
 
@@ -62,11 +66,15 @@ def entry_item(entry: WaitlistEntry) -> Item:
     if entry.status is WaitlistStatus.WAITING:
         item["qpk"] = matching_listing(entry.tenant_id, entry.service)
         item["qsk"] = position
-    if entry.status is WaitlistStatus.REMOVED:
+    if entry.status in (WaitlistStatus.REMOVED, WaitlistStatus.FILLED):
         # Kept a while to answer GET and the console's history, then the table forgets it.
-        since = entry.updated_at or entry.listed_at
-        item["expires_at"] = int((since + timedelta(days=REMOVED_ENTRY_DAYS)).timestamp())
+        item["expires_at"] = forgotten_at(entry.updated_at or entry.listed_at)
     return item
+
+
+def forgotten_at(ended: datetime) -> int:
+    """The TTL (epoch seconds) of a vacancy record whose business ended at `ended`."""
+    return int((ended + timedelta(days=RETENTION_DAYS)).timestamp())
 
 
 def matching_listing(tenant_id: str, service: str | None) -> str:
@@ -83,11 +91,19 @@ def opening_item(opening: Opening) -> Item:
         "qsk": position,
         "tpk": f"T#{opening.tenant_id}#OD#{opening.starts_at.astimezone(UTC).date().isoformat()}",
         "tsk": position,
+        # Every way an opening ends (filled, expired, withdrawn) comes before its slot.
+        "expires_at": forgotten_at(opening.starts_at),
     }
 
 
 def offer_item(offer: Offer) -> Item:
-    return {**offer_key(offer.tenant_id, offer.opening_id, offer.entry_id), **plain(offer)}
+    # Forgotten with its opening; an offer stored before it knew the slot's start, from
+    # when it was sent (which is before the start).
+    return {
+        **offer_key(offer.tenant_id, offer.opening_id, offer.entry_id),
+        **plain(offer),
+        "expires_at": forgotten_at(offer.starts_at or offer.sent_at),
+    }
 
 
 def opening_put(table: str, opening: Opening) -> dict[str, Any]:
