@@ -9,6 +9,7 @@ from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.models import Customer
 from rendezvous.domain.oversight import FillNumbers, OversightService
 from rendezvous.domain.redrive import LateTexts
+from rendezvous.domain.sending import Outcome
 from rendezvous.domain.vacancies import VacancyService
 from rendezvous.domain.vacancy import OpeningStatus
 from tests.support.memory import (
@@ -89,3 +90,40 @@ def _fresh(opening_id: str, world: test_offers.World) -> dict[str, object]:
         "filled_appointment_id": None,
         "created_at": world.clock.now(),
     }
+
+
+def test_offers_sent_counts_the_offer_texts_twilio_took_each_once() -> None:
+    world = test_offers.World()  # waves of two
+    for n in (1, 2):
+        world.wait(n)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    # Told by phone after the wave picked the number, before its offer text left.
+    world.store.mark_recipient("clinic-1", phone(2), now=world.clock.now(), opted_out=True)
+    requests = list(world.outbound.sent)
+
+    results = world.send_all()
+    for request in requests:  # the queue delivers each event again
+        world.sender.deliver(request)
+
+    assert sorted(r.outcome for r in results) == [Outcome.SENT, Outcome.SUPPRESSED]
+    assert len(world.gateway.sent) == 1
+    assert oversight(world.store, world.log, world).offers_sent == 1
+
+
+def test_an_offer_held_by_quiet_hours_counts_when_it_leaves_not_when_it_is_made() -> None:
+    world = test_offers.World()
+    world.wait(1)
+    world.clock.set(test_offers.NOW - timedelta(hours=2))  # 07:00 in LA: quiet until 08:00
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+
+    [held] = world.send_all()
+    counted_while_held = oversight(world.store, world.log, world).offers_sent
+    [(until, request)] = world.scheduler.schedules.values()
+    world.clock.set(until)
+    world.sender.deliver(request)
+
+    assert held.outcome is Outcome.DEFERRED
+    assert counted_while_held == 0
+    assert oversight(world.store, world.log, world).offers_sent == 1

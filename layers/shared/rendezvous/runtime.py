@@ -417,6 +417,7 @@ class Runtime:
             self.clock,
             self.renderer(),
             offers=self.offer_book(),
+            activity=self.activity_log(),
         )
 
     def inbound_service(self) -> InboundService:

@@ -105,7 +105,8 @@ class OfferService:
     queue: OutboundQueue
     appointments: AppointmentService
     clock: Clock
-    # GET /v1/stats counts fill from the log: offers sent, openings filled, expired.
+    # GET /v1/stats counts fill from the log: openings filled, expired (offer texts sent:
+    # the sender logs those, once Twilio has them).
     activity: ActivityLog | None = None
 
     # -- starting and waves ---------------------------------------------------------------
@@ -169,7 +170,6 @@ class OfferService:
         for entry in picked:
             if self._offer(tenant, counted, entry, wave, now):
                 sent += 1
-                self._log(tenant_id, ActivityEvent.OFFER_SENT, opening, now)
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
         return WaveResult(WaveOutcome.OFFERED, offers_sent=sent, next_wave_at=next_at)
 
