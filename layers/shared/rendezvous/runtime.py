@@ -199,9 +199,13 @@ class Runtime:
     def activity_log(self) -> ActivityReader:
         from rendezvous.adapters.aws import client
         from rendezvous.adapters.dynamodb.activity import DynamoActivityLog
+        from rendezvous.fill_metrics import MeteredActivityLog
 
         return self._once(
-            "activity_log", lambda: DynamoActivityLog(client("dynamodb"), self.settings.table_name)
+            "activity_log",
+            lambda: MeteredActivityLog(
+                DynamoActivityLog(client("dynamodb"), self.settings.table_name)
+            ),
         )
 
     def settings_store(self) -> SettingsStore:

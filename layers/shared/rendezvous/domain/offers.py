@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent, FillVia
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
@@ -376,7 +376,10 @@ class OfferService:
                 opening_id=opening.opening_id,
                 appointment_id=appointment_id,
                 waited_minutes=waited_minutes,
-                reason=opening.source.value,
+                # A fill says how it was filled (a reschedule's digit logs its own).
+                reason=FillVia.WAITLIST.value
+                if event is ActivityEvent.OPENING_FILLED
+                else opening.source.value,
             ),
         )
 
