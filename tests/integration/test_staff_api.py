@@ -17,7 +17,12 @@ from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_ent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.identity import claim_key
-from rendezvous.domain.models import AppointmentStatus, OpenOffer, Recipient, SendRequest
+from rendezvous.domain.models import (
+    AppointmentStatus,
+    Recipient,
+    RescheduleOptions,
+    SendRequest,
+)
 from rendezvous.domain.ports import RecipientClaim
 from rendezvous.runtime import Runtime
 from tests.integration.test_message_sender import sqs_event
@@ -516,7 +521,13 @@ def test_the_queue_watcher_counts_overdue_items(
 
     result = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
 
-    assert result == {"depth": 1, "overdue": 1, "stuck_texts_failed": 0}
+    assert result == {
+        "depth": 1,
+        "overdue": 1,
+        "stuck_texts_failed": 0,
+        "waitlist_entries_freed": 0,
+        "openings_started": 0,
+    }
     assert '"QueueItemsOverdue"' in capsys.readouterr().out
 
 
@@ -811,21 +822,21 @@ def test_stats_count_vacancy_fill_from_the_log(
     }
 
 
-def test_a_number_s_open_choice_is_kept_and_ended(store: DynamoAppointmentStore) -> None:
-    choice = OpenOffer(
-        opening_ids=("op-a", "op-b"),
+def test_a_number_s_r_options_are_kept_and_ended(store: DynamoAppointmentStore) -> None:
+    choice = RescheduleOptions(
+        appointment_id="appt-1",
+        appointment_version=1,
         digits={"1": "op-a", "2": "op-b"},
         expires_at=datetime(2030, 1, 10, 19, 0, tzinfo=UTC),
-        appointment_id="appt-1",
     )
 
-    store.set_open_offer("clinic-1", CUSTOMER, choice)
+    store.set_reschedule_options("clinic-1", CUSTOMER, choice)
     kept = store.get_recipient("clinic-1", CUSTOMER)
-    store.set_open_offer("clinic-1", CUSTOMER, None)
+    store.set_reschedule_options("clinic-1", CUSTOMER, None)
     ended = store.get_recipient("clinic-1", CUSTOMER)
 
     assert kept is not None
-    assert kept.open_offer == choice
+    assert kept.reschedule_options == choice
     assert ended is not None
-    assert ended.open_offer is None
+    assert ended.reschedule_options is None
     assert ended.rev == kept.rev + 1

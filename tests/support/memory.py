@@ -15,7 +15,7 @@ from typing import Any
 from rendezvous.adapters.dynamodb.table import stamp
 from rendezvous.adapters.dynamodb.vacancy import decode_cursor, encode_cursor
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
-from rendezvous.domain.errors import ConcurrentModification, InvalidRequest
+from rendezvous.domain.errors import ConcurrentModification, InvalidRequest, OpeningTaken
 from rendezvous.domain.events import EventType, WebhookEvent, opted_by
 from rendezvous.domain.identity import TimedText, identity_of
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
@@ -29,11 +29,11 @@ from rendezvous.domain.models import (
     MessageRecord,
     MessageStatus,
     OfferText,
-    OpenOffer,
     QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     SendRequest,
     Tenant,
     TextRecord,
@@ -48,9 +48,12 @@ from rendezvous.domain.ports import (
     SmsReceipt,
 )
 from rendezvous.domain.vacancy import (
+    OPEN_OPENING_STATUSES,
     Offer,
+    OfferStatus,
     Opening,
     OpeningStatus,
+    OpeningTake,
     WaitlistEntry,
     WaitlistStatus,
     service_key,
@@ -145,6 +148,7 @@ class MemoryStore:
         now: datetime,
         events: Sequence[WebhookEvent] = (),
         opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
         stored = self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)]
         if stored.version != expected_version or any(
@@ -155,6 +159,13 @@ class MemoryStore:
             raise ConcurrentModification("appointment changed concurrently")
         if opening is not None and (opening.tenant_id, opening.opening_id) in self.openings:
             raise ConcurrentModification("appointment changed concurrently")
+        taken = self.openings.get((takes.tenant_id, takes.opening_id)) if takes else None
+        if takes is not None and (
+            taken is None
+            or taken.status not in OPEN_OPENING_STATUSES
+            or taken.starts_at <= takes.not_before
+        ):
+            raise OpeningTaken(f"opening {takes.opening_id} was just taken")
         # As on the table, a save never writes what has writers of its own.
         kept = appointment.model_copy(
             update={
@@ -173,6 +184,15 @@ class MemoryStore:
         self.record(events)
         if opening is not None:
             self.openings[(opening.tenant_id, opening.opening_id)] = opening
+        if takes is not None and taken is not None:
+            self.openings[(takes.tenant_id, takes.opening_id)] = taken.model_copy(
+                update={
+                    "status": OpeningStatus.FILLED,
+                    "filled_at": takes.at,
+                    "filled_appointment_id": takes.appointment_id,
+                    "version": taken.version + 1,
+                }
+            )
 
     def load_send_context(self, request: SendRequest) -> SendContext:
         key = (request.tenant_id, request.appointment_id, request.kind, request.version)
@@ -342,13 +362,15 @@ class MemoryStore:
     def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:
         return self.recipients.get((tenant_id, recipient_key(tenant_id, phone)))
 
-    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
         key = (tenant_id, recipient_key(tenant_id, phone))
         stored = self.recipients.get(key) or Recipient(
             tenant_id=tenant_id, recipient_key=key[1], phone=phone
         )
         self.recipients[key] = stored.model_copy(
-            update={"open_offer": offer, "rev": stored.rev + 1}
+            update={"reschedule_options": options, "rev": stored.rev + 1}
         )
 
     def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
@@ -622,12 +644,20 @@ class MemoryQueue:
         return self._transition(tenant_id, item_id, allowed, expected_version, changes)
 
     def resolve(
-        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+        self,
+        item: QueueItem,
+        staff: str,
+        now: datetime,
+        event: WebhookEvent,
+        *,
+        preview: str | None = None,
     ) -> QueueItem | None:
         tenant_id, item_id = item.tenant_id, item.item_id
         allowed = self._held(self.items.get((tenant_id, item_id)), staff, now)
         changes = {"status": QueueStatus.RESOLVED, "resolved_at": now, "resolved_by": staff}
         changes |= {"updated_at": now, "lease_expires_at": None}
+        if preview is not None:
+            changes["preview"] = preview
         resolved = self._transition(tenant_id, item_id, allowed, item.version, changes)
         if resolved is not None:
             self.store.record([event])
@@ -792,6 +822,23 @@ class MemoryVacancies:
             raise ConcurrentModification(f"entry {entry.entry_id} changed concurrently")
         self.waitlist[(entry.tenant_id, entry.entry_id)] = entry
 
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        self.put_entry(removed, expected_version=expected_version)
+        key = (removed.tenant_id, removed.recipient_key)
+        recipient = self.store.recipients.get(key)
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if recipient is None or choice is None:
+            return
+        offer = self.offers.get((removed.tenant_id, choice.opening_id, removed.entry_id))
+        if offer is None or offer.status is not OfferStatus.SENT:
+            return
+        self.offers[(removed.tenant_id, choice.opening_id, removed.entry_id)] = offer.model_copy(
+            update={"status": OfferStatus.EXPIRED}
+        )
+        self.store.recipients[key] = recipient.model_copy(
+            update={"waitlist_offer": None, "rev": recipient.rev + 1}
+        )
+
     def entries(
         self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
@@ -822,6 +869,16 @@ class MemoryVacancies:
     def waiting_for(
         self, tenant_id: str, service: str | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, service, limit, cursor, others=True)
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, None, limit, cursor, others=False)
+
+    def _waiting(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None, *, others: bool
+    ) -> tuple[list[WaitlistEntry], str | None]:
         listed = sorted(
             (
                 e
@@ -829,9 +886,9 @@ class MemoryVacancies:
                 if t == tenant_id
                 and e.status is WaitlistStatus.WAITING
                 and (
-                    service is None
+                    (service is None and others)
                     or e.service is None
-                    or service_key(e.service) == service_key(service)
+                    or (service is not None and service_key(e.service) == service_key(service))
                 )
             ),
             key=lambda e: _position(e.listed_at, e.entry_id),
@@ -926,6 +983,20 @@ class RecordingStarter:
     """The VacancyStarter port: which openings were started, in order."""
 
     started: list[Opening] = field(default_factory=list)
+    filled_by: list[tuple[str, str]] = field(default_factory=list)
+    # Openings a repeat asked to start if no wave of them ran.
+    ensured: list[Opening] = field(default_factory=list)
+    # Entries that began to wait (joined, listed again, changed).
+    waiting: list[WaitlistEntry] = field(default_factory=list)
 
     def start(self, opening: Opening) -> None:
         self.started.append(opening)
+
+    def filled(self, opening: Opening, by: str) -> None:
+        self.filled_by.append((opening.opening_id, by))
+
+    def ensure_started(self, opening: Opening) -> None:
+        self.ensured.append(opening)
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        self.waiting.append(entry)

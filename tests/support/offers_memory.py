@@ -18,11 +18,12 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     Recipient,
+    WaitlistOffer,
 )
 from rendezvous.domain.ports import OfferSendContext, OpeningDetail, OpeningTexts
 from rendezvous.domain.vacancy import (
+    LISTED_ENTRY_STATUSES,
     OPEN_OPENING_STATUSES,
     Offer,
     OfferStatus,
@@ -46,7 +47,6 @@ def text_id(text: OfferText) -> TextId:
 class MemoryVacancies:
     store: MemoryStore
     entries_by_id: dict[tuple[str, str], WaitlistEntry] = field(default_factory=dict)
-    openings_by_id: dict[tuple[str, str], Opening] = field(default_factory=dict)
     offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
     # The store's: its time index lists them with the appointments' texts.
     texts: dict[TextId, OfferText] = field(init=False)
@@ -54,6 +54,12 @@ class MemoryVacancies:
 
     def __post_init__(self) -> None:
         self.texts = self.store.offer_texts
+
+    @property
+    def openings_by_id(self) -> dict[tuple[str, str], Opening]:
+        """The MemoryStore's openings: where a cancel's or a move's save writes them, and
+        where a move's take finds the one it fills."""
+        return self.store.openings
 
     # -- VacancyStore
     def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None:
@@ -64,6 +70,23 @@ class MemoryVacancies:
         if (stored.version if stored else None) != expected_version:
             raise ConcurrentModification("entry changed")
         self.entries_by_id[(entry.tenant_id, entry.entry_id)] = entry
+
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        self.put_entry(removed, expected_version=expected_version)
+        key = (removed.tenant_id, removed.recipient_key)
+        recipient = self.store.recipients.get(key)
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if recipient is None or choice is None:
+            return
+        offer = self.offers.get((removed.tenant_id, choice.opening_id, removed.entry_id))
+        if offer is None or offer.status is not OfferStatus.SENT:
+            return
+        self.offers[(removed.tenant_id, choice.opening_id, removed.entry_id)] = offer.model_copy(
+            update={"status": OfferStatus.EXPIRED}
+        )
+        self.store.recipients[key] = recipient.model_copy(
+            update={"waitlist_offer": None, "rev": recipient.rev + 1}
+        )
 
     def entries(
         self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
@@ -78,6 +101,16 @@ class MemoryVacancies:
     def waiting_for(
         self, tenant_id: str, service: str | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, service, limit, cursor, others=True)
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, None, limit, cursor, others=False)
+
+    def _waiting(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None, *, others: bool
+    ) -> tuple[list[WaitlistEntry], str | None]:
         found = sorted(
             (
                 e
@@ -85,9 +118,9 @@ class MemoryVacancies:
                 if t == tenant_id
                 and e.status is WaitlistStatus.WAITING
                 and (
-                    service is None
+                    (service is None and others)
                     or e.service is None
-                    or service_key(e.service) == service_key(service)
+                    or (service is not None and service_key(e.service) == service_key(service))
                 )
             ),
             key=lambda e: (e.listed_at, e.entry_id),
@@ -242,13 +275,13 @@ class MemoryVacancies:
             tenant_id=tenant_id, recipient_key=rkey, phone=phone
         )
 
-    def _set_open_offer(self, recipient: Recipient, choice: OpenOffer | None) -> None:
+    def _set_waitlist_offer(self, recipient: Recipient, choice: WaitlistOffer | None) -> None:
         self.store.recipients[(recipient.tenant_id, recipient.recipient_key)] = (
-            recipient.model_copy(update={"open_offer": choice, "rev": recipient.rev + 1})
+            recipient.model_copy(update={"waitlist_offer": choice, "rev": recipient.rev + 1})
         )
 
     def make_offer(
-        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
     ) -> bool:
         key = (offer.tenant_id, offer.opening_id, offer.entry_id)
         stored = self.entries_by_id.get((entry.tenant_id, entry.entry_id))
@@ -259,7 +292,7 @@ class MemoryVacancies:
         self.entries_by_id[(entry.tenant_id, entry.entry_id)] = stored.model_copy(
             update={"status": WaitlistStatus.OFFERED, "version": stored.version + 1}
         )
-        self._set_open_offer(
+        self._set_waitlist_offer(
             self._recipient(offer.tenant_id, text.recipient_key, offer.phone), choice
         )
         return True
@@ -284,6 +317,9 @@ class MemoryVacancies:
         ):
             return False
         if (appointment.tenant_id, appointment.appointment_id) in self.store.appointments_by_id:
+            return False
+        taker = self.entries_by_id.get((offer.tenant_id, offer.entry_id))
+        if taker is None or taker.status not in LISTED_ENTRY_STATUSES:
             return False
         self.openings_by_id[key] = stored.model_copy(
             update={
@@ -312,19 +348,22 @@ class MemoryVacancies:
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer.model_copy(
             update={"status": OfferStatus.TAKEN, "answered_at": now}
         )
-        self._set_open_offer(
+        self._set_waitlist_offer(
             self._recipient(offer.tenant_id, appointment.recipient_key, offer.phone), None
         )
         return True
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
-        if text_id(text) in self.texts:
+        stored = self.offers.get((offer.tenant_id, offer.opening_id, offer.entry_id))
+        if text_id(text) in self.texts or (
+            stored is not None and stored.status not in (OfferStatus.SENT, OfferStatus.EXPIRED)
+        ):
             return False
         self.texts[text_id(text)] = text
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer.model_copy(
             update={"status": OfferStatus.LOST, "answered_at": now}
         )
-        self._back_to_waiting(offer, text.recipient_key)
+        self._back_to_waiting(offer, text.recipient_key, now)
         return True
 
     def release(self, offer: Offer, now: datetime) -> None:
@@ -333,18 +372,23 @@ class MemoryVacancies:
         if stored is None or stored.status is not OfferStatus.SENT:
             return
         self.offers[key] = stored.model_copy(update={"status": OfferStatus.EXPIRED})
-        self._back_to_waiting(offer, recipient_key(offer.tenant_id, offer.phone))
+        self._back_to_waiting(offer, recipient_key(offer.tenant_id, offer.phone), now)
 
-    def _back_to_waiting(self, offer: Offer, rkey: str) -> None:
+    def _back_to_waiting(self, offer: Offer, rkey: str, now: datetime) -> None:
         entry = self.entries_by_id.get((offer.tenant_id, offer.entry_id))
         if entry is not None and entry.status is WaitlistStatus.OFFERED:
             self.entries_by_id[(offer.tenant_id, offer.entry_id)] = entry.model_copy(
                 update={"status": WaitlistStatus.WAITING, "version": entry.version + 1}
             )
         recipient = self.store.recipients.get((offer.tenant_id, rkey))
-        choice = recipient.open_offer if recipient is not None else None
-        if recipient is not None and choice is not None and offer.opening_id in choice.opening_ids:
-            self._set_open_offer(recipient, None)
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if (
+            recipient is not None
+            and choice is not None
+            and choice.opening_id == offer.opening_id
+            and choice.ended_at is None
+        ):
+            self._set_waitlist_offer(recipient, choice.model_copy(update={"ended_at": now}))
 
 
 @dataclass
@@ -352,6 +396,15 @@ class MemoryWaves:
     """The WaveScheduler port: planned waves by (opening, wave), first plan kept."""
 
     planned: dict[tuple[str, str, int], datetime] = field(default_factory=dict)
+    # Every call, a repeat's too (EventBridge forgets a one-time schedule once it ran, so
+    # planning a wave that ran makes it run again).
+    calls: list[tuple[str, int]] = field(default_factory=list)
+    # Waves asked to run early (someone joined the list, or an offer ended).
+    hurried: dict[tuple[str, str, int], datetime] = field(default_factory=dict)
 
     def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        self.calls.append((opening_id, wave))
         self.planned.setdefault((tenant_id, opening_id, wave), at)
+
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        self.hurried.setdefault((tenant_id, opening_id, wave), at)

@@ -111,19 +111,22 @@ def test_offers_sent_counts_the_offer_texts_twilio_took_each_once() -> None:
     assert oversight(world.store, world.log, world).offers_sent == 1
 
 
-def test_an_offer_held_by_quiet_hours_counts_when_it_leaves_not_when_it_is_made() -> None:
+def test_an_offer_held_by_a_pause_counts_when_it_leaves_not_when_it_is_made() -> None:
     world = test_offers.World()
     world.wait(1)
-    world.clock.set(test_offers.NOW - timedelta(hours=2))  # 07:00 in LA: quiet until 08:00
     world.open()
     world.offers.run_wave("clinic-1", OPENING, 1)
+    tenant = world.store.get_tenant("clinic-1")
+    assert tenant is not None
+    world.store.put_tenant(tenant.model_copy(update={"paused": True}))
+    [request] = world.outbound.sent
 
     [held] = world.send_all()
     counted_while_held = oversight(world.store, world.log, world).offers_sent
-    [(until, request)] = world.scheduler.schedules.values()
-    world.clock.set(until)
-    world.sender.deliver(request)
+    world.store.put_tenant(tenant)  # resumed: the held text is handed to the sender again
+    resent = world.sender.deliver(request)
 
-    assert held.outcome is Outcome.DEFERRED
+    assert (held.outcome, held.reason) == (Outcome.DEFERRED, "tenant_paused")
     assert counted_while_held == 0
+    assert resent.outcome is Outcome.SENT
     assert oversight(world.store, world.log, world).offers_sent == 1

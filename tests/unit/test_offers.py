@@ -217,6 +217,7 @@ def test_the_next_wave_skips_entries_offered_and_numbers_opted_out(world: World)
     world.open()
 
     world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
     world.clock.advance(minutes=15)
     second = world.offers.run_wave("clinic-1", OPENING, 2)
     world.send_all()
@@ -226,11 +227,12 @@ def test_the_next_wave_skips_entries_offered_and_numbers_opted_out(world: World)
 
 
 def test_an_offer_text_keeps_to_quiet_hours_as_every_text_does(world: World) -> None:
-    world.clock.set(at("2030-01-10T22:00:00-08:00"))
+    world.clock.set(at("2030-01-10T20:59:00-08:00"))
     world.wait(1)
     world.open(at("2030-01-11T15:00:00-08:00"))
 
     world.offers.run_wave("clinic-1", OPENING, 1)
+    world.clock.advance(minutes=2)  # the sender's turn comes as quiet hours begin
     [result] = world.send_all()
 
     assert result.outcome is Outcome.DEFERRED
@@ -280,7 +282,8 @@ def test_y_takes_the_opening_and_books_the_winner_with_its_events(world: World) 
     assert world.vacancies.entries_by_id[("clinic-1", "e2")].status is WaitlistStatus.FILLED
     assert world.texts_to(phone(2))[-1].startswith("Harbor Clinic: Customer, booked tomorrow")
     assert (
-        world.store.recipients[("clinic-1", recipient_key("clinic-1", phone(2)))].open_offer is None
+        world.store.recipients[("clinic-1", recipient_key("clinic-1", phone(2)))].waitlist_offer
+        is None
     )
 
 
@@ -329,16 +332,30 @@ def test_y_answers_the_offer_before_a_pending_confirmation(world: World) -> None
     assert own.confirmed_at is None
 
 
-def test_the_digit_takes_it_too_but_only_while_the_offer_is_open(world: World) -> None:
+def test_a_digit_does_not_take_a_waitlist_offer_its_text_asks_for_y(world: World) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+
+    answered = world.reply(phone(1), "1", "1")
+
+    assert answered.intent is Intent.FREE_TEXT
+    assert ("clinic-1", f"fill-{OPENING}") not in world.store.appointments_by_id
+    assert world.vacancies.offers[("clinic-1", OPENING, "e1")].status is OfferStatus.SENT
+
+
+def test_a_y_once_the_offer_would_have_expired_is_no_answer_to_it(world: World) -> None:
     world.wait(1)
     world.open()
     world.offers.run_wave("clinic-1", OPENING, 1)
     world.send_all()
     world.clock.set(SLOT - timedelta(minutes=119))
 
-    answered = world.reply(phone(1), "1", "1")
+    answered = world.reply(phone(1), "Y", "1")
 
-    assert answered.intent is Intent.FREE_TEXT
+    assert answered.intent is Intent.CONFIRM  # a confirm word, with nothing to confirm
+    assert answered.take is None
     assert ("clinic-1", f"fill-{OPENING}") not in world.store.appointments_by_id
 
 
@@ -359,7 +376,10 @@ def test_a_wave_too_close_to_the_slot_marks_it_expired_and_frees_its_offers(
     assert world.opening().status is OpeningStatus.EXPIRED
     assert world.vacancies.entries_by_id[("clinic-1", "e1")].status is WaitlistStatus.WAITING
     rkey = recipient_key("clinic-1", phone(1))
-    assert world.store.recipients[("clinic-1", rkey)].open_offer is None
+    choice = world.store.recipients[("clinic-1", rkey)].waitlist_offer
+    assert choice is not None
+    assert choice.ended_at == SLOT - timedelta(minutes=100)
+    assert not choice.is_open(SLOT - timedelta(minutes=100))
 
 
 def test_an_offer_whose_opening_was_filled_before_it_went_out_is_suppressed(
@@ -505,3 +525,130 @@ def test_waves_that_find_nobody_look_again_less_and_less_often(world: World) -> 
 
     assert first.next_wave_at == NOW + timedelta(minutes=30)
     assert second.next_wave_at == NOW + timedelta(minutes=30 + 60)
+
+
+def test_a_y_after_the_next_wave_closed_the_offers_is_told_once_that_it_is_gone(
+    world: World,
+) -> None:
+    # The benchmark's late taker: offered in wave 1, someone else takes it, wave 2 runs
+    # and closes the offers, then the Y comes (three times, one a webhook retry).
+    world.appointments.upsert(
+        "clinic-1",
+        "own-visit",
+        AppointmentDraft(Customer(phone=phone(2), name="Customer 2"), NOW + timedelta(days=3)),
+    )
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.reply(phone(1), "Y", "1")
+    world.clock.advance(minutes=15)
+    assert world.offers.run_wave("clinic-1", OPENING, 2).outcome is WaveOutcome.FILLED
+    assert world.vacancies.offers[("clinic-1", OPENING, "e2")].status is OfferStatus.EXPIRED
+    world.clock.advance(minutes=30)
+
+    late = world.reply(phone(2), "Y", "2")
+    again = world.reply(phone(2), "y", "3")
+    retried = world.reply(phone(2), "y", "3")
+    world.send_all()
+
+    assert [r.intent for r in (late, again, retried)] == [Intent.TAKE_OFFER] * 3
+    assert late.take is not None
+    assert late.take.outcome is TakeOutcome.TAKEN
+    assert again.take is not None
+    assert again.take.outcome is TakeOutcome.REPEATED
+    assert retried.take is not None
+    assert retried.take.outcome is TakeOutcome.REPEATED
+    assert [r.replies for r in (late, again, retried)] == [[], [], []]
+    taken = [t for t in world.texts_to(phone(2)) if "was just taken" in t]
+    assert taken == [
+        "Harbor Clinic: sorry, the tomorrow at 10:30am slot was just taken. "
+        "You stay on the waitlist for the next one."
+    ]
+    # The Y was the offer's: the number's own pending visit stays unconfirmed.
+    own = world.store.appointments_by_id[("clinic-1", "own-visit")]
+    assert own.confirmed_at is None
+    assert world.vacancies.offers[("clinic-1", OPENING, "e2")].status is OfferStatus.LOST
+    assert world.vacancies.entries_by_id[("clinic-1", "e2")].status is WaitlistStatus.WAITING
+    assert len([a for a in world.store.appointments_by_id if a[1].startswith("fill-")]) == 1
+
+
+def test_once_the_ended_offer_would_have_expired_y_confirms_as_usual(world: World) -> None:
+    world.appointments.upsert(
+        "clinic-1",
+        "own-visit",
+        AppointmentDraft(Customer(phone=phone(2), name="Customer 2"), NOW + timedelta(days=3)),
+    )
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.reply(phone(1), "Y", "1")
+    world.offers.run_wave("clinic-1", OPENING, 2)
+    world.clock.set(SLOT - timedelta(minutes=120))  # the offer's own expiry
+
+    answered = world.reply(phone(2), "Y", "2")
+
+    assert answered.intent is Intent.CONFIRM
+    assert answered.take is None
+    own = world.store.appointments_by_id[("clinic-1", "own-visit")]
+    assert own.confirmed_at == SLOT - timedelta(minutes=120)
+    assert ("clinic-1", OPENING, "e2", "offer_taken") not in world.vacancies.texts
+
+
+def test_an_ended_offer_does_not_hold_the_number_back_from_the_next_one(world: World) -> None:
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.reply(phone(1), "Y", "1")
+    world.offers.run_wave("clinic-1", OPENING, 2)
+    rkey = recipient_key("clinic-1", phone(2))
+    ended = world.store.recipients[("clinic-1", rkey)].waitlist_offer
+    assert ended is not None
+    assert ended.ended_at == NOW
+    later = Opening(
+        tenant_id="clinic-1",
+        opening_id="op-later",
+        starts_at=SLOT + timedelta(hours=2),
+        source=OpeningSource.BOOKING,
+        created_at=NOW,
+    )
+    assert world.vacancies.create_opening(later)
+
+    result = world.offers.run_wave("clinic-1", "op-later", 1)
+
+    assert result.offers_sent == 1
+    choice = world.store.recipients[("clinic-1", rkey)].waitlist_offer
+    assert choice is not None
+    assert (choice.opening_id, choice.ended_at) == ("op-later", None)
+
+
+def test_a_y_after_a_newer_appointment_text_answers_that_text_not_the_ended_offer(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.reply(phone(1), "Y", "1")
+    world.offers.run_wave("clinic-1", OPENING, 2)
+    world.clock.advance(hours=3)
+    # The ended offer's number is booked a visit of its own: its confirmation goes out.
+    world.appointments.upsert(
+        "clinic-1",
+        "own-visit",
+        AppointmentDraft(Customer(phone=phone(2), name="Customer 2"), NOW + timedelta(days=3)),
+    )
+    world.send_all()
+
+    answered = world.reply(phone(2), "Y", "2")
+
+    assert answered.intent is Intent.CONFIRM
+    assert answered.take is None
+    own = world.store.appointments_by_id[("clinic-1", "own-visit")]
+    assert own.confirmed_at == NOW + timedelta(hours=3)
+    assert ("clinic-1", OPENING, "e2", "offer_taken") not in world.vacancies.texts

@@ -13,6 +13,7 @@ from rendezvous.domain.errors import (
     Conflict,
     InvalidFields,
     NotFound,
+    OpeningTaken,
     Unprocessable,
 )
 from rendezvous.domain.events import (
@@ -48,6 +49,7 @@ from rendezvous.domain.tenant_settings import MAX_SEGMENTS
 from rendezvous.domain.vacancy import (
     Opening,
     OpeningSource,
+    OpeningTake,
     cancellation_opening_id,
 )
 from rendezvous.phone import InvalidPhoneNumber, parse_phone, region_of
@@ -184,10 +186,13 @@ class AppointmentService:
         *,
         expected_version: int | None = None,
         frees: Opening | None = None,
+        takes: OpeningTake | None = None,
         events: Sequence[WebhookEvent] = (),
     ) -> AppointmentView:
         """Create or update. A customer's move (`expected_version` given) changes only that
-        version, and writes the `opening` its old slot `frees` and its `events` with it."""
+        version, and in the same write fills the opening it `takes`, writes the `opening`
+        its old slot `frees` and its `events`: OpeningTaken when that opening went first,
+        and then nothing is written."""
         tenant = self._tenant(tenant_id)
         draft = _in_e164(draft, tenant)
         now = self.clock.now()
@@ -205,7 +210,14 @@ class AppointmentService:
                     if expected_version not in (None, found[0].version):
                         raise Conflict("the appointment changed since the choice was offered")
                     view = self._update(
-                        tenant, found[0], found[1], draft, now, frees=frees, events=events
+                        tenant,
+                        found[0],
+                        found[1],
+                        draft,
+                        now,
+                        frees=frees,
+                        takes=takes,
+                        events=events,
                     )
                 return self._with_warnings(tenant, view)
             except ConcurrentModification:
@@ -247,7 +259,7 @@ class AppointmentService:
         `cancelled` text, which the sender then sends under its usual rules (quiet hours,
         cap, pause, opt-out): a repeat plans nothing, so the customer hears it once. A
         cancel far enough ahead also writes the opening it frees (vacancy_of) in that
-        write, and starts it after; a repeat starts the same opening again."""
+        write, and starts it after; a repeat starts it only if it never was."""
         tenant = self._tenant(tenant_id)
         for _ in range(3):
             now = self.clock.now()
@@ -257,10 +269,13 @@ class AppointmentService:
             appointment, messages = found
             if appointment.status is AppointmentStatus.CANCELLED:
                 # As a repeated PUT does: a cancelled text whose hand-off was lost (a crash
-                # after the write) is handed off again; the sender drops a duplicate. So is
-                # the start of its opening (the starter's schedule is named by the opening).
+                # after the write) is handed off again; the sender drops a duplicate. Its
+                # opening is started if the first cancel stopped before starting it, and
+                # only then: a wave that ran is not run again.
                 self._enqueue_due(appointment, messages, now)
-                self._start(vacancy_of(appointment, tenant, now))
+                freed = vacancy_of(appointment, tenant, now)
+                if freed is not None and self.starter is not None:
+                    self.starter.ensure_started(freed)
                 return AppointmentView(appointment, messages)
             # The version moves on, so a reminder already in flight fails its check at send
             # time.
@@ -386,16 +401,20 @@ class AppointmentService:
         """Create `appointment` as any booking is (its confirmation now or after quiet
         hours, its reminders scheduled), written by `write` with its planned texts inside
         the caller's own transaction (a waitlist fill: the opening, the entry, the events).
-        None when `write` did not land; its schedules are then taken back."""
+        None when `write` did not land: nothing was scheduled."""
         now = appointment.created_at
         notice = plan_notice(MessageKind.CONFIRMATION, appointment, tenant, now)
         plan = [notice, *plan_reminders(appointment, tenant, now, notice.send_at)]
         records = self._records(appointment, plan, now)
-        # Schedules first, as for any booking: a record must never lack its schedule.
-        self._schedule(appointment, records)
+        # Unlike a booking's, these schedules come after the write: every taker of an
+        # opening plans the same appointment id, so the same schedule names. Made first, a
+        # loser's would stand for the winner's (naming the loser's number, whose opt-out
+        # and claims the sender would check) and taking them back would delete the
+        # winner's. A crash between the two leaves a reminder unscheduled: the queue
+        # watcher's sweep marks it failed once due, so it shows and can be sent again.
         if not write(records):
-            self._unschedule(records)
             return None
+        self._schedule(appointment, records)
         self._enqueue_due(appointment, records, now)
         return records
 
@@ -441,6 +460,7 @@ class AppointmentService:
         now: datetime,
         *,
         frees: Opening | None = None,
+        takes: OpeningTake | None = None,
         events: Sequence[WebhookEvent] = (),
     ) -> AppointmentView:
         if current.status is AppointmentStatus.CANCELLED:
@@ -500,16 +520,23 @@ class AppointmentService:
         plan = [notice, *plan_reminders(updated, tenant, now, notice.send_at)]
         records = self._records(updated, plan, now)
         self._schedule(updated, records)
-        self.store.save_appointment(
-            updated,
-            expected_version=current.version,
-            retire=pending,
-            retire_as=MessageStatus.SUPERSEDED,
-            new_messages=records,
-            now=now,
-            events=events,
-            opening=frees if moved else None,
-        )
+        try:
+            self.store.save_appointment(
+                updated,
+                expected_version=current.version,
+                retire=pending,
+                retire_as=MessageStatus.SUPERSEDED,
+                new_messages=records,
+                now=now,
+                events=events,
+                opening=frees if moved else None,
+                takes=takes,
+            )
+        except OpeningTaken:
+            # The move never happened: its texts' schedules would fire for a slot it never
+            # took (and a move to another slot would find their names taken).
+            self._unschedule(records)
+            raise
         self._unschedule(pending)
         self._enqueue_due(updated, records, now)
         history = [m for m in messages if m not in pending]
@@ -570,29 +597,47 @@ class AppointmentService:
 
 
 def vacancy_of(cancelled: Appointment, tenant: Tenant, now: datetime) -> Opening | None:
-    """The opening a cancellation frees: when fill is on, the cancel came at least the
-    tenant's notice ahead of the slot, and the slot is still that far ahead. Built from the
+    """The opening a cancellation frees (see _freed_slot), from the cancel: built from the
     cancelled appointment alone (its id from the cancelled version, its time from the
     cancel), so a repeat builds the same one."""
+    if cancelled.status is not AppointmentStatus.CANCELLED:
+        return None
+    return _freed_slot(
+        cancelled, tenant, now, cancelled.cancelled_at or now, OpeningSource.CANCELLATION
+    )
+
+
+def vacancy_left_by(moving: Appointment, tenant: Tenant, now: datetime) -> Opening | None:
+    """The opening a reply digit's move frees (see _freed_slot): `moving` as it is before
+    the move, its id from the version that leaves the slot."""
+    return _freed_slot(moving, tenant, now, now, OpeningSource.RESCHEDULE)
+
+
+def _freed_slot(
+    appointment: Appointment,
+    tenant: Tenant,
+    now: datetime,
+    freed_at: datetime,
+    source: OpeningSource,
+) -> Opening | None:
+    """The opening `appointment`'s slot becomes when it leaves it at `freed_at`: when fill
+    is on, it left at least the tenant's notice ahead of the slot, and the slot is still
+    that far ahead. Its id is deterministic (cancellation_opening_id), so a retry opens
+    nothing twice."""
     notice = timedelta(minutes=tenant.fill_min_notice_minutes)
-    cancelled_at = cancelled.cancelled_at or now
-    if (
-        not tenant.fill_enabled
-        or cancelled.status is not AppointmentStatus.CANCELLED
-        or cancelled.starts_at < max(cancelled_at, now) + notice
-    ):
+    if not tenant.fill_enabled or appointment.starts_at < max(freed_at, now) + notice:
         return None
     return Opening(
-        tenant_id=cancelled.tenant_id,
-        opening_id=cancellation_opening_id(cancelled.appointment_id, cancelled.version),
-        starts_at=cancelled.starts_at,
-        duration_minutes=cancelled.duration_minutes,
-        service=cancelled.service,
-        provider=cancelled.provider,
-        location=cancelled.location,
-        source=OpeningSource.CANCELLATION,
-        replaces=cancelled.appointment_id,
-        created_at=cancelled_at,
+        tenant_id=appointment.tenant_id,
+        opening_id=cancellation_opening_id(appointment.appointment_id, appointment.version),
+        starts_at=appointment.starts_at,
+        duration_minutes=appointment.duration_minutes,
+        service=appointment.service,
+        provider=appointment.provider,
+        location=appointment.location,
+        source=source,
+        replaces=appointment.appointment_id,
+        created_at=freed_at,
     )
 
 

@@ -20,19 +20,21 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     SendRequest,
     Tenant,
     TextRequest,
+    WaitlistOffer,
 )
 from rendezvous.domain.vacancy import (
     Offer,
     Opening,
     OpeningStatus,
+    OpeningTake,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -143,12 +145,16 @@ class AppointmentRecords(Protocol):
         now: datetime,
         events: Sequence[WebhookEvent] = (),
         opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
         """Update the appointment, retire pending messages, add new ones, record the
-        `events` this change causes and create the `opening` it frees, atomically.
+        `events` this change causes, create the `opening` it frees and fill the opening it
+        `takes` (a reply digit's move into a free slot), atomically.
 
         Raises ConcurrentModification when the stored version is not `expected_version`,
-        a message to retire is no longer pending, or the opening exists already.
+        a message to retire is no longer pending, or the opening exists already; else
+        OpeningTaken when the opening to take is no longer open or offered, or no longer
+        starts after `takes.not_before`. Either way nothing was written.
         """
         ...
 
@@ -263,8 +269,11 @@ class RecipientStore(Protocol):
         """Give back a claim whose text provably never left (the gateway refused it)."""
         ...
 
-    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
-        """Keep (or, with None, end) the choice the number's digits answer."""
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
+        """Keep (or, with None, end) the R options the number's digits answer; the
+        number's waitlist offer is left as it is."""
         ...
 
     def mark_recipient(
@@ -399,10 +408,11 @@ class OfferBook(OfferTextOwners, Protocol):
     its text, its entry and the number's open offer never disagree."""
 
     def make_offer(
-        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
     ) -> bool:
         """Record the offer and its planned text with the opening, move the entry from
-        waiting to offered and give the number `choice` as its open offer. False (nothing
+        waiting to offered and give the number `choice` as its waitlist offer (its R
+        options, if any, stay). False (nothing
         written) when this entry has an offer of this opening already or is no longer
         waiting."""
         ...
@@ -421,24 +431,33 @@ class OfferBook(OfferTextOwners, Protocol):
         """The take: the opening becomes filled by `offer`'s entry, if it is open or
         offered and starts after `not_before`; in the same transaction the appointment is
         created with its planned texts and `events`, the entry is filled, the offer taken
-        and the number's open offer closed. False (nothing written) when the condition on
-        the opening failed: someone else took it, or it is too close."""
+        and the number's waitlist offer removed (its R options stay). False (nothing
+        written) when the condition on the opening failed (someone else took it, or it is
+        too close) or the entry is off the list (removed, or filled by another opening)."""
         ...
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
         """A taker who came too late: the offer lost, its `offer_taken` text planned, the
-        entry back to waiting. False (nothing written) when that text exists already."""
+        entry back to waiting, the number's waitlist offer of this opening ended (kept, so a
+        later Y is known as late). False (nothing written) when that text exists already
+        or the offer is no longer open or closed unanswered (it was taken: the winner's)."""
         ...
 
     def release(self, offer: Offer, now: datetime) -> None:
         """An offer that ended unanswered (filled by another, expired): the offer expired
-        and its entry waiting again, if the offer was still open."""
+        and its entry waiting again, if the offer was still open; the number's waitlist offer
+        of this opening ended (kept until it expires: a late Y is told the slot is gone)."""
         ...
 
 
 class WaveScheduler(Protocol):
     def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
         """Run wave `wave` of the opening at `at` (once: planning it again is one plan)."""
+        ...
+
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        """Run wave `wave` of the opening at `at` as well as when it was planned (once:
+        hurrying it again is one plan): whichever runs second is a repeat."""
         ...
 
 
@@ -509,10 +528,17 @@ class ConversationQueue(Protocol):
     ) -> QueueItem | None: ...
 
     def resolve(
-        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+        self,
+        item: QueueItem,
+        staff: str,
+        now: datetime,
+        event: WebhookEvent,
+        *,
+        preview: str | None = None,
     ) -> QueueItem | None:
         """Resolve `item` if it is unchanged since read and `staff` holds a live claim, with
-        `event`; the resolved item, or None."""
+        `event`; the resolved item, or None. `preview`, when given, is what the item says
+        in the list from then on (automation saying what it did)."""
         ...
 
 
@@ -539,6 +565,16 @@ class VacancyStore(Protocol):
         """
         ...
 
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        """Write `removed` (an entry taken off the list while an offer held it) as
+        put_entry does, and in the same transaction end that offer: the offer expired and
+        the number's waitlist offer cleared, so neither its text nor a Y can act on it.
+
+        Raises ConcurrentModification when the entry, its offer or the number's waitlist
+        offer changed since read, and nothing is written.
+        """
+        ...
+
     def entries(
         self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
@@ -553,6 +589,13 @@ class VacancyStore(Protocol):
         `service`: those that named it (case aside) and those with no preference; every
         waiting entry when `service` is None (the tenant matches `any`). The caller checks
         provider and time window (WaitlistEntry.suits)."""
+        ...
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """Entries in status `waiting` that named no service, first listed first: all that
+        may want a slot of no named service when the tenant matches by service."""
         ...
 
     def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail | None: ...
@@ -595,9 +638,28 @@ class VacancyStore(Protocol):
 
 class VacancyStarter(Protocol):
     """Starts offering an opening just written: its first wave goes out a minute later (the
-    soonest a Scheduler at() is sure to run), the next ones on the tenant's interval."""
+    soonest a Scheduler at() is sure to run), the next ones on the tenant's interval; and
+    ends it once filled."""
 
     def start(self, opening: Opening) -> None: ...
+
+    def filled(self, opening: Opening, by: str) -> None:
+        """`opening` was just filled other than by a waitlist Y (a reschedule took it):
+        its offers still open close now, their entries waiting again, and the "Slot
+        freed" item of the cancellation it came from is resolved, saying it was filled
+        `by` (words for the staff: "by rescheduling Ana")."""
+        ...
+
+    def ensure_started(self, opening: Opening) -> None:
+        """Start `opening` unless a wave of it has run: for a repeat (a retried publish, a
+        repeated cancel) that cannot tell whether the first call got as far as starting
+        it. A wave that ran is not planned again."""
+        ...
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        """`entry` waits for a slot (it joined, or was listed again or changed): openings
+        it suits that are looking for people get their next wave soon."""
+        ...
 
 
 class ActivityLog(Protocol):

@@ -104,9 +104,7 @@ class WaitlistEntry(BaseModel):
     def suits(self, opening: Opening, match: FillMatch) -> bool:
         """Whether this entry wants `opening` under the tenant's matching rule: its service
         (and provider) when it named one, and its window of start times."""
-        if match is not FillMatch.ANY and not _same(self.service, opening.service):
-            return False
-        if match is FillMatch.SERVICE_AND_PROVIDER and not _same(self.provider, opening.provider):
+        if not opening.wanted_by(self.service, self.provider, match):
             return False
         if self.earliest is not None and opening.starts_at < self.earliest:
             return False
@@ -151,11 +149,34 @@ class Opening(BaseModel):
     offered_to: int = 0
     version: int = 1
 
+    def wanted_by(self, service: str | None, provider: str | None, match: FillMatch) -> bool:
+        """Whether someone after `service` and `provider` (None: any) would take this
+        opening under the tenant's matching rule: a waitlist entry (WaitlistEntry.suits),
+        or a customer moving their appointment by R."""
+        if match is not FillMatch.ANY and not _same(service, self.service):
+            return False
+        return match is not FillMatch.SERVICE_AND_PROVIDER or _same(provider, self.provider)
+
     def worth_offering(self, now: datetime, min_notice_minutes: int) -> bool:
         """Still open and far enough ahead for someone to make it."""
         return self.status in OPEN_OPENING_STATUSES and self.starts_at > now + timedelta(
             minutes=min_notice_minutes
         )
+
+
+class OpeningTake(BaseModel):
+    """An opening filled by an appointment in the very write that moves the appointment
+    there: made only while the opening is open or offered and starts after `not_before`
+    (the tenant's notice from `at`). Otherwise that whole write fails: the slot was just
+    taken, and nothing of the move is written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    opening_id: str
+    appointment_id: str
+    at: datetime
+    not_before: datetime
 
 
 class Offer(BaseModel):

@@ -16,6 +16,7 @@ from rendezvous.adapters.dynamodb.table import (
     TableRepository,
     appointment_key,
     batch_get,
+    cancellation_codes,
     condition_failed,
     day_keys,
     day_listing,
@@ -34,8 +35,9 @@ from rendezvous.adapters.dynamodb.table import (
     transact_if,
     values_of,
 )
-from rendezvous.adapters.dynamodb.vacancy import opening_put
+from rendezvous.adapters.dynamodb.vacancy import opening_fill, opening_put
 from rendezvous.domain.activity import ActivityEntry
+from rendezvous.domain.errors import ConcurrentModification, OpeningTaken
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.identity import MessageIdentity, TimedText, identity_of
 from rendezvous.domain.models import (
@@ -51,7 +53,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import SendContext
-from rendezvous.domain.vacancy import Opening
+from rendezvous.domain.vacancy import Opening, OpeningTake
 
 # Appointment fields no save writes (see _appointment_update).
 SEPARATELY_WRITTEN = frozenset({"last_text", "outcome", "outcome_at", "outcome_by"})
@@ -158,6 +160,7 @@ class DynamoAppointments(TableRepository):
         now: datetime,
         events: Sequence[WebhookEvent] = (),
         opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
         pending = sorted(s.value for s in PENDING_STATUSES)
         update = self._appointment_update(appointment)
@@ -198,7 +201,31 @@ class DynamoAppointments(TableRepository):
         items.extend(event_puts(self._table, events))
         if opening is not None:
             items.append(opening_put(self._table, opening))
-        transact(self._db, items, "appointment changed concurrently")
+        if takes is None:
+            transact(self._db, items, "appointment changed concurrently")
+            return
+        items.append(
+            opening_fill(
+                self._table,
+                takes.tenant_id,
+                takes.opening_id,
+                appointment_id=takes.appointment_id,
+                entry_id=None,
+                not_before=takes.not_before,
+                now=takes.at,
+            )
+        )
+        writes: list[Any] = items
+        try:
+            self._db.transact_write_items(TransactItems=writes)
+        except ClientError as exc:
+            codes = cancellation_codes(exc)
+            # The appointment's own change first: a retry reads it again and tells.
+            if codes[0] != "ConditionalCheckFailed" and codes[-1] == "ConditionalCheckFailed":
+                raise OpeningTaken(f"opening {takes.opening_id} was just taken") from exc
+            if "ConditionalCheckFailed" in codes:
+                raise ConcurrentModification("appointment changed concurrently") from exc
+            raise
 
     def load_send_context(self, request: SendRequest) -> SendContext:
         keys = {

@@ -29,13 +29,12 @@ from rendezvous.adapters.dynamodb.table import (
     query_all,
     recipient_item_key,
     serialize,
-    stamp,
     tenant_key,
     transact_if,
     values_of,
     waitlist_key,
 )
-from rendezvous.adapters.dynamodb.vacancy import entry_item, offer_item
+from rendezvous.adapters.dynamodb.vacancy import entry_item, offer_item, opening_fill
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -45,16 +44,15 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     Recipient,
     Tenant,
+    WaitlistOffer,
 )
 from rendezvous.domain.ports import OfferSendContext, OpeningTexts
 from rendezvous.domain.vacancy import (
     Offer,
     OfferStatus,
     Opening,
-    OpeningStatus,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -277,9 +275,11 @@ class DynamoOffers(TableRepository):
 
     # -- OfferBook ------------------------------------------------------------------------
 
-    def _open_offer(self, tenant_id: str, rkey: str, phone: str, choice: OpenOffer | None) -> Item:
-        """The number's open offer set (or removed), the recipient's revision moved on: a
-        send claim read before it must read again."""
+    def _waitlist_offer(
+        self, tenant_id: str, rkey: str, phone: str, choice: WaitlistOffer | None
+    ) -> Item:
+        """The number's waitlist offer set (or removed), its R options left as they are;
+        the recipient's revision moved on: a send claim read before it must read again."""
         sets = (
             "SET tenant_id = :t, recipient_key = :rk, phone = if_not_exists(phone, :phone), "
             "rev = if_not_exists(rev, :zero) + :one"
@@ -292,9 +292,9 @@ class DynamoOffers(TableRepository):
             ":one": 1,
         }
         if choice is None:
-            expression = f"{sets} REMOVE open_offer"
+            expression = f"{sets} REMOVE waitlist_offer"
         else:
-            expression = f"{sets}, open_offer = :choice"
+            expression = f"{sets}, waitlist_offer = :choice"
             values[":choice"] = plain(choice)
         return {
             "Update": {
@@ -306,7 +306,7 @@ class DynamoOffers(TableRepository):
         }
 
     def make_offer(
-        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
     ) -> bool:
         offered = entry.model_copy(
             update={"status": WaitlistStatus.OFFERED, "version": entry.version + 1}
@@ -327,7 +327,7 @@ class DynamoOffers(TableRepository):
                         ),
                     }
                 },
-                self._open_offer(offer.tenant_id, text.recipient_key, offer.phone, choice),
+                self._waitlist_offer(offer.tenant_id, text.recipient_key, offer.phone, choice),
             ],
         )
 
@@ -342,32 +342,15 @@ class DynamoOffers(TableRepository):
         not_before: datetime,
         now: datetime,
     ) -> bool:
-        # `tsk` is "<start, fixed-width UTC>#<id>": above the limit's stamp exactly when
-        # the opening starts after `not_before`, compared as text in the condition.
-        opening_update = {
-            "Update": {
-                "TableName": self._table,
-                "Key": serialize(opening_key(opening.tenant_id, opening.opening_id)),
-                "UpdateExpression": "SET #s = :filled, qpk = :qpk, filled_at = :now, "
-                "filled_by_entry = :entry, filled_appointment_id = :appt, "
-                "version = version + :one",
-                "ConditionExpression": "#s IN (:open, :offered) AND tsk > :limit",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": values_of(
-                    {
-                        ":filled": OpeningStatus.FILLED.value,
-                        ":qpk": f"T#{opening.tenant_id}#OS#{OpeningStatus.FILLED.value}",
-                        ":now": iso(now),
-                        ":entry": offer.entry_id,
-                        ":appt": appointment.appointment_id,
-                        ":one": 1,
-                        ":open": OpeningStatus.OPEN.value,
-                        ":offered": OpeningStatus.OFFERED.value,
-                        ":limit": stamp(not_before),
-                    }
-                ),
-            }
-        }
+        opening_update = opening_fill(
+            self._table,
+            opening.tenant_id,
+            opening.opening_id,
+            appointment_id=appointment.appointment_id,
+            entry_id=offer.entry_id,
+            not_before=not_before,
+            now=now,
+        )
         entry_update = {
             "Update": {
                 "TableName": self._table,
@@ -375,7 +358,9 @@ class DynamoOffers(TableRepository):
                 "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
                 "filled_opening_id = :opening, updated_at = :now, version = version + :one "
                 "REMOVE qpk, qsk",
-                "ConditionExpression": "attribute_exists(pk)",
+                # Still on the list: offered, or waiting again once its offer's hold ended
+                # (a late Y still wins while the opening is open). Not removed, not filled.
+                "ConditionExpression": "#s IN (:offered, :waiting)",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": values_of(
                     {
@@ -384,6 +369,8 @@ class DynamoOffers(TableRepository):
                         ":opening": opening.opening_id,
                         ":now": iso(now),
                         ":one": 1,
+                        ":offered": WaitlistStatus.OFFERED.value,
+                        ":waiting": WaitlistStatus.WAITING.value,
                     }
                 ),
             }
@@ -398,7 +385,7 @@ class DynamoOffers(TableRepository):
                 *event_puts(self._table, events),
                 entry_update,
                 {"Put": {"TableName": self._table, "Item": serialize(offer_item(answered))}},
-                self._open_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
+                self._waitlist_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
             ],
         )
 
@@ -406,14 +393,26 @@ class DynamoOffers(TableRepository):
         lost = offer.model_copy(update={"status": OfferStatus.LOST, "answered_at": now})
         items: list[dict[str, Any]] = [
             self._put_new_entry(_text_item(text)),
-            {"Put": {"TableName": self._table, "Item": serialize(offer_item(lost))}},
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(offer_item(lost)),
+                    # Open or closed unanswered: never the winner's own offer, which the
+                    # same number's second Y at once read as open before the win landed.
+                    "ConditionExpression": "#s IN (:sent, :expired)",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": values_of(
+                        {":sent": OfferStatus.SENT.value, ":expired": OfferStatus.EXPIRED.value}
+                    ),
+                }
+            },
         ]
         waiting = self._waiting_again(offer)
         if waiting is not None:
             items.append(waiting)
         if not transact_if(self._db, items):
             return False
-        self._close_open_offer(offer)
+        self._end_waitlist_offer(offer, now)
         return True
 
     def release(self, offer: Offer, now: datetime) -> None:
@@ -433,7 +432,7 @@ class DynamoOffers(TableRepository):
         if waiting is not None:
             items.append(waiting)
         if transact_if(self._db, items):
-            self._close_open_offer(offer)
+            self._end_waitlist_offer(offer, now)
 
     def _waiting_again(self, offer: Offer) -> dict[str, Any] | None:
         """The entry back on the list for the next opening, if this offer still holds it."""
@@ -458,16 +457,20 @@ class DynamoOffers(TableRepository):
             }
         }
 
-    def _close_open_offer(self, offer: Offer) -> None:
-        """The number's open offer ends, if it is still this opening's."""
+    def _end_waitlist_offer(self, offer: Offer, now: datetime) -> None:
+        """The number's waitlist offer ends, if it is still this opening's and open: kept
+        with its end, so a Y before it would have expired is known as a late answer."""
         rkey = recipient_key(offer.tenant_id, offer.phone)
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key=serialize(recipient_item_key(offer.tenant_id, rkey)),
-                UpdateExpression="SET rev = rev + :one REMOVE open_offer",
-                ConditionExpression="contains(open_offer.opening_ids, :opening)",
-                ExpressionAttributeValues=values_of({":one": 1, ":opening": offer.opening_id}),
+                UpdateExpression="SET rev = rev + :one, waitlist_offer.ended_at = :now",
+                ConditionExpression="waitlist_offer.opening_id = :opening "
+                "AND attribute_not_exists(waitlist_offer.ended_at)",
+                ExpressionAttributeValues=values_of(
+                    {":one": 1, ":opening": offer.opening_id, ":now": iso(now)}
+                ),
             )
         except ClientError as exc:
             if not condition_failed(exc):
