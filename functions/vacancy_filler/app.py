@@ -9,7 +9,6 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.adapters.wave_scheduler import WaveRequest
-from rendezvous.fill_metrics import record_wave_metrics
 from rendezvous.observability import logger, metrics, traced
 from rendezvous.runtime import get_runtime
 
@@ -23,7 +22,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     result = (
         get_runtime().offer_service().run_wave(request.tenant_id, request.opening_id, request.wave)
     )
-    record_wave_metrics(result)
     logger.info(
         "wave run",
         extra={"outcome": result.outcome.value, "offers_sent": result.offers_sent},

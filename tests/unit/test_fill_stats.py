@@ -9,6 +9,7 @@ from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.models import Customer
 from rendezvous.domain.oversight import FillNumbers, OversightService
 from rendezvous.domain.redrive import LateTexts
+from rendezvous.domain.sending import Outcome
 from rendezvous.domain.vacancies import VacancyService
 from rendezvous.domain.vacancy import OpeningStatus
 from tests.support.memory import (
@@ -89,3 +90,43 @@ def _fresh(opening_id: str, world: test_offers.World) -> dict[str, object]:
         "filled_appointment_id": None,
         "created_at": world.clock.now(),
     }
+
+
+def test_offers_sent_counts_the_offer_texts_twilio_took_each_once() -> None:
+    world = test_offers.World()  # waves of two
+    for n in (1, 2):
+        world.wait(n)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    # Told by phone after the wave picked the number, before its offer text left.
+    world.store.mark_recipient("clinic-1", phone(2), now=world.clock.now(), opted_out=True)
+    requests = list(world.outbound.sent)
+
+    results = world.send_all()
+    for request in requests:  # the queue delivers each event again
+        world.sender.deliver(request)
+
+    assert sorted(r.outcome for r in results) == [Outcome.SENT, Outcome.SUPPRESSED]
+    assert len(world.gateway.sent) == 1
+    assert oversight(world.store, world.log, world).offers_sent == 1
+
+
+def test_an_offer_held_by_a_pause_counts_when_it_leaves_not_when_it_is_made() -> None:
+    world = test_offers.World()
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    tenant = world.store.get_tenant("clinic-1")
+    assert tenant is not None
+    world.store.put_tenant(tenant.model_copy(update={"paused": True}))
+    [request] = world.outbound.sent
+
+    [held] = world.send_all()
+    counted_while_held = oversight(world.store, world.log, world).offers_sent
+    world.store.put_tenant(tenant)  # resumed: the held text is handed to the sender again
+    resent = world.sender.deliver(request)
+
+    assert (held.outcome, held.reason) == (Outcome.DEFERRED, "tenant_paused")
+    assert counted_while_held == 0
+    assert resent.outcome is Outcome.SENT
+    assert oversight(world.store, world.log, world).offers_sent == 1

@@ -94,6 +94,7 @@ class World:
             self.clock,
             SmsRenderer(),
             offers=self.vacancies,
+            activity=self.log,
         )
         queue = MemoryQueue(self.store)
         conversations = MemoryConversations(self.store)

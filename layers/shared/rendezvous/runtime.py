@@ -201,9 +201,13 @@ class Runtime:
     def activity_log(self) -> ActivityReader:
         from rendezvous.adapters.aws import client
         from rendezvous.adapters.dynamodb.activity import DynamoActivityLog
+        from rendezvous.fill_metrics import MeteredActivityLog
 
         return self._once(
-            "activity_log", lambda: DynamoActivityLog(client("dynamodb"), self.settings.table_name)
+            "activity_log",
+            lambda: MeteredActivityLog(
+                DynamoActivityLog(client("dynamodb"), self.settings.table_name)
+            ),
         )
 
     def settings_store(self) -> SettingsStore:
@@ -419,6 +423,7 @@ class Runtime:
             self.clock,
             self.renderer(),
             offers=self.offer_book(),
+            activity=self.activity_log(),
         )
 
     def inbound_service(self) -> InboundService:

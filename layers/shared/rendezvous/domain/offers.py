@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent, FillVia
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
@@ -142,7 +142,8 @@ class OfferService:
     queue: OutboundQueue
     appointments: AppointmentService
     clock: Clock
-    # GET /v1/stats counts fill from the log: offers sent, openings filled, expired.
+    # GET /v1/stats counts fill from the log: openings filled, expired (offer texts sent:
+    # the sender logs those, once Twilio has them).
     activity: ActivityLog | None = None
     # The staff queue, where a customer's X left a "Slot freed" item that a fill settles.
     desk: ConversationQueue | None = None
@@ -390,7 +391,6 @@ class OfferService:
         for entry in picked:
             if self._offer(tenant, counted, entry, wave, now):
                 sent += 1
-                self._log(tenant_id, ActivityEvent.OFFER_SENT, opening, now)
         if sent < len(picked):
             self._recount(counted, len(offers) + sent)
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
@@ -674,7 +674,10 @@ class OfferService:
                 opening_id=opening.opening_id,
                 appointment_id=appointment_id,
                 waited_minutes=waited_minutes,
-                reason=opening.source.value,
+                # A fill says how it was filled (a reschedule's digit logs its own).
+                reason=FillVia.WAITLIST.value
+                if event is ActivityEvent.OPENING_FILLED
+                else opening.source.value,
             ),
         )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from rendezvous.domain.activity import ActivityEvent, opening_entry
+from rendezvous.domain.activity import ActivityEvent, FillVia, opening_entry
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService, vacancy_left_by
 from rendezvous.domain.errors import Conflict, NotFound, OpeningTaken, Unprocessable
 from rendezvous.domain.events import opening_taken_by_move
@@ -223,6 +223,7 @@ class RescheduleService:
             taken.opening_id,
             now,
             waited_minutes=waited.total_seconds() / 60,
+            via=FillVia.RESCHEDULE,
         )
         self.log.append(tenant.tenant_id, entry)
         if freed is not None:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypedDict
 
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
     ConcurrentModification,
@@ -32,6 +33,7 @@ from rendezvous.domain.models import (
     MessageKind,
     MessageStatus,
     OfferSendRequest,
+    OfferText,
     Recipient,
     SuppressionReason,
     Tenant,
@@ -42,6 +44,7 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.planning import late_verdict, offer_late_verdict, still_timely
 from rendezvous.domain.ports import (
+    ActivityLog,
     AppointmentStore,
     OfferTextOwners,
     OutboundSms,
@@ -131,6 +134,8 @@ class MessageSender:
     clock: Clock
     render: Renderer
     offers: OfferTextOwners | None = None
+    # GET /v1/stats counts the offer texts Twilio took (`offer_sent`) from the log.
+    activity: ActivityLog | None = None
 
     def __post_init__(self) -> None:
         self._texts = TextBook(self.store, self.offers)
@@ -469,11 +474,29 @@ class MessageSender:
             sid=receipt.sid,
             **facts,
         )
+        if isinstance(message, OfferText) and message.kind == MessageKind.OFFER:
+            self._log_offer_sent(message, now)
         return SendResult(
             Outcome.SENT,
             message.kind,
             segments=rendered.segments,
             encoding=rendered.encoding,
+        )
+
+    def _log_offer_sent(self, text: OfferText, now: datetime) -> None:
+        """An offer text Twilio took, counted once: this line runs once per claim, and a
+        redelivered event finds the claim (or the result) and never gets here again. An
+        offer suppressed or held until it no longer mattered was never sent."""
+        if self.activity is None:
+            return
+        self.activity.append(
+            text.tenant_id,
+            ActivityEntry(
+                event=ActivityEvent.OFFER_SENT,
+                actor="automation",
+                at=now,
+                opening_id=text.opening_id,
+            ),
         )
 
     def _record_result(
