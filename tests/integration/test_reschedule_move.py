@@ -225,8 +225,7 @@ def test_a_staff_move_after_the_options_is_kept_and_the_digit_goes_to_a_person(
     [answer] = replies(invoke(INBOUND, inbound("1")))
 
     assert answer.startswith(
-        "Harbor Clinic: your visit was just changed to Thu 17 Jan 8:00am. "
-        "A person will reply by "
+        "Harbor Clinic: your visit was just changed to Thu 17 Jan 8:00am. A person will reply by "
     ), answer
     assert visit(store) == (at("2030-01-17T08:00:00-08:00"), 2)
     assert status_of(vacancies, "op-a") is OpeningStatus.OPEN

@@ -146,8 +146,7 @@ def staff_move(world: RWorld) -> None:
 
 def left_for_a_person(world: RWorld, reply: str) -> None:
     assert reply.startswith(
-        "Harbor Clinic: your visit was just changed to Thu 17 Jan 8:00am. "
-        "A person will reply by "
+        "Harbor Clinic: your visit was just changed to Thu 17 Jan 8:00am. A person will reply by "
     ), reply
     assert (world.appointment().starts_at, world.appointment().version) == (at(STAFF_TIME), 2)
     assert world.status_of("op-a") is OpeningStatus.OPEN
