@@ -11,6 +11,7 @@ from twilio.rest import Client
 
 from tests.e2e.conftest import Api, in_days, wait_for_texts
 from tests.e2e.test_replies import phone_sends
+from tests.e2e.vacancy import first_wave
 from tests.support.local_stack import LocalStackProcess, Tenant
 
 pytestmark = pytest.mark.e2e
@@ -49,6 +50,7 @@ def test_x_offers_the_slot_to_the_waitlist_and_the_first_y_takes_it(
     listed(api, clinic, f"w-{tag}-2", second, service)
 
     phone_sends(stack, customer, clinic, "X")
+    first_wave(api, twilio, [first, second])
     offered = [wait_for_texts(twilio, number, 1)[0].body for number in (first, second)]
     taker = phone_sends(stack, second, clinic, "Y")
     booked = wait_for_texts(twilio, second, 2)

@@ -66,6 +66,7 @@ def test_a_y_after_the_next_wave_closed_the_offers_is_told_once_that_it_is_gone(
         wait_for_texts(twilio, customer, 1)
         reply(stack, clinic, customer, "X")
         opening_id = opening_replacing(api, clinic, cancelled)["opening_id"]
+        api.advance(1.1)  # wave 1 is planned a minute ahead (a Scheduler at() in the past)
         wait_for_texts(twilio, late, 2)  # wave 1: the offer
         api.advance(INTERVAL_MINUTES + 1)
         wait_for_each(twilio, [taker], 1)  # wave 2
