@@ -378,7 +378,8 @@ class OfferBook(OfferTexts, Protocol):
         self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
     ) -> bool:
         """Record the offer and its planned text with the opening, move the entry from
-        waiting to offered and give the number `choice` as its open offer. False (nothing
+        waiting to offered (keeping the opening `entry.offered_for` named on it) and give
+        the number `choice` as its open offer. False (nothing
         written) when this entry has an offer of this opening already or is no longer
         waiting."""
         ...
@@ -618,6 +619,15 @@ class OversightStore(TimeIndex, Protocol):
 
 class TenantReader(Protocol):
     def get_tenant(self, tenant_id: str) -> Tenant | None: ...
+
+
+class VacancyReaders(TenantReader, Protocol):
+    """What the waitlist and openings lists read beside them: the numbers' opt-outs and the
+    appointments that took openings (one BatchGetItem each per page)."""
+
+    def recipients_by_key(self, tenant_id: str, keys: list[str]) -> dict[str, Recipient]: ...
+
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
 
 class SettingsStore(TenantReader, Protocol):

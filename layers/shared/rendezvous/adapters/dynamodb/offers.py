@@ -335,7 +335,7 @@ class DynamoOffers(TableRepository):
                 "Key": serialize(waitlist_key(offer.tenant_id, offer.entry_id)),
                 "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
                 "filled_opening_id = :opening, updated_at = :now, version = version + :one "
-                "REMOVE qpk, qsk",
+                "REMOVE qpk, qsk, offered_opening_id, offered_starts_at",
                 "ConditionExpression": "attribute_exists(pk)",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": values_of(
