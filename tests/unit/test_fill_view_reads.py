@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from rendezvous.api.vacancies import OpeningOut, WaitlistEntryOut
+from rendezvous.domain.conversation import ConversationReader
 from rendezvous.domain.models import Recipient
 from rendezvous.domain.vacancies import VacancyService
 from rendezvous.domain.vacancy import WaitlistStatus
 from rendezvous.phone import recipient_key
 from tests.support.aws import at
+from tests.support.memory import MemoryConversations, MemoryQueue
 from tests.unit.test_offers import OPENING, SLOT, World, phone
 from tests.unit.test_reschedule import VISIT, RWorld
 
@@ -92,3 +94,31 @@ def test_a_reschedule_s_taker_is_the_customer_moved_in_from_their_old_time() -> 
     taker = takers["op-b"]
     assert (taker.appointment_id, taker.name) == ("appt-1", "Ana María López")
     assert taker.moved_from == at(VISIT)
+
+
+def test_the_number_s_conversation_shows_its_offer_and_just_taken_texts() -> None:
+    world = World()
+    conversations = world.inbound.texts
+    assert isinstance(conversations, MemoryConversations)
+    conversations.offers = world.vacancies.texts
+    reader = ConversationReader(conversations, MemoryQueue(world.store))
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.reply(phone(1), "Y", "1")
+    world.reply(phone(2), "Y", "2")
+    world.send_all()
+
+    thread, _ = reader.read("clinic-1", recipient_key("clinic-1", phone(2)), [], world.clock.now())
+
+    automated = [(m.message_kind, m.body) for m in thread if m.author == "automation"]
+    kinds = [kind for kind, _ in automated]
+    assert kinds[0] == "offer"
+    assert automated[0][1].startswith("Harbor Clinic: a slot opened tomorrow at 10:30am.")
+    assert "offer_taken" in kinds
+    assert any(m.direction == "inbound" and m.body == "Y" for m in thread)
+    # Only this number's: the winner's offer text is not in it.
+    other, _ = reader.read("clinic-1", recipient_key("clinic-1", phone(1)), [], world.clock.now())
+    assert [m.message_kind for m in other if m.message_kind].count("offer") == 1

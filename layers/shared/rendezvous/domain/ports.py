@@ -316,6 +316,11 @@ class Conversations(Protocol):
         (newest first), each with its automated texts; cancelled ones included."""
         ...
 
+    def offer_texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[OfferText]:
+        """The newest `limit` waitlist offer texts (offer, offer_taken) made for the
+        recipient's number, whatever opening they belong to."""
+        ...
+
 
 @dataclass(frozen=True)
 class OfferSendContext:

@@ -23,6 +23,7 @@ from rendezvous.adapters.dynamodb.table import (
     iso,
     offer_key,
     offer_text_key,
+    offer_thread_keys,
     opening_key,
     plain,
     recipient_item_key,
@@ -72,6 +73,11 @@ _FINAL_RANK = 4
 
 def _text_key(text: OfferText) -> Item:
     return offer_text_key(text.tenant_id, text.opening_id, text.entry_id, text.kind)
+
+
+def _text_item(text: OfferText) -> Item:
+    """An offer's text as stored: with its opening, and listed under its number."""
+    return {**_text_key(text), **offer_thread_keys(text), **plain(text)}
 
 
 class DynamoOffers(TableRepository):
@@ -276,7 +282,7 @@ class DynamoOffers(TableRepository):
             self._db,
             [
                 self._put_new_entry(offer_item(offer)),
-                self._put_new_entry({**_text_key(text), **plain(text)}),
+                self._put_new_entry(_text_item(text)),
                 {
                     "Put": {
                         "TableName": self._table,
@@ -366,7 +372,7 @@ class DynamoOffers(TableRepository):
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
         lost = offer.model_copy(update={"status": OfferStatus.LOST, "answered_at": now})
         items: list[dict[str, Any]] = [
-            self._put_new_entry({**_text_key(text), **plain(text)}),
+            self._put_new_entry(_text_item(text)),
             {"Put": {"TableName": self._table, "Item": serialize(offer_item(lost))}},
         ]
         waiting = self._waiting_again(offer)

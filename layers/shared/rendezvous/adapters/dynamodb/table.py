@@ -25,7 +25,8 @@ Keys (pk / sk):
   T#<tenant>#WL#<entry>   WL              a waitlist entry (vacancy.py)
   T#<tenant>#OP#<opening>  OP             an opening: a slot free to offer
   T#<tenant>#OP#<opening>  OT#<entry>#<kind>  an offer's text (offer, offer_taken): its plan
-                                          and fate, as an appointment's M# records
+                                          and fate, as an appointment's M# records;
+                                          listed under its number (offer_thread_keys)
   T#<tenant>#OP#<opening>  OF#<entry>     one offer of that opening to a waitlist entry, so
                                           an opening and its offers are one Query
   T#<tenant>#FILL         D#<UTC day>     vacancy fill's counters of the day (ADD), so the
@@ -51,6 +52,8 @@ Vacancy fill (adapters/dynamodb/vacancy.py) lists through the same three indexes
 - every entry is in `by_recipient` under gsi1pk T#<tenant>#WL#S#<status>, gsi1sk
   `<listed_at>#<entry>`: GET /v1/waitlist (and matching `any`) is a keys-only Query and a
   BatchGetItem per page;
+- an offer's text is in `by_recipient` under gsi1pk T#<tenant>#R#<rkey>#OT, gsi1sk
+  `<created_at>#<opening>#<kind>`: the number's conversation reads them there;
 - an opening is in `by_queue` under qpk T#<tenant>#OS#<status>, qsk `<starts_at>#<opening>`
   (openings in a status starting in a range: one Query), and in `by_time` under tpk
   T#<tenant>#OD#<UTC day of starts_at>, tsk the same (every status: one keys-only Query a
@@ -74,7 +77,7 @@ from pydantic import BaseModel
 
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.identity import MessageIdentity
-from rendezvous.domain.models import MessageRecord
+from rendezvous.domain.models import MessageRecord, OfferText
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -182,6 +185,16 @@ def offer_key(tenant_id: str, opening_id: str, entry_id: str) -> Item:
 def offer_text_key(tenant_id: str, opening_id: str, entry_id: str, kind: str) -> Item:
     """An offer's text (`offer`, `offer_taken`), with its opening and offer."""
     return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": f"OT#{entry_id}#{kind}"}
+
+
+def offer_thread_keys(text: OfferText) -> Item:
+    """Where an offer's text is listed under its number in `by_recipient` (keys only), so
+    the conversation with that number reads its offer texts newest first: one Query and
+    one BatchGetItem. Written with the text itself, by the same Put."""
+    return {
+        "gsi1pk": f"T#{text.tenant_id}#R#{text.recipient_key}#OT",
+        "gsi1sk": f"{iso(text.created_at)}#{text.opening_id}#{text.kind}",
+    }
 
 
 def fill_counts_key(tenant_id: str, day: date) -> Item:
