@@ -124,6 +124,23 @@ def test_counts_open_offers_and_an_opted_out_number_are_plain_on_the_list(
     expect(page.locator("#fill-waitlist-count")).to_contain_text("con una oferta abierta")
     expect(stopped_row).to_contain_text("Dado de baja (STOP)")
     expect(offered_row.locator("td[data-state]")).to_contain_text("Oferta abierta para el")
+    page.locator("#locale-select").select_option("en")
+
+    # R13: the offer text is in the number's conversation, one click from the row.
+    wait_for(
+        lambda: any(
+            o["message_status"] in ("queued", "sent", "delivered")
+            for o in staff_api.get(f"/v1/openings/{opening_id}", staff.token)["offers"]
+            if o["entry_id"] == offered
+        ),
+        timeout=15,
+        what="the offer text to leave",
+    )
+    offered_row.get_by_role("button", name="Texts with Olga Offered").click()
+    thread = page.locator("#thread")
+    expect(thread).to_contain_text("Automated text: Waitlist offer")
+    expect(thread).to_contain_text("Reply Y")
+    tab.screenshot("fill-offer-in-conversation")
     assert tab.problems == []
 
 
@@ -239,6 +256,26 @@ def test_a_slot_a_customer_moved_into_names_them_and_where_they_came_from(
     )
     assert made.status_code == 201, made.text
     opening_id = publish(staff_api, clinic, day_at(stack, clinic, 3, 9, 0), service)
+    cancelled_id = f"cx-{uuid.uuid4().hex[:10]}"
+    booking = {
+        "customer": {"phone": a_number(), "name": "Cleo Cancel"},
+        "starts_at": day_at(stack, clinic, 6, 16, 30).isoformat(),
+        "service": service,
+    }
+    put = staff_api.request(
+        "PUT", f"/v1/appointments/{cancelled_id}", clinic.booking_token, json=booking
+    )
+    assert put.status_code == 201, put.text
+    gone = staff_api.request("DELETE", f"/v1/appointments/{cancelled_id}", clinic.booking_token)
+    assert gone.status_code == 200, gone.text
+    window = day_at(stack, clinic, 6, 0, 0)
+    query = f"from={quote(window.isoformat())}&to={quote((window + timedelta(days=1)).isoformat())}"
+
+    def opened_by_cancel() -> str | None:
+        found = staff_api.get(f"/v1/openings?{query}", staff.token)["openings"]
+        return next((o["opening_id"] for o in found if o.get("replaces") == cancelled_id), None)
+
+    freed_by_cancel = wait_for(opened_by_cancel, timeout=15, what="the cancellation's opening")
 
     text_the_business(stack, clinic, phone, "R")
     wait_for(
@@ -267,6 +304,10 @@ def test_a_slot_a_customer_moved_into_names_them_and_where_they_came_from(
         "#fill-openings-rows tr", has=tab.page.locator("td[data-state]", has_text="freed by a move")
     )
     expect(freed.first).to_be_visible()
+    cancelled = tab.page.locator(f'#fill-openings-rows tr[data-opening-row="{freed_by_cancel}"]')
+    expect(cancelled.locator("td[data-state]")).to_have_text(
+        re.compile(r"^(Open|Offered) — from a cancellation$")
+    )
     accessible(tab.page, "fill-taken-by-move")
     tab.screenshot("fill-taken-by-move")
     assert tab.problems == []

@@ -29,6 +29,8 @@
     "fill.entry.optedOut": "Opted out (STOP): gets no offers",
     "fill.entry.filled": "Got a slot",
     "fill.entry.removed": "Removed",
+    "fill.conversation": "Texts",
+    "fill.conversation.for": "Texts with {name}",
     "fill.remove": "Remove",
     "fill.remove.for": "Remove {name} from the list",
     "fill.removed": "{name} is off the list.",
@@ -120,6 +122,8 @@
     "fill.entry.optedOut": "Désinscrit (STOP) : ne reçoit aucune offre",
     "fill.entry.filled": "A eu un créneau",
     "fill.entry.removed": "Retiré",
+    "fill.conversation": "SMS",
+    "fill.conversation.for": "SMS avec {name}",
     "fill.remove": "Retirer",
     "fill.remove.for": "Retirer {name} de la liste",
     "fill.removed": "{name} n’est plus sur la liste.",
@@ -211,6 +215,8 @@
     "fill.entry.optedOut": "Dado de baja (STOP): no recibe ofertas",
     "fill.entry.filled": "Consiguió hora",
     "fill.entry.removed": "Quitado",
+    "fill.conversation": "SMS",
+    "fill.conversation.for": "SMS con {name}",
     "fill.remove": "Quitar",
     "fill.remove.for": "Quitar a {name} de la lista",
     "fill.removed": "{name} ya no está en la lista.",
@@ -364,6 +370,8 @@
     $("fill-add").addEventListener("submit", addEntry);
     $("fill-publish").addEventListener("submit", publishOpening);
     $("fill-waitlist-rows").addEventListener("click", (event) => {
+      const texts = event.target.closest("button[data-conversation]");
+      if (texts) RV.openConversation(texts.dataset.conversation);
       const button = event.target.closest("button[data-entry]");
       if (button) askRemove(button.dataset.entry);
     });
@@ -509,8 +517,12 @@
         el("td", {}, wants(entry)),
         el("td", {}, el("time", { dateTime: entry.listed_at }, RV.fmt.when(entry.listed_at))),
         el("td", { "data-state": entry.status }, entryState(entry)),
-        el("td", {}, removable ? el("button", { type: "button", class: "quiet", "data-entry": entry.entry_id,
-          "aria-label": t("fill.remove.for", { name: name || phone }) }, t("fill.remove")) : null));
+        // The number's texts (its offers and "just taken" too) are one click away.
+        el("td", { class: "fill-actions" },
+          phone ? el("button", { type: "button", class: "quiet", "data-conversation": phone,
+            "aria-label": t("fill.conversation.for", { name: name || phone }) }, t("fill.conversation")) : null,
+          removable ? el("button", { type: "button", class: "quiet", "data-entry": entry.entry_id,
+            "aria-label": t("fill.remove.for", { name: name || phone }) }, t("fill.remove")) : null));
     }));
   }
 
