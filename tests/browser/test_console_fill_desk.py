@@ -311,3 +311,48 @@ def test_a_slot_a_customer_moved_into_names_them_and_where_they_came_from(
     accessible(tab.page, "fill-taken-by-move")
     tab.screenshot("fill-taken-by-move")
     assert tab.problems == []
+
+
+def test_a_long_waiting_list_says_it_shows_the_first_page_and_shows_the_rest(
+    console: OpenConsole, staff: StaffMember, staff_api: StaffApi, clinic: Tenant
+) -> None:
+    # More than one page of the console's (200), whatever the other tests listed.
+    service = f"Bulk {uuid.uuid4().hex[:6]}"
+    for n in range(205):
+        list_someone(staff_api, clinic, f"Bulk {n:03d}", service, f"+1415556{n:04d}")
+    listed: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page_of = staff_api.get(f"/v1/waitlist?limit=500{cursor}", staff.token)
+        listed += page_of["entries"]
+        if not page_of.get("next_cursor"):
+            break
+        cursor = f"&cursor={quote(page_of['next_cursor'])}"
+    shown_in_all = [e for e in listed if e["status"] != "removed"]
+    tab = console()
+    tab.sign_in(staff)
+
+    tab.show_view("fill")
+
+    page = tab.page
+    rows = page.locator("#fill-waitlist-rows tr")
+    more = page.get_by_role("button", name="Show more of the waiting list")
+    expect(more).to_be_visible()
+    first = rows.count()
+    assert 0 < first <= 200
+    expect(page.locator("#fill-waitlist-partial")).to_have_text(
+        f"Showing the first {first} on the list; these counts are theirs."
+    )
+    tab.screenshot("fill-waitlist-partial")
+
+    more.click()
+
+    expect(rows).to_have_count(len(shown_in_all))
+    expect(more).to_be_hidden()
+    expect(page.locator("#fill-waitlist-heading")).to_be_focused()
+    waiting = sum(e["status"] == "waiting" for e in shown_in_all)
+    offered = sum(e["status"] == "offered" for e in shown_in_all)
+    expect(page.locator("#fill-waitlist-count")).to_have_text(
+        f"{waiting} waiting · {offered} with an offer open"
+    )
+    assert tab.problems == []

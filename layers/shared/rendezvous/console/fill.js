@@ -10,6 +10,8 @@
     "fill.waitlist.counts": "{waiting} waiting · {offered} with an offer open",
     "fill.waitlist.partial": "Showing the first {shown} on the list; these counts are theirs.",
     "fill.more": "Show more",
+    "fill.more.waitlist": "Show more of the waiting list",
+    "fill.more.openings": "Show more openings",
     "fill.col.who": "Who",
     "fill.col.wants": "Wants",
     "fill.col.since": "Since",
@@ -103,6 +105,8 @@
     "fill.waitlist.counts": "{waiting} en attente · {offered} avec une offre en cours",
     "fill.waitlist.partial": "Affichage des {shown} premiers de la liste ; ces chiffres sont les leurs.",
     "fill.more": "Afficher plus",
+    "fill.more.waitlist": "Afficher plus de la liste d’attente",
+    "fill.more.openings": "Afficher plus de créneaux",
     "fill.col.who": "Qui",
     "fill.col.wants": "Souhaite",
     "fill.col.since": "Depuis",
@@ -196,6 +200,8 @@
     "fill.waitlist.counts": "{waiting} esperando · {offered} con una oferta abierta",
     "fill.waitlist.partial": "Se muestran los primeros {shown} de la lista; estas cifras son las suyas.",
     "fill.more": "Mostrar más",
+    "fill.more.waitlist": "Mostrar más de la lista de espera",
+    "fill.more.openings": "Mostrar más horas libres",
     "fill.col.who": "Quién",
     "fill.col.wants": "Quiere",
     "fill.col.since": "Desde",
@@ -326,7 +332,7 @@
       el("h2", { id: "fill-heading" }),
       el("p", { id: "fill-message", class: "muted", role: "status" }),
       el("section", { class: "fill-waitlist", "aria-labelledby": "fill-waitlist-heading" },
-        el("h3", { id: "fill-waitlist-heading" }),
+        el("h3", { id: "fill-waitlist-heading", tabindex: "-1" }),
         el("p", { id: "fill-waitlist-count", class: "muted" }),
         el("div", { class: "table-wrap" }, el("table", { id: "fill-waitlist-table" },
           el("thead", {}, el("tr", { id: "fill-waitlist-head" })),
@@ -341,7 +347,7 @@
           el("p", { id: "fill-add-error", class: "error-text", role: "alert" }),
           el("button", { type: "submit", id: "fill-add-submit" }))),
       el("section", { class: "fill-openings", "aria-labelledby": "fill-openings-heading" },
-        el("h3", { id: "fill-openings-heading" }),
+        el("h3", { id: "fill-openings-heading", tabindex: "-1" }),
         el("p", {}, el("label", { for: "fill-status", id: "fill-status-label" }), " ", stateSelect),
         el("p", { id: "fill-openings-count", class: "muted" }),
         el("div", { class: "table-wrap" }, el("table", { id: "fill-openings-table" },
@@ -379,14 +385,16 @@
       const button = event.target.closest("button[data-opening]");
       if (button) toggleOffers(button.dataset.opening);
     });
-    $("fill-waitlist-more-button").addEventListener("click", () => {
-      state.pages.waitlist += 1;
-      quietly(loadWaitlist());
-    });
-    $("fill-openings-more-button").addEventListener("click", () => {
-      state.pages.openings += 1;
-      quietly(loadOpenings());
-    });
+    // One more page; the focus stays on the button, or goes to the list's heading once
+    // everything is shown and the button goes away.
+    const showMore = (list, loader) => () => {
+      state.pages[list] += 1;
+      quietly(loader().then(() => {
+        if (!state.more[list]) $(`fill-${list}-heading`).focus();
+      }));
+    };
+    $("fill-waitlist-more-button").addEventListener("click", showMore("waitlist", loadWaitlist));
+    $("fill-openings-more-button").addEventListener("click", showMore("openings", loadOpenings));
     $("fill-remove-form").addEventListener("submit", confirmRemove);
     $("fill-remove-keep").addEventListener("click", () => $("fill-remove-dialog").close());
     $("fill-remove-dialog").addEventListener("close", removeClosed);
@@ -408,6 +416,8 @@
     text("fill-status-label", "fill.openings.status");
     text("fill-waitlist-more-button", "fill.more");
     text("fill-openings-more-button", "fill.more");
+    $("fill-waitlist-more-button").setAttribute("aria-label", t("fill.more.waitlist"));
+    $("fill-openings-more-button").setAttribute("aria-label", t("fill.more.openings"));
     text("fill-publish-heading", "fill.publish");
     text("fill-publish-hint", "fill.publish.hint", { zone: RV.wall.zone() });
     text("fill-pub-date-label", "fill.publish.date");
