@@ -383,8 +383,7 @@ class OfferBook(OfferTexts, Protocol):
         self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
     ) -> bool:
         """Record the offer and its planned text with the opening, move the entry from
-        waiting to offered (keeping the opening `entry.offered_for` named on it) and give
-        the number `choice` as its open offer. False (nothing
+        waiting to offered and give the number `choice` as its open offer. False (nothing
         written) when this entry has an offer of this opening already or is no longer
         waiting."""
         ...

@@ -25,8 +25,7 @@ Keys (pk / sk):
   T#<tenant>#WL#<entry>   WL              a waitlist entry (vacancy.py)
   T#<tenant>#OP#<opening>  OP             an opening: a slot free to offer
   T#<tenant>#OP#<opening>  OT#<entry>#<kind>  an offer's text (offer, offer_taken): its plan
-                                          and fate, as an appointment's M# records;
-                                          listed under its number (offer_thread_keys)
+                                          and fate, as an appointment's M# records
   T#<tenant>#OP#<opening>  OF#<entry>     one offer of that opening to a waitlist entry, so
                                           an opening and its offers are one Query
   T#<tenant>#FILL         D#<UTC day>     vacancy fill's counters of the day (ADD), so the
@@ -134,6 +133,16 @@ def day_keys(tenant_id: str, starts_at: datetime, appointment_id: str) -> Item:
     }
 
 
+def offer_thread_keys(text: OfferText) -> Item:
+    """Where an offer's text is listed under its number in `by_recipient` (keys only), so
+    the conversation with that number reads its offer texts newest first: one Query and
+    one BatchGetItem. Written with the text itself, by the same Put."""
+    return {
+        "gsi1pk": f"T#{text.tenant_id}#R#{text.recipient_key}#OT",
+        "gsi1sk": f"{iso(text.created_at)}#{text.opening_id}#{text.kind}",
+    }
+
+
 def log_key(tenant_id: str, at: datetime, entry_id: str) -> Item:
     return {
         "pk": f"T#{tenant_id}#LOG#{at.astimezone(UTC).date().isoformat()}",
@@ -185,16 +194,6 @@ def offer_key(tenant_id: str, opening_id: str, entry_id: str) -> Item:
 def offer_text_key(tenant_id: str, opening_id: str, entry_id: str, kind: str) -> Item:
     """An offer's text (`offer`, `offer_taken`), with its opening and offer."""
     return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": f"OT#{entry_id}#{kind}"}
-
-
-def offer_thread_keys(text: OfferText) -> Item:
-    """Where an offer's text is listed under its number in `by_recipient` (keys only), so
-    the conversation with that number reads its offer texts newest first: one Query and
-    one BatchGetItem. Written with the text itself, by the same Put."""
-    return {
-        "gsi1pk": f"T#{text.tenant_id}#R#{text.recipient_key}#OT",
-        "gsi1sk": f"{iso(text.created_at)}#{text.opening_id}#{text.kind}",
-    }
 
 
 def fill_counts_key(tenant_id: str, day: date) -> Item:
