@@ -191,15 +191,24 @@ def test_the_desk_publishes_a_free_slot_with_its_problems_next_to_its_fields(
     page = tab.page
     form = page.get_by_role("form", name="Publish a free slot")
 
-    # In the past: said under the date, in words, and nothing published.
+    # In the past: said under the date before anything is sent.
     yesterday = day_at(stack, clinic, -1, 11, 15)
     form.get_by_label("Date").fill(yesterday.date().isoformat())
     form.get_by_label("Time").fill("11:15")
     form.get_by_role("button", name="Publish").click()
-    expect(page.locator("#fill-pub-date-error")).to_have_text(
-        "Too soon or in the past: choose a time far enough ahead for someone on the list to come."
-    )
+    expect(page.locator("#fill-pub-date-error")).to_have_text("That time has already passed.")
     expect(form.get_by_label("Date")).to_have_attribute("aria-invalid", "true")
+    expect(form.get_by_label("Date")).to_be_focused()
+    # Too soon to offer (the API's 422 on starts_at): said in the console's words.
+    soon = (virtual_now(stack) + timedelta(minutes=30)).astimezone(ZoneInfo(clinic.timezone))
+    form.get_by_label("Date").fill(soon.date().isoformat())
+    form.get_by_label("Time").fill(soon.strftime("%H:%M"))
+    form.get_by_role("button", name="Publish").click()
+    expect(page.locator("#fill-pub-date-error")).to_have_text(
+        "This time can’t be offered: too soon for someone on the list to come, "
+        "or further ahead than the waiting list is offered."
+    )
+    expect(page.locator("#view-fill")).not_to_contain_text("fill_min_notice_minutes")
     expect(form.get_by_label("Date")).to_be_focused()
     tab.screenshot("fill-publish-error")
 

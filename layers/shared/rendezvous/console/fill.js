@@ -78,7 +78,8 @@
     "fill.publish.provider": "With (optional)",
     "fill.publish.submit": "Publish",
     "fill.publish.missing": "A date and a time are needed.",
-    "fill.publish.tooSoon": "Too soon or in the past: choose a time far enough ahead for someone on the list to come.",
+    "fill.publish.past": "That time has already passed.",
+    "fill.publish.badTime": "This time can’t be offered: too soon for someone on the list to come, or further ahead than the waiting list is offered.",
     "fill.publish.badDuration": "Between 5 and 1440 minutes.",
     "fill.publish.done": "The {when} slot is published; the waiting list gets offers.",
     "fill.publish.again": "The {when} slot was published already.",
@@ -173,7 +174,8 @@
     "fill.publish.provider": "Avec (facultatif)",
     "fill.publish.submit": "Publier",
     "fill.publish.missing": "Il faut une date et une heure.",
-    "fill.publish.tooSoon": "Trop tôt ou déjà passé : choisissez une heure assez lointaine pour que quelqu’un de la liste puisse venir.",
+    "fill.publish.past": "Cette heure est déjà passée.",
+    "fill.publish.badTime": "Ce créneau ne peut pas être proposé : trop proche pour que quelqu’un de la liste puisse venir, ou plus lointain que ce que la liste d’attente propose.",
     "fill.publish.badDuration": "Entre 5 et 1440 minutes.",
     "fill.publish.done": "Le créneau du {when} est publié ; la liste d’attente reçoit des offres.",
     "fill.publish.again": "Le créneau du {when} était déjà publié.",
@@ -268,7 +270,8 @@
     "fill.publish.provider": "Con (opcional)",
     "fill.publish.submit": "Publicar",
     "fill.publish.missing": "Hacen falta una fecha y una hora.",
-    "fill.publish.tooSoon": "Demasiado pronto o ya pasada: elija una hora con margen para que alguien de la lista pueda venir.",
+    "fill.publish.past": "Esa hora ya pasó.",
+    "fill.publish.badTime": "Esta hora no se puede ofrecer: demasiado pronto para que alguien de la lista llegue, o más lejos de lo que se ofrece a la lista de espera.",
     "fill.publish.badDuration": "Entre 5 y 1440 minutos.",
     "fill.publish.done": "La hora del {when} está publicada; la lista de espera recibe ofertas.",
     "fill.publish.again": "La hora del {when} ya estaba publicada.",
@@ -697,7 +700,7 @@
 
   // The API's field names and problems, as the publish form says them.
   function publishField(path, problem) {
-    if (path === "starts_at") return ["fill-pub-date", t("fill.publish.tooSoon")];
+    if (path === "starts_at") return ["fill-pub-date", t("fill.publish.badTime")];
     if (path === "duration_minutes") return ["fill-pub-duration", t("fill.publish.badDuration")];
     const id = { service: "fill-pub-service", provider: "fill-pub-provider" }[path];
     return [id, t("fill.field.check", { problem })];
@@ -715,7 +718,14 @@
       return;
     }
     const tz = RV.wall.zone();
-    const body = { starts_at: RV.wall.isoWithOffset(RV.wall.toMs(day, hhmm.slice(0, 5), tz), tz) };
+    const at = RV.wall.toMs(day, hhmm.slice(0, 5), tz);
+    if (at <= RV.now()) {
+      $("fill-pub-date-error").textContent = t("fill.publish.past");
+      $("fill-pub-date").setAttribute("aria-invalid", "true");
+      $("fill-pub-date").focus();
+      return;
+    }
+    const body = { starts_at: RV.wall.isoWithOffset(at, tz) };
     if (value("fill-pub-duration")) {
       const minutes = Number(value("fill-pub-duration"));
       if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440) {
