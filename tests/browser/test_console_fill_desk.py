@@ -350,7 +350,7 @@ def test_a_long_waiting_list_says_it_shows_the_first_page_and_shows_the_rest(
     first = rows.count()
     assert 0 < first <= 200
     expect(page.locator("#fill-waitlist-partial")).to_have_text(
-        f"Showing the first {first} on the list; these counts are theirs."
+        f"Showing the first {first} on the list; the counts above cover only them."
     )
     tab.screenshot("fill-waitlist-partial")
 
