@@ -337,7 +337,7 @@
       el("section", { class: "fill-waitlist", "aria-labelledby": "fill-waitlist-heading" },
         el("h3", { id: "fill-waitlist-heading", tabindex: "-1" }),
         el("p", { id: "fill-waitlist-count", class: "muted" }),
-        el("div", { class: "table-wrap" }, el("table", { id: "fill-waitlist-table" },
+        el("div", { class: "table-wrap", id: "fill-waitlist-wrap" }, el("table", { id: "fill-waitlist-table" },
           el("thead", {}, el("tr", { id: "fill-waitlist-head" })),
           el("tbody", { id: "fill-waitlist-rows" }))),
         el("p", { id: "fill-waitlist-more", hidden: true },
@@ -353,7 +353,7 @@
         el("h3", { id: "fill-openings-heading", tabindex: "-1" }),
         el("p", {}, el("label", { for: "fill-status", id: "fill-status-label" }), " ", stateSelect),
         el("p", { id: "fill-openings-count", class: "muted" }),
-        el("div", { class: "table-wrap" }, el("table", { id: "fill-openings-table" },
+        el("div", { class: "table-wrap", id: "fill-openings-wrap" }, el("table", { id: "fill-openings-table" },
           el("thead", {}, el("tr", { id: "fill-openings-head" })),
           el("tbody", { id: "fill-openings-rows" }))),
         el("p", { id: "fill-openings-more", hidden: true },
@@ -517,6 +517,8 @@
     const count = (status) => state.entries.filter((e) => e.status === status).length;
     const counts = t("fill.waitlist.counts", { waiting: count("waiting"), offered: count("offered") });
     $("fill-waitlist-count").textContent = state.entries.length ? counts : t("fill.waitlist.empty");
+    // An empty table is only its headers (and a scroll box nothing in can be focused).
+    $("fill-waitlist-wrap").hidden = !state.entries.length;
     $("fill-waitlist-more").hidden = !state.more.waitlist;
     $("fill-waitlist-partial").textContent = t("fill.waitlist.partial", { shown: state.entries.length });
     $("fill-waitlist-rows").replaceChildren(...state.entries.map((entry) => {
@@ -661,6 +663,7 @@
   function renderOpenings() {
     $("fill-openings-count").textContent = state.openings.length
       ? tn("fill.openings.count", state.openings.length) : t("fill.openings.empty", { days: DAYS_AHEAD });
+    $("fill-openings-wrap").hidden = !state.openings.length;
     $("fill-openings-more").hidden = !state.more.openings;
     $("fill-openings-partial").textContent = t("fill.openings.partial", { shown: state.openings.length });
     const rows = [];
