@@ -21,7 +21,7 @@ def watch_queues() -> dict[str, int]:
     now = rt.clock.now()
     depth = overdue = stuck = 0
     for tenant_id in rt.store().tenant_ids():
-        stuck += mark_stuck(rt.store(), rt.store(), rt.clock, tenant_id)
+        stuck += mark_stuck(rt.store(), rt.store(), rt.clock, tenant_id, rt.offer_book())
         items = live_items(rt.queue_store(), tenant_id)
         late = sum(1 for i in items if i.due_by < now)
         waiting = sum(1 for i in items if i.status is QueueStatus.OPEN)

@@ -1,5 +1,5 @@
 """One wave of offers for one opening, invoked by its one-time EventBridge Scheduler
-schedule (the first at once when the opening is written, each next one by the wave
+schedule (the first a minute after the opening is written, each next one by the wave
 before it)."""
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from tests.e2e.vacancy import (
     all_reply_at_once,
     book_with_service,
     fill_settings,
+    first_wave,
     isolated_service,
     listed_around,
     opening,
@@ -55,6 +56,7 @@ def test_twenty_takers_at_once_make_one_appointment_and_nineteen_kind_refusals(
 
         reply(stack, clinic, customer, "X")
         offered = opening_replacing(api, clinic, cancelled)
+        first_wave(api, twilio, takers)
         offers = wait_for_each(twilio, takers, 1)
         assert all(len(t) == 1 for t in offers.values()), {n: len(t) for n, t in offers.items()}
 

@@ -17,6 +17,7 @@ from tests.e2e.test_webhook_delivery import Receiver, register
 from tests.e2e.vacancy import (
     book_with_service,
     fill_settings,
+    first_wave,
     isolated_service,
     opening,
     opening_replacing,
@@ -62,6 +63,7 @@ def test_x_opens_the_slot_a_second_wave_taker_fills_it_and_the_receiver_hears_bo
 
         reply(stack, clinic, customer, "X")
         opening_id = opening_replacing(api, clinic, cancelled)["opening_id"]
+        first_wave(api, twilio, waiting)
         # The first wave: the two listed first, in the order they were listed.
         wait_for_each(twilio, [first, second], 1)
         assert texts_by_number(twilio, [third]) == {third: []}

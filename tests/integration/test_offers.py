@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -18,8 +18,16 @@ from twilio.rest import Client
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
 from rendezvous.adapters.wave_scheduler import wave_schedule_name
+from rendezvous.domain.appointments import AppointmentDraft
 from rendezvous.domain.clock import FixedClock
-from rendezvous.domain.models import Customer, OfferSendRequest, TextRequest
+from rendezvous.domain.models import (
+    Customer,
+    MessageStatus,
+    OfferSendRequest,
+    OfferText,
+    RescheduleOptions,
+    TextRequest,
+)
 from rendezvous.domain.offers import TakeOutcome
 from rendezvous.domain.vacancy import (
     OfferStatus,
@@ -29,6 +37,7 @@ from rendezvous.domain.vacancy import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from rendezvous.phone import recipient_key
 from rendezvous.runtime import Runtime
 from tests.integration.test_twilio_inbound import inbound
 from tests.support.events import invoke
@@ -283,3 +292,194 @@ def test_dynamodb_calls_of_one_offer(
     assert dict(sending) == {"BatchGetItem": 1, "UpdateItem": 3}
     print("DynamoDB calls of a wave of 5 offers:", dict(calls))
     print("DynamoDB calls of sending one offer text:", dict(sending))
+
+
+def test_a_y_after_the_next_wave_closed_the_offers_hears_once_that_it_is_gone(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
+) -> None:
+    wait(vacancies, clock, 1)
+    wait(vacancies, clock, 2)
+    open_slot(vacancies, clock)
+    wave(1)
+    send_all(runtime, outbound)
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(2)))
+    clock.advance(minutes=15)
+    assert wave(2)["outcome"] == "filled"
+    ended = store.get_recipient("clinic-1", phone(1))
+    clock.advance(minutes=20)
+
+    late = inbound("Y", sender=phone(1))
+    invoke("TwilioInboundFunction", late)
+    invoke("TwilioInboundFunction", late)  # Twilio's retry of the same webhook
+    invoke("TwilioInboundFunction", inbound("y", sender=phone(1)))
+    send_all(runtime, outbound)
+    after = store.get_recipient("clinic-1", phone(1))
+
+    # The wave ended the number's offer without forgetting it: the late Y is known.
+    assert ended is not None
+    assert ended.waitlist_offer is not None
+    assert ended.waitlist_offer.opening_id == OPENING
+    assert ended.waitlist_offer.ended_at == clock.now() - timedelta(minutes=20)
+    assert after is not None
+    assert after.waitlist_offer == ended.waitlist_offer
+    assert [t for t in texts_to(twilio, phone(1)) if "was just taken" in t] == [
+        "Harbor Clinic: sorry, the tomorrow at 10:30am slot was just taken. "
+        "You stay on the waitlist for the next one."
+    ]
+    detail = vacancies.get_opening("clinic-1", OPENING)
+    assert detail is not None
+    assert {o.entry_id: o.status for o in detail.offers} == {
+        "e1": OfferStatus.LOST,
+        "e2": OfferStatus.TAKEN,
+    }
+
+
+def _offer_and_a_visit(
+    runtime: Runtime, vacancies: DynamoVacancies, clock: FixedClock
+) -> tuple[Opening, datetime]:
+    """phone(1) waits for a slot (offered in wave 1) and has a visit of its own that R
+    could move to a sooner opening, "op-r" (digit 1; the offered slot is digit 2)."""
+    runtime.appointment_service().upsert(
+        "clinic-1",
+        "visit-own",
+        AppointmentDraft(
+            Customer(phone=phone(1), name="Customer 1"), clock.now() + timedelta(days=3)
+        ),
+    )
+    wait(vacancies, clock, 1)
+    opening = open_slot(vacancies, clock)
+    r_slot = clock.now() + timedelta(hours=6)
+    assert vacancies.create_opening(
+        Opening(
+            tenant_id="clinic-1",
+            opening_id="op-r",
+            starts_at=r_slot,
+            source=OpeningSource.BOOKING,
+            created_at=clock.now(),
+        )
+    )
+    wave(1)
+    return opening, r_slot
+
+
+def test_a_digit_for_r_leaves_the_open_waitlist_offer_for_y(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+) -> None:
+    opening, r_slot = _offer_and_a_visit(runtime, vacancies, clock)
+    offered = store.get_recipient("clinic-1", phone(1))
+
+    invoke("TwilioInboundFunction", inbound("R", sender=phone(1)))
+    with_options = store.get_recipient("clinic-1", phone(1))
+    invoke("TwilioInboundFunction", inbound("1", sender=phone(1)))
+    moved = store.get_recipient("clinic-1", phone(1))
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+
+    assert offered is not None
+    assert offered.waitlist_offer is not None
+    assert with_options is not None
+    assert with_options.reschedule_options is not None
+    assert with_options.reschedule_options.digits == {"1": "op-r", "2": OPENING}
+    assert with_options.waitlist_offer == offered.waitlist_offer
+    own = store.get_appointment("clinic-1", "visit-own")
+    assert own is not None
+    assert own[0].starts_at == r_slot
+    assert moved is not None
+    assert moved.reschedule_options is None
+    assert moved.waitlist_offer == offered.waitlist_offer
+    taken = store.get_appointment("clinic-1", f"fill-{OPENING}")
+    assert taken is not None
+    assert taken[0].starts_at == opening.starts_at
+
+
+def test_y_takes_the_waitlist_offer_and_leaves_r_options_for_their_digit(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+) -> None:
+    opening, r_slot = _offer_and_a_visit(runtime, vacancies, clock)
+
+    invoke("TwilioInboundFunction", inbound("R", sender=phone(1)))
+    with_options = store.get_recipient("clinic-1", phone(1))
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+    after_y = store.get_recipient("clinic-1", phone(1))
+    invoke("TwilioInboundFunction", inbound("1", sender=phone(1)))
+
+    assert with_options is not None
+    assert with_options.reschedule_options is not None
+    taken = store.get_appointment("clinic-1", f"fill-{OPENING}")
+    assert taken is not None
+    assert taken[0].starts_at == opening.starts_at
+    assert after_y is not None
+    assert after_y.waitlist_offer is None
+    assert after_y.reschedule_options == with_options.reschedule_options
+    own = store.get_appointment("clinic-1", "visit-own")
+    assert own is not None
+    assert own[0].starts_at == r_slot
+
+
+def test_ending_an_offer_leaves_r_options_and_a_newer_offer_alone(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+) -> None:
+    wait(vacancies, clock, 1)
+    first = open_slot(vacancies, clock)
+    wave(1)
+    options = RescheduleOptions(
+        appointment_id="visit-own",
+        appointment_version=1,
+        digits={"1": "op-r"},
+        expires_at=clock.now() + timedelta(hours=2),
+    )
+    store.set_reschedule_options("clinic-1", phone(1), options)
+    detail = vacancies.get_opening("clinic-1", OPENING)
+    assert detail is not None
+    [offer] = detail.offers
+    book = runtime.offer_book()
+
+    book.release(offer, clock.now())
+    ended = store.get_recipient("clinic-1", phone(1))
+    assert vacancies.create_opening(
+        first.model_copy(update={"opening_id": "op-later", "created_at": clock.now()})
+    )
+    invoke("VacancyFillerFunction", {"tenant_id": "clinic-1", "opening_id": "op-later", "wave": 1})
+    newer = store.get_recipient("clinic-1", phone(1))
+    # A late answer to the first offer, written after the newer offer was made.
+    text = OfferText(
+        tenant_id="clinic-1",
+        opening_id=OPENING,
+        entry_id="e1",
+        recipient_key=recipient_key("clinic-1", phone(1)),
+        kind="offer_taken",
+        status=MessageStatus.PLANNED,
+        send_at=clock.now(),
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    assert book.lose(offer, text, clock.now())
+    after = store.get_recipient("clinic-1", phone(1))
+
+    assert ended is not None
+    assert ended.waitlist_offer is not None
+    assert (ended.waitlist_offer.opening_id, ended.waitlist_offer.ended_at) == (
+        OPENING,
+        clock.now(),
+    )
+    assert ended.reschedule_options == options
+    assert newer is not None
+    assert newer.waitlist_offer is not None
+    assert (newer.waitlist_offer.opening_id, newer.waitlist_offer.ended_at) == ("op-later", None)
+    assert newer.reschedule_options == options
+    assert after is not None
+    assert after.waitlist_offer == newer.waitlist_offer

@@ -3,7 +3,7 @@ the outbox, the pause switch, stats and the queue watcher."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,9 +17,13 @@ from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_ent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.identity import claim_key
-from rendezvous.domain.models import AppointmentStatus, OpenOffer, Recipient, SendRequest
+from rendezvous.domain.models import (
+    AppointmentStatus,
+    Recipient,
+    RescheduleOptions,
+    SendRequest,
+)
 from rendezvous.domain.ports import RecipientClaim
-from rendezvous.domain.vacancy import FillCounts
 from rendezvous.runtime import Runtime
 from tests.integration.test_message_sender import sqs_event
 from tests.integration.test_twilio_inbound import CUSTOMER, inbound, replies
@@ -644,7 +648,8 @@ def test_of_two_racing_cancels_only_the_one_that_cancelled_records_it(
 
     assert view.appointment.status is AppointmentStatus.CANCELLED
     assert view.cancelled_now is False
-    assert log.events == [("appointment_cancelled", "staff-ann")]
+    # The winner's cancel and the opening it wrote; the loser logs neither.
+    assert log.events == [("opening_created", "automation"), ("appointment_cancelled", "staff-ann")]
 
 
 def test_a_second_pause_while_paused_does_not_strand_the_texts_held_by_the_first(
@@ -783,16 +788,21 @@ def test_a_released_held_text_whose_every_receive_crashes_is_swept_failed(
     assert message_of("later", "confirmation") == ("failed", "retries_exhausted")
 
 
-def test_stats_count_vacancy_fill_from_the_day_counters_and_the_log(
+def test_stats_count_vacancy_fill_from_the_log(
     runtime: Runtime, store: DynamoAppointmentStore, clock: FixedClock
 ) -> None:
     now = clock.now()
-    counter = runtime.vacancy_store()
-    counter.count_fill("clinic-1", now, FillCounts(openings=2, offers_sent=3))
-    counter.count_fill("clinic-1", now, FillCounts(filled=3, fill_seconds=4_320, expired=1))
+    log = runtime.activity_log()
+    made = [ActivityEvent.OPENING_CREATED] * 2 + [ActivityEvent.OFFER_SENT] * 3
+    for event in [*made, ActivityEvent.OPENING_EXPIRED]:
+        log.append("clinic-1", opening_entry(event, "op-1", now, source="cancellation"))
     for minutes in (12.0, 40.0, 20.0):
         entry = opening_entry(ActivityEvent.OPENING_FILLED, "op-1", now, waited_minutes=minutes)
-        runtime.activity_log().append("clinic-1", entry)
+        log.append("clinic-1", entry)
+    # Another tenant's, and this tenant's from before the period: not counted.
+    log.append("salon-1", opening_entry(ActivityEvent.OPENING_CREATED, "op-2", now))
+    earlier = now - timedelta(days=7, minutes=1)
+    log.append("clinic-1", opening_entry(ActivityEvent.OFFER_SENT, "op-0", earlier))
 
     status, stats = call("GET", "/v1/stats", query={"days": "7"})
 
@@ -806,21 +816,21 @@ def test_stats_count_vacancy_fill_from_the_day_counters_and_the_log(
     }
 
 
-def test_a_number_s_open_choice_is_kept_and_ended(store: DynamoAppointmentStore) -> None:
-    choice = OpenOffer(
-        opening_ids=("op-a", "op-b"),
+def test_a_number_s_r_options_are_kept_and_ended(store: DynamoAppointmentStore) -> None:
+    choice = RescheduleOptions(
+        appointment_id="appt-1",
+        appointment_version=1,
         digits={"1": "op-a", "2": "op-b"},
         expires_at=datetime(2030, 1, 10, 19, 0, tzinfo=UTC),
-        appointment_id="appt-1",
     )
 
-    store.set_open_offer("clinic-1", CUSTOMER, choice)
+    store.set_reschedule_options("clinic-1", CUSTOMER, choice)
     kept = store.get_recipient("clinic-1", CUSTOMER)
-    store.set_open_offer("clinic-1", CUSTOMER, None)
+    store.set_reschedule_options("clinic-1", CUSTOMER, None)
     ended = store.get_recipient("clinic-1", CUSTOMER)
 
     assert kept is not None
-    assert kept.open_offer == choice
+    assert kept.reschedule_options == choice
     assert ended is not None
-    assert ended.open_offer is None
+    assert ended.reschedule_options is None
     assert ended.rev == kept.rev + 1

@@ -13,9 +13,9 @@ import pytest
 
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
+from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Offer,
     OpeningStatus,
     WaitlistEntry,
@@ -365,8 +365,10 @@ def test_a_cancel_writes_its_opening_in_its_transaction_and_starts_it(
         "Cleaning",
     )
     assert [o.opening_id for o in starter.started] == ["op-appt-1-v2", "op-appt-1-v2"]
-    day = at("2030-01-10T17:00:00Z").date()
-    assert vacancies(runtime).fill_counts("clinic-1", day, day) == FillCounts(openings=1)
+    logged = runtime.activity_log().day("clinic-1", "2030-01-10")
+    assert [e.reason for e in logged if e.event is ActivityEvent.OPENING_CREATED] == [
+        "cancellation"
+    ]
 
 
 def test_a_cancel_inside_the_notice_opens_nothing(
@@ -409,22 +411,19 @@ def test_a_tenant_with_fill_off_opens_nothing(
     assert starter.started == []
 
 
-def test_fill_counters_are_one_query_for_any_number_of_days(
+def test_stats_read_fill_from_the_log_s_day_queries_with_no_query_of_its_own(
     store: DynamoAppointmentStore, runtime: Runtime
 ) -> None:
-    first = at("2030-01-08T23:59:00Z")
-    vacancies(runtime).count_fill("clinic-1", first, FillCounts(openings=2, offers_sent=10))
-    vacancies(runtime).count_fill(
-        "clinic-1", at("2030-01-09T00:01:00Z"), FillCounts(filled=1, fill_seconds=600)
-    )
-    vacancies(runtime).count_fill("clinic-1", at("2030-01-12T00:00:00Z"), FillCounts(expired=1))
-    vacancies(runtime).count_fill("salon-1", first, FillCounts(openings=7))
+    booked = {"customer": ANA, "starts_at": "2030-01-12T10:00:00-08:00", "service": "Cleaning"}
+    call("PUT", "/v1/appointments/appt-1", booked)
+    call("DELETE", "/v1/appointments/appt-1")
 
     with dynamodb_calls(runtime) as calls:
-        counts = vacancies(runtime).fill_counts(
-            "clinic-1", first.date(), at("2030-01-11T00:00:00Z").date()
-        )
+        response = invoke("StaffApiFunction", staff_event("GET", "/v1/stats", query={"days": "7"}))
+        status, stats = response["statusCode"], response_json(response)
 
-    assert counts == FillCounts(openings=2, offers_sent=10, filled=1, fill_seconds=600)
-    assert counts.mean_minutes_to_fill == 10.0
-    assert calls == Counter({"Query": 1})
+    assert status == 200
+    assert stats["fill"]["openings"] == 1
+    # The tenant; for each of the 8 UTC days the period touches, one Query of its texts
+    # (`by_time`) and one of its log; one per live queue status. No fill Query of its own.
+    assert calls == Counter({"GetItem": 1, "Query": 8 + 8 + 2})

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rendezvous.adapters.dynamodb.table import stamp
 from rendezvous.adapters.dynamodb.vacancy import decode_cursor, encode_cursor
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
-from rendezvous.domain.errors import ConcurrentModification, InvalidRequest
+from rendezvous.domain.errors import ConcurrentModification, InvalidRequest, OpeningTaken
 from rendezvous.domain.events import EventType, WebhookEvent, opted_by
+from rendezvous.domain.identity import TimedText, identity_of
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -28,13 +29,14 @@ from rendezvous.domain.models import (
     MessageRecord,
     MessageStatus,
     OfferText,
-    OpenOffer,
     QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     SendRequest,
     Tenant,
+    TextRecord,
     TextRequest,
 )
 from rendezvous.domain.ports import (
@@ -46,14 +48,14 @@ from rendezvous.domain.ports import (
     SmsReceipt,
 )
 from rendezvous.domain.vacancy import (
-    FillCounts,
+    OPEN_OPENING_STATUSES,
     Offer,
     Opening,
     OpeningStatus,
+    OpeningTake,
     WaitlistEntry,
     WaitlistStatus,
     service_key,
-    utc_day,
 )
 from rendezvous.phone import recipient_key
 
@@ -82,6 +84,9 @@ class MemoryStore:
     audit: list[tuple[str, ActivityEntry]] = field(default_factory=list)
     # Openings a cancellation created with its save (MemoryVacancies shares them).
     openings: dict[tuple[str, str], Opening] = field(default_factory=dict)
+    # Offers' texts (the offers' MemoryVacancies keeps them here): the time index lists
+    # them with the appointments' texts, as `by_time` does.
+    offer_texts: dict[tuple[str, str, str, str], OfferText] = field(default_factory=dict)
 
     def record(self, events: Iterable[WebhookEvent | None]) -> None:
         self.outbox.extend(e for e in events if e is not None)
@@ -142,6 +147,7 @@ class MemoryStore:
         now: datetime,
         events: Sequence[WebhookEvent] = (),
         opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
         stored = self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)]
         if stored.version != expected_version or any(
@@ -152,6 +158,13 @@ class MemoryStore:
             raise ConcurrentModification("appointment changed concurrently")
         if opening is not None and (opening.tenant_id, opening.opening_id) in self.openings:
             raise ConcurrentModification("appointment changed concurrently")
+        taken = self.openings.get((takes.tenant_id, takes.opening_id)) if takes else None
+        if takes is not None and (
+            taken is None
+            or taken.status not in OPEN_OPENING_STATUSES
+            or taken.starts_at <= takes.not_before
+        ):
+            raise OpeningTaken(f"opening {takes.opening_id} was just taken")
         # As on the table, a save never writes what has writers of its own.
         kept = appointment.model_copy(
             update={
@@ -170,6 +183,15 @@ class MemoryStore:
         self.record(events)
         if opening is not None:
             self.openings[(opening.tenant_id, opening.opening_id)] = opening
+        if takes is not None and taken is not None:
+            self.openings[(takes.tenant_id, takes.opening_id)] = taken.model_copy(
+                update={
+                    "status": OpeningStatus.FILLED,
+                    "filled_at": takes.at,
+                    "filled_appointment_id": takes.appointment_id,
+                    "version": taken.version + 1,
+                }
+            )
 
     def load_send_context(self, request: SendRequest) -> SendContext:
         key = (request.tenant_id, request.appointment_id, request.kind, request.version)
@@ -327,12 +349,11 @@ class MemoryStore:
         found = (self.appointments_by_id.get((tenant_id, i)) for i in ids)
         return {a.appointment_id: a for a in found if a is not None}
 
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]:
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        texts: list[TextRecord] = [*self.messages.values(), *self.offer_texts.values()]
         return [
-            m.model_dump(mode="json", exclude_none=True)
-            for m in sorted(self.messages.values(), key=lambda m: m.send_at)
+            TimedText(identity_of(m), m.status.value, m.reason, m.send_at)
+            for m in sorted(texts, key=lambda m: m.send_at)
             if m.tenant_id == tenant_id and start <= m.send_at <= end
         ]
 
@@ -340,13 +361,15 @@ class MemoryStore:
     def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:
         return self.recipients.get((tenant_id, recipient_key(tenant_id, phone)))
 
-    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
         key = (tenant_id, recipient_key(tenant_id, phone))
         stored = self.recipients.get(key) or Recipient(
             tenant_id=tenant_id, recipient_key=key[1], phone=phone
         )
         self.recipients[key] = stored.model_copy(
-            update={"open_offer": offer, "rev": stored.rev + 1}
+            update={"reschedule_options": options, "rev": stored.rev + 1}
         )
 
     def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
@@ -793,18 +816,6 @@ class MemoryVacancies:
     store: MemoryStore
     waitlist: dict[tuple[str, str], WaitlistEntry] = field(default_factory=dict)
     offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
-    counts: dict[tuple[str, date], FillCounts] = field(default_factory=dict)
-
-    def count_fill(self, tenant_id: str, at: datetime, counts: FillCounts) -> None:
-        key = (tenant_id, utc_day(at))
-        self.counts[key] = self.counts.get(key, FillCounts()) + counts
-
-    def fill_counts(self, tenant_id: str, first: date, last: date) -> FillCounts:
-        total = FillCounts()
-        for (t, day), counts in self.counts.items():
-            if t == tenant_id and first <= day <= last:
-                total += counts
-        return total
 
     def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None:
         return self.waitlist.get((tenant_id, entry_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from rendezvous.domain.errors import ConcurrentModification
@@ -18,13 +18,12 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     Recipient,
+    WaitlistOffer,
 )
-from rendezvous.domain.ports import OfferSendContext, OpeningDetail
+from rendezvous.domain.ports import OfferSendContext, OpeningDetail, OpeningTexts
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
-    FillCounts,
     Offer,
     OfferStatus,
     Opening,
@@ -32,7 +31,6 @@ from rendezvous.domain.vacancy import (
     WaitlistEntry,
     WaitlistStatus,
     service_key,
-    utc_day,
 )
 from rendezvous.phone import recipient_key
 from tests.support.memory import MemoryStore, message_id
@@ -48,23 +46,19 @@ def text_id(text: OfferText) -> TextId:
 class MemoryVacancies:
     store: MemoryStore
     entries_by_id: dict[tuple[str, str], WaitlistEntry] = field(default_factory=dict)
-    openings_by_id: dict[tuple[str, str], Opening] = field(default_factory=dict)
     offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
-    texts: dict[TextId, OfferText] = field(default_factory=dict)
+    # The store's: its time index lists them with the appointments' texts.
+    texts: dict[TextId, OfferText] = field(init=False)
     ranks: dict[TextId, int] = field(default_factory=dict)
-    counts: dict[tuple[str, date], FillCounts] = field(default_factory=dict)
 
-    # -- FillCounter
-    def count_fill(self, tenant_id: str, at: datetime, counts: FillCounts) -> None:
-        key = (tenant_id, utc_day(at))
-        self.counts[key] = self.counts.get(key, FillCounts()) + counts
+    def __post_init__(self) -> None:
+        self.texts = self.store.offer_texts
 
-    def fill_counts(self, tenant_id: str, first: date, last: date) -> FillCounts:
-        total = FillCounts()
-        for (t, day), counts in self.counts.items():
-            if t == tenant_id and first <= day <= last:
-                total += counts
-        return total
+    @property
+    def openings_by_id(self) -> dict[tuple[str, str], Opening]:
+        """The MemoryStore's openings: where a cancel's or a move's save writes them, and
+        where a move's take finds the one it fills."""
+        return self.store.openings
 
     # -- VacancyStore
     def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None:
@@ -157,6 +151,27 @@ class MemoryVacancies:
     def save_offer(self, offer: Offer) -> None:
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer
 
+    # -- OfferTextOwners
+    def opening_texts(self, tenant_id: str, opening_id: str) -> OpeningTexts | None:
+        opening = self.openings_by_id.get((tenant_id, opening_id))
+        if opening is None:
+            return None
+        return OpeningTexts(
+            opening=opening,
+            offers={
+                e: o for (t, op, e), o in self.offers.items() if (t, op) == (tenant_id, opening_id)
+            },
+            texts=[
+                x for (t, op, _, _), x in self.texts.items() if (t, op) == (tenant_id, opening_id)
+            ],
+        )
+
+    def offers_of(
+        self, tenant_id: str, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Offer]:
+        found = ((k, self.offers.get((tenant_id, *k))) for k in keys)
+        return {k: o for k, o in found if o is not None}
+
     # -- OfferTexts
     def load_offer_send_context(self, request: OfferSendRequest) -> OfferSendContext:
         return OfferSendContext(
@@ -232,13 +247,13 @@ class MemoryVacancies:
             tenant_id=tenant_id, recipient_key=rkey, phone=phone
         )
 
-    def _set_open_offer(self, recipient: Recipient, choice: OpenOffer | None) -> None:
+    def _set_waitlist_offer(self, recipient: Recipient, choice: WaitlistOffer | None) -> None:
         self.store.recipients[(recipient.tenant_id, recipient.recipient_key)] = (
-            recipient.model_copy(update={"open_offer": choice, "rev": recipient.rev + 1})
+            recipient.model_copy(update={"waitlist_offer": choice, "rev": recipient.rev + 1})
         )
 
     def make_offer(
-        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
     ) -> bool:
         key = (offer.tenant_id, offer.opening_id, offer.entry_id)
         stored = self.entries_by_id.get((entry.tenant_id, entry.entry_id))
@@ -254,7 +269,7 @@ class MemoryVacancies:
                 "offered_starts_at": entry.offered_starts_at,
             }
         )
-        self._set_open_offer(
+        self._set_waitlist_offer(
             self._recipient(offer.tenant_id, text.recipient_key, offer.phone), choice
         )
         return True
@@ -309,7 +324,7 @@ class MemoryVacancies:
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer.model_copy(
             update={"status": OfferStatus.TAKEN, "answered_at": now}
         )
-        self._set_open_offer(
+        self._set_waitlist_offer(
             self._recipient(offer.tenant_id, appointment.recipient_key, offer.phone), None
         )
         return True
@@ -321,7 +336,7 @@ class MemoryVacancies:
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer.model_copy(
             update={"status": OfferStatus.LOST, "answered_at": now}
         )
-        self._back_to_waiting(offer, text.recipient_key)
+        self._back_to_waiting(offer, text.recipient_key, now)
         return True
 
     def release(self, offer: Offer, now: datetime) -> None:
@@ -330,9 +345,9 @@ class MemoryVacancies:
         if stored is None or stored.status is not OfferStatus.SENT:
             return
         self.offers[key] = stored.model_copy(update={"status": OfferStatus.EXPIRED})
-        self._back_to_waiting(offer, recipient_key(offer.tenant_id, offer.phone))
+        self._back_to_waiting(offer, recipient_key(offer.tenant_id, offer.phone), now)
 
-    def _back_to_waiting(self, offer: Offer, rkey: str) -> None:
+    def _back_to_waiting(self, offer: Offer, rkey: str, now: datetime) -> None:
         entry = self.entries_by_id.get((offer.tenant_id, offer.entry_id))
         if entry is not None and entry.status is WaitlistStatus.OFFERED:
             self.entries_by_id[(offer.tenant_id, offer.entry_id)] = entry.model_copy(
@@ -344,9 +359,14 @@ class MemoryVacancies:
                 }
             )
         recipient = self.store.recipients.get((offer.tenant_id, rkey))
-        choice = recipient.open_offer if recipient is not None else None
-        if recipient is not None and choice is not None and offer.opening_id in choice.opening_ids:
-            self._set_open_offer(recipient, None)
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if (
+            recipient is not None
+            and choice is not None
+            and choice.opening_id == offer.opening_id
+            and choice.ended_at is None
+        ):
+            self._set_waitlist_offer(recipient, choice.model_copy(update={"ended_at": now}))
 
 
 @dataclass

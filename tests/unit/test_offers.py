@@ -27,6 +27,7 @@ from rendezvous.domain.models import (
     SendRequest,
 )
 from rendezvous.domain.offers import OfferService, TakeOutcome, WaveOutcome
+from rendezvous.domain.redrive import LateTexts
 from rendezvous.domain.sending import MessageSender, Outcome, SendResult
 from rendezvous.domain.vacancy import (
     OfferStatus,
@@ -278,7 +279,8 @@ def test_y_takes_the_opening_and_books_the_winner_with_its_events(world: World) 
     assert world.vacancies.entries_by_id[("clinic-1", "e2")].status is WaitlistStatus.FILLED
     assert world.texts_to(phone(2))[-1].startswith("Harbor Clinic: Customer, booked tomorrow")
     assert (
-        world.store.recipients[("clinic-1", recipient_key("clinic-1", phone(2)))].open_offer is None
+        world.store.recipients[("clinic-1", recipient_key("clinic-1", phone(2)))].waitlist_offer
+        is None
     )
 
 
@@ -327,16 +329,30 @@ def test_y_answers_the_offer_before_a_pending_confirmation(world: World) -> None
     assert own.confirmed_at is None
 
 
-def test_the_digit_takes_it_too_but_only_while_the_offer_is_open(world: World) -> None:
+def test_a_digit_does_not_take_a_waitlist_offer_its_text_asks_for_y(world: World) -> None:
+    world.wait(1)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+
+    answered = world.reply(phone(1), "1", "1")
+
+    assert answered.intent is Intent.FREE_TEXT
+    assert ("clinic-1", f"fill-{OPENING}") not in world.store.appointments_by_id
+    assert world.vacancies.offers[("clinic-1", OPENING, "e1")].status is OfferStatus.SENT
+
+
+def test_a_y_once_the_offer_would_have_expired_is_no_answer_to_it(world: World) -> None:
     world.wait(1)
     world.open()
     world.offers.run_wave("clinic-1", OPENING, 1)
     world.send_all()
     world.clock.set(SLOT - timedelta(minutes=119))
 
-    answered = world.reply(phone(1), "1", "1")
+    answered = world.reply(phone(1), "Y", "1")
 
-    assert answered.intent is Intent.FREE_TEXT
+    assert answered.intent is Intent.CONFIRM  # a confirm word, with nothing to confirm
+    assert answered.take is None
     assert ("clinic-1", f"fill-{OPENING}") not in world.store.appointments_by_id
 
 
@@ -357,7 +373,10 @@ def test_a_wave_too_close_to_the_slot_marks_it_expired_and_frees_its_offers(
     assert world.opening().status is OpeningStatus.EXPIRED
     assert world.vacancies.entries_by_id[("clinic-1", "e1")].status is WaitlistStatus.WAITING
     rkey = recipient_key("clinic-1", phone(1))
-    assert world.store.recipients[("clinic-1", rkey)].open_offer is None
+    choice = world.store.recipients[("clinic-1", rkey)].waitlist_offer
+    assert choice is not None
+    assert choice.ended_at == SLOT - timedelta(minutes=100)
+    assert not choice.is_open(SLOT - timedelta(minutes=100))
 
 
 def test_an_offer_whose_opening_was_filled_before_it_went_out_is_suppressed(
@@ -380,12 +399,29 @@ def test_an_offer_whose_opening_was_filled_before_it_went_out_is_suppressed(
     assert world.vacancies.offers[("clinic-1", OPENING, "e2")].message_status == "suppressed"
 
 
-def test_starting_an_opening_plans_its_first_wave_now(world: World) -> None:
+def test_starting_an_opening_plans_its_first_wave_a_minute_ahead(world: World) -> None:
     opening = world.open()
 
     world.offers.start(opening)
 
-    assert world.waves.planned == {("clinic-1", OPENING, 1): NOW}
+    # Not "now": a Scheduler at() in the current minute is already past when AWS reads it.
+    assert world.waves.planned == {("clinic-1", OPENING, 1): NOW + timedelta(minutes=1)}
+
+
+def test_a_wave_near_the_notice_limit_plans_the_last_one_a_minute_ahead_too(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.open()
+    world.clock.set(SLOT - timedelta(minutes=120, seconds=30))
+
+    result = world.offers.run_wave("clinic-1", OPENING, 1)
+
+    assert result.outcome is WaveOutcome.OFFERED
+    assert result.next_wave_at == world.clock.now() + timedelta(minutes=1)
+    assert world.waves.planned[("clinic-1", OPENING, 2)] == result.next_wave_at
+    world.clock.set(result.next_wave_at)
+    assert world.offers.run_wave("clinic-1", OPENING, 2).outcome is WaveOutcome.EXPIRED
 
 
 def test_an_appointment_text_still_goes_through_its_own_identity(world: World) -> None:
@@ -449,25 +485,31 @@ def test_a_wave_that_meets_a_take_mid_way_offers_nothing_and_is_retried(
     assert world.outbound.sent == []
 
 
-def test_a_pause_holds_the_waves_and_the_next_wave_after_it_sends_what_it_held(
+def test_a_pause_holds_the_waves_and_the_resume_sends_what_it_held_once(
     world: World,
 ) -> None:
     world.wait(1)
     world.open()
     world.offers.run_wave("clinic-1", OPENING, 1)
     world.store.set_pause("clinic-1", paused=True, by="owner", reason="test", at=NOW)
-    world.send_all()
+    [held] = world.send_all()
     world.clock.advance(minutes=15)
 
     paused = world.offers.run_wave("clinic-1", OPENING, 2)
     world.store.set_pause("clinic-1", paused=False, by="owner", reason="test", at=NOW)
-    world.clock.advance(minutes=15)
-    world.offers.run_wave("clinic-1", OPENING, 3)
+    late = LateTexts(world.store, world.store, world.outbound, world.clock, world.vacancies)
+    released = late.release_held("clinic-1")
     [result] = world.send_all()
+    world.clock.advance(minutes=15)
+    # The resume is the held text's one home: the next wave hands it to nobody again.
+    world.offers.run_wave("clinic-1", OPENING, 3)
 
+    assert held.reason == "tenant_paused"
     assert paused.outcome is WaveOutcome.STOPPED
     assert ("clinic-1", OPENING, 3) in world.waves.planned
+    assert released.queued == 1
     assert result.outcome is Outcome.SENT
+    assert world.outbound.sent == []
     assert len(world.texts_to(phone(1))) == 1
 
 
@@ -480,3 +522,130 @@ def test_waves_that_find_nobody_look_again_less_and_less_often(world: World) -> 
 
     assert first.next_wave_at == NOW + timedelta(minutes=30)
     assert second.next_wave_at == NOW + timedelta(minutes=30 + 60)
+
+
+def test_a_y_after_the_next_wave_closed_the_offers_is_told_once_that_it_is_gone(
+    world: World,
+) -> None:
+    # The benchmark's late taker: offered in wave 1, someone else takes it, wave 2 runs
+    # and closes the offers, then the Y comes (three times, one a webhook retry).
+    world.appointments.upsert(
+        "clinic-1",
+        "own-visit",
+        AppointmentDraft(Customer(phone=phone(2), name="Customer 2"), NOW + timedelta(days=3)),
+    )
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.reply(phone(1), "Y", "1")
+    world.clock.advance(minutes=15)
+    assert world.offers.run_wave("clinic-1", OPENING, 2).outcome is WaveOutcome.FILLED
+    assert world.vacancies.offers[("clinic-1", OPENING, "e2")].status is OfferStatus.EXPIRED
+    world.clock.advance(minutes=30)
+
+    late = world.reply(phone(2), "Y", "2")
+    again = world.reply(phone(2), "y", "3")
+    retried = world.reply(phone(2), "y", "3")
+    world.send_all()
+
+    assert [r.intent for r in (late, again, retried)] == [Intent.TAKE_OFFER] * 3
+    assert late.take is not None
+    assert late.take.outcome is TakeOutcome.TAKEN
+    assert again.take is not None
+    assert again.take.outcome is TakeOutcome.REPEATED
+    assert retried.take is not None
+    assert retried.take.outcome is TakeOutcome.REPEATED
+    assert [r.replies for r in (late, again, retried)] == [[], [], []]
+    taken = [t for t in world.texts_to(phone(2)) if "was just taken" in t]
+    assert taken == [
+        "Harbor Clinic: sorry, the tomorrow at 10:30am slot was just taken. "
+        "You stay on the waitlist for the next one."
+    ]
+    # The Y was the offer's: the number's own pending visit stays unconfirmed.
+    own = world.store.appointments_by_id[("clinic-1", "own-visit")]
+    assert own.confirmed_at is None
+    assert world.vacancies.offers[("clinic-1", OPENING, "e2")].status is OfferStatus.LOST
+    assert world.vacancies.entries_by_id[("clinic-1", "e2")].status is WaitlistStatus.WAITING
+    assert len([a for a in world.store.appointments_by_id if a[1].startswith("fill-")]) == 1
+
+
+def test_once_the_ended_offer_would_have_expired_y_confirms_as_usual(world: World) -> None:
+    world.appointments.upsert(
+        "clinic-1",
+        "own-visit",
+        AppointmentDraft(Customer(phone=phone(2), name="Customer 2"), NOW + timedelta(days=3)),
+    )
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.reply(phone(1), "Y", "1")
+    world.offers.run_wave("clinic-1", OPENING, 2)
+    world.clock.set(SLOT - timedelta(minutes=120))  # the offer's own expiry
+
+    answered = world.reply(phone(2), "Y", "2")
+
+    assert answered.intent is Intent.CONFIRM
+    assert answered.take is None
+    own = world.store.appointments_by_id[("clinic-1", "own-visit")]
+    assert own.confirmed_at == SLOT - timedelta(minutes=120)
+    assert ("clinic-1", OPENING, "e2", "offer_taken") not in world.vacancies.texts
+
+
+def test_an_ended_offer_does_not_hold_the_number_back_from_the_next_one(world: World) -> None:
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.reply(phone(1), "Y", "1")
+    world.offers.run_wave("clinic-1", OPENING, 2)
+    rkey = recipient_key("clinic-1", phone(2))
+    ended = world.store.recipients[("clinic-1", rkey)].waitlist_offer
+    assert ended is not None
+    assert ended.ended_at == NOW
+    later = Opening(
+        tenant_id="clinic-1",
+        opening_id="op-later",
+        starts_at=SLOT + timedelta(hours=2),
+        source=OpeningSource.BOOKING,
+        created_at=NOW,
+    )
+    assert world.vacancies.create_opening(later)
+
+    result = world.offers.run_wave("clinic-1", "op-later", 1)
+
+    assert result.offers_sent == 1
+    choice = world.store.recipients[("clinic-1", rkey)].waitlist_offer
+    assert choice is not None
+    assert (choice.opening_id, choice.ended_at) == ("op-later", None)
+
+
+def test_a_y_after_a_newer_appointment_text_answers_that_text_not_the_ended_offer(
+    world: World,
+) -> None:
+    world.wait(1)
+    world.wait(2)
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.reply(phone(1), "Y", "1")
+    world.offers.run_wave("clinic-1", OPENING, 2)
+    world.clock.advance(hours=3)
+    # The ended offer's number is booked a visit of its own: its confirmation goes out.
+    world.appointments.upsert(
+        "clinic-1",
+        "own-visit",
+        AppointmentDraft(Customer(phone=phone(2), name="Customer 2"), NOW + timedelta(days=3)),
+    )
+    world.send_all()
+
+    answered = world.reply(phone(2), "Y", "2")
+
+    assert answered.intent is Intent.CONFIRM
+    assert answered.take is None
+    own = world.store.appointments_by_id[("clinic-1", "own-visit")]
+    assert own.confirmed_at == NOW + timedelta(hours=3)
+    assert ("clinic-1", OPENING, "e2", "offer_taken") not in world.vacancies.texts

@@ -5,7 +5,7 @@ else for a person as before. In-memory ports; the clinic's Thursday 09:00 in Los
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -19,12 +19,12 @@ from rendezvous.domain.models import (
     Customer,
     FillMatch,
     MessageKind,
-    OpenOffer,
     QueueIntent,
     QueueStatus,
+    RescheduleOptions,
 )
 from rendezvous.domain.reschedule import RescheduleService
-from rendezvous.domain.vacancy import FillCounts, Opening, OpeningSource, OpeningStatus
+from rendezvous.domain.vacancy import Opening, OpeningSource, OpeningStatus
 from rendezvous.messages.render import SmsRenderer
 from tests.support.aws import at, clinic
 from tests.support.memory import MemoryVacancies
@@ -182,9 +182,13 @@ def test_the_digit_moves_the_appointment_and_its_old_slot_opens(world: RWorld) -
     # Nothing is left for a person: the R's conversation is resolved by automation.
     [item] = world.queue.items.values()
     assert (item.status, item.resolved_by) == (QueueStatus.RESOLVED, "automation")
-    assert ActivityEvent.OPENING_FILLED in world.log.events()
-    counts = world.vacancies.fill_counts("clinic-1", date(2030, 1, 10), date(2030, 1, 10))
-    assert (counts.openings, counts.filled, counts.fill_seconds) == (1, 1, 3900)
+    logged = [
+        (e.event, e.opening_id, e.waited_minutes) for _, e in world.log.entries if e.opening_id
+    ]
+    assert logged == [
+        (ActivityEvent.OPENING_FILLED, "op-b", 65.0),
+        (ActivityEvent.OPENING_CREATED, "op-appt-1-v1", None),
+    ]
 
 
 def test_a_digit_for_a_slot_just_taken_offers_what_is_left(world: RWorld) -> None:
@@ -288,31 +292,34 @@ def _text(body: str) -> InboundText:
     return InboundText(f"SM{'9' * 31}{body[:1].encode().hex()}", CUSTOMER, "+14155550100", body)
 
 
-def _choice(world: RWorld) -> OpenOffer | None:
+def _choice(world: RWorld) -> RescheduleOptions | None:
     recipient = world.store.get_recipient("clinic-1", CUSTOMER)
     assert recipient is not None
-    return recipient.open_offer
+    return recipient.reschedule_options
 
 
-def test_stats_read_the_day_counters_and_the_median_time_to_fill(world: RWorld) -> None:
-    world.oversight.fill_counter = world.vacancies
+def test_stats_count_the_move_s_fill_and_freed_opening_from_the_log(world: RWorld) -> None:
     world.book_service()
     world.opening("op-a", "2030-01-11T09:00:00-08:00")
     world.text_in("R")
     world.clock.advance(minutes=30)
     world.text_in("1")  # op-a filled 90 minutes after it opened; appt-1's old slot opens
     now = world.clock.now()
-    world.vacancies.count_fill("clinic-1", now, FillCounts(offers_sent=2, expired=1))
+    for event in [ActivityEvent.OFFER_SENT] * 2 + [ActivityEvent.OPENING_EXPIRED]:
+        world.log.append("clinic-1", opening_entry(event, "op-y", now))
     world.log.append(
         "clinic-1",
         opening_entry(ActivityEvent.OPENING_FILLED, "op-x", now, waited_minutes=30.0),
     )
-    # Days before the period: not counted.
-    world.vacancies.count_fill("clinic-1", now - timedelta(days=9), FillCounts(openings=5))
+    # Before the period: not counted.
+    for _ in range(5):
+        earlier = now - timedelta(days=7, minutes=1)
+        world.log.append("clinic-1", opening_entry(ActivityEvent.OPENING_CREATED, "op-z", earlier))
 
     fill = world.oversight.stats("clinic-1", 7).fill
 
-    assert (fill.openings, fill.offers_sent, fill.filled, fill.expired_unfilled) == (1, 2, 1, 1)
+    # The move's fill and the opening it freed, and what the log holds besides.
+    assert (fill.openings, fill.offers_sent, fill.filled, fill.expired_unfilled) == (1, 2, 2, 1)
     assert fill.median_time_to_fill_minutes == 60.0  # the median of 90 and 30
 
 

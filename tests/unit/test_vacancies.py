@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
 
+from rendezvous.api.http import RESOURCE_ID_PATTERN
+from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.errors import (
@@ -20,12 +23,11 @@ from rendezvous.domain.inbound import InboundService, InboundText
 from rendezvous.domain.models import Customer
 from rendezvous.domain.vacancies import EntryDraft, OpeningDraft, VacancyService
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Offer,
     OpeningSource,
     OpeningStatus,
     WaitlistStatus,
-    fill_time,
+    fill_appointment_id,
 )
 from rendezvous.messages.render import SmsRenderer
 from tests.support.aws import at, clinic
@@ -50,6 +52,7 @@ class World:
     clock: FixedClock = field(default_factory=lambda: FixedClock(NOW))
     store: MemoryStore = field(default_factory=MemoryStore)
     starter: RecordingStarter = field(default_factory=RecordingStarter)
+    log: MemoryActivityLog = field(default_factory=MemoryActivityLog)
 
     def __post_init__(self) -> None:
         self.store.put_tenant(clinic())
@@ -61,7 +64,7 @@ class World:
             MemoryOutbound(),
             self.clock,
             starter=self.starter,
-            counter=self.vacancies,
+            activity=self.log,
         )
         self.inbound = InboundService(
             self.store,
@@ -123,7 +126,7 @@ def test_a_repeated_cancel_opens_nothing_twice_and_starts_the_same_opening_again
     assert list(world.store.openings) == [("clinic-1", "op-appt-1-v2")]
     first, again = world.starter.started
     assert again == first  # the same opening, so its first wave's schedule is the same one
-    assert world.vacancies.fill_counts("clinic-1", NOW.date(), NOW.date()).openings == 1
+    assert world.log.events().count(ActivityEvent.OPENING_CREATED) == 1
 
 
 @pytest.mark.parametrize(("ahead", "opens"), [(120, True), (119, False)])
@@ -385,24 +388,18 @@ def test_an_openings_range_must_run_forward_at_most_a_month(
     assert refusal.value.problems[0][0] == field_name
 
 
-# -- the counters stats read ------------------------------------------------------------------
+@pytest.mark.parametrize("length", [59, 60, 70, 100])
+def test_the_winner_s_appointment_id_is_a_valid_one_for_any_opening_id(length: int) -> None:
+    opening_id = "op-" + "a" * (length - 3)
+    other = opening_id[:-1] + "b"
 
+    made = fill_appointment_id(opening_id)
 
-def test_fill_counters_add_up_by_utc_day_with_the_mean_time_to_fill(world: World) -> None:
-    opening = world.service.publish("clinic-1", slot(), None).value
-    world.later(24 * 60)
-    world.service.publish("clinic-1", slot(starts_at=NOW + timedelta(days=3)), None)
-    world.vacancies.count_fill("clinic-1", world.clock.now(), FillCounts(offers_sent=5))
-    world.vacancies.count_fill(
-        "clinic-1", world.clock.now(), fill_time(opening, NOW + timedelta(minutes=45))
-    )
-    world.vacancies.count_fill("clinic-1", world.clock.now(), FillCounts(expired=1))
-
-    today = world.clock.now().date()
-    both = world.vacancies.fill_counts("clinic-1", today - timedelta(days=1), today)
-    second = world.vacancies.fill_counts("clinic-1", today, today)
-
-    assert (both.openings, both.offers_sent, both.filled, both.expired) == (2, 5, 1, 1)
-    assert both.mean_minutes_to_fill == 45.0
-    assert second.openings == 1
-    assert world.vacancies.fill_counts("salon-1", today, today) == FillCounts()
+    assert len(made) <= 64
+    assert re.fullmatch(RESOURCE_ID_PATTERN, made)
+    assert made == fill_appointment_id(opening_id)
+    assert made != fill_appointment_id(other)
+    if length <= 59:
+        assert made == f"fill-{opening_id}"  # readable as it was
+    else:
+        assert made.startswith(f"fill.{opening_id[:38]}.")

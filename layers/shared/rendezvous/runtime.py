@@ -175,6 +175,7 @@ class Runtime:
             self.store(),
             self.clock,
             starter=self.vacancy_starter(),
+            activity=self.activity_log(),
         )
 
     def queue_store(self) -> ConversationQueue:
@@ -375,7 +376,6 @@ class Runtime:
             activity=self.activity_log(),
             renderer=self.renderer(),
             starter=self.vacancy_starter(),
-            counter=self.vacancy_store(),
         )
 
     def calcom_integrations(self) -> CalcomIntegrations:
@@ -429,8 +429,9 @@ class Runtime:
             self.scheduler(),
             self.queue(),
             self.clock,
+            # Logs the openings a cancel by text writes (no `by`: the text is logged).
+            activity=self.activity_log(),
             starter=self.vacancy_starter(),
-            counter=self.vacancy_store(),
         )
         reschedule = RescheduleService(
             self.vacancy_store(),
@@ -476,7 +477,9 @@ class Runtime:
     def late_texts(self) -> LateTexts:
         from rendezvous.domain.redrive import LateTexts
 
-        return LateTexts(self.store(), self.store(), self.queue(), self.clock)
+        return LateTexts(
+            self.store(), self.store(), self.queue(), self.clock, offers=self.offer_book()
+        )
 
     def oversight_service(self) -> OversightService:
         from rendezvous.domain.oversight import OversightService
@@ -488,7 +491,7 @@ class Runtime:
             self.activity_log(),
             self.clock,
             self.late_texts,
-            fill_counter=self.vacancy_store(),
+            offers=self.offer_book(),
         )
 
     def settings_service(self) -> SettingsService:

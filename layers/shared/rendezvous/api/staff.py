@@ -305,7 +305,11 @@ class RedriveOut(OutModel):
 
 
 class OutboxEntryOut(OutModel):
-    appointment_id: str
+    # An appointment's text names its appointment; a waitlist offer's (kinds offer,
+    # offer_taken) names its opening and waitlist entry instead: no appointment exists.
+    appointment_id: str | None = None
+    opening_id: str | None = None
+    entry_id: str | None = None
     kind: str
     send_at: datetime
     status: str

@@ -30,9 +30,10 @@ class ActivityEvent(StrEnum):
     # A customer's wish given by phone, recorded by a person (the entry's reason says so).
     OPTED_OUT_BY_STAFF = "opted_out_by_staff"
     OPTED_IN_BY_STAFF = "opted_in_by_staff"
-    # Vacancy fill, counted by GET /v1/stats: an opening written (`reason` its source), one
-    # offer text sent, an opening filled (`waited_minutes` from opening to fill), an
-    # opening that ended unfilled.
+    # Vacancy fill, counted by GET /v1/stats (its one record: no counters elsewhere), each
+    # by the one call whose conditional write did it, so a retry counts nothing twice: an
+    # opening written (`reason` its source), one offer text sent, an opening filled
+    # (`waited_minutes` from opening to fill), an opening that ended unfilled.
     OPENING_CREATED = "opening_created"
     OFFER_SENT = "offer_sent"
     OPENING_FILLED = "opening_filled"
@@ -40,15 +41,22 @@ class ActivityEvent(StrEnum):
 
 
 def opening_entry(
-    event: ActivityEvent, opening_id: str, at: datetime, *, waited_minutes: float | None = None
+    event: ActivityEvent,
+    opening_id: str,
+    at: datetime,
+    *,
+    waited_minutes: float | None = None,
+    source: str | None = None,
 ) -> ActivityEntry:
-    """A vacancy fill entry of the log (`waited_minutes`: opening to fill)."""
+    """A vacancy fill entry of the log (`waited_minutes`: opening to fill; `source`: where
+    the opening came from)."""
     return ActivityEntry(
         event=event,
         actor="automation",
         at=at,
         opening_id=opening_id,
         waited_minutes=None if waited_minutes is None else round(waited_minutes, 1),
+        reason=source,
     )
 
 

@@ -6,13 +6,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_entry
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
     ConcurrentModification,
     Conflict,
     InvalidFields,
     NotFound,
+    OpeningTaken,
     Unprocessable,
 )
 from rendezvous.domain.events import (
@@ -39,7 +40,6 @@ from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminde
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
-    FillCounter,
     OutboundQueue,
     ReminderScheduler,
     Renderer,
@@ -47,9 +47,9 @@ from rendezvous.domain.ports import (
 )
 from rendezvous.domain.tenant_settings import MAX_SEGMENTS
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Opening,
     OpeningSource,
+    OpeningTake,
     cancellation_opening_id,
 )
 from rendezvous.phone import InvalidPhoneNumber, parse_phone, region_of
@@ -125,7 +125,6 @@ class AppointmentService:
     # the status callbacks): the opening is still written with the cancel, and offered
     # when a cancel with a starter repeats.
     starter: VacancyStarter | None = None
-    counter: FillCounter | None = None
 
     def get(self, tenant_id: str, appointment_id: str) -> AppointmentView:
         return AppointmentView(*self._found(tenant_id, appointment_id))
@@ -187,10 +186,13 @@ class AppointmentService:
         *,
         expected_version: int | None = None,
         frees: Opening | None = None,
+        takes: OpeningTake | None = None,
         events: Sequence[WebhookEvent] = (),
     ) -> AppointmentView:
         """Create or update. A customer's move (`expected_version` given) changes only that
-        version, and writes the `opening` its old slot `frees` and its `events` with it."""
+        version, and in the same write fills the opening it `takes`, writes the `opening`
+        its old slot `frees` and its `events`: OpeningTaken when that opening went first,
+        and then nothing is written."""
         tenant = self._tenant(tenant_id)
         draft = _in_e164(draft, tenant)
         now = self.clock.now()
@@ -208,7 +210,14 @@ class AppointmentService:
                     if expected_version not in (None, found[0].version):
                         raise Conflict("the appointment changed since the choice was offered")
                     view = self._update(
-                        tenant, found[0], found[1], draft, now, frees=frees, events=events
+                        tenant,
+                        found[0],
+                        found[1],
+                        draft,
+                        now,
+                        frees=frees,
+                        takes=takes,
+                        events=events,
                     )
                 return self._with_warnings(tenant, view)
             except ConcurrentModification:
@@ -297,8 +306,16 @@ class AppointmentService:
                 continue
             self._unschedule(pending)
             self._enqueue_due(cancelled, notice, now)
-            if opening is not None and self.counter is not None:
-                self.counter.count_fill(tenant_id, now, FillCounts(openings=1))
+            if opening is not None and self.activity is not None:
+                self.activity.append(
+                    tenant_id,
+                    opening_entry(
+                        ActivityEvent.OPENING_CREATED,
+                        opening.opening_id,
+                        now,
+                        source=opening.source.value,
+                    ),
+                )
             self._start(opening)
             if by is not None and self.activity is not None:
                 self.activity.append(
@@ -436,6 +453,7 @@ class AppointmentService:
         now: datetime,
         *,
         frees: Opening | None = None,
+        takes: OpeningTake | None = None,
         events: Sequence[WebhookEvent] = (),
     ) -> AppointmentView:
         if current.status is AppointmentStatus.CANCELLED:
@@ -495,16 +513,23 @@ class AppointmentService:
         plan = [notice, *plan_reminders(updated, tenant, now, notice.send_at)]
         records = self._records(updated, plan, now)
         self._schedule(updated, records)
-        self.store.save_appointment(
-            updated,
-            expected_version=current.version,
-            retire=pending,
-            retire_as=MessageStatus.SUPERSEDED,
-            new_messages=records,
-            now=now,
-            events=events,
-            opening=frees if moved else None,
-        )
+        try:
+            self.store.save_appointment(
+                updated,
+                expected_version=current.version,
+                retire=pending,
+                retire_as=MessageStatus.SUPERSEDED,
+                new_messages=records,
+                now=now,
+                events=events,
+                opening=frees if moved else None,
+                takes=takes,
+            )
+        except OpeningTaken:
+            # The move never happened: its texts' schedules would fire for a slot it never
+            # took (and a move to another slot would find their names taken).
+            self._unschedule(records)
+            raise
         self._unschedule(pending)
         self._enqueue_due(updated, records, now)
         history = [m for m in messages if m not in pending]
@@ -565,29 +590,47 @@ class AppointmentService:
 
 
 def vacancy_of(cancelled: Appointment, tenant: Tenant, now: datetime) -> Opening | None:
-    """The opening a cancellation frees: when fill is on, the cancel came at least the
-    tenant's notice ahead of the slot, and the slot is still that far ahead. Built from the
+    """The opening a cancellation frees (see _freed_slot), from the cancel: built from the
     cancelled appointment alone (its id from the cancelled version, its time from the
     cancel), so a repeat builds the same one."""
+    if cancelled.status is not AppointmentStatus.CANCELLED:
+        return None
+    return _freed_slot(
+        cancelled, tenant, now, cancelled.cancelled_at or now, OpeningSource.CANCELLATION
+    )
+
+
+def vacancy_left_by(moving: Appointment, tenant: Tenant, now: datetime) -> Opening | None:
+    """The opening a reply digit's move frees (see _freed_slot): `moving` as it is before
+    the move, its id from the version that leaves the slot."""
+    return _freed_slot(moving, tenant, now, now, OpeningSource.RESCHEDULE)
+
+
+def _freed_slot(
+    appointment: Appointment,
+    tenant: Tenant,
+    now: datetime,
+    freed_at: datetime,
+    source: OpeningSource,
+) -> Opening | None:
+    """The opening `appointment`'s slot becomes when it leaves it at `freed_at`: when fill
+    is on, it left at least the tenant's notice ahead of the slot, and the slot is still
+    that far ahead. Its id is deterministic (cancellation_opening_id), so a retry opens
+    nothing twice."""
     notice = timedelta(minutes=tenant.fill_min_notice_minutes)
-    cancelled_at = cancelled.cancelled_at or now
-    if (
-        not tenant.fill_enabled
-        or cancelled.status is not AppointmentStatus.CANCELLED
-        or cancelled.starts_at < max(cancelled_at, now) + notice
-    ):
+    if not tenant.fill_enabled or appointment.starts_at < max(freed_at, now) + notice:
         return None
     return Opening(
-        tenant_id=cancelled.tenant_id,
-        opening_id=cancellation_opening_id(cancelled.appointment_id, cancelled.version),
-        starts_at=cancelled.starts_at,
-        duration_minutes=cancelled.duration_minutes,
-        service=cancelled.service,
-        provider=cancelled.provider,
-        location=cancelled.location,
-        source=OpeningSource.CANCELLATION,
-        replaces=cancelled.appointment_id,
-        created_at=cancelled_at,
+        tenant_id=appointment.tenant_id,
+        opening_id=cancellation_opening_id(appointment.appointment_id, appointment.version),
+        starts_at=appointment.starts_at,
+        duration_minutes=appointment.duration_minutes,
+        service=appointment.service,
+        provider=appointment.provider,
+        location=appointment.location,
+        source=source,
+        replaces=appointment.appointment_id,
+        created_at=freed_at,
     )
 
 

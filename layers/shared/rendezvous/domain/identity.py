@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple, overload
 
 from rendezvous.domain.models import (
@@ -44,6 +46,17 @@ class OfferIdentity(NamedTuple):
 
 
 TextIdentity = MessageIdentity | OfferIdentity
+
+
+@dataclass(frozen=True)
+class TimedText:
+    """A text as the time index lists it (the outbox, stats, the sweep, a redrive): whose
+    it is and where it stands. The index lags the table: what acts on it reads it again."""
+
+    identity: TextIdentity
+    status: str
+    reason: str | None
+    send_at: datetime
 
 
 @overload

@@ -22,14 +22,16 @@ from rendezvous.domain.keywords import Intent, classify, keyword_of, normalise_k
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
-    OpenOffer,
+    MessageStatus,
     QueueFlag,
     QueueIntent,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     Tenant,
     TextKind,
+    WaitlistOffer,
 )
 from rendezvous.domain.offers import OfferService, TakeResult
 from rendezvous.domain.ports import (
@@ -53,6 +55,9 @@ QUEUED_INTENTS = {
     Intent.RESCHEDULE: QueueIntent.RESCHEDULE,
     Intent.OPT_OUT: QueueIntent.QUESTION,
 }
+
+# An appointment text's statuses once it left for the customer's phone.
+_LEFT = frozenset({MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED})
 
 FLAGS = {
     Intent.STOP_REQUEST: QueueFlag.STOP_REQUEST,
@@ -170,7 +175,7 @@ class InboundService:
     def _handle(self, tenant: Tenant, text: InboundText, now: datetime) -> InboundResult:
         intent = classify(text.body)
         recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
-        answered = self._answer_offer(tenant, intent, text, recipient)
+        answered = self._answer_offer(tenant, intent, recipient)
         if answered is not None:
             return answered
         if intent is Intent.YES:
@@ -195,8 +200,8 @@ class InboundService:
             offered = self._offer_times(tenant, text, recipient, now)
             if offered is not None:
                 return offered
-        choice = recipient.open_offer if recipient else None
-        if intent is Intent.FREE_TEXT and choice is not None and choice.appointment_id:
+        choice = recipient.reschedule_options if recipient else None
+        if intent is Intent.FREE_TEXT and choice is not None:
             opening_id = choice.opening_for(text.body, now)
             if opening_id is not None:
                 return self._choose(tenant, text, recipient, choice, opening_id, now)
@@ -230,14 +235,15 @@ class InboundService:
         tenant: Tenant,
         text: InboundText,
         recipient: Recipient | None,
-        choice: OpenOffer,
+        choice: RescheduleOptions,
         opening_id: str,
         now: datetime,
     ) -> InboundResult:
         """The digit of an open reschedule choice: the appointment moves (the customer gets
         the moved text from the sender, so no answer here) and the conversation the R
-        opened is resolved; a slot just taken says so and offers what is left."""
-        assert self.reschedule is not None  # a choice with an appointment is only made by it
+        opened is resolved; a slot just taken says so and offers what is left; an
+        appointment changed since the options were offered stays as it is, for a person."""
+        assert self.reschedule is not None  # R options are only made by it
         chosen = self.reschedule.choose(tenant, text.from_, choice, opening_id, now)
         if chosen.outcome is Chosen.MOVED:
             return self._moved(tenant, text, recipient, choice, now)
@@ -252,9 +258,12 @@ class InboundService:
                     options=[o.starts_at for o in options],
                 )
                 return self._queue(tenant, text, Intent.RESCHEDULE, recipient, now, answer=answer)
-            self.store.set_open_offer(tenant.tenant_id, text.from_, None)
+            self.store.set_reschedule_options(tenant.tenant_id, text.from_, None)
         due = self._due_by(tenant, now, appointment)
-        answer = self._say(tenant, appointment, "reschedule_taken", now, due=due.at)
+        # Changed by someone else since the times were offered: the customer hears where
+        # the visit is now, and a person takes it from there.
+        name = "reschedule_changed" if chosen.outcome is Chosen.CHANGED else "reschedule_taken"
+        answer = self._say(tenant, appointment, name, now, due=due.at)
         return self._queue(tenant, text, Intent.RESCHEDULE, recipient, now, answer=answer)
 
     def _moved(
@@ -262,7 +271,7 @@ class InboundService:
         tenant: Tenant,
         text: InboundText,
         recipient: Recipient | None,
-        choice: OpenOffer,
+        choice: RescheduleOptions,
         now: datetime,
     ) -> InboundResult:
         """The digit joins the conversation its R opened, which is then resolved: nothing
@@ -297,28 +306,43 @@ class InboundService:
         )
 
     def _answer_offer(
-        self, tenant: Tenant, intent: Intent, text: InboundText, recipient: Recipient | None
+        self, tenant: Tenant, intent: Intent, recipient: Recipient | None
     ) -> InboundResult | None:
-        """While a waitlist offer to the number is open, Y (or a confirm word, or its digit)
-        answers it, before any pending confirmation (CONTRACT.md). The winner's confirmation
-        and a late taker's "just taken" come from the sender, so no answer here. None: no
-        offer is open, or the text is no answer to one."""
-        choice = recipient.open_offer if recipient is not None else None
-        if self.offers is None or recipient is None or choice is None:
+        """While a waitlist offer to the number is open, Y (or a confirm word) answers it,
+        before any pending confirmation (CONTRACT.md); after it ended (someone else took
+        the slot) and until it would have expired, a Y is a late answer to it, told once
+        that the slot is gone. The winner's confirmation and the "just taken" come from
+        the sender, so no answer here. None: no such offer, or the text is no Y. R's
+        options are answered by their digits only, later on."""
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if self.offers is None or recipient is None or choice is None or recipient.opted_out:
             return None
-        if choice.appointment_id is not None or recipient.opted_out:
-            return None  # R's options: the reschedule's digits, not an offer
+        if intent not in (Intent.CONFIRM, Intent.YES):
+            return None
         now = self.clock.now()
-        opening_id = choice.opening_for(text.body, now)
-        if opening_id is None and intent in (Intent.CONFIRM, Intent.YES):
-            opening_id = choice.opening_ids[0] if now < choice.expires_at else None
-        if opening_id is None:
+        if not choice.answered_by_y(now):
             return None
-        taken = self.offers.take(tenant, recipient, opening_id)
+        if choice.ended_at is not None and self._texted_since(tenant, recipient, choice, now):
+            return None
+        taken = self.offers.take(tenant, recipient, choice.opening_id)
         if taken is None:
             return None
         return InboundResult(
             Intent.TAKE_OFFER, [], tenant.tenant_id, appointment_id=taken.appointment_id, take=taken
+        )
+
+    def _texted_since(
+        self, tenant: Tenant, recipient: Recipient, choice: WaitlistOffer, now: datetime
+    ) -> bool:
+        """An unconfirmed appointment of the number had a text leave after the ended offer
+        was made (a reminder asking for C): a Y now answers that text, the latest one."""
+        upcoming = self.store.upcoming_appointments(tenant.tenant_id, recipient.recipient_key, now)
+        return any(
+            a.confirmed_at is None
+            and a.last_text is not None
+            and a.last_text.status in _LEFT
+            and a.last_text.at > choice.offered_at
+            for a in upcoming
         )
 
     def _yes(

@@ -329,17 +329,44 @@ class OfferText(TextRecord):
     recipient_key: str
 
 
-class OpenOffer(BaseModel):
-    """The choice a number's digits answer while it is open (CONTRACT.md, Vacancy fill):
-    an offer of openings, or the times an R was offered. Digits mean nothing without one."""
+class WaitlistOffer(BaseModel):
+    """The waitlist offer a number's Y answers (CONTRACT.md, Vacancy fill). R's options are
+    kept apart (RescheduleOptions, answered by digits): neither ends the other.
+
+    It stays on the recipient after it ends (someone else took the slot, a wave closed it)
+    until `expires_at`, the moment it would have stopped on its own: a Y until then is a
+    late answer to it (told once that the slot is gone), never a confirmation of some
+    other appointment, unless an appointment's text reached the number after the offer
+    (the Y then answers that). The winner's ends at once (their Y made an appointment)."""
 
     model_config = ConfigDict(frozen=True)
 
-    opening_ids: tuple[str, ...]
+    opening_id: str
+    offered_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None = None
+
+    def is_open(self, now: datetime) -> bool:
+        """Still offered: it keeps the number from a second offer until it ends."""
+        return self.ended_at is None and now < self.expires_at
+
+    def answered_by_y(self, now: datetime) -> bool:
+        """A Y now answers it: while open, or late, until it would have expired anyway."""
+        return now < self.expires_at
+
+
+class RescheduleOptions(BaseModel):
+    """The times an R was offered, as digits, while they are a choice: digits mean
+    nothing without them (CONTRACT.md, SMS behaviour)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    appointment_id: str  # the appointment the chosen digit moves
     digits: dict[str, str]  # "1" -> opening id
     expires_at: datetime
-    # The appointment a reschedule's digit moves; None for a waitlist offer.
-    appointment_id: str | None = None
+    # The appointment's version when the options were offered: the digit moves only that
+    # version, so a change by staff (or the booking system) in between is never overridden.
+    appointment_version: int
 
     def opening_for(self, body: str, now: datetime) -> str | None:
         """The opening a text's digit picks while the choice is open; None otherwise."""
@@ -375,8 +402,11 @@ class Recipient(BaseModel):
     open_item_id: str | None = None
     # The conversation resolved last: a closing ("thanks") after a person's answer joins it.
     last_item_id: str | None = None
-    # An offer (or R's options) the number's Y and digits answer while it is open.
-    open_offer: OpenOffer | None = None
+    # The waitlist offer the number's Y answers, and R's options its digits answer: each
+    # made, taken and ended on its own. (Issue 14's first shape, one `open_offer` for
+    # both, never reached production: no stored item carries it.)
+    waitlist_offer: WaitlistOffer | None = None
+    reschedule_options: RescheduleOptions | None = None
     rev: int = 0
 
 

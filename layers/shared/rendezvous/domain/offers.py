@@ -26,9 +26,9 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     Recipient,
     Tenant,
+    WaitlistOffer,
 )
 from rendezvous.domain.ports import (
     ActivityLog,
@@ -40,7 +40,6 @@ from rendezvous.domain.ports import (
 )
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
-    FillCounts,
     FillMatch,
     Offer,
     OfferStatus,
@@ -48,14 +47,17 @@ from rendezvous.domain.vacancy import (
     OpeningStatus,
     WaitlistEntry,
     fill_appointment_id,
-    fill_time,
 )
 from rendezvous.phone import recipient_key
 
-# The digit an offer of one opening is taken with, besides Y.
-OFFER_DIGIT = "1"
 # Entries read per Query while looking for a wave's takers: most waiting entries suit.
 _PAGE_FACTOR = 3
+# How far ahead any wave is planned, the first included. EventBridge Scheduler runs an
+# at() schedule with one-minute precision and does not document running one whose time
+# has passed when it is created (reports say CreateSchedule refuses it), and "now" has
+# passed by the time AWS reads it. A minute's wait is small beside the notice an opening
+# needs (fill_min_notice_minutes); a wave planned after the notice limit marks it expired.
+SCHEDULE_LEAD = timedelta(minutes=1)
 
 
 class WaveOutcome(StrEnum):
@@ -107,8 +109,9 @@ class OfferService:
     # -- starting and waves ---------------------------------------------------------------
 
     def start(self, opening: Opening) -> None:
-        """The first wave, at once."""
-        self.waves.schedule_wave(opening.tenant_id, opening.opening_id, 1, self.clock.now())
+        """The first wave, as soon as a schedule can be sure to run it."""
+        first = self.clock.now() + SCHEDULE_LEAD
+        self.waves.schedule_wave(opening.tenant_id, opening.opening_id, 1, first)
 
     def run_wave(self, tenant_id: str, opening_id: str, wave: int) -> WaveResult:
         tenant = self.store.get_tenant(tenant_id)
@@ -127,7 +130,6 @@ class OfferService:
             expired_now = self._expire(opening)
             if expired_now:
                 self._log(tenant_id, ActivityEvent.OPENING_EXPIRED, opening, now)
-                self.vacancies.count_fill(tenant_id, now, FillCounts(expired=1))
             self._close(offers, now)
             return WaveResult(WaveOutcome.EXPIRED, expired_now=expired_now)
         # Waves that offered nothing in a row: the next one waits twice as long each time.
@@ -137,7 +139,6 @@ class OfferService:
             # Nothing offered now; the next wave looks again (the opening still expires).
             self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
             return WaveResult(WaveOutcome.STOPPED, next_wave_at=next_at)
-        self._release_held(offers)
         if opening.waves_sent >= wave:
             # A repeated run (a retried schedule, a crash after the opening's update): hand
             # this wave's texts to the sender again; its claim sends each once at most.
@@ -167,8 +168,6 @@ class OfferService:
             if self._offer(tenant, counted, entry, wave, now):
                 sent += 1
                 self._log(tenant_id, ActivityEvent.OFFER_SENT, opening, now)
-        if sent:
-            self.vacancies.count_fill(tenant_id, now, FillCounts(offers_sent=sent))
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
         return WaveResult(WaveOutcome.OFFERED, offers_sent=sent, next_wave_at=next_at)
 
@@ -176,11 +175,11 @@ class OfferService:
         """The tenant's interval later, doubled for each wave in a row that found nobody
         (someone may join the list, but an opening two weeks out is not looked at every
         15 minutes), and no later than the moment the opening stops being worth offering:
-        that run marks it expired."""
+        that run marks it expired. Never sooner than SCHEDULE_LEAD."""
         last = opening.starts_at - timedelta(minutes=tenant.fill_min_notice_minutes)
         factor: int = 2 ** min(idle, 10)
         interval = timedelta(minutes=tenant.fill_wave_interval_minutes * factor)
-        return min(now + interval, last)
+        return max(min(now + interval, last), now + SCHEDULE_LEAD)
 
     def _pick(
         self, tenant: Tenant, opening: Opening, offers: list[Offer], now: datetime
@@ -230,9 +229,9 @@ class OfferService:
             message_status=MessageStatus.PLANNED.value,
         )
         text = self._text(offer, entry.recipient_key, MessageKind.OFFER, now)
-        choice = OpenOffer(
-            opening_ids=(opening.opening_id,),
-            digits={OFFER_DIGIT: opening.opening_id},
+        choice = WaitlistOffer(
+            opening_id=opening.opening_id,
+            offered_at=now,
             expires_at=opening.starts_at - timedelta(minutes=tenant.fill_min_notice_minutes),
         )
         if not self.book.make_offer(offer, text, entry.offered_for(opening), choice):
@@ -250,13 +249,6 @@ class OfferService:
             return False
         return True
 
-    def _release_held(self, offers: list[Offer]) -> None:
-        """Offer texts held by a pause that is over: a resume releases appointments' texts
-        from the outbox, an offer's its next wave hands to the sender again."""
-        for offer in offers:
-            if offer.status is OfferStatus.SENT and offer.message_reason == "tenant_paused":
-                self.queue.enqueue(self._request(offer, MessageKind.OFFER))
-
     def _close(self, offers: list[Offer], now: datetime) -> None:
         """Offers that ended unanswered: their entries wait again for the next opening."""
         for offer in offers:
@@ -266,8 +258,9 @@ class OfferService:
     # -- the take -------------------------------------------------------------------------
 
     def take(self, tenant: Tenant, recipient: Recipient, opening_id: str) -> TakeResult | None:
-        """The number's reply takes `opening_id` (its open offer). None when this number
-        has no offer of it (nothing to answer: the reply means what it would otherwise)."""
+        """The number's Y takes `opening_id` (its waitlist offer, open or ended late). None
+        when this number has no offer of it (nothing to answer: the reply means what it
+        would otherwise)."""
         detail = self.vacancies.get_opening(tenant.tenant_id, opening_id)
         if detail is None:
             return None
@@ -339,7 +332,6 @@ class OfferService:
         if self.appointments.create_within(tenant, appointment, write) is None:
             return None
         waited = (now - opening.created_at).total_seconds()
-        self.vacancies.count_fill(tenant.tenant_id, now, fill_time(opening, now))
         self._log(
             tenant.tenant_id,
             ActivityEvent.OPENING_FILLED,
@@ -416,10 +408,11 @@ class OfferService:
 
 def _reachable(recipient: Recipient | None, now: datetime) -> bool:
     """A number a wave may text: not opted out, able to take texts, and not holding
-    another offer still open (one offer at a time per number, so its Y means one thing)."""
+    another waitlist offer still open (one at a time per number, so its Y means one
+    thing). R's options do not hold it back: they are answered by digits."""
     if recipient is None:
         return True
     if recipient.opted_out or recipient.undeliverable_code is not None:
         return False
-    choice = recipient.open_offer
-    return choice is None or choice.expires_at <= now
+    choice = recipient.waitlist_offer
+    return choice is None or not choice.is_open(now)

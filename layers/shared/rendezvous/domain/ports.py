@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.events import WebhookEvent
+from rendezvous.domain.identity import TimedText
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -19,20 +20,21 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     SendRequest,
     Tenant,
     TextRequest,
+    WaitlistOffer,
 )
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Offer,
     Opening,
     OpeningStatus,
+    OpeningTake,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -143,12 +145,16 @@ class AppointmentRecords(Protocol):
         now: datetime,
         events: Sequence[WebhookEvent] = (),
         opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
         """Update the appointment, retire pending messages, add new ones, record the
-        `events` this change causes and create the `opening` it frees, atomically.
+        `events` this change causes, create the `opening` it frees and fill the opening it
+        `takes` (a reply digit's move into a free slot), atomically.
 
         Raises ConcurrentModification when the stored version is not `expected_version`,
-        a message to retire is no longer pending, or the opening exists already.
+        a message to retire is no longer pending, or the opening exists already; else
+        OpeningTaken when the opening to take is no longer open or offered, or no longer
+        starts after `takes.not_before`. Either way nothing was written.
         """
         ...
 
@@ -241,9 +247,10 @@ class AppointmentRecords(Protocol):
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]: ...
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        """Every automated text (an appointment's or an offer's) planned or sent between
+        two instants, whatever its status, as the time index lists it."""
+        ...
 
 
 class RecipientStore(Protocol):
@@ -262,8 +269,11 @@ class RecipientStore(Protocol):
         """Give back a claim whose text provably never left (the gateway refused it)."""
         ...
 
-    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
-        """Keep (or, with None, end) the choice the number's digits answer."""
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
+        """Keep (or, with None, end) the R options the number's digits answer; the
+        number's waitlist offer is left as it is."""
         ...
 
     def mark_recipient(
@@ -375,15 +385,39 @@ class OfferTexts(Protocol):
         ...
 
 
-class OfferBook(OfferTexts, Protocol):
+@dataclass(frozen=True)
+class OpeningTexts:
+    """An opening as it stands, its offers by entry id, and their texts: one read."""
+
+    opening: Opening
+    offers: dict[str, Offer]
+    texts: list[OfferText]
+
+
+class OfferTextOwners(OfferTexts, Protocol):
+    """What the outbox, the queue watcher's sweep and a redrive read of offers' texts."""
+
+    def opening_texts(self, tenant_id: str, opening_id: str) -> OpeningTexts | None:
+        """The opening, its offers and their texts (consistent); None when it is gone."""
+        ...
+
+    def offers_of(
+        self, tenant_id: str, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Offer]:
+        """The offers under (opening id, entry id) keys that exist."""
+        ...
+
+
+class OfferBook(OfferTextOwners, Protocol):
     """The writes that make, take and close offers: each one transaction, so an offer,
     its text, its entry and the number's open offer never disagree."""
 
     def make_offer(
-        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
     ) -> bool:
         """Record the offer and its planned text with the opening, move the entry from
-        waiting to offered and give the number `choice` as its open offer. False (nothing
+        waiting to offered and give the number `choice` as its waitlist offer (its R
+        options, if any, stay). False (nothing
         written) when this entry has an offer of this opening already or is no longer
         waiting."""
         ...
@@ -402,18 +436,21 @@ class OfferBook(OfferTexts, Protocol):
         """The take: the opening becomes filled by `offer`'s entry, if it is open or
         offered and starts after `not_before`; in the same transaction the appointment is
         created with its planned texts and `events`, the entry is filled, the offer taken
-        and the number's open offer closed. False (nothing written) when the condition on
-        the opening failed: someone else took it, or it is too close."""
+        and the number's waitlist offer removed (its R options stay). False (nothing
+        written) when the condition on the opening failed: someone else took it, or it is
+        too close."""
         ...
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
         """A taker who came too late: the offer lost, its `offer_taken` text planned, the
-        entry back to waiting. False (nothing written) when that text exists already."""
+        entry back to waiting, the number's waitlist offer of this opening ended (kept, so a
+        later Y is known as late). False (nothing written) when that text exists already."""
         ...
 
     def release(self, offer: Offer, now: datetime) -> None:
         """An offer that ended unanswered (filled by another, expired): the offer expired
-        and its entry waiting again, if the offer was still open."""
+        and its entry waiting again, if the offer was still open; the number's waitlist offer
+        of this opening ended (kept until it expires: a late Y is told the slot is gone)."""
         ...
 
 
@@ -497,20 +534,6 @@ class ConversationQueue(Protocol):
         ...
 
 
-class FillCounter(Protocol):
-    """The tenant's vacancy fill counters, by UTC day. Each count is its own write, outside
-    the change it counts: a counter every cancellation of the tenant touches would make
-    their transactions conflict."""
-
-    def count_fill(self, tenant_id: str, at: datetime, counts: FillCounts) -> None:
-        """Add `counts` to the UTC day of `at`."""
-        ...
-
-    def fill_counts(self, tenant_id: str, first: date, last: date) -> FillCounts:
-        """The sum of the counts of the UTC days `first` to `last`, both included."""
-        ...
-
-
 @dataclass(frozen=True)
 class OpeningDetail:
     """An opening with its offers, first sent first."""
@@ -519,7 +542,7 @@ class OpeningDetail:
     offers: list[Offer]
 
 
-class VacancyStore(FillCounter, Protocol):
+class VacancyStore(Protocol):
     """The waitlist, the openings and their offers. Listings are Queries on the table's
     sparse indexes (never a Scan); a cursor is opaque, and one not of the same listing
     raises InvalidRequest."""
@@ -589,8 +612,8 @@ class VacancyStore(FillCounter, Protocol):
 
 
 class VacancyStarter(Protocol):
-    """Starts offering an opening just written: its first wave goes out at once, the next
-    ones on the tenant's interval (the offers part builds it)."""
+    """Starts offering an opening just written: its first wave goes out a minute later (the
+    soonest a Scheduler at() is sure to run), the next ones on the tenant's interval."""
 
     def start(self, opening: Opening) -> None: ...
 
@@ -608,9 +631,10 @@ class ActivityReader(ActivityLog, Protocol):
 
 
 class TimeIndex(Protocol):
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]: ...
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        """Every automated text (an appointment's or an offer's) planned or sent between
+        two instants, whatever its status, as the time index lists it."""
+        ...
 
 
 class OversightStore(TimeIndex, Protocol):

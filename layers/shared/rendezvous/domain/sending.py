@@ -24,17 +24,14 @@ from rendezvous.domain.identity import (
     schedule_name,
     status_callback_ref,
 )
-from rendezvous.domain.last_text import last_text, last_text_order
 from rendezvous.domain.models import (
     CLAIMED_WITHOUT_RESULT,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
     Customer,
     MessageKind,
-    MessageRecord,
     MessageStatus,
     OfferSendRequest,
-    OfferText,
     Recipient,
     SuppressionReason,
     Tenant,
@@ -43,10 +40,10 @@ from rendezvous.domain.models import (
     is_redrivable,
     template_kind,
 )
-from rendezvous.domain.planning import late_verdict, still_timely
+from rendezvous.domain.planning import late_verdict, offer_late_verdict, still_timely
 from rendezvous.domain.ports import (
     AppointmentStore,
-    OfferTexts,
+    OfferTextOwners,
     OutboundSms,
     RecipientClaim,
     ReminderScheduler,
@@ -54,8 +51,8 @@ from rendezvous.domain.ports import (
     Renderer,
     SmsGateway,
 )
+from rendezvous.domain.texts import TextBook
 from rendezvous.domain.timing import is_quiet, local_day, next_allowed, recipient_zone
-from rendezvous.domain.vacancy import OfferStatus, OpeningStatus
 
 MAX_DEFERRALS = 3
 CLAIM_ATTEMPTS = 3
@@ -133,7 +130,10 @@ class MessageSender:
     scheduler: ReminderScheduler
     clock: Clock
     render: Renderer
-    offers: OfferTexts | None = None
+    offers: OfferTextOwners | None = None
+
+    def __post_init__(self) -> None:
+        self._texts = TextBook(self.store, self.offers)
 
     def deliver(self, request: TextRequest, *, final_attempt: bool = False) -> SendResult:
         """Decide and send. `final_attempt`: no retry follows if the gateway is down now, so
@@ -203,18 +203,12 @@ class MessageSender:
                 now=at,
             )
 
-        notice = timedelta(minutes=tenant.fill_min_notice_minutes)
-        late: SuppressionReason | None = None
+        notice = tenant.fill_min_notice_minutes
+        # An offer is worth sending only while its opening can still be taken.
         ends_at = opening.starts_at
         if text.kind == MessageKind.OFFER:
-            # An offer is worth sending only while its opening can still be taken.
-            ends_at = opening.starts_at - notice
-            if opening.status is OpeningStatus.FILLED or offer.status is not OfferStatus.SENT:
-                late = SuppressionReason.OPENING_FILLED
-            elif not opening.worth_offering(now, tenant.fill_min_notice_minutes):
-                late = SuppressionReason.OPENING_EXPIRED
-        elif now >= opening.starts_at:
-            late = SuppressionReason.TOO_LATE
+            ends_at -= timedelta(minutes=notice)
+        late = offer_late_verdict(text, opening, offer, notice, now, SuppressionReason.TOO_LATE)
         subject = TextSubject(offer.phone, request, ends_at, late, render)
         return _Loaded(tenant, text, ctx.recipient, subject)
 
@@ -237,7 +231,7 @@ class MessageSender:
         if key in recipient.claims:
             # Claimed by an earlier delivery of this event that never recorded what Twilio
             # said (it stopped mid-way). Sending again could text twice: say so instead.
-            self._update(
+            self._texts.update(
                 message,
                 status=MessageStatus.UNKNOWN,
                 now=now,
@@ -273,57 +267,7 @@ class MessageSender:
         self.store.claim_message(recipient, claim)
         return self._send(message, subject, tenant, recipient, rendered, now, final_attempt)
 
-    def _update(
-        self,
-        message: TextRecord,
-        *,
-        status: MessageStatus,
-        now: datetime,
-        only_if: frozenset[MessageStatus] | None = None,
-        reason_is: str | None = None,
-        event: WebhookEvent | None = None,
-        **fields: object,
-    ) -> bool:
-        """The record's update, and then, when it landed, what keeps the newest text of
-        its owner: the appointment's `last_text`, or the offer's message status."""
-        if isinstance(message, OfferText):
-            changed = self._offer_texts().update_offer_text(
-                message,
-                status=status,
-                now=now,
-                only_if=only_if,
-                reason_is=reason_is,
-                event=event,
-                **fields,
-            )
-        elif isinstance(message, MessageRecord):
-            changed = self.store.update_message(
-                message,
-                status=status,
-                now=now,
-                only_if=only_if,
-                reason_is=reason_is,
-                event=event,
-                **fields,
-            )
-        else:
-            raise TypeError(f"a text record of no known owner: {type(message).__name__}")
-        if not changed:
-            return False
-        reason = fields.get("reason")
-        why = reason if isinstance(reason, str) else None
-        if isinstance(message, OfferText):
-            self._offer_texts().note_offer_text(message, status, why)
-        elif isinstance(message, MessageRecord):
-            self.store.note_last_text(
-                message.tenant_id,
-                message.appointment_id,
-                last_text(message.kind, status, now, why),
-                order=last_text_order(message.kind, message.version, status, now),
-            )
-        return True
-
-    def _offer_texts(self) -> OfferTexts:
+    def _offer_texts(self) -> OfferTextOwners:
         if self.offers is None:
             raise RuntimeError("an offer's text reached a sender built without offers")
         return self.offers
@@ -333,7 +277,7 @@ class MessageSender:
         its claim was given back), so the rules below decide it as they would any other.
         It is due now: the queue watcher's sweep, which goes by send_at, then catches it
         again should every receive of the redrive crash unrecorded."""
-        reopened = self._update(
+        reopened = self._texts.update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -374,7 +318,7 @@ class MessageSender:
     def _hold(self, message: TextRecord, now: datetime) -> SendResult:
         """Paused: keep the text, not drop it. Resuming sends it if its moment still makes
         sense (OversightService.resume), and records why not otherwise."""
-        changed = self._update(
+        changed = self._texts.update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -390,7 +334,7 @@ class MessageSender:
     def _suppress(
         self, message: TextRecord, reason: SuppressionReason, now: datetime
     ) -> SendResult:
-        changed = self._update(
+        changed = self._texts.update(
             message,
             status=MessageStatus.SUPPRESSED,
             now=now,
@@ -419,7 +363,7 @@ class MessageSender:
         # Schedule before recording: a schedule without a pending record does nothing,
         # a pending record without a schedule would never be sent.
         self.scheduler.schedule(name, until, subject.request)
-        changed = self._update(
+        changed = self._texts.update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -488,7 +432,7 @@ class MessageSender:
                 (PENDING_STATUSES, None),
                 (frozenset({MessageStatus.UNKNOWN}), CLAIMED_WITHOUT_RESULT),
             ):
-                if self._update(
+                if self._texts.update(
                     message,
                     status=status,
                     now=now,
@@ -545,7 +489,7 @@ class MessageSender:
         text failed (retries_exhausted) while the send was under way, when its send_at was
         old (redriven, released after a pause, a backlog): that guess gives way to the fact,
         else a text that went out reads failed and invites a redrive."""
-        if self._update(
+        if self._texts.update(
             message,
             status=status,
             now=now,
@@ -555,7 +499,7 @@ class MessageSender:
             **fields,
         ):
             return
-        self._update(
+        self._texts.update(
             message,
             status=status,
             now=now,

@@ -8,12 +8,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
+from rendezvous.domain.activity import ActivityEvent, opening_entry
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification, Conflict, InvalidFields, NotFound
 from rendezvous.domain.models import Customer, Tenant
-from rendezvous.domain.ports import OpeningDetail, VacancyReaders, VacancyStarter, VacancyStore
+from rendezvous.domain.ports import (
+    ActivityLog,
+    OpeningDetail,
+    VacancyReaders,
+    VacancyStarter,
+    VacancyStore,
+)
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Opening,
     OpeningSource,
     OpeningStatus,
@@ -90,6 +96,8 @@ class VacancyService:
     clock: Clock
     # Offers a published opening; see AppointmentService.starter.
     starter: VacancyStarter | None = None
+    # Where GET /v1/stats counts the openings published.
+    activity: ActivityLog | None = None
 
     def _tenant(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get_tenant(tenant_id)
@@ -215,7 +223,16 @@ class VacancyService:
             created_at=now,
         )
         if self.store.create_opening(opening):
-            self.store.count_fill(tenant_id, now, FillCounts(openings=1))
+            if self.activity is not None:
+                self.activity.append(
+                    tenant_id,
+                    opening_entry(
+                        ActivityEvent.OPENING_CREATED,
+                        opening.opening_id,
+                        now,
+                        source=opening.source.value,
+                    ),
+                )
             if tenant.fill_enabled and self.starter is not None:
                 self.starter.start(opening)
             return Saved(opening, created=True)

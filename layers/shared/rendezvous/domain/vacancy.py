@@ -7,7 +7,8 @@ the VacancyStore port (rendezvous.domain.ports).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import hashlib
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -55,9 +56,24 @@ def cancellation_opening_id(appointment_id: str, cancelled_version: int) -> str:
     return f"op-{appointment_id}-v{cancelled_version}"
 
 
+# An appointment id's most characters (the appointments routes' rule).
+_APPOINTMENT_ID_MAX = 64
+_FILL_DIGEST_CHARS = 20  # 80 bits of SHA-256
+
+
 def fill_appointment_id(opening_id: str) -> str:
-    """The appointment the winner of an opening gets: one per opening, by construction."""
-    return f"fill-{opening_id}"
+    """The appointment the winner of an opening gets: one per opening, by construction (a
+    retried take finds it taken), and a valid appointment id. `fill-<opening id>` when that
+    fits in 64 characters; for a longer opening id (a cancel of a long appointment id
+    makes one up to 70, a publication up to 100) its head, to stay readable, then a digest
+    of all of it: `fill.<head>.<digest>`, 64 characters. Its `.` after `fill` keeps it
+    apart from every short form, which has `-` there."""
+    short = f"fill-{opening_id}"
+    if len(short) <= _APPOINTMENT_ID_MAX:
+        return short
+    digest = hashlib.sha256(opening_id.encode()).hexdigest()[:_FILL_DIGEST_CHARS]
+    head = opening_id[: _APPOINTMENT_ID_MAX - len("fill..") - _FILL_DIGEST_CHARS]
+    return f"fill.{head}.{digest}"
 
 
 class WaitlistEntry(BaseModel):
@@ -101,9 +117,7 @@ class WaitlistEntry(BaseModel):
     def suits(self, opening: Opening, match: FillMatch) -> bool:
         """Whether this entry wants `opening` under the tenant's matching rule: its service
         (and provider) when it named one, and its window of start times."""
-        if match is not FillMatch.ANY and not _same(self.service, opening.service):
-            return False
-        if match is FillMatch.SERVICE_AND_PROVIDER and not _same(self.provider, opening.provider):
+        if not opening.wanted_by(self.service, self.provider, match):
             return False
         if self.earliest is not None and opening.starts_at < self.earliest:
             return False
@@ -148,11 +162,34 @@ class Opening(BaseModel):
     offered_to: int = 0
     version: int = 1
 
+    def wanted_by(self, service: str | None, provider: str | None, match: FillMatch) -> bool:
+        """Whether someone after `service` and `provider` (None: any) would take this
+        opening under the tenant's matching rule: a waitlist entry (WaitlistEntry.suits),
+        or a customer moving their appointment by R."""
+        if match is not FillMatch.ANY and not _same(service, self.service):
+            return False
+        return match is not FillMatch.SERVICE_AND_PROVIDER or _same(provider, self.provider)
+
     def worth_offering(self, now: datetime, min_notice_minutes: int) -> bool:
         """Still open and far enough ahead for someone to make it."""
         return self.status in OPEN_OPENING_STATUSES and self.starts_at > now + timedelta(
             minutes=min_notice_minutes
         )
+
+
+class OpeningTake(BaseModel):
+    """An opening filled by an appointment in the very write that moves the appointment
+    there: made only while the opening is open or offered and starts after `not_before`
+    (the tenant's notice from `at`). Otherwise that whole write fails: the slot was just
+    taken, and nothing of the move is written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    opening_id: str
+    appointment_id: str
+    at: datetime
+    not_before: datetime
 
 
 class Offer(BaseModel):
@@ -176,35 +213,3 @@ class Offer(BaseModel):
     message_status: str | None = None
     message_reason: str | None = None
     answered_at: datetime | None = None
-
-
-class FillCounts(BaseModel):
-    """What vacancy fill did on some UTC days: a tenant's counters, added to as it happens
-    (GET /v1/stats reads them)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    openings: int = 0  # openings written (cancellations, publications, reschedules)
-    offers_sent: int = 0  # offer texts handed to the sender
-    filled: int = 0  # openings taken
-    fill_seconds: int = 0  # from opening to fill, summed over the `filled` ones
-    expired: int = 0  # openings that ended unfilled
-
-    def __add__(self, other: FillCounts) -> FillCounts:
-        return FillCounts(
-            **{name: getattr(self, name) + getattr(other, name) for name in FillCounts.model_fields}
-        )
-
-    @property
-    def mean_minutes_to_fill(self) -> float | None:
-        return round(self.fill_seconds / 60 / self.filled, 1) if self.filled else None
-
-
-def fill_time(opening: Opening, filled_at: datetime) -> FillCounts:
-    """The counts one fill adds: itself and how long the opening waited for it."""
-    seconds = max(0, int((filled_at - opening.created_at).total_seconds()))
-    return FillCounts(filled=1, fill_seconds=seconds)
-
-
-def utc_day(at: datetime) -> date:
-    return at.astimezone(UTC).date()

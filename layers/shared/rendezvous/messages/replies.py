@@ -31,6 +31,9 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "tell us what suits you.",
         "reschedule_taken": "{business}: sorry, that time was just taken. A person will "
         "reply by {due}.",
+        # The appointment was changed by someone else since the options were offered.
+        "reschedule_changed": "{business}: your appointment has just been changed to {when}. "
+        "A person will reply by {due}.",
     },
     "fr": {
         "ack": "{business}: merci, message reçu. Une personne vous répondra avant {due}.",
@@ -53,6 +56,8 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "dites-nous ce qui vous va.",
         "reschedule_taken": "{business}: désolé, ce créneau vient d'être pris. Une personne "
         "vous répondra avant {due}.",
+        "reschedule_changed": "{business}: votre RDV vient d'être changé au {when}. Une "
+        "personne vous répondra avant {due}.",
     },
     "es": {
         "ack": "{business}: gracias, recibimos su mensaje. Una persona responderá antes de {due}.",
@@ -72,6 +77,8 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "reschedule_taken_options": "{business}: lo sentimos, ya está tomada. Responda "
         "{options}, o díganos qué le conviene.",
         "reschedule_taken": "{business}: lo sentimos, esa hora ya está tomada. Una persona "
+        "responderá antes de {due}.",
+        "reschedule_changed": "{business}: su cita acaba de cambiar al {when}. Una persona "
         "responderá antes de {due}.",
     },
 }

@@ -16,6 +16,7 @@ from rendezvous.adapters.dynamodb.table import (
     TableRepository,
     appointment_key,
     batch_get,
+    cancellation_codes,
     condition_failed,
     day_keys,
     day_listing,
@@ -29,14 +30,16 @@ from rendezvous.adapters.dynamodb.table import (
     stamp,
     tenant_key,
     time_keys,
+    timed_text,
     transact,
     transact_if,
     values_of,
 )
-from rendezvous.adapters.dynamodb.vacancy import opening_put
+from rendezvous.adapters.dynamodb.vacancy import opening_fill, opening_put
 from rendezvous.domain.activity import ActivityEntry
+from rendezvous.domain.errors import ConcurrentModification, OpeningTaken
 from rendezvous.domain.events import WebhookEvent
-from rendezvous.domain.identity import MessageIdentity, identity_of
+from rendezvous.domain.identity import MessageIdentity, TimedText, identity_of
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -50,7 +53,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import SendContext
-from rendezvous.domain.vacancy import Opening
+from rendezvous.domain.vacancy import Opening, OpeningTake
 
 # Appointment fields no save writes (see _appointment_update).
 SEPARATELY_WRITTEN = frozenset({"last_text", "outcome", "outcome_at", "outcome_by"})
@@ -157,6 +160,7 @@ class DynamoAppointments(TableRepository):
         now: datetime,
         events: Sequence[WebhookEvent] = (),
         opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
         pending = sorted(s.value for s in PENDING_STATUSES)
         update = self._appointment_update(appointment)
@@ -197,7 +201,31 @@ class DynamoAppointments(TableRepository):
         items.extend(event_puts(self._table, events))
         if opening is not None:
             items.append(opening_put(self._table, opening))
-        transact(self._db, items, "appointment changed concurrently")
+        if takes is None:
+            transact(self._db, items, "appointment changed concurrently")
+            return
+        items.append(
+            opening_fill(
+                self._table,
+                takes.tenant_id,
+                takes.opening_id,
+                appointment_id=takes.appointment_id,
+                entry_id=None,
+                not_before=takes.not_before,
+                now=takes.at,
+            )
+        )
+        writes: list[Any] = items
+        try:
+            self._db.transact_write_items(TransactItems=writes)
+        except ClientError as exc:
+            codes = cancellation_codes(exc)
+            # The appointment's own change first: a retry reads it again and tells.
+            if codes[0] != "ConditionalCheckFailed" and codes[-1] == "ConditionalCheckFailed":
+                raise OpeningTaken(f"opening {takes.opening_id} was just taken") from exc
+            if "ConditionalCheckFailed" in codes:
+                raise ConcurrentModification("appointment changed concurrently") from exc
+            raise
 
     def load_send_context(self, request: SendRequest) -> SendContext:
         keys = {
@@ -511,9 +539,9 @@ class DynamoAppointments(TableRepository):
         found = [Recipient.model_validate(i) for i in batch_get(self._db, self._table, wanted)]
         return {r.recipient_key: r for r in found}
 
-    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[Item]:
-        """Every automated text planned or sent between two instants, whatever its status:
-        one Query per UTC day on `by_time`."""
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        """Every automated text (an appointment's or an offer's) planned or sent between two
+        instants, whatever its status: one Query per UTC day on `by_time`."""
         found: list[Item] = []
         day = start.astimezone(UTC).date()
         while day <= end.astimezone(UTC).date():
@@ -533,7 +561,7 @@ class DynamoAppointments(TableRepository):
                 )
             )
             day += timedelta(days=1)
-        return found
+        return [timed_text(row) for row in found]
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
         keys = [appointment_key(tenant_id, i) for i in sorted(set(ids))]

@@ -24,17 +24,18 @@ from rendezvous.adapters.dynamodb.table import (
     offer_key,
     offer_text_key,
     offer_thread_keys,
+    offer_time_keys,
     opening_key,
     plain,
+    query_all,
     recipient_item_key,
     serialize,
-    stamp,
     tenant_key,
     transact_if,
     values_of,
     waitlist_key,
 )
-from rendezvous.adapters.dynamodb.vacancy import entry_item, offer_item
+from rendezvous.adapters.dynamodb.vacancy import entry_item, offer_item, opening_fill
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -44,16 +45,15 @@ from rendezvous.domain.models import (
     MessageStatus,
     OfferSendRequest,
     OfferText,
-    OpenOffer,
     Recipient,
     Tenant,
+    WaitlistOffer,
 )
-from rendezvous.domain.ports import OfferSendContext
+from rendezvous.domain.ports import OfferSendContext, OpeningTexts
 from rendezvous.domain.vacancy import (
     Offer,
     OfferStatus,
     Opening,
-    OpeningStatus,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -76,8 +76,9 @@ def _text_key(text: OfferText) -> Item:
 
 
 def _text_item(text: OfferText) -> Item:
-    """An offer's text as stored: with its opening, and listed under its number."""
-    return {**_text_key(text), **offer_thread_keys(text), **plain(text)}
+    """An offer's text as stored: with its opening, in `by_time` as an appointment's, and
+    listed under its number (the conversation reads it there)."""
+    return {**_text_key(text), **offer_time_keys(text), **offer_thread_keys(text), **plain(text)}
 
 
 class DynamoOffers(TableRepository):
@@ -120,6 +121,32 @@ class DynamoOffers(TableRepository):
             recipient=Recipient.model_validate(recipient) if recipient else None,
         )
 
+    def opening_texts(self, tenant_id: str, opening_id: str) -> OpeningTexts | None:
+        """One Query: the opening, its offers and their texts share a partition."""
+        items = query_all(
+            self._db,
+            self._table,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues=values_of({":p": opening_key(tenant_id, opening_id)["pk"]}),
+            ConsistentRead=True,
+        )
+        opening = next((i for i in items if i["sk"] == "OP"), None)
+        if opening is None:
+            return None
+        offers = (Offer.model_validate(i) for i in items if i["sk"].startswith("OF#"))
+        return OpeningTexts(
+            opening=Opening.model_validate(opening),
+            offers={o.entry_id: o for o in offers},
+            texts=[OfferText.model_validate(i) for i in items if i["sk"].startswith("OT#")],
+        )
+
+    def offers_of(
+        self, tenant_id: str, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Offer]:
+        wanted = [offer_key(tenant_id, opening, entry) for opening, entry in sorted(set(keys))]
+        found = (Offer.model_validate(i) for i in batch_get(self._db, self._table, wanted))
+        return {(o.opening_id, o.entry_id): o for o in found}
+
     def update_offer_text(
         self,
         text: OfferText,
@@ -134,6 +161,12 @@ class DynamoOffers(TableRepository):
         names = {"#s": "status"}
         values: dict[str, Any] = {":status": status.value, ":now": iso(now)}
         sets = ["#s = :status", "updated_at = :now"]
+        send_at = fields.get("send_at")
+        if isinstance(send_at, datetime):
+            # Deferred, redriven or released: the text moves to its new time in `by_time`.
+            for name, value in offer_time_keys(text, send_at).items():
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = value
         if status in DELIVERY_RANK:
             sets.append("delivery_rank = :rank")
             values[":rank"] = DELIVERY_RANK[status]
@@ -244,9 +277,11 @@ class DynamoOffers(TableRepository):
 
     # -- OfferBook ------------------------------------------------------------------------
 
-    def _open_offer(self, tenant_id: str, rkey: str, phone: str, choice: OpenOffer | None) -> Item:
-        """The number's open offer set (or removed), the recipient's revision moved on: a
-        send claim read before it must read again."""
+    def _waitlist_offer(
+        self, tenant_id: str, rkey: str, phone: str, choice: WaitlistOffer | None
+    ) -> Item:
+        """The number's waitlist offer set (or removed), its R options left as they are;
+        the recipient's revision moved on: a send claim read before it must read again."""
         sets = (
             "SET tenant_id = :t, recipient_key = :rk, phone = if_not_exists(phone, :phone), "
             "rev = if_not_exists(rev, :zero) + :one"
@@ -259,9 +294,9 @@ class DynamoOffers(TableRepository):
             ":one": 1,
         }
         if choice is None:
-            expression = f"{sets} REMOVE open_offer"
+            expression = f"{sets} REMOVE waitlist_offer"
         else:
-            expression = f"{sets}, open_offer = :choice"
+            expression = f"{sets}, waitlist_offer = :choice"
             values[":choice"] = plain(choice)
         return {
             "Update": {
@@ -273,7 +308,7 @@ class DynamoOffers(TableRepository):
         }
 
     def make_offer(
-        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: OpenOffer
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
     ) -> bool:
         offered = entry.model_copy(
             update={"status": WaitlistStatus.OFFERED, "version": entry.version + 1}
@@ -294,7 +329,7 @@ class DynamoOffers(TableRepository):
                         ),
                     }
                 },
-                self._open_offer(offer.tenant_id, text.recipient_key, offer.phone, choice),
+                self._waitlist_offer(offer.tenant_id, text.recipient_key, offer.phone, choice),
             ],
         )
 
@@ -309,32 +344,15 @@ class DynamoOffers(TableRepository):
         not_before: datetime,
         now: datetime,
     ) -> bool:
-        # `tsk` is "<start, fixed-width UTC>#<id>": above the limit's stamp exactly when
-        # the opening starts after `not_before`, compared as text in the condition.
-        opening_update = {
-            "Update": {
-                "TableName": self._table,
-                "Key": serialize(opening_key(opening.tenant_id, opening.opening_id)),
-                "UpdateExpression": "SET #s = :filled, qpk = :qpk, filled_at = :now, "
-                "filled_by_entry = :entry, filled_appointment_id = :appt, "
-                "version = version + :one",
-                "ConditionExpression": "#s IN (:open, :offered) AND tsk > :limit",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": values_of(
-                    {
-                        ":filled": OpeningStatus.FILLED.value,
-                        ":qpk": f"T#{opening.tenant_id}#OS#{OpeningStatus.FILLED.value}",
-                        ":now": iso(now),
-                        ":entry": offer.entry_id,
-                        ":appt": appointment.appointment_id,
-                        ":one": 1,
-                        ":open": OpeningStatus.OPEN.value,
-                        ":offered": OpeningStatus.OFFERED.value,
-                        ":limit": stamp(not_before),
-                    }
-                ),
-            }
-        }
+        opening_update = opening_fill(
+            self._table,
+            opening.tenant_id,
+            opening.opening_id,
+            appointment_id=appointment.appointment_id,
+            entry_id=offer.entry_id,
+            not_before=not_before,
+            now=now,
+        )
         entry_update = {
             "Update": {
                 "TableName": self._table,
@@ -365,7 +383,7 @@ class DynamoOffers(TableRepository):
                 *event_puts(self._table, events),
                 entry_update,
                 {"Put": {"TableName": self._table, "Item": serialize(offer_item(answered))}},
-                self._open_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
+                self._waitlist_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
             ],
         )
 
@@ -380,7 +398,7 @@ class DynamoOffers(TableRepository):
             items.append(waiting)
         if not transact_if(self._db, items):
             return False
-        self._close_open_offer(offer)
+        self._end_waitlist_offer(offer, now)
         return True
 
     def release(self, offer: Offer, now: datetime) -> None:
@@ -400,7 +418,7 @@ class DynamoOffers(TableRepository):
         if waiting is not None:
             items.append(waiting)
         if transact_if(self._db, items):
-            self._close_open_offer(offer)
+            self._end_waitlist_offer(offer, now)
 
     def _waiting_again(self, offer: Offer) -> dict[str, Any] | None:
         """The entry back on the list for the next opening, if this offer still holds it."""
@@ -425,16 +443,20 @@ class DynamoOffers(TableRepository):
             }
         }
 
-    def _close_open_offer(self, offer: Offer) -> None:
-        """The number's open offer ends, if it is still this opening's."""
+    def _end_waitlist_offer(self, offer: Offer, now: datetime) -> None:
+        """The number's waitlist offer ends, if it is still this opening's and open: kept
+        with its end, so a Y before it would have expired is known as a late answer."""
         rkey = recipient_key(offer.tenant_id, offer.phone)
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key=serialize(recipient_item_key(offer.tenant_id, rkey)),
-                UpdateExpression="SET rev = rev + :one REMOVE open_offer",
-                ConditionExpression="contains(open_offer.opening_ids, :opening)",
-                ExpressionAttributeValues=values_of({":one": 1, ":opening": offer.opening_id}),
+                UpdateExpression="SET rev = rev + :one, waitlist_offer.ended_at = :now",
+                ConditionExpression="waitlist_offer.opening_id = :opening "
+                "AND attribute_not_exists(waitlist_offer.ended_at)",
+                ExpressionAttributeValues=values_of(
+                    {":one": 1, ":opening": offer.opening_id, ":now": iso(now)}
+                ),
             )
         except ClientError as exc:
             if not condition_failed(exc):

@@ -25,7 +25,7 @@ from rendezvous.adapters.dynamodb.table import (
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import WebhookEvent, opted_by
-from rendezvous.domain.models import OpenOffer, QueueItem, Recipient
+from rendezvous.domain.models import QueueItem, Recipient, RescheduleOptions
 from rendezvous.domain.ports import RecipientClaim
 from rendezvous.phone import recipient_key
 
@@ -70,15 +70,18 @@ class DynamoRecipients(TableRepository):
                 raise ConcurrentModification("recipient changed since it was read") from exc
             raise
 
-    def set_open_offer(self, tenant_id: str, phone: str, offer: OpenOffer | None) -> None:
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
         rkey = recipient_key(tenant_id, phone)
         common = {":t": tenant_id, ":rk": rkey, ":phone": phone, ":zero": 0, ":one": 1}
         sets = "SET tenant_id = :t, recipient_key = :rk, phone = :phone, "
         sets += "rev = if_not_exists(rev, :zero) + :one"
-        if offer is None:
-            expression, values = f"{sets} REMOVE open_offer", common
+        if options is None:
+            expression, values = f"{sets} REMOVE reschedule_options", common
         else:
-            expression, values = f"{sets}, open_offer = :offer", {**common, ":offer": plain(offer)}
+            expression = f"{sets}, reschedule_options = :options"
+            values = {**common, ":options": plain(options)}
         self._db.update_item(
             TableName=self._table,
             Key=serialize(recipient_item_key(tenant_id, rkey)),

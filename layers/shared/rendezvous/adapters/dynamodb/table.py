@@ -25,14 +25,17 @@ Keys (pk / sk):
   T#<tenant>#WL#<entry>   WL              a waitlist entry (vacancy.py)
   T#<tenant>#OP#<opening>  OP             an opening: a slot free to offer
   T#<tenant>#OP#<opening>  OT#<entry>#<kind>  an offer's text (offer, offer_taken): its plan
-                                          and fate, as an appointment's M# records
+                                          and fate, as an appointment's M# records (and in
+                                          `by_time` as they are: offer_time_keys)
   T#<tenant>#OP#<opening>  OF#<entry>     one offer of that opening to a waitlist entry, so
                                           an opening and its offers are one Query
-  T#<tenant>#FILL         D#<UTC day>     vacancy fill's counters of the day (ADD), so the
-                                          stats of N days are one Query
 
 Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
-the outbox reads what is pending in the next hours, stats what happened in the last days.
+the outbox reads what is pending in the next hours, stats what happened in the last days,
+the queue watcher's sweep what is stuck and a redrive what failed. An offer's texts are
+there too, in the same partitions (one Query a day still reads every text), under a sort
+key no appointment's text can have (`<send_at>#offer~<opening>#<entry>#<kind>`: `~` is in
+no appointment id); which one a row is, its table keys say (text_identity).
 It also holds appointments (tpk T#<tenant>#AD#<UTC day of starts_at>, tsk `<start>#<id>`):
 the day and week lists read one day per Query. Appointments saved before these keys
 existed get them from the one-off `make backfill` (infra/backfill.py).
@@ -75,7 +78,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from rendezvous.domain.errors import ConcurrentModification
-from rendezvous.domain.identity import MessageIdentity
+from rendezvous.domain.identity import MessageIdentity, OfferIdentity, TextIdentity, TimedText
 from rendezvous.domain.models import MessageRecord, OfferText
 
 if TYPE_CHECKING:
@@ -117,6 +120,42 @@ def time_keys(tenant_id: str, message: MessageRecord, send_at: datetime | None =
         "tpk": f"T#{tenant_id}#M#{when.astimezone(UTC).date().isoformat()}",
         "tsk": f"{iso(when)}#{message.appointment_id}#{message.kind}#{message.version}",
     }
+
+
+# Marks an offer text's `tsk` (no appointment id holds a `~`: RESOURCE_ID_PATTERN).
+_OFFER_TIME_TAG = "offer~"
+
+
+def offer_time_keys(text: OfferText, send_at: datetime | None = None) -> Item:
+    """Where an offer's text sits in `by_time`: the partition of an appointment's text of
+    the same moment, under a sort key no appointment's text can have."""
+    when = send_at or text.send_at
+    return {
+        "tpk": f"T#{text.tenant_id}#M#{when.astimezone(UTC).date().isoformat()}",
+        "tsk": f"{iso(when)}#{_OFFER_TIME_TAG}{text.opening_id}#{text.entry_id}#{text.kind}",
+    }
+
+
+def timed_text(row: Mapping[str, Any]) -> TimedText:
+    """A `by_time` row of a text as the domain reads it: whose it is (from its table keys,
+    so the index projects nothing more for offers) and where it stands."""
+    tenant_id = str(row["pk"]).split("#", 2)[1]
+    sk = str(row["sk"])
+    identity: TextIdentity
+    if sk.startswith("OT#"):
+        opening_id = str(row["pk"]).split("#OP#", 1)[1]
+        entry_id, kind = sk.removeprefix("OT#").split("#", 1)
+        identity = OfferIdentity(tenant_id, opening_id, entry_id, kind)
+    else:
+        identity = MessageIdentity(
+            tenant_id, str(row["appointment_id"]), str(row["kind"]), int(row["version"])
+        )
+    return TimedText(
+        identity=identity,
+        status=str(row["status"]),
+        reason=str(row["reason"]) if row.get("reason") else None,
+        send_at=datetime.fromisoformat(str(row["send_at"])),
+    )
 
 
 def day_listing(tenant_id: str, day: date) -> str:
@@ -194,10 +233,6 @@ def offer_key(tenant_id: str, opening_id: str, entry_id: str) -> Item:
 def offer_text_key(tenant_id: str, opening_id: str, entry_id: str, kind: str) -> Item:
     """An offer's text (`offer`, `offer_taken`), with its opening and offer."""
     return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": f"OT#{entry_id}#{kind}"}
-
-
-def fill_counts_key(tenant_id: str, day: date) -> Item:
-    return {"pk": f"T#{tenant_id}#FILL", "sk": f"D#{day.isoformat()}"}
 
 
 def stamp(instant: datetime) -> str:

@@ -7,7 +7,7 @@ import base64
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,7 +19,7 @@ from rendezvous.adapters.dynamodb.table import (
     batch_get,
     condition_failed,
     deserialize,
-    fill_counts_key,
+    iso,
     offer_key,
     opening_key,
     plain,
@@ -32,14 +32,12 @@ from rendezvous.adapters.dynamodb.table import (
 from rendezvous.domain.errors import ConcurrentModification, InvalidRequest
 from rendezvous.domain.ports import OpeningDetail
 from rendezvous.domain.vacancy import (
-    FillCounts,
     Offer,
     Opening,
     OpeningStatus,
     WaitlistEntry,
     WaitlistStatus,
     service_key,
-    utc_day,
 )
 from rendezvous.json_input import decode_json
 
@@ -99,6 +97,50 @@ def opening_put(table: str, opening: Opening) -> dict[str, Any]:
             "TableName": table,
             "Item": serialize(opening_item(opening)),
             "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def opening_fill(
+    table: str,
+    tenant_id: str,
+    opening_id: str,
+    *,
+    appointment_id: str,
+    entry_id: str | None,
+    not_before: datetime,
+    now: datetime,
+) -> dict[str, Any]:
+    """The transaction entry that takes the opening for `appointment_id` (and the waitlist
+    `entry_id` whose reply took it): only while it is open or offered and starts after
+    `not_before`, so of two takers one wins and the other's whole transaction fails."""
+    sets = (
+        "SET #s = :filled, qpk = :qpk, filled_at = :now, filled_appointment_id = :appt, "
+        "version = version + :one"
+    )
+    values: dict[str, Any] = {
+        ":filled": OpeningStatus.FILLED.value,
+        ":qpk": f"T#{tenant_id}#OS#{OpeningStatus.FILLED.value}",
+        ":now": iso(now),
+        ":appt": appointment_id,
+        ":one": 1,
+        ":open": OpeningStatus.OPEN.value,
+        ":offered": OpeningStatus.OFFERED.value,
+        ":limit": stamp(not_before),
+    }
+    if entry_id is not None:
+        sets += ", filled_by_entry = :entry"
+        values[":entry"] = entry_id
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": serialize(opening_key(tenant_id, opening_id)),
+            "UpdateExpression": sets,
+            # `tsk` is "<start, fixed-width UTC>#<id>": above the limit's stamp exactly
+            # when the opening starts after `not_before`, compared as text.
+            "ConditionExpression": "#s IN (:open, :offered) AND tsk > :limit",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": values_of(values),
         }
     }
 
@@ -344,33 +386,3 @@ class DynamoVacancies(TableRepository):
 
     def save_offer(self, offer: Offer) -> None:
         self._db.put_item(TableName=self._table, Item=serialize(offer_item(offer)))
-
-    def count_fill(self, tenant_id: str, at: datetime, counts: FillCounts) -> None:
-        added = {name: value for name, value in counts.model_dump().items() if value}
-        if not added:
-            return
-        self._db.update_item(
-            TableName=self._table,
-            Key=serialize(fill_counts_key(tenant_id, utc_day(at))),
-            UpdateExpression="ADD " + ", ".join(f"#{n} :{n}" for n in added),
-            ExpressionAttributeNames={f"#{n}": n for n in added},
-            ExpressionAttributeValues=values_of({f":{n}": v for n, v in added.items()}),
-        )
-
-    def fill_counts(self, tenant_id: str, first: date, last: date) -> FillCounts:
-        days = query_all(
-            self._db,
-            self._table,
-            KeyConditionExpression="pk = :p AND sk BETWEEN :first AND :last",
-            ExpressionAttributeValues=values_of(
-                {
-                    ":p": fill_counts_key(tenant_id, first)["pk"],
-                    ":first": fill_counts_key(tenant_id, first)["sk"],
-                    ":last": fill_counts_key(tenant_id, last)["sk"],
-                }
-            ),
-        )
-        total = FillCounts()
-        for day in days:
-            total += FillCounts(**{n: int(day.get(n, 0)) for n in FillCounts.model_fields})
-        return total
