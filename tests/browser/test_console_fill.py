@@ -35,6 +35,15 @@ def virtual_now(stack: LocalStackProcess) -> datetime:
     return datetime.fromisoformat(answer.json()["now"])
 
 
+def run_the_first_wave(stack: LocalStackProcess) -> None:
+    """An opening's first wave is a one-time schedule a minute ahead (domain/offers.py
+    SCHEDULE_LEAD), which the local stack fires when its clock passes it."""
+    moved = requests.post(
+        stack.url("/_local/clock/advance"), json={"minutes": 2}, timeout=HTTP_TIMEOUT * 3
+    )
+    assert moved.status_code == 200, moved.text
+
+
 def list_someone(api: StaffApi, clinic: Tenant, name: str, service: str) -> dict[str, Any]:
     entry_id = f"wl-{uuid.uuid4().hex[:10]}"
     answer = api.request(

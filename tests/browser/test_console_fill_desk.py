@@ -24,7 +24,7 @@ from tests.browser.conftest import (
     text_the_business,
     texts_to,
 )
-from tests.browser.test_console_fill import OpenConsole, virtual_now
+from tests.browser.test_console_fill import OpenConsole, run_the_first_wave, virtual_now
 from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -84,6 +84,7 @@ def test_counts_open_offers_and_an_opted_out_number_are_plain_on_the_list(
     stopped = list_someone(staff_api, clinic, "Sam Stopped", f"Other {service}", stopped_phone)
     starts = day_at(stack, clinic, 3, 15, 45)
     opening_id = publish(staff_api, clinic, starts, service)
+    run_the_first_wave(stack)
     wait_for(
         lambda: entry(staff_api, staff, offered)["status"] == "offered",
         timeout=15,
