@@ -119,12 +119,20 @@ class Waves:
     """The WaveScheduler port as EventBridge Scheduler keeps it: one plan per name."""
 
     timeline: Timeline
-    planned: set[tuple[str, str, int]] = field(default_factory=set)
+    planned: set[tuple[str, str, int, bool]] = field(default_factory=set)
 
     def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
-        if (tenant_id, opening_id, wave) in self.planned:
+        self._plan(tenant_id, opening_id, wave, at, soon=False)
+
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        self._plan(tenant_id, opening_id, wave, at, soon=True)
+
+    def _plan(
+        self, tenant_id: str, opening_id: str, wave: int, at: datetime, *, soon: bool
+    ) -> None:
+        if (tenant_id, opening_id, wave, soon) in self.planned:
             return
-        self.planned.add((tenant_id, opening_id, wave))
+        self.planned.add((tenant_id, opening_id, wave, soon))
         self.timeline.add(at, "wave", tenant_id=tenant_id, opening_id=opening_id, wave=wave)
 
 

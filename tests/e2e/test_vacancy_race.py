@@ -12,6 +12,8 @@ threads against moto's server.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from twilio.rest import Client
 
@@ -111,3 +113,19 @@ def test_twenty_takers_at_once_make_one_appointment_and_nineteen_kind_refusals(
     assert {n: [m.sid for m in t] for n, t in later.items()} == {
         n: [m.sid for m in t] for n, t in texts.items()
     }
+
+    # The winner's reminders survived the nineteen who lost: the first one, when due,
+    # goes to the winner, and to nobody else. (Handled one at a time here, the losers
+    # never plan the winner's schedules; the integration race pins that they cannot
+    # delete them when they do.)
+    first = min(
+        (m for m in appointment["messages"] if m["kind"].startswith("reminder_")),
+        key=lambda m: m["send_at"],
+    )
+    api.advance_to(datetime.fromisoformat(first["send_at"]) + timedelta(minutes=1))
+    reminded = wait_for_each(twilio, [winner], 3)
+    after = texts_by_number(twilio, takers)
+    assert {n: len(t) for n, t in after.items()} == {n: 3 if n == winner else 2 for n in takers}
+    sent = api.request("GET", f"/v1/appointments/{appointment_id}", clinic.booking_token).json()
+    [status] = [m for m in sent["messages"] if m["kind"] == first["kind"]]
+    assert status["sid"] == reminded[winner][2].sid

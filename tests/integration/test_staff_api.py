@@ -521,7 +521,13 @@ def test_the_queue_watcher_counts_overdue_items(
 
     result = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
 
-    assert result == {"depth": 1, "overdue": 1, "stuck_texts_failed": 0}
+    assert result == {
+        "depth": 1,
+        "overdue": 1,
+        "stuck_texts_failed": 0,
+        "waitlist_entries_freed": 0,
+        "openings_started": 0,
+    }
     assert '"QueueItemsOverdue"' in capsys.readouterr().out
 
 

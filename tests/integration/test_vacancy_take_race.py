@@ -10,6 +10,7 @@ each other between threads; moto_server_stack makes them so, as DynamoDB's are.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -33,6 +34,7 @@ from rendezvous.domain.vacancy import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from rendezvous.phone import recipient_key
 from rendezvous.runtime import Runtime, reset_runtime
 from tests.support.aws import at, clinic, make_runtime, moto_server_stack, seed_tenant
 from tests.support.events import invoke
@@ -74,6 +76,19 @@ def queued(runtime: Runtime) -> list[TextRequest]:
         for message in batch:
             found.append(adapter.validate_json(message["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def reminder_schedules(runtime: Runtime) -> dict[str, str]:
+    """The fill appointment's schedules: name -> the number its send request names."""
+    client = boto3.client("scheduler")
+    group = runtime.settings.schedule_group
+    found: dict[str, str] = {}
+    for listed in client.list_schedules(GroupName=group)["Schedules"]:
+        target = client.get_schedule(Name=listed["Name"], GroupName=group)["Target"]
+        request = json.loads(target["Input"])
+        if request.get("appointment_id") == f"fill-{OPENING}":
+            found[listed["Name"]] = request["recipient_key"]
     return found
 
 
@@ -155,6 +170,13 @@ def test_twenty_concurrent_takers_make_exactly_one_winner(runtime: Runtime) -> N
     assert found is not None
     assert found[0].customer.phone == phone(winner)
     assert found[0].replaces == "visit-1"
+    # Every reminder of the winner's appointment has its schedule, naming the winner's
+    # number: no loser's schedule stands in for it, and no loser took it back.
+    planned = {m.schedule_name for m in found[1] if m.schedule_name is not None}
+    assert planned, found[1]
+    assert reminder_schedules(runtime) == dict.fromkeys(
+        planned, recipient_key("clinic-1", phone(winner))
+    )
     statuses = {
         n: entry.status
         for n in range(TAKERS)

@@ -50,6 +50,7 @@ from rendezvous.domain.ports import (
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
     Offer,
+    OfferStatus,
     Opening,
     OpeningStatus,
     OpeningTake,
@@ -656,12 +657,20 @@ class MemoryQueue:
         return self._transition(tenant_id, item_id, allowed, expected_version, changes)
 
     def resolve(
-        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+        self,
+        item: QueueItem,
+        staff: str,
+        now: datetime,
+        event: WebhookEvent,
+        *,
+        preview: str | None = None,
     ) -> QueueItem | None:
         tenant_id, item_id = item.tenant_id, item.item_id
         allowed = self._held(self.items.get((tenant_id, item_id)), staff, now)
         changes = {"status": QueueStatus.RESOLVED, "resolved_at": now, "resolved_by": staff}
         changes |= {"updated_at": now, "lease_expires_at": None}
+        if preview is not None:
+            changes["preview"] = preview
         resolved = self._transition(tenant_id, item_id, allowed, item.version, changes)
         if resolved is not None:
             self.store.record([event])
@@ -826,6 +835,23 @@ class MemoryVacancies:
             raise ConcurrentModification(f"entry {entry.entry_id} changed concurrently")
         self.waitlist[(entry.tenant_id, entry.entry_id)] = entry
 
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        self.put_entry(removed, expected_version=expected_version)
+        key = (removed.tenant_id, removed.recipient_key)
+        recipient = self.store.recipients.get(key)
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if recipient is None or choice is None:
+            return
+        offer = self.offers.get((removed.tenant_id, choice.opening_id, removed.entry_id))
+        if offer is None or offer.status is not OfferStatus.SENT:
+            return
+        self.offers[(removed.tenant_id, choice.opening_id, removed.entry_id)] = offer.model_copy(
+            update={"status": OfferStatus.EXPIRED}
+        )
+        self.store.recipients[key] = recipient.model_copy(
+            update={"waitlist_offer": None, "rev": recipient.rev + 1}
+        )
+
     def entries(
         self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
@@ -856,6 +882,16 @@ class MemoryVacancies:
     def waiting_for(
         self, tenant_id: str, service: str | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, service, limit, cursor, others=True)
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, None, limit, cursor, others=False)
+
+    def _waiting(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None, *, others: bool
+    ) -> tuple[list[WaitlistEntry], str | None]:
         listed = sorted(
             (
                 e
@@ -863,9 +899,9 @@ class MemoryVacancies:
                 if t == tenant_id
                 and e.status is WaitlistStatus.WAITING
                 and (
-                    service is None
+                    (service is None and others)
                     or e.service is None
-                    or service_key(e.service) == service_key(service)
+                    or (service is not None and service_key(e.service) == service_key(service))
                 )
             ),
             key=lambda e: _position(e.listed_at, e.entry_id),
@@ -960,6 +996,20 @@ class RecordingStarter:
     """The VacancyStarter port: which openings were started, in order."""
 
     started: list[Opening] = field(default_factory=list)
+    filled_by: list[tuple[str, str]] = field(default_factory=list)
+    # Openings a repeat asked to start if no wave of them ran.
+    ensured: list[Opening] = field(default_factory=list)
+    # Entries that began to wait (joined, listed again, changed).
+    waiting: list[WaitlistEntry] = field(default_factory=list)
 
     def start(self, opening: Opening) -> None:
         self.started.append(opening)
+
+    def filled(self, opening: Opening, by: str) -> None:
+        self.filled_by.append((opening.opening_id, by))
+
+    def ensure_started(self, opening: Opening) -> None:
+        self.ensured.append(opening)
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        self.waiting.append(entry)

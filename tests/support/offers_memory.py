@@ -23,6 +23,7 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.ports import OfferSendContext, OpeningDetail, OpeningTexts
 from rendezvous.domain.vacancy import (
+    LISTED_ENTRY_STATUSES,
     OPEN_OPENING_STATUSES,
     Offer,
     OfferStatus,
@@ -70,6 +71,23 @@ class MemoryVacancies:
             raise ConcurrentModification("entry changed")
         self.entries_by_id[(entry.tenant_id, entry.entry_id)] = entry
 
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        self.put_entry(removed, expected_version=expected_version)
+        key = (removed.tenant_id, removed.recipient_key)
+        recipient = self.store.recipients.get(key)
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if recipient is None or choice is None:
+            return
+        offer = self.offers.get((removed.tenant_id, choice.opening_id, removed.entry_id))
+        if offer is None or offer.status is not OfferStatus.SENT:
+            return
+        self.offers[(removed.tenant_id, choice.opening_id, removed.entry_id)] = offer.model_copy(
+            update={"status": OfferStatus.EXPIRED}
+        )
+        self.store.recipients[key] = recipient.model_copy(
+            update={"waitlist_offer": None, "rev": recipient.rev + 1}
+        )
+
     def entries(
         self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
@@ -83,6 +101,16 @@ class MemoryVacancies:
     def waiting_for(
         self, tenant_id: str, service: str | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, service, limit, cursor, others=True)
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, None, limit, cursor, others=False)
+
+    def _waiting(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None, *, others: bool
+    ) -> tuple[list[WaitlistEntry], str | None]:
         found = sorted(
             (
                 e
@@ -90,9 +118,9 @@ class MemoryVacancies:
                 if t == tenant_id
                 and e.status is WaitlistStatus.WAITING
                 and (
-                    service is None
+                    (service is None and others)
                     or e.service is None
-                    or service_key(e.service) == service_key(service)
+                    or (service is not None and service_key(e.service) == service_key(service))
                 )
             ),
             key=lambda e: (e.listed_at, e.entry_id),
@@ -259,6 +287,10 @@ class MemoryVacancies:
         stored = self.entries_by_id.get((entry.tenant_id, entry.entry_id))
         if key in self.offers or stored is None or stored.status is not WaitlistStatus.WAITING:
             return False
+        recipient = self._recipient(offer.tenant_id, text.recipient_key, offer.phone)
+        held = recipient.waitlist_offer
+        if held is not None and held.is_open(choice.offered_at):
+            return False
         self.offers[key] = offer
         self.texts[text_id(text)] = text
         self.entries_by_id[(entry.tenant_id, entry.entry_id)] = stored.model_copy(
@@ -269,9 +301,7 @@ class MemoryVacancies:
                 "offered_starts_at": entry.offered_starts_at,
             }
         )
-        self._set_waitlist_offer(
-            self._recipient(offer.tenant_id, text.recipient_key, offer.phone), choice
-        )
+        self._set_waitlist_offer(recipient, choice)
         return True
 
     def fill(
@@ -294,6 +324,9 @@ class MemoryVacancies:
         ):
             return False
         if (appointment.tenant_id, appointment.appointment_id) in self.store.appointments_by_id:
+            return False
+        taker = self.entries_by_id.get((offer.tenant_id, offer.entry_id))
+        if taker is None or taker.status not in LISTED_ENTRY_STATUSES:
             return False
         self.openings_by_id[key] = stored.model_copy(
             update={
@@ -330,7 +363,10 @@ class MemoryVacancies:
         return True
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
-        if text_id(text) in self.texts:
+        stored = self.offers.get((offer.tenant_id, offer.opening_id, offer.entry_id))
+        if text_id(text) in self.texts or (
+            stored is not None and stored.status not in (OfferStatus.SENT, OfferStatus.EXPIRED)
+        ):
             return False
         self.texts[text_id(text)] = text
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer.model_copy(
@@ -374,6 +410,15 @@ class MemoryWaves:
     """The WaveScheduler port: planned waves by (opening, wave), first plan kept."""
 
     planned: dict[tuple[str, str, int], datetime] = field(default_factory=dict)
+    # Every call, a repeat's too (EventBridge forgets a one-time schedule once it ran, so
+    # planning a wave that ran makes it run again).
+    calls: list[tuple[str, int]] = field(default_factory=list)
+    # Waves asked to run early (someone joined the list, or an offer ended).
+    hurried: dict[tuple[str, str, int], datetime] = field(default_factory=dict)
 
     def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        self.calls.append((opening_id, wave))
         self.planned.setdefault((tenant_id, opening_id, wave), at)
+
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        self.hurried.setdefault((tenant_id, opening_id, wave), at)

@@ -216,6 +216,7 @@ def test_the_next_wave_skips_entries_offered_and_numbers_opted_out(world: World)
     world.open()
 
     world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
     world.clock.advance(minutes=15)
     second = world.offers.run_wave("clinic-1", OPENING, 2)
     world.send_all()
@@ -225,11 +226,12 @@ def test_the_next_wave_skips_entries_offered_and_numbers_opted_out(world: World)
 
 
 def test_an_offer_text_keeps_to_quiet_hours_as_every_text_does(world: World) -> None:
-    world.clock.set(at("2030-01-10T22:00:00-08:00"))
+    world.clock.set(at("2030-01-10T20:59:00-08:00"))
     world.wait(1)
     world.open(at("2030-01-11T15:00:00-08:00"))
 
     world.offers.run_wave("clinic-1", OPENING, 1)
+    world.clock.advance(minutes=2)  # the sender's turn comes as quiet hours begin
     [result] = world.send_all()
 
     assert result.outcome is Outcome.DEFERRED

@@ -24,7 +24,12 @@ from rendezvous.domain.models import (
     RescheduleOptions,
 )
 from rendezvous.domain.reschedule import RescheduleService
-from rendezvous.domain.vacancy import Opening, OpeningSource, OpeningStatus
+from rendezvous.domain.vacancy import (
+    Opening,
+    OpeningSource,
+    OpeningStatus,
+    WaitlistEntry,
+)
 from rendezvous.messages.render import SmsRenderer
 from tests.support.aws import at, clinic
 from tests.support.memory import MemoryVacancies
@@ -37,9 +42,19 @@ OTHER = "+14155550177"
 @dataclass
 class Starts:
     started: list[Opening] = field(default_factory=list)
+    filled_by: list[tuple[str, str]] = field(default_factory=list)
 
     def start(self, opening: Opening) -> None:
         self.started.append(opening)
+
+    def filled(self, opening: Opening, by: str) -> None:
+        self.filled_by.append((opening.opening_id, by))
+
+    def ensure_started(self, opening: Opening) -> None:
+        self.started.append(opening)
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        pass
 
 
 class RWorld(World):
@@ -174,6 +189,8 @@ def test_the_digit_moves_the_appointment_and_its_old_slot_opens(world: RWorld) -
         "Cleaning",
     )
     assert world.starts.started == [freed]
+    # The slot taken ends as a fill does: its offers close, its "Slot freed" item settles.
+    assert world.starts.filled_by == [("op-b", "by rescheduling Ana María López")]
     assert [r.kind for r in world.outbound.sent] == [MessageKind.MOVED]
     [filled] = world.store.events_of(EventType.OPENING_FILLED)
     assert filled.data["appointment_id"] == "appt-1"

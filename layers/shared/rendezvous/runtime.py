@@ -165,6 +165,7 @@ class Runtime:
             AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock),
             self.clock,
             activity=self.activity_log(),
+            desk=self.queue_store(),
         )
 
     def vacancy_service(self) -> VacancyService:

@@ -49,12 +49,22 @@ class SchedulerWaves:
         self._dead_letter_arn = dead_letter_arn
 
     def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        self._create(
+            wave_schedule_name(tenant_id, opening_id, wave), tenant_id, opening_id, wave, at
+        )
+
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        # Its own name: the wave's own schedule stays, and runs as a repeat.
+        name = wave_schedule_name(tenant_id, opening_id, wave) + "-soon"
+        self._create(name, tenant_id, opening_id, wave, at)
+
+    def _create(self, name: str, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
         # at() has whole seconds; rounding up keeps a wave no earlier than planned.
         due = at + timedelta(seconds=1) if at.microsecond else at
         request = WaveRequest(tenant_id=tenant_id, opening_id=opening_id, wave=wave)
         create_one_time_schedule(
             self._client,
-            name=wave_schedule_name(tenant_id, opening_id, wave),
+            name=name,
             group=self._group,
             due=due,
             target_arn=self._target_arn,

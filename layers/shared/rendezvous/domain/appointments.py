@@ -259,7 +259,7 @@ class AppointmentService:
         `cancelled` text, which the sender then sends under its usual rules (quiet hours,
         cap, pause, opt-out): a repeat plans nothing, so the customer hears it once. A
         cancel far enough ahead also writes the opening it frees (vacancy_of) in that
-        write, and starts it after; a repeat starts the same opening again."""
+        write, and starts it after; a repeat starts it only if it never was."""
         tenant = self._tenant(tenant_id)
         for _ in range(3):
             now = self.clock.now()
@@ -269,10 +269,13 @@ class AppointmentService:
             appointment, messages = found
             if appointment.status is AppointmentStatus.CANCELLED:
                 # As a repeated PUT does: a cancelled text whose hand-off was lost (a crash
-                # after the write) is handed off again; the sender drops a duplicate. So is
-                # the start of its opening (the starter's schedule is named by the opening).
+                # after the write) is handed off again; the sender drops a duplicate. Its
+                # opening is started if the first cancel stopped before starting it, and
+                # only then: a wave that ran is not run again.
                 self._enqueue_due(appointment, messages, now)
-                self._start(vacancy_of(appointment, tenant, now))
+                freed = vacancy_of(appointment, tenant, now)
+                if freed is not None and self.starter is not None:
+                    self.starter.ensure_started(freed)
                 return AppointmentView(appointment, messages)
             # The version moves on, so a reminder already in flight fails its check at send
             # time.
@@ -398,16 +401,20 @@ class AppointmentService:
         """Create `appointment` as any booking is (its confirmation now or after quiet
         hours, its reminders scheduled), written by `write` with its planned texts inside
         the caller's own transaction (a waitlist fill: the opening, the entry, the events).
-        None when `write` did not land; its schedules are then taken back."""
+        None when `write` did not land: nothing was scheduled."""
         now = appointment.created_at
         notice = plan_notice(MessageKind.CONFIRMATION, appointment, tenant, now)
         plan = [notice, *plan_reminders(appointment, tenant, now, notice.send_at)]
         records = self._records(appointment, plan, now)
-        # Schedules first, as for any booking: a record must never lack its schedule.
-        self._schedule(appointment, records)
+        # Unlike a booking's, these schedules come after the write: every taker of an
+        # opening plans the same appointment id, so the same schedule names. Made first, a
+        # loser's would stand for the winner's (naming the loser's number, whose opt-out
+        # and claims the sender would check) and taking them back would delete the
+        # winner's. A crash between the two leaves a reminder unscheduled: the queue
+        # watcher's sweep marks it failed once due, so it shows and can be sent again.
         if not write(records):
-            self._unschedule(records)
             return None
+        self._schedule(appointment, records)
         self._enqueue_due(appointment, records, now)
         return records
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,7 +17,14 @@ from rendezvous.domain.events import (
     recipient_opted,
     reschedule_requested,
 )
-from rendezvous.domain.keywords import Intent, classify, keyword_of, normalise_keyword
+from rendezvous.domain.freed_slot import AUTOMATION, queue_item_id, slot_item_id
+from rendezvous.domain.keywords import (
+    Intent,
+    classify,
+    confirms_the_visit,
+    keyword_of,
+    normalise_keyword,
+)
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -46,7 +52,6 @@ from rendezvous.domain.timing import Due, answer_due_before_visit, answer_due_by
 from rendezvous.phone import recipient_key
 
 # Who resolves a conversation that needs no person any more (a reschedule chosen by digit).
-AUTOMATION = "automation"
 
 QUEUED_INTENTS = {
     Intent.FREE_TEXT: QueueIntent.QUESTION,
@@ -89,11 +94,6 @@ class InboundResult:
     appointment_id: str | None = None
     # What a reply to an offer came to (won, taken by another, answered already).
     take: TakeResult | None = None
-
-
-def _item_id(tenant_id: str, seed: str) -> str:
-    # Deterministic, so a retried webhook or a repeated cancel lands on the same item.
-    return hashlib.sha256(f"{tenant_id}/{seed}".encode()).hexdigest()[:20]
 
 
 @dataclass
@@ -175,7 +175,7 @@ class InboundService:
     def _handle(self, tenant: Tenant, text: InboundText, now: datetime) -> InboundResult:
         intent = classify(text.body)
         recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
-        answered = self._answer_offer(tenant, intent, recipient)
+        answered = self._answer_offer(tenant, text, intent, recipient)
         if answered is not None:
             return answered
         if intent is Intent.YES:
@@ -306,18 +306,19 @@ class InboundService:
         )
 
     def _answer_offer(
-        self, tenant: Tenant, intent: Intent, recipient: Recipient | None
+        self, tenant: Tenant, text: InboundText, intent: Intent, recipient: Recipient | None
     ) -> InboundResult | None:
-        """While a waitlist offer to the number is open, Y (or a confirm word) answers it,
-        before any pending confirmation (CONTRACT.md); after it ended (someone else took
-        the slot) and until it would have expired, a Y is a late answer to it, told once
-        that the slot is gone. The winner's confirmation and the "just taken" come from
-        the sender, so no answer here. None: no such offer, or the text is no Y. R's
-        options are answered by their digits only, later on."""
+        """While a waitlist offer to the number is open, Y (or a confirm word other than C
+        and CONFIRM, which answer the reminder that asks for them) answers it, before any
+        pending confirmation (CONTRACT.md); after it ended (someone else took the slot)
+        and until it would have expired, a Y is a late answer to it, told once that the
+        slot is gone. The winner's confirmation and the "just taken" come from the
+        sender, so no answer here. None: no such offer, or the text is no Y. R's options
+        are answered by their digits only, later on."""
         choice = recipient.waitlist_offer if recipient is not None else None
         if self.offers is None or recipient is None or choice is None or recipient.opted_out:
             return None
-        if intent not in (Intent.CONFIRM, Intent.YES):
+        if intent not in (Intent.CONFIRM, Intent.YES) or confirms_the_visit(text.body):
             return None
         now = self.clock.now()
         if not choice.answered_by_y(now):
@@ -458,7 +459,7 @@ class InboundService:
         due = self._due_by(tenant, now, appointment)
         slot = QueueItem(
             tenant_id=tenant.tenant_id,
-            item_id=_item_id(tenant.tenant_id, f"slot/{appointment.appointment_id}"),
+            item_id=slot_item_id(tenant.tenant_id, appointment.appointment_id),
             intent=QueueIntent.SLOT_FREED,
             phone=text.from_,
             recipient_key=appointment.recipient_key,
@@ -549,7 +550,7 @@ class InboundService:
         due = self._due_by(tenant, now, appointment)
         item = QueueItem(
             tenant_id=tenant.tenant_id,
-            item_id=_item_id(tenant.tenant_id, text.message_sid),
+            item_id=queue_item_id(tenant.tenant_id, text.message_sid),
             intent=QUEUED_INTENTS.get(intent, QueueIntent.UNMATCHED),
             phone=text.from_,
             recipient_key=rkey,

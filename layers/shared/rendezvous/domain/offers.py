@@ -9,36 +9,43 @@ it is gone and that they stay on the list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import appointment_created, opening_filled
+from rendezvous.domain.freed_slot import settle_freed_slot
 from rendezvous.domain.models import (
+    PENDING_STATUSES,
     Appointment,
-    Customer,
     MessageKind,
     MessageRecord,
     MessageStatus,
     OfferSendRequest,
     OfferText,
     Recipient,
+    SuppressionReason,
     Tenant,
     WaitlistOffer,
 )
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
+    ConversationQueue,
     OfferBook,
     OutboundQueue,
     VacancyStore,
     WaveScheduler,
 )
+from rendezvous.domain.timing import is_quiet, next_allowed, recipient_zone
 from rendezvous.domain.vacancy import (
+    LISTED_ENTRY_STATUSES,
     OPEN_OPENING_STATUSES,
     FillMatch,
     Offer,
@@ -46,6 +53,7 @@ from rendezvous.domain.vacancy import (
     Opening,
     OpeningStatus,
     WaitlistEntry,
+    WaitlistStatus,
     fill_appointment_id,
 )
 from rendezvous.phone import recipient_key
@@ -58,6 +66,28 @@ _PAGE_FACTOR = 3
 # passed by the time AWS reads it. A minute's wait is small beside the notice an opening
 # needs (fill_min_notice_minutes); a wave planned after the notice limit marks it expired.
 SCHEDULE_LEAD = timedelta(minutes=1)
+# Waves that find nobody wait longer each time, up to this many intervals (an hour at the
+# default 15 minutes): an opening two weeks out is not read every 15 minutes for nothing
+# (~4 reads a wave), yet someone who joins the list, or whose offer of another slot ends,
+# hears of it within the hour even when nothing else prompts a wave.
+MAX_IDLE_FACTOR = 4
+# Someone who joins the list (or whose offer ends) is offered the openings they suit within
+# a minute: at most this many of them, starting in the next HURRY_RANGE (later ones'
+# waves come within MAX_IDLE_FACTOR intervals anyway).
+HURRY_OPENINGS = 3
+HURRY_RANGE = timedelta(days=14)
+HURRY_AFTER = timedelta(minutes=1)
+# The sweep leaves alone what a wave on time would have done by now (two watcher runs).
+SWEEP_GRACE = timedelta(minutes=10)
+SWEEP_PAGE = 100
+SWEEP_PAGES = 10
+# The sweep starts an opening no wave of which ran only in its first day: later, that is a
+# pause or fill turned off (its waves ran and offered nothing), not a start that was lost.
+FORGOTTEN_WITHIN = timedelta(days=1)
+
+
+# A page of a waitlist listing: (limit, cursor) -> (entries, next cursor).
+Listing = Callable[[int, str | None], tuple[list[WaitlistEntry], str | None]]
 
 
 class WaveOutcome(StrEnum):
@@ -66,6 +96,7 @@ class WaveOutcome(StrEnum):
     FILLED = "filled"  # someone took it: the offers still open were closed
     EXPIRED = "expired"  # too close to start now: marked expired, open offers closed
     STOPPED = "stopped"  # the tenant paused or turned fill off, or the opening is gone
+    QUIET = "quiet"  # quiet hours: nothing offered, the next wave when they end
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,12 @@ class WaveResult:
     next_wave_at: datetime | None = None
     # Set when this run marked the opening expired (counted once, by the run that did it).
     expired_now: bool = False
+
+
+@dataclass(frozen=True)
+class Swept:
+    freed: int = 0  # entries an ended offer held, waiting again
+    started: int = 0  # openings whose lost start was made again
 
 
 class TakeOutcome(StrEnum):
@@ -105,6 +142,8 @@ class OfferService:
     clock: Clock
     # GET /v1/stats counts fill from the log: offers sent, openings filled, expired.
     activity: ActivityLog | None = None
+    # The staff queue, where a customer's X left a "Slot freed" item that a fill settles.
+    desk: ConversationQueue | None = None
 
     # -- starting and waves ---------------------------------------------------------------
 
@@ -112,6 +151,166 @@ class OfferService:
         """The first wave, as soon as a schedule can be sure to run it."""
         first = self.clock.now() + SCHEDULE_LEAD
         self.waves.schedule_wave(opening.tenant_id, opening.opening_id, 1, first)
+
+    def filled(self, opening: Opening, by: str) -> None:
+        tenant = self.store.get_tenant(opening.tenant_id)
+        detail = self.vacancies.get_opening(opening.tenant_id, opening.opening_id)
+        if tenant is not None and detail is not None:
+            self._ended(tenant, detail.opening, detail.offers, by, self.clock.now())
+
+    def _ended(
+        self, tenant: Tenant, opening: Opening, others: list[Offer], by: str, now: datetime
+    ) -> None:
+        """A fill's aftermath, at once rather than at the next wave (which may be hours
+        away): the other offers close, their entries wait again and the openings they suit
+        get a wave soon; the desk's "Slot freed" item is settled. The next wave, finding
+        the opening filled, closes any this missed."""
+        freed = [o for o in others if o.status is OfferStatus.SENT]
+        self._close(freed, now)
+        if freed:
+            self._hurry(tenant, self._entries_of(freed), now, but=opening.opening_id)
+        if self.desk is not None:
+            settle_freed_slot(self.desk, opening, f"filled {by}", now)
+
+    def ensure_started(self, opening: Opening) -> None:
+        stored = self.vacancies.get_opening(opening.tenant_id, opening.opening_id)
+        if stored is not None and stored.opening.waves_sent == 0:
+            self.start(stored.opening)
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        tenant = self.store.get_tenant(entry.tenant_id)
+        if tenant is not None:
+            self._hurry(tenant, [entry], self.clock.now())
+
+    def _hurry(
+        self, tenant: Tenant, entries: list[WaitlistEntry], now: datetime, but: str | None = None
+    ) -> None:
+        """Openings looking for people that one of `entries` suits (soonest first, the next
+        HURRY_RANGE, at most HURRY_OPENINGS of them) get their next wave in a minute
+        rather than after their backoff: two Queries, no Scan. Not while nothing would be
+        offered (paused, fill off, quiet hours): their own waves look again after."""
+        soon = now + HURRY_AFTER
+        if (
+            not entries
+            or tenant.paused
+            or not tenant.fill_enabled
+            or is_quiet(soon, ZoneInfo(tenant.timezone), tenant.quiet_hours)
+        ):
+            return
+        start = now + timedelta(minutes=tenant.fill_min_notice_minutes)
+        found: list[Opening] = []
+        for status in OPEN_OPENING_STATUSES:
+            page, _ = self.vacancies.openings(
+                tenant.tenant_id,
+                status=status,
+                start=start,
+                end=start + HURRY_RANGE,
+                limit=HURRY_OPENINGS * _PAGE_FACTOR,
+                cursor=None,
+            )
+            found.extend(page)
+        wanted = [
+            o
+            for o in sorted(found, key=lambda o: (o.starts_at, o.opening_id))
+            if o.opening_id != but and any(e.suits(o, tenant.fill_match) for e in entries)
+        ]
+        for opening in wanted[:HURRY_OPENINGS]:
+            self.waves.hurry_wave(
+                tenant.tenant_id, opening.opening_id, opening.waves_sent + 1, soon
+            )
+
+    # -- the safety net under the waves (the queue watcher, every five minutes) -----------
+
+    def sweep(self, tenant_id: str) -> Swept:
+        """Repairs what a broken wave chain leaves (a wave in SchedulerDeadLetterQueue, a
+        start lost between an opening's write and its first wave): entries an ended offer
+        still holds wait again, and an opening none of whose waves ran is started."""
+        tenant = self.store.get_tenant(tenant_id)
+        if tenant is None:
+            return Swept()
+        now = self.clock.now()
+        return Swept(freed=self._free_held(tenant, now), started=self._start_forgotten(tenant, now))
+
+    def _free_held(self, tenant: Tenant, now: datetime) -> int:
+        """Entries still `offered` a while after their offer's hold ended: its wave, which
+        would have ended it, did not run. One keys-only Query (and a BatchGetItem of them
+        and of their numbers) when there are none."""
+        held_for = timedelta(minutes=tenant.fill_wave_interval_minutes) + SWEEP_GRACE
+        freed = 0
+        cursor: str | None = None
+        for _ in range(SWEEP_PAGES):
+            page, cursor = self.vacancies.entries(
+                tenant.tenant_id, WaitlistStatus.OFFERED, SWEEP_PAGE, cursor
+            )
+            numbers = self.store.recipients_by_key(
+                tenant.tenant_id, [e.recipient_key for e in page]
+            )
+            for entry in page:
+                number = numbers.get(entry.recipient_key)
+                choice = number.waitlist_offer if number is not None else None
+                if (
+                    choice is not None
+                    and choice.ended_at is None
+                    and now < choice.offered_at + held_for
+                ):
+                    continue
+                if self._free(entry, choice, now):
+                    freed += 1
+            if cursor is None:
+                break
+        return freed
+
+    def _free(self, entry: WaitlistEntry, choice: WaitlistOffer | None, now: datetime) -> bool:
+        detail = (
+            self.vacancies.get_opening(entry.tenant_id, choice.opening_id)
+            if choice is not None
+            else None
+        )
+        offers = detail.offers if detail is not None else []
+        offer = next(
+            (o for o in offers if o.entry_id == entry.entry_id and o.status is OfferStatus.SENT),
+            None,
+        )
+        if offer is not None:
+            if not _left(offer):
+                return False  # its text is still to go out: it holds until then
+            self.book.release(offer, now)
+            return True
+        # No open offer of the number's holds it: nothing would ever end it.
+        waiting = entry.model_copy(
+            update={"status": WaitlistStatus.WAITING, "version": entry.version + 1}
+        )
+        try:
+            self.vacancies.put_entry(waiting, expected_version=entry.version)
+        except ConcurrentModification:
+            return False
+        return True
+
+    def _start_forgotten(self, tenant: Tenant, now: datetime) -> int:
+        """Openings written a while ago whose first wave never ran, while waves could
+        offer: their start was lost (a crash between the write and the start). One Query."""
+        if (
+            tenant.paused
+            or not tenant.fill_enabled
+            or is_quiet(now, ZoneInfo(tenant.timezone), tenant.quiet_hours)
+        ):
+            return 0
+        page, _ = self.vacancies.openings(
+            tenant.tenant_id,
+            status=OpeningStatus.OPEN,
+            start=now,
+            end=now + HURRY_RANGE,
+            limit=SWEEP_PAGE,
+            cursor=None,
+        )
+        forgotten = [
+            o
+            for o in page
+            if o.waves_sent == 0 and now - FORGOTTEN_WITHIN <= o.created_at <= now - SWEEP_GRACE
+        ]
+        for opening in forgotten:
+            self.start(opening)
+        return len(forgotten)
 
     def run_wave(self, tenant_id: str, opening_id: str, wave: int) -> WaveResult:
         tenant = self.store.get_tenant(tenant_id)
@@ -132,13 +331,25 @@ class OfferService:
                 self._log(tenant_id, ActivityEvent.OPENING_EXPIRED, opening, now)
             self._close(offers, now)
             return WaveResult(WaveOutcome.EXPIRED, expired_now=expired_now)
-        # Waves that offered nothing in a row: the next one waits twice as long each time.
+        if opening.waves_sent > wave:
+            # A later wave ran (this one was hurried past, or is a late retry): that
+            # wave planned the next; planning it again here would run waves twice.
+            return WaveResult(WaveOutcome.REPEATED)
+        # Waves that offered nothing in a row: the next one waits longer each time.
         idle = wave - max((o.wave for o in offers), default=0)
         next_at = self._next_wave_at(tenant, opening, now, idle)
         if tenant.paused or not tenant.fill_enabled:
             # Nothing offered now; the next wave looks again (the opening still expires).
             self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
             return WaveResult(WaveOutcome.STOPPED, next_wave_at=next_at)
+        if is_quiet(now, ZoneInfo(tenant.timezone), tenant.quiet_hours):
+            # An offer made now would wait for the morning, holding its entry all night,
+            # and each wave until then would offer to more: none is made, the wave comes
+            # back when quiet hours end.
+            quiet_end = self._allowed(tenant, opening, now)
+            self.waves.schedule_wave(tenant_id, opening_id, wave + 1, quiet_end)
+            return WaveResult(WaveOutcome.QUIET, next_wave_at=quiet_end)
+        freed = self._end_holds(tenant, offers, now)
         if opening.waves_sent >= wave:
             # A repeated run (a retried schedule, a crash after the opening's update): hand
             # this wave's texts to the sender again; its claim sends each once at most.
@@ -148,13 +359,14 @@ class OfferService:
             self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
             return WaveResult(WaveOutcome.REPEATED, next_wave_at=next_at)
         picked = self._pick(tenant, opening, offers, now)
-        # The wave is counted before its offers are made: a run that stops half-way is
-        # finished by the repeat above, never offered to a second set of entries.
+        # The wave is counted before its offers are made, so a run that stops half-way is
+        # repeated (above), never run again with a second set of entries; the entries it
+        # picked but never offered stay waiting for the next wave.
         counted = opening.model_copy(
             update={
                 "status": OpeningStatus.OFFERED if picked else opening.status,
                 "waves_sent": wave,
-                "offered_to": opening.offered_to + len(picked),
+                "offered_to": len(offers) + len(picked),
                 "version": opening.version + 1,
             }
         )
@@ -168,18 +380,62 @@ class OfferService:
             if self._offer(tenant, counted, entry, wave, now):
                 sent += 1
                 self._log(tenant_id, ActivityEvent.OFFER_SENT, opening, now)
+        if sent < len(picked):
+            self._recount(counted, len(offers) + sent)
         self.waves.schedule_wave(tenant_id, opening_id, wave + 1, next_at)
+        if freed:
+            self._hurry(tenant, self._entries_of(freed), now, but=opening_id)
         return WaveResult(WaveOutcome.OFFERED, offers_sent=sent, next_wave_at=next_at)
 
+    def _entries_of(self, offers: list[Offer]) -> list[WaitlistEntry]:
+        found = (self.vacancies.get_entry(o.tenant_id, o.entry_id) for o in offers)
+        return [e for e in found if e is not None and e.status is WaitlistStatus.WAITING]
+
+    def _recount(self, counted: Opening, offered_to: int) -> None:
+        """`offered_to` counts offers made: an entry picked but gone (taken off the list,
+        offered another slot by a wave at the same moment) is not one. A take since the
+        count wins; the count is then the picks'."""
+        recounted = counted.model_copy(
+            update={"offered_to": offered_to, "version": counted.version + 1}
+        )
+        try:
+            self.vacancies.save_opening(recounted, expected_version=counted.version)
+        except ConcurrentModification:
+            return
+
+    def _end_holds(self, tenant: Tenant, offers: list[Offer], now: datetime) -> list[Offer]:
+        """An offer holds its entry and its number one interval: after that the entry waits
+        again (another opening may offer to it) and the number may get another offer. A
+        late Y still answers it: it wins while the opening is open, else hears "just
+        taken" (take). An offer whose text has not left yet (quiet hours where the number
+        is, a pause holding it) holds on until it has: else it would end unseen."""
+        hold = timedelta(minutes=tenant.fill_wave_interval_minutes)
+        ended = [
+            o
+            for o in offers
+            if o.status is OfferStatus.SENT and o.sent_at + hold <= now and _left(o)
+        ]
+        for offer in ended:
+            self.book.release(offer, now)
+        return ended
+
     def _next_wave_at(self, tenant: Tenant, opening: Opening, now: datetime, idle: int) -> datetime:
-        """The tenant's interval later, doubled for each wave in a row that found nobody
-        (someone may join the list, but an opening two weeks out is not looked at every
-        15 minutes), and no later than the moment the opening stops being worth offering:
-        that run marks it expired. Never sooner than SCHEDULE_LEAD."""
+        """The tenant's interval later, doubled for each wave in a row that found nobody up
+        to MAX_IDLE_FACTOR times it; out of quiet hours; and no later than the moment the
+        opening stops being worth offering: that run marks it expired. Never sooner than
+        SCHEDULE_LEAD."""
+        factor = min(2**idle, MAX_IDLE_FACTOR)
+        return self._allowed(
+            tenant, opening, now + timedelta(minutes=tenant.fill_wave_interval_minutes * factor)
+        )
+
+    def _allowed(self, tenant: Tenant, opening: Opening, at: datetime) -> datetime:
+        """`at`, or the end of the tenant's quiet hours when it falls in them (the sender's
+        own rule), but never after the opening's last moment to be offered (that run marks
+        it expired), nor sooner than SCHEDULE_LEAD from now."""
         last = opening.starts_at - timedelta(minutes=tenant.fill_min_notice_minutes)
-        factor: int = 2 ** min(idle, 10)
-        interval = timedelta(minutes=tenant.fill_wave_interval_minutes * factor)
-        return max(min(now + interval, last), now + SCHEDULE_LEAD)
+        allowed = min(next_allowed(at, ZoneInfo(tenant.timezone), tenant.quiet_hours), last)
+        return max(allowed, self.clock.now() + SCHEDULE_LEAD)
 
     def _pick(
         self, tenant: Tenant, opening: Opening, offers: list[Offer], now: datetime
@@ -189,14 +445,12 @@ class OfferService:
         another open offer; one per number."""
         size = tenant.fill_wave_size
         offered = {o.entry_id for o in offers}
-        service = None if tenant.fill_match is FillMatch.ANY else opening.service
+        listing = self._listing(tenant, opening)
         picked: list[WaitlistEntry] = []
         numbers: set[str] = set()
         cursor: str | None = None
         while len(picked) < size:
-            page, cursor = self.vacancies.waiting_for(
-                tenant.tenant_id, service, size * _PAGE_FACTOR, cursor
-            )
+            page, cursor = listing(size * _PAGE_FACTOR, cursor)
             fitting = [
                 e for e in page if e.entry_id not in offered and e.suits(opening, tenant.fill_match)
             ]
@@ -205,7 +459,11 @@ class OfferService:
             )
             for entry in fitting:
                 recipient = recipients.get(entry.recipient_key)
-                if entry.recipient_key in numbers or not _reachable(recipient, now):
+                if (
+                    entry.recipient_key in numbers
+                    or not _reachable(recipient, now)
+                    or _quiet_for(entry, tenant, now)
+                ):
                     continue
                 picked.append(entry)
                 numbers.add(entry.recipient_key)
@@ -214,6 +472,20 @@ class OfferService:
             if cursor is None:
                 break
         return picked
+
+    def _listing(self, tenant: Tenant, opening: Opening) -> Listing:
+        """Where the entries that may suit the opening are listed: every waiting entry when
+        the tenant matches any; else those of its service and those with no preference,
+        or for a slot of no named service only the latter (no other would suit it)."""
+        tenant_id = tenant.tenant_id
+        if tenant.fill_match is FillMatch.ANY:
+            return lambda limit, cursor: self.vacancies.waiting_for(tenant_id, None, limit, cursor)
+        service = opening.service
+        if service is None:
+            return lambda limit, cursor: self.vacancies.waiting_without_preference(
+                tenant_id, limit, cursor
+            )
+        return lambda limit, cursor: self.vacancies.waiting_for(tenant_id, service, limit, cursor)
 
     def _offer(
         self, tenant: Tenant, opening: Opening, entry: WaitlistEntry, wave: int, now: datetime
@@ -278,26 +550,40 @@ class OfferService:
                 return None
         opening = detail.opening
         now = self.clock.now()
-        if offer.status is OfferStatus.TAKEN:
+        # The opening filled by this entry next to its offer not yet taken: a Query read
+        # the winner's transaction half-way (it is not isolated from one); this reply is
+        # the winner's own, answered already.
+        if offer.status is OfferStatus.TAKEN or opening.filled_by_entry == offer.entry_id:
             return TakeResult(TakeOutcome.REPEATED, opening_id, opening.filled_appointment_id)
         not_before = now + timedelta(minutes=tenant.fill_min_notice_minutes)
         if opening.status in OPEN_OPENING_STATUSES and opening.starts_at > not_before:
-            won = self._fill(tenant, opening, offer, not_before, now)
+            entry = self.vacancies.get_entry(tenant.tenant_id, offer.entry_id)
+            if entry is not None and entry.filled_opening_id == opening_id:
+                # The same number's first Y won since the opening was read.
+                return TakeResult(TakeOutcome.REPEATED, opening_id, fill_appointment_id(opening_id))
+            if entry is None or entry.status not in LISTED_ENTRY_STATUSES:
+                return None  # taken off the list (or filled elsewhere): nothing to answer
+            won = self._fill(tenant, opening, offer, entry, not_before, now)
             if won is not None:
+                who = entry.customer.name or "a waitlisted customer"
+                others = [o for o in detail.offers if o.entry_id != offer.entry_id]
+                self._ended(tenant, opening, others, f"from the waitlist by {who}", now)
                 return won
         return self._lose(offer, recipient.recipient_key, now)
 
     def _fill(
-        self, tenant: Tenant, opening: Opening, offer: Offer, not_before: datetime, now: datetime
+        self,
+        tenant: Tenant,
+        opening: Opening,
+        offer: Offer,
+        entry: WaitlistEntry,
+        not_before: datetime,
+        now: datetime,
     ) -> TakeResult | None:
-        entry = self.vacancies.get_entry(tenant.tenant_id, offer.entry_id)
-        customer = (
-            entry.customer if entry is not None else Customer(phone=offer.phone, name=offer.name)
-        )
         appointment = Appointment(
             tenant_id=tenant.tenant_id,
             appointment_id=fill_appointment_id(opening.opening_id),
-            customer=customer,
+            customer=entry.customer,
             starts_at=opening.starts_at,
             duration_minutes=opening.duration_minutes,
             location=opening.location,
@@ -404,6 +690,24 @@ class OfferService:
             kind="offer" if kind is MessageKind.OFFER else "offer_taken",
             recipient_key=rkey or recipient_key(offer.tenant_id, offer.phone),
         )
+
+
+def _left(offer: Offer) -> bool:
+    """Whether the offer's text is out of the sender's hands (sent, or stopped for good)."""
+    status = offer.message_status
+    if status is None or MessageStatus(status) in PENDING_STATUSES:
+        return False
+    return not (
+        status == MessageStatus.SUPPRESSED
+        and offer.message_reason == SuppressionReason.TENANT_PAUSED
+    )
+
+
+def _quiet_for(entry: WaitlistEntry, tenant: Tenant, now: datetime) -> bool:
+    """Quiet hours where the entry's number is, as the sender reckons them: an offer now
+    would wait for the morning while holding the entry and the number."""
+    zone = recipient_zone(entry.customer.phone, tenant.timezone)
+    return is_quiet(now, zone, tenant.quiet_hours)
 
 
 def _reachable(recipient: Recipient | None, now: datetime) -> bool:

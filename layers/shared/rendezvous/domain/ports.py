@@ -417,9 +417,10 @@ class OfferBook(OfferTextOwners, Protocol):
     ) -> bool:
         """Record the offer and its planned text with the opening, move the entry from
         waiting to offered and give the number `choice` as its waitlist offer (its R
-        options, if any, stay). False (nothing
-        written) when this entry has an offer of this opening already or is no longer
-        waiting."""
+        options, if any, stay). False (nothing written) when this entry has an offer of
+        this opening already or is no longer waiting, or when the number holds another
+        waitlist offer still open at `choice.offered_at` (not ended, not expired): one
+        per number, so its Y means one slot, also when two waves read it free at once."""
         ...
 
     def fill(
@@ -437,14 +438,15 @@ class OfferBook(OfferTextOwners, Protocol):
         offered and starts after `not_before`; in the same transaction the appointment is
         created with its planned texts and `events`, the entry is filled, the offer taken
         and the number's waitlist offer removed (its R options stay). False (nothing
-        written) when the condition on the opening failed: someone else took it, or it is
-        too close."""
+        written) when the condition on the opening failed (someone else took it, or it is
+        too close) or the entry is off the list (removed, or filled by another opening)."""
         ...
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
         """A taker who came too late: the offer lost, its `offer_taken` text planned, the
         entry back to waiting, the number's waitlist offer of this opening ended (kept, so a
-        later Y is known as late). False (nothing written) when that text exists already."""
+        later Y is known as late). False (nothing written) when that text exists already
+        or the offer is no longer open or closed unanswered (it was taken: the winner's)."""
         ...
 
     def release(self, offer: Offer, now: datetime) -> None:
@@ -457,6 +459,11 @@ class OfferBook(OfferTextOwners, Protocol):
 class WaveScheduler(Protocol):
     def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
         """Run wave `wave` of the opening at `at` (once: planning it again is one plan)."""
+        ...
+
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        """Run wave `wave` of the opening at `at` as well as when it was planned (once:
+        hurrying it again is one plan): whichever runs second is a repeat."""
         ...
 
 
@@ -527,10 +534,17 @@ class ConversationQueue(Protocol):
     ) -> QueueItem | None: ...
 
     def resolve(
-        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+        self,
+        item: QueueItem,
+        staff: str,
+        now: datetime,
+        event: WebhookEvent,
+        *,
+        preview: str | None = None,
     ) -> QueueItem | None:
         """Resolve `item` if it is unchanged since read and `staff` holds a live claim, with
-        `event`; the resolved item, or None."""
+        `event`; the resolved item, or None. `preview`, when given, is what the item says
+        in the list from then on (automation saying what it did)."""
         ...
 
 
@@ -557,6 +571,16 @@ class VacancyStore(Protocol):
         """
         ...
 
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        """Write `removed` (an entry taken off the list while an offer held it) as
+        put_entry does, and in the same transaction end that offer: the offer expired and
+        the number's waitlist offer cleared, so neither its text nor a Y can act on it.
+
+        Raises ConcurrentModification when the entry, its offer or the number's waitlist
+        offer changed since read, and nothing is written.
+        """
+        ...
+
     def entries(
         self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
@@ -571,6 +595,13 @@ class VacancyStore(Protocol):
         `service`: those that named it (case aside) and those with no preference; every
         waiting entry when `service` is None (the tenant matches `any`). The caller checks
         provider and time window (WaitlistEntry.suits)."""
+        ...
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """Entries in status `waiting` that named no service, first listed first: all that
+        may want a slot of no named service when the tenant matches by service."""
         ...
 
     def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail | None: ...
@@ -613,9 +644,28 @@ class VacancyStore(Protocol):
 
 class VacancyStarter(Protocol):
     """Starts offering an opening just written: its first wave goes out a minute later (the
-    soonest a Scheduler at() is sure to run), the next ones on the tenant's interval."""
+    soonest a Scheduler at() is sure to run), the next ones on the tenant's interval; and
+    ends it once filled."""
 
     def start(self, opening: Opening) -> None: ...
+
+    def filled(self, opening: Opening, by: str) -> None:
+        """`opening` was just filled other than by a waitlist Y (a reschedule took it):
+        its offers still open close now, their entries waiting again, and the "Slot
+        freed" item of the cancellation it came from is resolved, saying it was filled
+        `by` (words for the staff: "by rescheduling Ana")."""
+        ...
+
+    def ensure_started(self, opening: Opening) -> None:
+        """Start `opening` unless a wave of it has run: for a repeat (a retried publish, a
+        repeated cancel) that cannot tell whether the first call got as far as starting
+        it. A wave that ran is not planned again."""
+        ...
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        """`entry` waits for a slot (it joined, or was listed again or changed): openings
+        it suits that are looking for people get their next wave soon."""
+        ...
 
 
 class ActivityLog(Protocol):

@@ -186,6 +186,8 @@ class RescheduleService:
             }
         )
         self._log(tenant, taken, freed, now)
+        if self.starter is not None:
+            self.starter.filled(taken, f"by rescheduling {appointment.customer.name}")
         if freed is not None and self.starter is not None:
             self.starter.start(freed)
         return Choice(Chosen.MOVED, view.appointment, taken, freed)

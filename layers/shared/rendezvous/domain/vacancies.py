@@ -147,6 +147,8 @@ class VacancyService:
                 )
             except ConcurrentModification:
                 continue
+            if entry.status is WaitlistStatus.WAITING and self.starter is not None:
+                self.starter.entry_waiting(entry)
             return Saved(entry, created=stored is None)
         raise ConcurrentModification("the entry changed while it was being saved; retry")
 
@@ -158,7 +160,8 @@ class VacancyService:
 
     def remove_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry:
         """Take someone off the list; a repeat changes nothing. An entry that took a slot
-        stays as it is: it is off the list already, and says which slot."""
+        stays as it is: it is off the list already, and says which slot. An offer that
+        holds the entry ends with it: its text is not sent, a Y to it takes nothing."""
         for _ in range(3):
             entry = self.get_entry(tenant_id, entry_id)
             if entry.status in (WaitlistStatus.REMOVED, WaitlistStatus.FILLED):
@@ -171,7 +174,10 @@ class VacancyService:
                 }
             )
             try:
-                self.store.put_entry(removed, expected_version=entry.version)
+                if entry.status is WaitlistStatus.OFFERED:
+                    self.store.remove_offered_entry(removed, expected_version=entry.version)
+                else:
+                    self.store.put_entry(removed, expected_version=entry.version)
             except ConcurrentModification:
                 continue
             return removed
@@ -222,6 +228,8 @@ class VacancyService:
             source=OpeningSource.BOOKING,
             created_at=now,
         )
+        # Started whether fill is on or not: its waves offer nothing while fill is off and
+        # look again later, so it is offered once fill is turned on (and still expires).
         if self.store.create_opening(opening):
             if self.activity is not None:
                 self.activity.append(
@@ -233,12 +241,15 @@ class VacancyService:
                         source=opening.source.value,
                     ),
                 )
-            if tenant.fill_enabled and self.starter is not None:
+            if self.starter is not None:
                 self.starter.start(opening)
             return Saved(opening, created=True)
         stored = self.get_opening(tenant_id, opening.opening_id).opening
         if not _same_slot(stored, opening):
             raise Conflict(f"opening {opening.opening_id} exists for another slot")
+        if self.starter is not None:
+            # The first call may have stopped before starting it (its answer was a 500).
+            self.starter.ensure_started(stored)
         return Saved(stored, created=False)
 
     def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail:

@@ -30,6 +30,7 @@ from rendezvous.adapters.dynamodb.table import (
     query_all,
     recipient_item_key,
     serialize,
+    stamp,
     tenant_key,
     transact_if,
     values_of,
@@ -280,8 +281,9 @@ class DynamoOffers(TableRepository):
     def _waitlist_offer(
         self, tenant_id: str, rkey: str, phone: str, choice: WaitlistOffer | None
     ) -> Item:
-        """The number's waitlist offer set (or removed), its R options left as they are;
-        the recipient's revision moved on: a send claim read before it must read again."""
+        """The number's waitlist offer set (only if it holds none still open) or removed,
+        its R options left as they are; the recipient's revision moved on: a send claim
+        read before it must read again."""
         sets = (
             "SET tenant_id = :t, recipient_key = :rk, phone = if_not_exists(phone, :phone), "
             "rev = if_not_exists(rev, :zero) + :one"
@@ -293,19 +295,28 @@ class DynamoOffers(TableRepository):
             ":zero": 0,
             ":one": 1,
         }
+        update: Item = {
+            "TableName": self._table,
+            "Key": serialize(recipient_item_key(tenant_id, rkey)),
+        }
         if choice is None:
             expression = f"{sets} REMOVE waitlist_offer"
         else:
+            # One open waitlist offer per number, so its Y means one slot: the wave's pick
+            # reads it, and this condition holds it when two waves for different openings
+            # read the number free at once. `expires_at` is stored fixed-width UTC so the
+            # condition compares it as text.
             expression = f"{sets}, waitlist_offer = :choice"
-            values[":choice"] = plain(choice)
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": serialize(recipient_item_key(tenant_id, rkey)),
-                "UpdateExpression": expression,
-                "ExpressionAttributeValues": values_of(values),
-            }
-        }
+            values[":choice"] = {**plain(choice), "expires_at": stamp(choice.expires_at)}
+            values[":now"] = stamp(choice.offered_at)
+            update["ConditionExpression"] = (
+                "attribute_not_exists(waitlist_offer) "
+                "OR attribute_exists(waitlist_offer.ended_at) "
+                "OR waitlist_offer.expires_at <= :now"
+            )
+        update["UpdateExpression"] = expression
+        update["ExpressionAttributeValues"] = values_of(values)
+        return {"Update": update}
 
     def make_offer(
         self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
@@ -360,7 +371,9 @@ class DynamoOffers(TableRepository):
                 "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
                 "filled_opening_id = :opening, updated_at = :now, version = version + :one "
                 "REMOVE qpk, qsk, offered_opening_id, offered_starts_at",
-                "ConditionExpression": "attribute_exists(pk)",
+                # Still on the list: offered, or waiting again once its offer's hold ended
+                # (a late Y still wins while the opening is open). Not removed, not filled.
+                "ConditionExpression": "#s IN (:offered, :waiting)",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": values_of(
                     {
@@ -369,6 +382,8 @@ class DynamoOffers(TableRepository):
                         ":opening": opening.opening_id,
                         ":now": iso(now),
                         ":one": 1,
+                        ":offered": WaitlistStatus.OFFERED.value,
+                        ":waiting": WaitlistStatus.WAITING.value,
                     }
                 ),
             }
@@ -391,7 +406,19 @@ class DynamoOffers(TableRepository):
         lost = offer.model_copy(update={"status": OfferStatus.LOST, "answered_at": now})
         items: list[dict[str, Any]] = [
             self._put_new_entry(_text_item(text)),
-            {"Put": {"TableName": self._table, "Item": serialize(offer_item(lost))}},
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(offer_item(lost)),
+                    # Open or closed unanswered: never the winner's own offer, which the
+                    # same number's second Y at once read as open before the win landed.
+                    "ConditionExpression": "#s IN (:sent, :expired)",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": values_of(
+                        {":sent": OfferStatus.SENT.value, ":expired": OfferStatus.EXPIRED.value}
+                    ),
+                }
+            },
         ]
         waiting = self._waiting_again(offer)
         if waiting is not None:

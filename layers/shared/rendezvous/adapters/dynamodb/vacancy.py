@@ -24,8 +24,10 @@ from rendezvous.adapters.dynamodb.table import (
     opening_key,
     plain,
     query_all,
+    recipient_item_key,
     serialize,
     stamp,
+    transact_if,
     values_of,
     waitlist_key,
 )
@@ -33,6 +35,7 @@ from rendezvous.domain.errors import ConcurrentModification, InvalidRequest
 from rendezvous.domain.ports import OpeningDetail
 from rendezvous.domain.vacancy import (
     Offer,
+    OfferStatus,
     Opening,
     OpeningStatus,
     WaitlistEntry,
@@ -126,7 +129,10 @@ def opening_fill(
         ":one": 1,
         ":open": OpeningStatus.OPEN.value,
         ":offered": OpeningStatus.OFFERED.value,
-        ":limit": stamp(not_before),
+        # Starting strictly after `not_before` (the domain's check) is starting at least a
+        # microsecond later: `tsk > stamp(not_before)` would admit a start equal to it, as
+        # "<stamp>#<id>" sorts after "<stamp>".
+        ":limit": stamp(not_before + timedelta(microseconds=1)),
     }
     if entry_id is not None:
         sets += ", filled_by_entry = :entry"
@@ -136,9 +142,8 @@ def opening_fill(
             "TableName": table,
             "Key": serialize(opening_key(tenant_id, opening_id)),
             "UpdateExpression": sets,
-            # `tsk` is "<start, fixed-width UTC>#<id>": above the limit's stamp exactly
-            # when the opening starts after `not_before`, compared as text.
-            "ConditionExpression": "#s IN (:open, :offered) AND tsk > :limit",
+            # `tsk` is "<start, fixed-width UTC to the microsecond>#<id>", compared as text.
+            "ConditionExpression": "#s IN (:open, :offered) AND tsk >= :limit",
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": values_of(values),
         }
@@ -178,6 +183,53 @@ class DynamoVacancies(TableRepository):
 
     def put_entry(self, entry: WaitlistEntry, *, expected_version: int | None) -> None:
         self._put_versioned(entry_item(entry), expected_version, f"entry {entry.entry_id}")
+
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        tenant_id = removed.tenant_id
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": serialize(entry_item(removed)),
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": values_of({":v": expected_version}),
+                }
+            }
+        ]
+        # The offer holding the entry is the number's waitlist offer (one at a time).
+        recipient = self._get(recipient_item_key(tenant_id, removed.recipient_key)) or {}
+        choice = recipient.get("waitlist_offer") or {}
+        held = str(choice.get("opening_id", ""))
+        offer = self._get(offer_key(tenant_id, held, removed.entry_id)) if held else None
+        if offer is not None and offer.get("status") == OfferStatus.SENT.value:
+            items += [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize(offer_key(tenant_id, held, removed.entry_id)),
+                        "UpdateExpression": "SET #s = :expired",
+                        "ConditionExpression": "#s = :sent",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": values_of(
+                            {
+                                ":expired": OfferStatus.EXPIRED.value,
+                                ":sent": OfferStatus.SENT.value,
+                            }
+                        ),
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize(recipient_item_key(tenant_id, removed.recipient_key)),
+                        "UpdateExpression": "SET rev = rev + :one REMOVE waitlist_offer",
+                        "ConditionExpression": "waitlist_offer.opening_id = :opening",
+                        "ExpressionAttributeValues": values_of({":one": 1, ":opening": held}),
+                    }
+                },
+            ]
+        if not transact_if(self._db, items):
+            raise ConcurrentModification(f"entry {removed.entry_id} changed concurrently")
 
     def _put_versioned(self, item: Item, expected_version: int | None, what: str) -> None:
         condition: dict[str, Any] = (
@@ -247,9 +299,24 @@ class DynamoVacancies(TableRepository):
         ones, full items), merged by time listed; for any service, entries(waiting)."""
         if service is None:
             return self.entries(tenant_id, WaitlistStatus.WAITING, limit, cursor)
+        return self._waiting_in(
+            [matching_listing(tenant_id, service), matching_listing(tenant_id, None)],
+            limit,
+            cursor,
+        )
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """One Query of `by_queue`: the no-preference listing alone."""
+        return self._waiting_in([matching_listing(tenant_id, None)], limit, cursor)
+
+    def _waiting_in(
+        self, listings: list[str], limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
         _, after = (None, None) if cursor is None else decode_cursor(cursor, ["waiting"])
         found: list[Item] = []
-        for listing in (matching_listing(tenant_id, service), matching_listing(tenant_id, None)):
+        for listing in listings:
             condition = "qpk = :p"
             values: dict[str, Any] = {":p": listing}
             if after is not None:

@@ -1,0 +1,235 @@
+"""The take's DynamoDB conditions on moto, write by write: what the domain checks before a
+write, the write itself refuses too (a read can be stale by the time it lands)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
+from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
+from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.freed_slot import slot_item_id
+from rendezvous.domain.models import (
+    Appointment,
+    Customer,
+    MessageKind,
+    MessageStatus,
+    OfferSendRequest,
+    OfferText,
+    QueueIntent,
+    QueueItem,
+    QueueStatus,
+)
+from rendezvous.domain.offers import TakeOutcome
+from rendezvous.domain.vacancy import (
+    Offer,
+    OfferStatus,
+    Opening,
+    OpeningStatus,
+    WaitlistStatus,
+    fill_appointment_id,
+)
+from rendezvous.phone import recipient_key
+from rendezvous.runtime import Runtime
+from tests.integration.test_offers import OPENING, open_slot, phone, wait, wave
+from tests.integration.test_twilio_inbound import inbound
+from tests.support.events import invoke
+
+
+@pytest.fixture
+def vacancies(runtime: Runtime, store: DynamoAppointmentStore) -> DynamoVacancies:
+    found = runtime.vacancy_store()
+    assert isinstance(found, DynamoVacancies)
+    return found
+
+
+def offered(vacancies: DynamoVacancies, clock: FixedClock, *numbers: int) -> Opening:
+    for n in numbers:
+        wait(vacancies, clock, n)
+    open_slot(vacancies, clock)
+    wave(1)
+    detail = vacancies.get_opening("clinic-1", OPENING)
+    assert detail is not None
+    assert len(detail.offers) == len(numbers)
+    return detail.opening
+
+
+def offer_of(vacancies: DynamoVacancies, entry_id: str) -> Offer:
+    detail = vacancies.get_opening("clinic-1", OPENING)
+    assert detail is not None
+    return next(o for o in detail.offers if o.entry_id == entry_id)
+
+
+def fill(runtime: Runtime, opening: Opening, offer: Offer, not_before: datetime) -> bool:
+    now = runtime.clock.now()
+    appointment = Appointment(
+        tenant_id="clinic-1",
+        appointment_id=fill_appointment_id(opening.opening_id),
+        customer=Customer(phone=offer.phone, name=offer.name),
+        starts_at=opening.starts_at,
+        created_at=now,
+        updated_at=now,
+        replaces=opening.replaces,
+    )
+    return runtime.offer_book().fill(
+        opening,
+        offer=offer,
+        appointment=appointment,
+        messages=[],
+        events=[],
+        not_before=not_before,
+        now=now,
+    )
+
+
+def test_a_late_write_of_lost_never_overwrites_the_winners_taken_offer(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+) -> None:
+    """The same number's second Y read its offer open before its first Y won."""
+    offered(vacancies, clock, 1, 2)
+    stale = offer_of(vacancies, "e1")
+    tenant = store.get_tenant("clinic-1")
+    first = store.get_recipient("clinic-1", phone(1))
+    assert tenant is not None
+    assert first is not None
+    won = runtime.offer_service().take(tenant, first, OPENING)
+    assert won is not None
+    assert won.outcome is TakeOutcome.WON
+    now = clock.now()
+    text = OfferText(
+        tenant_id="clinic-1",
+        opening_id=OPENING,
+        entry_id="e1",
+        recipient_key=recipient_key("clinic-1", phone(1)),
+        kind=MessageKind.OFFER_TAKEN.value,
+        status=MessageStatus.PLANNED,
+        send_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+
+    assert runtime.offer_book().lose(stale, text, now) is False
+
+    assert offer_of(vacancies, "e1").status is OfferStatus.TAKEN
+    request = OfferSendRequest(
+        tenant_id="clinic-1",
+        opening_id=OPENING,
+        entry_id="e1",
+        kind="offer_taken",
+        recipient_key=text.recipient_key,
+    )
+    assert runtime.offer_book().load_offer_send_context(request).text is None
+
+
+def test_an_offer_whose_entry_was_removed_cannot_fill_the_opening(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+) -> None:
+    opening = offered(vacancies, clock, 1)
+    entry = vacancies.get_entry("clinic-1", "e1")
+    assert entry is not None
+    vacancies.put_entry(
+        entry.model_copy(update={"status": WaitlistStatus.REMOVED, "version": entry.version + 1}),
+        expected_version=entry.version,
+    )
+    not_before = clock.now() + timedelta(minutes=120)
+
+    assert fill(runtime, opening, offer_of(vacancies, "e1"), not_before) is False
+
+    detail = vacancies.get_opening("clinic-1", OPENING)
+    assert detail is not None
+    assert detail.opening.status is OpeningStatus.OFFERED
+    assert store.get_appointment("clinic-1", fill_appointment_id(OPENING)) is None
+
+
+def test_an_opening_starting_exactly_at_the_notice_limit_cannot_be_filled(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+) -> None:
+    """The domain takes only a slot that starts strictly after now plus the notice; the
+    write's condition is no looser."""
+    opening = offered(vacancies, clock, 1)
+    offer = offer_of(vacancies, "e1")
+
+    assert fill(runtime, opening, offer, opening.starts_at) is False
+    assert store.get_appointment("clinic-1", fill_appointment_id(OPENING)) is None
+    assert fill(runtime, opening, offer, opening.starts_at - timedelta(seconds=1)) is True
+
+
+def test_a_fill_through_the_inbound_webhook_resolves_the_slot_freed_item(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+) -> None:
+    now = clock.now()
+    item = QueueItem(
+        tenant_id="clinic-1",
+        item_id=slot_item_id("clinic-1", "visit-1"),
+        intent=QueueIntent.SLOT_FREED,
+        phone=phone(9),
+        recipient_key=recipient_key("clinic-1", phone(9)),
+        appointment_id="visit-1",
+        created_at=now,
+        updated_at=now,
+        due_by=now + timedelta(hours=1),
+        last_message_at=now,
+        preview="Slot freed: Fri 11 Jan 10:30am",
+        acknowledged=True,
+    )
+    runtime.queue_store().put_item(item, 30)
+    offered(vacancies, clock, 1)  # the opening replaces visit-1
+
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+
+    settled = runtime.queue_store().get("clinic-1", item.item_id)
+    assert settled is not None
+    assert settled.status is QueueStatus.RESOLVED
+    assert settled.resolved_by == "automation"
+    assert (
+        settled.preview == "Slot freed: Fri 11 Jan 10:30am · filled from the waitlist by Customer 1"
+    )
+
+
+def test_removing_an_offered_entry_ends_its_offer_in_the_same_write(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+) -> None:
+    offered(vacancies, clock, 1, 2)
+    before = store.get_recipient("clinic-1", phone(1))
+    assert before is not None
+    assert before.waitlist_offer is not None
+
+    removed = runtime.vacancy_service().remove_entry("clinic-1", "e1")
+
+    assert removed.status is WaitlistStatus.REMOVED
+    assert offer_of(vacancies, "e1").status is OfferStatus.EXPIRED
+    after = store.get_recipient("clinic-1", phone(1))
+    assert after is not None
+    assert after.waitlist_offer is None
+    assert after.rev > before.rev  # a send claim read before must read again
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+    assert store.get_appointment("clinic-1", fill_appointment_id(OPENING)) is None
+    # The other entry's offer is untouched, and it can still take the slot.
+    assert offer_of(vacancies, "e2").status is OfferStatus.SENT
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(2)))
+    found = store.get_appointment("clinic-1", fill_appointment_id(OPENING))
+    assert found is not None
+    assert found[0].customer.phone == phone(2)
