@@ -15,7 +15,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import HTTP_TIMEOUT, StaffApi, StaffMember, text_the_business
-from tests.browser.test_console_fill import OpenConsole, virtual_now
+from tests.browser.test_console_fill import OpenConsole, run_the_first_wave, virtual_now
 from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -55,8 +55,9 @@ def test_the_fill_view_shows_who_took_an_opening(
     )
     assert published.status_code in (200, 201), published.text
     opening_id = published.json()["opening_id"]
-    # The first wave runs at once; its offer is open from then on, even if quiet hours
-    # hold its text back, so the Y takes it whatever the stack's hour.
+    # The first wave runs once the stack's clock passes its schedule; its offer is open
+    # from then on, even if quiet hours hold its text back.
+    run_the_first_wave(stack)
     wait_for(lambda: offered(staff_api, staff, opening_id), timeout=15, what="the offer")
 
     text_the_business(stack, clinic, WAITING, "Y")

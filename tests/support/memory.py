@@ -7,7 +7,7 @@ as on the table; moto keeps testing the repositories themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -447,6 +447,8 @@ class MemoryConversations:
     store: MemoryStore
     kept: dict[tuple[str, str], list[ConversationMessage]] = field(default_factory=dict)
     sids: set[tuple[str, str, str]] = field(default_factory=set)
+    # The offer texts of a MemoryVacancies (its `texts`), when a test wires one.
+    offers: Mapping[Any, OfferText] = field(default_factory=dict)
 
     def record_texts(
         self,
@@ -464,6 +466,17 @@ class MemoryConversations:
 
     def texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[ConversationMessage]:
         mine = sorted(self.kept.get((tenant_id, recipient_key), []), key=lambda m: m.at)
+        return mine[-limit:]
+
+    def offer_texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[OfferText]:
+        mine = sorted(
+            (
+                t
+                for t in self.offers.values()
+                if t.tenant_id == tenant_id and t.recipient_key == recipient_key
+            ),
+            key=lambda t: t.created_at,
+        )
         return mine[-limit:]
 
     def recipient_appointments(

@@ -294,7 +294,12 @@ class MemoryVacancies:
         self.offers[key] = offer
         self.texts[text_id(text)] = text
         self.entries_by_id[(entry.tenant_id, entry.entry_id)] = stored.model_copy(
-            update={"status": WaitlistStatus.OFFERED, "version": stored.version + 1}
+            update={
+                "status": WaitlistStatus.OFFERED,
+                "version": stored.version + 1,
+                "offered_opening_id": entry.offered_opening_id,
+                "offered_starts_at": entry.offered_starts_at,
+            }
         )
         self._set_waitlist_offer(recipient, choice)
         return True
@@ -345,6 +350,8 @@ class MemoryVacancies:
                     "status": WaitlistStatus.FILLED,
                     "filled_opening_id": opening.opening_id,
                     "version": entry.version + 1,
+                    "offered_opening_id": None,
+                    "offered_starts_at": None,
                 }
             )
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer.model_copy(
@@ -380,7 +387,12 @@ class MemoryVacancies:
         entry = self.entries_by_id.get((offer.tenant_id, offer.entry_id))
         if entry is not None and entry.status is WaitlistStatus.OFFERED:
             self.entries_by_id[(offer.tenant_id, offer.entry_id)] = entry.model_copy(
-                update={"status": WaitlistStatus.WAITING, "version": entry.version + 1}
+                update={
+                    "status": WaitlistStatus.WAITING,
+                    "version": entry.version + 1,
+                    "offered_opening_id": None,
+                    "offered_starts_at": None,
+                }
             )
         recipient = self.store.recipients.get((offer.tenant_id, rkey))
         choice = recipient.waitlist_offer if recipient is not None else None

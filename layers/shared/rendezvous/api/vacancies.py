@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from rendezvous.api.appointments import CustomerIn, CustomerOut
 from rendezvous.domain.models import Customer
 from rendezvous.domain.ports import OpeningDetail
-from rendezvous.domain.vacancies import EntryDraft, OpeningDraft
+from rendezvous.domain.vacancies import EntryDraft, OpeningDraft, Taker
 from rendezvous.domain.vacancy import (
     Offer,
     OfferStatus,
@@ -83,10 +83,20 @@ class WaitlistEntryOut(BaseModel):
     listed_at: datetime
     updated_at: datetime | None = None
     filled_opening_id: str | None = None
+    offered_opening_id: str | None = Field(
+        default=None, description="while offered: the opening the open offer is for"
+    )
+    offered_starts_at: datetime | None = Field(
+        default=None, description="while offered: when that opening starts"
+    )
+    opted_out: bool = Field(
+        default=False, description="the number opted out (STOP): no offer goes to it"
+    )
     version: int
 
     @classmethod
-    def of(cls, entry: WaitlistEntry) -> WaitlistEntryOut:
+    def of(cls, entry: WaitlistEntry, *, opted_out: bool = False) -> WaitlistEntryOut:
+        offered = entry.status is WaitlistStatus.OFFERED
         return cls(
             entry_id=entry.entry_id,
             status=entry.status,
@@ -100,6 +110,9 @@ class WaitlistEntryOut(BaseModel):
             listed_at=entry.listed_at,
             updated_at=entry.updated_at,
             filled_opening_id=entry.filled_opening_id,
+            offered_opening_id=entry.offered_opening_id if offered else None,
+            offered_starts_at=entry.offered_starts_at if offered else None,
+            opted_out=opted_out,
             version=entry.version,
         )
 
@@ -179,6 +192,26 @@ class OfferOut(BaseModel):
         )
 
 
+class TakerOut(BaseModel):
+    appointment_id: str
+    name: str | None = None
+    phone: str
+    moved_from: datetime | None = Field(
+        default=None,
+        description="the customer's own appointment moved into the slot (a reply digit) "
+        "from this start",
+    )
+
+    @classmethod
+    def of(cls, taker: Taker) -> TakerOut:
+        return cls(
+            appointment_id=taker.appointment_id,
+            name=taker.name,
+            phone=taker.phone,
+            moved_from=taker.moved_from,
+        )
+
+
 class OpeningOut(BaseModel):
     opening_id: str
     status: OpeningStatus
@@ -197,20 +230,26 @@ class OpeningOut(BaseModel):
     waves_sent: int
     offered_to: int
     version: int
+    taken_by: TakerOut | None = Field(
+        default=None, description="filled: the customer whose appointment fills it"
+    )
     offers: list[OfferOut] | None = Field(
         default=None, description="who it was offered to, when, and what came of it (GET one)"
     )
 
     @classmethod
-    def of(cls, opening: Opening, offers: list[Offer] | None = None) -> OpeningOut:
+    def of(
+        cls, opening: Opening, offers: list[Offer] | None = None, taker: Taker | None = None
+    ) -> OpeningOut:
         return cls(
             **opening.model_dump(exclude={"tenant_id"}),
+            taken_by=TakerOut.of(taker) if taker else None,
             offers=None if offers is None else [OfferOut.of(o) for o in offers],
         )
 
     @classmethod
-    def detail(cls, found: OpeningDetail) -> OpeningOut:
-        return cls.of(found.opening, found.offers)
+    def detail(cls, found: OpeningDetail, taker: Taker | None = None) -> OpeningOut:
+        return cls.of(found.opening, found.offers, taker)
 
 
 class OpeningPageOut(BaseModel):

@@ -88,20 +88,23 @@ def list_entries(
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Response[str]:
-    entries, next_cursor = _service().entries(
-        _tenant(), _status(status, WaitlistStatus), limit, cursor
+    service, tenant_id = _service(), _tenant()
+    entries, next_cursor = service.entries(
+        tenant_id, _status(status, WaitlistStatus), limit, cursor
     )
-    return json_response(
-        200,
-        WaitlistPageOut(entries=[WaitlistEntryOut.of(e) for e in entries], next_cursor=next_cursor),
-    )
+    stopped = service.opted_out(tenant_id, entries)
+    listed = [WaitlistEntryOut.of(e, opted_out=e.recipient_key in stopped) for e in entries]
+    return json_response(200, WaitlistPageOut(entries=listed, next_cursor=next_cursor))
 
 
 @router.get(
     "/v1/waitlist/<entry_id>", responses=documented({200: WaitlistEntryOut}, 400, 401, 403, 404)
 )
 def get_entry(entry_id: ResourceId) -> Response[str]:
-    return json_response(200, WaitlistEntryOut.of(_service().get_entry(_tenant(), entry_id)))
+    service, tenant_id = _service(), _tenant()
+    entry = service.get_entry(tenant_id, entry_id)
+    stopped = service.opted_out(tenant_id, [entry])
+    return json_response(200, WaitlistEntryOut.of(entry, opted_out=entry.recipient_key in stopped))
 
 
 @router.delete(
@@ -139,17 +142,22 @@ def list_openings(
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Response[str]:
-    openings, next_cursor = _service().openings(
-        _tenant(),
+    service, tenant_id = _service(), _tenant()
+    openings, next_cursor = service.openings(
+        tenant_id,
         status=_status(status, OpeningStatus),
         start=start.astimezone(UTC) if start else None,
         end=end.astimezone(UTC) if end else None,
         limit=limit,
         cursor=cursor,
     )
+    takers = service.takers(tenant_id, openings)
     return json_response(
         200,
-        OpeningPageOut(openings=[OpeningOut.of(o) for o in openings], next_cursor=next_cursor),
+        OpeningPageOut(
+            openings=[OpeningOut.of(o, taker=takers.get(o.opening_id)) for o in openings],
+            next_cursor=next_cursor,
+        ),
     )
 
 
@@ -157,7 +165,10 @@ def list_openings(
     "/v1/openings/<opening_id>", responses=documented({200: OpeningOut}, 400, 401, 403, 404)
 )
 def get_opening(opening_id: OpeningId) -> Response[str]:
-    return json_response(200, OpeningOut.detail(_service().get_opening(_tenant(), opening_id)))
+    service, tenant_id = _service(), _tenant()
+    found = service.get_opening(tenant_id, opening_id)
+    taker = service.takers(tenant_id, [found.opening]).get(opening_id)
+    return json_response(200, OpeningOut.detail(found, taker))
 
 
 @router.delete(

@@ -111,8 +111,11 @@ class InboundService:
     offers: OfferService | None = None
 
     def handle(self, text: InboundText) -> InboundResult:
-        """Act on a customer's text, keep it and our answers under the number (the thread
-        shows every text both ways), and log it (stats count replies from the log)."""
+        """Act on a customer's text, keep it and our answers under the number, and log it
+        (stats count replies from the log). What is kept here is only the inbound side and
+        our answers to it: the conversation staff read joins it with the queue's threads,
+        the appointments' automated texts and the number's offer texts
+        (rendezvous.domain.conversation)."""
         tenant_id = self.store.tenant_for_number(text.to)
         tenant = self.store.get_tenant(tenant_id) if tenant_id else None
         if tenant is None:

@@ -519,7 +519,7 @@ class OfferService:
             offered_at=now,
             expires_at=opening.starts_at - timedelta(minutes=tenant.fill_min_notice_minutes),
         )
-        if not self.book.make_offer(offer, text, entry, choice):
+        if not self.book.make_offer(offer, text, entry.offered_for(opening), choice):
             return False
         self.queue.enqueue(self._request(offer, MessageKind.OFFER, entry.recipient_key))
         return True

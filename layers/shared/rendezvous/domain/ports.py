@@ -326,6 +326,11 @@ class Conversations(Protocol):
         (newest first), each with its automated texts; cancelled ones included."""
         ...
 
+    def offer_texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[OfferText]:
+        """The newest `limit` waitlist offer texts (offer, offer_taken) made for the
+        recipient's number, whatever opening they belong to."""
+        ...
+
 
 @dataclass(frozen=True)
 class OfferSendContext:
@@ -701,6 +706,15 @@ class OversightStore(TimeIndex, Protocol):
 
 class TenantReader(Protocol):
     def get_tenant(self, tenant_id: str) -> Tenant | None: ...
+
+
+class VacancyReaders(TenantReader, Protocol):
+    """What the waitlist and openings lists read beside them: the numbers' opt-outs and the
+    appointments that took openings (one BatchGetItem each per page)."""
+
+    def recipients_by_key(self, tenant_id: str, keys: list[str]) -> dict[str, Recipient]: ...
+
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
 
 class SettingsStore(TenantReader, Protocol):

@@ -15,7 +15,7 @@ from rendezvous.domain.models import Customer, Tenant
 from rendezvous.domain.ports import (
     ActivityLog,
     OpeningDetail,
-    TenantReader,
+    VacancyReaders,
     VacancyStarter,
     VacancyStopper,
     VacancyStore,
@@ -55,6 +55,18 @@ class OpeningDraft:
     location: str | None = None
 
 
+@dataclass(frozen=True)
+class Taker:
+    """Who took a filled opening, as the front desk names them: the customer of the
+    appointment that fills it and, when their own appointment moved into it by a reply
+    digit, where it was before."""
+
+    appointment_id: str
+    name: str | None
+    phone: str
+    moved_from: datetime | None = None
+
+
 T = TypeVar("T")
 
 
@@ -81,7 +93,7 @@ def published_opening_id(draft: OpeningDraft) -> str:
 @dataclass
 class VacancyService:
     store: VacancyStore
-    tenants: TenantReader
+    tenants: VacancyReaders
     clock: Clock
     # Offers a published opening; see AppointmentService.starter.
     starter: VacancyStarter | None = None
@@ -178,6 +190,15 @@ class VacancyService:
         self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[WaitlistEntry], str | None]:
         return self.store.entries(tenant_id, status, limit, cursor)
+
+    def opted_out(self, tenant_id: str, entries: list[WaitlistEntry]) -> set[str]:
+        """The recipient keys among `entries`' numbers that opted out (STOP, or staff on
+        their request): offers skip them, so the desk must see it. One BatchGetItem."""
+        keys = sorted({e.recipient_key for e in entries})
+        if not keys:
+            return set()
+        found = self.tenants.recipients_by_key(tenant_id, keys)
+        return {key for key, recipient in found.items() if recipient.opted_out}
 
     # -- openings
 
@@ -285,6 +306,37 @@ class VacancyService:
         if found is None:
             raise NotFound("opening not found")
         return found
+
+    def takers(self, tenant_id: str, openings: list[Opening]) -> dict[str, Taker]:
+        """Who took each filled opening among `openings`, by opening id: one BatchGetItem of
+        the appointments that fill them. A waitlist winner's appointment is new; a
+        reschedule's is the customer's own, moved in from `previous_starts_at`."""
+        filled = [
+            o for o in openings if o.status is OpeningStatus.FILLED and o.filled_appointment_id
+        ]
+        if not filled:
+            return {}
+        found = self.tenants.appointments(
+            tenant_id, sorted({o.filled_appointment_id for o in filled if o.filled_appointment_id})
+        )
+        takers: dict[str, Taker] = {}
+        for opening in filled:
+            appointment = found.get(opening.filled_appointment_id or "")
+            if appointment is None:
+                continue
+            # Moved in by a digit, and not moved again since: from where it was.
+            moved = (
+                opening.filled_by_entry is None
+                and appointment.starts_at == opening.starts_at
+                and appointment.previous_starts_at is not None
+            )
+            takers[opening.opening_id] = Taker(
+                appointment_id=appointment.appointment_id,
+                name=appointment.customer.name,
+                phone=appointment.customer.phone,
+                moved_from=appointment.previous_starts_at if moved else None,
+            )
+        return takers
 
     def openings(
         self,

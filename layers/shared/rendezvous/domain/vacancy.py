@@ -93,8 +93,21 @@ class WaitlistEntry(BaseModel):
     listed_at: datetime
     status: WaitlistStatus = WaitlistStatus.WAITING
     filled_opening_id: str | None = None
+    # While `offered`: the opening its open offer is for and when that slot starts, so
+    # staff see which slot a person was offered (kept by the store only while offered).
+    offered_opening_id: str | None = None
+    offered_starts_at: datetime | None = None
     updated_at: datetime | None = None
     version: int = 1
+
+    def offered_for(self, opening: Opening) -> WaitlistEntry:
+        """This entry as an offer of `opening` leaves it (the store moves it to offered)."""
+        return self.model_copy(
+            update={
+                "offered_opening_id": opening.opening_id,
+                "offered_starts_at": opening.starts_at,
+            }
+        )
 
     @property
     def recipient_key(self) -> str:

@@ -23,6 +23,7 @@ from rendezvous.adapters.dynamodb.table import (
     iso,
     offer_key,
     offer_text_key,
+    offer_thread_keys,
     offer_time_keys,
     opening_key,
     plain,
@@ -76,8 +77,9 @@ def _text_key(text: OfferText) -> Item:
 
 
 def _text_item(text: OfferText) -> Item:
-    """An offer's text as stored: with its opening, and in `by_time` as an appointment's."""
-    return {**_text_key(text), **offer_time_keys(text), **plain(text)}
+    """An offer's text as stored: with its opening, in `by_time` as an appointment's, and
+    listed under its number (the conversation reads it there)."""
+    return {**_text_key(text), **offer_time_keys(text), **offer_thread_keys(text), **plain(text)}
 
 
 class DynamoOffers(TableRepository):
@@ -368,7 +370,7 @@ class DynamoOffers(TableRepository):
                 "Key": serialize(waitlist_key(offer.tenant_id, offer.entry_id)),
                 "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
                 "filled_opening_id = :opening, updated_at = :now, version = version + :one, "
-                "expires_at = :forget REMOVE qpk, qsk",
+                "expires_at = :forget REMOVE qpk, qsk, offered_opening_id, offered_starts_at",
                 # Still on the list: offered, or waiting again once its offer's hold ended
                 # (a late Y still wins while the opening is open). Not removed, not filled.
                 "ConditionExpression": "#s IN (:offered, :waiting)",

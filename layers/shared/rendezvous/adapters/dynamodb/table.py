@@ -54,6 +54,8 @@ Vacancy fill (adapters/dynamodb/vacancy.py) lists through the same three indexes
 - every entry is in `by_recipient` under gsi1pk T#<tenant>#WL#S#<status>, gsi1sk
   `<listed_at>#<entry>`: GET /v1/waitlist (and matching `any`) is a keys-only Query and a
   BatchGetItem per page;
+- an offer's text is in `by_recipient` under gsi1pk T#<tenant>#R#<rkey>#OT, gsi1sk
+  `<created_at>#<opening>#<kind>`: the number's conversation reads them there;
 - an opening is in `by_queue` under qpk T#<tenant>#OS#<status>, qsk `<starts_at>#<opening>`
   (openings in a status starting in a range: one Query), and in `by_time` under tpk
   T#<tenant>#OD#<UTC day of starts_at>, tsk the same (every status: one keys-only Query a
@@ -167,6 +169,16 @@ def day_keys(tenant_id: str, starts_at: datetime, appointment_id: str) -> Item:
     return {
         "tpk": day_listing(tenant_id, starts_at.astimezone(UTC).date()),
         "tsk": f"{stamp(starts_at)}#{appointment_id}",
+    }
+
+
+def offer_thread_keys(text: OfferText) -> Item:
+    """Where an offer's text is listed under its number in `by_recipient` (keys only), so
+    the conversation with that number reads its offer texts newest first: one Query and
+    one BatchGetItem. Written with the text itself, by the same Put."""
+    return {
+        "gsi1pk": f"T#{text.tenant_id}#R#{text.recipient_key}#OT",
+        "gsi1sk": f"{iso(text.created_at)}#{text.opening_id}#{text.kind}",
     }
 
 

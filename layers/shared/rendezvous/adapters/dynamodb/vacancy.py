@@ -57,6 +57,9 @@ def entry_item(entry: WaitlistEntry) -> Item:
     """The entry with the index keys its status gives it: listed by status always, and
     for matching only while it waits."""
     position = f"{stamp(entry.listed_at)}#{entry.entry_id}"
+    if entry.status is not WaitlistStatus.OFFERED:
+        # Which slot an offer was for means nothing once it ended.
+        entry = entry.model_copy(update={"offered_opening_id": None, "offered_starts_at": None})
     item: Item = {
         **waitlist_key(entry.tenant_id, entry.entry_id),
         **plain(entry),
