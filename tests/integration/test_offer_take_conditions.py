@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from rendezvous.adapters.dynamodb.offers import DynamoOffers
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
 from rendezvous.domain.clock import FixedClock
@@ -126,6 +127,62 @@ def test_a_late_write_of_lost_never_overwrites_the_winners_taken_offer(
         recipient_key=text.recipient_key,
     )
     assert runtime.offer_book().load_offer_send_context(request).text is None
+
+
+def test_a_loser_whose_offer_the_winner_closes_meanwhile_is_still_told_just_taken(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The winner closes the other offers at once (release: the offer `expired`, the entry
+    waiting again). Landing between the loser's read of its entry and its own write, it
+    used to fail that write: the loser got no "just taken" text (a flaky race test)."""
+    offered(vacancies, clock, 1, 2)
+    loser = offer_of(vacancies, "e2")
+    book = runtime.offer_book()
+    assert isinstance(book, DynamoOffers)
+    real = DynamoOffers._waiting_again
+    raced: list[bool] = []
+
+    def waiting_then_released(self: Any, offer: Offer) -> Any:
+        read = real(self, offer)
+        if not raced:
+            raced.append(True)
+            book.release(offer, clock.now())  # the winner's close, just after the read
+        return read
+
+    monkeypatch.setattr(DynamoOffers, "_waiting_again", waiting_then_released)
+    now = clock.now()
+    text = OfferText(
+        tenant_id="clinic-1",
+        opening_id=OPENING,
+        entry_id="e2",
+        recipient_key=recipient_key("clinic-1", phone(2)),
+        kind=MessageKind.OFFER_TAKEN.value,
+        status=MessageStatus.PLANNED,
+        send_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+
+    assert book.lose(loser, text, now) is True
+
+    assert raced == [True]
+    assert offer_of(vacancies, "e2").status is OfferStatus.LOST
+    entry = vacancies.get_entry("clinic-1", "e2")
+    assert entry is not None
+    assert entry.status is WaitlistStatus.WAITING
+    request = OfferSendRequest(
+        tenant_id="clinic-1",
+        opening_id=OPENING,
+        entry_id="e2",
+        kind="offer_taken",
+        recipient_key=text.recipient_key,
+    )
+    assert book.load_offer_send_context(request).text is not None
 
 
 def test_an_offer_whose_entry_was_removed_cannot_fill_the_opening(

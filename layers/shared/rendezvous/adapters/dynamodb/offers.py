@@ -70,6 +70,10 @@ _MESSAGE_RANK = {
     MessageStatus.SENT: 3,
 }
 _FINAL_RANK = 4
+# An offer told "just taken" was open, or closed unanswered; a lose that raced a release of
+# the same offer is tried again this many times in all.
+_LOSABLE = frozenset({OfferStatus.SENT, OfferStatus.EXPIRED})
+_LOSE_ATTEMPTS = 3
 
 
 def _text_key(text: OfferText) -> Item:
@@ -405,29 +409,36 @@ class DynamoOffers(TableRepository):
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
         lost = offer.model_copy(update={"status": OfferStatus.LOST, "answered_at": now})
-        items: list[dict[str, Any]] = [
-            self._put_new_entry(_text_item(text)),
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": serialize(offer_item(lost)),
-                    # Open or closed unanswered: never the winner's own offer, which the
-                    # same number's second Y at once read as open before the win landed.
-                    "ConditionExpression": "#s IN (:sent, :expired)",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": values_of(
-                        {":sent": OfferStatus.SENT.value, ":expired": OfferStatus.EXPIRED.value}
-                    ),
-                }
-            },
-        ]
-        waiting = self._waiting_again(offer)
-        if waiting is not None:
-            items.append(waiting)
-        if not transact_if(self._db, items):
-            return False
-        self._end_waitlist_offer(offer, now)
-        return True
+        for _ in range(_LOSE_ATTEMPTS):
+            items: list[dict[str, Any]] = [
+                self._put_new_entry(_text_item(text)),
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": serialize(offer_item(lost)),
+                        # Open or closed unanswered: never the winner's own offer, which the
+                        # same number's second Y at once read as open before the win landed.
+                        "ConditionExpression": "#s IN (:sent, :expired)",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": values_of(
+                            {":sent": OfferStatus.SENT.value, ":expired": OfferStatus.EXPIRED.value}
+                        ),
+                    }
+                },
+            ]
+            waiting = self._waiting_again(offer)
+            if waiting is not None:
+                items.append(waiting)
+            if transact_if(self._db, items):
+                self._end_waitlist_offer(offer, now)
+                return True
+            # The winner closing the other offers at once (release) can put this entry back
+            # to waiting between its read above and this write: read again and retry. Only
+            # an offer already taken or lost (a repeated answer) ends here.
+            stored = self._get(offer_key(offer.tenant_id, offer.opening_id, offer.entry_id))
+            if stored is None or Offer.model_validate(stored).status not in _LOSABLE:
+                return False
+        return False
 
     def release(self, offer: Offer, now: datetime) -> None:
         expired = offer.model_copy(update={"status": OfferStatus.EXPIRED})
