@@ -29,6 +29,7 @@ FILL_TEXTS = (
     "reschedule_options",
     "reschedule_taken_options",
     "reschedule_taken",
+    "reschedule_changed",
 )
 
 

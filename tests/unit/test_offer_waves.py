@@ -424,3 +424,26 @@ def test_the_sweep_starts_an_opening_whose_start_was_lost(world: World) -> None:
     world.offers.run_wave("clinic-1", OPENING, 1)
     world.clock.advance(minutes=5)
     assert world.offers.sweep("clinic-1").started == 0  # its wave ran: nothing to start
+
+
+def test_a_person_listed_twice_is_offered_a_slot_once(world: World) -> None:
+    """Two entries of one number (two services, or added twice): once the first offer's
+    hold ends, the next wave must not text the same slot to the same number again."""
+    for entry_id, minute in (("a", 1), ("b", 50)):
+        world.vacancies.put_entry(
+            WaitlistEntry(
+                tenant_id="clinic-1",
+                entry_id=entry_id,
+                customer=Customer(phone=phone(1), name="Ana"),
+                listed_at=NOW - timedelta(days=1) + timedelta(minutes=minute),
+            ),
+            expected_version=None,
+        )
+    world.open()
+    world.offers.run_wave("clinic-1", OPENING, 1)
+    world.send_all()
+    world.clock.advance(minutes=15)
+    world.offers.run_wave("clinic-1", OPENING, 2)
+    world.send_all()
+
+    assert len(world.texts_to(phone(1))) == 1

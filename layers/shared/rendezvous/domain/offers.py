@@ -452,13 +452,14 @@ class OfferService:
         self, tenant: Tenant, opening: Opening, offers: list[Offer], now: datetime
     ) -> list[WaitlistEntry]:
         """The next waiting entries that suit the opening, first listed first: none offered
-        this opening before, none whose number opted out, cannot take texts, or holds
-        another open offer; one per number."""
+        this opening before, nor any whose number was (a person listed twice gets one offer
+        of a slot, not one per entry), none whose number opted out, cannot take texts, or
+        holds another open offer; one per number."""
         size = tenant.fill_wave_size
         offered = {o.entry_id for o in offers}
         listing = self._listing(tenant, opening)
         picked: list[WaitlistEntry] = []
-        numbers: set[str] = set()
+        numbers: set[str] = {recipient_key(tenant.tenant_id, o.phone) for o in offers}
         cursor: str | None = None
         while len(picked) < size:
             page, cursor = listing(size * _PAGE_FACTOR, cursor)

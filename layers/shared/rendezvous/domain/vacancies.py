@@ -210,7 +210,9 @@ class VacancyService:
         tenant = self._tenant(tenant_id)
         now = self.clock.now()
         notice = timedelta(minutes=tenant.fill_min_notice_minutes)
-        if draft.starts_at < now + notice:
+        # Strictly later, as the waves and the take need: a slot at exactly now + notice
+        # could never be offered.
+        if draft.starts_at <= now + notice:
             raise InvalidFields(
                 [
                     (
@@ -222,8 +224,7 @@ class VacancyService:
             )
         # The horizon R offers openings within is the one a published slot must start
         # within: one window for the tenant's openings, which its manager sets. A slot
-        # further ahead would hold waitlisted people for weeks (an offer holds until the
-        # slot's notice), for a time too far off to be the short notice they wait for.
+        # further ahead is too far off to be the short notice waitlisted people wait for.
         if draft.starts_at > now + timedelta(days=tenant.fill_horizon_days):
             raise InvalidFields(
                 [

@@ -87,9 +87,8 @@ class SmsTemplateRules:
         appointment = self._appointment(tenant, locale, starts)
         for name in OPTION_REPLIES:
             texts[name] = _measured(renderer.reply(name, tenant, appointment, options=one))
-        texts["reschedule_taken"] = _measured(
-            renderer.reply("reschedule_taken", tenant, appointment, due=one[0])
-        )
+        for name in ("reschedule_taken", "reschedule_changed"):
+            texts[name] = _measured(renderer.reply(name, tenant, appointment, due=one[0]))
         return texts
 
     @staticmethod
