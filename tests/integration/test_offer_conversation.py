@@ -59,7 +59,7 @@ def test_the_loser_s_conversation_shows_the_offer_and_just_taken_texts(
     bodies = [m["body"] for m in loser["messages"]]
     assert any(b.startswith("Harbor Clinic: a slot opened tomorrow at") for b in bodies)
     assert "Y" in bodies
-    assert any("was just taken" in b for b in bodies)
+    assert any("is taken. You stay on the waitlist" in b for b in bodies)
     # The winner's: their own offer, none of the loser's texts.
     offers = [m for m in winner["messages"] if m.get("message_kind") in ("offer", "offer_taken")]
     assert [m["message_kind"] for m in offers] == ["offer"]

@@ -113,7 +113,7 @@ def world(store: DynamoAppointmentStore, sandbox: Any, runtime: Runtime) -> dict
         staff_event("PUT", "/v1/waitlist/w-1", BODIES[("PUT", "/v1/waitlist/{entry_id}")]),
     )
     assert listed["statusCode"] == 201
-    opening = {**BODIES[("POST", "/v1/openings")], "opening_id": "op-1"}
+    opening = {**BODIES[("POST", "/v1/openings")], "opening_id": "slot-1"}
     published = invoke("AppointmentsFunction", staff_event("POST", "/v1/openings", opening))
     assert published["statusCode"] == 201, response_json(published)
     return {
@@ -124,7 +124,7 @@ def world(store: DynamoAppointmentStore, sandbox: Any, runtime: Runtime) -> dict
         "integration_id": "calcom-main",
         "phone": "%2B14155550123",
         "entry_id": "w-1",
-        "opening_id": "op-1",
+        "opening_id": "slot-1",
     }
 
 
