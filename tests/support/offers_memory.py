@@ -31,6 +31,7 @@ from rendezvous.domain.vacancy import (
     OpeningStatus,
     WaitlistEntry,
     WaitlistStatus,
+    offer_text_moves,
     service_key,
 )
 from rendezvous.phone import recipient_key
@@ -240,7 +241,11 @@ class MemoryVacancies:
     def note_offer_text(self, text: OfferText, status: MessageStatus, reason: str | None) -> None:
         key = (text.tenant_id, text.opening_id, text.entry_id)
         offer = self.offers.get(key)
-        if offer is not None and text.kind == "offer":
+        if (
+            offer is not None
+            and text.kind == "offer"
+            and offer_text_moves(offer.message_status, offer.message_reason, status)
+        ):
             self.offers[key] = offer.model_copy(
                 update={"message_status": status.value, "message_reason": reason}
             )

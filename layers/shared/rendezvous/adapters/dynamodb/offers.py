@@ -40,6 +40,7 @@ from rendezvous.adapters.dynamodb.vacancy import entry_item, forgotten_at, offer
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     DELIVERY_RANK,
+    RETRIES_EXHAUSTED,
     Appointment,
     MessageKind,
     MessageRecord,
@@ -52,24 +53,16 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.ports import OfferSendContext, OpeningTexts
 from rendezvous.domain.vacancy import (
+    REOPENING_STATUSES,
     Offer,
     OfferStatus,
     Opening,
     WaitlistEntry,
     WaitlistStatus,
+    message_rank,
 )
 from rendezvous.phone import recipient_key
 
-# An offer's message status moves forward only: the sender's `queued`, written after it
-# sent, must not replace the status callback's `delivered` that beat it.
-_MESSAGE_RANK = {
-    MessageStatus.PLANNED: 0,
-    MessageStatus.DEFERRED: 1,
-    MessageStatus.UNKNOWN: 1,
-    MessageStatus.QUEUED: 2,
-    MessageStatus.SENT: 3,
-}
-_FINAL_RANK = 4
 # An offer told "just taken" was open, or closed unanswered; a lose that raced a release of
 # the same offer is tried again this many times in all.
 _LOSABLE = frozenset({OfferStatus.SENT, OfferStatus.EXPIRED})
@@ -223,18 +216,26 @@ class DynamoOffers(TableRepository):
     def note_offer_text(self, text: OfferText, status: MessageStatus, reason: str | None) -> None:
         if text.kind != MessageKind.OFFER:
             return
-        rank = _MESSAGE_RANK.get(status, _FINAL_RANK)
+        rank = message_rank(status)
         sets = "SET message_status = :status, message_rank = :rank"
         values: dict[str, Any] = {":status": status.value, ":rank": rank}
         if reason is not None:
             sets += ", message_reason = :reason"
             values[":reason"] = reason
+        else:
+            # The reason belongs to the status it came with: a redriven text is not
+            # "retries_exhausted" any more.
+            sets += " REMOVE message_reason"
+        condition = "attribute_not_exists(message_rank) OR message_rank <= :rank"
+        if status in REOPENING_STATUSES:
+            condition += " OR (message_status = :failed AND message_reason = :exhausted)"
+            values[":failed"] = MessageStatus.FAILED.value
+            values[":exhausted"] = RETRIES_EXHAUSTED
         self._update(
             {
                 "Key": serialize(offer_key(text.tenant_id, text.opening_id, text.entry_id)),
                 "UpdateExpression": sets,
-                "ConditionExpression": "attribute_exists(pk) AND "
-                "(attribute_not_exists(message_rank) OR message_rank <= :rank)",
+                "ConditionExpression": f"attribute_exists(pk) AND ({condition})",
                 "ExpressionAttributeValues": values_of(values),
             },
             None,
