@@ -284,11 +284,20 @@ class DynamoOffers(TableRepository):
     # -- OfferBook ------------------------------------------------------------------------
 
     def _waitlist_offer(
-        self, tenant_id: str, rkey: str, phone: str, choice: WaitlistOffer | None
+        self,
+        tenant_id: str,
+        rkey: str,
+        phone: str,
+        choice: WaitlistOffer | None,
+        *,
+        filled: str | None = None,
+        now: datetime | None = None,
     ) -> Item:
-        """The number's waitlist offer set (only if it holds none still open) or removed,
-        its R options left as they are; the recipient's revision moved on: a send claim
-        read before it must read again."""
+        """The number's waitlist offer set (only if it holds none still open) or removed
+        as the opening `filled` is filled (only if it is that opening's, or none still
+        open: another opening's open offer is not this fill's to end), its R options left
+        as they are; the recipient's revision moved on: a send claim read before it must
+        read again."""
         sets = (
             "SET tenant_id = :t, recipient_key = :rk, phone = if_not_exists(phone, :phone), "
             "rev = if_not_exists(rev, :zero) + :one"
@@ -306,6 +315,15 @@ class DynamoOffers(TableRepository):
         }
         if choice is None:
             expression = f"{sets} REMOVE waitlist_offer"
+            if filled is not None and now is not None:
+                values[":opening"] = filled
+                values[":now"] = stamp(now)
+                update["ConditionExpression"] = (
+                    "attribute_not_exists(waitlist_offer) "
+                    "OR waitlist_offer.opening_id = :opening "
+                    "OR attribute_exists(waitlist_offer.ended_at) "
+                    "OR waitlist_offer.expires_at <= :now"
+                )
         else:
             # One open waitlist offer per number, so its Y means one slot: the wave's pick
             # reads it, and this condition holds it when two waves for different openings
@@ -376,9 +394,12 @@ class DynamoOffers(TableRepository):
                 "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
                 "filled_opening_id = :opening, updated_at = :now, version = version + :one, "
                 "expires_at = :forget REMOVE qpk, qsk, offered_opening_id, offered_starts_at",
-                # Still on the list: offered, or waiting again once its offer's hold ended
-                # (a late Y still wins while the opening is open). Not removed, not filled.
-                "ConditionExpression": "#s IN (:offered, :waiting)",
+                # Still on the list: offered this opening, or waiting again once its
+                # offer's hold ended (a late Y still wins while the opening is open). Not
+                # offered another opening meanwhile (a wave that raced the Y holds it), not
+                # removed, not filled.
+                "ConditionExpression": "#s = :waiting "
+                "OR (#s = :offered AND offered_opening_id = :opening)",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": values_of(
                     {
@@ -404,7 +425,14 @@ class DynamoOffers(TableRepository):
                 *event_puts(self._table, events),
                 entry_update,
                 {"Put": {"TableName": self._table, "Item": serialize(offer_item(answered))}},
-                self._waitlist_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
+                self._waitlist_offer(
+                    offer.tenant_id,
+                    appointment.recipient_key,
+                    offer.phone,
+                    None,
+                    filled=opening.opening_id,
+                    now=now,
+                ),
             ],
         )
 
