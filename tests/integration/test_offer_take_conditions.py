@@ -40,6 +40,7 @@ from rendezvous.phone import recipient_key
 from rendezvous.runtime import Runtime
 from tests.integration.test_message_sender import sqs_event
 from tests.integration.test_offers import OPENING, open_slot, phone, wait, wave
+from tests.integration.test_staff_api import call
 from tests.integration.test_twilio_inbound import inbound
 from tests.support.events import invoke
 
@@ -264,6 +265,49 @@ def test_a_fill_through_the_inbound_webhook_resolves_the_slot_freed_item(
     assert (
         settled.preview == "Slot freed: Fri 11 Jan 10:30am · filled from the waitlist by Customer 1"
     )
+
+
+def test_a_fill_tells_whoever_holds_the_slot_freed_item_in_its_thread_once(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+) -> None:
+    now = clock.now()
+    item = QueueItem(
+        tenant_id="clinic-1",
+        item_id=slot_item_id("clinic-1", "visit-1"),
+        intent=QueueIntent.SLOT_FREED,
+        phone=phone(9),
+        recipient_key=recipient_key("clinic-1", phone(9)),
+        appointment_id="visit-1",
+        created_at=now,
+        updated_at=now,
+        due_by=now + timedelta(hours=1),
+        last_message_at=now,
+        preview="Slot freed: Fri 11 Jan 10:30am",
+        acknowledged=True,
+    )
+    queue = runtime.queue_store()
+    queue.put_item(item, 30)
+    assert queue.claim("clinic-1", item.item_id, "desk-bea", now, now + timedelta(hours=1))
+    offered(vacancies, clock, 1)
+
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+    filled = vacancies.get_opening("clinic-1", OPENING)
+    assert filled is not None
+    runtime.offer_service().filled(filled.opening, "from the waitlist by Customer 1")  # a retry
+
+    held = queue.get("clinic-1", item.item_id)
+    assert held is not None
+    assert (held.status, held.claimed_by) == (QueueStatus.CLAIMED, "desk-bea")
+    thread = queue.messages("clinic-1", item.item_id)
+    assert [(m.author, m.body) for m in thread] == [
+        ("automation", "Filled from the waitlist by Customer 1")
+    ]
+    _, shown = call("GET", f"/v1/queue/{item.item_id}")
+    assert [m["body"] for m in shown["messages"]] == ["Filled from the waitlist by Customer 1"]
 
 
 def test_removing_an_offered_entry_ends_its_offer_in_the_same_write(
