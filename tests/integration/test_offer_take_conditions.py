@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from twilio.rest import Client
 
 from rendezvous.adapters.dynamodb.offers import DynamoOffers
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
@@ -23,19 +24,23 @@ from rendezvous.domain.models import (
     QueueIntent,
     QueueItem,
     QueueStatus,
+    WaitlistOffer,
 )
 from rendezvous.domain.offers import TakeOutcome
 from rendezvous.domain.vacancy import (
     Offer,
     OfferStatus,
     Opening,
+    OpeningSource,
     OpeningStatus,
     WaitlistStatus,
     fill_appointment_id,
 )
 from rendezvous.phone import recipient_key
 from rendezvous.runtime import Runtime
+from tests.integration.test_message_sender import sqs_event
 from tests.integration.test_offers import OPENING, open_slot, phone, wait, wave
+from tests.integration.test_staff_api import call
 from tests.integration.test_twilio_inbound import inbound
 from tests.support.events import invoke
 
@@ -262,6 +267,49 @@ def test_a_fill_through_the_inbound_webhook_resolves_the_slot_freed_item(
     )
 
 
+def test_a_fill_tells_whoever_holds_the_slot_freed_item_in_its_thread_once(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+) -> None:
+    now = clock.now()
+    item = QueueItem(
+        tenant_id="clinic-1",
+        item_id=slot_item_id("clinic-1", "visit-1"),
+        intent=QueueIntent.SLOT_FREED,
+        phone=phone(9),
+        recipient_key=recipient_key("clinic-1", phone(9)),
+        appointment_id="visit-1",
+        created_at=now,
+        updated_at=now,
+        due_by=now + timedelta(hours=1),
+        last_message_at=now,
+        preview="Slot freed: Fri 11 Jan 10:30am",
+        acknowledged=True,
+    )
+    queue = runtime.queue_store()
+    queue.put_item(item, 30)
+    assert queue.claim("clinic-1", item.item_id, "desk-bea", now, now + timedelta(hours=1))
+    offered(vacancies, clock, 1)
+
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+    filled = vacancies.get_opening("clinic-1", OPENING)
+    assert filled is not None
+    runtime.offer_service().filled(filled.opening, "from the waitlist by Customer 1")  # a retry
+
+    held = queue.get("clinic-1", item.item_id)
+    assert held is not None
+    assert (held.status, held.claimed_by) == (QueueStatus.CLAIMED, "desk-bea")
+    thread = queue.messages("clinic-1", item.item_id)
+    assert [(m.author, m.body) for m in thread] == [
+        ("automation", "Filled from the waitlist by Customer 1")
+    ]
+    _, shown = call("GET", f"/v1/queue/{item.item_id}")
+    assert [m["body"] for m in shown["messages"]] == ["Filled from the waitlist by Customer 1"]
+
+
 def test_removing_an_offered_entry_ends_its_offer_in_the_same_write(
     runtime: Runtime,
     vacancies: DynamoVacancies,
@@ -290,3 +338,84 @@ def test_removing_an_offered_entry_ends_its_offer_in_the_same_write(
     found = store.get_appointment("clinic-1", fill_appointment_id(OPENING))
     assert found is not None
     assert found[0].customer.phone == phone(2)
+
+
+def test_a_late_y_for_one_slot_cannot_fill_it_once_a_wave_offered_its_entry_another(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
+) -> None:
+    """The Y read slot A's ended offer; a wave offering slot B to the same entry landed
+    before its fill. The fill must not take A with an entry B holds, nor wipe the number's
+    waitlist offer of B while B's offer stays sent."""
+    slot_a = offered(vacancies, clock, 1)
+    late = offer_of(vacancies, "e1")
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+    clock.advance(minutes=15)
+    wave(2)  # A's hold ends: e1 waits again
+    slot_b = Opening(
+        tenant_id="clinic-1",
+        opening_id="op-b",
+        starts_at=clock.now() + timedelta(days=2),
+        source=OpeningSource.BOOKING,
+        created_at=clock.now(),
+    )
+    assert vacancies.create_opening(slot_b)
+    invoke("VacancyFillerFunction", {"tenant_id": "clinic-1", "opening_id": "op-b", "wave": 1})
+    entry = vacancies.get_entry("clinic-1", "e1")
+    assert entry is not None
+    assert (entry.status, entry.offered_opening_id) == (WaitlistStatus.OFFERED, "op-b")
+
+    assert fill(runtime, slot_a, late, clock.now()) is False
+
+    a = vacancies.get_opening("clinic-1", OPENING)
+    b = vacancies.get_opening("clinic-1", "op-b")
+    assert a is not None
+    assert b is not None
+    assert a.opening.status is not OpeningStatus.FILLED
+    assert [(o.entry_id, o.status) for o in b.offers] == [("e1", OfferStatus.SENT)]
+    after = vacancies.get_entry("clinic-1", "e1")
+    assert after is not None
+    assert (after.status, after.offered_opening_id) == (WaitlistStatus.OFFERED, "op-b")
+    number = store.get_recipient("clinic-1", phone(1))
+    assert number is not None
+    assert number.waitlist_offer is not None
+    assert number.waitlist_offer.opening_id == "op-b"
+    assert number.waitlist_offer.ended_at is None
+
+
+def test_a_late_y_cannot_take_its_slot_from_under_another_slots_open_offer_on_the_number(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    outbound: Any,
+    twilio: Client,
+) -> None:
+    """A number listed twice: its entry e1's hold of slot A ended; its other entry holds
+    slot B's open offer. A fill of A by e1 may not remove B's offer from the number."""
+    slot_a = offered(vacancies, clock, 1)
+    late = offer_of(vacancies, "e1")
+    invoke("MessageSenderFunction", sqs_event(outbound()))
+    clock.advance(minutes=15)
+    wave(2)
+    number = store.get_recipient("clinic-1", phone(1))
+    assert number is not None
+    now = clock.now()
+    held = WaitlistOffer(opening_id="op-b", offered_at=now, expires_at=now + timedelta(minutes=15))
+    book = runtime.offer_book()
+    assert isinstance(book, DynamoOffers)
+    hold = book._waitlist_offer("clinic-1", number.recipient_key, phone(1), held)["Update"]
+    book._db.update_item(**hold)  # as a wave offering B to the same number writes it
+
+    assert fill(runtime, slot_a, late, clock.now()) is False
+
+    after = store.get_recipient("clinic-1", phone(1))
+    assert after is not None
+    assert after.waitlist_offer == held
+    a = vacancies.get_opening("clinic-1", OPENING)
+    assert a is not None
+    assert a.opening.status is not OpeningStatus.FILLED

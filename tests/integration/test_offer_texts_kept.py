@@ -222,3 +222,38 @@ def test_the_resume_sends_a_held_offer_text_once_and_the_next_wave_leaves_it_be(
     assert resumed["held"] == {"queued": 1, "suppressed": {}}
     assert outbound() == []
     assert len(texts_to(twilio, phone(1))) == 1
+
+
+def test_a_redriven_offer_text_shows_sent_on_its_offer_and_the_next_wave_ends_its_hold(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    clock: FixedClock,
+    outbound: Any,
+    sandbox: SandboxServer,
+    twilio: Client,
+) -> None:
+    first_offer_fails_for_good(vacancies, clock, outbound, sandbox)
+    failed = offers(runtime).opening_texts("clinic-1", OPENING)
+    clock.advance(minutes=10)
+    call("POST", "/v1/outbox/redrive", role="manager")
+    invoke(SENDER, sqs_event(outbound()))
+    redriven = vacancies.get_opening("clinic-1", OPENING)
+    clock.advance(minutes=5)
+    wave(2)
+    after = vacancies.get_opening("clinic-1", OPENING)
+
+    assert failed is not None
+    assert (failed.offers["e1"].message_status, failed.offers["e1"].message_reason) == (
+        "failed",
+        "retries_exhausted",
+    )
+    assert redriven is not None
+    assert after is not None
+    row = next(o for o in redriven.offers if o.entry_id == "e1")
+    assert row.message_status in {"queued", "sent", "delivered"}
+    assert row.message_reason is None
+    assert next(o for o in after.offers if o.entry_id == "e1").status.value == "expired"
+    entry = vacancies.get_entry("clinic-1", "e1")
+    assert entry is not None
+    assert entry.status.value == "waiting"
+    assert len(texts_to(twilio, phone(1))) == 1

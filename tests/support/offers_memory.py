@@ -23,7 +23,6 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.ports import OfferSendContext, OpeningDetail, OpeningTexts
 from rendezvous.domain.vacancy import (
-    LISTED_ENTRY_STATUSES,
     OPEN_OPENING_STATUSES,
     Offer,
     OfferStatus,
@@ -31,6 +30,7 @@ from rendezvous.domain.vacancy import (
     OpeningStatus,
     WaitlistEntry,
     WaitlistStatus,
+    offer_text_moves,
     service_key,
 )
 from rendezvous.phone import recipient_key
@@ -240,7 +240,11 @@ class MemoryVacancies:
     def note_offer_text(self, text: OfferText, status: MessageStatus, reason: str | None) -> None:
         key = (text.tenant_id, text.opening_id, text.entry_id)
         offer = self.offers.get(key)
-        if offer is not None and text.kind == "offer":
+        if (
+            offer is not None
+            and text.kind == "offer"
+            and offer_text_moves(offer.message_status, offer.message_reason, status)
+        ):
             self.offers[key] = offer.model_copy(
                 update={"message_status": status.value, "message_reason": reason}
             )
@@ -326,8 +330,18 @@ class MemoryVacancies:
         if (appointment.tenant_id, appointment.appointment_id) in self.store.appointments_by_id:
             return False
         taker = self.entries_by_id.get((offer.tenant_id, offer.entry_id))
-        if taker is None or taker.status not in LISTED_ENTRY_STATUSES:
+        if taker is None or not (
+            taker.status is WaitlistStatus.WAITING
+            or (
+                taker.status is WaitlistStatus.OFFERED
+                and taker.offered_opening_id == opening.opening_id
+            )
+        ):
             return False
+        recipient = self._recipient(offer.tenant_id, appointment.recipient_key, offer.phone)
+        held = recipient.waitlist_offer
+        if held is not None and held.opening_id != opening.opening_id and held.is_open(now):
+            return False  # another opening's offer holds the number: not this fill's
         self.openings_by_id[key] = stored.model_copy(
             update={
                 "status": OpeningStatus.FILLED,
@@ -357,9 +371,7 @@ class MemoryVacancies:
         self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer.model_copy(
             update={"status": OfferStatus.TAKEN, "answered_at": now}
         )
-        self._set_waitlist_offer(
-            self._recipient(offer.tenant_id, appointment.recipient_key, offer.phone), None
-        )
+        self._set_waitlist_offer(recipient, None)
         return True
 
     def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:

@@ -255,6 +255,36 @@ def test_a_fill_resolves_the_slot_freed_item_of_the_customers_cancellation() -> 
     assert settled.preview.endswith("filled from the waitlist by Customer 1")
 
 
+def test_a_fill_tells_the_person_holding_the_slot_freed_item_in_its_thread_once() -> None:
+    """They may be phoning people to fill that very slot: their claim stays theirs, but
+    its thread says the slot is filled, once however often the aftermath is retried."""
+    w = World()
+    w.offers.desk = w.inbound.queue
+    w.appointments.upsert(
+        "clinic-1", "visit-1", AppointmentDraft(Customer(phone=phone(9), name="Ana"), SLOT)
+    )
+    w.send_all()
+    w.reply(phone(9), "X", "9")
+    item_id = slot_item_id("clinic-1", "visit-1")
+    now = w.clock.now()
+    held = w.inbound.queue.claim("clinic-1", item_id, "desk-bea", now, now + timedelta(hours=1))
+    assert held is not None
+    w.wait(1)
+    w.offers.run_wave("clinic-1", OPENING, 1)
+    w.send_all()
+
+    w.reply(phone(1), "Y", "1")
+    filled = w.vacancies.get_opening("clinic-1", OPENING)
+    assert filled is not None
+    w.offers.filled(filled.opening, "from the waitlist by Customer 1")  # a retried aftermath
+
+    item = w.inbound.queue.get("clinic-1", item_id)
+    assert item is not None
+    assert (item.status, item.claimed_by) == (QueueStatus.CLAIMED, "desk-bea")
+    lines = [(m.author, m.body) for m in w.inbound.queue.messages("clinic-1", item_id)]
+    assert lines == [("automation", "Filled from the waitlist by Customer 1")]
+
+
 def test_a_slot_a_reschedule_took_closes_its_offers_and_settles_its_slot_freed_item() -> None:
     w = World()
     w.offers.desk = w.inbound.queue

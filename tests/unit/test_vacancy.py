@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rendezvous.domain.models import Customer
+from rendezvous.domain.models import RETRIES_EXHAUSTED, Customer, MessageStatus
 from rendezvous.domain.vacancy import (
     FillMatch,
     Opening,
@@ -13,6 +13,7 @@ from rendezvous.domain.vacancy import (
     WaitlistEntry,
     cancellation_opening_id,
     fill_appointment_id,
+    offer_text_moves,
 )
 from tests.support.aws import at
 
@@ -89,3 +90,24 @@ def test_an_opening_is_worth_offering_while_open_and_further_than_the_notice(
     candidate = opening(status=status, starts_at=at(starts_at))
 
     assert candidate.worth_offering(NOW, min_notice_minutes=120) is worth
+
+
+@pytest.mark.parametrize(
+    ("stored", "reason", "new", "moves"),
+    [
+        (None, None, MessageStatus.PLANNED, True),
+        ("queued", None, MessageStatus.DELIVERED, True),
+        ("delivered", None, MessageStatus.QUEUED, False),
+        ("sent", None, MessageStatus.DEFERRED, False),
+        # A redrive reopens a text whose retries ran out, and only that failure.
+        ("failed", RETRIES_EXHAUSTED, MessageStatus.DEFERRED, True),
+        ("failed", RETRIES_EXHAUSTED, MessageStatus.PLANNED, True),
+        ("failed", RETRIES_EXHAUSTED, MessageStatus.QUEUED, False),
+        ("failed", "30003", MessageStatus.DEFERRED, False),
+        ("suppressed", "opted_out", MessageStatus.PLANNED, False),
+    ],
+)
+def test_an_offers_text_status_moves_forward_or_back_only_by_a_redrive_of_exhausted_retries(
+    stored: str | None, reason: str | None, new: MessageStatus, moves: bool
+) -> None:
+    assert offer_text_moves(stored, reason, new) is moves

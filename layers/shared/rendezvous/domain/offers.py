@@ -173,7 +173,7 @@ class OfferService:
         if freed:
             self._hurry(tenant, self._entries_of(freed), now, but=opening.opening_id)
         if self.desk is not None:
-            settle_freed_slot(self.desk, opening, f"filled {by}", now)
+            settle_freed_slot(self.desk, opening, f"filled {by}", now, tenant.queue_retention_days)
 
     def ensure_started(self, opening: Opening) -> None:
         stored = self.vacancies.get_opening(opening.tenant_id, opening.opening_id)

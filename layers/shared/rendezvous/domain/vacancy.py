@@ -14,7 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 # FillMatch is the tenant's setting (on Tenant, in models), exported here too.
-from rendezvous.domain.models import Customer
+from rendezvous.domain.models import RETRIES_EXHAUSTED, Customer, MessageStatus
 from rendezvous.domain.models import FillMatch as FillMatch
 
 
@@ -192,6 +192,40 @@ class OpeningTake(BaseModel):
     appointment_id: str
     at: datetime
     not_before: datetime
+
+
+# An offer's message status moves forward only: the sender's `queued`, written after it
+# sent, must not replace the status callback's `delivered` that beat it. Every status not
+# ranked here is final.
+_MESSAGE_RANK = {
+    MessageStatus.PLANNED: 0,
+    MessageStatus.DEFERRED: 1,
+    MessageStatus.UNKNOWN: 1,
+    MessageStatus.QUEUED: 2,
+    MessageStatus.SENT: 3,
+}
+_FINAL_RANK = 4
+# What a redrive reopens a text to. The one way back: a text `failed` because its retries
+# ran out never left us, so a manager's redrive reopens it and its offer follows.
+REOPENING_STATUSES = frozenset({MessageStatus.PLANNED, MessageStatus.DEFERRED})
+
+
+def message_rank(status: MessageStatus) -> int:
+    return _MESSAGE_RANK.get(status, _FINAL_RANK)
+
+
+def offer_text_moves(
+    stored_status: str | None, stored_reason: str | None, status: MessageStatus
+) -> bool:
+    """Whether an offer's message status `stored_status` (why: `stored_reason`) may become
+    `status`: forward, or a redrive's reopen of a text whose retries ran out."""
+    if stored_status is None or message_rank(MessageStatus(stored_status)) <= message_rank(status):
+        return True
+    return (
+        status in REOPENING_STATUSES
+        and stored_status == MessageStatus.FAILED
+        and stored_reason == RETRIES_EXHAUSTED
+    )
 
 
 class Offer(BaseModel):

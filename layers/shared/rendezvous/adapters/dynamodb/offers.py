@@ -40,6 +40,7 @@ from rendezvous.adapters.dynamodb.vacancy import entry_item, forgotten_at, offer
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     DELIVERY_RANK,
+    RETRIES_EXHAUSTED,
     Appointment,
     MessageKind,
     MessageRecord,
@@ -52,24 +53,16 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.ports import OfferSendContext, OpeningTexts
 from rendezvous.domain.vacancy import (
+    REOPENING_STATUSES,
     Offer,
     OfferStatus,
     Opening,
     WaitlistEntry,
     WaitlistStatus,
+    message_rank,
 )
 from rendezvous.phone import recipient_key
 
-# An offer's message status moves forward only: the sender's `queued`, written after it
-# sent, must not replace the status callback's `delivered` that beat it.
-_MESSAGE_RANK = {
-    MessageStatus.PLANNED: 0,
-    MessageStatus.DEFERRED: 1,
-    MessageStatus.UNKNOWN: 1,
-    MessageStatus.QUEUED: 2,
-    MessageStatus.SENT: 3,
-}
-_FINAL_RANK = 4
 # An offer told "just taken" was open, or closed unanswered; a lose that raced a release of
 # the same offer is tried again this many times in all.
 _LOSABLE = frozenset({OfferStatus.SENT, OfferStatus.EXPIRED})
@@ -223,18 +216,26 @@ class DynamoOffers(TableRepository):
     def note_offer_text(self, text: OfferText, status: MessageStatus, reason: str | None) -> None:
         if text.kind != MessageKind.OFFER:
             return
-        rank = _MESSAGE_RANK.get(status, _FINAL_RANK)
+        rank = message_rank(status)
         sets = "SET message_status = :status, message_rank = :rank"
         values: dict[str, Any] = {":status": status.value, ":rank": rank}
         if reason is not None:
             sets += ", message_reason = :reason"
             values[":reason"] = reason
+        else:
+            # The reason belongs to the status it came with: a redriven text is not
+            # "retries_exhausted" any more.
+            sets += " REMOVE message_reason"
+        condition = "attribute_not_exists(message_rank) OR message_rank <= :rank"
+        if status in REOPENING_STATUSES:
+            condition += " OR (message_status = :failed AND message_reason = :exhausted)"
+            values[":failed"] = MessageStatus.FAILED.value
+            values[":exhausted"] = RETRIES_EXHAUSTED
         self._update(
             {
                 "Key": serialize(offer_key(text.tenant_id, text.opening_id, text.entry_id)),
                 "UpdateExpression": sets,
-                "ConditionExpression": "attribute_exists(pk) AND "
-                "(attribute_not_exists(message_rank) OR message_rank <= :rank)",
+                "ConditionExpression": f"attribute_exists(pk) AND ({condition})",
                 "ExpressionAttributeValues": values_of(values),
             },
             None,
@@ -283,11 +284,20 @@ class DynamoOffers(TableRepository):
     # -- OfferBook ------------------------------------------------------------------------
 
     def _waitlist_offer(
-        self, tenant_id: str, rkey: str, phone: str, choice: WaitlistOffer | None
+        self,
+        tenant_id: str,
+        rkey: str,
+        phone: str,
+        choice: WaitlistOffer | None,
+        *,
+        filled: str | None = None,
+        now: datetime | None = None,
     ) -> Item:
-        """The number's waitlist offer set (only if it holds none still open) or removed,
-        its R options left as they are; the recipient's revision moved on: a send claim
-        read before it must read again."""
+        """The number's waitlist offer set (only if it holds none still open) or removed
+        as the opening `filled` is filled (only if it is that opening's, or none still
+        open: another opening's open offer is not this fill's to end), its R options left
+        as they are; the recipient's revision moved on: a send claim read before it must
+        read again."""
         sets = (
             "SET tenant_id = :t, recipient_key = :rk, phone = if_not_exists(phone, :phone), "
             "rev = if_not_exists(rev, :zero) + :one"
@@ -305,6 +315,15 @@ class DynamoOffers(TableRepository):
         }
         if choice is None:
             expression = f"{sets} REMOVE waitlist_offer"
+            if filled is not None and now is not None:
+                values[":opening"] = filled
+                values[":now"] = stamp(now)
+                update["ConditionExpression"] = (
+                    "attribute_not_exists(waitlist_offer) "
+                    "OR waitlist_offer.opening_id = :opening "
+                    "OR attribute_exists(waitlist_offer.ended_at) "
+                    "OR waitlist_offer.expires_at <= :now"
+                )
         else:
             # One open waitlist offer per number, so its Y means one slot: the wave's pick
             # reads it, and this condition holds it when two waves for different openings
@@ -375,9 +394,12 @@ class DynamoOffers(TableRepository):
                 "UpdateExpression": "SET #s = :filled, gsi1pk = :listed, "
                 "filled_opening_id = :opening, updated_at = :now, version = version + :one, "
                 "expires_at = :forget REMOVE qpk, qsk, offered_opening_id, offered_starts_at",
-                # Still on the list: offered, or waiting again once its offer's hold ended
-                # (a late Y still wins while the opening is open). Not removed, not filled.
-                "ConditionExpression": "#s IN (:offered, :waiting)",
+                # Still on the list: offered this opening, or waiting again once its
+                # offer's hold ended (a late Y still wins while the opening is open). Not
+                # offered another opening meanwhile (a wave that raced the Y holds it), not
+                # removed, not filled.
+                "ConditionExpression": "#s = :waiting "
+                "OR (#s = :offered AND offered_opening_id = :opening)",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": values_of(
                     {
@@ -403,7 +425,14 @@ class DynamoOffers(TableRepository):
                 *event_puts(self._table, events),
                 entry_update,
                 {"Put": {"TableName": self._table, "Item": serialize(offer_item(answered))}},
-                self._waitlist_offer(offer.tenant_id, appointment.recipient_key, offer.phone, None),
+                self._waitlist_offer(
+                    offer.tenant_id,
+                    appointment.recipient_key,
+                    offer.phone,
+                    None,
+                    filled=opening.opening_id,
+                    now=now,
+                ),
             ],
         )
 
