@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import requests
 from twilio.rest import Client
 
+from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
 from rendezvous.domain.clock import FixedClock
@@ -107,3 +109,27 @@ def test_a_wave_passes_over_a_number_at_its_cap(
     entry = vacancies.get_entry("clinic-1", "e3")
     assert entry is not None
     assert entry.status is WaitlistStatus.WAITING
+
+
+def test_an_answer_that_met_an_outage_gives_back_its_claim_but_no_cap_slot(
+    runtime: Runtime,
+    vacancies: DynamoVacancies,
+    clock: FixedClock,
+    outbound: Any,
+    sandbox: SandboxServer,
+) -> None:
+    wait(vacancies, clock, 1)
+    open_slot(vacancies, clock)
+    wave(OPENING)
+    send_queued(outbound)  # the offer: 1 counted
+    invoke("TwilioInboundFunction", inbound("Y", sender=phone(1)))
+    requests.post(
+        f"{sandbox.base_url}/sandbox/faults", json={"status": 503, "count": 3}, timeout=5
+    ).raise_for_status()
+
+    send_queued(outbound)  # the confirmation meets the outage: back on the queue
+
+    number = runtime.store().get_recipient("clinic-1", phone(1))
+    assert number is not None
+    assert number.cap_count == 1
+    assert list(number.claims) == [f"offer/{OPENING}/e1/offer"]

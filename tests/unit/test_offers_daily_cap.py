@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from rendezvous.domain.appointments import AppointmentDraft
+from rendezvous.domain.errors import GatewayUnavailable
 from rendezvous.domain.models import Customer, MessageStatus, Recipient
 from rendezvous.domain.offers import TakeOutcome
 from rendezvous.domain.sending import Outcome
@@ -186,3 +189,24 @@ def test_the_moved_text_of_a_digits_move_goes_out_at_the_cap() -> None:
         2: (MessageStatus.QUEUED, None, True),
         3: (MessageStatus.SUPPRESSED, "frequency_cap", False),
     }
+
+
+def test_an_answer_that_met_a_gateway_outage_gives_back_no_cap_slot_it_never_took() -> None:
+    w = World()
+    w.store.put_tenant(clinic(fill_wave_size=2, daily_cap=1))
+    w.wait(1)
+    w.wait(2)
+    w.open()
+    w.offers.run_wave("clinic-1", OPENING, 1)
+    w.send_all()  # each number's one counted text: its offer
+    won = w.reply(phone(2), "Y", "1")
+    assert won.take is not None
+    assert won.take.outcome is TakeOutcome.WON
+    w.gateway.failure = GatewayUnavailable("Twilio is down")
+
+    with pytest.raises(GatewayUnavailable):
+        w.send_all()  # the winner's confirmation, an answer: claimed uncounted, given back
+
+    number = w.store.get_recipient("clinic-1", phone(2))
+    assert number is not None
+    assert number.cap_count == 1
