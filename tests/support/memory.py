@@ -388,14 +388,18 @@ class MemoryStore:
             }
         )
 
-    def release_claim(self, recipient: Recipient, key: str) -> None:
+    def release_claim(self, recipient: Recipient, key: str, *, counted: bool) -> None:
         rkey = (recipient.tenant_id, recipient.recipient_key)
         stored = self.recipients.get(rkey)
         if stored is None or key not in stored.claims:
             return
         claims = {k: v for k, v in stored.claims.items() if k != key}
         self.recipients[rkey] = stored.model_copy(
-            update={"claims": claims, "cap_count": stored.cap_count - 1, "rev": stored.rev + 1}
+            update={
+                "claims": claims,
+                "cap_count": stored.cap_count - (1 if counted else 0),
+                "rev": stored.rev + 1,
+            }
         )
 
     def mark_recipient(

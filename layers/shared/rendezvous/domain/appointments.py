@@ -401,11 +401,12 @@ class AppointmentService:
         """Create `appointment` as any booking is (its confirmation now or after quiet
         hours, its reminders scheduled), written by `write` with its planned texts inside
         the caller's own transaction (a waitlist fill: the opening, the entry, the events).
-        None when `write` did not land: nothing was scheduled."""
+        None when `write` did not land: nothing was scheduled. The customer's own Y made
+        it, so its confirmation answers them (TextRecord.answers_customer)."""
         now = appointment.created_at
         notice = plan_notice(MessageKind.CONFIRMATION, appointment, tenant, now)
         plan = [notice, *plan_reminders(appointment, tenant, now, notice.send_at)]
-        records = self._records(appointment, plan, now)
+        records = self._records(appointment, plan, now, answering=notice)
         # Unlike a booking's, these schedules come after the write: every taker of an
         # opening plans the same appointment id, so the same schedule names. Made first, a
         # loser's would stand for the winner's (naming the loser's number, whose opt-out
@@ -518,7 +519,8 @@ class AppointmentService:
         )
         notice = plan_notice(notice_kind, updated, tenant, now)
         plan = [notice, *plan_reminders(updated, tenant, now, notice.send_at)]
-        records = self._records(updated, plan, now)
+        # Only a customer's digit moves into an opening it `takes`: the notice answers it.
+        records = self._records(updated, plan, now, answering=notice if takes is not None else None)
         self._schedule(updated, records)
         try:
             self.store.save_appointment(
@@ -544,7 +546,12 @@ class AppointmentService:
         return AppointmentView(updated, [*history, *retired, *records])
 
     def _records(
-        self, appointment: Appointment, plan: list[PlannedMessage], now: datetime
+        self,
+        appointment: Appointment,
+        plan: list[PlannedMessage],
+        now: datetime,
+        *,
+        answering: PlannedMessage | None = None,
     ) -> list[MessageRecord]:
         return [
             MessageRecord(
@@ -565,6 +572,7 @@ class AppointmentService:
                         appointment.version,
                     )
                 ),
+                answers_customer=p is answering,
                 created_at=now,
                 updated_at=now,
             )

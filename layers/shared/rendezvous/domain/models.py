@@ -311,6 +311,11 @@ class TextRecord(BaseModel):
     segments: int | None = None
     encoding: str | None = None
     deferrals: int = 0
+    # The customer's own text asked for it (the confirmation of the slot their Y won, the
+    # "just taken" to a Y too late, the moved text of the time their digit chose): an
+    # answer, not an unsolicited text, so the daily cap neither holds it back nor counts
+    # it. Opt-out, pause and quiet hours apply as to any automated text.
+    answers_customer: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -411,6 +416,10 @@ class Recipient(BaseModel):
     waitlist_offer: WaitlistOffer | None = None
     reschedule_options: RescheduleOptions | None = None
     rev: int = 0
+
+    def capped_texts_on(self, day: str) -> int:
+        """Texts counted against the daily cap on `day` (the number's own date)."""
+        return self.cap_count if self.cap_day == day else 0
 
 
 class SendRequest(BaseModel):

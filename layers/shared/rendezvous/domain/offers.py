@@ -45,7 +45,7 @@ from rendezvous.domain.ports import (
     VacancyStore,
     WaveScheduler,
 )
-from rendezvous.domain.timing import is_quiet, next_allowed, recipient_zone
+from rendezvous.domain.timing import is_quiet, local_day, next_allowed, recipient_zone
 from rendezvous.domain.vacancy import (
     LISTED_ENTRY_STATUSES,
     OPEN_OPENING_STATUSES,
@@ -453,8 +453,8 @@ class OfferService:
     ) -> list[WaitlistEntry]:
         """The next waiting entries that suit the opening, first listed first: none offered
         this opening before, nor any whose number was (a person listed twice gets one offer
-        of a slot, not one per entry), none whose number opted out, cannot take texts, or
-        holds another open offer; one per number."""
+        of a slot, not one per entry), none whose number opted out, cannot take texts,
+        holds another open offer, or had its daily cap of texts today; one per number."""
         size = tenant.fill_wave_size
         offered = {o.entry_id for o in offers}
         listing = self._listing(tenant, opening)
@@ -475,6 +475,7 @@ class OfferService:
                     entry.recipient_key in numbers
                     or not _reachable(recipient, now)
                     or _quiet_for(entry, tenant, now)
+                    or _capped(recipient, entry, tenant, now)
                 ):
                     continue
                 picked.append(entry)
@@ -696,6 +697,8 @@ class OfferService:
             send_at=now,
             created_at=now,
             updated_at=now,
+            # "Just taken" answers the customer's Y; the offer is unasked for.
+            answers_customer=kind is MessageKind.OFFER_TAKEN,
         )
 
     @staticmethod
@@ -730,6 +733,18 @@ def _quiet_for(entry: WaitlistEntry, tenant: Tenant, now: datetime) -> bool:
     would wait for the morning while holding the entry and the number."""
     zone = recipient_zone(entry.customer.phone, tenant.timezone)
     return is_quiet(now, zone, tenant.quiet_hours)
+
+
+def _capped(
+    recipient: Recipient | None, entry: WaitlistEntry, tenant: Tenant, now: datetime
+) -> bool:
+    """The number had its daily cap of texts today, counted as the sender counts them (on
+    its item, by its own date): the offer's text would be suppressed while the offer held
+    the person and counted in offered_to."""
+    if recipient is None:
+        return False
+    today = local_day(now, recipient_zone(entry.customer.phone, tenant.timezone))
+    return recipient.capped_texts_on(today) >= tenant.daily_cap
 
 
 def _reachable(recipient: Recipient | None, now: datetime) -> bool:

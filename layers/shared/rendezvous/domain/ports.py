@@ -265,8 +265,9 @@ class RecipientStore(Protocol):
         """
         ...
 
-    def release_claim(self, recipient: Recipient, key: str) -> None:
-        """Give back a claim whose text provably never left (the gateway refused it)."""
+    def release_claim(self, recipient: Recipient, key: str, *, counted: bool) -> None:
+        """Give back a claim whose text provably never left (the gateway refused it), and
+        its daily-cap slot when it took one (`counted`: an answer takes none)."""
         ...
 
     def set_reschedule_options(

@@ -253,8 +253,8 @@ class MessageSender:
             return self._defer(message, subject, tenant, now)
 
         today = local_day(now, zone)
-        sent_today = recipient.cap_count if recipient.cap_day == today else 0
-        if sent_today >= tenant.daily_cap:
+        sent_today = recipient.capped_texts_on(today)
+        if sent_today >= tenant.daily_cap and not message.answers_customer:
             return self._suppress(message, SuppressionReason.FREQUENCY_CAP, now)
 
         rendered = subject.render(recipient.first_contact_at is None, now)
@@ -263,7 +263,7 @@ class MessageSender:
         claim = RecipientClaim(
             expected_rev=recipient.rev,
             cap_day=today,
-            cap_count=sent_today + 1,
+            cap_count=sent_today if message.answers_customer else sent_today + 1,
             first_contact_at=recipient.first_contact_at or now,
             claims={**claims, key: today},
         )
@@ -416,7 +416,9 @@ class MessageSender:
             # event, with the reason on the record. After the last retry the text is failed
             # for all to see (stats, console) and the event goes on to the dead-letter queue,
             # from where a redrive brings it back.
-            self.store.release_claim(recipient, claim_key(message))
+            self.store.release_claim(
+                recipient, claim_key(message), counted=not message.answers_customer
+            )
             status = MessageStatus.FAILED if final_attempt else MessageStatus.DEFERRED
             reason = RETRIES_EXHAUSTED if final_attempt else "gateway_unavailable"
             failed = (

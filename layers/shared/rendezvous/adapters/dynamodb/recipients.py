@@ -89,13 +89,13 @@ class DynamoRecipients(TableRepository):
             ExpressionAttributeValues=values_of(values),
         )
 
-    def release_claim(self, recipient: Recipient, key: str) -> None:
+    def release_claim(self, recipient: Recipient, key: str, *, counted: bool) -> None:
+        give_back = "cap_count = cap_count - :one, " if counted else ""
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key=serialize(recipient_item_key(recipient.tenant_id, recipient.recipient_key)),
-                UpdateExpression="REMOVE claims.#k SET cap_count = cap_count - :one, "
-                "rev = rev + :one",
+                UpdateExpression=f"REMOVE claims.#k SET {give_back}rev = rev + :one",
                 ConditionExpression="attribute_exists(claims.#k)",
                 ExpressionAttributeNames={"#k": key},
                 ExpressionAttributeValues=values_of({":one": 1}),
