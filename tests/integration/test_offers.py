@@ -4,7 +4,6 @@ DynamoDB calls of one offer and of one fill are counted call by call."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +27,6 @@ from rendezvous.domain.models import (
     RescheduleOptions,
     TextRequest,
 )
-from rendezvous.domain.offers import TakeOutcome
 from rendezvous.domain.vacancy import (
     OfferStatus,
     Opening,
@@ -220,48 +218,6 @@ def test_y_takes_the_opening_and_a_later_y_hears_it_is_gone(
     # TransactWriteItems, the conversation's texts and the log (see the report's figures).
     assert fill_calls["TransactWriteItems"] >= 1
     print("DynamoDB calls of one fill (inbound Y, winner):", dict(fill_calls))
-
-
-def test_two_takers_at_once_make_one_appointment(
-    runtime: Runtime,
-    vacancies: DynamoVacancies,
-    store: DynamoAppointmentStore,
-    clock: FixedClock,
-    outbound: Any,
-) -> None:
-    for n in (1, 2):
-        wait(vacancies, clock, n)
-    open_slot(vacancies, clock)
-    wave(1)
-    outbound()
-    tenant = store.get_tenant("clinic-1")
-    assert tenant is not None
-    service = runtime.offer_service()
-    recipients = [store.get_recipient("clinic-1", phone(n)) for n in (1, 2)]
-    start = threading.Barrier(2)
-    outcomes: list[TakeOutcome] = []
-
-    def take(index: int) -> None:
-        recipient = recipients[index]
-        assert recipient is not None
-        start.wait()
-        result = service.take(tenant, recipient, OPENING)
-        assert result is not None
-        outcomes.append(result.outcome)
-
-    threads = [threading.Thread(target=take, args=(i,)) for i in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(outcomes) == [TakeOutcome.TAKEN, TakeOutcome.WON]
-    detail = vacancies.get_opening("clinic-1", OPENING)
-    assert detail is not None
-    assert sorted(o.status for o in detail.offers) == [OfferStatus.LOST, OfferStatus.TAKEN]
-    kinds = Counter(r.kind for r in queued(outbound))
-    assert kinds["offer_taken"] == 1
-    assert kinds["confirmation"] == 1
 
 
 def test_dynamodb_calls_of_one_offer(
