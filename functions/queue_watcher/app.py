@@ -1,6 +1,7 @@
 """Every five minutes: each tenant's queue depth and overdue items, as CloudWatch metrics;
-and the safety net under the sender: texts lost unrecorded past their retries are marked
-failed (retries_exhausted), so they count, show in the console and can be redriven."""
+the safety net under the sender: texts lost unrecorded past their retries are marked
+failed (retries_exhausted), so they count, show in the console and can be redriven; and
+the one under the waves (OfferService.sweep)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,14 @@ from rendezvous.runtime import get_runtime
 def watch_queues() -> dict[str, int]:
     rt = get_runtime()
     now = rt.clock.now()
-    depth = overdue = stuck = 0
+    depth = overdue = stuck = freed = started = 0
+    offers = rt.offer_service() if rt.settings.fill_wave_target_arn else None
     for tenant_id in rt.store().tenant_ids():
-        stuck += mark_stuck(rt.store(), rt.store(), rt.clock, tenant_id)
+        stuck += mark_stuck(rt.store(), rt.store(), rt.clock, tenant_id, rt.offer_book())
+        if offers is not None:
+            swept = offers.sweep(tenant_id)
+            freed += swept.freed
+            started += swept.started
         items = live_items(rt.queue_store(), tenant_id)
         late = sum(1 for i in items if i.due_by < now)
         waiting = sum(1 for i in items if i.status is QueueStatus.OPEN)
@@ -36,7 +42,16 @@ def watch_queues() -> dict[str, int]:
     metrics.add_metric(name="QueueDepth", unit=MetricUnit.Count, value=depth)
     metrics.add_metric(name="QueueItemsOverdue", unit=MetricUnit.Count, value=overdue)
     metrics.add_metric(name="MessagesFailed", unit=MetricUnit.Count, value=stuck)
-    return {"depth": depth, "overdue": overdue, "stuck_texts_failed": stuck}
+    if freed or started:
+        # Each one is a wave that did not run: its schedule's dead letter says why.
+        logger.warning("wave chain repaired", extra={"entries_freed": freed, "started": started})
+    return {
+        "depth": depth,
+        "overdue": overdue,
+        "stuck_texts_failed": stuck,
+        "waitlist_entries_freed": freed,
+        "openings_started": started,
+    }
 
 
 @logger.inject_lambda_context(clear_state=True)

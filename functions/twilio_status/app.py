@@ -43,7 +43,7 @@ def twilio_status() -> Response[str]:
         to=form.To,
         error_code=int(form.ErrorCode) if form.ErrorCode else None,
     )
-    update = record_delivery_report(rt.store(), rt.clock, report)
+    update = record_delivery_report(rt.store(), rt.clock, report, rt.offer_book())
     record_delivery_metrics(update)
     logger.info(
         "delivery report",

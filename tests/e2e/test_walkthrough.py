@@ -8,6 +8,7 @@ import re
 import subprocess
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from time import monotonic, sleep
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +17,7 @@ from twilio.rest import Client
 
 from infra.template import ROOT
 from tests.e2e.conftest import Api, wait_for_texts
+from tests.e2e.vacancy import fill_settings
 from tests.support.local_stack import LocalStackProcess, Tenant
 
 pytestmark = pytest.mark.e2e
@@ -136,3 +138,77 @@ def test_the_webhook_walkthrough_delivers_a_verified_event_after_two_failures(
     assert [a["answered"] for a in cancelled] == [503, 503, 200], cancelled
     assert all(a["verified"] for a in cancelled), cancelled  # the secret the 201 showed
     assert len({a["webhook_id"] for a in cancelled}) == 1
+
+
+def waitlist_script() -> str:
+    """The waitlist walkthrough's one shell block."""
+    start = README.index("### Try the waitlist (at any hour)")
+    match = re.compile(r"```sh\n(.*?)```", re.S).search(README, start)
+    assert match is not None, "the waitlist walkthrough's commands are gone from the README"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("hour", [3, 10, 22])
+def test_the_waitlist_walkthrough_fills_the_slot_at_any_hour_in_los_angeles(
+    hour: int,
+    api: Api,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    reader_dir: Path,
+) -> None:
+    la = ZoneInfo("America/Los_Angeles")
+    local = api.clock().astimezone(la)
+    target = datetime.combine(local.date(), time(hour, 20), tzinfo=la)
+    if target <= local:
+        target = datetime.combine(local.date() + timedelta(days=1), time(hour, 20), tzinfo=la)
+    api.advance_to(target)
+    # Ids, numbers and a receiver of its own, so each hour's run is alone.
+    run_id = next(_runs)
+    script = waitlist_script().replace(README_SANDBOX, stack.twilio_base_url)
+    # A service of this run's own: on the shared stack, other tests' openings (whose waves
+    # run at the same 08:00) would otherwise offer their slots to Ben and Cleo first, who
+    # wait for any slot, and hold them; the README's fresh stack has no other openings.
+    service = f"walk-{hour}-{run_id}"
+    for old, new in (
+        ('"name": "Ben Okafor"}}', f'"name": "Ben Okafor"}}, "service": "{service}"}}'),
+        ('"name": "Cleo Martin"}}', f'"name": "Cleo Martin"}}, "service": "{service}"}}'),
+        ('"name": "Dana Kim"}, ', f'"name": "Dana Kim"}}, "service": "{service}", '),
+        ("dana-visit", f"dana-{hour}"),
+        ("waitlist-desk", f"waitlist-desk-{hour}"),
+        ("/v1/waitlist/ben", f"/v1/waitlist/ben-{hour}"),
+        ("/v1/waitlist/cleo", f"/v1/waitlist/cleo-{hour}"),
+        ("+14155550131", f"+14155551{run_id:03d}"),
+        ("+14155550132", f"+14155552{run_id:03d}"),
+        ("+14155550133", f"+14155553{run_id:03d}"),
+    ):
+        assert old in script, f"the README's walkthrough no longer has {old!r}"
+        script = script.replace(old, new)
+
+    # Other tests' people who wait for any slot suit this slot too and were listed first:
+    # a wave wide enough reaches this run's two as well.
+    with fill_settings(api, clinic, fill_wave_size=50):
+        run(script, stack, reader_dir)
+
+    opening = api.request("GET", f"/v1/openings/op-dana-{hour}-v2", token=clinic.booking_token)
+    assert opening.status_code == 200, opening.text
+    found = opening.json()
+    assert (found["status"], found.get("filled_by_entry")) == ("filled", f"ben-{hour}"), str(found)
+    # Delivery is asynchronous (the outbox's pipe, then the deliverer): poll to a deadline.
+    deadline = monotonic() + COMMAND_TIMEOUT
+    while True:
+        receiver = requests.get(
+            f"{stack.twilio_base_url}/sandbox/webhooks/waitlist-desk-{hour}",
+            timeout=COMMAND_TIMEOUT,
+        ).json()
+        heard = [re.search(r'"type":"([a-z_.]+)"', a["body"]) for a in receiver["arrivals"]]
+        types = {m.group(1) for m in heard if m}
+        if {"appointment.created", "opening.filled"} <= types or monotonic() > deadline:
+            break
+        sleep(0.2)
+    assert {"appointment.created", "opening.filled"} <= types, types
+    assert all(a["verified"] for a in receiver["arrivals"])
+    cleo = api.request("GET", f"/v1/waitlist/cleo-{hour}", token=clinic.booking_token).json()
+    assert cleo["status"] == "waiting"
+    # The tenant may hold 10 endpoints, and the other webhook tests need room for theirs.
+    gone = api.request("DELETE", f"/v1/webhooks/waitlist-desk-{hour}", clinic.manager_token)
+    assert gone.status_code in (200, 204), gone.text

@@ -15,6 +15,7 @@ import pytest
 from rendezvous.adapters.dynamodb.integrations import calcom_key
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.table import deserialize, event_key, serialize
+from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.events import EventType, event_id, outcome_recorded
 from rendezvous.domain.models import AppointmentStatus, MessageStatus
@@ -303,6 +304,23 @@ def test_booking_cancelled_cancels_and_a_repeat_changes_nothing(
     )
 
 
+def test_booking_cancelled_frees_the_slot_as_an_opening_once(
+    store: DynamoAppointmentStore, secret: str, runtime: Runtime
+) -> None:
+    deliver(calcom("booking_created"), secret)
+
+    deliver(calcom("booking_cancelled"), secret)
+    deliver(calcom("booking_cancelled"), secret)
+
+    found = runtime.vacancy_store().get_opening("clinic-1", f"op-{CREATED_UID}-v2")
+    assert found is not None
+    assert (found.opening.source, found.opening.replaces) == ("cancellation", CREATED_UID)
+    logged = runtime.activity_log().day("clinic-1", "2030-01-10")
+    assert [e.opening_id for e in logged if e.event is ActivityEvent.OPENING_CREATED] == [
+        f"op-{CREATED_UID}-v2"
+    ]
+
+
 def test_cancelling_a_booking_we_never_had_is_200_unknown(
     store: DynamoAppointmentStore, secret: str
 ) -> None:
@@ -514,6 +532,18 @@ def test_cancelled_cancels_the_appointment_and_bumps_the_version(
     found = store.get_appointment("clinic-1", "fhir-appt-1")
     assert found is not None
     assert found[0].status is AppointmentStatus.CANCELLED
+
+
+def test_a_cancelled_fhir_appointment_frees_its_slot_as_an_opening(
+    store: DynamoAppointmentStore, runtime: Runtime
+) -> None:
+    fhir_put(fhir_resource())
+
+    fhir_put(fhir_resource(status="cancelled"))
+
+    found = runtime.vacancy_store().get_opening("clinic-1", "op-fhir-appt-1-v2")
+    assert found is not None
+    assert found.opening.replaces == "fhir-appt-1"
 
 
 @pytest.mark.parametrize(("status", "outcome"), [("noshow", "no_show"), ("fulfilled", "attended")])

@@ -299,10 +299,11 @@ def test_a_conversation_and_a_queue_page_cost_bounded_reads_and_no_scan(
 
     print(f"DynamoDB calls: item {dict(detail)}, number {dict(history)}, page {dict(listing)}")
     # The item; 2 queries of by_recipient, one per appointment partition read (5 next here,
-    # at most 5 + 5), the number's texts and the item's thread. The item's appointment is
-    # among those read. The number: the tenant and the recipient instead of the item.
-    assert detail == Counter({"GetItem": 1, "Query": 2 + 5 + 1 + 1})
-    assert history == Counter({"GetItem": 2, "Query": 2 + 5 + 1 + 1})
+    # at most 5 + 5), the number's texts, its offer texts (by_recipient; none here, so no
+    # BatchGetItem) and the item's thread. The item's appointment is among those read. The
+    # number: the tenant and the recipient instead of the item.
+    assert detail == Counter({"GetItem": 1, "Query": 2 + 5 + 1 + 1 + 1})
+    assert history == Counter({"GetItem": 2, "Query": 2 + 5 + 1 + 1 + 1})
     assert listing == Counter({"Query": 1, "BatchGetItem": 1})
 
 

@@ -42,6 +42,11 @@ APPOINTMENT = {
 # A valid body for each route that takes one, so that only the role decides the answer.
 BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/v1/appointments/{appointment_id}"): APPOINTMENT,
+    ("PUT", "/v1/waitlist/{entry_id}"): {
+        "customer": {"phone": "+14155550143", "name": "Bea Ruiz"},
+        "service": "Cleaning",
+    },
+    ("POST", "/v1/openings"): {"starts_at": "2030-01-13T10:00:00-08:00", "service": "Cleaning"},
     ("POST", "/v1/queue/{item_id}/reply"): {"body": "Yes, of course."},
     ("POST", "/v1/pause"): {"reason": "Clinic closed for flooding"},
     ("POST", "/v1/resume"): {"reason": "Water is gone"},
@@ -84,8 +89,8 @@ def request(
 @pytest.fixture
 def world(store: DynamoAppointmentStore, sandbox: Any, runtime: Runtime) -> dict[str, str]:
     """A tenant where every writing route would write: an appointment with its planned
-    texts, a customer's question claimed by staff-maria, the caller of every request, and
-    a webhook endpoint with a failed delivery."""
+    texts, a customer's question claimed by staff-maria, the caller of every request, a
+    webhook endpoint with a failed delivery, a waitlist entry and an opening."""
     created = invoke(
         "AppointmentsFunction",
         staff_event("PUT", "/v1/appointments/appt-1", APPOINTMENT, role="booking"),
@@ -103,6 +108,14 @@ def world(store: DynamoAppointmentStore, sandbox: Any, runtime: Runtime) -> dict
     )
     assert made["statusCode"] == 201
     runtime.delivery_log().begin(delivery("clinic-1", "front-desk", "dlv_1", at(0), state="failed"))
+    listed = invoke(
+        "AppointmentsFunction",
+        staff_event("PUT", "/v1/waitlist/w-1", BODIES[("PUT", "/v1/waitlist/{entry_id}")]),
+    )
+    assert listed["statusCode"] == 201
+    opening = {**BODIES[("POST", "/v1/openings")], "opening_id": "slot-1"}
+    published = invoke("AppointmentsFunction", staff_event("POST", "/v1/openings", opening))
+    assert published["statusCode"] == 201, response_json(published)
     return {
         "appointment_id": "appt-1",
         "item_id": item_id,
@@ -110,6 +123,8 @@ def world(store: DynamoAppointmentStore, sandbox: Any, runtime: Runtime) -> dict
         "delivery_id": "dlv_1",
         "integration_id": "calcom-main",
         "phone": "%2B14155550123",
+        "entry_id": "w-1",
+        "opening_id": "slot-1",
     }
 
 

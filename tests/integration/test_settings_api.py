@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from twilio.rest import Client
 
-from rendezvous.adapters.dynamodb.activity import DynamoActivityLog
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import FixedClock
@@ -46,7 +45,6 @@ def change(body: Any, **kwargs: Any) -> tuple[int, Any, dict[str, str]]:
 
 def settings_log(runtime: Runtime, clock: FixedClock) -> list[ActivityEntry]:
     log = runtime.activity_log()
-    assert isinstance(log, DynamoActivityLog)
     day = clock.now().date().isoformat()
     return [e for e in log.day("clinic-1", day) if e.event is ActivityEvent.SETTINGS_CHANGED]
 

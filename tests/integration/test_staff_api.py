@@ -3,7 +3,7 @@ the outbox, the pause switch, stats and the queue watcher."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,11 +13,16 @@ from twilio.rest import Client
 from infra.local.sandbox import SandboxServer
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.twilio_gateway import TwilioSmsGateway
-from rendezvous.domain.activity import ActivityEntry
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_entry
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.identity import claim_key
-from rendezvous.domain.models import AppointmentStatus, Recipient, SendRequest
+from rendezvous.domain.models import (
+    AppointmentStatus,
+    Recipient,
+    RescheduleOptions,
+    SendRequest,
+)
 from rendezvous.domain.ports import RecipientClaim
 from rendezvous.runtime import Runtime
 from tests.integration.test_message_sender import sqs_event
@@ -516,7 +521,13 @@ def test_the_queue_watcher_counts_overdue_items(
 
     result = invoke("QueueWatcherFunction", {"source": "aws.scheduler"})
 
-    assert result == {"depth": 1, "overdue": 1, "stuck_texts_failed": 0}
+    assert result == {
+        "depth": 1,
+        "overdue": 1,
+        "stuck_texts_failed": 0,
+        "waitlist_entries_freed": 0,
+        "openings_started": 0,
+    }
     assert '"QueueItemsOverdue"' in capsys.readouterr().out
 
 
@@ -643,7 +654,8 @@ def test_of_two_racing_cancels_only_the_one_that_cancelled_records_it(
 
     assert view.appointment.status is AppointmentStatus.CANCELLED
     assert view.cancelled_now is False
-    assert log.events == [("appointment_cancelled", "staff-ann")]
+    # The winner's cancel and the opening it wrote; the loser logs neither.
+    assert log.events == [("opening_created", "automation"), ("appointment_cancelled", "staff-ann")]
 
 
 def test_a_second_pause_while_paused_does_not_strand_the_texts_held_by_the_first(
@@ -780,3 +792,51 @@ def test_a_released_held_text_whose_every_receive_crashes_is_swept_failed(
     # Not held for a resume that has already happened: failed, for all to see and redrive.
     assert swept["stuck_texts_failed"] == 1
     assert message_of("later", "confirmation") == ("failed", "retries_exhausted")
+
+
+def test_stats_count_vacancy_fill_from_the_log(
+    runtime: Runtime, store: DynamoAppointmentStore, clock: FixedClock
+) -> None:
+    now = clock.now()
+    log = runtime.activity_log()
+    made = [ActivityEvent.OPENING_CREATED] * 2 + [ActivityEvent.OFFER_SENT] * 3
+    for event in [*made, ActivityEvent.OPENING_EXPIRED]:
+        log.append("clinic-1", opening_entry(event, "op-1", now, source="cancellation"))
+    for minutes in (12.0, 40.0, 20.0):
+        entry = opening_entry(ActivityEvent.OPENING_FILLED, "op-1", now, waited_minutes=minutes)
+        log.append("clinic-1", entry)
+    # Another tenant's, and this tenant's from before the period: not counted.
+    log.append("salon-1", opening_entry(ActivityEvent.OPENING_CREATED, "op-2", now))
+    earlier = now - timedelta(days=7, minutes=1)
+    log.append("clinic-1", opening_entry(ActivityEvent.OFFER_SENT, "op-0", earlier))
+
+    status, stats = call("GET", "/v1/stats", query={"days": "7"})
+
+    assert status == 200
+    assert stats["fill"] == {
+        "openings": 2,
+        "offers_sent": 3,
+        "filled": 3,
+        "median_time_to_fill_minutes": 20.0,
+        "expired_unfilled": 1,
+    }
+
+
+def test_a_number_s_r_options_are_kept_and_ended(store: DynamoAppointmentStore) -> None:
+    choice = RescheduleOptions(
+        appointment_id="appt-1",
+        appointment_version=1,
+        digits={"1": "op-a", "2": "op-b"},
+        expires_at=datetime(2030, 1, 10, 19, 0, tzinfo=UTC),
+    )
+
+    store.set_reschedule_options("clinic-1", CUSTOMER, choice)
+    kept = store.get_recipient("clinic-1", CUSTOMER)
+    store.set_reschedule_options("clinic-1", CUSTOMER, None)
+    ended = store.get_recipient("clinic-1", CUSTOMER)
+
+    assert kept is not None
+    assert kept.reschedule_options == choice
+    assert ended is not None
+    assert ended.reschedule_options is None
+    assert ended.rev == kept.rev + 1

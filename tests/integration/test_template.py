@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,9 @@ import pytest
 
 from infra.template import ROOT, http_routes, load_template, resources_of
 from rendezvous.adapters.dynamodb.events import EVENT_KIND
+from rendezvous.domain.activity import FillVia
+from rendezvous.domain.vacancy import OpeningSource
+from tests.support.metric_names import emitted_metric_names
 
 TEMPLATE = load_template()
 FUNCTIONS = resources_of(TEMPLATE, "AWS::Serverless::Function")
@@ -341,3 +345,38 @@ def test_the_webhook_pipe_keeps_only_inserted_event_items_and_its_dead_letters_a
     assert alarm["Dimensions"][0]["Value"] == {
         "Fn::GetAtt": ["WebhookEventsDeadLetterQueue", "QueueName"]
     }
+
+
+def _dashboard_metrics() -> list[list[Any]]:
+    """The dashboard's metric rows, CloudWatch's "." (the row above's value) and "..." (the
+    row above's leading values) spelled out, rendering options dropped."""
+    body = TEMPLATE["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))["widgets"]
+    rows: list[list[Any]] = []
+    for widget in widgets:
+        above: list[Any] = []
+        for row in widget["properties"].get("metrics", []):
+            values = [v for v in row if not isinstance(v, dict)]
+            if values[0] == "...":
+                values = above[: len(above) - len(values) + 1] + values[1:]
+            values = [above[i] if v == "." else v for i, v in enumerate(values)]
+            rows.append(values)
+            above = values
+    return rows
+
+
+def test_the_dashboard_shows_every_metric_the_code_emits() -> None:
+    shown = {row[1] for row in _dashboard_metrics() if row[0] == "Rendezvous"}
+
+    assert emitted_metric_names() - shown == set()
+    assert shown - emitted_metric_names() == set()
+
+
+def test_the_dashboard_shows_fill_by_source_and_way_as_the_code_labels_them() -> None:
+    rows = {tuple(row[1:]) for row in _dashboard_metrics() if row[0] == "Rendezvous"}
+
+    for source in OpeningSource:
+        assert ("OpeningsCreated", "Source", source.value) in rows
+    for way in FillVia:
+        assert ("OpeningsFilled", "Via", way.value) in rows
+        assert ("TimeToFillSeconds", "Via", way.value) in rows

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time
 from typing import Any
 
 import boto3
+import requests
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
@@ -37,6 +39,7 @@ FUNCTIONS = (
     "ConsoleFunction",
     "WebhookDelivererFunction",
     "IntegrationsFunction",
+    "VacancyFillerFunction",
 )
 
 
@@ -86,6 +89,78 @@ def moto_stack(public_base_url: str = PUBLIC_BASE_URL) -> Iterator[LocalStack]:
             aws_clients.client.cache_clear()
             reset_runtime()
             DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
+
+
+# DynamoDB applies each write, conditional or in a transaction, to an item as one isolated
+# step; moto's server runs requests on threads and checks a condition, then writes, with
+# nothing between two requests. Held around every write, this lock gives moto DynamoDB's
+# isolation, so a test of concurrent writers tests the code, not moto's thread switches.
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+
+
+def _isolated(write: Callable[..., Any], lock: threading.RLock) -> Callable[..., Any]:
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return write(*args, **kwargs)
+
+    return locked
+
+
+@contextmanager
+def moto_server_stack(
+    public_base_url: str = PUBLIC_BASE_URL,
+) -> Iterator[tuple[LocalStack, str]]:
+    """The template in moto's server on 127.0.0.1 (real HTTP, a thread per request), every
+    boto3 client of this process pointed at it; the stack and the server's URL."""
+    from moto.server import ThreadedMotoServer
+
+    from infra.local.moto_patches import server as server_patch
+
+    originals = {name: getattr(DynamoDBBackend, name) for name in _WRITES}
+    dynamodb_patch.apply()
+    server_patch.apply()
+    # Re-entrant: a transaction's writes go through put_item and update_item themselves.
+    lock = threading.RLock()
+    for name in _WRITES:
+        setattr(DynamoDBBackend, name, _isolated(getattr(DynamoDBBackend, name), lock))
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    # Backends are per process: start from none of what an earlier mock_aws left behind.
+    requests.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
+    environment = {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        # Nothing from ~/.aws may point this process at a real account.
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    saved = {name: os.environ.get(name) for name in (*environment, "AWS_PROFILE")}
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(environment)
+    aws_clients.client.cache_clear()
+    try:
+        yield (
+            provision(
+                boto3, parameters=template_parameters(public_base_url), twilio_auth_token=AUTH_TOKEN
+            ),
+            url,
+        )
+    finally:
+        aws_clients.client.cache_clear()
+        reset_runtime()
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        for name, write in originals.items():
+            setattr(DynamoDBBackend, name, write)
 
 
 def empty_stack(stack: LocalStack) -> None:

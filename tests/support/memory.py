@@ -7,14 +7,17 @@ as on the table; moto keeps testing the repositories themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from rendezvous.adapters.dynamodb.table import stamp
+from rendezvous.adapters.dynamodb.vacancy import decode_cursor, encode_cursor
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
-from rendezvous.domain.errors import ConcurrentModification
+from rendezvous.domain.errors import ConcurrentModification, InvalidRequest, OpeningTaken
 from rendezvous.domain.events import EventType, WebhookEvent, opted_by
+from rendezvous.domain.identity import TimedText, identity_of
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -25,19 +28,35 @@ from rendezvous.domain.models import (
     LastText,
     MessageRecord,
     MessageStatus,
+    OfferText,
     QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     SendRequest,
     Tenant,
+    TextRecord,
+    TextRequest,
 )
 from rendezvous.domain.ports import (
     AppointmentHistory,
+    OpeningDetail,
     OutboundSms,
     RecipientClaim,
     SendContext,
     SmsReceipt,
+)
+from rendezvous.domain.vacancy import (
+    OPEN_OPENING_STATUSES,
+    Offer,
+    OfferStatus,
+    Opening,
+    OpeningStatus,
+    OpeningTake,
+    WaitlistEntry,
+    WaitlistStatus,
+    service_key,
 )
 from rendezvous.phone import recipient_key
 
@@ -64,6 +83,11 @@ class MemoryStore:
     outbox: list[WebhookEvent] = field(default_factory=list)
     # Audit entries written with a change, in its transaction (the table's log items).
     audit: list[tuple[str, ActivityEntry]] = field(default_factory=list)
+    # Openings a cancellation created with its save (MemoryVacancies shares them).
+    openings: dict[tuple[str, str], Opening] = field(default_factory=dict)
+    # Offers' texts (the offers' MemoryVacancies keeps them here): the time index lists
+    # them with the appointments' texts, as `by_time` does.
+    offer_texts: dict[tuple[str, str, str, str], OfferText] = field(default_factory=dict)
 
     def record(self, events: Iterable[WebhookEvent | None]) -> None:
         self.outbox.extend(e for e in events if e is not None)
@@ -123,6 +147,8 @@ class MemoryStore:
         new_messages: list[MessageRecord],
         now: datetime,
         events: Sequence[WebhookEvent] = (),
+        opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
         stored = self.appointments_by_id[(appointment.tenant_id, appointment.appointment_id)]
         if stored.version != expected_version or any(
@@ -131,6 +157,15 @@ class MemoryStore:
             raise ConcurrentModification("appointment changed concurrently")
         if any(message_id(m) in self.messages for m in new_messages):
             raise ConcurrentModification("appointment changed concurrently")
+        if opening is not None and (opening.tenant_id, opening.opening_id) in self.openings:
+            raise ConcurrentModification("appointment changed concurrently")
+        taken = self.openings.get((takes.tenant_id, takes.opening_id)) if takes else None
+        if takes is not None and (
+            taken is None
+            or taken.status not in OPEN_OPENING_STATUSES
+            or taken.starts_at <= takes.not_before
+        ):
+            raise OpeningTaken(f"opening {takes.opening_id} was just taken")
         # As on the table, a save never writes what has writers of its own.
         kept = appointment.model_copy(
             update={
@@ -147,6 +182,17 @@ class MemoryStore:
             )
         self.messages.update((message_id(m), m) for m in new_messages)
         self.record(events)
+        if opening is not None:
+            self.openings[(opening.tenant_id, opening.opening_id)] = opening
+        if takes is not None and taken is not None:
+            self.openings[(takes.tenant_id, takes.opening_id)] = taken.model_copy(
+                update={
+                    "status": OpeningStatus.FILLED,
+                    "filled_at": takes.at,
+                    "filled_appointment_id": takes.appointment_id,
+                    "version": taken.version + 1,
+                }
+            )
 
     def load_send_context(self, request: SendRequest) -> SendContext:
         key = (request.tenant_id, request.appointment_id, request.kind, request.version)
@@ -304,18 +350,28 @@ class MemoryStore:
         found = (self.appointments_by_id.get((tenant_id, i)) for i in ids)
         return {a.appointment_id: a for a in found if a is not None}
 
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]:
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        texts: list[TextRecord] = [*self.messages.values(), *self.offer_texts.values()]
         return [
-            m.model_dump(mode="json", exclude_none=True)
-            for m in sorted(self.messages.values(), key=lambda m: m.send_at)
+            TimedText(identity_of(m), m.status.value, m.reason, m.send_at)
+            for m in sorted(texts, key=lambda m: m.send_at)
             if m.tenant_id == tenant_id and start <= m.send_at <= end
         ]
 
     # -- recipients
     def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:
         return self.recipients.get((tenant_id, recipient_key(tenant_id, phone)))
+
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
+        key = (tenant_id, recipient_key(tenant_id, phone))
+        stored = self.recipients.get(key) or Recipient(
+            tenant_id=tenant_id, recipient_key=key[1], phone=phone
+        )
+        self.recipients[key] = stored.model_copy(
+            update={"reschedule_options": options, "rev": stored.rev + 1}
+        )
 
     def claim_message(self, recipient: Recipient, claim: RecipientClaim) -> None:
         key = (recipient.tenant_id, recipient.recipient_key)
@@ -332,14 +388,18 @@ class MemoryStore:
             }
         )
 
-    def release_claim(self, recipient: Recipient, key: str) -> None:
+    def release_claim(self, recipient: Recipient, key: str, *, counted: bool) -> None:
         rkey = (recipient.tenant_id, recipient.recipient_key)
         stored = self.recipients.get(rkey)
         if stored is None or key not in stored.claims:
             return
         claims = {k: v for k, v in stored.claims.items() if k != key}
         self.recipients[rkey] = stored.model_copy(
-            update={"claims": claims, "cap_count": stored.cap_count - 1, "rev": stored.rev + 1}
+            update={
+                "claims": claims,
+                "cap_count": stored.cap_count - (1 if counted else 0),
+                "rev": stored.rev + 1,
+            }
         )
 
     def mark_recipient(
@@ -391,6 +451,8 @@ class MemoryConversations:
     store: MemoryStore
     kept: dict[tuple[str, str], list[ConversationMessage]] = field(default_factory=dict)
     sids: set[tuple[str, str, str]] = field(default_factory=set)
+    # The offer texts of a MemoryVacancies (its `texts`), when a test wires one.
+    offers: Mapping[Any, OfferText] = field(default_factory=dict)
 
     def record_texts(
         self,
@@ -408,6 +470,17 @@ class MemoryConversations:
 
     def texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[ConversationMessage]:
         mine = sorted(self.kept.get((tenant_id, recipient_key), []), key=lambda m: m.at)
+        return mine[-limit:]
+
+    def offer_texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[OfferText]:
+        mine = sorted(
+            (
+                t
+                for t in self.offers.values()
+                if t.tenant_id == tenant_id and t.recipient_key == recipient_key
+            ),
+            key=lambda t: t.created_at,
+        )
         return mine[-limit:]
 
     def recipient_appointments(
@@ -588,12 +661,20 @@ class MemoryQueue:
         return self._transition(tenant_id, item_id, allowed, expected_version, changes)
 
     def resolve(
-        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+        self,
+        item: QueueItem,
+        staff: str,
+        now: datetime,
+        event: WebhookEvent,
+        *,
+        preview: str | None = None,
     ) -> QueueItem | None:
         tenant_id, item_id = item.tenant_id, item.item_id
         allowed = self._held(self.items.get((tenant_id, item_id)), staff, now)
         changes = {"status": QueueStatus.RESOLVED, "resolved_at": now, "resolved_by": staff}
         changes |= {"updated_at": now, "lease_expires_at": None}
+        if preview is not None:
+            changes["preview"] = preview
         resolved = self._transition(tenant_id, item_id, allowed, item.version, changes)
         if resolved is not None:
             self.store.record([event])
@@ -630,9 +711,9 @@ class MemoryActivityLog:
 class MemoryScheduler:
     """The ReminderScheduler port: schedules by name."""
 
-    schedules: dict[str, tuple[datetime, SendRequest]] = field(default_factory=dict)
+    schedules: dict[str, tuple[datetime, TextRequest]] = field(default_factory=dict)
 
-    def schedule(self, name: str, at: datetime, request: SendRequest) -> None:
+    def schedule(self, name: str, at: datetime, request: TextRequest) -> None:
         self.schedules.setdefault(name, (at, request))
 
     def cancel(self, name: str) -> None:
@@ -643,9 +724,9 @@ class MemoryScheduler:
 class MemoryOutbound:
     """The OutboundQueue port: what was handed to the sender, in order."""
 
-    sent: list[SendRequest] = field(default_factory=list)
+    sent: list[TextRequest] = field(default_factory=list)
 
-    def enqueue(self, request: SendRequest) -> None:
+    def enqueue(self, request: TextRequest) -> None:
         self.sent.append(request)
 
 
@@ -738,3 +819,201 @@ class MemoryFhirResources:
         if (None if current is None else current.version_id) != expected_version:
             raise ConcurrentModification("the resource changed")
         self.stored[key] = stored
+
+
+@dataclass
+class MemoryVacancies:
+    """The VacancyStore port. Openings live on the MemoryStore, where a cancel's save
+    writes them; listings page with the table adapter's cursors."""
+
+    store: MemoryStore
+    waitlist: dict[tuple[str, str], WaitlistEntry] = field(default_factory=dict)
+    offers: dict[tuple[str, str, str], Offer] = field(default_factory=dict)
+
+    def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None:
+        return self.waitlist.get((tenant_id, entry_id))
+
+    def put_entry(self, entry: WaitlistEntry, *, expected_version: int | None) -> None:
+        stored = self.waitlist.get((entry.tenant_id, entry.entry_id))
+        if (None if stored is None else stored.version) != expected_version:
+            raise ConcurrentModification(f"entry {entry.entry_id} changed concurrently")
+        self.waitlist[(entry.tenant_id, entry.entry_id)] = entry
+
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        self.put_entry(removed, expected_version=expected_version)
+        key = (removed.tenant_id, removed.recipient_key)
+        recipient = self.store.recipients.get(key)
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if recipient is None or choice is None:
+            return
+        offer = self.offers.get((removed.tenant_id, choice.opening_id, removed.entry_id))
+        if offer is None or offer.status is not OfferStatus.SENT:
+            return
+        self.offers[(removed.tenant_id, choice.opening_id, removed.entry_id)] = offer.model_copy(
+            update={"status": OfferStatus.EXPIRED}
+        )
+        self.store.recipients[key] = recipient.model_copy(
+            update={"waitlist_offer": None, "rev": recipient.rev + 1}
+        )
+
+    def entries(
+        self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        order = list(WaitlistStatus)
+        listed = sorted(
+            (e for (t, _), e in self.waitlist.items() if t == tenant_id),
+            key=lambda e: (order.index(e.status), _position(e.listed_at, e.entry_id)),
+        )
+        if status is not None:
+            listed = [e for e in listed if e.status is status]
+        if cursor is not None:
+            at, after = decode_cursor(cursor, [s.value for s in order])
+            listed = [
+                e
+                for e in listed
+                if (order.index(e.status), _position(e.listed_at, e.entry_id))
+                > (order.index(WaitlistStatus(at or "waiting")), after)
+            ]
+        page = listed[:limit]
+        more = len(listed) > limit
+        last = page[-1] if more else None
+        return page, (
+            encode_cursor(last.status.value, _position(last.listed_at, last.entry_id))
+            if last
+            else None
+        )
+
+    def waiting_for(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, service, limit, cursor, others=True)
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        return self._waiting(tenant_id, None, limit, cursor, others=False)
+
+    def _waiting(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None, *, others: bool
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        listed = sorted(
+            (
+                e
+                for (t, _), e in self.waitlist.items()
+                if t == tenant_id
+                and e.status is WaitlistStatus.WAITING
+                and (
+                    (service is None and others)
+                    or e.service is None
+                    or (service is not None and service_key(e.service) == service_key(service))
+                )
+            ),
+            key=lambda e: _position(e.listed_at, e.entry_id),
+        )
+        if cursor is not None:
+            _, after = decode_cursor(cursor, ["waiting"])
+            listed = [e for e in listed if _position(e.listed_at, e.entry_id) > after]
+        page = listed[:limit]
+        more = len(listed) > limit
+        return page, (
+            encode_cursor("waiting", _position(page[-1].listed_at, page[-1].entry_id))
+            if more
+            else None
+        )
+
+    def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail | None:
+        opening = self.store.openings.get((tenant_id, opening_id))
+        if opening is None:
+            return None
+        offers = sorted(
+            (o for (t, op, _), o in self.offers.items() if (t, op) == (tenant_id, opening_id)),
+            key=lambda o: (o.sent_at, o.entry_id),
+        )
+        return OpeningDetail(opening, offers)
+
+    def create_opening(self, opening: Opening) -> bool:
+        if (opening.tenant_id, opening.opening_id) in self.store.openings:
+            return False
+        self.store.openings[(opening.tenant_id, opening.opening_id)] = opening
+        return True
+
+    def save_opening(self, opening: Opening, *, expected_version: int) -> None:
+        stored = self.store.openings.get((opening.tenant_id, opening.opening_id))
+        if stored is None or stored.version != expected_version:
+            raise ConcurrentModification(f"opening {opening.opening_id} changed concurrently")
+        self.store.openings[(opening.tenant_id, opening.opening_id)] = opening
+
+    def openings(
+        self,
+        tenant_id: str,
+        *,
+        status: OpeningStatus | None,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Opening], str | None]:
+        listed = sorted(
+            (
+                o
+                for (t, _), o in self.store.openings.items()
+                if t == tenant_id
+                and start <= o.starts_at < end
+                and (status is None or o.status is status)
+            ),
+            key=lambda o: _position(o.starts_at, o.opening_id),
+        )
+        if cursor is not None:
+            at, after = decode_cursor(cursor, [s.value for s in OpeningStatus])
+            if at != (None if status is None else status.value):
+                raise InvalidRequest("cursor is not valid for this listing")
+            listed = [o for o in listed if _position(o.starts_at, o.opening_id) > after]
+        page = listed[:limit]
+        more = len(listed) > limit
+        return page, (
+            encode_cursor(at_status(status), _position(page[-1].starts_at, page[-1].opening_id))
+            if more
+            else None
+        )
+
+    def put_offer(self, offer: Offer) -> bool:
+        key = (offer.tenant_id, offer.opening_id, offer.entry_id)
+        if key in self.offers:
+            return False
+        self.offers[key] = offer
+        return True
+
+    def save_offer(self, offer: Offer) -> None:
+        self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer
+
+
+def _position(at: datetime, item_id: str) -> str:
+    return f"{stamp(at)}#{item_id}"
+
+
+def at_status(status: OpeningStatus | None) -> str | None:
+    return None if status is None else status.value
+
+
+@dataclass
+class RecordingStarter:
+    """The VacancyStarter port: which openings were started, in order."""
+
+    started: list[Opening] = field(default_factory=list)
+    filled_by: list[tuple[str, str]] = field(default_factory=list)
+    # Openings a repeat asked to start if no wave of them ran.
+    ensured: list[Opening] = field(default_factory=list)
+    # Entries that began to wait (joined, listed again, changed).
+    waiting: list[WaitlistEntry] = field(default_factory=list)
+
+    def start(self, opening: Opening) -> None:
+        self.started.append(opening)
+
+    def filled(self, opening: Opening, by: str) -> None:
+        self.filled_by.append((opening.opening_id, by))
+
+    def ensure_started(self, opening: Opening) -> None:
+        self.ensured.append(opening)
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        self.waiting.append(entry)

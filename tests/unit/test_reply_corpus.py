@@ -21,7 +21,9 @@ def _rows() -> list[tuple[str, Intent]]:
 def test_corpus_is_large_and_covers_every_intent() -> None:
     rows = _rows()
     assert len(rows) >= 200
-    assert set(Counter(intent for _, intent in rows)) == set(Intent)
+    # A digit is a choice, Y a take, only while one is open: the inbound service knows.
+    only_in_context = {Intent.CHOICE, Intent.TAKE_OFFER}
+    assert set(Counter(intent for _, intent in rows)) == set(Intent) - only_in_context
 
 
 @pytest.mark.parametrize(("body", "intent"), _rows())

@@ -18,7 +18,6 @@ from rendezvous.domain.models import (
     Customer,
     MessageStatus,
     QueueStatus,
-    SendRequest,
 )
 from rendezvous.domain.oversight import OversightService
 from rendezvous.domain.recipients import RecipientService
@@ -327,7 +326,7 @@ def test_a_text_lost_past_its_retries_is_marked_failed_and_a_redrive_sends_it_on
     world: World,
 ) -> None:
     world.book()
-    lost: SendRequest = world.outbound.sent.pop()
+    lost = world.outbound.sent.pop()
     world.clock.advance(hours=3)
 
     marked = mark_stuck(world.store, world.store, world.clock, "clinic-1")

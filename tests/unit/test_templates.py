@@ -50,9 +50,12 @@ def test_given_every_default_when_read_then_it_names_the_business_and_offers_c_r
     assert text.startswith("{business}: ")
     # A reminder to a confirmed visit thanks them instead of asking for C again; a
     # cancelled visit has nothing to confirm or cancel: R asks a person for a new time.
-    offered = {
+    # An offer is taken with Y; "just taken" asks nothing.
+    offered: tuple[str, ...] = {
         MessageKind.REMINDER_CONFIRMED: ("R", "X"),
         MessageKind.CANCELLED: ("R",),
+        MessageKind.OFFER: ("Y",),
+        MessageKind.OFFER_TAKEN: (),
     }.get(kind, ("C", "R", "X"))
     for keyword in offered:
         assert re.search(rf"(?<!\w){keyword}(?!\w)", text), keyword
@@ -72,9 +75,9 @@ def test_given_every_default_when_read_then_no_carrier_keyword_appears_as_a_word
 def test_given_every_default_when_read_then_it_mentions_no_provider_or_service_by_itself(
     locale: str, kind: MessageKind, text: str
 ) -> None:
-    # The cancellation says nothing about the visit but its time (who reads it may not
-    # be the patient).
-    if kind is MessageKind.CANCELLED:
+    # The cancellation and an offer's texts say nothing about the visit but its time (who
+    # reads it may not be the patient).
+    if kind in {MessageKind.CANCELLED, MessageKind.OFFER, MessageKind.OFFER_TAKEN}:
         assert not {"{details}", "{first_name}", "{location}"} & set(re.findall(r"\{\w+\}", text))
     else:
         assert "{details}" in text

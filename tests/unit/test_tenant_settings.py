@@ -305,6 +305,16 @@ def test_reminder_offsets_out_of_range_duplicated_or_too_many_are_refused(
         ("queue_lease_minutes", 241),
         ("response_minutes", 4),
         ("queue_retention_days", 0),
+        ("fill_min_notice_minutes", 29),
+        ("fill_min_notice_minutes", 10_081),
+        ("fill_wave_size", 0),
+        ("fill_wave_size", 51),
+        ("fill_wave_interval_minutes", 4),
+        ("fill_wave_interval_minutes", 1441),
+        ("fill_horizon_days", 0),
+        ("fill_horizon_days", 61),
+        ("fill_match", "provider"),
+        ("fill_enabled", "sometimes"),
         ("locale", "de"),
         ("name", None),
         ("timezone", None),
@@ -312,6 +322,29 @@ def test_reminder_offsets_out_of_range_duplicated_or_too_many_are_refused(
 )
 def test_bounds_and_required_settings_are_kept(setup: Setup, field: str, value: Any) -> None:
     assert field in setup.refused({field: value})
+
+
+def test_fill_settings_have_their_defaults_and_change_by_merge_patch(setup: Setup) -> None:
+    before = setup.store.tenants["clinic-1"]
+    assert (
+        before.fill_enabled,
+        before.fill_min_notice_minutes,
+        before.fill_wave_size,
+        before.fill_wave_interval_minutes,
+        before.fill_match,
+        before.fill_horizon_days,
+    ) == (True, 120, 5, 15, "service", 14)
+
+    tenant = setup.change({"fill_wave_size": 50, "fill_match": "any", "fill_enabled": False})
+
+    assert (tenant.fill_wave_size, tenant.fill_match, tenant.fill_enabled) == (50, "any", False)
+    assert setup.change({"fill_wave_size": None}).fill_wave_size == 5
+
+
+def test_a_horizon_no_longer_than_the_notice_is_refused(setup: Setup) -> None:
+    problems = setup.refused({"fill_horizon_days": 1, "fill_min_notice_minutes": 1440})
+
+    assert "further ahead than fill_min_notice_minutes" in problems["fill_horizon_days"]
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../../etc/passwd", "Europe", "localtime"])

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.types import PowertoolsLogRecord
+from aws_lambda_powertools.metrics import MetricUnit
 
 from rendezvous.phone import mask_in_text
 
@@ -43,14 +44,16 @@ def traced(handler: Handler) -> Handler:
     return cast(Handler, Tracer(service=SERVICE).capture_lambda_handler(handler))
 
 
-def add_breakdown(name: str, dimension: str, label: str, value: float = 1) -> None:
-    """One count with its own dimension (a reason, an error code), in its own EMF blob so
-    the function's shared dimensions stay low-cardinality."""
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+def add_breakdown(
+    name: str, dimension: str, label: str, value: float = 1, unit: MetricUnit = MetricUnit.Count
+) -> None:
+    """One value (a count, by default) with its own dimension (a reason, an error code), in
+    its own EMF blob so the function's shared dimensions stay low-cardinality."""
+    from aws_lambda_powertools.metrics import single_metric
 
     with single_metric(
         name=name,
-        unit=MetricUnit.Count,
+        unit=unit,
         value=value,
         namespace=metrics.namespace,
         default_dimensions=metrics.default_dimensions,

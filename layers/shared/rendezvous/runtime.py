@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rendezvous.domain.conversation import ConversationReader
     from rendezvous.domain.inbound import InboundService
     from rendezvous.domain.integrations import IntegrationService
+    from rendezvous.domain.offers import OfferService
     from rendezvous.domain.oversight import OversightService
     from rendezvous.domain.ports import (
         ActivityReader,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         DeliveryRetries,
         FhirResources,
         HostResolver,
+        OfferBook,
         OutboundQueue,
         ReminderScheduler,
         Renderer,
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
         SettingsStore,
         SmsGateway,
         TemplateRules,
+        VacancyStarter,
+        VacancyStore,
+        WaveScheduler,
         WebhookEndpointStore,
         WebhookPoster,
     )
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
     from rendezvous.domain.sending import MessageSender
     from rendezvous.domain.staff import QueueService
     from rendezvous.domain.tenant_settings import SettingsService
+    from rendezvous.domain.vacancies import VacancyService
     from rendezvous.domain.webhook_delivery import WebhookDeliverer
     from rendezvous.domain.webhook_endpoints import WebhookEndpointService
 
@@ -103,6 +109,77 @@ class Runtime:
             "store", lambda: DynamoAppointmentStore(client("dynamodb"), self.settings.table_name)
         )
 
+    def vacancy_store(self) -> VacancyStore:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
+
+        return self._once(
+            "vacancy_store", lambda: DynamoVacancies(client("dynamodb"), self.settings.table_name)
+        )
+
+    def vacancy_starter(self) -> VacancyStarter | None:
+        """What offers a new opening (its first wave at once): None in a function not
+        given the waves' schedule target, where openings are written but not offered."""
+
+        def build() -> VacancyStarter | None:
+            return self.offer_service() if self.settings.fill_wave_target_arn else None
+
+        return self._once("vacancy_starter", build)
+
+    def offer_book(self) -> OfferBook:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.offers import DynamoOffers
+
+        return self._once(
+            "offer_book", lambda: DynamoOffers(client("dynamodb"), self.settings.table_name)
+        )
+
+    def wave_scheduler(self) -> WaveScheduler:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.wave_scheduler import SchedulerWaves
+
+        s = self.settings
+        return self._once(
+            "wave_scheduler",
+            lambda: SchedulerWaves(
+                client("scheduler"),
+                group=s.fill_wave_group,
+                target_arn=s.fill_wave_target_arn,
+                role_arn=s.fill_wave_role_arn,
+                dead_letter_arn=s.scheduler_dlq_arn,
+            ),
+        )
+
+    def offer_service(self) -> OfferService:
+        """Waves and takes. Its winner's appointment is booked by an AppointmentService
+        that starts no opening (a fill frees none)."""
+        from rendezvous.domain.appointments import AppointmentService
+        from rendezvous.domain.offers import OfferService
+
+        return OfferService(
+            self.store(),
+            self.vacancy_store(),
+            self.offer_book(),
+            self.wave_scheduler(),
+            self.queue(),
+            AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock),
+            self.clock,
+            activity=self.activity_log(),
+            desk=self.queue_store(),
+        )
+
+    def vacancy_service(self) -> VacancyService:
+        from rendezvous.domain.vacancies import VacancyService
+
+        return VacancyService(
+            self.vacancy_store(),
+            self.store(),
+            self.clock,
+            starter=self.vacancy_starter(),
+            activity=self.activity_log(),
+            stopper=self.offer_service(),
+        )
+
     def queue_store(self) -> ConversationQueue:
         from rendezvous.adapters.aws import client
         from rendezvous.adapters.dynamodb.queue import DynamoConversationQueue
@@ -124,9 +201,13 @@ class Runtime:
     def activity_log(self) -> ActivityReader:
         from rendezvous.adapters.aws import client
         from rendezvous.adapters.dynamodb.activity import DynamoActivityLog
+        from rendezvous.fill_metrics import MeteredActivityLog
 
         return self._once(
-            "activity_log", lambda: DynamoActivityLog(client("dynamodb"), self.settings.table_name)
+            "activity_log",
+            lambda: MeteredActivityLog(
+                DynamoActivityLog(client("dynamodb"), self.settings.table_name)
+            ),
         )
 
     def settings_store(self) -> SettingsStore:
@@ -300,6 +381,7 @@ class Runtime:
             self.clock,
             activity=self.activity_log(),
             renderer=self.renderer(),
+            starter=self.vacancy_starter(),
         )
 
     def calcom_integrations(self) -> CalcomIntegrations:
@@ -335,14 +417,36 @@ class Runtime:
         from rendezvous.domain.sending import MessageSender
 
         return MessageSender(
-            self.store(), self.gateway(), self.scheduler(), self.clock, self.renderer()
+            self.store(),
+            self.gateway(),
+            self.scheduler(),
+            self.clock,
+            self.renderer(),
+            offers=self.offer_book(),
+            activity=self.activity_log(),
         )
 
     def inbound_service(self) -> InboundService:
         from rendezvous.domain.appointments import AppointmentService
         from rendezvous.domain.inbound import InboundService
+        from rendezvous.domain.reschedule import RescheduleService
 
-        appointments = AppointmentService(self.store(), self.scheduler(), self.queue(), self.clock)
+        appointments = AppointmentService(
+            self.store(),
+            self.scheduler(),
+            self.queue(),
+            self.clock,
+            # Logs the openings a cancel by text writes (no `by`: the text is logged).
+            activity=self.activity_log(),
+            starter=self.vacancy_starter(),
+        )
+        reschedule = RescheduleService(
+            self.vacancy_store(),
+            self.store(),
+            appointments,
+            self.activity_log(),
+            starter=self.vacancy_starter(),
+        )
         return InboundService(
             self.store(),
             self.queue_store(),
@@ -351,6 +455,8 @@ class Runtime:
             self.renderer(),
             self.activity_log(),
             self.conversations(),
+            offers=self.offer_service(),
+            reschedule=reschedule,
         )
 
     def conversation_reader(self) -> ConversationReader:
@@ -378,7 +484,9 @@ class Runtime:
     def late_texts(self) -> LateTexts:
         from rendezvous.domain.redrive import LateTexts
 
-        return LateTexts(self.store(), self.store(), self.queue(), self.clock)
+        return LateTexts(
+            self.store(), self.store(), self.queue(), self.clock, offers=self.offer_book()
+        )
 
     def oversight_service(self) -> OversightService:
         from rendezvous.domain.oversight import OversightService
@@ -390,6 +498,7 @@ class Runtime:
             self.activity_log(),
             self.clock,
             self.late_texts,
+            offers=self.offer_book(),
         )
 
     def settings_service(self) -> SettingsService:

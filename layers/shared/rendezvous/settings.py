@@ -41,6 +41,11 @@ class Settings(BaseModel):
     webhook_retry_target_arn: str = ""
     webhook_retry_role_arn: str = ""
     webhook_allow_loopback: bool = False
+    # Vacancy fill's waves: one-time schedules in this group invoke the vacancy filler (the
+    # target) through this role.
+    fill_wave_group: str = ""
+    fill_wave_target_arn: str = ""
+    fill_wave_role_arn: str = ""
     max_body_bytes: int = 16_384
 
     @classmethod

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from rendezvous.domain.models import SendRequest
+from rendezvous.domain.models import TextRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
@@ -66,7 +66,7 @@ class EventBridgeReminderScheduler:
         self._role_arn = role_arn
         self._dead_letter_arn = dead_letter_arn
 
-    def schedule(self, name: str, at: datetime, request: SendRequest) -> None:
+    def schedule(self, name: str, at: datetime, request: TextRequest) -> None:
         create_one_time_schedule(
             self._client,
             name=name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rendezvous.domain.models import SendRequest
+from rendezvous.domain.models import TextRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -15,5 +15,5 @@ class SqsOutboundQueue:
         self._client = client
         self._queue_url = queue_url
 
-    def enqueue(self, request: SendRequest) -> None:
+    def enqueue(self, request: TextRequest) -> None:
         self._client.send_message(QueueUrl=self._queue_url, MessageBody=request.model_dump_json())

@@ -170,6 +170,10 @@ class AppointmentOut(BaseModel):
     confirmed_at: datetime | None = None
     outcome: AppointmentOutcome | None = None
     outcome_at: datetime | None = None
+    replaces: str | None = Field(
+        default=None,
+        description="made by a waitlist fill: the appointment whose freed slot this one took",
+    )
     planned_messages: list[PlannedOut]
     messages: list[MessageOut]
     # What the booking system may want to fix, e.g. a location too long for the text.
@@ -197,6 +201,7 @@ class AppointmentOut(BaseModel):
             confirmed_at=a.confirmed_at,
             outcome=a.outcome,
             outcome_at=a.outcome_at,
+            replaces=a.replaces,
             planned_messages=[
                 PlannedOut(kind=m.kind, send_at=m.send_at, status=m.status.value, reason=m.reason)
                 for m in view.planned

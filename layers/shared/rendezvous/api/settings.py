@@ -18,10 +18,14 @@ from pydantic_core import PydanticCustomError
 
 from rendezvous.api.staff import OutModel
 from rendezvous.domain.errors import PreconditionFailed, PreconditionRequired
-from rendezvous.domain.models import Locale
+from rendezvous.domain.models import FillMatch, Locale
 from rendezvous.domain.tenant_settings import (
     CONTACT_MAX,
     EDITABLE,
+    FILL_HORIZON_DAYS,
+    FILL_NOTICE_MINUTES,
+    FILL_WAVE_INTERVAL_MINUTES,
+    FILL_WAVE_SIZE,
     MAX_OFFSET_MINUTES,
     MAX_REMINDERS,
     MIN_OFFSET_MINUTES,
@@ -110,6 +114,37 @@ class SettingsPatch(Patch):
     response_minutes: int | None = Field(default=None, ge=5, le=10_080)
     queue_lease_minutes: int | None = Field(default=None, ge=1, le=240)
     queue_retention_days: int | None = Field(default=None, ge=1, le=3650)
+    fill_enabled: bool | None = Field(
+        default=None, description="offer openings to the waitlist by SMS"
+    )
+    fill_min_notice_minutes: int | None = Field(
+        default=None,
+        ge=FILL_NOTICE_MINUTES[0],
+        le=FILL_NOTICE_MINUTES[1],
+        description="a cancellation this long ahead opens an opening; offers stop this "
+        "long before the slot",
+    )
+    fill_wave_size: int | None = Field(
+        default=None,
+        ge=FILL_WAVE_SIZE[0],
+        le=FILL_WAVE_SIZE[1],
+        description="offers per wave",
+    )
+    fill_wave_interval_minutes: int | None = Field(
+        default=None,
+        ge=FILL_WAVE_INTERVAL_MINUTES[0],
+        le=FILL_WAVE_INTERVAL_MINUTES[1],
+        description="minutes between waves",
+    )
+    fill_match: FillMatch | None = Field(
+        default=None, description="which waitlist entries an opening is offered to"
+    )
+    fill_horizon_days: int | None = Field(
+        default=None,
+        ge=FILL_HORIZON_DAYS[0],
+        le=FILL_HORIZON_DAYS[1],
+        description="how far ahead an R reply is offered openings",
+    )
 
     def as_merge_patch(self) -> dict[str, Any]:
         """The members the request named, with its nulls, as JSON values."""
@@ -153,6 +188,12 @@ class SettingsOut(OutModel):
     response_minutes: int
     queue_lease_minutes: int
     queue_retention_days: int
+    fill_enabled: bool
+    fill_min_notice_minutes: int
+    fill_wave_size: int
+    fill_wave_interval_minutes: int
+    fill_match: FillMatch
+    fill_horizon_days: int
     templates: dict[str, dict[str, str]]
     effective_templates: dict[str, dict[str, EffectiveTemplateOut]] = _read_only(
         "the text each locale and kind sends: the override, or the default"

@@ -305,7 +305,11 @@ class RedriveOut(OutModel):
 
 
 class OutboxEntryOut(OutModel):
-    appointment_id: str
+    # An appointment's text names its appointment; a waitlist offer's (kinds offer,
+    # offer_taken) names its opening and waitlist entry instead: no appointment exists.
+    appointment_id: str | None = None
+    opening_id: str | None = None
+    entry_id: str | None = None
     kind: str
     send_at: datetime
     status: str
@@ -332,6 +336,15 @@ class QueueNumbersOut(OutModel):
     median_wait_minutes: float | None = None
 
 
+class FillNumbersOut(OutModel):
+    openings: int
+    offers_sent: int
+    filled: int
+    # Left out while nothing was filled in the period (answers drop empty fields).
+    median_time_to_fill_minutes: float | None = None
+    expired_unfilled: int
+
+
 class StatsOut(OutModel):
     days: int
     since: datetime
@@ -344,12 +357,15 @@ class StatsOut(OutModel):
     opt_outs: int
     replies: int
     queue: QueueNumbersOut | None = None
+    # Vacancy fill: openings, offers sent, filled, median time to fill, expired unfilled.
+    fill: FillNumbersOut
 
     @classmethod
     def of(cls, stats: Stats) -> StatsOut:
         return cls(
-            **{k: v for k, v in stats.__dict__.items() if k != "queue"},
+            **{k: v for k, v in stats.__dict__.items() if k not in ("queue", "fill")},
             queue=QueueNumbersOut(**stats.queue.__dict__) if stats.queue else None,
+            fill=FillNumbersOut(**stats.fill.__dict__),
         )
 
 

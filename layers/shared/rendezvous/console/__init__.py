@@ -25,8 +25,9 @@ SCRIPT_SLOT = "{{console.js}}"
 CONFIG_SLOT = "{{console.config}}"
 # One inline script, in this order: the Cognito client (SRP and the JSON API), the words
 # (i18n.js: I18N, t, setLocale), the shell and queue (console.js: RV), then the views
-# built on RV (desk.js: the day view, manage.js: the managers' pages).
-SCRIPT_FILES = ("cognito.js", "i18n.js", "console.js", "desk.js", "manage.js")
+# built on RV (desk.js: the day view, manage.js: the managers' pages, fill.js: the waitlist
+# and openings).
+SCRIPT_FILES = ("cognito.js", "i18n.js", "console.js", "desk.js", "manage.js", "fill.js")
 
 
 class CognitoConfig(BaseModel):

@@ -27,7 +27,7 @@ const RV = {};
   const SLOW_EVERY_MS = 5 * 60 * 1000; // outbox and stats
   const MAX_BACKOFF_MS = 5 * 60 * 1000;
   const LOCALE_KEY = "rendezvous.console.locale"; // the person's own choice, in this browser
-  const VIEW_ORDER = ["day", "queue", "manage"];
+  const VIEW_ORDER = ["day", "queue", "fill", "manage"];
   const FETCH_TIMEOUT_MS = 15000;
   const PAGE_LIMIT = 100;
   const MAX_PAGES = 5;
@@ -1452,6 +1452,7 @@ const RV = {};
     const s = state.stats;
     if (!s) return;
     const queue = s.queue || {};
+    const fill = s.fill || {};
     const suppressed = Object.entries(s.suppressed || {});
     const suppressedTotal = suppressed.reduce((sum, [, n]) => sum + n, 0);
     const stat = (key, value, note) => el("div", { class: "stat" },
@@ -1471,6 +1472,13 @@ const RV = {};
       stat("stats.resolved", queue.resolved),
       stat("stats.medianWait", queue.median_wait_minutes === null || queue.median_wait_minutes === undefined
         ? "–" : t("common.minutes", { count: Math.round(queue.median_wait_minutes) })),
+      // Vacancy fill: freed slots, the offers they made, and how they ended.
+      stat("stats.openings", fill.openings),
+      stat("stats.offersSent", fill.offers_sent),
+      stat("stats.filled", fill.filled),
+      stat("stats.timeToFill", fill.median_time_to_fill_minutes === null || fill.median_time_to_fill_minutes === undefined
+        ? "–" : t("common.minutes", { count: Math.round(fill.median_time_to_fill_minutes) })),
+      stat("stats.expiredUnfilled", fill.expired_unfilled),
     );
   }
 

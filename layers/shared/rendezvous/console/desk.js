@@ -451,6 +451,9 @@
       `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
   }
 
+  // The fill view's "publish a slot" form reads a date and time on the tenant's wall too.
+  RV.wall = { toMs: wallToMs, isoWithOffset, zone };
+
   function dayOf(ms, tz) {
     const p = wallParts(ms, tz);
     return `${p.year}-${pad(p.month)}-${pad(p.day)}`;

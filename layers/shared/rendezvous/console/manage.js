@@ -893,7 +893,7 @@ Object.assign(I18N.es, {
     $("failed-rows").replaceChildren(...state.failed.map((m) => el("tr", {},
       el("td", {}, el("time", { dateTime: m.send_at }, RV.fmt.when(m.send_at))),
       el("td", {}, m.customer_name || m.phone || "", m.customer_name && m.phone ? el("span", { class: "muted small block" }, m.phone) : null),
-      el("td", {}, hasText(`outbox.kind.${m.kind}`) ? t(`outbox.kind.${m.kind}`) : String(m.kind).replace(/_/g, " ")))));
+      el("td", {}, hasText(`messageKind.${m.kind}`) ? t(`messageKind.${m.kind}`) : String(m.kind).replace(/_/g, " ")))));
   }
 
   async function redrive() {

@@ -30,6 +30,43 @@ class ActivityEvent(StrEnum):
     # A customer's wish given by phone, recorded by a person (the entry's reason says so).
     OPTED_OUT_BY_STAFF = "opted_out_by_staff"
     OPTED_IN_BY_STAFF = "opted_in_by_staff"
+    # Vacancy fill, counted by GET /v1/stats and CloudWatch (its one record: no counters
+    # elsewhere), each by the one call whose conditional write did it, so a retry counts
+    # nothing twice: an opening written (`reason` its source), one offer text Twilio took
+    # (by the sender, once per claim), an opening filled (`waited_minutes` from opening to
+    # fill, `reason` a FillVia), an opening that ended unfilled.
+    OPENING_CREATED = "opening_created"
+    OFFER_SENT = "offer_sent"
+    OPENING_FILLED = "opening_filled"
+    OPENING_EXPIRED = "opening_expired"
+
+
+class FillVia(StrEnum):
+    """How an opening was filled, the `reason` of its `opening_filled` entry."""
+
+    WAITLIST = "waitlist"  # a waitlist entry's Y (or digit) took the offer
+    RESCHEDULE = "reschedule"  # an R's digit moved an appointment into it
+
+
+def opening_entry(
+    event: ActivityEvent,
+    opening_id: str,
+    at: datetime,
+    *,
+    waited_minutes: float | None = None,
+    source: str | None = None,
+    via: FillVia | None = None,
+) -> ActivityEntry:
+    """A vacancy fill entry of the log (`waited_minutes`: opening to fill; `source`: where
+    the opening came from; `via`: how it was filled)."""
+    return ActivityEntry(
+        event=event,
+        actor="automation",
+        at=at,
+        opening_id=opening_id,
+        waited_minutes=None if waited_minutes is None else round(waited_minutes, 1),
+        reason=source or (via.value if via is not None else None),
+    )
 
 
 class SettingChange(BaseModel):
@@ -67,6 +104,7 @@ class ActivityEntry(BaseModel):
     # description; never its secret), or one of its deliveries retried by hand.
     endpoint_id: str | None = None
     delivery_id: str | None = None
+    opening_id: str | None = None
 
     def acted_on(self) -> Intent | None:
         """What a customer's text did: its intent, except a confirm or cancel that found no

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_entry
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
     ConcurrentModification,
     Conflict,
     InvalidFields,
     NotFound,
+    OpeningTaken,
     Unprocessable,
 )
-from rendezvous.domain.events import CancelledBy, appointment_cancelled, outcome_recorded
+from rendezvous.domain.events import (
+    CancelledBy,
+    WebhookEvent,
+    appointment_cancelled,
+    outcome_recorded,
+)
 from rendezvous.domain.identity import MessageIdentity, schedule_name
 from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
@@ -36,8 +43,15 @@ from rendezvous.domain.ports import (
     OutboundQueue,
     ReminderScheduler,
     Renderer,
+    VacancyStarter,
 )
 from rendezvous.domain.tenant_settings import MAX_SEGMENTS
+from rendezvous.domain.vacancy import (
+    Opening,
+    OpeningSource,
+    OpeningTake,
+    cancellation_opening_id,
+)
 from rendezvous.phone import InvalidPhoneNumber, parse_phone, region_of
 
 
@@ -107,6 +121,10 @@ class AppointmentService:
     clock: Clock
     activity: ActivityLog | None = None
     renderer: Renderer | None = None
+    # Offers the opening a cancellation frees. None where nothing cancels (the sender,
+    # the status callbacks): the opening is still written with the cancel, and offered
+    # when a cancel with a starter repeats.
+    starter: VacancyStarter | None = None
 
     def get(self, tenant_id: str, appointment_id: str) -> AppointmentView:
         return AppointmentView(*self._found(tenant_id, appointment_id))
@@ -161,8 +179,20 @@ class AppointmentService:
         )
 
     def upsert(
-        self, tenant_id: str, appointment_id: str, draft: AppointmentDraft
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        draft: AppointmentDraft,
+        *,
+        expected_version: int | None = None,
+        frees: Opening | None = None,
+        takes: OpeningTake | None = None,
+        events: Sequence[WebhookEvent] = (),
     ) -> AppointmentView:
+        """Create or update. A customer's move (`expected_version` given) changes only that
+        version, and in the same write fills the opening it `takes`, writes the `opening`
+        its old slot `frees` and its `events`: OpeningTaken when that opening went first,
+        and then nothing is written."""
         tenant = self._tenant(tenant_id)
         draft = _in_e164(draft, tenant)
         now = self.clock.now()
@@ -173,9 +203,22 @@ class AppointmentService:
             found = self.store.get_appointment(tenant_id, appointment_id)
             try:
                 if found is None:
+                    if expected_version is not None:
+                        raise NotFound("appointment not found")
                     view = self._create(tenant, appointment_id, draft, now)
                 else:
-                    view = self._update(tenant, found[0], found[1], draft, now)
+                    if expected_version not in (None, found[0].version):
+                        raise Conflict("the appointment changed since the choice was offered")
+                    view = self._update(
+                        tenant,
+                        found[0],
+                        found[1],
+                        draft,
+                        now,
+                        frees=frees,
+                        takes=takes,
+                        events=events,
+                    )
                 return self._with_warnings(tenant, view)
             except ConcurrentModification:
                 continue
@@ -214,8 +257,10 @@ class AppointmentService:
         (`source`) cancelled, in that write: a repeat, or the loser of a race, answers the
         same view and records nothing. With `notify`, that same write plans the
         `cancelled` text, which the sender then sends under its usual rules (quiet hours,
-        cap, pause, opt-out): a repeat plans nothing, so the customer hears it once."""
-        tenant = self._tenant(tenant_id) if notify else None
+        cap, pause, opt-out): a repeat plans nothing, so the customer hears it once. A
+        cancel far enough ahead also writes the opening it frees (vacancy_of) in that
+        write, and starts it after; a repeat starts it only if it never was."""
+        tenant = self._tenant(tenant_id)
         for _ in range(3):
             now = self.clock.now()
             found = self.store.get_appointment(tenant_id, appointment_id)
@@ -224,8 +269,13 @@ class AppointmentService:
             appointment, messages = found
             if appointment.status is AppointmentStatus.CANCELLED:
                 # As a repeated PUT does: a cancelled text whose hand-off was lost (a crash
-                # after the write) is handed off again; the sender drops a duplicate.
+                # after the write) is handed off again; the sender drops a duplicate. Its
+                # opening is started if the first cancel stopped before starting it, and
+                # only then: a wave that ran is not run again.
                 self._enqueue_due(appointment, messages, now)
+                freed = vacancy_of(appointment, tenant, now)
+                if freed is not None and self.starter is not None:
+                    self.starter.ensure_started(freed)
                 return AppointmentView(appointment, messages)
             # The version moves on, so a reminder already in flight fails its check at send
             # time.
@@ -240,7 +290,7 @@ class AppointmentService:
             )
             pending = [m for m in messages if m.status in PENDING_STATUSES]
             notice = []
-            if tenant is not None and cancelled.starts_at > now:
+            if notify and cancelled.starts_at > now:
                 planned = plan_notice(MessageKind.CANCELLED, cancelled, tenant, now)
                 notice = self._records(cancelled, [planned], now)
             self._schedule(cancelled, notice)
@@ -253,11 +303,23 @@ class AppointmentService:
                     new_messages=notice,
                     now=now,
                     events=[appointment_cancelled(cancelled, now, source)],
+                    opening=(opening := vacancy_of(cancelled, tenant, now)),
                 )
             except ConcurrentModification:
                 continue
             self._unschedule(pending)
             self._enqueue_due(cancelled, notice, now)
+            if opening is not None and self.activity is not None:
+                self.activity.append(
+                    tenant_id,
+                    opening_entry(
+                        ActivityEvent.OPENING_CREATED,
+                        opening.opening_id,
+                        now,
+                        source=opening.source.value,
+                    ),
+                )
+            self._start(opening)
             if by is not None and self.activity is not None:
                 self.activity.append(
                     tenant_id,
@@ -270,6 +332,10 @@ class AppointmentService:
                 )
             return AppointmentView(*self._found(tenant_id, appointment_id), cancelled_now=True)
         raise ConcurrentModification("the appointment changed while it was being cancelled; retry")
+
+    def _start(self, opening: Opening | None) -> None:
+        if opening is not None and self.starter is not None:
+            self.starter.start(opening)
 
     def record_outcome(
         self,
@@ -326,6 +392,33 @@ class AppointmentService:
             return AppointmentView(recorded, messages)
         raise ConcurrentModification("the appointment changed while its outcome was recorded")
 
+    def create_within(
+        self,
+        tenant: Tenant,
+        appointment: Appointment,
+        write: Callable[[list[MessageRecord]], bool],
+    ) -> list[MessageRecord] | None:
+        """Create `appointment` as any booking is (its confirmation now or after quiet
+        hours, its reminders scheduled), written by `write` with its planned texts inside
+        the caller's own transaction (a waitlist fill: the opening, the entry, the events).
+        None when `write` did not land: nothing was scheduled. The customer's own Y made
+        it, so its confirmation answers them (TextRecord.answers_customer)."""
+        now = appointment.created_at
+        notice = plan_notice(MessageKind.CONFIRMATION, appointment, tenant, now)
+        plan = [notice, *plan_reminders(appointment, tenant, now, notice.send_at)]
+        records = self._records(appointment, plan, now, answering=notice)
+        # Unlike a booking's, these schedules come after the write: every taker of an
+        # opening plans the same appointment id, so the same schedule names. Made first, a
+        # loser's would stand for the winner's (naming the loser's number, whose opt-out
+        # and claims the sender would check) and taking them back would delete the
+        # winner's. A crash between the two leaves a reminder unscheduled: the queue
+        # watcher's sweep marks it failed once due, so it shows and can be sent again.
+        if not write(records):
+            return None
+        self._schedule(appointment, records)
+        self._enqueue_due(appointment, records, now)
+        return records
+
     # -- internals ----------------------------------------------------------------------
 
     def _tenant(self, tenant_id: str) -> Tenant:
@@ -366,6 +459,10 @@ class AppointmentService:
         messages: list[MessageRecord],
         draft: AppointmentDraft,
         now: datetime,
+        *,
+        frees: Opening | None = None,
+        takes: OpeningTake | None = None,
+        events: Sequence[WebhookEvent] = (),
     ) -> AppointmentView:
         if current.status is AppointmentStatus.CANCELLED:
             raise Conflict("appointment was cancelled; book it again under a new id")
@@ -422,16 +519,26 @@ class AppointmentService:
         )
         notice = plan_notice(notice_kind, updated, tenant, now)
         plan = [notice, *plan_reminders(updated, tenant, now, notice.send_at)]
-        records = self._records(updated, plan, now)
+        # Only a customer's digit moves into an opening it `takes`: the notice answers it.
+        records = self._records(updated, plan, now, answering=notice if takes is not None else None)
         self._schedule(updated, records)
-        self.store.save_appointment(
-            updated,
-            expected_version=current.version,
-            retire=pending,
-            retire_as=MessageStatus.SUPERSEDED,
-            new_messages=records,
-            now=now,
-        )
+        try:
+            self.store.save_appointment(
+                updated,
+                expected_version=current.version,
+                retire=pending,
+                retire_as=MessageStatus.SUPERSEDED,
+                new_messages=records,
+                now=now,
+                events=events,
+                opening=frees if moved else None,
+                takes=takes,
+            )
+        except OpeningTaken:
+            # The move never happened: its texts' schedules would fire for a slot it never
+            # took (and a move to another slot would find their names taken).
+            self._unschedule(records)
+            raise
         self._unschedule(pending)
         self._enqueue_due(updated, records, now)
         history = [m for m in messages if m not in pending]
@@ -439,7 +546,12 @@ class AppointmentService:
         return AppointmentView(updated, [*history, *retired, *records])
 
     def _records(
-        self, appointment: Appointment, plan: list[PlannedMessage], now: datetime
+        self,
+        appointment: Appointment,
+        plan: list[PlannedMessage],
+        now: datetime,
+        *,
+        answering: PlannedMessage | None = None,
     ) -> list[MessageRecord]:
         return [
             MessageRecord(
@@ -460,6 +572,7 @@ class AppointmentService:
                         appointment.version,
                     )
                 ),
+                answers_customer=p is answering,
                 created_at=now,
                 updated_at=now,
             )
@@ -489,6 +602,51 @@ class AppointmentService:
                 and record.send_at <= now
             ):
                 self.queue.enqueue(send_request(record, appointment))
+
+
+def vacancy_of(cancelled: Appointment, tenant: Tenant, now: datetime) -> Opening | None:
+    """The opening a cancellation frees (see _freed_slot), from the cancel: built from the
+    cancelled appointment alone (its id from the cancelled version, its time from the
+    cancel), so a repeat builds the same one."""
+    if cancelled.status is not AppointmentStatus.CANCELLED:
+        return None
+    return _freed_slot(
+        cancelled, tenant, now, cancelled.cancelled_at or now, OpeningSource.CANCELLATION
+    )
+
+
+def vacancy_left_by(moving: Appointment, tenant: Tenant, now: datetime) -> Opening | None:
+    """The opening a reply digit's move frees (see _freed_slot): `moving` as it is before
+    the move, its id from the version that leaves the slot."""
+    return _freed_slot(moving, tenant, now, now, OpeningSource.RESCHEDULE)
+
+
+def _freed_slot(
+    appointment: Appointment,
+    tenant: Tenant,
+    now: datetime,
+    freed_at: datetime,
+    source: OpeningSource,
+) -> Opening | None:
+    """The opening `appointment`'s slot becomes when it leaves it at `freed_at`: when fill
+    is on, it left at least the tenant's notice ahead of the slot, and the slot is still
+    that far ahead. Its id is deterministic (cancellation_opening_id), so a retry opens
+    nothing twice."""
+    notice = timedelta(minutes=tenant.fill_min_notice_minutes)
+    if not tenant.fill_enabled or appointment.starts_at < max(freed_at, now) + notice:
+        return None
+    return Opening(
+        tenant_id=appointment.tenant_id,
+        opening_id=cancellation_opening_id(appointment.appointment_id, appointment.version),
+        starts_at=appointment.starts_at,
+        duration_minutes=appointment.duration_minutes,
+        service=appointment.service,
+        provider=appointment.provider,
+        location=appointment.location,
+        source=source,
+        replaces=appointment.appointment_id,
+        created_at=freed_at,
+    )
 
 
 def _in_e164(draft: AppointmentDraft, tenant: Tenant) -> AppointmentDraft:

@@ -1,8 +1,9 @@
 """A conversation as staff read it: every text both ways with one number, oldest first.
 
-Three records hold its texts: the recipient's record of inbound texts and our answers to
-them (kept once per Twilio MessageSid), the queue item's thread (a person's answers), and
-the automated texts of the recipient's appointments. Threads written before texts were
+Four records hold its texts: the recipient's record of inbound texts and our answers to
+them (kept once per Twilio MessageSid), the queue item's thread (a person's answers), the
+automated texts of the recipient's appointments, and the number's waitlist offer texts
+(an offer, a "just taken"), which belong to an opening. Threads written before texts were
 kept under the recipient still show: a text of theirs that the recipient's record lacks
 joins the conversation once.
 """
@@ -16,9 +17,10 @@ from datetime import datetime
 from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
     ConversationMessage,
-    MessageRecord,
     MessageStatus,
+    OfferText,
     TextKind,
+    TextRecord,
 )
 from rendezvous.domain.ports import AppointmentHistory, ConversationQueue, Conversations
 
@@ -30,7 +32,7 @@ APPOINTMENTS_EACH_WAY = 5
 SHOWN_STATUSES = HANDED_OFF_STATUSES | {MessageStatus.FAILED, MessageStatus.UNDELIVERED}
 
 
-def automated(message: MessageRecord) -> ConversationMessage:
+def automated(message: TextRecord) -> ConversationMessage:
     return ConversationMessage(
         item_id="",
         at=message.send_at,
@@ -56,6 +58,7 @@ def assemble(
     texts: Iterable[ConversationMessage],
     threads: Iterable[ConversationMessage],
     appointments: Iterable[AppointmentHistory],
+    offers: Iterable[OfferText] = (),
     limit: int = CONVERSATION_LENGTH,
 ) -> list[ConversationMessage]:
     """The last `limit` texts, oldest first, each once."""
@@ -76,6 +79,7 @@ def assemble(
         for m in history.messages
         if m.status in SHOWN_STATUSES
     )
+    merged.extend(automated(t) for t in offers if t.status in SHOWN_STATUSES)
     merged.sort(key=lambda m: m.at)
     return merged[-limit:]
 
@@ -95,8 +99,9 @@ class ConversationReader:
             tenant_id, recipient_key, now, APPOINTMENTS_EACH_WAY
         )
         texts = self.conversations.texts(tenant_id, recipient_key, CONVERSATION_LENGTH)
+        offers = self.conversations.offer_texts(tenant_id, recipient_key, CONVERSATION_LENGTH)
         # A person's answers live only in their item's thread: every item the kept texts
         # belong to is read too, else an earlier question shows with no answer.
         wanted = [*item_ids, *(t.item_id for t in texts if t.item_id)]
         threads = [m for i in dict.fromkeys(wanted) for m in self.queue.messages(tenant_id, i)]
-        return assemble(texts, threads, histories), histories
+        return assemble(texts, threads, histories, offers), histories

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.events import EventType, WebhookEvent, message_event, recipient_opted
-from rendezvous.domain.identity import parse_status_callback_ref
+from rendezvous.domain.identity import OfferIdentity, parse_status_callback_ref
 from rendezvous.domain.last_text import last_text, last_text_order
 from rendezvous.domain.models import MessageStatus
-from rendezvous.domain.ports import AppointmentStore
+from rendezvous.domain.ports import AppointmentStore, OfferTexts
 
 TWILIO_STATUS = {
     "accepted": MessageStatus.QUEUED,
@@ -52,7 +52,10 @@ class DeliveryUpdate:
 
 
 def record_delivery_report(
-    store: AppointmentStore, clock: Clock, report: DeliveryReport
+    store: AppointmentStore,
+    clock: Clock,
+    report: DeliveryReport,
+    offers: OfferTexts | None = None,
 ) -> DeliveryUpdate:
     try:
         identity = parse_status_callback_ref(report.ref)
@@ -61,7 +64,6 @@ def record_delivery_report(
     status = TWILIO_STATUS.get(report.status)
     if status is None:
         raise InvalidRequest(f"unknown message status {report.status!r}")
-    tenant_id, appointment_id, kind, version = identity
     now = clock.now()
     event_type = STATUS_EVENTS.get(status)
     event: WebhookEvent | None = None
@@ -69,24 +71,44 @@ def record_delivery_report(
         event = message_event(
             event_type, identity, now, error_code=report.error_code, sid=report.message_sid
         )
-    applied = store.record_delivery_status(
-        tenant_id,
-        appointment_id,
-        kind,
-        version,
-        status=status,
-        sid=report.message_sid,
-        error_code=report.error_code,
-        now=now,
-        event=event,
-    )
-    if applied:
-        store.note_last_text(
+    tenant_id = identity.tenant_id
+    if isinstance(identity, OfferIdentity):
+        if offers is None:
+            raise InvalidRequest("an offer's status callback reached no offer store")
+        updated = offers.record_offer_delivery_status(
+            tenant_id,
+            identity.opening_id,
+            identity.entry_id,
+            identity.kind,
+            status=status,
+            sid=report.message_sid,
+            error_code=report.error_code,
+            now=now,
+            event=event,
+        )
+        applied = updated is not None
+        if updated is not None:
+            offers.note_offer_text(updated, status, _failure_reason(report.error_code))
+    else:
+        _, appointment_id, kind, version = identity
+        applied = store.record_delivery_status(
             tenant_id,
             appointment_id,
-            last_text(kind, status, now, _failure_reason(report.error_code)),
-            order=last_text_order(kind, version, status, now),
+            kind,
+            version,
+            status=status,
+            sid=report.message_sid,
+            error_code=report.error_code,
+            now=now,
+            event=event,
         )
+        if applied:
+            store.note_last_text(
+                tenant_id,
+                appointment_id,
+                last_text(kind, status, now, _failure_reason(report.error_code)),
+                order=last_text_order(kind, version, status, now),
+            )
     if applied and report.error_code in OPTED_OUT_CODES:
         opted_out = recipient_opted(
             tenant_id,

@@ -125,6 +125,13 @@ class ConcurrentModification(Conflict):
     code = "concurrent_modification"
 
 
+class OpeningTaken(Conflict):
+    """The opening a write was to fill is no longer open (someone else took it first) or
+    is now too close: nothing of that write was made."""
+
+    code = "opening_taken"
+
+
 class SmsError(DomainError):
     """Base for what the SMS gateway reports."""
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from rendezvous.domain.identity import MessageIdentity
+from rendezvous.domain.identity import OfferIdentity, TextIdentity
 from rendezvous.domain.models import Appointment, OptedBy, QueueItem
 from rendezvous.domain.models import CancelledBy as CancelledBy  # its callers import it here
 from rendezvous.domain.roles import Role
@@ -28,11 +28,11 @@ class EventType(StrEnum):
     APPOINTMENT_CONFIRMED = "appointment.confirmed"
     APPOINTMENT_CANCELLED = "appointment.cancelled"
     APPOINTMENT_RESCHEDULE_REQUESTED = "appointment.reschedule_requested"
-    # Declared for the contract; no action emits it until waitlist fill exists.
+    # A waitlist customer took an opening: their new appointment, with the one it replaces.
     APPOINTMENT_CREATED = "appointment.created"
     # Recorded by a FHIR Appointment whose status is noshow or fulfilled.
     APPOINTMENT_OUTCOME_RECORDED = "appointment.outcome_recorded"
-    # Declared for the contract, like appointment.created.
+    # An opening was taken: by which waitlist entry, as which appointment.
     OPENING_FILLED = "opening.filled"
     MESSAGE_DELIVERED = "message.delivered"
     MESSAGE_FAILED = "message.failed"
@@ -167,22 +167,32 @@ MESSAGE_EVENT_TYPES = frozenset(
 
 def message_event(
     type_: EventType,
-    message: MessageIdentity,
+    message: TextIdentity,
     at: datetime,
     *,
     reason: str | None = None,
     error_code: int | None = None,
     sid: str | None = None,
 ) -> WebhookEvent:
-    """One per text and outcome: a status reported twice is the same event."""
+    """One per text and outcome: a status reported twice is the same event. A text of an
+    offer names its opening and waitlist entry, not an appointment (it has none)."""
     if type_ not in MESSAGE_EVENT_TYPES:
         raise ValueError(f"{type_} is not a message event")
-    data: dict[str, Any] = {
+    optional = {"reason": reason, "error_code": error_code, "message_sid": sid}
+    if isinstance(message, OfferIdentity):
+        data: dict[str, Any] = {
+            "opening_id": message.opening_id,
+            "entry_id": message.entry_id,
+            "kind": message.kind,
+        }
+        data.update({k: v for k, v in optional.items() if v is not None})
+        what: tuple[str | int, ...] = ("offer", message.opening_id, message.entry_id, message.kind)
+        return _happened(type_, message.tenant_id, what, at, data, None)
+    data = {
         "appointment_id": message.appointment_id,
         "kind": message.kind,
         "version": message.version,
     }
-    optional = {"reason": reason, "error_code": error_code, "message_sid": sid}
     data.update({k: v for k, v in optional.items() if v is not None})
     return _happened(
         type_,
@@ -266,3 +276,49 @@ def queue_item_resolved(item: QueueItem, by: str, at: datetime) -> WebhookEvent:
         {**_item_data(item), "resolved_by": by},
         item.appointment_id,
     )
+
+
+def appointment_created(appointment: Appointment, replaces: str | None) -> WebhookEvent:
+    """A waitlist fill made this appointment; `replaces` is the appointment whose slot it
+    took (None for an opening the booking system published). Once per appointment id."""
+    type_ = EventType.APPOINTMENT_CREATED
+    data = {**_appointment_data(appointment), "replaces": replaces}
+    return _happened(
+        type_,
+        appointment.tenant_id,
+        (appointment.appointment_id,),
+        appointment.created_at,
+        data,
+        appointment.appointment_id,
+    )
+
+
+def opening_filled(
+    tenant_id: str, opening_id: str, entry_id: str, appointment_id: str, at: datetime
+) -> WebhookEvent:
+    """An opening is filled once: by the entry whose reply took it, as `appointment_id`."""
+    type_ = EventType.OPENING_FILLED
+    data = {"opening_id": opening_id, "entry_id": entry_id, "appointment_id": appointment_id}
+    return _happened(type_, tenant_id, (opening_id,), at, data, appointment_id)
+
+
+def opening_taken_by_move(
+    tenant_id: str,
+    opening_id: str,
+    moved: Appointment,
+    moved_from: datetime,
+    freed_opening_id: str | None,
+    at: datetime,
+) -> WebhookEvent:
+    """The customer of `moved` chose the opening by a digit after their R: their own
+    appointment now takes that slot (no new appointment), and the slot it left is the
+    opening `freed_opening_id` (None when too close to offer). Once per opening."""
+    type_ = EventType.OPENING_FILLED
+    data = {
+        "opening_id": opening_id,
+        **_appointment_data(moved),
+        "by": "reschedule",
+        "moved_from": iso_z(moved_from),
+        "freed_opening_id": freed_opening_id,
+    }
+    return _happened(type_, tenant_id, (opening_id,), at, data, moved.appointment_id)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
@@ -14,21 +13,33 @@ from rendezvous.domain.events import (
     WebhookEvent,
     appointment_confirmed,
     queue_item_opened,
+    queue_item_resolved,
     recipient_opted,
     reschedule_requested,
 )
-from rendezvous.domain.keywords import Intent, classify, keyword_of, normalise_keyword
+from rendezvous.domain.freed_slot import AUTOMATION, queue_item_id, slot_item_id
+from rendezvous.domain.keywords import (
+    Intent,
+    classify,
+    confirms_the_visit,
+    keyword_of,
+    normalise_keyword,
+)
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
+    MessageStatus,
     QueueFlag,
     QueueIntent,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     Tenant,
     TextKind,
+    WaitlistOffer,
 )
+from rendezvous.domain.offers import OfferService, TakeResult
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
@@ -36,8 +47,11 @@ from rendezvous.domain.ports import (
     Conversations,
     Renderer,
 )
+from rendezvous.domain.reschedule import Chosen, RescheduleService
 from rendezvous.domain.timing import Due, answer_due_before_visit, answer_due_by
 from rendezvous.phone import recipient_key
+
+# Who resolves a conversation that needs no person any more (a reschedule chosen by digit).
 
 QUEUED_INTENTS = {
     Intent.FREE_TEXT: QueueIntent.QUESTION,
@@ -46,6 +60,9 @@ QUEUED_INTENTS = {
     Intent.RESCHEDULE: QueueIntent.RESCHEDULE,
     Intent.OPT_OUT: QueueIntent.QUESTION,
 }
+
+# An appointment text's statuses once it left for the customer's phone.
+_LEFT = frozenset({MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED})
 
 FLAGS = {
     Intent.STOP_REQUEST: QueueFlag.STOP_REQUEST,
@@ -75,11 +92,8 @@ class InboundResult:
     opened_conversation: bool = False
     acknowledged: bool = False
     appointment_id: str | None = None
-
-
-def _item_id(tenant_id: str, seed: str) -> str:
-    # Deterministic, so a retried webhook or a repeated cancel lands on the same item.
-    return hashlib.sha256(f"{tenant_id}/{seed}".encode()).hexdigest()[:20]
+    # What a reply to an offer came to (won, taken by another, answered already).
+    take: TakeResult | None = None
 
 
 @dataclass
@@ -91,10 +105,17 @@ class InboundService:
     render: Renderer
     log: ActivityLog
     texts: Conversations
+    # R with free slots that fit offers them by digit; None: every R goes to a person.
+    reschedule: RescheduleService | None = None
+    # Waitlist offers: Y or the digit takes one while it is open. None: no offers here.
+    offers: OfferService | None = None
 
     def handle(self, text: InboundText) -> InboundResult:
-        """Act on a customer's text, keep it and our answers under the number (the thread
-        shows every text both ways), and log it (stats count replies from the log)."""
+        """Act on a customer's text, keep it and our answers under the number, and log it
+        (stats count replies from the log). What is kept here is only the inbound side and
+        our answers to it: the conversation staff read joins it with the queue's threads,
+        the appointments' automated texts and the number's offer texts
+        (rendezvous.domain.conversation)."""
         tenant_id = self.store.tenant_for_number(text.to)
         tenant = self.store.get_tenant(tenant_id) if tenant_id else None
         if tenant is None:
@@ -154,6 +175,9 @@ class InboundService:
     def _handle(self, tenant: Tenant, text: InboundText, now: datetime) -> InboundResult:
         intent = classify(text.body)
         recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
+        answered = self._answer_offer(tenant, text, intent, recipient)
+        if answered is not None:
+            return answered
         if intent is Intent.YES:
             intent = self._yes(tenant, text, recipient, now)
         if intent in (Intent.OPT_OUT, Intent.OPT_IN):
@@ -172,7 +196,159 @@ class InboundService:
             closed = self._closing(tenant, text, recipient, now)
             if closed is not None:
                 return closed
+        if intent is Intent.RESCHEDULE and not (recipient and recipient.opted_out):
+            offered = self._offer_times(tenant, text, recipient, now)
+            if offered is not None:
+                return offered
+        choice = recipient.reschedule_options if recipient else None
+        if intent is Intent.FREE_TEXT and choice is not None:
+            opening_id = choice.opening_for(text.body, now)
+            if opening_id is not None:
+                return self._choose(tenant, text, recipient, choice, opening_id, now)
         return self._queue(tenant, text, intent, recipient, now)
+
+    # -- R with free slots: offered by digit, and the digit that moves ------------------
+
+    def _offer_times(
+        self, tenant: Tenant, text: InboundText, recipient: Recipient | None, now: datetime
+    ) -> InboundResult | None:
+        """Up to three fitting openings as digits, in the answer to the R; the conversation
+        still opens for a person (who sees what was offered, and takes over on any other
+        answer or none). None: nothing fits, the R goes to a person as before."""
+        if self.reschedule is None:
+            return None
+        upcoming = self.store.upcoming_appointments(
+            tenant.tenant_id, recipient_key(tenant.tenant_id, text.from_), now
+        )
+        if not upcoming:
+            return None
+        room = self.render.option_room("reschedule_options", tenant, upcoming[0].customer.locale)
+        options = self.reschedule.offer(tenant, text.from_, upcoming[0], now, most=room)
+        if not options:
+            return None
+        answer = self.render.reply(
+            "reschedule_options", tenant, upcoming[0], options=[o.starts_at for o in options]
+        )
+        return self._queue(tenant, text, Intent.RESCHEDULE, recipient, now, answer=answer)
+
+    def _choose(
+        self,
+        tenant: Tenant,
+        text: InboundText,
+        recipient: Recipient | None,
+        choice: RescheduleOptions,
+        opening_id: str,
+        now: datetime,
+    ) -> InboundResult:
+        """The digit of an open reschedule choice: the appointment moves (the customer gets
+        the moved text from the sender, so no answer here) and the conversation the R
+        opened is resolved; a slot just taken says so and offers what is left; an
+        appointment changed since the options were offered stays as it is, for a person."""
+        assert self.reschedule is not None  # R options are only made by it
+        chosen = self.reschedule.choose(tenant, text.from_, choice, opening_id, now)
+        if chosen.outcome is Chosen.MOVED:
+            return self._moved(tenant, text, recipient, choice, now)
+        appointment = chosen.appointment
+        if chosen.outcome is Chosen.TAKEN and appointment is not None:
+            room = self.render.option_room(
+                "reschedule_taken_options", tenant, appointment.customer.locale
+            )
+            options = self.reschedule.offer(tenant, text.from_, appointment, now, most=room)
+            if options:
+                answer = self.render.reply(
+                    "reschedule_taken_options",
+                    tenant,
+                    appointment,
+                    options=[o.starts_at for o in options],
+                )
+                return self._queue(tenant, text, Intent.RESCHEDULE, recipient, now, answer=answer)
+            self.store.set_reschedule_options(tenant.tenant_id, text.from_, None)
+        due = self._due_by(tenant, now, appointment)
+        # Changed by someone else since the times were offered: the customer hears where
+        # the visit is now, and a person takes it from there.
+        name = "reschedule_changed" if chosen.outcome is Chosen.CHANGED else "reschedule_taken"
+        answer = self._say(tenant, appointment, name, now, due=due.at)
+        return self._queue(tenant, text, Intent.RESCHEDULE, recipient, now, answer=answer)
+
+    def _moved(
+        self,
+        tenant: Tenant,
+        text: InboundText,
+        recipient: Recipient | None,
+        choice: RescheduleOptions,
+        now: datetime,
+    ) -> InboundResult:
+        """The digit joins the conversation its R opened, which is then resolved: nothing
+        is left for a person (the booking system heard of the move)."""
+        item = self._open_item(tenant, recipient)
+        if item is None:
+            return InboundResult(
+                Intent.CHOICE, [], tenant.tenant_id, appointment_id=choice.appointment_id
+            )
+        message = ConversationMessage(
+            item_id=item.item_id,
+            at=now,
+            direction="inbound",
+            body=text.body,
+            author="customer",
+            sid=text.message_sid,
+        )
+        if self.queue.append(item, message, retention_days=tenant.queue_retention_days):
+            claimed = self.queue.claim(
+                tenant.tenant_id, item.item_id, AUTOMATION, now, now + timedelta(minutes=1)
+            )
+            if claimed is not None:
+                self.queue.resolve(
+                    claimed, AUTOMATION, now, queue_item_resolved(claimed, AUTOMATION, now)
+                )
+        return InboundResult(
+            Intent.CHOICE,
+            [],
+            tenant.tenant_id,
+            queue_item_id=item.item_id,
+            appointment_id=choice.appointment_id,
+        )
+
+    def _answer_offer(
+        self, tenant: Tenant, text: InboundText, intent: Intent, recipient: Recipient | None
+    ) -> InboundResult | None:
+        """While a waitlist offer to the number is open, Y (or a confirm word other than C
+        and CONFIRM, which answer the reminder that asks for them) answers it, before any
+        pending confirmation (CONTRACT.md); after it ended (someone else took the slot)
+        and until it would have expired, a Y is a late answer to it, told once that the
+        slot is gone. The winner's confirmation and the "just taken" come from the
+        sender, so no answer here. None: no such offer, or the text is no Y. R's options
+        are answered by their digits only, later on."""
+        choice = recipient.waitlist_offer if recipient is not None else None
+        if self.offers is None or recipient is None or choice is None or recipient.opted_out:
+            return None
+        if intent not in (Intent.CONFIRM, Intent.YES) or confirms_the_visit(text.body):
+            return None
+        now = self.clock.now()
+        if not choice.answered_by_y(now):
+            return None
+        if choice.ended_at is not None and self._texted_since(tenant, recipient, choice, now):
+            return None
+        taken = self.offers.take(tenant, recipient, choice.opening_id)
+        if taken is None:
+            return None
+        return InboundResult(
+            Intent.TAKE_OFFER, [], tenant.tenant_id, appointment_id=taken.appointment_id, take=taken
+        )
+
+    def _texted_since(
+        self, tenant: Tenant, recipient: Recipient, choice: WaitlistOffer, now: datetime
+    ) -> bool:
+        """An unconfirmed appointment of the number had a text leave after the ended offer
+        was made (a reminder asking for C): a Y now answers that text, the latest one."""
+        upcoming = self.store.upcoming_appointments(tenant.tenant_id, recipient.recipient_key, now)
+        return any(
+            a.confirmed_at is None
+            and a.last_text is not None
+            and a.last_text.status in _LEFT
+            and a.last_text.at > choice.offered_at
+            for a in upcoming
+        )
 
     def _yes(
         self, tenant: Tenant, text: InboundText, recipient: Recipient | None, now: datetime
@@ -287,7 +463,7 @@ class InboundService:
         due = self._due_by(tenant, now, appointment)
         slot = QueueItem(
             tenant_id=tenant.tenant_id,
-            item_id=_item_id(tenant.tenant_id, f"slot/{appointment.appointment_id}"),
+            item_id=slot_item_id(tenant.tenant_id, appointment.appointment_id),
             intent=QueueIntent.SLOT_FREED,
             phone=text.from_,
             recipient_key=appointment.recipient_key,
@@ -322,7 +498,11 @@ class InboundService:
         intent: Intent,
         recipient: Recipient | None,
         now: datetime,
+        *,
+        answer: str | None = None,
     ) -> InboundResult:
+        """Hand the text to a person: it opens a conversation, acknowledged (by `answer`
+        when given), or joins the open one, quietly unless there is an `answer`."""
         inbound = ConversationMessage(
             item_id="",
             at=now,
@@ -345,12 +525,12 @@ class InboundService:
                     # One acknowledgement per conversation: later texts join it quietly.
                     return InboundResult(
                         intent,
-                        [],
+                        [answer] if answer else [],
                         tenant.tenant_id,
                         queue_item_id=current.item_id,
                         appointment_id=current.appointment_id,
                     )
-            opened = self._open(tenant, text, intent, recipient, inbound, now)
+            opened = self._open(tenant, text, intent, recipient, inbound, now, answer)
             if opened is not None:
                 return opened
             recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
@@ -364,6 +544,7 @@ class InboundService:
         recipient: Recipient | None,
         inbound: ConversationMessage,
         now: datetime,
+        answer: str | None = None,
     ) -> InboundResult | None:
         """A new conversation, linked to the customer's next appointment, acknowledged in the
         same write. None when another text opened one first."""
@@ -373,7 +554,7 @@ class InboundService:
         due = self._due_by(tenant, now, appointment)
         item = QueueItem(
             tenant_id=tenant.tenant_id,
-            item_id=_item_id(tenant.tenant_id, text.message_sid),
+            item_id=queue_item_id(tenant.tenant_id, text.message_sid),
             intent=QUEUED_INTENTS.get(intent, QueueIntent.UNMATCHED),
             phone=text.from_,
             recipient_key=rkey,
@@ -394,7 +575,7 @@ class InboundService:
         thread = [inbound.model_copy(update={"item_id": item.item_id})]
         replies = []
         if item.acknowledged:
-            reply = self._acknowledgement(tenant, item, intent, appointment, now)
+            reply = answer or self._acknowledgement(tenant, item, intent, appointment, now)
             replies.append(reply)
             thread.append(
                 ConversationMessage(

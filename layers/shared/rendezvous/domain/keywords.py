@@ -20,6 +20,12 @@ class Intent(StrEnum):
     RESCHEDULE = "reschedule"
     STOP_REQUEST = "stop_request"  # free text asking us to stop: a person decides
     CLOSING = "closing"  # "thanks", "merci", an emoji: joins a conversation quietly
+    # A digit that answered an open choice (the times offered after an R): only the inbound
+    # service knows one is open, so classify never returns it.
+    CHOICE = "choice"
+    # Y (or the offered digit) while an offer to the number is open: only the inbound
+    # service knows one is, so classify never returns it.
+    TAKE_OFFER = "take_offer"
     FREE_TEXT = "free_text"
 
 
@@ -43,6 +49,10 @@ CONFIRM_WORDS = frozenset(
     | {"OUI", "OUII", "SI"}
 )
 THUMBS_UP = "\N{THUMBS UP SIGN}"
+# C and "confirm" in its forms: what confirmations and reminders ask for ("Reply C to
+# confirm"), so they confirm the visit even while a waitlist offer to the number is open;
+# the other confirm words (Y, OK, OUI, SI, 👍, YES) answer the offer (CONTRACT.md).
+VISIT_CONFIRM_WORDS = frozenset({"C", "CONFIRM", "CONFIRMED", "CONFIRME", "CONFIRMO", "CONFIRMADO"})
 
 # Politeness that may follow a confirm word without making it a question for a person.
 COURTESY = frozenset(
@@ -112,6 +122,12 @@ def classify(body: str) -> Intent:
         explicit = any(w in ("CONFIRM", "CONFIRMED") for w in words[1:])
         return Intent.CONFIRM if explicit else Intent.YES
     return Intent.FREE_TEXT
+
+
+def confirms_the_visit(body: str) -> bool:
+    """A confirmation that says C or confirm ("C", "Confirmé", "yes confirm"): the answer
+    to a reminder, never to a waitlist offer."""
+    return classify(body) is Intent.CONFIRM and any(w in VISIT_CONFIRM_WORDS for w in _words(body))
 
 
 def keyword_of(body: str) -> str | None:

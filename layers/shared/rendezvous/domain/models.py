@@ -42,6 +42,13 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     # The reminder to an appointment already confirmed: thanks instead of asking again.
     REMINDER_CONFIRMED = "reminder_confirmed"
+    # Texts that belong to an offer (an opening offered to one waitlist entry), not to an
+    # appointment: the offer itself, and "just taken, you stay on the list".
+    OFFER = "offer"
+    OFFER_TAKEN = "offer_taken"
+
+
+OFFER_KINDS = frozenset({MessageKind.OFFER, MessageKind.OFFER_TAKEN})
 
 
 def reminder_kind(offset_minutes: int) -> str:
@@ -123,18 +130,34 @@ class SuppressionReason(StrEnum):
     # A short reminder (under a day ahead) is for unconfirmed visits only.
     APPOINTMENT_CONFIRMED = "appointment_confirmed"
     QUIET_HOURS = "quiet_hours"
+    # An offer's opening was taken by someone else, came too close to start, or was
+    # withdrawn (DELETE /v1/openings/{id}) before its text went out.
+    OPENING_FILLED = "opening_filled"
+    OPENING_EXPIRED = "opening_expired"
+    OPENING_WITHDRAWN = "opening_withdrawn"
+    # The offer ended before its text went out (its entry was taken off the list).
+    OFFER_ENDED = "offer_ended"
 
 
-def is_redrivable(message: MessageRecord) -> bool:
+def is_redrivable(message: TextRecord) -> bool:
     return message.status is MessageStatus.FAILED and message.reason == RETRIES_EXHAUSTED
 
 
-def is_held(message: MessageRecord) -> bool:
+def is_held(message: TextRecord) -> bool:
     """Fell due while the tenant was paused: waits for the resume."""
     return (
         message.status is MessageStatus.DEFERRED
         and message.reason == SuppressionReason.TENANT_PAUSED
     )
+
+
+class FillMatch(StrEnum):
+    """Which waitlist entries an opening is offered to (tenant setting `fill_match`). An
+    entry with no preference for a service (or provider) matches any."""
+
+    SERVICE_AND_PROVIDER = "service_and_provider"
+    SERVICE = "service"
+    ANY = "any"
 
 
 class QuietHours(BaseModel):
@@ -181,6 +204,15 @@ class Tenant(BaseModel):
     response_minutes: Annotated[int, Field(ge=5, le=10_080)] = 120
     queue_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
     queue_lease_minutes: Annotated[int, Field(ge=1, le=240)] = 10
+    # Vacancy fill (bounds in rendezvous.domain.tenant_settings). Offers stop this long
+    # before the slot: a customer needs time to read, answer and come.
+    fill_enabled: bool = True
+    fill_min_notice_minutes: int = 120
+    fill_wave_size: int = 5
+    fill_wave_interval_minutes: int = 15
+    fill_match: FillMatch = FillMatch.SERVICE
+    # How far ahead an R reply is offered openings.
+    fill_horizon_days: int = 14
     # Counts the changes made through the settings API (PATCH /v1/settings): a change names
     # the version it was made on, so two managers never silently overwrite each other.
     settings_version: int = 0
@@ -251,6 +283,8 @@ class Appointment(BaseModel):
     # Written only by the sender and the status callback (newest `at` wins), never by an
     # appointment save: see DynamoAppointments.save_appointment.
     last_text: LastText | None = None
+    # Made by a waitlist fill: the appointment whose freed slot this one took.
+    replaces: str | None = None
 
     @property
     def recipient_key(self) -> str:
@@ -259,15 +293,14 @@ class Appointment(BaseModel):
         return recipient_key(self.tenant_id, self.customer.phone)
 
 
-class MessageRecord(BaseModel):
-    """One automated text for one appointment version: its plan, its fate and why."""
+class TextRecord(BaseModel):
+    """One automated text: its plan, its fate and why, whatever it belongs to. The sender
+    decides on these fields alone; who the text belongs to is its subclass's business."""
 
     model_config = ConfigDict(frozen=True)
 
     tenant_id: str
-    appointment_id: str
     kind: str
-    version: int
     status: MessageStatus
     send_at: datetime
     schedule_name: str | None = None
@@ -278,8 +311,76 @@ class MessageRecord(BaseModel):
     segments: int | None = None
     encoding: str | None = None
     deferrals: int = 0
+    # The customer's own text asked for it (the confirmation of the slot their Y won, the
+    # "just taken" to a Y too late, the moved text of the time their digit chose): an
+    # answer, not an unsolicited text, so the daily cap neither holds it back nor counts
+    # it. Opt-out, pause and quiet hours apply as to any automated text.
+    answers_customer: bool = False
     created_at: datetime
     updated_at: datetime
+
+
+class MessageRecord(TextRecord):
+    """One automated text for one appointment version."""
+
+    appointment_id: str
+    version: int
+
+
+class OfferText(TextRecord):
+    """One automated text of an offer: the opening `opening_id` offered to the waitlist
+    entry `entry_id` (kind `offer`), or its "just taken" answer (`offer_taken`). Each
+    (opening, entry, kind) is one text at most."""
+
+    opening_id: str
+    entry_id: str
+    recipient_key: str
+
+
+class WaitlistOffer(BaseModel):
+    """The waitlist offer a number's Y answers (CONTRACT.md, Vacancy fill). R's options are
+    kept apart (RescheduleOptions, answered by digits): neither ends the other.
+
+    It stays on the recipient after it ends (someone else took the slot, a wave closed it)
+    until `expires_at`, the moment it would have stopped on its own: a Y until then is a
+    late answer to it (told once that the slot is gone), never a confirmation of some
+    other appointment, unless an appointment's text reached the number after the offer
+    (the Y then answers that). The winner's ends at once (their Y made an appointment)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    opening_id: str
+    offered_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None = None
+
+    def is_open(self, now: datetime) -> bool:
+        """Still offered: it keeps the number from a second offer until it ends."""
+        return self.ended_at is None and now < self.expires_at
+
+    def answered_by_y(self, now: datetime) -> bool:
+        """A Y now answers it: while open, or late, until it would have expired anyway."""
+        return now < self.expires_at
+
+
+class RescheduleOptions(BaseModel):
+    """The times an R was offered, as digits, while they are a choice: digits mean
+    nothing without them (CONTRACT.md, SMS behaviour)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    appointment_id: str  # the appointment the chosen digit moves
+    digits: dict[str, str]  # "1" -> opening id
+    expires_at: datetime
+    # The appointment's version when the options were offered: the digit moves only that
+    # version, so a change by staff (or the booking system) in between is never overridden.
+    appointment_version: int
+
+    def opening_for(self, body: str, now: datetime) -> str | None:
+        """The opening a text's digit picks while the choice is open; None otherwise."""
+        if now >= self.expires_at:
+            return None
+        return self.digits.get(body.strip().rstrip(".!"))
 
 
 class Recipient(BaseModel):
@@ -309,7 +410,16 @@ class Recipient(BaseModel):
     open_item_id: str | None = None
     # The conversation resolved last: a closing ("thanks") after a person's answer joins it.
     last_item_id: str | None = None
+    # The waitlist offer the number's Y answers, and R's options its digits answer: each
+    # made, taken and ended on its own. (Issue 14's first shape, one `open_offer` for
+    # both, never reached production: no stored item carries it.)
+    waitlist_offer: WaitlistOffer | None = None
+    reschedule_options: RescheduleOptions | None = None
     rev: int = 0
+
+    def capped_texts_on(self, day: str) -> int:
+        """Texts counted against the daily cap on `day` (the number's own date)."""
+        return self.cap_count if self.cap_day == day else 0
 
 
 class SendRequest(BaseModel):
@@ -322,6 +432,22 @@ class SendRequest(BaseModel):
     kind: str = Field(min_length=1, max_length=40)
     version: int = Field(ge=1)
     recipient_key: str = Field(min_length=8, max_length=64)
+
+
+class OfferSendRequest(BaseModel):
+    """What hands an offer's text to the sender. No phone numbers, no names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant_id: str = Field(min_length=1, max_length=64)
+    opening_id: str = Field(min_length=1, max_length=100)
+    entry_id: str = Field(min_length=1, max_length=64)
+    kind: Literal["offer", "offer_taken"]
+    recipient_key: str = Field(min_length=8, max_length=64)
+
+
+# Every request the sender takes: an appointment's text or an offer's.
+TextRequest = SendRequest | OfferSendRequest
 
 
 class QueueStatus(StrEnum):

@@ -12,18 +12,26 @@ from typing import Any
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import InvalidRequest, NotFound
+from rendezvous.domain.identity import MessageIdentity, OfferIdentity
 from rendezvous.domain.keywords import Intent
 from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
+    Customer,
     MessageStatus,
     QueueItem,
     QueueStatus,
     SuppressionReason,
     Tenant,
 )
-from rendezvous.domain.ports import ActivityReader, ConversationQueue, OversightStore, TenantReader
+from rendezvous.domain.ports import (
+    ActivityReader,
+    ConversationQueue,
+    OfferTextOwners,
+    OversightStore,
+    TenantReader,
+)
 from rendezvous.domain.redrive import REDRIVE_LOOKBACK, LateTexts, Released
 from rendezvous.domain.staff import StaffMember
 
@@ -34,13 +42,18 @@ MAX_STATS_DAYS = 31
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    appointment_id: str
+    """One text of the outbox: an appointment's (`appointment_id`), or a waitlist offer's
+    (`opening_id` and `entry_id`: an opening offered to a waitlist entry, no appointment)."""
+
+    appointment_id: str | None
     kind: str
     send_at: datetime
     status: str
     reason: str | None
     customer_name: str
     phone: str
+    opening_id: str | None = None
+    entry_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,18 @@ class QueueNumbers:
     overdue: int
     resolved: int
     median_wait_minutes: float | None
+
+
+@dataclass(frozen=True)
+class FillNumbers:
+    """Vacancy fill in the period: openings made, offer texts sent, openings filled (and
+    the median minutes from opening to fill), openings that ended unfilled."""
+
+    openings: int = 0
+    offers_sent: int = 0
+    filled: int = 0
+    median_time_to_fill_minutes: float | None = None
+    expired_unfilled: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,6 +90,7 @@ class Stats:
     opt_outs: int = 0
     replies: int = 0
     queue: QueueNumbers | None = None
+    fill: FillNumbers = field(default_factory=FillNumbers)
 
 
 def live_items(queue: ConversationQueue, tenant_id: str) -> list[QueueItem]:
@@ -89,6 +115,8 @@ class OversightService:
     clock: Clock
     # Built on first use: only a resume or a redrive needs the outbound queue's client.
     late_texts: Callable[[], LateTexts]
+    # Offers' texts, shown with their opening and entry; None: no vacancy fill.
+    offers: OfferTextOwners | None = None
 
     def status(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get_tenant(tenant_id)
@@ -151,25 +179,50 @@ class OversightService:
         rows = [
             r
             for r in self.store.messages_between(tenant_id, now - REDRIVE_LOOKBACK, end)
-            if (r["status"] in pending and datetime.fromisoformat(str(r["send_at"])) >= recent)
-            or (r["status"] == MessageStatus.FAILED and r.get("reason") == RETRIES_EXHAUSTED)
-            or (r["status"] == MessageStatus.DEFERRED and r.get("reason") == TENANT_PAUSED)
+            if (r.status in pending and r.send_at >= recent)
+            or (r.status == MessageStatus.FAILED and r.reason == RETRIES_EXHAUSTED)
+            or (r.status == MessageStatus.DEFERRED and r.reason == TENANT_PAUSED)
         ]
-        appointments = self.store.appointments(tenant_id, [str(r["appointment_id"]) for r in rows])
+        appointments = self.store.appointments(
+            tenant_id,
+            [r.identity.appointment_id for r in rows if isinstance(r.identity, MessageIdentity)],
+        )
+        offer_keys = [
+            (r.identity.opening_id, r.identity.entry_id)
+            for r in rows
+            if isinstance(r.identity, OfferIdentity)
+        ]
+        offers = self.offers.offers_of(tenant_id, offer_keys) if self.offers and offer_keys else {}
         entries = []
         for row in rows:
-            appointment = appointments.get(str(row["appointment_id"]))
-            if appointment is None:
-                continue
+            identity = row.identity
+            if isinstance(identity, MessageIdentity):
+                appointment = appointments.get(identity.appointment_id)
+                if appointment is None:
+                    continue
+                customer = appointment.customer
+                owner: tuple[str | None, str | None, str | None] = (
+                    identity.appointment_id,
+                    None,
+                    None,
+                )
+            else:
+                offer = offers.get((identity.opening_id, identity.entry_id))
+                if offer is None:
+                    continue
+                customer = Customer(phone=offer.phone, name=offer.name)
+                owner = (None, identity.opening_id, identity.entry_id)
             entries.append(
                 OutboxEntry(
-                    appointment_id=appointment.appointment_id,
-                    kind=str(row["kind"]),
-                    send_at=datetime.fromisoformat(str(row["send_at"])),
-                    status=str(row["status"]),
-                    reason=str(row["reason"]) if row.get("reason") else None,
-                    customer_name=appointment.customer.name,
-                    phone=appointment.customer.phone,
+                    appointment_id=owner[0],
+                    opening_id=owner[1],
+                    entry_id=owner[2],
+                    kind=identity.kind,
+                    send_at=row.send_at,
+                    status=row.status,
+                    reason=row.reason,
+                    customer_name=customer.name,
+                    phone=customer.phone,
                 )
             )
         return entries
@@ -186,12 +239,13 @@ class OversightService:
         statuses: Counter[str] = Counter()
         suppressed: Counter[str] = Counter()
         for row in self.store.messages_between(tenant_id, since, now):
-            statuses[str(row["status"])] += 1
-            if row["status"] == MessageStatus.SUPPRESSED:
-                suppressed[str(row.get("reason") or "unknown")] += 1
+            statuses[row.status] += 1
+            if row.status == MessageStatus.SUPPRESSED:
+                suppressed[row.reason or "unknown"] += 1
         events: Counter[ActivityEvent] = Counter()
         texts: Counter[Intent | None] = Counter()
         waits: list[float] = []
+        fills: list[float] = []
         for day in day_names:
             for entry in self.log.day(tenant_id, day):
                 if entry.at < since:
@@ -201,6 +255,8 @@ class OversightService:
                     texts[entry.acted_on()] += 1
                 if entry.event is ActivityEvent.CLAIM and entry.waited_minutes is not None:
                     waits.append(entry.waited_minutes)
+                if entry.event is ActivityEvent.OPENING_FILLED and entry.waited_minutes is not None:
+                    fills.append(entry.waited_minutes)
         live = live_items(self.queue, tenant_id)
         queue = QueueNumbers(
             open=sum(1 for i in live if i.status is QueueStatus.OPEN),
@@ -224,4 +280,13 @@ class OversightService:
             opt_outs=texts[Intent.OPT_OUT],
             replies=events[ActivityEvent.TEXT_RECEIVED],
             queue=queue,
+            # From the same days of the log, as every other figure: one entry per opening
+            # written, offer text sent, opening filled (with its time) and opening expired.
+            fill=FillNumbers(
+                openings=events[ActivityEvent.OPENING_CREATED],
+                offers_sent=events[ActivityEvent.OFFER_SENT],
+                filled=events[ActivityEvent.OPENING_FILLED],
+                median_time_to_fill_minutes=round(statistics.median(fills), 1) if fills else None,
+                expired_unfilled=events[ActivityEvent.OPENING_EXPIRED],
+            ),
         )

@@ -12,6 +12,7 @@ from rendezvous.domain.models import (
     MessageKind,
     MessageRecord,
     MessageStatus,
+    OfferText,
     QuietHours,
     SuppressionReason,
     Tenant,
@@ -24,6 +25,7 @@ from rendezvous.domain.timing import (
     next_allowed,
     recipient_zone,
 )
+from rendezvous.domain.vacancy import Offer, OfferStatus, Opening, OpeningStatus
 
 # A reminder this close after the confirmation (or another reminder) adds nothing but noise.
 MIN_GAP = timedelta(minutes=60)
@@ -69,6 +71,31 @@ def late_verdict(
     if is_short_reminder(message.kind) and appointment.status is AppointmentStatus.CONFIRMED:
         return SuppressionReason.APPOINTMENT_CONFIRMED
     return None
+
+
+def offer_late_verdict(
+    text: OfferText,
+    opening: Opening,
+    offer: Offer,
+    min_notice_minutes: int,
+    now: datetime,
+    too_late: SuppressionReason,
+) -> SuppressionReason | None:
+    """late_verdict for an offer's text: an offer is worth sending only while its opening
+    can still be taken by this entry; "just taken" only before the slot."""
+    if text.kind == MessageKind.OFFER:
+        if opening.status is OpeningStatus.WITHDRAWN:
+            return SuppressionReason.OPENING_WITHDRAWN
+        if opening.status is OpeningStatus.FILLED:
+            return SuppressionReason.OPENING_FILLED
+        # Before the offer's own status: the wave that marks an opening expired closes its
+        # offers too, and the reason is the expiry.
+        if not opening.worth_offering(now, min_notice_minutes):
+            return SuppressionReason.OPENING_EXPIRED
+        if offer.status is not OfferStatus.SENT:
+            return SuppressionReason.OFFER_ENDED
+        return None
+    return too_late if now >= opening.starts_at else None
 
 
 @dataclass(frozen=True)

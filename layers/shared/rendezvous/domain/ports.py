@@ -9,19 +9,34 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.events import WebhookEvent
+from rendezvous.domain.identity import TimedText
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
+    Customer,
     LastText,
     MessageKind,
     MessageRecord,
     MessageStatus,
+    OfferSendRequest,
+    OfferText,
     QueueFlag,
     QueueItem,
     QueueStatus,
     Recipient,
+    RescheduleOptions,
     SendRequest,
     Tenant,
+    TextRequest,
+    WaitlistOffer,
+)
+from rendezvous.domain.vacancy import (
+    Offer,
+    Opening,
+    OpeningStatus,
+    OpeningTake,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoint
 
@@ -52,7 +67,7 @@ class SmsGateway(Protocol):
 
 
 class ReminderScheduler(Protocol):
-    def schedule(self, name: str, at: datetime, request: SendRequest) -> None:
+    def schedule(self, name: str, at: datetime, request: TextRequest) -> None:
         """Create a one-time schedule; an existing schedule of that name is left as it is."""
         ...
 
@@ -62,8 +77,8 @@ class ReminderScheduler(Protocol):
 
 
 class OutboundQueue(Protocol):
-    def enqueue(self, request: SendRequest) -> None:
-        """Hand a message to the sender now (confirmations, moved notices)."""
+    def enqueue(self, request: TextRequest) -> None:
+        """Hand a text to the sender now (confirmations, moved notices, offers)."""
         ...
 
 
@@ -129,12 +144,17 @@ class AppointmentRecords(Protocol):
         new_messages: list[MessageRecord],
         now: datetime,
         events: Sequence[WebhookEvent] = (),
+        opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
-        """Update the appointment, retire pending messages, add new ones and record the
-        `events` this change causes, atomically.
+        """Update the appointment, retire pending messages, add new ones, record the
+        `events` this change causes, create the `opening` it frees and fill the opening it
+        `takes` (a reply digit's move into a free slot), atomically.
 
-        Raises ConcurrentModification when the stored version is not `expected_version`
-        or a message to retire is no longer pending.
+        Raises ConcurrentModification when the stored version is not `expected_version`,
+        a message to retire is no longer pending, or the opening exists already; else
+        OpeningTaken when the opening to take is no longer open or offered, or no longer
+        starts after `takes.not_before`. Either way nothing was written.
         """
         ...
 
@@ -227,9 +247,10 @@ class AppointmentRecords(Protocol):
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]: ...
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        """Every automated text (an appointment's or an offer's) planned or sent between
+        two instants, whatever its status, as the time index lists it."""
+        ...
 
 
 class RecipientStore(Protocol):
@@ -244,8 +265,16 @@ class RecipientStore(Protocol):
         """
         ...
 
-    def release_claim(self, recipient: Recipient, key: str) -> None:
-        """Give back a claim whose text provably never left (the gateway refused it)."""
+    def release_claim(self, recipient: Recipient, key: str, *, counted: bool) -> None:
+        """Give back a claim whose text provably never left (the gateway refused it), and
+        its daily-cap slot when it took one (`counted`: an answer takes none)."""
+        ...
+
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
+        """Keep (or, with None, end) the R options the number's digits answer; the
+        number's waitlist offer is left as it is."""
         ...
 
     def mark_recipient(
@@ -296,6 +325,146 @@ class Conversations(Protocol):
     ) -> list[AppointmentHistory]:
         """The recipient's next `each` appointments (soonest first) then their last `each`
         (newest first), each with its automated texts; cancelled ones included."""
+        ...
+
+    def offer_texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[OfferText]:
+        """The newest `limit` waitlist offer texts (offer, offer_taken) made for the
+        recipient's number, whatever opening they belong to."""
+        ...
+
+
+@dataclass(frozen=True)
+class OfferSendContext:
+    """Everything the sender reads, in one round trip, to decide about an offer's text."""
+
+    tenant: Tenant | None
+    opening: Opening | None
+    offer: Offer | None
+    text: OfferText | None
+    recipient: Recipient | None
+
+
+class OfferTexts(Protocol):
+    """The texts of offers, kept with their opening, and each offer's last text."""
+
+    def load_offer_send_context(self, request: OfferSendRequest) -> OfferSendContext: ...
+
+    def update_offer_text(
+        self,
+        text: OfferText,
+        *,
+        status: MessageStatus,
+        now: datetime,
+        only_if: frozenset[MessageStatus] | None = None,
+        reason_is: str | None = None,
+        event: WebhookEvent | None = None,
+        **fields: object,
+    ) -> bool:
+        """As update_message, for an offer's text."""
+        ...
+
+    def note_offer_text(self, text: OfferText, status: MessageStatus, reason: str | None) -> None:
+        """Keep the text's status (and why) on its offer, as an appointment keeps its last
+        text: GET /v1/openings/{id} shows each offer with its text's fate."""
+        ...
+
+    def record_offer_delivery_status(
+        self,
+        tenant_id: str,
+        opening_id: str,
+        entry_id: str,
+        kind: str,
+        *,
+        status: MessageStatus,
+        sid: str,
+        error_code: int | None,
+        now: datetime,
+        event: WebhookEvent | None = None,
+    ) -> OfferText | None:
+        """As record_delivery_status, for an offer's text: the text as updated, or None
+        when the update would have moved it backwards or not at all."""
+        ...
+
+
+@dataclass(frozen=True)
+class OpeningTexts:
+    """An opening as it stands, its offers by entry id, and their texts: one read."""
+
+    opening: Opening
+    offers: dict[str, Offer]
+    texts: list[OfferText]
+
+
+class OfferTextOwners(OfferTexts, Protocol):
+    """What the outbox, the queue watcher's sweep and a redrive read of offers' texts."""
+
+    def opening_texts(self, tenant_id: str, opening_id: str) -> OpeningTexts | None:
+        """The opening, its offers and their texts (consistent); None when it is gone."""
+        ...
+
+    def offers_of(
+        self, tenant_id: str, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], Offer]:
+        """The offers under (opening id, entry id) keys that exist."""
+        ...
+
+
+class OfferBook(OfferTextOwners, Protocol):
+    """The writes that make, take and close offers: each one transaction, so an offer,
+    its text, its entry and the number's open offer never disagree."""
+
+    def make_offer(
+        self, offer: Offer, text: OfferText, entry: WaitlistEntry, choice: WaitlistOffer
+    ) -> bool:
+        """Record the offer and its planned text with the opening, move the entry from
+        waiting to offered and give the number `choice` as its waitlist offer (its R
+        options, if any, stay). False (nothing written) when this entry has an offer of
+        this opening already or is no longer waiting, or when the number holds another
+        waitlist offer still open at `choice.offered_at` (not ended, not expired): one
+        per number, so its Y means one slot, also when two waves read it free at once."""
+        ...
+
+    def fill(
+        self,
+        opening: Opening,
+        *,
+        offer: Offer,
+        appointment: Appointment,
+        messages: Sequence[MessageRecord],
+        events: Sequence[WebhookEvent],
+        not_before: datetime,
+        now: datetime,
+    ) -> bool:
+        """The take: the opening becomes filled by `offer`'s entry, if it is open or
+        offered and starts after `not_before`; in the same transaction the appointment is
+        created with its planned texts and `events`, the entry is filled, the offer taken
+        and the number's waitlist offer removed (its R options stay). False (nothing
+        written) when the condition on the opening failed (someone else took it, or it is
+        too close) or the entry is off the list (removed, or filled by another opening)."""
+        ...
+
+    def lose(self, offer: Offer, text: OfferText, now: datetime) -> bool:
+        """A taker who came too late: the offer lost, its `offer_taken` text planned, the
+        entry back to waiting, the number's waitlist offer of this opening ended (kept, so a
+        later Y is known as late). False (nothing written) when that text exists already
+        or the offer is no longer open or closed unanswered (it was taken: the winner's)."""
+        ...
+
+    def release(self, offer: Offer, now: datetime) -> None:
+        """An offer that ended unanswered (filled by another, expired): the offer expired
+        and its entry waiting again, if the offer was still open; the number's waitlist offer
+        of this opening ended (kept until it expires: a late Y is told the slot is gone)."""
+        ...
+
+
+class WaveScheduler(Protocol):
+    def schedule_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        """Run wave `wave` of the opening at `at` (once: planning it again is one plan)."""
+        ...
+
+    def hurry_wave(self, tenant_id: str, opening_id: str, wave: int, at: datetime) -> None:
+        """Run wave `wave` of the opening at `at` as well as when it was planned (once:
+        hurrying it again is one plan): whichever runs second is a repeat."""
         ...
 
 
@@ -366,10 +535,146 @@ class ConversationQueue(Protocol):
     ) -> QueueItem | None: ...
 
     def resolve(
-        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+        self,
+        item: QueueItem,
+        staff: str,
+        now: datetime,
+        event: WebhookEvent,
+        *,
+        preview: str | None = None,
     ) -> QueueItem | None:
         """Resolve `item` if it is unchanged since read and `staff` holds a live claim, with
-        `event`; the resolved item, or None."""
+        `event`; the resolved item, or None. `preview`, when given, is what the item says
+        in the list from then on (automation saying what it did)."""
+        ...
+
+
+@dataclass(frozen=True)
+class OpeningDetail:
+    """An opening with its offers, first sent first."""
+
+    opening: Opening
+    offers: list[Offer]
+
+
+class VacancyStore(Protocol):
+    """The waitlist, the openings and their offers. Listings are Queries on the table's
+    sparse indexes (never a Scan); a cursor is opaque, and one not of the same listing
+    raises InvalidRequest."""
+
+    def get_entry(self, tenant_id: str, entry_id: str) -> WaitlistEntry | None: ...
+
+    def put_entry(self, entry: WaitlistEntry, *, expected_version: int | None) -> None:
+        """Write the entry (where it is listed follows its status) if the stored one is at
+        `expected_version`; None: only if there is none.
+
+        Raises ConcurrentModification otherwise, and nothing is written.
+        """
+        ...
+
+    def remove_offered_entry(self, removed: WaitlistEntry, *, expected_version: int) -> None:
+        """Write `removed` (an entry taken off the list while an offer held it) as
+        put_entry does, and in the same transaction end that offer: the offer expired and
+        the number's waitlist offer cleared, so neither its text nor a Y can act on it.
+
+        Raises ConcurrentModification when the entry, its offer or the number's waitlist
+        offer changed since read, and nothing is written.
+        """
+        ...
+
+    def entries(
+        self, tenant_id: str, status: WaitlistStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """The tenant's entries in `status` (None: every status, in the enum's order),
+        first listed first; and the cursor of the next page, None at the end."""
+        ...
+
+    def waiting_for(
+        self, tenant_id: str, service: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """Entries in status `waiting`, first listed first, that could want a slot for
+        `service`: those that named it (case aside) and those with no preference; every
+        waiting entry when `service` is None (the tenant matches `any`). The caller checks
+        provider and time window (WaitlistEntry.suits)."""
+        ...
+
+    def waiting_without_preference(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[WaitlistEntry], str | None]:
+        """Entries in status `waiting` that named no service, first listed first: all that
+        may want a slot of no named service when the tenant matches by service."""
+        ...
+
+    def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail | None: ...
+
+    def create_opening(self, opening: Opening) -> bool:
+        """Write a new opening; False when one of that id exists (nothing written)."""
+        ...
+
+    def save_opening(self, opening: Opening, *, expected_version: int) -> None:
+        """Replace the opening (where it is listed follows its status and start) if the
+        stored one is at `expected_version`.
+
+        Raises ConcurrentModification otherwise, and nothing is written.
+        """
+        ...
+
+    def openings(
+        self,
+        tenant_id: str,
+        *,
+        status: OpeningStatus | None,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Opening], str | None]:
+        """The tenant's openings starting in [start, end), soonest first (then by id), in
+        `status` if given; and the cursor of the next page, None at the end."""
+        ...
+
+    def put_offer(self, offer: Offer) -> bool:
+        """Record a new offer with its opening; False when that entry has one for that
+        opening already (nothing written)."""
+        ...
+
+    def save_offer(self, offer: Offer) -> None:
+        """Replace an offer's status and message fields."""
+        ...
+
+
+class VacancyStarter(Protocol):
+    """Starts offering an opening just written: its first wave goes out a minute later (the
+    soonest a Scheduler at() is sure to run), the next ones on the tenant's interval; and
+    ends it once filled."""
+
+    def start(self, opening: Opening) -> None: ...
+
+    def filled(self, opening: Opening, by: str) -> None:
+        """`opening` was just filled other than by a waitlist Y (a reschedule took it):
+        its offers still open close now, their entries waiting again, and the "Slot
+        freed" item of the cancellation it came from is resolved, saying it was filled
+        `by` (words for the staff: "by rescheduling Ana")."""
+        ...
+
+    def ensure_started(self, opening: Opening) -> None:
+        """Start `opening` unless a wave of it has run: for a repeat (a retried publish, a
+        repeated cancel) that cannot tell whether the first call got as far as starting
+        it. A wave that ran is not planned again."""
+        ...
+
+    def entry_waiting(self, entry: WaitlistEntry) -> None:
+        """`entry` waits for a slot (it joined, or was listed again or changed): openings
+        it suits that are looking for people get their next wave soon."""
+        ...
+
+
+class VacancyStopper(Protocol):
+    """Ends a withdrawn opening's offers (the offers part builds it)."""
+
+    def stop(self, detail: OpeningDetail) -> None:
+        """Its open offers end now: their entries wait again for the next opening and
+        their numbers' offers close; texts not yet sent are then suppressed by the sender."""
         ...
 
 
@@ -386,9 +691,10 @@ class ActivityReader(ActivityLog, Protocol):
 
 
 class TimeIndex(Protocol):
-    def messages_between(
-        self, tenant_id: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]]: ...
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        """Every automated text (an appointment's or an offer's) planned or sent between
+        two instants, whatever its status, as the time index lists it."""
+        ...
 
 
 class OversightStore(TimeIndex, Protocol):
@@ -401,6 +707,15 @@ class OversightStore(TimeIndex, Protocol):
 
 class TenantReader(Protocol):
     def get_tenant(self, tenant_id: str) -> Tenant | None: ...
+
+
+class VacancyReaders(TenantReader, Protocol):
+    """What the waitlist and openings lists read beside them: the numbers' opt-outs and the
+    appointments that took openings (one BatchGetItem each per page)."""
+
+    def recipients_by_key(self, tenant_id: str, keys: list[str]) -> dict[str, Recipient]: ...
+
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
 
 
 class SettingsStore(TenantReader, Protocol):
@@ -444,6 +759,20 @@ class Renderer(Protocol):
         fit: bool = True,
     ) -> RenderedSms: ...
 
+    def offer(
+        self,
+        kind: MessageKind,
+        tenant: Tenant,
+        opening: Opening,
+        customer: Customer,
+        *,
+        first_contact: bool,
+        now: datetime | None = None,
+    ) -> RenderedSms:
+        """An offer's text (`offer`, `offer_taken`): the business and the slot's time, never
+        the customer's name or the visit's details, and how to answer."""
+        ...
+
     def reply(
         self,
         name: str,
@@ -451,8 +780,14 @@ class Renderer(Protocol):
         appointment: Appointment | None,
         *,
         due: datetime | None = None,
+        options: Sequence[datetime] = (),
     ) -> str:
-        """The TwiML answer `name` (confirmed, cancelled, ack...) to a customer's text."""
+        """The TwiML answer `name` (confirmed, cancelled, ack...) to a customer's text;
+        `options` are the times a reschedule offers, by digit from 1."""
+        ...
+
+    def option_room(self, name: str, tenant: Tenant, locale: str | None = None) -> int:
+        """How many digits (at most 3) the answer `name` can offer in one segment."""
         ...
 
     def moment(self, at: datetime, timezone: str, locale: str) -> str:
@@ -473,6 +808,11 @@ class TemplateRules(Protocol):
     def worst_case(self, tenant: Tenant, locale: str, kind: MessageKind) -> RenderedSms:
         """The text as the tenant would send it to a long-named first-time customer, with
         long values in every placeholder: what its length is judged by."""
+        ...
+
+    def worst_case_fill(self, tenant: Tenant, locale: str) -> dict[str, RenderedSms]:
+        """Vacancy fill's texts (offers, "just taken", R's answers) at their longest for
+        this tenant, by kind or answer name: each must be one segment."""
         ...
 
 

@@ -1,16 +1,15 @@
 """Texts that could not go out at their time and wait for a person's word: those held while
 the tenant was paused (sent or dropped on resume) and those whose retries ran out (sent or
-dropped on a redrive). Both go back through the outbound queue, so the sender applies every
-rule again (opt-out, quiet hours, daily cap, the pause) and its claim keeps them to one."""
+dropped on a redrive), an appointment's texts and an offer's alike. Both go back through
+the outbound queue, so the sender applies every rule again (opt-out, quiet hours, daily
+cap, the pause) and its claim keeps them to one."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from rendezvous.domain.appointments import send_request
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.events import EventType, message_event
 from rendezvous.domain.identity import claim_key, identity_of
@@ -22,8 +21,8 @@ from rendezvous.domain.models import (
     SuppressionReason,
     is_held,
 )
-from rendezvous.domain.planning import late_verdict
-from rendezvous.domain.ports import AppointmentStore, OutboundQueue, TimeIndex
+from rendezvous.domain.ports import AppointmentStore, OfferTextOwners, OutboundQueue, TimeIndex
+from rendezvous.domain.texts import TextBook
 
 # As long as the outbound dead-letter queue keeps a message: what a redrive can still reach,
 # and how far back the outbox shows held texts, so a resume releases every one it shows.
@@ -53,12 +52,14 @@ class LateTexts:
     store: AppointmentStore
     outbound: OutboundQueue
     clock: Clock
+    # The texts of offers, held and redriven as an appointment's; None: no vacancy fill.
+    offers: OfferTextOwners | None = None
 
     def release_held(self, tenant_id: str) -> Released:
         """On resume: held texts whose moment still makes sense go out; the others are
-        recorded suppressed with reason tenant_paused. Not bounded by the pause's time: a
-        second pause moves it, and a text already late when held (redriven, retried) is
-        older than the pause."""
+        recorded suppressed with reason tenant_paused (an offer's: why its opening is no
+        longer to be had). Not bounded by the pause's time: a second pause moves it, and a
+        text already late when held (redriven, retried) is older than the pause."""
         now = self.clock.now()
         return self._release(
             tenant_id,
@@ -72,7 +73,8 @@ class LateTexts:
 
     def redrive(self, tenant_id: str) -> Released:
         """Texts whose retries ran out go out again if their moment still makes sense, and
-        are recorded suppressed with the reason why not otherwise."""
+        are recorded suppressed with the reason why not otherwise (an offer whose opening
+        was filled or expired meanwhile: opening_filled, opening_expired)."""
         now = self.clock.now()
         return self._release(
             tenant_id,
@@ -97,102 +99,101 @@ class LateTexts:
         """`release_as`: the reason a released text carries, due now, before it is queued:
         no longer held, so the watcher's sweep catches it should every receive crash."""
         now = self.clock.now()
-        rows = _matching(self.index.messages_between(tenant_id, start, end), status, reason)
+        rows = [
+            r
+            for r in self.index.messages_between(tenant_id, start, end)
+            if r.status == status.value and r.reason == reason
+        ]
+        book = TextBook(self.store, self.offers)
         queued = 0
         dropped: Counter[str] = Counter()
-        for appointment_id in sorted({str(r["appointment_id"]) for r in rows}):
-            found = self.store.get_appointment(tenant_id, appointment_id)
-            if found is None:
+        for current in book.current(tenant_id, rows, now, too_late):
+            message = current.text
+            if message.status is not status or message.reason != reason:
                 continue
-            appointment, messages = found
-            for message in messages:
-                if message.status is not status or message.reason != reason:
-                    continue
-                verdict = late_verdict(appointment, message, now, too_late)
-                if verdict is None:
-                    if release_as is not None and not self.store.update_message(
-                        message,
-                        status=status,
-                        now=now,
-                        only_if=frozenset({status}),
-                        reason_is=reason,
-                        reason=release_as,
-                        send_at=now,
-                    ):
-                        continue  # a concurrent resume released it
-                    self.outbound.enqueue(send_request(message, appointment))
-                    queued += 1
-                elif self.store.update_message(
+            verdict = current.late
+            if verdict is None:
+                if release_as is not None and not book.update(
                     message,
-                    status=MessageStatus.SUPPRESSED,
+                    status=status,
                     now=now,
                     only_if=frozenset({status}),
                     reason_is=reason,
-                    reason=verdict.value,
-                    event=message_event(
-                        EventType.MESSAGE_SUPPRESSED,
-                        identity_of(message),
-                        now,
-                        reason=verdict.value,
-                    ),
+                    reason=release_as,
+                    send_at=now,
                 ):
-                    dropped[verdict.value] += 1
+                    continue  # a concurrent resume released it
+                self.outbound.enqueue(current.request)
+                queued += 1
+            elif book.update(
+                message,
+                status=MessageStatus.SUPPRESSED,
+                now=now,
+                only_if=frozenset({status}),
+                reason_is=reason,
+                reason=verdict.value,
+                event=message_event(
+                    EventType.MESSAGE_SUPPRESSED,
+                    identity_of(message),
+                    now,
+                    reason=verdict.value,
+                ),
+            ):
+                dropped[verdict.value] += 1
         return Released(queued=queued, suppressed=dict(dropped))
 
 
-def mark_stuck(index: TimeIndex, store: AppointmentStore, clock: Clock, tenant_id: str) -> int:
+def mark_stuck(
+    index: TimeIndex,
+    store: AppointmentStore,
+    clock: Clock,
+    tenant_id: str,
+    offers: OfferTextOwners | None = None,
+) -> int:
     """The safety net under the sender: a text past every retry that is still pending
     (its last attempt crashed or timed out, and the queue moved it on unrecorded) is
-    recorded failed with retries_exhausted, so it counts, shows and can be redriven."""
+    recorded failed with retries_exhausted, so it counts, shows and can be redriven;
+    an appointment's text or an offer's alike."""
     now = clock.now()
     cutoff = now - STUCK_AFTER
     pending = {s.value for s in PENDING_STATUSES}
     rows = [
         r
         for r in index.messages_between(tenant_id, cutoff - SWEEP_LOOKBACK, cutoff)
-        if r.get("status") in pending and r.get("reason") != SuppressionReason.TENANT_PAUSED
+        if r.status in pending and r.reason != SuppressionReason.TENANT_PAUSED
     ]
+    book = TextBook(store, offers)
+    stuck = [
+        c
+        for c in book.current(tenant_id, rows, now, SuppressionReason.TOO_LATE)
+        if c.text.status in PENDING_STATUSES and not is_held(c.text) and c.text.send_at <= cutoff
+    ]
+    claims_of: dict[str, dict[str, str]] = {}
     marked = 0
-    for appointment_id in sorted({str(r["appointment_id"]) for r in rows}):
-        found = store.get_appointment(tenant_id, appointment_id)
-        if found is None:
-            continue
-        appointment, messages = found
-        stuck = [
-            m
-            for m in messages
-            if m.status in PENDING_STATUSES and not is_held(m) and m.send_at <= cutoff
-        ]
-        if not stuck:
-            continue
-        recipient = store.get_recipient(tenant_id, appointment.customer.phone)
-        claims = recipient.claims if recipient is not None else {}
-        for message in stuck:
-            if claim_key(message) in claims:
-                # Claimed, so Twilio may have it: a redrive could text twice once the claim
-                # is pruned. Say "unknown", as the sender does, never "send it again".
-                store.update_message(
-                    message,
-                    status=MessageStatus.UNKNOWN,
-                    now=now,
-                    only_if=frozenset({message.status}),
-                    reason=CLAIMED_WITHOUT_RESULT,
-                )
-            elif store.update_message(
+    for current in stuck:
+        message = current.text
+        if current.phone not in claims_of:
+            recipient = store.get_recipient(tenant_id, current.phone)
+            claims_of[current.phone] = recipient.claims if recipient is not None else {}
+        if claim_key(message) in claims_of[current.phone]:
+            # Claimed, so Twilio may have it: a redrive could text twice once the claim
+            # is pruned. Say "unknown", as the sender does, never "send it again".
+            book.update(
                 message,
-                status=MessageStatus.FAILED,
+                status=MessageStatus.UNKNOWN,
                 now=now,
                 only_if=frozenset({message.status}),
-                reason=RETRIES_EXHAUSTED,
-                event=message_event(
-                    EventType.MESSAGE_FAILED, identity_of(message), now, reason=RETRIES_EXHAUSTED
-                ),
-            ):
-                marked += 1
+                reason=CLAIMED_WITHOUT_RESULT,
+            )
+        elif book.update(
+            message,
+            status=MessageStatus.FAILED,
+            now=now,
+            only_if=frozenset({message.status}),
+            reason=RETRIES_EXHAUSTED,
+            event=message_event(
+                EventType.MESSAGE_FAILED, identity_of(message), now, reason=RETRIES_EXHAUSTED
+            ),
+        ):
+            marked += 1
     return marked
-
-
-def _matching(
-    rows: list[dict[str, Any]], status: MessageStatus, reason: str
-) -> list[dict[str, Any]]:
-    return [r for r in rows if r.get("status") == status.value and r.get("reason") == reason]

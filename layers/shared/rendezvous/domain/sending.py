@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypedDict
 
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
     ConcurrentModification,
@@ -23,32 +25,36 @@ from rendezvous.domain.identity import (
     schedule_name,
     status_callback_ref,
 )
-from rendezvous.domain.last_text import last_text, last_text_order
 from rendezvous.domain.models import (
     CLAIMED_WITHOUT_RESULT,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
-    Appointment,
-    MessageRecord,
+    Customer,
+    MessageKind,
     MessageStatus,
+    OfferSendRequest,
+    OfferText,
     Recipient,
-    SendRequest,
     SuppressionReason,
     Tenant,
+    TextRecord,
+    TextRequest,
     is_redrivable,
     template_kind,
 )
-from rendezvous.domain.planning import late_verdict, still_timely
+from rendezvous.domain.planning import late_verdict, offer_late_verdict, still_timely
 from rendezvous.domain.ports import (
+    ActivityLog,
     AppointmentStore,
+    OfferTextOwners,
     OutboundSms,
     RecipientClaim,
     ReminderScheduler,
     RenderedSms,
     Renderer,
-    SendContext,
     SmsGateway,
 )
+from rendezvous.domain.texts import TextBook
 from rendezvous.domain.timing import is_quiet, local_day, next_allowed, recipient_zone
 
 MAX_DEFERRALS = 3
@@ -92,6 +98,34 @@ class SendResult:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TextSubject:
+    """What a text is about, as the sender's rules read it: an appointment, or an opening
+    offered to a waitlist entry. The rules (pause, opt-out, quiet hours, cap, the claim)
+    are the same for both; only these facts differ."""
+
+    phone: str
+    request: TextRequest
+    # The moment a late text no longer makes sense before (the visit; for an offer, the
+    # last moment the slot is offered).
+    ends_at: datetime
+    # Why it must not go out now, when that is known from what it is about.
+    late: SuppressionReason | None
+    render: Callable[[bool, datetime], RenderedSms]
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One read of what a send decides on. `subject` None: what the text belonged to is
+    gone, and `gone` says how the record is closed."""
+
+    tenant: Tenant | None
+    message: TextRecord | None
+    recipient: Recipient | None
+    subject: TextSubject | None
+    gone: SuppressionReason = SuppressionReason.APPOINTMENT_CANCELLED
+
+
 @dataclass
 class MessageSender:
     store: AppointmentStore
@@ -99,14 +133,20 @@ class MessageSender:
     scheduler: ReminderScheduler
     clock: Clock
     render: Renderer
+    offers: OfferTextOwners | None = None
+    # GET /v1/stats counts the offer texts Twilio took (`offer_sent`) from the log.
+    activity: ActivityLog | None = None
 
-    def deliver(self, request: SendRequest, *, final_attempt: bool = False) -> SendResult:
+    def __post_init__(self) -> None:
+        self._texts = TextBook(self.store, self.offers)
+
+    def deliver(self, request: TextRequest, *, final_attempt: bool = False) -> SendResult:
         """Decide and send. `final_attempt`: no retry follows if the gateway is down now, so
         the text is recorded failed (retries_exhausted), ready for a redrive."""
         for _ in range(CLAIM_ATTEMPTS):
-            context = self.store.load_send_context(request)
+            loaded = self._load(request)
             try:
-                result = self._deliver(request, context, final_attempt)
+                result = self._deliver(request, loaded, final_attempt)
             except ConcurrentModification:
                 # The recipient changed between read and write (an opt-out, another text):
                 # read again and decide again.
@@ -119,30 +159,84 @@ class MessageSender:
             return result
         raise ConcurrentModification("recipient kept changing; the event will be retried")
 
-    def _resumed(self, request: SendRequest) -> bool:
-        tenant = self.store.load_send_context(request).tenant
+    def _resumed(self, request: TextRequest) -> bool:
+        tenant = self._load(request).tenant
         return tenant is not None and not tenant.paused
 
-    def _deliver(self, request: SendRequest, ctx: SendContext, final_attempt: bool) -> SendResult:
+    def _load(self, request: TextRequest) -> _Loaded:
+        now = self.clock.now()
+        if isinstance(request, OfferSendRequest):
+            return self._load_offer(request, now)
+        ctx = self.store.load_send_context(request)
+        appointment, tenant, message = ctx.appointment, ctx.tenant, ctx.message
+        if appointment is None or tenant is None or message is None:
+            return _Loaded(tenant, message, ctx.recipient, None)
+
+        def render(first_contact: bool, at: datetime) -> RenderedSms:
+            return self.render.message(
+                template_kind(message.kind),
+                tenant,
+                appointment,
+                first_contact=first_contact,
+                previous_starts_at=appointment.previous_starts_at,
+                now=at,
+            )
+
+        subject = TextSubject(
+            phone=appointment.customer.phone,
+            request=request,
+            ends_at=appointment.starts_at,
+            late=late_verdict(appointment, message, now, SuppressionReason.TOO_LATE),
+            render=render,
+        )
+        return _Loaded(tenant, message, ctx.recipient, subject)
+
+    def _load_offer(self, request: OfferSendRequest, now: datetime) -> _Loaded:
+        ctx = self._offer_texts().load_offer_send_context(request)
+        opening, offer, tenant, text = ctx.opening, ctx.offer, ctx.tenant, ctx.text
+        if opening is None or offer is None or tenant is None or text is None:
+            return _Loaded(tenant, text, ctx.recipient, None, SuppressionReason.OPENING_EXPIRED)
+        customer = Customer(phone=offer.phone, name=offer.name, locale=offer.locale)
+
+        def render(first_contact: bool, at: datetime) -> RenderedSms:
+            return self.render.offer(
+                MessageKind(text.kind),
+                tenant,
+                opening,
+                customer,
+                first_contact=first_contact,
+                now=at,
+            )
+
+        notice = tenant.fill_min_notice_minutes
+        # An offer is worth sending only while its opening can still be taken.
+        ends_at = opening.starts_at
+        if text.kind == MessageKind.OFFER:
+            ends_at -= timedelta(minutes=notice)
+        late = offer_late_verdict(text, opening, offer, notice, now, SuppressionReason.TOO_LATE)
+        subject = TextSubject(offer.phone, request, ends_at, late, render)
+        return _Loaded(tenant, text, ctx.recipient, subject)
+
+    def _deliver(self, request: TextRequest, ctx: _Loaded, final_attempt: bool) -> SendResult:
         now = self.clock.now()
         message = ctx.message
         if message is not None and is_redrivable(message):
             message = self._reopen(message, now)
         if message is None or message.status not in PENDING_STATUSES:
             return SendResult(Outcome.DUPLICATE, request.kind)
-        appointment, tenant = ctx.appointment, ctx.tenant
-        if appointment is None or tenant is None:
-            return self._suppress(message, SuppressionReason.APPOINTMENT_CANCELLED, now)
+        subject, tenant = ctx.subject, ctx.tenant
+        if subject is None or tenant is None:
+            return self._suppress(message, ctx.gone, now)
         recipient = ctx.recipient or Recipient(
             tenant_id=tenant.tenant_id,
             recipient_key=request.recipient_key,
-            phone=appointment.customer.phone,
+            phone=subject.phone,
         )
         key = claim_key(message)
         if key in recipient.claims:
             # Claimed by an earlier delivery of this event that never recorded what Twilio
             # said (it stopped mid-way). Sending again could text twice: say so instead.
-            self._update(
+            self._texts.update(
                 message,
                 status=MessageStatus.UNKNOWN,
                 now=now,
@@ -150,78 +244,45 @@ class MessageSender:
                 reason=CLAIMED_WITHOUT_RESULT,
             )
             return SendResult(Outcome.UNKNOWN, message.kind, reason=CLAIMED_WITHOUT_RESULT)
-        verdict = self._check_rules(message, appointment, tenant, recipient, now)
+        verdict = self._check_rules(message, subject, tenant, recipient, now)
         if verdict is not None:
             return verdict
 
-        zone = recipient_zone(appointment.customer.phone, tenant.timezone)
+        zone = recipient_zone(subject.phone, tenant.timezone)
         if is_quiet(now, zone, tenant.quiet_hours):
-            return self._defer(message, appointment, tenant, now)
+            return self._defer(message, subject, tenant, now)
 
         today = local_day(now, zone)
-        sent_today = recipient.cap_count if recipient.cap_day == today else 0
-        if sent_today >= tenant.daily_cap:
+        sent_today = recipient.capped_texts_on(today)
+        if sent_today >= tenant.daily_cap and not message.answers_customer:
             return self._suppress(message, SuppressionReason.FREQUENCY_CAP, now)
 
-        rendered = self.render.message(
-            template_kind(message.kind),
-            tenant,
-            appointment,
-            first_contact=recipient.first_contact_at is None,
-            previous_starts_at=appointment.previous_starts_at,
-            now=now,
-        )
+        rendered = subject.render(recipient.first_contact_at is None, now)
         oldest_kept = (now - CLAIM_RETENTION).date().isoformat()
         claims = {k: day for k, day in recipient.claims.items() if day >= oldest_kept}
         claim = RecipientClaim(
             expected_rev=recipient.rev,
             cap_day=today,
-            cap_count=sent_today + 1,
+            cap_count=sent_today if message.answers_customer else sent_today + 1,
             first_contact_at=recipient.first_contact_at or now,
             claims={**claims, key: today},
         )
         # Raises ConcurrentModification when another send or an opt-out got there first;
         # deliver() then reads again, and a duplicate event finds its claim.
         self.store.claim_message(recipient, claim)
-        return self._send(message, appointment, tenant, recipient, rendered, now, final_attempt)
+        return self._send(message, subject, tenant, recipient, rendered, now, final_attempt)
 
-    def _update(
-        self,
-        message: MessageRecord,
-        *,
-        status: MessageStatus,
-        now: datetime,
-        only_if: frozenset[MessageStatus] | None = None,
-        reason_is: str | None = None,
-        event: WebhookEvent | None = None,
-        **fields: object,
-    ) -> bool:
-        """The record's update, and then, when it landed, the appointment's `last_text`."""
-        changed = self.store.update_message(
-            message,
-            status=status,
-            now=now,
-            only_if=only_if,
-            reason_is=reason_is,
-            event=event,
-            **fields,
-        )
-        if changed:
-            reason = fields.get("reason")
-            self.store.note_last_text(
-                message.tenant_id,
-                message.appointment_id,
-                last_text(message.kind, status, now, reason if isinstance(reason, str) else None),
-                order=last_text_order(message.kind, message.version, status, now),
-            )
-        return changed
+    def _offer_texts(self) -> OfferTextOwners:
+        if self.offers is None:
+            raise RuntimeError("an offer's text reached a sender built without offers")
+        return self.offers
 
-    def _reopen(self, message: MessageRecord, now: datetime) -> MessageRecord | None:
+    def _reopen(self, message: TextRecord, now: datetime) -> TextRecord | None:
         """A redriven text whose retries had run out is pending again (it never left us:
         its claim was given back), so the rules below decide it as they would any other.
         It is due now: the queue watcher's sweep, which goes by send_at, then catches it
         again should every receive of the redrive crash unrecorded."""
-        reopened = self._update(
+        reopened = self._texts.update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -243,15 +304,14 @@ class MessageSender:
 
     def _check_rules(
         self,
-        message: MessageRecord,
-        appointment: Appointment,
+        message: TextRecord,
+        subject: TextSubject,
         tenant: Tenant,
         recipient: Recipient,
         now: datetime,
     ) -> SendResult | None:
-        verdict = late_verdict(appointment, message, now, SuppressionReason.TOO_LATE)
-        if verdict is not None:
-            return self._suppress(message, verdict, now)
+        if subject.late is not None:
+            return self._suppress(message, subject.late, now)
         if tenant.paused:
             return self._hold(message, now)
         if recipient.opted_out:
@@ -260,10 +320,10 @@ class MessageSender:
             return self._suppress(message, SuppressionReason.UNDELIVERABLE, now)
         return None
 
-    def _hold(self, message: MessageRecord, now: datetime) -> SendResult:
+    def _hold(self, message: TextRecord, now: datetime) -> SendResult:
         """Paused: keep the text, not drop it. Resuming sends it if its moment still makes
         sense (OversightService.resume), and records why not otherwise."""
-        changed = self._update(
+        changed = self._texts.update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -277,9 +337,9 @@ class MessageSender:
         )
 
     def _suppress(
-        self, message: MessageRecord, reason: SuppressionReason, now: datetime
+        self, message: TextRecord, reason: SuppressionReason, now: datetime
     ) -> SendResult:
-        changed = self._update(
+        changed = self._texts.update(
             message,
             status=MessageStatus.SUPPRESSED,
             now=now,
@@ -294,12 +354,12 @@ class MessageSender:
         return SendResult(Outcome.SUPPRESSED, message.kind, reason=reason.value)
 
     def _defer(
-        self, message: MessageRecord, appointment: Appointment, tenant: Tenant, now: datetime
+        self, message: TextRecord, subject: TextSubject, tenant: Tenant, now: datetime
     ) -> SendResult:
-        zone = recipient_zone(appointment.customer.phone, tenant.timezone)
+        zone = recipient_zone(subject.phone, tenant.timezone)
         until = next_allowed(now, zone, tenant.quiet_hours)
         if (
-            not still_timely(message.kind, appointment.starts_at, until)
+            not still_timely(message.kind, subject.ends_at, until)
             or message.deferrals >= MAX_DEFERRALS
         ):
             return self._suppress(message, SuppressionReason.QUIET_HOURS, now)
@@ -307,18 +367,8 @@ class MessageSender:
         name = schedule_name(identity_of(message)) + f"-d{deferrals}"
         # Schedule before recording: a schedule without a pending record does nothing,
         # a pending record without a schedule would never be sent.
-        self.scheduler.schedule(
-            name,
-            until,
-            SendRequest(
-                tenant_id=message.tenant_id,
-                appointment_id=message.appointment_id,
-                kind=message.kind,
-                version=message.version,
-                recipient_key=appointment.recipient_key,
-            ),
-        )
-        changed = self._update(
+        self.scheduler.schedule(name, until, subject.request)
+        changed = self._texts.update(
             message,
             status=MessageStatus.DEFERRED,
             now=now,
@@ -340,8 +390,8 @@ class MessageSender:
 
     def _send(
         self,
-        message: MessageRecord,
-        appointment: Appointment,
+        message: TextRecord,
+        subject: TextSubject,
         tenant: Tenant,
         recipient: Recipient,
         rendered: RenderedSms,
@@ -349,7 +399,7 @@ class MessageSender:
         final_attempt: bool,
     ) -> SendResult:
         sms = OutboundSms(
-            to=appointment.customer.phone,
+            to=subject.phone,
             from_=tenant.phone_number,
             body=rendered.body,
             status_callback_ref=status_callback_ref(message),
@@ -366,7 +416,9 @@ class MessageSender:
             # event, with the reason on the record. After the last retry the text is failed
             # for all to see (stats, console) and the event goes on to the dead-letter queue,
             # from where a redrive brings it back.
-            self.store.release_claim(recipient, claim_key(message))
+            self.store.release_claim(
+                recipient, claim_key(message), counted=not message.answers_customer
+            )
             status = MessageStatus.FAILED if final_attempt else MessageStatus.DEFERRED
             reason = RETRIES_EXHAUSTED if final_attempt else "gateway_unavailable"
             failed = (
@@ -387,7 +439,7 @@ class MessageSender:
                 (PENDING_STATUSES, None),
                 (frozenset({MessageStatus.UNKNOWN}), CLAIMED_WITHOUT_RESULT),
             ):
-                if self._update(
+                if self._texts.update(
                     message,
                     status=status,
                     now=now,
@@ -414,7 +466,7 @@ class MessageSender:
                 error_code=exc.error_code,
             )
         except SmsError as exc:
-            return self._record_failure(message, appointment, tenant, exc, facts, now)
+            return self._record_failure(message, subject.phone, tenant, exc, facts, now)
         # A fast status callback may already have recorded a later status; this write then
         # finds the record no longer pending and leaves it be.
         self._record_result(
@@ -424,6 +476,8 @@ class MessageSender:
             sid=receipt.sid,
             **facts,
         )
+        if isinstance(message, OfferText) and message.kind == MessageKind.OFFER:
+            self._log_offer_sent(message, now)
         return SendResult(
             Outcome.SENT,
             message.kind,
@@ -431,9 +485,25 @@ class MessageSender:
             encoding=rendered.encoding,
         )
 
+    def _log_offer_sent(self, text: OfferText, now: datetime) -> None:
+        """An offer text Twilio took, counted once: this line runs once per claim, and a
+        redelivered event finds the claim (or the result) and never gets here again. An
+        offer suppressed or held until it no longer mattered was never sent."""
+        if self.activity is None:
+            return
+        self.activity.append(
+            text.tenant_id,
+            ActivityEntry(
+                event=ActivityEvent.OFFER_SENT,
+                actor="automation",
+                at=now,
+                opening_id=text.opening_id,
+            ),
+        )
+
     def _record_result(
         self,
-        message: MessageRecord,
+        message: TextRecord,
         *,
         status: MessageStatus,
         now: datetime,
@@ -444,7 +514,7 @@ class MessageSender:
         text failed (retries_exhausted) while the send was under way, when its send_at was
         old (redriven, released after a pause, a backlog): that guess gives way to the fact,
         else a text that went out reads failed and invites a redrive."""
-        if self._update(
+        if self._texts.update(
             message,
             status=status,
             now=now,
@@ -454,7 +524,7 @@ class MessageSender:
             **fields,
         ):
             return
-        self._update(
+        self._texts.update(
             message,
             status=status,
             now=now,
@@ -466,8 +536,8 @@ class MessageSender:
 
     def _record_failure(
         self,
-        message: MessageRecord,
-        appointment: Appointment,
+        message: TextRecord,
+        phone: str,
         tenant: Tenant,
         exc: SmsError,
         facts: SentFacts,
@@ -490,7 +560,6 @@ class MessageSender:
             **facts,
         )
         if isinstance(exc, RecipientOptedOut):
-            phone = appointment.customer.phone
             self.store.mark_recipient(
                 tenant.tenant_id,
                 phone,
@@ -508,7 +577,7 @@ class MessageSender:
         elif isinstance(exc, RecipientUndeliverable):
             self.store.mark_recipient(
                 tenant.tenant_id,
-                appointment.customer.phone,
+                phone,
                 now=now,
                 undeliverable_code=exc.error_code or 0,
             )

@@ -53,6 +53,12 @@ EDITABLE: Final = (
     "response_minutes",
     "queue_lease_minutes",
     "queue_retention_days",
+    "fill_enabled",
+    "fill_min_notice_minutes",
+    "fill_wave_size",
+    "fill_wave_interval_minutes",
+    "fill_match",
+    "fill_horizon_days",
 )
 READ_ONLY: Final = ("tenant_id", "phone_number", "version")
 
@@ -71,6 +77,12 @@ MIN_SENDING_MINUTES: Final = 60
 # Local minutes [start, end) no automated text may go out in: midnight to 6 am.
 NIGHT: Final = (0, 6 * 60)
 MAX_SEGMENTS: Final = 2
+FILL_SEGMENTS: Final = 1
+# Vacancy fill: (least, most) of each number.
+FILL_NOTICE_MINUTES: Final = (30, 7 * 24 * 60)
+FILL_WAVE_SIZE: Final = (1, 50)
+FILL_WAVE_INTERVAL_MINUTES: Final = (5, 24 * 60)
+FILL_HORIZON_DAYS: Final = (1, 60)
 TEMPLATE_KINDS: Final = (
     MessageKind.CONFIRMATION,
     MessageKind.MOVED,
@@ -212,6 +224,30 @@ def offset_problems(tenant: Tenant) -> list[tuple[str, str]]:
     return problems
 
 
+def fill_problems(tenant: Tenant) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for field, value, (least, most) in (
+        ("fill_min_notice_minutes", tenant.fill_min_notice_minutes, FILL_NOTICE_MINUTES),
+        ("fill_wave_size", tenant.fill_wave_size, FILL_WAVE_SIZE),
+        (
+            "fill_wave_interval_minutes",
+            tenant.fill_wave_interval_minutes,
+            FILL_WAVE_INTERVAL_MINUTES,
+        ),
+        ("fill_horizon_days", tenant.fill_horizon_days, FILL_HORIZON_DAYS),
+    ):
+        if not least <= value <= most:
+            problems.append((field, f"{value} is outside {least} to {most}"))
+    if problems:
+        return problems
+    if tenant.fill_horizon_days * 24 * 60 <= tenant.fill_min_notice_minutes:
+        # Every opening an R could offer would be too close to offer.
+        problems.append(
+            ("fill_horizon_days", "must reach further ahead than fill_min_notice_minutes")
+        )
+    return problems
+
+
 @cache
 def known_zones() -> frozenset[str]:
     # A name is looked up in the zone database, never opened as a path ("../x" or a
@@ -264,12 +300,37 @@ def template_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, s
                     f"first-time customer; at most {MAX_SEGMENTS}",
                 )
             )
+    if tenant.fill_enabled:
+        problems.extend(fill_text_problems(tenant, rules))
+    return problems
+
+
+def fill_text_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, str]]:
+    """Vacancy fill's texts are one segment each: an offer read and answered in a hurry
+    must arrive whole. Their words are fixed, so only the business name can break this."""
+    problems: list[tuple[str, str]] = []
+    for locale in SUPPORTED_LOCALES:
+        for name, sms in rules.worst_case_fill(tenant, locale).items():
+            if sms.segments > FILL_SEGMENTS:
+                problems.append(
+                    (
+                        "name",
+                        f"the {locale} {name} text takes {sms.segments} SMS segments "
+                        f"({sms.characters} characters, {sms.encoding}); vacancy fill's "
+                        f"texts must be {FILL_SEGMENTS}: a shorter name, or fill_enabled false",
+                    )
+                )
     return problems
 
 
 def rule_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, str]]:
     identity = identity_problems(tenant)
-    problems = [*identity, *hours_problems(tenant), *offset_problems(tenant)]
+    problems = [
+        *identity,
+        *hours_problems(tenant),
+        *offset_problems(tenant),
+        *fill_problems(tenant),
+    ]
     if not any(field == "timezone" for field, _ in identity):  # texts are dated in it
         problems.extend(template_problems(tenant, rules))
     return problems

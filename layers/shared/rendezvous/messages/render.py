@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
 from typing import Final
 from zoneinfo import ZoneInfo
 
 from rendezvous.domain.models import (
     Appointment,
     AppointmentStatus,
+    Customer,
     MessageKind,
     Tenant,
     template_kind,
@@ -19,6 +20,7 @@ from rendezvous.domain.models import (
 from rendezvous.domain.ports import RenderedSms
 from rendezvous.domain.tenant_settings import MAX_SEGMENTS
 from rendezvous.domain.timing import recipient_zone
+from rendezvous.domain.vacancy import Opening
 from rendezvous.messages.gsm import is_gsm7, segment_count, to_gsm_compatible
 from rendezvous.messages.replies import render_reply
 from rendezvous.messages.templates import (
@@ -74,16 +76,43 @@ def format_clock(local: datetime, locale: str) -> str:
     return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
 
 
-def format_when(moment: datetime, timezone: str, locale: str) -> str:
-    """ "Tue 24 Nov 10:30am" / "mar 24 nov 10h30" / "mar 24 nov 10:30", in the given zone.
+# Beyond this many days from now a date without its year would be read as this year's
+# (and its weekday would then be wrong): the text says the full date instead.
+YEAR_AFTER_DAYS: Final = 180
+
+
+def format_when(moment: datetime, timezone: str, locale: str, now: datetime | None = None) -> str:
+    """ "Tue 24 Nov 10:30am" / "mar 24 nov 10h30" / "mar 24 nov 10:30", in the given zone;
+    more than YEAR_AFTER_DAYS from `now` (when given), the full date without the weekday
+    ("5 Dec 2027 10:00am"): as long as the weekday form, so no text grows for it.
 
     A naive datetime is taken as UTC.
     """
-    local = _local(moment, ZoneInfo(timezone))
+    zone = ZoneInfo(timezone)
+    local = _local(moment, zone)
     loc = locale if locale in _DAYS else "en"
-    day = _DAYS[loc][local.weekday()]
     month = _MONTHS[loc][local.month - 1]
-    return f"{day} {local.day} {month} {format_clock(local, loc)}"
+    clock = format_clock(local, loc)
+    if now is not None and abs((local.date() - _local(now, zone).date()).days) > YEAR_AFTER_DAYS:
+        return f"{local.day} {month} {local.year} {clock}"
+    return f"{_DAYS[loc][local.weekday()]} {local.day} {month} {clock}"
+
+
+_DIGIT_FOR: Final = {
+    "en": "{digit} for {when}",
+    "fr": "{digit} pour {when}",
+    "es": "{digit} para {when}",
+}
+
+
+def format_options(options: Sequence[datetime], timezone: str, locale: str) -> str:
+    """ "1 for Tue 8 Dec 9:00am, 2 for Wed 9 Dec 10:30am": the digits of a choice of times,
+    numbered from 1 in the order given."""
+    pattern = _DIGIT_FOR.get(locale, _DIGIT_FOR["en"])
+    return ", ".join(
+        substitute(pattern, {"digit": str(n), "when": format_when(at, timezone, locale)})
+        for n, at in enumerate(options, start=1)
+    )
 
 
 _TODAY: Final = {"en": "today at {clock}", "fr": "aujourd'hui à {clock}", "es": "hoy a las {clock}"}
@@ -137,7 +166,7 @@ def relative_when(
         # Within the week the weekday says which day; the date would cost a segment.
         weekday = _DAYS[loc][local.weekday()]
         return _IN_DAYS[loc].format(n=days, when=f"{weekday} {clock}")
-    return format_when(moment, timezone, loc)
+    return format_when(moment, timezone, loc, now)
 
 
 def first_name(name: str) -> str:
@@ -288,8 +317,88 @@ def render_message(
     return RenderedSms(body=body, encoding=encoding, segments=segments, characters=len(body))
 
 
+def render_offer(
+    kind: MessageKind,
+    tenant: Tenant,
+    starts_at: datetime,
+    customer: Customer,
+    *,
+    first_contact: bool,
+    now: datetime | None = None,
+) -> RenderedSms:
+    """An offer's text: the business and the slot's time ("today at", "tomorrow at" where
+    true in the recipient's zone), nothing else about the visit or the person. The first
+    text to a number ends with the STOP line, as every first text does."""
+    locale = customer.locale or tenant.locale
+    template = _template(tenant, locale, kind)
+    when = (
+        relative_when(
+            starts_at,
+            tenant.timezone,
+            locale,
+            now,
+            recipient_zone(customer.phone, tenant.timezone),
+            count_days=False,
+        )
+        if now is not None
+        else format_when(starts_at, tenant.timezone, locale)
+    )
+    values = {"business": _one_line(tenant.name), "when": when}
+    body = _compose(template, values, locale, stop=first_contact and not STOP_WORD.search(template))
+    encoding, segments = segment_count(body)
+    return RenderedSms(body=body, encoding=encoding, segments=segments, characters=len(body))
+
+
+# Dates as long as any locale writes them within the horizon R offers from (no year):
+# two-digit days, "sept", two-digit hours, en's "12:30pm". Wednesday to Friday.
+_LONGEST_DAYS: Final = (date(2030, 9, 25), date(2030, 9, 26), date(2030, 9, 27))
+_LONGEST_CLOCK: Final = time(12, 30)
+# A text the customer reads while deciding, and answers with one digit: it must arrive
+# whole, so it is one segment, never two.
+ONE_SEGMENT: Final = 1
+
+
+def longest_times(timezone: str, count: int) -> list[datetime]:
+    """`count` start times whose words are the longest the locales write (for measuring)."""
+    zone = ZoneInfo(timezone)
+    return [datetime.combine(day, _LONGEST_CLOCK, zone) for day in _LONGEST_DAYS[:count]]
+
+
 class SmsRenderer:
     """The domain's Renderer port: these modules' words and formats."""
+
+    def option_room(self, name: str, tenant: Tenant, locale: str | None = None) -> int:
+        """How many digits (3, 2, 1, or 0) the reply `name` can offer in ONE segment for
+        this tenant, measured with the longest times: a long business name leaves room for
+        fewer, and the choice kept on the number then has only those digits."""
+        for count in range(len(_LONGEST_DAYS), 0, -1):
+            body = render_reply(
+                locale or tenant.locale,
+                name,
+                self._reply_values(
+                    tenant,
+                    None,
+                    locale or tenant.locale,
+                    options=longest_times(tenant.timezone, count),
+                ),
+            )
+            if segment_count(body)[1] <= ONE_SEGMENT:
+                return count
+        return 0
+
+    def offer(
+        self,
+        kind: MessageKind,
+        tenant: Tenant,
+        opening: Opening,
+        customer: Customer,
+        *,
+        first_contact: bool,
+        now: datetime | None = None,
+    ) -> RenderedSms:
+        return render_offer(
+            kind, tenant, opening.starts_at, customer, first_contact=first_contact, now=now
+        )
 
     def message(
         self,
@@ -319,9 +428,24 @@ class SmsRenderer:
         appointment: Appointment | None,
         *,
         due: datetime | None = None,
+        options: Sequence[datetime] = (),
     ) -> str:
         locale = (appointment.customer.locale if appointment else None) or tenant.locale
-        values = {
+        return render_reply(
+            locale, name, self._reply_values(tenant, appointment, locale, due=due, options=options)
+        )
+
+    @staticmethod
+    def _reply_values(
+        tenant: Tenant,
+        appointment: Appointment | None,
+        locale: str,
+        *,
+        due: datetime | None = None,
+        options: Sequence[datetime] = (),
+    ) -> dict[str, str]:
+        return {
+            "options": format_options(options, tenant.timezone, locale),
             "business": tenant.name,
             "contact": tenant.contact or tenant.phone_number,
             "first_name": first_name(appointment.customer.name) if appointment else "",
@@ -330,7 +454,6 @@ class SmsRenderer:
             else "",
             "due": format_when(due, tenant.timezone, locale) if due else "",
         }
-        return render_reply(locale, name, values)
 
     def moment(self, at: datetime, timezone: str, locale: str) -> str:
         return format_when(at, timezone, locale)

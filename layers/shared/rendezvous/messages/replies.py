@@ -24,6 +24,16 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "will reply by {due}.",
         "no_appointment": "{business}: we found no upcoming appointment for this number. "
         "A person will reply by {due}.",
+        # R with free slots that fit: the digits answer it while the options are open.
+        "reschedule_options": "{business}: free times: reply {options}, or tell us what suits you.",
+        # The digit's slot went to someone else first.
+        "reschedule_taken_options": "{business}: sorry, just taken. Reply {options}, or "
+        "tell us what suits you.",
+        "reschedule_taken": "{business}: sorry, just taken. A person will reply by {due}, "
+        "or tell us what suits you.",
+        # The appointment was changed by someone else since the options were offered.
+        "reschedule_changed": "{business}: your visit was just changed to {when}. A person "
+        "will reply by {due}.",
     },
     "fr": {
         "ack": "{business}: merci, message reçu. Une personne vous répondra avant {due}.",
@@ -40,6 +50,12 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "Réponse avant {due}.",
         "no_appointment": "{business}: aucun RDV à venir pour ce numéro. Une personne vous "
         "répondra avant {due}.",
+        "reschedule_options": "{business}: créneaux libres: rép. {options}, ou proposez une heure.",
+        "reschedule_taken_options": "{business}: désolé, déjà pris. Répondez {options}, ou "
+        "proposez une heure.",
+        "reschedule_taken": "{business}: désolé, déjà pris. Réponse avant {due}, ou "
+        "proposez une heure.",
+        "reschedule_changed": "{business}: RDV changé au {when}. Réponse avant {due}.",
     },
     "es": {
         "ack": "{business}: gracias, recibimos su mensaje. Una persona responderá antes de {due}.",
@@ -54,6 +70,13 @@ REPLIES: Final[dict[str, dict[str, str]]] = {
         "Respuesta antes de {due}.",
         "no_appointment": "{business}: no hay citas próximas para este número. Una persona "
         "responderá antes de {due}.",
+        "reschedule_options": "{business}: horas libres: resp. {options}, o díganos qué le "
+        "conviene.",
+        "reschedule_taken_options": "{business}: lo sentimos, ya está tomada. Responda "
+        "{options}, o díganos qué le conviene.",
+        "reschedule_taken": "{business}: lo sentimos, ya está tomada. Respuesta antes de {due}, "
+        "o díganos qué le conviene.",
+        "reschedule_changed": "{business}: su cita cambió al {when}. Respuesta antes de {due}.",
     },
 }
 

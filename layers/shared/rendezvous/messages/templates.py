@@ -29,6 +29,8 @@ OPT_IN_KEYWORDS: Final[frozenset[str]] = frozenset({"START", "YES", "UNSTOP"})
 # Sized for one GSM-7 segment (160 characters) with the names and places of
 # benchmarks/segments.py: every kind, with the 12-hour clock of en, "in 3 days, Fri 3:30pm"
 # in a reminder and the STOP line on a confirmation (tests/unit/test_render.py holds it).
+# The offer kinds stay one segment with any GSM-7 business name the settings accept (60
+# characters) and the STOP line (messages/rules.py measures them on every settings change).
 # Hence the terse parts: the greeting word only where there is room, the weekday alone for
 # a day within the week, "R to rebook".
 DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
@@ -55,6 +57,16 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
         MessageKind.CANCELLED: (
             "{business}: your appointment {when} is cancelled. Reply R to rebook."
         ),
+        # An offer names the business and the time only: nothing about the visit it came
+        # from or the person it goes to. Y is no carrier word (YES would be). Its STOP line
+        # is render's, on a first text, as for every kind.
+        MessageKind.OFFER: (
+            "{business}: a slot opened {when}. Reply Y to take it (first reply gets it)."
+        ),
+        # "Questions? Reply.": free text reaches a person, as any other text does.
+        MessageKind.OFFER_TAKEN: (
+            "{business}: sorry, {when} is taken. You stay on the waitlist. Questions? Reply."
+        ),
     },
     "fr": {
         MessageKind.CONFIRMATION: (
@@ -78,6 +90,10 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
         MessageKind.CANCELLED: (
             "{business}: votre RDV {when} est annulé. Rép. R pour reprendre RDV."
         ),
+        MessageKind.OFFER: ("{business}: un créneau s'est libéré {when}. Rép. Y pour le prendre."),
+        MessageKind.OFFER_TAKEN: (
+            "{business}: désolé, {when} est pris. Vous restez inscrit. Écrivez-nous."
+        ),
     },
     "es": {
         MessageKind.CONFIRMATION: (
@@ -100,6 +116,12 @@ DEFAULT_TEMPLATES: Final[Mapping[str, Mapping[MessageKind, str]]] = {
         ),
         MessageKind.CANCELLED: (
             "{business}: su cita {when} está cancelada. Resp. R para otra cita."
+        ),
+        MessageKind.OFFER: (
+            "{business}: hay una cita libre {when}. Resp. Y para tomarla (gana la primera)."
+        ),
+        MessageKind.OFFER_TAKEN: (
+            "{business}: lo sentimos, {when} ya se ocupó. Sigue en la lista. ¿Dudas? Responda."
         ),
     },
 }

@@ -16,6 +16,7 @@ from rendezvous.adapters.dynamodb.table import (
     TableRepository,
     appointment_key,
     batch_get,
+    cancellation_codes,
     condition_failed,
     day_keys,
     day_listing,
@@ -29,13 +30,16 @@ from rendezvous.adapters.dynamodb.table import (
     stamp,
     tenant_key,
     time_keys,
+    timed_text,
     transact,
     transact_if,
     values_of,
 )
+from rendezvous.adapters.dynamodb.vacancy import opening_fill, opening_put
 from rendezvous.domain.activity import ActivityEntry
+from rendezvous.domain.errors import ConcurrentModification, OpeningTaken
 from rendezvous.domain.events import WebhookEvent
-from rendezvous.domain.identity import MessageIdentity, identity_of
+from rendezvous.domain.identity import MessageIdentity, TimedText, identity_of
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -49,6 +53,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import SendContext
+from rendezvous.domain.vacancy import Opening, OpeningTake
 
 # Appointment fields no save writes (see _appointment_update).
 SEPARATELY_WRITTEN = frozenset({"last_text", "outcome", "outcome_at", "outcome_by"})
@@ -122,8 +127,12 @@ class DynamoAppointments(TableRepository):
         item.update(time_keys(message.tenant_id, message))
         return item
 
-    def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
-        items = [
+    def creation(
+        self, appointment: Appointment, messages: Sequence[MessageRecord]
+    ) -> list[dict[str, Any]]:
+        """The transaction entries that create the appointment (only where none is) with
+        its planned texts: a booking's own transaction, or a waitlist fill's."""
+        return [
             {
                 "Put": {
                     "TableName": self._table,
@@ -136,7 +145,9 @@ class DynamoAppointments(TableRepository):
                 for m in messages
             ),
         ]
-        transact(self._db, items, "appointment already exists")
+
+    def create_appointment(self, appointment: Appointment, messages: list[MessageRecord]) -> None:
+        transact(self._db, self.creation(appointment, messages), "appointment already exists")
 
     def save_appointment(
         self,
@@ -148,6 +159,8 @@ class DynamoAppointments(TableRepository):
         new_messages: list[MessageRecord],
         now: datetime,
         events: Sequence[WebhookEvent] = (),
+        opening: Opening | None = None,
+        takes: OpeningTake | None = None,
     ) -> None:
         pending = sorted(s.value for s in PENDING_STATUSES)
         update = self._appointment_update(appointment)
@@ -186,7 +199,33 @@ class DynamoAppointments(TableRepository):
             for m in new_messages
         )
         items.extend(event_puts(self._table, events))
-        transact(self._db, items, "appointment changed concurrently")
+        if opening is not None:
+            items.append(opening_put(self._table, opening))
+        if takes is None:
+            transact(self._db, items, "appointment changed concurrently")
+            return
+        items.append(
+            opening_fill(
+                self._table,
+                takes.tenant_id,
+                takes.opening_id,
+                appointment_id=takes.appointment_id,
+                entry_id=None,
+                not_before=takes.not_before,
+                now=takes.at,
+            )
+        )
+        writes: list[Any] = items
+        try:
+            self._db.transact_write_items(TransactItems=writes)
+        except ClientError as exc:
+            codes = cancellation_codes(exc)
+            # The appointment's own change first: a retry reads it again and tells.
+            if codes[0] != "ConditionalCheckFailed" and codes[-1] == "ConditionalCheckFailed":
+                raise OpeningTaken(f"opening {takes.opening_id} was just taken") from exc
+            if "ConditionalCheckFailed" in codes:
+                raise ConcurrentModification("appointment changed concurrently") from exc
+            raise
 
     def load_send_context(self, request: SendRequest) -> SendContext:
         keys = {
@@ -500,9 +539,9 @@ class DynamoAppointments(TableRepository):
         found = [Recipient.model_validate(i) for i in batch_get(self._db, self._table, wanted)]
         return {r.recipient_key: r for r in found}
 
-    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[Item]:
-        """Every automated text planned or sent between two instants, whatever its status:
-        one Query per UTC day on `by_time`."""
+    def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
+        """Every automated text (an appointment's or an offer's) planned or sent between two
+        instants, whatever its status: one Query per UTC day on `by_time`."""
         found: list[Item] = []
         day = start.astimezone(UTC).date()
         while day <= end.astimezone(UTC).date():
@@ -522,7 +561,7 @@ class DynamoAppointments(TableRepository):
                 )
             )
             day += timedelta(days=1)
-        return found
+        return [timed_text(row) for row in found]
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
         keys = [appointment_key(tenant_id, i) for i in sorted(set(ids))]

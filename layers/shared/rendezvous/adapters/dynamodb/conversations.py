@@ -1,6 +1,8 @@
 """Every text both ways with a number: the recipient's record of inbound texts and our
-answers (TXT#, in the recipient's partition), and the appointments whose automated texts
-join them (found through `by_recipient`). The Conversations port.
+answers (TXT#, in the recipient's partition), the appointments whose automated texts join
+them (found through `by_recipient`), and the number's waitlist offer texts (listed in
+`by_recipient` under T#<tenant>#R#<rkey>#OT, table.offer_thread_keys). The Conversations
+port.
 
   T#<tenant>#R#<rkey>   TXT#<at>#<sid>#<n>   a text of the inbound text `sid` (n = 0: the
                                              customer's; 1...: our answers)
@@ -15,6 +17,7 @@ from typing import Any
 
 from rendezvous.adapters.dynamodb.table import (
     TableRepository,
+    batch_get,
     deserialize,
     iso,
     plain,
@@ -24,7 +27,12 @@ from rendezvous.adapters.dynamodb.table import (
     transact_if,
     values_of,
 )
-from rendezvous.domain.models import Appointment, ConversationMessage, MessageRecord
+from rendezvous.domain.models import (
+    Appointment,
+    ConversationMessage,
+    MessageRecord,
+    OfferText,
+)
 from rendezvous.domain.ports import AppointmentHistory
 
 
@@ -97,6 +105,25 @@ class DynamoConversations(TableRepository):
             )
             ids.extend(deserialize(i)["pk"] for i in page.get("Items", []))
         return [history for pk in ids if (history := self._history(pk)) is not None]
+
+    def offer_texts(self, tenant_id: str, recipient_key: str, limit: int) -> list[OfferText]:
+        page = self._db.query(
+            TableName=self._table,
+            IndexName="by_recipient",
+            KeyConditionExpression="gsi1pk = :r",
+            ExpressionAttributeValues=values_of({":r": f"T#{tenant_id}#R#{recipient_key}#OT"}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        # Oldest first, as listed (BatchGetItem answers in no order).
+        keys = [(k["pk"], k["sk"]) for k in map(deserialize, reversed(page.get("Items", [])))]
+        if not keys:
+            return []
+        found = {
+            (i["pk"], i["sk"]): i
+            for i in batch_get(self._db, self._table, [{"pk": p, "sk": s} for p, s in keys])
+        }
+        return [OfferText.model_validate(found[k]) for k in keys if k in found]
 
     def _history(self, pk: str) -> AppointmentHistory | None:
         # One Query reads the appointment with its automated texts (one partition).

@@ -336,10 +336,17 @@ class DynamoConversationQueue(TableRepository):
         )
 
     def resolve(
-        self, item: QueueItem, staff: str, now: datetime, event: WebhookEvent
+        self,
+        item: QueueItem,
+        staff: str,
+        now: datetime,
+        event: WebhookEvent,
+        *,
+        preview: str | None = None,
     ) -> QueueItem | None:
-        """Resolve `item` as read (its version), with its event in the same transaction;
-        None when it changed or `staff` no longer holds a live claim."""
+        """Resolve `item` as read (its version), with its event in the same transaction,
+        saying `preview` from then on when given; None when it changed or `staff` no longer
+        holds a live claim."""
         resolved = item.model_copy(
             update={
                 "status": QueueStatus.RESOLVED,
@@ -348,13 +355,17 @@ class DynamoConversationQueue(TableRepository):
                 "updated_at": now,
                 "lease_expires_at": None,
                 "version": item.version + 1,
+                "preview": item.preview if preview is None else preview,
             }
         )
+        # The preview is written always: as read it is the stored one (the version
+        # condition), so only a given `preview` changes it.
         update = {
             "TableName": self._table,
             "Key": serialize(queue_key(item.tenant_id, item.item_id)),
             "UpdateExpression": "SET #s = :resolved, resolved_at = :now, resolved_by = :me, "
-            "updated_at = :now, qpk = :qpk, #v = :next REMOVE lease_expires_at",
+            "updated_at = :now, qpk = :qpk, #v = :next, preview = :preview "
+            "REMOVE lease_expires_at",
             "ConditionExpression": "attribute_exists(pk) AND #s = :claimed AND claimed_by = :me "
             "AND lease_expires_at >= :now AND #v = :expected",
             "ExpressionAttributeNames": {"#s": "status", "#v": "version"},
@@ -367,6 +378,7 @@ class DynamoConversationQueue(TableRepository):
                     ":qpk": f"T#{item.tenant_id}#QS#{QueueStatus.RESOLVED.value}",
                     ":expected": item.version,
                     ":next": item.version + 1,
+                    ":preview": resolved.preview,
                 }
             ),
         }

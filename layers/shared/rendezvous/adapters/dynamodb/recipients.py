@@ -16,6 +16,7 @@ from rendezvous.adapters.dynamodb.table import (
     TableRepository,
     condition_failed,
     iso,
+    plain,
     recipient_item_key,
     serialize,
     transact_if,
@@ -24,7 +25,7 @@ from rendezvous.adapters.dynamodb.table import (
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.errors import ConcurrentModification
 from rendezvous.domain.events import WebhookEvent, opted_by
-from rendezvous.domain.models import QueueItem, Recipient
+from rendezvous.domain.models import QueueItem, Recipient, RescheduleOptions
 from rendezvous.domain.ports import RecipientClaim
 from rendezvous.phone import recipient_key
 
@@ -69,13 +70,32 @@ class DynamoRecipients(TableRepository):
                 raise ConcurrentModification("recipient changed since it was read") from exc
             raise
 
-    def release_claim(self, recipient: Recipient, key: str) -> None:
+    def set_reschedule_options(
+        self, tenant_id: str, phone: str, options: RescheduleOptions | None
+    ) -> None:
+        rkey = recipient_key(tenant_id, phone)
+        common = {":t": tenant_id, ":rk": rkey, ":phone": phone, ":zero": 0, ":one": 1}
+        sets = "SET tenant_id = :t, recipient_key = :rk, phone = :phone, "
+        sets += "rev = if_not_exists(rev, :zero) + :one"
+        if options is None:
+            expression, values = f"{sets} REMOVE reschedule_options", common
+        else:
+            expression = f"{sets}, reschedule_options = :options"
+            values = {**common, ":options": plain(options)}
+        self._db.update_item(
+            TableName=self._table,
+            Key=serialize(recipient_item_key(tenant_id, rkey)),
+            UpdateExpression=expression,
+            ExpressionAttributeValues=values_of(values),
+        )
+
+    def release_claim(self, recipient: Recipient, key: str, *, counted: bool) -> None:
+        give_back = "cap_count = cap_count - :one, " if counted else ""
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key=serialize(recipient_item_key(recipient.tenant_id, recipient.recipient_key)),
-                UpdateExpression="REMOVE claims.#k SET cap_count = cap_count - :one, "
-                "rev = rev + :one",
+                UpdateExpression=f"REMOVE claims.#k SET {give_back}rev = rev + :one",
                 ConditionExpression="attribute_exists(claims.#k)",
                 ExpressionAttributeNames={"#k": key},
                 ExpressionAttributeValues=values_of({":one": 1}),

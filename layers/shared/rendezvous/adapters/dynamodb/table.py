@@ -22,9 +22,20 @@ Keys (pk / sk):
   T#<tenant>#WH#<endpoint>  D#<delivery>  one event's delivery to that endpoint, with its
                                           attempts (expires 30 days after its event or its
                                           last retry by hand)
+  T#<tenant>#WL#<entry>   WL              a waitlist entry (vacancy.py)
+  T#<tenant>#OP#<opening>  OP             an opening: a slot free to offer
+  T#<tenant>#OP#<opening>  OT#<entry>#<kind>  an offer's text (offer, offer_taken): its plan
+                                          and fate, as an appointment's M# records (and in
+                                          `by_time` as they are: offer_time_keys)
+  T#<tenant>#OP#<opening>  OF#<entry>     one offer of that opening to a waitlist entry, so
+                                          an opening and its offers are one Query
 
 Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
-the outbox reads what is pending in the next hours, stats what happened in the last days.
+the outbox reads what is pending in the next hours, stats what happened in the last days,
+the queue watcher's sweep what is stuck and a redrive what failed. An offer's texts are
+there too, in the same partitions (one Query a day still reads every text), under a sort
+key no appointment's text can have (`<send_at>#offer~<opening>#<entry>#<kind>`: `~` is in
+no appointment id); which one a row is, its table keys say (text_identity).
 It also holds appointments (tpk T#<tenant>#AD#<UTC day of starts_at>, tsk `<start>#<id>`):
 the day and week lists read one day per Query. Appointments saved before these keys
 existed get them from the one-off `make backfill` (infra/backfill.py).
@@ -34,6 +45,21 @@ so an endpoint's deliveries newest first are one Query of that (keys-only) index
 BatchGetItem, whatever form the delivery ids take. The `by_queue`
 index holds only queue items (qpk = T#<tenant>#QS#<status>, qsk = due time and id), so
 listing a tenant's open items most urgent first is one Query on a sparse index.
+
+Vacancy fill (adapters/dynamodb/vacancy.py) lists through the same three indexes:
+- a waitlist entry in status `waiting` is in `by_queue` (ALL) under qpk
+  T#<tenant>#WM#=<service, case aside> (or T#<tenant>#WM#- when it has no preference),
+  qsk `<listed_at>#<entry>`: the entries to offer a slot for a service, first listed
+  first, are two Queries (that service's and the no-preference one), merged;
+- every entry is in `by_recipient` under gsi1pk T#<tenant>#WL#S#<status>, gsi1sk
+  `<listed_at>#<entry>`: GET /v1/waitlist (and matching `any`) is a keys-only Query and a
+  BatchGetItem per page;
+- an offer's text is in `by_recipient` under gsi1pk T#<tenant>#R#<rkey>#OT, gsi1sk
+  `<created_at>#<opening>#<kind>`: the number's conversation reads them there;
+- an opening is in `by_queue` under qpk T#<tenant>#OS#<status>, qsk `<starts_at>#<opening>`
+  (openings in a status starting in a range: one Query), and in `by_time` under tpk
+  T#<tenant>#OD#<UTC day of starts_at>, tsk the same (every status: one keys-only Query a
+  day, then BatchGetItem).
 
 A webhook event is keyed by its deterministic id alone (no time in the key): the same
 action retried writes the same item, which the stream reports as a MODIFY, and the pipe
@@ -52,8 +78,8 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from rendezvous.domain.errors import ConcurrentModification
-from rendezvous.domain.identity import MessageIdentity
-from rendezvous.domain.models import MessageRecord
+from rendezvous.domain.identity import MessageIdentity, OfferIdentity, TextIdentity, TimedText
+from rendezvous.domain.models import MessageRecord, OfferText
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -96,6 +122,42 @@ def time_keys(tenant_id: str, message: MessageRecord, send_at: datetime | None =
     }
 
 
+# Marks an offer text's `tsk` (no appointment id holds a `~`: RESOURCE_ID_PATTERN).
+_OFFER_TIME_TAG = "offer~"
+
+
+def offer_time_keys(text: OfferText, send_at: datetime | None = None) -> Item:
+    """Where an offer's text sits in `by_time`: the partition of an appointment's text of
+    the same moment, under a sort key no appointment's text can have."""
+    when = send_at or text.send_at
+    return {
+        "tpk": f"T#{text.tenant_id}#M#{when.astimezone(UTC).date().isoformat()}",
+        "tsk": f"{iso(when)}#{_OFFER_TIME_TAG}{text.opening_id}#{text.entry_id}#{text.kind}",
+    }
+
+
+def timed_text(row: Mapping[str, Any]) -> TimedText:
+    """A `by_time` row of a text as the domain reads it: whose it is (from its table keys,
+    so the index projects nothing more for offers) and where it stands."""
+    tenant_id = str(row["pk"]).split("#", 2)[1]
+    sk = str(row["sk"])
+    identity: TextIdentity
+    if sk.startswith("OT#"):
+        opening_id = str(row["pk"]).split("#OP#", 1)[1]
+        entry_id, kind = sk.removeprefix("OT#").split("#", 1)
+        identity = OfferIdentity(tenant_id, opening_id, entry_id, kind)
+    else:
+        identity = MessageIdentity(
+            tenant_id, str(row["appointment_id"]), str(row["kind"]), int(row["version"])
+        )
+    return TimedText(
+        identity=identity,
+        status=str(row["status"]),
+        reason=str(row["reason"]) if row.get("reason") else None,
+        send_at=datetime.fromisoformat(str(row["send_at"])),
+    )
+
+
 def day_listing(tenant_id: str, day: date) -> str:
     """The `by_time` partition of a tenant's appointments starting on a UTC day."""
     return f"T#{tenant_id}#AD#{day.isoformat()}"
@@ -107,6 +169,16 @@ def day_keys(tenant_id: str, starts_at: datetime, appointment_id: str) -> Item:
     return {
         "tpk": day_listing(tenant_id, starts_at.astimezone(UTC).date()),
         "tsk": f"{stamp(starts_at)}#{appointment_id}",
+    }
+
+
+def offer_thread_keys(text: OfferText) -> Item:
+    """Where an offer's text is listed under its number in `by_recipient` (keys only), so
+    the conversation with that number reads its offer texts newest first: one Query and
+    one BatchGetItem. Written with the text itself, by the same Put."""
+    return {
+        "gsi1pk": f"T#{text.tenant_id}#R#{text.recipient_key}#OT",
+        "gsi1sk": f"{iso(text.created_at)}#{text.opening_id}#{text.kind}",
     }
 
 
@@ -144,6 +216,23 @@ def delivery_key(tenant_id: str, endpoint_id: str, delivery_id: str) -> Item:
 def delivery_listing(tenant_id: str, endpoint_id: str) -> str:
     """The gsi1pk under which an endpoint's deliveries are listed."""
     return f"T#{tenant_id}#WH#{endpoint_id}#D"
+
+
+def waitlist_key(tenant_id: str, entry_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#WL#{entry_id}", "sk": "WL"}
+
+
+def opening_key(tenant_id: str, opening_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": "OP"}
+
+
+def offer_key(tenant_id: str, opening_id: str, entry_id: str) -> Item:
+    return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": f"OF#{entry_id}"}
+
+
+def offer_text_key(tenant_id: str, opening_id: str, entry_id: str, kind: str) -> Item:
+    """An offer's text (`offer`, `offer_taken`), with its opening and offer."""
+    return {"pk": f"T#{tenant_id}#OP#{opening_id}", "sk": f"OT#{entry_id}#{kind}"}
 
 
 def stamp(instant: datetime) -> str:
