@@ -15,7 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import HTTP_TIMEOUT, ConsoleTab, StaffApi, StaffMember
+from tests.browser.conftest import HTTP_TIMEOUT, ConsoleTab, StaffApi, StaffMember, accessible
 from tests.support.local_stack import LocalStackProcess, Tenant
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -153,6 +153,63 @@ def test_the_openings_show_their_state_offers_and_who_took_one(
     else:
         expect(offers).to_contain_text("No offer sent yet.")
     tab.screenshot("fill-openings")
+    assert tab.problems == []
+
+
+def test_the_desk_withdraws_a_slot_it_filled_by_phone_by_keyboard_after_a_question(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    clinic: Tenant,
+) -> None:
+    service = f"Cleaning {uuid.uuid4().hex[:4]}"
+    starts = (virtual_now(stack) + timedelta(days=4)).replace(microsecond=0)
+    published = staff_api.request(
+        "POST",
+        "/v1/openings",
+        clinic.booking_token,
+        json={"starts_at": starts.isoformat(), "duration_minutes": 30, "service": service},
+    )
+    assert published.status_code in (200, 201), published.text
+    opening_id = published.json()["opening_id"]
+    tab = console()
+    tab.sign_in(staff)
+    tab.show_view("fill")
+    row = tab.page.locator(f'#fill-openings-rows tr[data-opening-row="{opening_id}"]')
+    when = row.locator("td time").inner_text()
+    withdraw = row.get_by_role("button", name=f"Withdraw the {when} opening", exact=True)
+
+    withdraw.focus()
+    tab.page.keyboard.press("Enter")
+
+    # It asks first, the safe answer focused; keeping it changes nothing.
+    dialog = tab.page.get_by_role("dialog", name=f"Withdraw the {when} slot?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Offers already sent end, and no more go out.")
+    keep = dialog.get_by_role("button", name="Keep offering")
+    expect(keep).to_be_focused()
+    tab.page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(withdraw).to_be_focused()
+    assert staff_api.get(f"/v1/openings/{opening_id}", staff.token)["status"] in ("open", "offered")
+
+    tab.page.keyboard.press("Enter")
+    expect(keep).to_be_focused()
+    tab.page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Yes, withdraw")).to_be_focused()
+    accessible(tab.page, "fill-withdraw-dialog")
+    tab.page.keyboard.press("Enter")
+
+    expect(dialog).to_be_hidden()
+    expect(row.locator("td").nth(2)).to_have_text("Withdrawn — published slot")
+    expect(withdraw).to_have_count(0)
+    expect(tab.page.locator("#fill-openings-heading")).to_be_focused()
+    expect(tab.page.locator("#fill-message")).to_have_text(
+        f"The {when} slot is withdrawn; no more offers go out."
+    )
+    assert staff_api.get(f"/v1/openings/{opening_id}", staff.token)["status"] == "withdrawn"
+    accessible(tab.page, "fill-withdrawn")
     assert tab.problems == []
 
 

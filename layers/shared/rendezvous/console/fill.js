@@ -84,6 +84,14 @@
     "fill.publish.badDuration": "Between 5 and 1440 minutes.",
     "fill.publish.done": "The {when} slot is published; the waiting list gets offers.",
     "fill.publish.again": "The {when} slot was published already.",
+    "fill.withdraw": "Withdraw",
+    "fill.withdraw.for": "Withdraw the {when} opening",
+    "fill.withdraw.question": "Withdraw the {when} slot?",
+    "fill.withdraw.explain": "Offers already sent end, and no more go out.",
+    "fill.withdraw.keep": "Keep offering",
+    "fill.withdraw.confirm": "Yes, withdraw",
+    "fill.withdraw.done": "The {when} slot is withdrawn; no more offers go out.",
+    "fill.withdraw.filled": "Already filled: cancel its appointment instead",
     "fill.offers.show": "Offers",
     "fill.offers.for": "Offers for the {when} opening",
     "fill.offers.none": "No offer sent yet.",
@@ -181,6 +189,14 @@
     "fill.publish.badDuration": "Entre 5 et 1440 minutes.",
     "fill.publish.done": "Le créneau du {when} est publié ; la liste d’attente reçoit des offres.",
     "fill.publish.again": "Le créneau du {when} était déjà publié.",
+    "fill.withdraw": "Retirer",
+    "fill.withdraw.for": "Retirer le créneau du {when}",
+    "fill.withdraw.question": "Retirer le créneau du {when} ?",
+    "fill.withdraw.explain": "Les offres déjà envoyées prennent fin, et plus aucune ne part.",
+    "fill.withdraw.keep": "Continuer à proposer",
+    "fill.withdraw.confirm": "Oui, retirer",
+    "fill.withdraw.done": "Le créneau du {when} est retiré ; plus aucune offre ne part.",
+    "fill.withdraw.filled": "Déjà pris : annulez plutôt son rendez-vous",
     "fill.offers.show": "Offres",
     "fill.offers.for": "Offres pour le créneau du {when}",
     "fill.offers.none": "Aucune offre envoyée pour l’instant.",
@@ -278,6 +294,14 @@
     "fill.publish.badDuration": "Entre 5 y 1440 minutos.",
     "fill.publish.done": "La hora del {when} está publicada; la lista de espera recibe ofertas.",
     "fill.publish.again": "La hora del {when} ya estaba publicada.",
+    "fill.withdraw": "Retirar",
+    "fill.withdraw.for": "Retirar la hora del {when}",
+    "fill.withdraw.question": "¿Retirar la hora del {when}?",
+    "fill.withdraw.explain": "Las ofertas ya enviadas terminan y no sale ninguna más.",
+    "fill.withdraw.keep": "Seguir ofreciendo",
+    "fill.withdraw.confirm": "Sí, retirar",
+    "fill.withdraw.done": "La hora del {when} está retirada; no sale ninguna oferta más.",
+    "fill.withdraw.filled": "Ya tomada: cancele su cita en su lugar",
     "fill.offers.show": "Ofertas",
     "fill.offers.for": "Ofertas para la hora del {when}",
     "fill.offers.none": "Aún no se ha enviado ninguna oferta.",
@@ -306,6 +330,7 @@
   const state = {
     visible: false, entries: [], openings: [], offers: new Map(), expanded: new Set(), generation: 0, built: false,
     pages: { waitlist: 1, openings: 1 }, more: { waitlist: false, openings: false }, removing: null,
+    withdrawing: null, withdrawErrors: new Map(),
   };
 
   // The first `pages` pages of a listing, and whether more follow.
@@ -377,7 +402,14 @@
           el("p", { id: "fill-remove-error", class: "field-error", role: "alert" }),
           el("div", { class: "dialog-actions" },
             el("button", { type: "button", id: "fill-remove-keep" }),
-            el("button", { type: "submit", id: "fill-remove-confirm", class: "primary" })))));
+            el("button", { type: "submit", id: "fill-remove-confirm", class: "primary" })))),
+      el("dialog", { id: "fill-withdraw-dialog", "aria-labelledby": "fill-withdraw-question", "aria-describedby": "fill-withdraw-explain" },
+        el("form", { id: "fill-withdraw-form", method: "dialog", novalidate: true },
+          el("h2", { id: "fill-withdraw-question" }),
+          el("p", { id: "fill-withdraw-explain" }),
+          el("div", { class: "dialog-actions" },
+            el("button", { type: "button", id: "fill-withdraw-keep" }),
+            el("button", { type: "submit", id: "fill-withdraw-confirm", class: "primary" })))));
     stateSelect.addEventListener("change", () => { state.pages.openings = 1; quietly(loadOpenings()); });
     $("fill-add").addEventListener("submit", addEntry);
     $("fill-publish").addEventListener("submit", publishOpening);
@@ -390,6 +422,8 @@
     $("fill-openings-rows").addEventListener("click", (event) => {
       const button = event.target.closest("button[data-opening]");
       if (button) toggleOffers(button.dataset.opening);
+      const withdraw = event.target.closest("button[data-withdraw]");
+      if (withdraw) askWithdraw(withdraw.dataset.withdraw);
     });
     // One more page; the focus stays on the button, or goes to the list's heading once
     // everything is shown and the button goes away.
@@ -404,6 +438,9 @@
     $("fill-remove-form").addEventListener("submit", confirmRemove);
     $("fill-remove-keep").addEventListener("click", () => $("fill-remove-dialog").close());
     $("fill-remove-dialog").addEventListener("close", removeClosed);
+    $("fill-withdraw-form").addEventListener("submit", confirmWithdraw);
+    $("fill-withdraw-keep").addEventListener("click", () => $("fill-withdraw-dialog").close());
+    $("fill-withdraw-dialog").addEventListener("close", withdrawClosed);
     translateStatic();
   }
 
@@ -436,6 +473,10 @@
     text("fill-remove-confirm", "fill.remove.confirm");
     text("fill-remove-explain", "fill.remove.explain");
     if (state.removing) text("fill-remove-question", "fill.remove.question", { name: state.removing.name });
+    text("fill-withdraw-keep", "fill.withdraw.keep");
+    text("fill-withdraw-confirm", "fill.withdraw.confirm");
+    text("fill-withdraw-explain", "fill.withdraw.explain");
+    if (state.withdrawing) text("fill-withdraw-question", "fill.withdraw.question", { when: RV.fmt.when(state.withdrawing.startsAt) });
     const select = $("fill-status");
     const chosen = select.value;
     select.replaceChildren(el("option", { value: "" }, t("fill.openings.all")),
@@ -682,10 +723,63 @@
         el("td", {}, String(opening.offered_to ?? 0)),
         el("td", { "data-taken": "" }, takenBy(opening)),
         el("td", {}, el("button", { type: "button", class: "quiet", "data-opening": opening.opening_id,
-          "aria-expanded": open ? "true" : "false", "aria-label": t("fill.offers.for", { when }) }, t("fill.offers.show")))));
+          "aria-expanded": open ? "true" : "false", "aria-label": t("fill.offers.for", { when }) }, t("fill.offers.show")),
+        ...withdrawControls(opening, when))));
       if (open) rows.push(el("tr", { class: "fill-offers-row" }, el("td", { colSpan: 6 }, offersList(opening))));
     }
     $("fill-openings-rows").replaceChildren(...rows);
+  }
+
+  // Only a slot still being offered can be withdrawn; its error (a 409 once someone took it
+  // meanwhile) stays next to its button, which names it, until the next try.
+  function withdrawControls(opening, when) {
+    if (opening.status !== "open" && opening.status !== "offered") return [];
+    const errorId = `fill-withdraw-error-${opening.opening_id}`;
+    return [" ", el("button", { type: "button", class: "quiet", "data-withdraw": opening.opening_id,
+      "aria-label": t("fill.withdraw.for", { when }), "aria-describedby": errorId }, t("fill.withdraw")),
+    el("span", { id: errorId, class: "field-error" }, state.withdrawErrors.get(opening.opening_id) || "")];
+  }
+
+  // Withdraw asks first, as Remove does; the focus returns to the row's button, or to the
+  // openings' heading once the row has no button any more.
+  function askWithdraw(openingId) {
+    const opening = state.openings.find((o) => o.opening_id === openingId);
+    if (!opening) return;
+    state.withdrawing = { openingId, startsAt: opening.starts_at };
+    $("fill-withdraw-question").textContent = t("fill.withdraw.question", { when: RV.fmt.when(opening.starts_at) });
+    $("fill-withdraw-dialog").showModal();
+    $("fill-withdraw-keep").focus();
+  }
+
+  async function confirmWithdraw(event) {
+    event.preventDefault();
+    const withdrawing = state.withdrawing;
+    if (!withdrawing) return;
+    $("fill-withdraw-confirm").disabled = true;
+    state.withdrawErrors.delete(withdrawing.openingId);
+    try {
+      const opening = await RV.api("DELETE", `/v1/openings/${encodeURIComponent(withdrawing.openingId)}`);
+      state.openings = state.openings.map((o) => (o.opening_id === opening.opening_id ? opening : o));
+      const words = t("fill.withdraw.done", { when: RV.fmt.when(opening.starts_at) });
+      RV.announce(words);
+      say(words);
+    } catch (error) {
+      state.withdrawErrors.set(withdrawing.openingId, error.status === 409
+        ? t("fill.withdraw.filled") : t("fill.error", { message: error.message || String(error) }));
+    } finally {
+      $("fill-withdraw-confirm").disabled = false;
+    }
+    renderOpenings();
+    $("fill-withdraw-dialog").close();
+  }
+
+  function withdrawClosed() {
+    const withdrawing = state.withdrawing;
+    state.withdrawing = null;
+    if (!withdrawing || !state.visible) return;
+    const button = $("fill-openings-rows").querySelector(`button[data-withdraw="${CSS.escape(withdrawing.openingId)}"]`);
+    if (button) button.focus();
+    else $("fill-openings-heading").focus();
   }
 
   async function toggleOffers(openingId) {
@@ -776,6 +870,7 @@
     state.visible = false;
     $("view-fill").hidden = true;
     if (state.built && $("fill-remove-dialog").open) $("fill-remove-dialog").close();
+    if (state.built && $("fill-withdraw-dialog").open) $("fill-withdraw-dialog").close();
   }
 
   function reset() {
@@ -783,6 +878,7 @@
     Object.assign(state, { entries: [], openings: [], pages: { waitlist: 1, openings: 1 }, more: { waitlist: false, openings: false } });
     state.offers.clear();
     state.expanded.clear();
+    state.withdrawErrors.clear();
     if (state.built) {
       $("fill-waitlist-rows").replaceChildren();
       $("fill-openings-rows").replaceChildren();
