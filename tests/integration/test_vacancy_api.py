@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,13 +16,14 @@ from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.adapters.dynamodb.vacancy import DynamoVacancies
 from rendezvous.domain.activity import ActivityEvent
 from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.models import Customer
 from rendezvous.domain.vacancy import (
-    Offer,
     OpeningStatus,
     WaitlistEntry,
     WaitlistStatus,
 )
 from rendezvous.runtime import Runtime
+from tests.integration.test_offers_one_per_number import made
 from tests.integration.test_twilio_inbound import inbound, replies
 from tests.support.aws import at, clinic, seed_tenant
 from tests.support.events import invoke, response_json, staff_event
@@ -255,21 +257,22 @@ def test_a_slot_under_a_used_id_is_a_409_and_a_slot_too_soon_a_422(
     assert call("GET", "/v1/openings/slot-9")[1].get("service") is None
 
 
-def test_an_opening_and_its_offers_are_one_query(
+def test_an_opening_and_its_offers_are_one_query_first_sent_first(
     store: DynamoAppointmentStore, runtime: Runtime
 ) -> None:
     call("POST", "/v1/openings", {"opening_id": "slot-1", "starts_at": "2030-01-12T10:00:00-08:00"})
-    vacancies(runtime).put_offer(
-        Offer(
+    # Offered through the offer book's own transaction; w-2 first, so the partition's key
+    # order (w-1 before w-2) is not the order sent.
+    for n, name, sent in ((2, "Bea", "17:01"), (1, "Ana", "17:06")):
+        entry = WaitlistEntry(
             tenant_id="clinic-1",
-            opening_id="slot-1",
-            entry_id="w-1",
-            phone="+14155550123",
-            name="Ana",
-            sent_at=at("2030-01-10T17:01:00Z"),
-            message_status="delivered",
+            entry_id=f"w-{n}",
+            customer=Customer(phone=f"+1415555012{n}", name=name),
+            listed_at=at("2030-01-09T17:00:00Z"),
         )
-    )
+        vacancies(runtime).put_entry(entry, expected_version=None)
+        sent_at = at(f"2030-01-10T{sent}:00Z")
+        assert made(runtime, entry, "slot-1", sent_at, sent_at + timedelta(minutes=30))
 
     with dynamodb_calls(runtime) as calls:
         status, opening = call("GET", "/v1/openings/slot-1")
@@ -277,14 +280,23 @@ def test_an_opening_and_its_offers_are_one_query(
     assert status == 200
     assert opening["offers"] == [
         {
-            "entry_id": "w-1",
-            "name": "Ana",
-            "phone": "+14155550123",
+            "entry_id": "w-2",
+            "name": "Bea",
+            "phone": "+14155550122",
             "wave": 1,
             "sent_at": "2030-01-10T17:01:00Z",
             "status": "sent",
-            "message_status": "delivered",
-        }
+            "message_status": "planned",
+        },
+        {
+            "entry_id": "w-1",
+            "name": "Ana",
+            "phone": "+14155550121",
+            "wave": 1,
+            "sent_at": "2030-01-10T17:06:00Z",
+            "status": "sent",
+            "message_status": "planned",
+        },
     ]
     assert calls == Counter({"Query": 1})
     assert call("GET", "/v1/openings/slot-1", tenant="salon-1")[0] == 404

@@ -976,16 +976,6 @@ class MemoryVacancies:
             else None
         )
 
-    def put_offer(self, offer: Offer) -> bool:
-        key = (offer.tenant_id, offer.opening_id, offer.entry_id)
-        if key in self.offers:
-            return False
-        self.offers[key] = offer
-        return True
-
-    def save_offer(self, offer: Offer) -> None:
-        self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer
-
 
 def _position(at: datetime, item_id: str) -> str:
     return f"{stamp(at)}#{item_id}"

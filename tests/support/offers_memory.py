@@ -169,16 +169,6 @@ class MemoryVacancies:
         ]
         return sorted(found, key=lambda o: (o.starts_at, o.opening_id))[:limit], None
 
-    def put_offer(self, offer: Offer) -> bool:
-        key = (offer.tenant_id, offer.opening_id, offer.entry_id)
-        if key in self.offers:
-            return False
-        self.offers[key] = offer
-        return True
-
-    def save_offer(self, offer: Offer) -> None:
-        self.offers[(offer.tenant_id, offer.opening_id, offer.entry_id)] = offer
-
     # -- OfferTextOwners
     def opening_texts(self, tenant_id: str, opening_id: str) -> OpeningTexts | None:
         opening = self.openings_by_id.get((tenant_id, opening_id))

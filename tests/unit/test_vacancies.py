@@ -23,7 +23,6 @@ from rendezvous.domain.inbound import InboundService, InboundText
 from rendezvous.domain.models import Customer
 from rendezvous.domain.vacancies import EntryDraft, OpeningDraft, VacancyService
 from rendezvous.domain.vacancy import (
-    Offer,
     OpeningSource,
     OpeningStatus,
     WaitlistStatus,
@@ -323,25 +322,6 @@ def test_a_slot_too_close_to_offer_is_refused_and_not_written(world: World) -> N
 
     assert refusal.value.problems[0][0] == "starts_at"
     assert world.store.openings == {}
-
-
-def test_an_opening_shows_its_offers_first_sent_first(world: World) -> None:
-    opening = world.service.publish("clinic-1", slot(), "slot-1").value
-    for n, name in ((2, "Bea"), (1, "Ana")):
-        world.vacancies.put_offer(
-            Offer(
-                tenant_id="clinic-1",
-                opening_id=opening.opening_id,
-                entry_id=f"w-{n}",
-                phone=f"+1415555012{n}",
-                name=name,
-                sent_at=NOW + timedelta(minutes=n),
-            )
-        )
-
-    detail = world.service.get_opening("clinic-1", "slot-1")
-
-    assert [o.name for o in detail.offers] == ["Ana", "Bea"]
 
 
 def test_openings_list_by_status_and_range_soonest_first(world: World) -> None:

@@ -48,9 +48,6 @@ class MessageKind(StrEnum):
     OFFER_TAKEN = "offer_taken"
 
 
-OFFER_KINDS = frozenset({MessageKind.OFFER, MessageKind.OFFER_TAKEN})
-
-
 def reminder_kind(offset_minutes: int) -> str:
     """reminder_48h, reminder_2h, reminder_90m: readable and unique per offset."""
     if offset_minutes % 60 == 0:

@@ -633,15 +633,6 @@ class VacancyStore(Protocol):
         `status` if given; and the cursor of the next page, None at the end."""
         ...
 
-    def put_offer(self, offer: Offer) -> bool:
-        """Record a new offer with its opening; False when that entry has one for that
-        opening already (nothing written)."""
-        ...
-
-    def save_offer(self, offer: Offer) -> None:
-        """Replace an offer's status and message fields."""
-        ...
-
 
 class VacancyStarter(Protocol):
     """Starts offering an opening just written: its first wave goes out a minute later (the

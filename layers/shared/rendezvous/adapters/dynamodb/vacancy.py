@@ -463,9 +463,3 @@ class DynamoVacancies(TableRepository):
             if last
             else None
         )
-
-    def put_offer(self, offer: Offer) -> bool:
-        return self._put_new(offer_item(offer))
-
-    def save_offer(self, offer: Offer) -> None:
-        self._db.put_item(TableName=self._table, Item=serialize(offer_item(offer)))
