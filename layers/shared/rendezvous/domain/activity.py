@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from rendezvous.domain.keywords import Intent
+from rendezvous.domain.vacancy import Opening
 
 
 class ActivityEvent(StrEnum):
@@ -66,6 +67,14 @@ def opening_entry(
         opening_id=opening_id,
         waited_minutes=None if waited_minutes is None else round(waited_minutes, 1),
         reason=source or (via.value if via is not None else None),
+    )
+
+
+def opening_created(opening: Opening, at: datetime) -> ActivityEntry:
+    """The log's entry for an opening just written (a cancel, a publication or a move's
+    freed slot): one per opening, with where it came from."""
+    return opening_entry(
+        ActivityEvent.OPENING_CREATED, opening.opening_id, at, source=opening.source.value
     )
 
 

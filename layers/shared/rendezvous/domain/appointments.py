@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_entry
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent, opening_created
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import (
     ConcurrentModification,
@@ -310,15 +310,7 @@ class AppointmentService:
             self._unschedule(pending)
             self._enqueue_due(cancelled, notice, now)
             if opening is not None and self.activity is not None:
-                self.activity.append(
-                    tenant_id,
-                    opening_entry(
-                        ActivityEvent.OPENING_CREATED,
-                        opening.opening_id,
-                        now,
-                        source=opening.source.value,
-                    ),
-                )
+                self.activity.append(tenant_id, opening_created(opening, now))
             self._start(opening)
             if by is not None and self.activity is not None:
                 self.activity.append(

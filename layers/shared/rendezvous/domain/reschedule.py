@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from rendezvous.domain.activity import ActivityEvent, FillVia, opening_entry
+from rendezvous.domain.activity import ActivityEvent, FillVia, opening_created, opening_entry
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService, vacancy_left_by
 from rendezvous.domain.errors import Conflict, NotFound, OpeningTaken, Unprocessable
 from rendezvous.domain.events import opening_taken_by_move
@@ -227,10 +227,7 @@ class RescheduleService:
         )
         self.log.append(tenant.tenant_id, entry)
         if freed is not None:
-            created = opening_entry(
-                ActivityEvent.OPENING_CREATED, freed.opening_id, now, source=freed.source.value
-            )
-            self.log.append(tenant.tenant_id, created)
+            self.log.append(tenant.tenant_id, opening_created(freed, now))
 
 
 def _choices(openings: list[Opening]) -> list[Opening]:

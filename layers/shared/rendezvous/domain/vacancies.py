@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
-from rendezvous.domain.activity import ActivityEvent, opening_entry
+from rendezvous.domain.activity import opening_created
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification, Conflict, InvalidFields, NotFound
 from rendezvous.domain.models import Customer, Tenant
@@ -250,15 +250,7 @@ class VacancyService:
         # look again later, so it is offered once fill is turned on (and still expires).
         if self.store.create_opening(opening):
             if self.activity is not None:
-                self.activity.append(
-                    tenant_id,
-                    opening_entry(
-                        ActivityEvent.OPENING_CREATED,
-                        opening.opening_id,
-                        now,
-                        source=opening.source.value,
-                    ),
-                )
+                self.activity.append(tenant_id, opening_created(opening, now))
             if self.starter is not None:
                 self.starter.start(opening)
             return Saved(opening, created=True)
