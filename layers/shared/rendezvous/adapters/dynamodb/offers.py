@@ -27,7 +27,6 @@ from rendezvous.adapters.dynamodb.table import (
     offer_time_keys,
     opening_key,
     plain,
-    query_all,
     recipient_item_key,
     serialize,
     stamp,
@@ -36,7 +35,13 @@ from rendezvous.adapters.dynamodb.table import (
     values_of,
     waitlist_key,
 )
-from rendezvous.adapters.dynamodb.vacancy import entry_item, forgotten_at, offer_item, opening_fill
+from rendezvous.adapters.dynamodb.vacancy import (
+    entry_item,
+    forgotten_at,
+    offer_item,
+    opening_fill,
+    opening_partition,
+)
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -121,13 +126,7 @@ class DynamoOffers(TableRepository):
 
     def opening_texts(self, tenant_id: str, opening_id: str) -> OpeningTexts | None:
         """One Query: the opening, its offers and their texts share a partition."""
-        items = query_all(
-            self._db,
-            self._table,
-            KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues=values_of({":p": opening_key(tenant_id, opening_id)["pk"]}),
-            ConsistentRead=True,
-        )
+        items = opening_partition(self._db, self._table, tenant_id, opening_id)
         opening = next((i for i in items if i["sk"] == "OP"), None)
         if opening is None:
             return None

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -42,6 +42,9 @@ from rendezvous.domain.vacancy import (
     WaitlistStatus,
     service_key,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 from rendezvous.json_input import decode_json
 
 # How long vacancy fill keeps what it knew of people (names, numbers, who took what) once
@@ -118,6 +121,19 @@ def opening_put(table: str, opening: Opening) -> dict[str, Any]:
             "ConditionExpression": "attribute_not_exists(pk)",
         }
     }
+
+
+def opening_partition(
+    db: DynamoDBClient, table: str, tenant_id: str, opening_id: str
+) -> list[Item]:
+    """One consistent Query: the opening, its offers and their texts share a partition."""
+    return query_all(
+        db,
+        table,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues=values_of({":p": opening_key(tenant_id, opening_id)["pk"]}),
+        ConsistentRead=True,
+    )
 
 
 def opening_fill(
@@ -367,13 +383,7 @@ class DynamoVacancies(TableRepository):
 
     def get_opening(self, tenant_id: str, opening_id: str) -> OpeningDetail | None:
         """One Query: the opening and its offers share a partition."""
-        items = query_all(
-            self._db,
-            self._table,
-            KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues=values_of({":p": opening_key(tenant_id, opening_id)["pk"]}),
-            ConsistentRead=True,
-        )
+        items = opening_partition(self._db, self._table, tenant_id, opening_id)
         opening = next((i for i in items if i["sk"] == "OP"), None)
         if opening is None:
             return None
