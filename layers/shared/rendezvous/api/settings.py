@@ -31,7 +31,9 @@ from rendezvous.domain.tenant_settings import (
     MIN_OFFSET_MINUTES,
     NAME_MAX,
     READ_ONLY,
+    SEGMENT_PRICE,
     TEMPLATE_MAX,
+    TUNE_OUT_PER_1000,
     SettingsView,
 )
 
@@ -145,6 +147,21 @@ class SettingsPatch(Patch):
         le=FILL_HORIZON_DAYS[1],
         description="how far ahead an R reply is offered openings",
     )
+    segment_price: float | None = Field(
+        default=None,
+        ge=SEGMENT_PRICE[0],
+        le=SEGMENT_PRICE[1],
+        description="what one SMS segment costs, in `currency` (for the cost in results)",
+    )
+    currency: str | None = Field(
+        default=None, pattern="^[A-Z]{3}$", description="ISO 4217 code of segment_price"
+    )
+    tune_out_per_1000: int | None = Field(
+        default=None,
+        ge=TUNE_OUT_PER_1000[0],
+        le=TUNE_OUT_PER_1000[1],
+        description="opt-outs per 1,000 texts over 7 days that fire the tune-out alarm",
+    )
 
     def as_merge_patch(self) -> dict[str, Any]:
         """The members the request named, with its nulls, as JSON values."""
@@ -194,6 +211,9 @@ class SettingsOut(OutModel):
     fill_wave_interval_minutes: int
     fill_match: FillMatch
     fill_horizon_days: int
+    segment_price: float
+    currency: str
+    tune_out_per_1000: int
     templates: dict[str, dict[str, str]]
     effective_templates: dict[str, dict[str, EffectiveTemplateOut]] = _read_only(
         "the text each locale and kind sends: the override, or the default"

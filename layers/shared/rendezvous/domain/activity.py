@@ -114,6 +114,11 @@ class ActivityEntry(BaseModel):
     endpoint_id: str | None = None
     delivery_id: str | None = None
     opening_id: str | None = None
+    # A customer's text: the automated text it answered (the last one to reach that
+    # number for the appointment it was about), by kind and template variant, so replies,
+    # confirmations and opt-outs are counted against the texts that drew them.
+    answered_kind: str | None = None
+    answered_variant: str | None = None
 
     def acted_on(self) -> Intent | None:
         """What a customer's text did: its intent, except a confirm or cancel that found no

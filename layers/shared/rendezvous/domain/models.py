@@ -210,6 +210,12 @@ class Tenant(BaseModel):
     fill_match: FillMatch = FillMatch.SERVICE
     # How far ahead an R reply is offered openings.
     fill_horizon_days: int = 14
+    # Results (GET /v1/stats): what one SMS segment costs the business, for the cost
+    # figures (Twilio's US price as the default), and the currency it is in.
+    segment_price: float = 0.0083
+    currency: str = "USD"
+    # The tune-out alarm: opt-outs per 1,000 texts over 7 days above this fire it.
+    tune_out_per_1000: int = 10
     # Counts the changes made through the settings API (PATCH /v1/settings): a change names
     # the version it was made on, so two managers never silently overwrite each other.
     settings_version: int = 0
@@ -248,6 +254,8 @@ class LastText(BaseModel):
     status: str
     at: datetime
     reason: str | None = None
+    # The template variant the text was written with ("<experiment>/<variant>"), if any.
+    variant: str | None = None
 
 
 class Appointment(BaseModel):
@@ -274,6 +282,9 @@ class Appointment(BaseModel):
     previous_starts_at: datetime | None = None
     cancelled_by: CancelledBy | None = None
     outcome: AppointmentOutcome | None = None
+    # The reminder cadence it was planned with: its reminders' offsets, longest first
+    # ("72h+24h"; "" none), so results compare cadences.
+    cadence: str | None = None
     outcome_at: datetime | None = None
     # The person's e-mail (or subject), or `booking` for a booking system.
     outcome_by: str | None = None
@@ -305,6 +316,9 @@ class TextRecord(BaseModel):
     sid: str | None = None
     error_code: int | None = None
     body: str | None = None
+    # The template variant the body was written with ("<experiment>/<variant>"): an
+    # experiment running for its kind and locale when it was rendered.
+    variant: str | None = None
     segments: int | None = None
     encoding: str | None = None
     deferrals: int = 0

@@ -59,6 +59,9 @@ EDITABLE: Final = (
     "fill_wave_interval_minutes",
     "fill_match",
     "fill_horizon_days",
+    "segment_price",
+    "currency",
+    "tune_out_per_1000",
 )
 READ_ONLY: Final = ("tenant_id", "phone_number", "version")
 
@@ -83,6 +86,9 @@ FILL_NOTICE_MINUTES: Final = (30, 7 * 24 * 60)
 FILL_WAVE_SIZE: Final = (1, 50)
 FILL_WAVE_INTERVAL_MINUTES: Final = (5, 24 * 60)
 FILL_HORIZON_DAYS: Final = (1, 60)
+# Results: a segment's price in the tenant's currency, and the tune-out alarm's threshold.
+SEGMENT_PRICE: Final = (0.0, 1.0)
+TUNE_OUT_PER_1000: Final = (1, 200)
 TEMPLATE_KINDS: Final = (
     MessageKind.CONFIRMATION,
     MessageKind.MOVED,
@@ -224,6 +230,21 @@ def offset_problems(tenant: Tenant) -> list[tuple[str, str]]:
     return problems
 
 
+def results_problems(tenant: Tenant) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    least, most = SEGMENT_PRICE
+    if not least <= tenant.segment_price <= most:
+        problems.append(("segment_price", f"{tenant.segment_price} is outside {least} to {most}"))
+    if len(tenant.currency) != 3 or not tenant.currency.isascii() or not tenant.currency.isupper():
+        problems.append(("currency", "an ISO 4217 code, like USD or EUR"))
+    low, high = TUNE_OUT_PER_1000
+    if not low <= tenant.tune_out_per_1000 <= high:
+        problems.append(
+            ("tune_out_per_1000", f"{tenant.tune_out_per_1000} is outside {low} to {high}")
+        )
+    return problems
+
+
 def fill_problems(tenant: Tenant) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for field, value, (least, most) in (
@@ -330,6 +351,7 @@ def rule_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, str]]
         *hours_problems(tenant),
         *offset_problems(tenant),
         *fill_problems(tenant),
+        *results_problems(tenant),
     ]
     if not any(field == "timezone" for field, _ in identity):  # texts are dated in it
         problems.extend(template_problems(tenant, rules))
