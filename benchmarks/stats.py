@@ -4,7 +4,10 @@ days x 100 appointments x 3 texts (a confirmation and two reminders each, 9,300 
 with an outcome. Each call goes through the Staff API's handler; every DynamoDB call is
 counted by operation with a botocore `before-call` hook, and a Scan fails the benchmark.
 moto is in-process and single-threaded: the wall time is moto's and the code's, not
-DynamoDB's; the calls (and the items read) are what DynamoDB would bill.
+DynamoDB's; the calls are what DynamoDB would bill. moto's Query lists and sorts the whole
+table before keeping one partition, so, as `make bench-vacancy` does, this applies
+infra/local/moto_patches/dynamodb_query.py (a Query reads its partition; same answers,
+tests/integration/test_moto_query_patch.py); without it a 31-day call took 80-100 s here.
 
     python -m benchmarks.stats
 """
@@ -20,6 +23,7 @@ from typing import Any
 import boto3
 
 from benchmarks.dynamodb_calls_per_action import DynamoCalls
+from infra.local.moto_patches import dynamodb_query
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.keywords import Intent
@@ -130,6 +134,7 @@ def measure(counter: DynamoCalls, path: str, days: int) -> tuple[list[float], Co
 
 def main() -> None:
     counter = DynamoCalls()
+    dynamodb_query.apply()
     with moto_stack() as stack:
         boto3.setup_default_session(region_name="us-east-1")
         assert boto3.DEFAULT_SESSION is not None
