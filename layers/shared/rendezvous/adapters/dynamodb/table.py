@@ -245,8 +245,15 @@ def stamp(instant: datetime) -> str:
 
 
 def number_safe(value: Any) -> Any:
-    # DynamoDB numbers are Decimals; a float (a wait in minutes) goes through its text form.
-    return Decimal(str(value)) if isinstance(value, float) else value
+    """DynamoDB numbers are Decimals; a float (a wait in minutes, a segment price, and
+    inside a settings change's before and after) goes through its text form."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {k: number_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [number_safe(v) for v in value]
+    return value
 
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -262,7 +269,7 @@ def plain(model: BaseModel) -> Item:
 
 
 def values_of(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items()}
+    return {k: _serializer.serialize(number_safe(v)) for k, v in values.items()}
 
 
 def iso(instant: datetime) -> str:
@@ -292,14 +299,24 @@ def query_all(db: DynamoDBClient, table: str, **kwargs: Any) -> list[Item]:
 
 
 def batch_get(
-    db: DynamoDBClient, table: str, keys: list[Item], *, consistent: bool = False
+    db: DynamoDBClient,
+    table: str,
+    keys: list[Item],
+    *,
+    consistent: bool = False,
+    attributes: tuple[str, ...] = (),
 ) -> list[Item]:
-    """The items under `keys` that exist, in batches of 100, retrying unprocessed keys."""
+    """The items under `keys` that exist, in batches of 100, retrying unprocessed keys;
+    only `attributes` of each (and its keys) when some are named."""
     found: list[Item] = []
     for start in range(0, len(keys), 100):
         request: dict[str, Any] = {"Keys": [serialize(k) for k in keys[start : start + 100]]}
         if consistent:
             request["ConsistentRead"] = True
+        if attributes:
+            names = {f"#a{n}": name for n, name in enumerate(("pk", "sk", *attributes))}
+            request["ProjectionExpression"] = ", ".join(names)
+            request["ExpressionAttributeNames"] = names
         pending: dict[str, Any] = {table: request}
         while pending:
             page = db.batch_get_item(RequestItems=pending)
