@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: help install run redrive tenant backfill test chromium lint format typecheck unit integration e2e bench bench-console bench-vacancy openapi layer-requirements build deploy clean
+.PHONY: help install run redrive tenant backfill test chromium lint format typecheck unit integration e2e bench bench-console bench-vacancy simulate openapi layer-requirements build deploy clean
 
 ## make help: what each target does (this list)
 help:
@@ -99,6 +99,10 @@ bench: install
 ## make bench-vacancy: 1,000 cancellations against a 5,000-entry waitlist on moto (CANCELLATIONS=200 for ~10 min)
 bench-vacancy: install
 	$(BIN)/python -m benchmarks.vacancy_fill --entries 5000 --cancellations $(or $(CANCELLATIONS),1000) 2>/dev/null | grep -v '^{' | tee benchmarks/results/vacancy_fill.txt
+
+## make simulate: the experiment report on simulated experiments whose true rates are known (10% vs 8% no-shows, A/A, a small one; ~30 s)
+simulate: install
+	$(BIN)/python -m benchmarks.experiment_simulation | tee benchmarks/results/experiment_simulation.txt
 
 ## make openapi: regenerate the OpenAPI document served at GET /v1/openapi.json
 openapi: install
