@@ -36,6 +36,7 @@ from rendezvous.domain.experiment_report import (
 )
 from rendezvous.domain.experiment_stats import CONFIDENCE, variant_of, wilson, z_for
 from rendezvous.domain.experiments import Experiment, Variant
+from rendezvous.domain.identity import MessageIdentity, TextIdentity, TimedText
 from rendezvous.domain.keywords import Intent
 from rendezvous.domain.models import (
     Appointment,
@@ -44,7 +45,9 @@ from rendezvous.domain.models import (
     Customer,
     LastText,
     MessageKind,
+    Tenant,
 )
+from rendezvous.domain.results import Results, TextFacts, results_of
 
 TENANT: Final = "sim-clinic"
 EXPERIMENT_ID: Final = "missed-visit-cost"
@@ -102,6 +105,10 @@ def experiment() -> Experiment:
     )
 
 
+# SMS segments of each variant's text: the cost sentence makes it two.
+SEGMENTS: Final = {CONTROL: 1, TREATMENT: 2}
+
+
 @dataclass(frozen=True)
 class World:
     """What the system stores of one simulated experiment."""
@@ -125,6 +132,34 @@ class World:
         return report_of(
             self.experiment, self.members, self.appointments.values(), self.opt_outs_by_variant()
         )
+
+    def stats(self) -> Results:
+        """GET /v1/stats' arithmetic over the same world: every appointment's confirmation
+        text as the time index lists it (delivered), its record's segments and variant,
+        the customers' texts and the appointments. The period reaches back to the first
+        text (35 days: longer than the API's 31, which only limits what one request reads)."""
+        texts: list[TimedText] = []
+        facts: dict[TextIdentity, TextFacts] = {}
+        for appointment_id, variant in self.members.items():
+            appointment = self.appointments[appointment_id]
+            last = appointment.last_text
+            assert last is not None
+            identity = MessageIdentity(TENANT, appointment_id, last.kind, appointment.version)
+            texts.append(TimedText(identity, last.status, None, last.at))
+            facts[identity] = TextFacts(segments=SEGMENTS[variant], variant=last.variant)
+        return results_of(
+            tenant(),
+            NOW - timedelta(days=36),
+            NOW,
+            texts,
+            facts,
+            self.replies,
+            self.appointments.values(),
+        )
+
+
+def tenant() -> Tenant:
+    return Tenant(tenant_id=TENANT, name="Sim Clinic", phone_number="+15550100000", timezone="UTC")
 
 
 def simulate(appointments: int, truth: Mapping[str, Truth], seed: int, *, first: int = 0) -> World:
@@ -402,6 +437,60 @@ def describe(world: World, truth: Mapping[str, Truth]) -> list[str]:
     return lines
 
 
+def mixed(rates: Mapping[str, float], weights: Mapping[str, int]) -> float:
+    """The true rate of a mix of arms: each arm's, weighted by its count."""
+    return sum(rates[v] * n for v, n in weights.items()) / sum(weights.values())
+
+
+def describe_stats(world: World, truth: Mapping[str, Truth]) -> list[str]:
+    report, stats = world.report(), world.stats()
+    cohort = stats.rates.appointments
+    outcomes = {arm.variant: arm.with_outcome for arm in report.arms}
+    members = {arm.variant: arm.appointments for arm in report.arms}
+    lines = [
+        f"  rates.appointments: {cohort.appointments:,} appointments,"
+        f" cancelled ahead {cohort.cancelled_ahead:,}, with outcome {cohort.with_outcome:,}",
+        rate_line(
+            "no_show_rate",
+            cohort.no_show,
+            cohort.with_outcome,
+            mixed({v: t.no_show for v, t in truth.items()}, outcomes),
+        ),
+        rate_line(
+            "confirmation_rate",
+            cohort.confirmed,
+            cohort.appointments,
+            mixed({v: t.confirm for v, t in truth.items()}, members),
+        ),
+        rate_line("cancelled_ahead", cohort.cancelled_ahead, cohort.appointments, CANCELLED_AHEAD),
+    ]
+    names = {world.experiment.label(v): v for v in world.experiment.variant_names}
+    for group in stats.by_variant:
+        behaves = truth[names[group.key]]
+        lines.append(
+            f"  by_variant {group.key}: sent {group.sent:,}, segments {group.segments:,},"
+            f" cost {group.cost} {stats.currency}, replies {group.replies:,},"
+            f" opt-outs {group.opt_outs} ({group.opt_outs_per_1000} per 1,000,"
+            f" true {behaves.opt_out * 1000:g})"
+        )
+        lines.append(
+            rate_line("confirmation_rate", group.confirmations, group.sent, behaves.confirm)
+        )
+    agrees = all(
+        group.confirmations == arm.confirmed
+        and group.opt_outs == arm.opt_outs
+        and group.sent == arm.texts
+        for arm in report.arms
+        for group in stats.by_variant
+        if group.key == world.experiment.label(arm.variant)
+    ) and (cohort.no_show, cohort.with_outcome) == (
+        sum(arm.no_show for arm in report.arms),
+        sum(arm.with_outcome for arm in report.arms),
+    )
+    lines.append(f"  the stats' counts agree with the report's arms: {agrees}")
+    return lines
+
+
 def summary(name: str, found: Repeated) -> list[str]:
     verdicts = ", ".join(f"{v} {n}" for v, n in sorted(found.verdicts.items()))
     leaders = ", ".join(f"{v} {n}" for v, n in sorted(found.leaders.items(), key=str))
@@ -435,6 +524,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"One experiment, {args.appointments:,} appointments, seed {args.seed}:")
     world = simulate(args.appointments, EXPERIMENT_TRUTH, args.seed)
     print("\n".join(describe(world, EXPERIMENT_TRUTH)))
+    print()
+    print("GET /v1/stats' arithmetic (results_of) over the same appointments and replies:")
+    print("\n".join(describe_stats(world, EXPERIMENT_TRUTH)))
     print()
     print("As the same experiment accrues (verdict after the first N appointments):")
     for n in (500, 1_000, 2_000, 4_000, 6_000, 8_000, 10_000):

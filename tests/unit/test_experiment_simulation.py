@@ -11,13 +11,16 @@ import pytest
 
 from benchmarks.experiment_simulation import (
     A_A_TRUTH,
+    CANCELLED_AHEAD,
     CONTROL,
     EXPERIMENT_TRUTH,
+    SEGMENTS,
     TREATMENT,
     Pool,
     Truth,
     World,
     holds,
+    mixed,
     repeat,
     simulate,
 )
@@ -81,6 +84,45 @@ def test_ten_thousand_appointments_recover_the_true_rates_and_call_the_winner() 
     assert (confirmation.low or 0) > 0
     assert report.verdict == "winner"
     assert report.leader == TREATMENT
+
+
+def test_the_stats_of_the_same_world_agree_with_the_report_and_recover_the_rates() -> None:
+    world = simulate(10_000, EXPERIMENT_TRUTH, seed=15)
+    report, stats = world.report(), world.stats()
+    arms = {arm.variant: arm for arm in report.arms}
+
+    cohort = stats.rates.appointments
+    assert cohort.appointments == 10_000
+    assert cohort.no_show == sum(arm.no_show for arm in report.arms)
+    assert cohort.with_outcome == sum(arm.with_outcome for arm in report.arms)
+    assert cohort.confirmed == sum(arm.confirmed for arm in report.arms)
+    true_no_show = mixed(
+        {v: t.no_show for v, t in EXPERIMENT_TRUTH.items()},
+        {v: arm.with_outcome for v, arm in arms.items()},
+    )
+    low, high = wilson(cohort.no_show, cohort.with_outcome, Z95)
+    assert low <= true_no_show <= high
+    true_confirm = mixed(
+        {v: t.confirm for v, t in EXPERIMENT_TRUTH.items()},
+        {v: arm.appointments for v, arm in arms.items()},
+    )
+    low, high = wilson(cohort.confirmed, cohort.appointments, Z95)
+    assert low <= true_confirm <= high
+    low, high = wilson(cohort.cancelled_ahead, cohort.appointments, Z95)
+    assert low <= CANCELLED_AHEAD <= high
+    assert [c.key for c in stats.by_cadence] == ["24h"]
+    assert stats.by_cadence[0].no_show_rate == cohort.no_show_rate
+
+    by_label = {group.key: group for group in stats.by_variant}
+    assert set(by_label) == {world.experiment.label(v) for v in arms}
+    for variant, arm in arms.items():
+        group = by_label[world.experiment.label(variant)]
+        assert group.sent == arm.texts == arm.appointments
+        assert group.confirmations == arm.confirmed
+        assert group.opt_outs == arm.opt_outs
+        assert group.segments == SEGMENTS[variant] * group.sent
+        low, high = wilson(group.confirmations, group.sent, Z95)
+        assert low <= EXPERIMENT_TRUTH[variant].confirm <= high
 
 
 def test_a_real_two_point_difference_is_called_in_most_runs_and_never_backwards(
