@@ -10,11 +10,13 @@ the members, the appointments and the opt-outs drawn by each variant.
 
     python -m benchmarks.experiment_simulation [--seed 15] [--runs 1000]
 
-prints one 10,000-appointment experiment (10% vs 8% no-shows, 60% vs 65% confirmations),
-how often the winner is called and the true differences are inside their intervals over
-many seeds, how often an A/A experiment (10% vs 10%) calls a false winner, and what a
-200-appointment experiment says. tests/unit/test_experiment_simulation.py pins the same
-claims on fewer seeds.
+prints one 10,000-appointment experiment (10% vs 8% no-shows, 60% vs 65% confirmations)
+with GET /v1/stats' arithmetic (results.results_of) over the same appointments and
+replies; how often the winner is called and the true differences are inside their
+intervals over many seeds; how often an A/A experiment (10% vs 10%) and an A/A/A one call
+a false winner; what reading an A/A experiment ten times and stopping at the first winner
+does to that; and what a 200-appointment experiment says.
+tests/unit/test_experiment_simulation.py pins the same claims on fewer seeds.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from rendezvous.domain.experiment_report import (
     Comparison,
     ExperimentReport,
     Metric,
+    Verdict,
     report_of,
 )
 from rendezvous.domain.experiment_stats import CONFIDENCE, variant_of, wilson, z_for
@@ -53,6 +56,7 @@ TENANT: Final = "sim-clinic"
 EXPERIMENT_ID: Final = "missed-visit-cost"
 CONTROL: Final = "plain"
 TREATMENT: Final = "cost"
+THIRD: Final = "warm"
 # The simulated period ends here; appointments start in the 30 days before.
 NOW: Final = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
 PERIOD_MINUTES: Final = 30 * 24 * 60
@@ -81,25 +85,28 @@ A_A_TRUTH: Final = {
     CONTROL: Truth(no_show=0.10, confirm=0.60),
     TREATMENT: Truth(no_show=0.10, confirm=0.60),
 }
+# Three variants, all alike: Bonferroni keeps the chance of any false winner at 5%.
+A_A_A_TRUTH: Final = {**A_A_TRUTH, THIRD: Truth(no_show=0.10, confirm=0.60)}
 
 
-def experiment() -> Experiment:
+TEMPLATES: Final = {
+    CONTROL: "{business}: your visit is {when}. Reply Y to confirm.",
+    TREATMENT: (
+        "{business}: your visit is {when}. A missed visit costs us a slot another "
+        "patient needed. Reply Y to confirm."
+    ),
+    THIRD: "{business}: we look forward to seeing you {when}. Reply Y to confirm.",
+}
+
+
+def experiment(names: Sequence[str] = (CONTROL, TREATMENT)) -> Experiment:
     return Experiment(
         tenant_id=TENANT,
         experiment_id=EXPERIMENT_ID,
         kind=MessageKind.CONFIRMATION,
         locale="en",
         description="Does stating the cost of a missed visit cut no-shows?",
-        variants=(
-            Variant(name=CONTROL, template="{business}: your visit is {when}. Reply Y to confirm."),
-            Variant(
-                name=TREATMENT,
-                template=(
-                    "{business}: your visit is {when}. A missed visit costs us a slot another "
-                    "patient needed. Reply Y to confirm."
-                ),
-            ),
-        ),
+        variants=tuple(Variant(name=name, template=TEMPLATES[name]) for name in names),
         started_at=NOW - timedelta(days=40),
         started_by="manager@sim.invalid",
     )
@@ -285,8 +292,8 @@ class Pool:
     report, so which ones end how does not matter; building 10,000 appointments per run
     would."""
 
-    def __init__(self, appointments: int) -> None:
-        self.experiment = experiment()
+    def __init__(self, appointments: int, names: Sequence[str] = (CONTROL, TREATMENT)) -> None:
+        self.experiment = experiment(names)
         names = self.experiment.variant_names
         start = NOW - timedelta(days=1)
         self.members = {
@@ -325,22 +332,26 @@ class Pool:
             for state in STATES
         }
 
+    @staticmethod
+    def weights(behaves: Truth) -> list[float]:
+        """The chance of each of STATES for one appointment."""
+        recorded = (1 - CANCELLED_AHEAD) * OUTCOME_RECORDED
+        outcome = {
+            None: 1 - recorded,
+            AppointmentOutcome.ATTENDED: recorded * (1 - behaves.no_show),
+            AppointmentOutcome.NO_SHOW: recorded * behaves.no_show,
+        }
+        return [
+            (behaves.confirm if confirmed else 1 - behaves.confirm) * outcome[state]
+            for confirmed, state in STATES
+        ]
+
     def run(self, truth: Mapping[str, Truth], rng: random.Random) -> ExperimentReport:
         appointments: dict[str, Appointment] = {}
         opt_outs: dict[str, int] = {}
         for variant, ids in self.by_variant.items():
             behaves = truth[variant]
-            recorded = (1 - CANCELLED_AHEAD) * OUTCOME_RECORDED
-            outcome = {
-                None: 1 - recorded,
-                AppointmentOutcome.ATTENDED: recorded * (1 - behaves.no_show),
-                AppointmentOutcome.NO_SHOW: recorded * behaves.no_show,
-            }
-            weights = [
-                (behaves.confirm if confirmed else 1 - behaves.confirm) * outcome[state]
-                for confirmed, state in STATES
-            ]
-            counts = Counter(rng.choices(range(len(STATES)), weights, k=len(ids)))
+            counts = Counter(rng.choices(range(len(STATES)), self.weights(behaves), k=len(ids)))
             taken = 0
             for index, state in enumerate(STATES):
                 built = self.built[state]
@@ -350,6 +361,32 @@ class Pool:
             opt_outs[variant] = sum(rng.random() < behaves.opt_out for _ in ids)
         return report_of(self.experiment, self.members, appointments.values(), opt_outs)
 
+    def looks(
+        self, truth: Mapping[str, Truth], rng: random.Random, at: Sequence[int]
+    ) -> list[ExperimentReport]:
+        """One experiment read as it accrues: the report after the first n appointments,
+        for each n of `at` (each appointment drawn in turn, not as counts)."""
+        weights = {v: self.weights(t) for v, t in truth.items()}
+        ended = [
+            self.built[STATES[rng.choices(range(len(STATES)), weights[variant])[0]]][appointment_id]
+            for appointment_id, variant in self.members.items()
+        ]
+        return [report_of(self.experiment, self.members, ended[:n], {}) for n in at]
+
+
+def peeking(
+    pool: Pool, truth: Mapping[str, Truth], runs: int, seed: int, at: Sequence[int]
+) -> tuple[int, int]:
+    """Of `runs` experiments read at each of `at`: how many the last look calls a winner,
+    and how many any look does (stopping at the first winner)."""
+    rng = random.Random(seed)
+    last = anywhere = 0
+    for _ in range(runs):
+        verdicts = [r.verdict for r in pool.looks(truth, rng, at)]
+        last += verdicts[-1] == Verdict.WINNER
+        anywhere += Verdict.WINNER in verdicts
+    return last, anywhere
+
 
 @dataclass(frozen=True)
 class Repeated:
@@ -358,12 +395,18 @@ class Repeated:
     runs: int
     verdicts: Counter[str]
     leaders: Counter[str | None]
-    # Runs whose no-show (confirmation) difference interval held the true difference.
+    # Comparisons (a variant against the control) whose no-show (confirmation) difference
+    # interval held the true difference, of `comparisons` a run per metric.
     no_show_covered: int
     confirmation_covered: int
+    comparisons: int = 1
 
     def share(self, count: int) -> float:
         return count / self.runs
+
+    def covered(self, count: int) -> str:
+        of = self.runs * self.comparisons
+        return f"{count:,} of {of:,} ({count / of:.1%})"
 
 
 def true_difference(truth: Mapping[str, Truth], comparison: Comparison) -> float:
@@ -398,6 +441,7 @@ def repeat(pool: Pool, truth: Mapping[str, Truth], runs: int, seed: int) -> Repe
         leaders,
         covered[Metric.NO_SHOW_RATE],
         covered[Metric.CONFIRMATION_RATE],
+        len(pool.experiment.variants) - 1,
     )
 
 
@@ -498,10 +542,9 @@ def summary(name: str, found: Repeated) -> list[str]:
         f"{name}: {found.runs:,} runs",
         f"  verdicts: {verdicts}",
         f"  leaders: {leaders}",
-        f"  true no-show difference inside its interval: {found.no_show_covered:,}"
-        f" ({found.share(found.no_show_covered):.1%})",
-        f"  true confirmation difference inside its interval: {found.confirmation_covered:,}"
-        f" ({found.share(found.confirmation_covered):.1%})",
+        f"  true no-show difference inside its interval: {found.covered(found.no_show_covered)}",
+        "  true confirmation difference inside its interval: "
+        + found.covered(found.confirmation_covered),
     ]
 
 
@@ -548,19 +591,40 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         "\n".join(
             summary(
-                f"10% vs 8% ({args.appointments:,} appointments each)",
+                f"10% vs 8% ({args.appointments:,} appointments a run)",
                 repeat(pool, EXPERIMENT_TRUTH, args.runs, args.seed),
             )
         )
     )
     print()
     aa = repeat(pool, A_A_TRUTH, args.runs, args.seed + 1)
-    print("\n".join(summary(f"A/A 10% vs 10% ({args.appointments:,} appointments each)", aa)))
+    print("\n".join(summary(f"A/A 10% vs 10% ({args.appointments:,} appointments a run)", aa)))
     false = aa.verdicts["winner"]
     low, high = wilson(false, aa.runs, z_for(CONFIDENCE))
     print(
         f"  false winner: {false} of {aa.runs:,} = {aa.share(false):.1%}"
         f" (95% [{low:.1%}, {high:.1%}])"
+    )
+    print()
+    three = repeat(
+        Pool(args.appointments, (CONTROL, TREATMENT, THIRD)), A_A_A_TRUTH, args.runs, args.seed + 3
+    )
+    print("\n".join(summary(f"A/A/A 10% x 3 ({args.appointments:,} appointments a run)", three)))
+    false = three.verdicts["winner"]
+    low, high = wilson(false, three.runs, z_for(CONFIDENCE))
+    print(
+        f"  false winner (any of 2 comparisons, Bonferroni): {false} of {three.runs:,}"
+        f" = {three.share(false):.1%} (95% [{low:.1%}, {high:.1%}])"
+    )
+    print()
+    at = [args.appointments * k // 10 for k in range(1, 11)]
+    runs = max(1, args.runs // 4)
+    last, anywhere = peeking(pool, A_A_TRUTH, runs, args.seed + 4, at)
+    print(f"Peeking: A/A read after every {at[0]:,} appointments up to {at[-1]:,}, {runs:,} runs")
+    print(f"  false winner at the last look only: {last} ({last / runs:.1%})")
+    print(
+        f"  false winner at any of the {len(at)} looks (stopping at the first): {anywhere}"
+        f" ({anywhere / runs:.1%})"
     )
     print()
     small = simulate(200, EXPERIMENT_TRUTH, args.seed)
@@ -569,7 +633,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         "\n".join(
             summary(
-                "Small 10% vs 8% (200 appointments each)",
+                "Small 10% vs 8% (200 appointments a run)",
                 repeat(Pool(200), EXPERIMENT_TRUTH, args.runs, args.seed + 2),
             )
         )
