@@ -230,6 +230,37 @@ def test_a_retried_send_adds_no_member_and_no_text(world: World) -> None:
     assert sum(membership.texts.values()) == 1
 
 
+def test_a_member_write_that_fails_leaves_no_claim_and_the_redelivery_sends(
+    world: World,
+) -> None:
+    """The member is written before the recipient's claim: a claim left by a send that
+    stopped at the member write would make the redelivery report the text unknown."""
+    world.start()
+    appointment_id = world.book(1)
+    [request] = world.outbound.sent
+    real = world.experiments.join_experiment
+    calls: list[str] = []
+
+    def failing_once(*args: object, **kwargs: object) -> None:
+        calls.append(appointment_id)
+        if len(calls) == 1:
+            raise RuntimeError("throughput exceeded after boto3's retries")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    world.experiments.join_experiment = failing_once  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        world.sender.deliver(request)
+    assert world.gateway.sent == []
+
+    again = world.sender.deliver(request)  # SQS delivers the event again
+
+    assert again.outcome is Outcome.SENT
+    assert len(world.gateway.sent) == 1
+    membership = world.experiments.experiment_members("clinic-1", "wording")
+    variant = variant_of("wording", appointment_id, ["plain", "cost"])
+    assert membership.variants == {appointment_id: variant}
+
+
 def test_texts_of_other_kinds_and_tenants_without_experiments_record_no_variant(
     world: World,
 ) -> None:
