@@ -263,6 +263,12 @@ class Tenant(BaseModel):
             raise ValueError("reminder offsets must be distinct positive minutes")
         return tuple(sorted(value, reverse=True))
 
+    def with_template(self, locale: str, kind: str, text: str) -> Tenant:
+        """This tenant with `text` as its template for `kind` in `locale`: how a variant's
+        words are rendered and measured, and what a winner leaves as the override."""
+        mine = {**self.templates.get(locale, {}), kind: text}
+        return self.model_copy(update={"templates": {**self.templates, locale: mine}})
+
 
 class Customer(BaseModel):
     model_config = ConfigDict(frozen=True)
