@@ -27,6 +27,7 @@ from enum import StrEnum
 from rendezvous.domain.experiment_stats import CONFIDENCE, MIN_PER_ARM, difference, z_for
 from rendezvous.domain.experiments import Experiment
 from rendezvous.domain.models import Appointment, AppointmentOutcome
+from rendezvous.domain.results import rate
 
 PLACES = 4
 PEEKING_WARNING = (
@@ -138,10 +139,6 @@ def report_of(
     )
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, PLACES) if whole else None
-
-
 def _arm(variant: str, appointments: list[Appointment], texts: int | None, opt_outs: int) -> Arm:
     confirmed = sum(1 for a in appointments if a.confirmed_at is not None)
     outcomes = Counter(a.outcome for a in appointments if a.outcome is not None)
@@ -152,10 +149,10 @@ def _arm(variant: str, appointments: list[Appointment], texts: int | None, opt_o
         appointments=len(appointments),
         texts=len(appointments) if texts is None else texts,
         confirmed=confirmed,
-        confirmation_rate=_rate(confirmed, len(appointments)),
+        confirmation_rate=rate(confirmed, len(appointments)),
         with_outcome=with_outcome,
         no_show=no_show,
-        no_show_rate=_rate(no_show, with_outcome),
+        no_show_rate=rate(no_show, with_outcome),
         opt_outs=opt_outs,
     )
 

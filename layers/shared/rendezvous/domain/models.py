@@ -335,6 +335,17 @@ class Appointment(BaseModel):
         return recipient_key(self.tenant_id, self.customer.phone)
 
 
+def written_as(kind: str, appointment: Appointment, tenant: Tenant) -> tuple[MessageKind, str]:
+    """The template a text of `kind` to `appointment` is written with, and its language:
+    a reminder to a confirmed visit thanks them (reminder_confirmed); the customer's
+    locale, else the tenant's. The renderer writes by it and an experiment applies by it,
+    so a text is always in the experiment of the words it carries."""
+    template = template_kind(kind)
+    if template is MessageKind.REMINDER and appointment.status is AppointmentStatus.CONFIRMED:
+        template = MessageKind.REMINDER_CONFIRMED
+    return template, appointment.customer.locale or tenant.locale
+
+
 class TextRecord(BaseModel):
     """One automated text: its plan, its fate and why, whatever it belongs to. The sender
     decides on these fields alone; who the text belongs to is its subclass's business."""
