@@ -1,0 +1,457 @@
+"""The results view: the period's headline figures and charts as GET /v1/stats counts them,
+the CSV export downloaded as a file, and for managers the template experiments (start one,
+read its report, stop it with a winner that becomes the default text) and the tune-out
+banner. The figures come from appointments booked through the booking system's API, texts
+the sandbox phone received and answered, and outcomes recorded by the desk."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import (
+    HTTP_TIMEOUT,
+    CognitoConfig,
+    ConsoleTab,
+    StaffApi,
+    StaffMember,
+    accessible,
+    demo_login,
+    signed_in,
+    text_the_business,
+    texts_to,
+)
+from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+OpenConsole = Callable[..., ConsoleTab]
+# +1 415 555 08xx: numbers no other browser test texts.
+_numbers = itertools.count(1)
+MEASURED = 4  # appointments the module books, texts, confirms in part and records outcomes of
+
+
+def a_number() -> str:
+    return f"+14155550{800 + next(_numbers):03d}"
+
+
+# ---- the data, through the real API ----------------------------------------------------------
+def virtual_now(stack: LocalStackProcess) -> datetime:
+    answer = requests.get(stack.url("/_local/clock"), timeout=HTTP_TIMEOUT)
+    assert answer.status_code == 200, answer.text
+    return datetime.fromisoformat(answer.json()["now"])
+
+
+def advance_clock(stack: LocalStackProcess, minutes: float) -> None:
+    answer = requests.post(
+        stack.url("/_local/clock/advance"), json={"minutes": minutes}, timeout=HTTP_TIMEOUT * 3
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def out_of_quiet_hours(stack: LocalStackProcess, tenant: Tenant) -> None:
+    """The stack's clock (it only moves forward) to 09:00 of the tenant's next morning when
+    it is too late in the tenant's day for a confirmation to go out and a visit to start."""
+    zone = ZoneInfo(tenant.timezone)
+    now = virtual_now(stack).astimezone(zone)
+    if not time(8, 30) <= now.time() <= time(18, 0):
+        day = now.date() if now.time() < time(8, 30) else now.date() + timedelta(days=1)
+        morning = datetime.combine(day, time(9, 0), zone)
+        advance_clock(stack, (morning - now).total_seconds() / 60)
+
+
+def book(stack: LocalStackProcess, tenant: Tenant, phone: str, starts_at: datetime) -> str:
+    appointment_id = f"results-{uuid.uuid4().hex[:12]}"
+    answer = requests.put(
+        stack.url(f"/v1/appointments/{appointment_id}"),
+        headers={"Authorization": f"Bearer {tenant.booking_token}"},
+        json={
+            "customer": {"phone": phone, "name": f"Results {phone[-3:]}"},
+            "starts_at": starts_at.isoformat(),
+            "service": "Check-up",
+            "duration_minutes": 30,
+        },
+        timeout=HTTP_TIMEOUT,
+    )
+    assert answer.status_code == 201, answer.text
+    return appointment_id
+
+
+def record_outcome(api: StaffApi, staff: StaffMember, appointment_id: str, outcome: str) -> None:
+    answer = api.request(
+        "POST",
+        f"/v1/appointments/{appointment_id}/outcome",
+        staff.token,
+        json={"outcome": outcome},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.fixture(scope="module")
+def measured(
+    stack: LocalStackProcess, clinic: Tenant, staff: StaffMember, staff_api: StaffApi
+) -> list[str]:
+    """Four visits in the last hour: each texted a confirmation, the first two confirmed by
+    a C from the sandbox phone, then outcomes: attended, attended, no-show, no-show."""
+    out_of_quiet_hours(stack, clinic)
+    starts = (virtual_now(stack) + timedelta(minutes=30)).replace(second=0, microsecond=0)
+    phones = [a_number() for _ in range(MEASURED)]
+    ids = [book(stack, clinic, phone, starts) for phone in phones]
+    for phone in phones:
+
+        def texted(p: str = phone) -> list[str]:
+            return texts_to(stack, p)
+
+        wait_for(texted, timeout=15, what=f"the text to {phone}")
+    for phone, appointment_id in zip(phones[:2], ids[:2], strict=True):
+        text_the_business(stack, clinic, phone, "C")
+
+        def confirmed(a: str = appointment_id) -> bool:
+            found = staff_api.get(f"/v1/appointments/{a}", staff.token)
+            return bool(found["status"] == "confirmed")
+
+        wait_for(confirmed, timeout=15, what=f"{phone}'s C to confirm")
+    advance_clock(stack, 45)
+    for appointment_id, outcome in zip(
+        ids, ["attended", "attended", "no_show", "no_show"], strict=True
+    ):
+        record_outcome(staff_api, staff, appointment_id, outcome)
+    return ids
+
+
+# ---- how the page writes numbers (en-US) ------------------------------------------------
+def percent(rate: float | None) -> str:
+    if rate is None:
+        return "–"
+    value = (Decimal(str(rate)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value.normalize():f}%".replace(".0%", "%")
+
+
+def one_place(value: float | None) -> str:
+    if value is None:
+        return "–"
+    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{rounded:,f}".removesuffix(".0")
+
+
+def tile(page: Page, name: str) -> Any:
+    return page.locator(f'#results-tiles [data-tile="{name}"]')
+
+
+def open_results(tab: ConsoleTab, who: StaffMember) -> Page:
+    tab.sign_in(who)
+    tab.show_view("results")
+    page = tab.page
+    expect(page.get_by_role("heading", name="Results", exact=True)).to_be_visible()
+    expect(page.locator("#results-status")).to_contain_text("Figures of the last 7 days")
+    return page
+
+
+# ---- the figures ----------------------------------------------------------------------------
+def test_the_results_page_shows_the_period_s_figures_and_charts_as_the_api_counts_them(
+    console: OpenConsole,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    measured: list[str],
+) -> None:
+    stats = staff_api.get("/v1/stats?days=7", staff.token)
+    cohort, texts = stats["rates"]["appointments"], stats["rates"]["texts"]
+    # The module's visits are in: a page that showed dashes would pass nothing below.
+    assert cohort["with_outcome"] >= MEASURED, cohort
+    assert cohort["no_show"] >= 2, cohort
+    assert texts["sent"] >= MEASURED, texts
+    tab = console()
+    page = open_results(tab, staff)
+
+    expect(tile(page, "confirmation").locator(".tile-value")).to_have_text(
+        percent(cohort["confirmation_rate"])
+    )
+    expect(tile(page, "confirmation")).to_contain_text(
+        f"{cohort['confirmed']:,} of {cohort['appointments']:,} appointments"
+    )
+    expect(tile(page, "no-show").locator(".tile-value")).to_have_text(
+        percent(cohort["no_show_rate"])
+    )
+    expect(tile(page, "no-show")).to_contain_text(
+        f"{cohort['no_show']:,} of {cohort['with_outcome']:,} with an outcome"
+    )
+    expect(tile(page, "delivery").locator(".tile-value")).to_have_text(
+        percent(texts["delivery_rate"])
+    )
+    expect(tile(page, "opt-outs").locator(".tile-value")).to_have_text(
+        one_place(texts["opt_outs_per_1000"])
+    )
+    expect(tile(page, "cost")).to_contain_text(f"{texts['segments']:,} segments")
+    expect(tile(page, "cost").locator(".tile-value")).to_contain_text("$")
+
+    # Texts per day: a pair of bars for each day the API counts, as tall as their figures.
+    days = page.locator("#results-daily g.chart-day")
+    expect(days).to_have_count(len(stats["daily"]))
+    assert days.evaluate_all("(gs) => gs.map((g) => g.dataset.day)") == [
+        d["day"] for d in stats["daily"]
+    ]
+    heights = days.evaluate_all(
+        """(gs) => gs.map((g) => [...g.querySelectorAll('rect')]
+            .map((r) => Number(r.getAttribute('height'))))"""
+    )
+    busiest = max(range(len(stats["daily"])), key=lambda i: stats["daily"][i]["sent"])
+    assert stats["daily"][busiest]["sent"] > 0
+    scale = heights[busiest][0] / stats["daily"][busiest]["sent"]
+    for (sent_h, delivered_h), day in zip(heights, stats["daily"], strict=True):
+        assert sent_h == pytest.approx(day["sent"] * scale, abs=0.5)
+        assert delivered_h == pytest.approx(day["delivered"] * scale, abs=0.5)
+
+    # Rates by kind and by cadence: a row each, the confirmations among them.
+    kinds = page.locator("#results-by-kind g.chart-row")
+    assert kinds.evaluate_all("(gs) => gs.map((g) => g.dataset.key)") == [
+        g["key"] for g in stats["by_kind"]
+    ]
+    confirmation = page.locator('#results-by-kind g.chart-row[data-key="confirmation"]')
+    expect(confirmation).to_contain_text("Confirmation")
+    by_kind = {g["key"]: g for g in stats["by_kind"]}
+    expect(confirmation.locator("text.chart-value").first).to_have_text(
+        percent(by_kind["confirmation"]["confirmation_rate"])
+    )
+    cadences = page.locator("#results-by-cadence g.chart-row")
+    assert cadences.evaluate_all("(gs) => gs.map((g) => g.dataset.key)") == [
+        c["key"] for c in stats["by_cadence"]
+    ]
+    # Every chart is one named picture for a screen reader, its figures in a table.
+    for chart in page.locator("svg.chart").all():
+        assert chart.get_attribute("role") == "img"
+        assert chart.evaluate("(svg) => svg.querySelector('title').textContent.length > 0")
+
+    # Staff see the figures, not the experiments.
+    expect(page.locator("#results-experiments")).to_be_hidden()
+    tab.screenshot("results-page")
+
+    # Another period: asked for, and said.
+    with page.expect_request(re.compile(r".*/v1/stats\?days=31$")):
+        page.get_by_role("button", name="31 days").click()
+    expect(page.get_by_role("button", name="31 days")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="7 days")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#results-status")).to_contain_text("Figures of the last 31 days")
+    month = staff_api.get("/v1/stats?days=31", staff.token)
+    expect(page.locator("#results-daily g.chart-day")).to_have_count(len(month["daily"]))
+
+    # In French, numbers and words alike.
+    page.locator("#locale-select").select_option("fr")
+    expect(page.get_by_role("heading", name="Résultats", exact=True)).to_be_visible()
+    expect(tile(page, "confirmation").locator("dt")).to_have_text("Confirmés")
+    expect(page.get_by_role("button", name="31 jours")).to_have_attribute("aria-pressed", "true")
+    accessible(page, "results-page-fr")
+    assert tab.problems == []
+
+
+def test_the_csv_export_downloads_what_the_api_exports(
+    console: OpenConsole,
+    staff: StaffMember,
+    staff_api: StaffApi,
+    clinic: Tenant,
+    measured: list[str],
+) -> None:
+    tab = console(accept_downloads=True)
+    page = open_results(tab, staff)
+
+    with page.expect_download() as started:
+        page.get_by_role("button", name="Download CSV").click()
+    download = started.value
+
+    assert download.suggested_filename == f"rendezvous-stats-{clinic.tenant_id}-7d.csv"
+    path = download.path()
+    assert path is not None
+    got = list(csv.reader(io.StringIO(path.read_text("utf-8"))))
+    exported = staff_api.request("GET", "/v1/stats/export?days=7", staff.token)
+    assert exported.status_code == 200, exported.text
+    assert got == list(csv.reader(io.StringIO(exported.text)))
+    assert got[0][:2] == ["group", "key"]
+    assert {"texts", "appointments", "kind", "day"} <= {row[0] for row in got[1:]}
+    expect(page.locator("#results-status")).to_contain_text(download.suggested_filename)
+    assert tab.problems == []
+
+
+def test_the_results_page_fits_a_phone_s_width(
+    console: OpenConsole, staff: StaffMember, measured: list[str]
+) -> None:
+    tab = console(viewport={"width": 390, "height": 844})
+    page = open_results(tab, staff)
+
+    expect(page.locator("#results-daily svg.chart")).to_be_visible()
+    # The charts are drawn at the width they get; the page never scrolls sideways.
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    width = page.locator("#results-daily svg.chart").evaluate(
+        "(svg) => svg.getBoundingClientRect().width"
+    )
+    assert width <= 390
+    tab.screenshot("results-390")
+    assert tab.problems == []
+
+
+# ---- experiments -------------------------------------------------------------------------------
+EXPERIMENT_KIND = "moved"
+# No test texts the clinic's customers in Spanish: a running experiment changes no other
+# test's texts.
+EXPERIMENT_LOCALE = "es"
+SHORT_MOVED = (
+    "{business}: {first_name}, cita movida: {when} (era {old_when}), {location} {details}. "
+    "Resp. C confirmar, R cambiar, X cancelar."
+)
+
+
+def effective_template(api: StaffApi, manager: StaffMember) -> dict[str, Any]:
+    found: dict[str, Any] = api.get("/v1/settings", manager.token)["effective_templates"][
+        EXPERIMENT_LOCALE
+    ][EXPERIMENT_KIND]
+    return found
+
+
+@pytest.fixture
+def default_text_back(staff_api: StaffApi, manager: StaffMember) -> Iterator[None]:
+    """The Spanish "moved" text as it was, whatever winner the test made the default."""
+    yield
+    settings = staff_api.get("/v1/settings", manager.token)
+    answer = requests.patch(
+        staff_api.stack.url("/v1/settings"),
+        headers={
+            "Authorization": f"Bearer {manager.token}",
+            "If-Match": f'"{settings["version"]}"',
+        },
+        json={"templates": {EXPERIMENT_LOCALE: {EXPERIMENT_KIND: None}}},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def fill_experiment(page: Page, experiment_id: str) -> None:
+    form = page.get_by_role("form", name="Start an experiment")
+    form.get_by_label("Name (lower-case letters, digits and -)").fill(experiment_id)
+    form.get_by_label("Which text").select_option(EXPERIMENT_KIND)
+    form.get_by_label("Language").select_option(EXPERIMENT_LOCALE)
+    form.get_by_label("What it tries (optional)").fill("A shorter first line")
+    control = form.get_by_role("group", name="Variant 1 (the control: your current text)")
+    # The control starts from the text the business sends now for that kind and language.
+    expect(control.get_by_label("Text")).not_to_have_value("")
+    challenger = form.get_by_role("group", name="Variant 2")
+    challenger.get_by_label("Name").fill("short")
+    challenger.get_by_label("Text").fill(SHORT_MOVED)
+
+
+def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_winner(
+    console: OpenConsole,
+    staff_api: StaffApi,
+    manager: StaffMember,
+    default_text_back: None,
+) -> None:
+    before = effective_template(staff_api, manager)
+    experiment_id = f"short-{uuid.uuid4().hex[:6]}"
+    tab = console()
+    tab.sign_in(manager)
+    tab.show_view("results")
+    page = tab.page
+    section = page.locator("#results-experiments")
+    expect(section.get_by_role("heading", name="Template experiments")).to_be_visible()
+
+    # Nothing typed: said next to the name, nothing sent.
+    page.get_by_role("button", name="Start the experiment").click()
+    expect(page.locator("#exp-id-error")).to_have_text(
+        "Give the experiment a name and every variant a name and a text."
+    )
+    expect(page.locator("#exp-id")).to_be_focused()
+
+    fill_experiment(page, experiment_id)
+    expect(
+        page.get_by_role("group", name="Variant 1 (the control: your current text)").get_by_label(
+            "Text"
+        )
+    ).to_have_value(before["text"])
+    page.get_by_role("button", name="Start the experiment").click()
+
+    expect(page.locator("#exp-message")).to_have_text(f"{experiment_id} is running.")
+    row = page.locator(f'#exp-rows tr[data-experiment="{experiment_id}"]')
+    expect(row).to_contain_text("Running")
+    expect(row).to_contain_text("Moved, Español")
+    started = staff_api.get(f"/v1/experiments/{experiment_id}", manager.token)
+    assert [v["name"] for v in started["variants"]] == ["current", "short"]
+    assert started["variants"][0]["template"] == before["text"]
+    assert started["variants"][1]["control"] is False
+
+    # Its report, opened at once: no appointment yet, so not yet meaningful, in plain words.
+    report = page.locator("#exp-report")
+    expect(report.get_by_role("heading", name=f"Report: {experiment_id}")).to_be_focused()
+    expect(report.locator("#exp-verdict")).to_have_attribute(
+        "data-verdict", started["report"]["verdict"]
+    )
+    assert started["report"]["verdict"] == "not_yet_meaningful"
+    expect(report.locator("#exp-verdict")).to_contain_text("Not yet meaningful")
+    expect(report.locator("tbody tr")).to_have_count(2)
+    tab.screenshot("results-experiment-report")
+
+    # A second one for the same text and language is refused while this one runs.
+    fill_experiment(page, f"{experiment_id}-b")
+    page.get_by_role("button", name="Start the experiment").click()
+    expect(page.locator("#exp-form-error")).to_contain_text("Not started:")
+    assert all(
+        e["experiment_id"] != f"{experiment_id}-b"
+        for e in staff_api.get("/v1/experiments", manager.token)["experiments"]
+    )
+
+    # Stop asks first; keeping it changes nothing.
+    stop = report.get_by_role("button", name="Stop the experiment")
+    stop.click()
+    dialog = page.get_by_role("dialog", name=f"Stop {experiment_id}?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Keep it running")).to_be_focused()
+    expect(dialog.get_by_label("The current text (no winner)")).to_be_checked()
+    accessible(page, "results-experiment-stop")
+    dialog.get_by_role("button", name="Keep it running").click()
+    expect(dialog).to_be_hidden()
+    expect(stop).to_be_focused()
+    assert staff_api.get(f"/v1/experiments/{experiment_id}", manager.token)["status"] == "running"
+
+    stop.click()
+    dialog.get_by_label("short: make it the default text").check()
+    dialog.get_by_role("button", name="Yes, stop it").click()
+
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#exp-message")).to_have_text(
+        f"{experiment_id} is stopped; short is now the default text."
+    )
+    expect(row).to_contain_text("Stopped: short is the default")
+    expect(report.get_by_role("button", name="Stop the experiment")).to_have_count(0)
+    stopped = staff_api.get(f"/v1/experiments/{experiment_id}", manager.token)
+    assert (stopped["status"], stopped["winner"]) == ("stopped", "short")
+    after = effective_template(staff_api, manager)
+    assert after == {"text": SHORT_MOVED, "overridden": True}
+    assert tab.problems == []
+
+
+# ---- the tune-out banner -------------------------------------------------------------------------
+def test_staff_never_see_the_tune_out_banner_nor_ask_for_it(
+    console: OpenConsole, stack: LocalStackProcess, cognito: CognitoConfig
+) -> None:
+    salon = stack.tenants[1]
+    salon_staff = signed_in(cognito, demo_login(stack, salon, "staff"))
+    tab = console()
+    asked: list[str] = []
+    tab.page.on("request", lambda request: asked.append(request.url))
+
+    tab.sign_in(salon_staff)
+    tab.show_view("results")
+
+    expect(tab.page.locator("#results-tiles .tile")).to_have_count(6)
+    expect(tab.page.locator("#tune-out")).to_be_hidden()
+    # The route is for managers: the page does not try it, nor the experiments.
+    assert [u for u in asked if "/v1/tune-out" in u or "/v1/experiments" in u] == []
+    assert tab.problems == []
