@@ -17,7 +17,7 @@ from rendezvous.adapters.dynamodb.vacancy import decode_cursor, encode_cursor
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.errors import ConcurrentModification, InvalidRequest, OpeningTaken
 from rendezvous.domain.events import EventType, WebhookEvent, opted_by
-from rendezvous.domain.identity import TimedText, identity_of
+from rendezvous.domain.identity import TextIdentity, TimedText, identity_of
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 from rendezvous.domain.models import (
     DELIVERY_RANK,
@@ -47,6 +47,7 @@ from rendezvous.domain.ports import (
     SendContext,
     SmsReceipt,
 )
+from rendezvous.domain.results import TextFacts
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
     Offer,
@@ -357,6 +358,18 @@ class MemoryStore:
             for m in sorted(texts, key=lambda m: m.send_at)
             if m.tenant_id == tenant_id and start <= m.send_at <= end
         ]
+
+    def text_facts(
+        self, tenant_id: str, identities: Sequence[TextIdentity]
+    ) -> dict[TextIdentity, TextFacts]:
+        records: dict[TextIdentity, TextRecord] = {
+            identity_of(m): m for m in [*self.messages.values(), *self.offer_texts.values()]
+        }
+        return {
+            i: TextFacts(segments=records[i].segments, variant=records[i].variant)
+            for i in identities
+            if i in records and i.tenant_id == tenant_id
+        }
 
     # -- recipients
     def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:

@@ -80,4 +80,5 @@ def status() -> Response[str]:
 @router.get("/v1/stats", responses=documented({200: StatsOut}, 400, 401, 403))
 def stats(days: Annotated[int, Query(ge=1, le=31)] = 7) -> Response[str]:
     staff = staff_member_of(router)
-    return json_response(200, StatsOut.of(_oversight().stats(staff.tenant_id, days)))
+    answer = StatsOut.of(_oversight().stats(staff.tenant_id, days))
+    return Response(status_code=200, content_type="application/json", body=answer.as_json())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.events import WebhookEvent
-from rendezvous.domain.identity import TimedText
+from rendezvous.domain.identity import TextIdentity, TimedText
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -42,6 +42,7 @@ from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoin
 
 if TYPE_CHECKING:
     from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
+    from rendezvous.domain.results import TextFacts
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,13 @@ class AppointmentRecords(Protocol):
     def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
         """Every automated text (an appointment's or an offer's) planned or sent between
         two instants, whatever its status, as the time index lists it."""
+        ...
+
+    def text_facts(
+        self, tenant_id: str, identities: Sequence[TextIdentity]
+    ) -> dict[TextIdentity, TextFacts]:
+        """The segments and variant of these texts (appointments' and offers'), read from
+        their records (the time index projects neither); a text not found is left out."""
         ...
 
 
@@ -690,6 +698,20 @@ class TimeIndex(Protocol):
 
 class OversightStore(TimeIndex, Protocol):
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
+
+    def text_facts(
+        self, tenant_id: str, identities: Sequence[TextIdentity]
+    ) -> dict[TextIdentity, TextFacts]: ...
+
+    def appointments_starting(
+        self,
+        tenant_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None = None,
+    ) -> tuple[list[Appointment], bool]: ...
 
     def set_pause(
         self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime

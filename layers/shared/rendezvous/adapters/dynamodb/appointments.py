@@ -23,6 +23,7 @@ from rendezvous.adapters.dynamodb.table import (
     deserialize,
     iso,
     message_key,
+    offer_text_key,
     plain,
     query_all,
     recipient_item_key,
@@ -39,7 +40,7 @@ from rendezvous.adapters.dynamodb.vacancy import opening_fill, opening_put
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.errors import ConcurrentModification, OpeningTaken
 from rendezvous.domain.events import WebhookEvent
-from rendezvous.domain.identity import MessageIdentity, TimedText, identity_of
+from rendezvous.domain.identity import MessageIdentity, TextIdentity, TimedText, identity_of
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -53,6 +54,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import SendContext
+from rendezvous.domain.results import TextFacts
 from rendezvous.domain.vacancy import Opening, OpeningTake
 
 # Appointment fields no save writes (see _appointment_update).
@@ -562,6 +564,27 @@ class DynamoAppointments(TableRepository):
             )
             day += timedelta(days=1)
         return [timed_text(row) for row in found]
+
+    def text_facts(
+        self, tenant_id: str, identities: Sequence[TextIdentity]
+    ) -> dict[TextIdentity, TextFacts]:
+        """BatchGetItem of the texts' records, projected to their segments and variant."""
+        wanted: dict[tuple[str, str], TextIdentity] = {}
+        for identity in identities:
+            if isinstance(identity, MessageIdentity):
+                key = message_key(identity)
+            else:
+                key = offer_text_key(tenant_id, *identity[1:])
+            wanted[(key["pk"], key["sk"])] = identity
+        keys = [{"pk": pk, "sk": sk} for pk, sk in wanted]
+        found = batch_get(self._db, self._table, keys, attributes=("segments", "variant"))
+        return {
+            wanted[(row["pk"], row["sk"])]: TextFacts(
+                segments=int(row["segments"]) if row.get("segments") is not None else None,
+                variant=str(row["variant"]) if row.get("variant") else None,
+            )
+            for row in found
+        }
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
         keys = [appointment_key(tenant_id, i) for i in sorted(set(ids))]

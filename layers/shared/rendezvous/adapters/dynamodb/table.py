@@ -289,14 +289,24 @@ def query_all(db: DynamoDBClient, table: str, **kwargs: Any) -> list[Item]:
 
 
 def batch_get(
-    db: DynamoDBClient, table: str, keys: list[Item], *, consistent: bool = False
+    db: DynamoDBClient,
+    table: str,
+    keys: list[Item],
+    *,
+    consistent: bool = False,
+    attributes: tuple[str, ...] = (),
 ) -> list[Item]:
-    """The items under `keys` that exist, in batches of 100, retrying unprocessed keys."""
+    """The items under `keys` that exist, in batches of 100, retrying unprocessed keys;
+    only `attributes` of each (and its keys) when some are named."""
     found: list[Item] = []
     for start in range(0, len(keys), 100):
         request: dict[str, Any] = {"Keys": [serialize(k) for k in keys[start : start + 100]]}
         if consistent:
             request["ConsistentRead"] = True
+        if attributes:
+            names = {f"#a{n}": name for n, name in enumerate(("pk", "sk", *attributes))}
+            request["ProjectionExpression"] = ", ".join(names)
+            request["ExpressionAttributeNames"] = names
         pending: dict[str, Any] = {table: request}
         while pending:
             page = db.batch_get_item(RequestItems=pending)
