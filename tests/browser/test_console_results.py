@@ -12,6 +12,7 @@ import itertools
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -454,4 +455,75 @@ def test_staff_never_see_the_tune_out_banner_nor_ask_for_it(
     expect(tab.page.locator("#tune-out")).to_be_hidden()
     # The route is for managers: the page does not try it, nor the experiments.
     assert [u for u in asked if "/v1/tune-out" in u or "/v1/experiments" in u] == []
+    assert tab.problems == []
+
+
+TUNED_OUT_TEXTS = 100  # tune_out.MIN_TEXTS: fewer texts in 7 days never fire
+STOPS = 3  # tune_out.MIN_OPT_OUTS; 3 of 100 is 30 per 1,000, over the default 10
+
+
+def test_a_manager_sees_the_tune_out_banner_on_every_view_with_the_texts_that_drew_it(
+    console: OpenConsole,
+    stack: LocalStackProcess,
+    cognito: CognitoConfig,
+    staff_api: StaffApi,
+    measured: list[str],
+) -> None:
+    """At the French salon (no other test signs in as its manager): a hundred bookings, each
+    texted its confirmation, and three customers text STOP back."""
+    salon = stack.tenants[1]
+    salon_manager = signed_in(cognito, demo_login(stack, salon, "manager"))
+    # `measured` took the clock to a morning in Los Angeles: an evening in Paris, before
+    # its quiet hours, so the confirmations go out at once.
+    starts = (virtual_now(stack) + timedelta(days=2)).replace(second=0, microsecond=0)
+    phones = [f"+1415558{n:04d}" for n in range(TUNED_OUT_TEXTS)]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda phone: book(stack, salon, phone, starts), phones))
+    for phone in phones[:STOPS]:
+
+        def texted(p: str = phone) -> list[str]:
+            return texts_to(stack, p)
+
+        wait_for(texted, timeout=30, what=f"the confirmation to {phone}")
+        text_the_business(stack, salon, phone, "STOP")
+
+    def firing() -> dict[str, Any] | None:
+        tune = staff_api.get("/v1/tune-out", salon_manager.token)
+        return tune if tune["firing"] else None
+
+    tune = wait_for(firing, timeout=60, interval=0.5, what="the tune-out alarm to fire")
+    assert tune["reason"] == "threshold"
+    assert tune["drawn_by"][0]["kind"] == "confirmation"
+    tab = console()
+    page = tab.page
+    tab.sign_in(salon_manager)
+
+    # The business's language (French), on the view the console opens with.
+    banner = page.get_by_role("region", name="Des clients se désinscrivent")
+    expect(banner).to_be_visible()
+    expect(page.locator("#view-day")).to_be_visible()
+    rate = f"{tune['per_1000_7d']:.1f}".replace(".", ",").removesuffix(",0")
+    expect(banner).to_contain_text(f"{rate} désinscriptions pour 1 000 SMS")
+    expect(banner).to_contain_text(f"au-dessus de votre limite de {tune['threshold_per_1000']}")
+    drawn = banner.locator('li[data-kind="confirmation"]')
+    expect(drawn).to_contain_text(
+        f"Confirmation : {tune['drawn_by'][0]['opt_outs']} désinscriptions"
+    )
+    expect(drawn.locator("q")).to_have_text(tune["drawn_by"][0]["body"])
+    tab.screenshot("results-tune-out-banner")
+
+    # On every view, and one button away from the figures.
+    tab.show_view("queue")
+    expect(banner).to_be_visible()
+    banner.get_by_role("button", name="Voir les résultats").click()
+    expect(page.locator("#view-results")).to_be_visible()
+    expect(page.locator("#results-heading")).to_be_focused()
+
+    # Hidden until it changes: the next reading with the same figures keeps it hidden.
+    banner.get_by_role("button", name="Masquer jusqu’au prochain changement").click()
+    expect(page.locator("#tune-out")).to_be_hidden()
+    with page.expect_response(re.compile(r".*/v1/tune-out$")):
+        page.evaluate("() => RV.pollNow('tune-out')")
+    page.wait_for_timeout(200)
+    expect(page.locator("#tune-out")).to_be_hidden()
     assert tab.problems == []
