@@ -202,6 +202,11 @@ class AppointmentRecords(Protocol):
         first."""
         ...
 
+    def last_appointment(self, tenant_id: str, recipient_key: str) -> Appointment | None:
+        """The recipient's appointment starting last, cancelled or past ones included; None
+        when the number has none."""
+        ...
+
     def confirm_appointment(
         self, appointment: Appointment, now: datetime, event: WebhookEvent
     ) -> bool:
