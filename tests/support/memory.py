@@ -19,6 +19,7 @@ from rendezvous.domain.errors import ConcurrentModification, InvalidRequest, Ope
 from rendezvous.domain.events import EventType, WebhookEvent, opted_by
 from rendezvous.domain.identity import TextIdentity, TimedText, identity_of
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
+from rendezvous.domain.last_text import text_of
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -320,12 +321,25 @@ class MemoryStore:
         return True
 
     def note_last_text(
-        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        text: LastText,
+        *,
+        order: str,
+        keep_variant: bool = False,
     ) -> bool:
         key = (tenant_id, appointment_id)
         stored = self.appointments_by_id.get(key)
-        if stored is None or self.last_text_orders.get(key, "") >= order:
+        stored_order = self.last_text_orders.get(key, "")
+        if stored is None or stored_order >= order:
             return False
+        if (
+            keep_variant
+            and stored.last_text is not None
+            and text_of(stored_order) == text_of(order)
+        ):
+            text = text.model_copy(update={"variant": stored.last_text.variant})
         self.appointments_by_id[key] = stored.model_copy(update={"last_text": text})
         self.last_text_orders[key] = order
         return True

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from rendezvous.domain.appointments import AppointmentService
     from rendezvous.domain.conversation import ConversationReader
+    from rendezvous.domain.experiment_service import ExperimentService
     from rendezvous.domain.inbound import InboundService
     from rendezvous.domain.integrations import IntegrationService
     from rendezvous.domain.offers import OfferService
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         DeliveryHistory,
         DeliveryQueue,
         DeliveryRetries,
+        ExperimentStore,
         FhirResources,
         HostResolver,
         OfferBook,
@@ -424,6 +426,7 @@ class Runtime:
             self.renderer(),
             offers=self.offer_book(),
             activity=self.activity_log(),
+            experiments=self.experiment_store(),
         )
 
     def inbound_service(self) -> InboundService:
@@ -505,6 +508,22 @@ class Runtime:
         from rendezvous.domain.tenant_settings import SettingsService
 
         return SettingsService(self.settings_store(), self.template_rules(), self.clock)
+
+    def experiment_store(self) -> ExperimentStore:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.experiments import DynamoExperiments
+
+        return self._once(
+            "experiment_store",
+            lambda: DynamoExperiments(client("dynamodb"), self.settings.table_name),
+        )
+
+    def experiment_service(self) -> ExperimentService:
+        from rendezvous.domain.experiment_service import ExperimentService
+
+        return ExperimentService(
+            self.experiment_store(), self.activity_log(), self.template_rules(), self.clock
+        )
 
     def webhook_endpoint_service(self) -> WebhookEndpointService:
         from rendezvous.domain.webhook_endpoints import WebhookEndpointService

@@ -175,6 +175,31 @@ class OpeningHours(BaseModel):
     )
 
 
+class Variant(BaseModel):
+    """One wording of a template experiment (rendezvous.domain.experiments)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str  # short, lower case: "plain", "cost"
+    template: str
+
+
+class RunningExperiment(BaseModel):
+    """An experiment running for one kind and locale, as the tenant record carries it: the
+    sender reads the tenant for every text anyway, so an experiment costs it no read of its
+    own, and a tenant with none running costs nothing at all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    experiment_id: str
+    variants: tuple[Variant, ...]
+
+
+def experiment_slot(kind: str, locale: str) -> str:
+    """Where a running experiment sits in `Tenant.experiments`: at most one per slot."""
+    return f"{kind}/{locale}"
+
+
 class Tenant(BaseModel):
     """One business: its number, zone, rules and words."""
 
@@ -216,6 +241,9 @@ class Tenant(BaseModel):
     currency: str = "USD"
     # The tune-out alarm: opt-outs per 1,000 texts over 7 days above this fire it.
     tune_out_per_1000: int = 10
+    # Template experiments running now, by experiment_slot(kind, locale). Written only with
+    # the experiment's own item (adapters/dynamodb/experiments.py), never by the settings.
+    experiments: dict[str, RunningExperiment] = Field(default_factory=dict)
     # Counts the changes made through the settings API (PATCH /v1/settings): a change names
     # the version it was made on, so two managers never silently overwrite each other.
     settings_version: int = 0

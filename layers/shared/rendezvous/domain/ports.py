@@ -41,6 +41,7 @@ from rendezvous.domain.vacancy import (
 from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoint
 
 if TYPE_CHECKING:
+    from rendezvous.domain.experiments import Experiment
     from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
     from rendezvous.domain.results import TextFacts
 
@@ -228,11 +229,18 @@ class AppointmentRecords(Protocol):
         ...
 
     def note_last_text(
-        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        text: LastText,
+        *,
+        order: str,
+        keep_variant: bool = False,
     ) -> bool:
         """Keep `text` as the appointment's `last_text` unless the stored one's `order`
         (rendezvous.domain.last_text) is as high; False (nothing written) then, or when the
-        appointment does not exist."""
+        appointment does not exist. `keep_variant`: a status callback, which does not know
+        the variant the text was written with, keeps the one stored for the same text."""
         ...
 
     def appointments_starting(
@@ -1018,3 +1026,65 @@ class FhirResources(Protocol):
         `expected_version` (None: when one exists). An outcome it carries is recorded on
         the appointment, with its event, before."""
         ...
+
+
+class ExperimentMembers(Protocol):
+    def join_experiment(
+        self,
+        tenant_id: str,
+        experiment_id: str,
+        appointment_id: str,
+        *,
+        variant: str,
+        text: str,
+        at: datetime,
+    ) -> None:
+        """Record that the appointment was sent (or is being sent) `text` (its kind and
+        version) written with `variant`: the first write keeps its variant and moment,
+        every write adds its text once, so a retried send changes nothing."""
+        ...
+
+
+@dataclass(frozen=True)
+class ExperimentMembership:
+    """An experiment's members as its report reads them: each appointment's variant, and
+    how many distinct texts each variant wrote."""
+
+    variants: dict[str, str]
+    texts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class WinnerTemplates:
+    """A stop that makes a variant the tenant's template: the tenant's templates after it,
+    and the settings change it is, made on `expected_version`."""
+
+    templates: dict[str, dict[str, str]]
+    expected_version: int
+    audit: ActivityEntry
+
+
+class ExperimentStore(ExperimentMembers, TenantReader, Protocol):
+    def start_experiment(self, experiment: Experiment) -> None:
+        """Write a running experiment and put it in its tenant's slot, in one transaction.
+
+        Raises ConcurrentModification when the id exists or the slot is taken (nothing is
+        written)."""
+        ...
+
+    def get_experiment(self, tenant_id: str, experiment_id: str) -> Experiment | None: ...
+
+    def list_experiments(self, tenant_id: str) -> list[Experiment]:
+        """Every experiment of the tenant, newest first."""
+        ...
+
+    def stop_experiment(self, stopped: Experiment, winner: WinnerTemplates | None) -> None:
+        """Mark the running experiment stopped as `stopped` says and free its slot, with
+        the winner's templates and their settings change when there is one, in one
+        transaction. Raises ConcurrentModification when it no longer runs or the settings
+        changed since they were read (nothing is written)."""
+        ...
+
+    def experiment_members(self, tenant_id: str, experiment_id: str) -> ExperimentMembership: ...
+
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...

@@ -41,6 +41,7 @@ from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.errors import ConcurrentModification, OpeningTaken
 from rendezvous.domain.events import WebhookEvent
 from rendezvous.domain.identity import MessageIdentity, TextIdentity, TimedText, identity_of
+from rendezvous.domain.last_text import text_of
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -473,11 +474,21 @@ class DynamoAppointments(TableRepository):
         )
 
     def note_last_text(
-        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        text: LastText,
+        *,
+        order: str,
+        keep_variant: bool = False,
     ) -> bool:
         """Keep `text` as the appointment's last text unless what it holds is newer by
-        `order` (see rendezvous.domain.last_text): one conditional write, no read."""
+        `order` (see rendezvous.domain.last_text): one conditional write, no read. With
+        `keep_variant`, first a write of the status alone, if the stored text is this one,
+        so the variant it was written with stays; a second write only if it is not."""
         value = {**plain(text), "at": stamp(text.at)}
+        if keep_variant and self._note_status_of_same_text(tenant_id, appointment_id, value, order):
+            return True
         try:
             self._db.update_item(
                 TableName=self._table,
@@ -486,6 +497,37 @@ class DynamoAppointments(TableRepository):
                 ConditionExpression="attribute_exists(pk) AND "
                 "(attribute_not_exists(last_text_order) OR last_text_order < :order)",
                 ExpressionAttributeValues=values_of({":text": value, ":order": order}),
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def _note_status_of_same_text(
+        self, tenant_id: str, appointment_id: str, value: Item, order: str
+    ) -> bool:
+        sets = ", ".join(f"last_text.#{name} = :{name}" for name in value)
+        removes = [f"last_text.#{name}" for name in ("reason",) if name not in value]
+        update = f"SET {sets}, last_text_order = :order"
+        if removes:
+            update += " REMOVE " + ", ".join(removes)
+        names = {f"#{name}": name for name in {*value, "reason"}}
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(appointment_key(tenant_id, appointment_id)),
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(last_text) AND "
+                "begins_with(last_text_order, :same) AND last_text_order < :order",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values_of(
+                    {
+                        **{f":{name}": v for name, v in value.items()},
+                        ":order": order,
+                        ":same": text_of(order) + "#",
+                    }
+                ),
             )
         except ClientError as exc:
             if condition_failed(exc):
