@@ -34,6 +34,7 @@ from tests.browser.conftest import (
     text_the_business,
     texts_to,
 )
+from tests.browser.test_console_shell import ApiRequests
 from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -297,6 +298,29 @@ def test_the_results_page_fits_a_phone_s_width(
     )
     assert width <= 390
     tab.screenshot("results-390")
+    assert tab.problems == []
+
+
+def test_an_idle_manager_on_the_results_view_keeps_to_the_console_s_budget(
+    console: OpenConsole, manager: StaffMember, measured: list[str]
+) -> None:
+    tab = console(own_clock=True)
+    page = tab.page
+    api = ApiRequests(page)
+    open_results(tab, manager)
+    api.settle()
+    page.clock.pause_at(page.evaluate("() => Date.now()") + 1_000)
+
+    made = api.count_over(minutes=10)
+
+    # The shell's 3 queue + 1 status a minute, the figures again once 5 minutes old (the
+    # view's refresh comes every minute), tune-out every 15 minutes: 4.2-4.4 a minute, under
+    # the 5.5 an idle console may make.
+    recent = api.made[-made:]
+    assert made <= 55, recent
+    assert 1 <= len([u for u in recent if "/v1/stats?" in u]) <= 2, recent
+    assert len([u for u in recent if "/v1/tune-out" in u]) <= 1, recent
+    assert [u for u in recent if "/v1/experiments" in u] == []
     assert tab.problems == []
 
 

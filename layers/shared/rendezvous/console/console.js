@@ -1535,8 +1535,10 @@ const RV = {};
     schedule();
   }
 
+  // Never sooner than the task's own interval: a task polled every 15 minutes that fails is
+  // not tried again every 5.
   function backoff(task) {
-    return Math.min(MAX_BACKOFF_MS, task.everyMs * 2 ** task.failures);
+    return Math.min(Math.max(MAX_BACKOFF_MS, task.everyMs), task.everyMs * 2 ** task.failures);
   }
 
   function schedule() {
