@@ -35,6 +35,7 @@ CONTRACT_TABLE = [
     ("POST", "/v1/recipients/{phone}/opt-in", PEOPLE),
     ("GET", "/v1/outbox", PEOPLE),
     ("GET", "/v1/stats", PEOPLE),
+    ("GET", "/v1/stats/export", PEOPLE),
     ("GET", "/v1/status", PEOPLE),
     ("POST", "/v1/pause", MANAGERS),
     ("POST", "/v1/resume", MANAGERS),

@@ -58,7 +58,7 @@ ROUTE_ROLES: tuple[RouteFamily, ...] = (
     # People's work: customers' texts, the numbers.
     *_family("*", PEOPLE, "/v1/queue", "/v1/queue/*"),
     *_family("*", PEOPLE, "/v1/recipients/*"),
-    *_family("GET", PEOPLE, "/v1/outbox", "/v1/stats", "/v1/status"),
+    *_family("GET", PEOPLE, "/v1/outbox", "/v1/stats", "/v1/stats/export", "/v1/status"),
     # What changes how the whole tenant texts. Redrive is beyond the contract's table: it
     # sends again what failed, as resume sends what was held.
     *_family("POST", MANAGERS, "/v1/pause", "/v1/resume", "/v1/outbox/redrive"),
