@@ -47,8 +47,11 @@ CONTRACT_TABLE = [
     ("DELETE", "/v1/webhooks/{endpoint_id}", MANAGERS),
     ("GET", "/v1/webhooks/{endpoint_id}/deliveries", MANAGERS),
     ("POST", "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry", MANAGERS),
+    # Issue 15: people read experiments and their reports; managers start and stop them.
     ("PUT", "/v1/experiments/{experiment_id}", MANAGERS),
-    ("GET", "/v1/experiments", MANAGERS),
+    ("POST", "/v1/experiments/{experiment_id}/stop", MANAGERS),
+    ("GET", "/v1/experiments", PEOPLE),
+    ("GET", "/v1/experiments/{experiment_id}", PEOPLE),
 ]
 
 

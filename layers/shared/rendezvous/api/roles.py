@@ -67,6 +67,8 @@ ROUTE_ROLES: tuple[RouteFamily, ...] = (
     # Beyond the contract's table: a Cal.com integration's secret lets its holder book and
     # cancel for the tenant, like a webhook endpoint's.
     *_family("*", MANAGERS, "/v1/integrations", "/v1/integrations/*"),
+    # Template experiments: people read them and their reports; managers start and stop.
+    *_family("GET", PEOPLE, "/v1/experiments", "/v1/experiments/*"),
     *_family("*", MANAGERS, "/v1/experiments", "/v1/experiments/*"),
     # The API's description is public.
     *_family("GET", None, "/v1/openapi.json"),
