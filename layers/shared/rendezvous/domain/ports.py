@@ -41,6 +41,7 @@ from rendezvous.domain.vacancy import (
 from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoint
 
 if TYPE_CHECKING:
+    from rendezvous.domain.experiments import Experiment
     from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
 
 
@@ -684,6 +685,12 @@ class ActivityReader(ActivityLog, Protocol):
     def day(self, tenant_id: str, day: str) -> list[ActivityEntry]:
         """The tenant's entries of one UTC day."""
         ...
+
+
+class ExperimentReader(Protocol):
+    """A template experiment by its id (its variants' words)."""
+
+    def get_experiment(self, tenant_id: str, experiment_id: str) -> Experiment | None: ...
 
 
 class TimeIndex(Protocol):
