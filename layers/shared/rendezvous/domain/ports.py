@@ -702,6 +702,12 @@ class ActivityReader(ActivityLog, Protocol):
         ...
 
 
+class ExperimentReader(Protocol):
+    """A template experiment by its id (its variants' words)."""
+
+    def get_experiment(self, tenant_id: str, experiment_id: str) -> Experiment | None: ...
+
+
 class TimeIndex(Protocol):
     def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
         """Every automated text (an appointment's or an offer's) planned or sent between
