@@ -242,8 +242,15 @@ def stamp(instant: datetime) -> str:
 
 
 def number_safe(value: Any) -> Any:
-    # DynamoDB numbers are Decimals; a float (a wait in minutes) goes through its text form.
-    return Decimal(str(value)) if isinstance(value, float) else value
+    """DynamoDB numbers are Decimals; a float (a wait in minutes, a segment price, and
+    inside a settings change's before and after) goes through its text form."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {k: number_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [number_safe(v) for v in value]
+    return value
 
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -259,7 +266,7 @@ def plain(model: BaseModel) -> Item:
 
 
 def values_of(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items()}
+    return {k: _serializer.serialize(number_safe(v)) for k, v in values.items()}
 
 
 def iso(instant: datetime) -> str:
