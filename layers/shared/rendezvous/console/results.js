@@ -613,6 +613,13 @@
     }
     rows.forEach((c, row) => {
       const top = row * rowH + 4;
+      if (c.difference === null || c.difference === undefined || c.low === null || c.high === null) {
+        // Nothing to compare yet (an arm without outcomes): said, not drawn as a zero.
+        chart.append(svg("g", { class: "whisker is-empty", "data-variant": c.variant, "data-metric": c.metric },
+          svg("text", { class: "chart-label", x: left, y: top + 12 }, `${c.variant} · ${metricName(c.metric)}`),
+          svg("text", { class: "chart-value", x: x(0) + 6, y: top + 30 }, t("results.noData"))));
+        return;
+      }
       const line = t("results.exp.diff.line", { variant: c.variant, metric: metricName(c.metric), difference: points(c.difference ?? 0), low: points(c.low ?? 0), high: points(c.high ?? 0) });
       const mid = top + 26;
       const cls = c.meaningful ? "whisker is-meaningful" : "whisker";
