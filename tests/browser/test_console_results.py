@@ -148,6 +148,15 @@ def one_place(value: float | None) -> str:
     return f"{rounded:,f}".removesuffix(".0")
 
 
+def signed_points(fraction: float) -> str:
+    """A difference of rates in percentage points, as the page writes it: -2.1, 0, +3."""
+    value = (Decimal(str(fraction)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if value == 0:
+        return "0"
+    text = f"{value.normalize():f}"
+    return text if value < 0 else f"+{text}"
+
+
 def tile(page: Page, name: str) -> Any:
     return page.locator(f'#results-tiles [data-tile="{name}"]')
 
@@ -325,14 +334,15 @@ def test_an_idle_manager_on_the_results_view_keeps_to_the_console_s_budget(
 
 
 # ---- experiments -------------------------------------------------------------------------------
-EXPERIMENT_KIND = "moved"
-# No test texts the clinic's customers in Spanish: a running experiment changes no other
-# test's texts.
-EXPERIMENT_LOCALE = "es"
-SHORT_MOVED = (
-    "{business}: {first_name}, cita movida: {when} (era {old_when}), {location} {details}. "
-    "Resp. C confirmar, R cambiar, X cancelar."
+# The clinic's own confirmations: the experiment runs only while its test does (the fixture
+# stops it whatever happens), so no other test's texts change.
+EXPERIMENT_KIND = "confirmation"
+EXPERIMENT_LOCALE = "en"
+SHORT = (
+    "{business}: {first_name}, see you {when}, {location} {details}. "
+    "Reply C to confirm, R to rebook, X to cancel."
 )
+IN_THE_EXPERIMENT = 4  # appointments booked while it runs
 
 
 def effective_template(api: StaffApi, manager: StaffMember) -> dict[str, Any]:
@@ -343,17 +353,29 @@ def effective_template(api: StaffApi, manager: StaffMember) -> dict[str, Any]:
 
 
 @pytest.fixture
-def default_text_back(staff_api: StaffApi, manager: StaffMember) -> Iterator[None]:
-    """The Spanish "moved" text as it was, whatever winner the test made the default."""
+def confirmation_back(staff_api: StaffApi, manager: StaffMember) -> Iterator[None]:
+    """No experiment left running and the English confirmation as it was, whatever the
+    test did or where it stopped (the stack is shared by the whole session)."""
+    before = effective_template(staff_api, manager)
     yield
+    for experiment in staff_api.get("/v1/experiments", manager.token)["experiments"]:
+        if experiment["status"] == "running":
+            stopped = staff_api.request(
+                "POST",
+                f"/v1/experiments/{experiment['experiment_id']}/stop",
+                manager.token,
+                json={"winner": None},
+            )
+            assert stopped.status_code == 200, stopped.text
     settings = staff_api.get("/v1/settings", manager.token)
+    text = before["text"] if before["overridden"] else None
     answer = requests.patch(
         staff_api.stack.url("/v1/settings"),
         headers={
             "Authorization": f"Bearer {manager.token}",
             "If-Match": f'"{settings["version"]}"',
         },
-        json={"templates": {EXPERIMENT_LOCALE: {EXPERIMENT_KIND: None}}},
+        json={"templates": {EXPERIMENT_LOCALE: {EXPERIMENT_KIND: text}}},
         timeout=HTTP_TIMEOUT,
     )
     assert answer.status_code == 200, answer.text
@@ -370,14 +392,17 @@ def fill_experiment(page: Page, experiment_id: str) -> None:
     expect(control.get_by_label("Text")).not_to_have_value("")
     challenger = form.get_by_role("group", name="Variant 2")
     challenger.get_by_label("Name").fill("short")
-    challenger.get_by_label("Text").fill(SHORT_MOVED)
+    challenger.get_by_label("Text").fill(SHORT)
 
 
 def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_winner(
     console: OpenConsole,
+    stack: LocalStackProcess,
+    clinic: Tenant,
+    staff: StaffMember,
     staff_api: StaffApi,
     manager: StaffMember,
-    default_text_back: None,
+    confirmation_back: None,
 ) -> None:
     before = effective_template(staff_api, manager)
     experiment_id = f"short-{uuid.uuid4().hex[:6]}"
@@ -406,7 +431,7 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
     expect(page.locator("#exp-message")).to_have_text(f"{experiment_id} is running.")
     row = page.locator(f'#exp-rows tr[data-experiment="{experiment_id}"]')
     expect(row).to_contain_text("Running")
-    expect(row).to_contain_text("Moved, Español")
+    expect(row).to_contain_text("Confirmation, English")
     started = staff_api.get(f"/v1/experiments/{experiment_id}", manager.token)
     assert [v["name"] for v in started["variants"]] == ["current", "short"]
     assert started["variants"][0]["template"] == before["text"]
@@ -421,6 +446,47 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
     assert started["report"]["verdict"] == "not_yet_meaningful"
     expect(report.locator("#exp-verdict")).to_contain_text("Not yet meaningful")
     expect(report.locator("tbody tr")).to_have_count(2)
+
+    # Visits booked while it runs get either wording (by a stable hash of their id); two come,
+    # two do not. The report, asked for again, counts them as the API does.
+    out_of_quiet_hours(stack, clinic)
+    starts = (virtual_now(stack) + timedelta(minutes=30)).replace(second=0, microsecond=0)
+    phones = [a_number() for _ in range(IN_THE_EXPERIMENT)]
+    ids = [book(stack, clinic, phone, starts) for phone in phones]
+    for phone in phones:
+
+        def texted(p: str = phone) -> list[str]:
+            return texts_to(stack, p)
+
+        bodies = wait_for(texted, timeout=15, what=f"the confirmation to {phone}")
+        assert any("see you" in b or "booked" in b for b in bodies), bodies
+    advance_clock(stack, 45)
+    for appointment_id, outcome in zip(
+        ids, ["attended", "no_show", "attended", "no_show"], strict=True
+    ):
+        record_outcome(staff_api, staff, appointment_id, outcome)
+    counted = staff_api.get(f"/v1/experiments/{experiment_id}", manager.token)["report"]
+    assert sum(arm["appointments"] for arm in counted["arms"]) == IN_THE_EXPERIMENT
+    page.get_by_role("button", name=f"Report of {experiment_id}").click()
+    for arm in counted["arms"]:
+        line = report.locator("tbody tr").filter(has_text=arm["variant"])
+        expect(line.locator("td").first).to_have_text(str(arm["appointments"]))
+        expect(line.locator("td").nth(3)).to_have_text(str(arm["with_outcome"]))
+        expect(line.locator("td").nth(4)).to_have_text(percent(arm["no_show_rate"]))
+    # Each comparison with the control: a whisker from its low to its high end, or words
+    # when an arm has no outcome yet to compare.
+    for comparison in counted["comparisons"]:
+        whisker = report.locator(
+            f'g.whisker[data-variant="{comparison["variant"]}"]'
+            f'[data-metric="{comparison["metric"]}"]'
+        )
+        if comparison["difference"] is None:
+            expect(whisker).to_contain_text("no data yet")
+        else:
+            expect(whisker.locator("circle")).to_have_count(1)
+            low, high = signed_points(comparison["low"]), signed_points(comparison["high"])
+            expect(whisker.locator("title")).to_contain_text(f"points ({low} to {high})")
+    expect(report.locator("#exp-verdict")).to_have_attribute("data-verdict", counted["verdict"])
     tab.screenshot("results-experiment-report")
 
     # A second one for the same text and language is refused while this one runs.
@@ -458,7 +524,7 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
     stopped = staff_api.get(f"/v1/experiments/{experiment_id}", manager.token)
     assert (stopped["status"], stopped["winner"]) == ("stopped", "short")
     after = effective_template(staff_api, manager)
-    assert after == {"text": SHORT_MOVED, "overridden": True}
+    assert after == {"text": SHORT, "overridden": True}
     assert tab.problems == []
 
 
