@@ -43,6 +43,9 @@ OpenConsole = Callable[..., ConsoleTab]
 # +1 415 555 08xx: numbers no other browser test texts.
 _numbers = itertools.count(1)
 MEASURED = 4  # appointments the module books, texts, confirms in part and records outcomes of
+# The figures (a Query a day and more), tune-out (one a day for 35 days) and the settings on
+# moto, on a 2-core machine shared with other test runs: seconds each, sometimes over 10.
+FIGURES_MS = 30_000
 
 
 def a_number() -> str:
@@ -166,7 +169,9 @@ def open_results(tab: ConsoleTab, who: StaffMember) -> Page:
     tab.show_view("results")
     page = tab.page
     expect(page.get_by_role("heading", name="Results", exact=True)).to_be_visible()
-    expect(page.locator("#results-status")).to_contain_text("Figures of the last 7 days")
+    expect(page.locator("#results-status")).to_contain_text(
+        "Figures of the last 7 days", timeout=FIGURES_MS
+    )
     return page
 
 
@@ -253,7 +258,9 @@ def test_the_results_page_shows_the_period_s_figures_and_charts_as_the_api_count
         page.get_by_role("button", name="31 days").click()
     expect(page.get_by_role("button", name="31 days")).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_role("button", name="7 days")).to_have_attribute("aria-pressed", "false")
-    expect(page.locator("#results-status")).to_contain_text("Figures of the last 31 days")
+    expect(page.locator("#results-status")).to_contain_text(
+        "Figures of the last 31 days", timeout=FIGURES_MS
+    )
     month = staff_api.get("/v1/stats?days=31", staff.token)
     expect(page.locator("#results-daily g.chart-day")).to_have_count(len(month["daily"]))
 
@@ -276,7 +283,7 @@ def test_the_csv_export_downloads_what_the_api_exports(
     tab = console(accept_downloads=True)
     page = open_results(tab, staff)
 
-    with page.expect_download() as started:
+    with page.expect_download(timeout=FIGURES_MS) as started:
         page.get_by_role("button", name="Download CSV").click()
     download = started.value
 
@@ -389,7 +396,7 @@ def fill_experiment(page: Page, experiment_id: str) -> None:
     form.get_by_label("What it tries (optional)").fill("A shorter first line")
     control = form.get_by_role("group", name="Variant 1 (the control: your current text)")
     # The control starts from the text the business sends now for that kind and language.
-    expect(control.get_by_label("Text")).not_to_have_value("")
+    expect(control.get_by_label("Text")).not_to_have_value("", timeout=FIGURES_MS)
     challenger = form.get_by_role("group", name="Variant 2")
     challenger.get_by_label("Name").fill("short")
     challenger.get_by_label("Text").fill(SHORT)
@@ -428,7 +435,9 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
     ).to_have_value(before["text"])
     page.get_by_role("button", name="Start the experiment").click()
 
-    expect(page.locator("#exp-message")).to_have_text(f"{experiment_id} is running.")
+    expect(page.locator("#exp-message")).to_have_text(
+        f"{experiment_id} is running.", timeout=FIGURES_MS
+    )
     row = page.locator(f'#exp-rows tr[data-experiment="{experiment_id}"]')
     expect(row).to_contain_text("Running")
     expect(row).to_contain_text("Confirmation, English")
@@ -470,7 +479,7 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
     page.get_by_role("button", name=f"Report of {experiment_id}").click()
     for arm in counted["arms"]:
         line = report.locator("tbody tr").filter(has_text=arm["variant"])
-        expect(line.locator("td").first).to_have_text(str(arm["appointments"]))
+        expect(line.locator("td").first).to_have_text(str(arm["appointments"]), timeout=FIGURES_MS)
         expect(line.locator("td").nth(3)).to_have_text(str(arm["with_outcome"]))
         expect(line.locator("td").nth(4)).to_have_text(percent(arm["no_show_rate"]))
     # Each comparison with the control: a whisker from its low to its high end, or words
@@ -492,7 +501,7 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
     # A second one for the same text and language is refused while this one runs.
     fill_experiment(page, f"{experiment_id}-b")
     page.get_by_role("button", name="Start the experiment").click()
-    expect(page.locator("#exp-form-error")).to_contain_text("Not started:")
+    expect(page.locator("#exp-form-error")).to_contain_text("Not started:", timeout=FIGURES_MS)
     assert all(
         e["experiment_id"] != f"{experiment_id}-b"
         for e in staff_api.get("/v1/experiments", manager.token)["experiments"]
@@ -517,7 +526,7 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
 
     expect(dialog).to_be_hidden()
     expect(page.locator("#exp-message")).to_have_text(
-        f"{experiment_id} is stopped; short is now the default text."
+        f"{experiment_id} is stopped; short is now the default text.", timeout=FIGURES_MS
     )
     expect(row).to_contain_text("Stopped: short is the default")
     expect(report.get_by_role("button", name="Stop the experiment")).to_have_count(0)
@@ -593,7 +602,7 @@ def test_a_manager_sees_the_tune_out_banner_on_every_view_with_the_texts_that_dr
 
     # The business's language (French), on the view the console opens with.
     banner = page.get_by_role("region", name="Des clients se désinscrivent")
-    expect(banner).to_be_visible()
+    expect(banner).to_be_visible(timeout=FIGURES_MS)
     expect(page.locator("#view-day")).to_be_visible()
     rate = f"{tune['per_1000_7d']:.1f}".replace(".", ",").removesuffix(",0")
     expect(banner).to_contain_text(f"{rate} désinscriptions pour 1 000 SMS")
@@ -615,7 +624,7 @@ def test_a_manager_sees_the_tune_out_banner_on_every_view_with_the_texts_that_dr
     # Hidden until it changes: the next reading with the same figures keeps it hidden.
     banner.get_by_role("button", name="Masquer jusqu’au prochain changement").click()
     expect(page.locator("#tune-out")).to_be_hidden()
-    with page.expect_response(re.compile(r".*/v1/tune-out$")):
+    with page.expect_response(re.compile(r".*/v1/tune-out$"), timeout=FIGURES_MS):
         page.evaluate("() => RV.pollNow('tune-out')")
     page.wait_for_timeout(200)
     expect(page.locator("#tune-out")).to_be_hidden()

@@ -521,16 +521,17 @@
 
   // Charts are drawn at the width their box has on screen (in user units = CSS pixels), so
   // their words stay legible at a phone's width; a resize draws them again.
-  const pendingDraws = [];
+  let slots = []; // [slot, draw]: every chart on screen, drawn again at a new width
   function chartSlot(draw) {
     const slot = el("div", { class: "chart-slot" });
-    pendingDraws.push([slot, draw]);
+    slots.push([slot, draw]);
     return slot;
   }
 
-  function drawCharts() {
-    for (const [slot, draw] of pendingDraws.splice(0)) {
-      slot.replaceChildren(draw(Math.max(260, Math.min(1200, slot.clientWidth || 640))));
+  function drawCharts(again) {
+    slots = slots.filter(([slot]) => slot.isConnected);
+    for (const [slot, draw] of slots) {
+      if (again || !slot.firstChild) slot.replaceChildren(draw(Math.max(260, Math.min(1200, slot.clientWidth || 640))));
     }
   }
 
@@ -1356,11 +1357,8 @@
   let resizeTimer = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => {
-      if (!state.visible) return;
-      renderCharts();
-      renderReport();
-    }, 200);
+    // Only the pictures: the report's buttons and whatever has the focus stay as they are.
+    resizeTimer = setTimeout(() => { if (state.visible) drawCharts(true); }, 200);
   });
 
   // The shell's scheduler calls refresh() every minute while the view is on screen; the
