@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: help install run redrive tenant backfill test chromium lint format typecheck unit integration e2e bench bench-console bench-vacancy openapi layer-requirements build deploy clean
+.PHONY: help install run redrive tenant backfill test chromium lint format typecheck unit integration e2e bench bench-console bench-vacancy bench-stats openapi layer-requirements build deploy clean
 
 ## make help: what each target does (this list)
 help:
@@ -99,6 +99,10 @@ bench: install
 ## make bench-vacancy: 1,000 cancellations against a 5,000-entry waitlist on moto (CANCELLATIONS=200 for ~10 min)
 bench-vacancy: install
 	$(BIN)/python -m benchmarks.vacancy_fill --entries 5000 --cancellations $(or $(CANCELLATIONS),1000) 2>/dev/null | grep -v '^{' | tee benchmarks/results/vacancy_fill.txt
+
+## make bench-stats: GET /v1/stats (31 and 7 days) and its CSV export on moto, 31 days x 100 appointments x 3 texts: DynamoDB calls by operation (no Scan) and wall time
+bench-stats: install
+	$(BIN)/python -m benchmarks.stats 2>/dev/null | grep -v '^{' | tee benchmarks/results/stats.txt
 
 ## make openapi: regenerate the OpenAPI document served at GET /v1/openapi.json
 openapi: install
