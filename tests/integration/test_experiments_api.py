@@ -501,3 +501,20 @@ def test_any_put_body_is_created_or_refused_cleanly_and_a_refusal_writes_nothing
         return
     assert set(answer["error"]) >= {"code", "message"}
     assert table() == before
+
+
+def test_a_tenant_written_before_experiments_existed_can_start_one(
+    store: DynamoAppointmentStore, runtime: Runtime
+) -> None:
+    boto3.client("dynamodb").update_item(
+        TableName=runtime.settings.table_name,
+        Key={"pk": {"S": "T#clinic-1"}, "sk": {"S": "TENANT"}},
+        UpdateExpression="REMOVE experiments",
+    )
+
+    status, _ = call("PUT", "/v1/experiments/wording", DEFINITION)
+
+    assert status == 201
+    tenant = store.get_tenant("clinic-1")
+    assert tenant is not None
+    assert list(tenant.experiments) == ["confirmation/en"]

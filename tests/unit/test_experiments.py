@@ -317,6 +317,21 @@ def test_a_template_a_setting_would_refuse_is_refused_by_field_and_nothing_is_wr
     assert tenant.experiments == {}
 
 
+def test_only_a_template_kind_can_be_experimented_on(world: World) -> None:
+    with pytest.raises(InvalidFields) as refused:
+        world.service.start(
+            INES,
+            "offers",
+            kind=MessageKind.OFFER,
+            locale="en",
+            description="",
+            variants=VARIANTS,
+        )
+
+    assert refused.value.problems[0][0] == "kind"
+    assert world.experiments.experiments == {}
+
+
 def test_stop_with_a_winner_makes_its_words_the_template_in_one_settings_change(
     world: World,
 ) -> None:

@@ -24,7 +24,12 @@ from rendezvous.domain.keywords import Intent
 from rendezvous.domain.models import MessageKind, Tenant, experiment_slot
 from rendezvous.domain.ports import ActivityReader, ExperimentStore, TemplateRules, WinnerTemplates
 from rendezvous.domain.staff import StaffMember
-from rendezvous.domain.tenant_settings import MAX_SEGMENTS, TEMPLATE_MAX, changed_paths
+from rendezvous.domain.tenant_settings import (
+    MAX_SEGMENTS,
+    TEMPLATE_KINDS,
+    TEMPLATE_MAX,
+    changed_paths,
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ class ExperimentService:
         description: str,
         variants: tuple[Variant, ...],
     ) -> Started:
+        if kind not in TEMPLATE_KINDS:
+            kinds = ", ".join(k.value for k in TEMPLATE_KINDS)
+            raise InvalidFields([("kind", f"experiments are for the template kinds: {kinds}")])
         tenant = self._tenant(manager.tenant_id)
         candidate = Experiment.model_validate(
             {

@@ -29,6 +29,9 @@ Keys (pk / sk):
                                           `by_time` as they are: offer_time_keys)
   T#<tenant>#OP#<opening>  OF#<entry>     one offer of that opening to a waitlist entry, so
                                           an opening and its offers are one Query
+  T#<tenant>#EXS          EX#<experiment>  a template experiment (experiments.py; the
+                                          running one also rides on the tenant record)
+  T#<tenant>#EX#<exp>     A#<appt>        a member of it: the appointment's variant, its texts
 
 Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
 the outbox reads what is pending in the next hours, stats what happened in the last days,
