@@ -37,14 +37,22 @@ class Texts:
     rows: list[TimedText] = field(default_factory=list)
     asked: list[tuple[datetime, datetime]] = field(default_factory=list)
 
-    def add(self, send_at: datetime, status: str = "delivered", count: int = 1) -> None:
+    def add(
+        self,
+        send_at: datetime,
+        status: str = "delivered",
+        count: int = 1,
+        tenant_id: str = "clinic-1",
+    ) -> None:
         for _ in range(count):
-            identity = MessageIdentity("clinic-1", f"a{len(self.rows)}", "confirmation", 1)
+            identity = MessageIdentity(tenant_id, f"a{len(self.rows)}", "confirmation", 1)
             self.rows.append(TimedText(identity, status, None, send_at))
 
     def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
         self.asked.append((start, end))
-        return [r for r in self.rows if start <= r.send_at <= end]
+        return [
+            r for r in self.rows if r.identity.tenant_id == tenant_id and start <= r.send_at <= end
+        ]
 
 
 @dataclass
@@ -70,7 +78,7 @@ class World:
             self.log,
             FixedClock(NOW),
             SmsTemplateRules(),
-            self.experiments,
+            experiments=self.experiments,
         )
 
     def stop(
@@ -80,6 +88,7 @@ class World:
         variant: str | None = None,
         count: int = 1,
         intent: Intent = Intent.OPT_OUT,
+        tenant_id: str = "clinic-1",
     ) -> None:
         for _ in range(count):
             entry = ActivityEntry(
@@ -90,7 +99,7 @@ class World:
                 answered_kind=kind,
                 answered_variant=variant,
             )
-            self.log.append("clinic-1", entry)
+            self.log.append(tenant_id, entry)
 
 
 @pytest.fixture
@@ -243,3 +252,72 @@ def experiment() -> Experiment:
         started_at=NOW - timedelta(days=20),
         started_by="manager",
     )
+
+
+@dataclass
+class Runs:
+    """HourlyRuns: the first claim of a (job, hour) wins."""
+
+    claimed: set[tuple[str, str]] = field(default_factory=set)
+
+    def first_run_of_hour(self, job: str, hour: str) -> bool:
+        if (job, hour) in self.claimed:
+            return False
+        self.claimed.add((job, hour))
+        return True
+
+
+def test_the_hourly_check_runs_on_the_first_call_of_each_hour_only(world: World) -> None:
+    runs = Runs()
+    clock = FixedClock(NOW)
+    service = TuneOutService(
+        world.store, world.texts, world.log, clock, SmsTemplateRules(), runs=runs
+    )
+
+    first = service.hourly(["clinic-1"])
+    again = service.hourly(["clinic-1"])
+    clock.advance(minutes=59)
+    same_hour = service.hourly(["clinic-1"])
+    clock.advance(minutes=1)
+    next_hour = service.hourly(["clinic-1", "gone-1"])  # a tenant deleted meanwhile
+
+    assert first is not None
+    assert first.hour == "2030-02-10T12"
+    assert (again, same_hour) == (None, None)
+    assert next_hour is not None
+    assert next_hour.hour == "2030-02-10T13"
+    assert [t.tenant_id for t in next_hour.tenants] == ["clinic-1"]
+
+
+def test_the_round_names_the_tenants_firing_and_the_highest_rate_worth_judging(
+    world: World,
+) -> None:
+    for tenant_id in ("salon-1", "tiny-1", "quiet-1"):
+        world.store.put_tenant(clinic(tenant_id=tenant_id))
+    service = TuneOutService(
+        world.store, world.texts, world.log, FixedClock(NOW), SmsTemplateRules(), runs=Runs()
+    )
+    day = NOW - timedelta(days=1)
+    world.texts.add(day, count=200)
+    world.stop(day, count=4)  # 20 per 1,000: fires
+    world.texts.add(day, count=500, tenant_id="salon-1")
+    world.stop(day, count=4, tenant_id="salon-1")  # 8 per 1,000: does not
+    world.texts.add(day, count=10, tenant_id="tiny-1")
+    world.stop(day, count=4, tenant_id="tiny-1")  # 400 per 1,000 of too few texts to judge
+
+    checked = service.hourly(["clinic-1", "salon-1", "tiny-1", "quiet-1"])
+
+    assert checked is not None
+    assert [t.per_1000_7d for t in checked.tenants] == [20.0, 8.0, 400.0, None]
+    assert (checked.firing, checked.highest_per_1000) == (["clinic-1"], 20.0)
+
+
+def test_a_round_with_nothing_to_judge_reports_zero(world: World) -> None:
+    service = TuneOutService(
+        world.store, world.texts, world.log, FixedClock(NOW), SmsTemplateRules(), runs=Runs()
+    )
+
+    checked = service.hourly(["clinic-1"])
+
+    assert checked is not None
+    assert (checked.firing, checked.highest_per_1000) == ([], 0.0)

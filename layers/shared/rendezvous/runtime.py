@@ -506,10 +506,17 @@ class Runtime:
         )
 
     def tune_out_service(self) -> TuneOutService:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.hourly import DynamoHourlyRuns
         from rendezvous.domain.tune_out import TuneOutService
 
         return TuneOutService(
-            self.store(), self.store(), self.activity_log(), self.clock, self.template_rules()
+            self.store(),
+            self.store(),
+            self.activity_log(),
+            self.clock,
+            self.template_rules(),
+            runs=DynamoHourlyRuns(client("dynamodb"), self.settings.table_name),
         )
 
     def settings_service(self) -> SettingsService:

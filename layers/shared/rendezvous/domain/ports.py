@@ -702,6 +702,15 @@ class ActivityReader(ActivityLog, Protocol):
         ...
 
 
+class HourlyRuns(Protocol):
+    """Once an hour, however often (and however concurrently) a scheduled job runs."""
+
+    def first_run_of_hour(self, job: str, hour: str) -> bool:
+        """True for the one call that claims `job` for the UTC `hour` ("2030-01-10T09");
+        False for every later call with the same two."""
+        ...
+
+
 class ExperimentReader(Protocol):
     """A template experiment by its id (its variants' words)."""
 

@@ -33,6 +33,7 @@ from rendezvous.domain.models import (
 from rendezvous.domain.ports import (
     ActivityReader,
     ExperimentReader,
+    HourlyRuns,
     TemplateRules,
     TenantReader,
     TimeIndex,
@@ -45,6 +46,8 @@ MIN_OPT_OUTS: Final = 3
 MIN_PRIOR_TEXTS: Final = 100
 MIN_PRIOR_OPT_OUTS: Final = 1
 MAX_DRAWN_BY: Final = 10
+# The queue watcher's job name for its hourly claim (HourlyRuns).
+HOURLY_JOB: Final = "tune_out"
 # Statuses of a text Twilio accepted (or may have: `unknown`), as GET /v1/stats counts `sent`.
 _ACCEPTED: Final = frozenset({*(s.value for s in HANDED_OFF_STATUSES), MessageStatus.UNDELIVERED})
 
@@ -112,6 +115,25 @@ def reason_for(
     return None
 
 
+@dataclass(frozen=True)
+class TuneOutRound:
+    """The hourly check across tenants, for CloudWatch: how many fire, and the highest rate
+    among tenants with enough texts to judge (MIN_TEXTS), so one tiny tenant's single STOP
+    does not paint the dashboard."""
+
+    hour: str
+    tenants: tuple[TuneOut, ...]
+
+    @property
+    def firing(self) -> list[str]:
+        return [t.tenant_id for t in self.tenants if t.firing]
+
+    @property
+    def highest_per_1000(self) -> float:
+        judged = [t.per_1000_7d for t in self.tenants if t.texts_7d >= MIN_TEXTS]
+        return max((rate for rate in judged if rate is not None), default=0.0)
+
+
 @dataclass
 class TuneOutService:
     tenants: TenantReader
@@ -119,6 +141,8 @@ class TuneOutService:
     log: ActivityReader
     clock: Clock
     rules: TemplateRules
+    # Claims the watcher's hour; None: no hourly check here (the API's use).
+    runs: HourlyRuns | None = None
     # A variant's words come from its experiment; None: shown with the kind's words.
     experiments: ExperimentReader | None = None
 
@@ -127,6 +151,16 @@ class TuneOutService:
         if tenant is None:
             raise NotFound("tenant not configured")
         return self.of(tenant)
+
+    def hourly(self, tenant_ids: list[str]) -> TuneOutRound | None:
+        """Every tenant's figures, on the first call of each UTC hour only (the watcher
+        runs every five minutes, and may run twice); None on every other call."""
+        assert self.runs is not None, "the hourly check needs HourlyRuns"
+        hour = self.clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H")
+        if not self.runs.first_run_of_hour(HOURLY_JOB, hour):
+            return None
+        found = (self.tenants.get_tenant(t) for t in tenant_ids)
+        return TuneOutRound(hour, tuple(self.of(t) for t in found if t is not None))
 
     def of(self, tenant: Tenant) -> TuneOut:
         """The 35 days up to now read once: one Query a day of the time index and of the
