@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
+    ARTIFACTS,
     HTTP_TIMEOUT,
     CognitoConfig,
     ConsoleTab,
@@ -333,6 +335,10 @@ def test_an_idle_manager_on_the_results_view_keeps_to_the_console_s_budget(
     # view's refresh comes every minute), tune-out every 15 minutes: 4.2-4.4 a minute, under
     # the 5.5 an idle console may make.
     recent = api.made[-made:]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "results-idle-10-minutes.json").write_text(
+        json.dumps({"requests": made, "per_minute": made / 10, "urls": recent}, indent=2) + "\n"
+    )
     assert made <= 55, recent
     assert 1 <= len([u for u in recent if "/v1/stats?" in u]) <= 2, recent
     assert len([u for u in recent if "/v1/tune-out" in u]) <= 1, recent
