@@ -67,7 +67,7 @@ def test_what_the_watcher_writes_is_what_the_alarm_reads(
     capsys.readouterr()
     tenants = tuple(_tenant(f"t{n}", r) for n, r in enumerate(reasons))
 
-    record_tune_out(TuneOutRound("2030-01-10T09", tenants))
+    record_tune_out(TuneOutRound("2030-01-10T09", len(tenants), tenants))
     metrics.flush_metrics()
 
     [blob] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]

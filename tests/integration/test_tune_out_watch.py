@@ -68,6 +68,7 @@ def test_the_first_run_of_an_hour_counts_the_tenants_tuned_out_and_later_ones_no
     [warning] = [r for r in caplog.records if r.getMessage() == "tenants tuned out"]
     assert warning.__dict__["tenants_tuned_out"] == ["clinic-1"]
     assert warning.__dict__["tenants_checked"] == 2
+    assert warning.__dict__["tenants_judged"] == 1
 
     clock.advance(minutes=5)
     again, later = _run(capsys)
@@ -91,7 +92,7 @@ def test_a_quiet_hour_reports_zero_so_the_alarm_has_data(
     }
 
 
-def test_the_hourly_check_costs_a_claim_then_73_calls_a_tenant_and_later_runs_the_claim(
+def test_the_hourly_check_reads_a_quiet_tenants_week_of_log_and_later_runs_the_claim(
     runtime: Runtime, store: DynamoAppointmentStore
 ) -> None:
     service = runtime.tune_out_service()
@@ -99,9 +100,19 @@ def test_the_hourly_check_costs_a_claim_then_73_calls_a_tenant_and_later_runs_th
     first = _calls(store, lambda: service.hourly(["clinic-1", "salon-1"]))
     later = _calls(store, lambda: service.hourly(["clinic-1", "salon-1"]))
 
-    # Each tenant: its item, then 36 days of the time index and of the log. No Scan.
-    assert first == {"PutItem": 1, "GetItem": 2, "Query": 144}
+    # The claim; then each tenant's item and its 8 UTC days of the log (base table). No Scan.
+    assert first == {"PutItem": 1, "GetItem": 2, "Query": 16}
     assert later == {"PutItem": 1}
+
+
+def test_a_tenant_with_opt_outs_enough_to_fire_is_read_whole(
+    runtime: Runtime, store: DynamoAppointmentStore, tuned_out: None
+) -> None:
+    calls = _calls(store, lambda: runtime.tune_out_service().hourly(["clinic-1", "salon-1"]))
+
+    # The salon as above (1 + 8); the clinic's 8 days of log, then 36 days of the time
+    # index and of the log (72 Queries).
+    assert calls == {"PutItem": 1, "GetItem": 2, "Query": 8 + 8 + 72}
 
 
 def _calls(store: DynamoAppointmentStore, action: Callable[[], object]) -> dict[str, int]:

@@ -286,13 +286,13 @@ def test_the_hourly_check_runs_on_the_first_call_of_each_hour_only(world: World)
     assert (again, same_hour) == (None, None)
     assert next_hour is not None
     assert next_hour.hour == "2030-02-10T13"
-    assert [t.tenant_id for t in next_hour.tenants] == ["clinic-1"]
+    assert next_hour.checked == 1
 
 
 def test_the_round_names_the_tenants_firing_and_the_highest_rate_worth_judging(
     world: World,
 ) -> None:
-    for tenant_id in ("salon-1", "tiny-1", "quiet-1"):
+    for tenant_id in ("salon-1", "tiny-1", "quiet-1", "two-1"):
         world.store.put_tenant(clinic(tenant_id=tenant_id))
     service = TuneOutService(
         world.store, world.texts, world.log, FixedClock(NOW), SmsTemplateRules(), runs=Runs()
@@ -304,11 +304,21 @@ def test_the_round_names_the_tenants_firing_and_the_highest_rate_worth_judging(
     world.stop(day, count=4, tenant_id="salon-1")  # 8 per 1,000: does not
     world.texts.add(day, count=10, tenant_id="tiny-1")
     world.stop(day, count=4, tenant_id="tiny-1")  # 400 per 1,000 of too few texts to judge
+    world.texts.add(day, count=100, tenant_id="two-1")
+    world.stop(day, count=2, tenant_id="two-1")  # 20 per 1,000, but two STOPs wake nobody
+    asked = len(world.texts.asked)
 
-    checked = service.hourly(["clinic-1", "salon-1", "tiny-1", "quiet-1"])
+    checked = service.hourly(["clinic-1", "salon-1", "tiny-1", "quiet-1", "two-1"])
 
     assert checked is not None
-    assert [t.per_1000_7d for t in checked.tenants] == [20.0, 8.0, 400.0, None]
+    assert checked.checked == 5
+    # Only tenants with 3 opt-outs or more could fire: their figures alone are read whole.
+    assert [(t.tenant_id, t.per_1000_7d) for t in checked.judged] == [
+        ("clinic-1", 20.0),
+        ("salon-1", 8.0),
+        ("tiny-1", 400.0),
+    ]
+    assert len(world.texts.asked) - asked == 3
     assert (checked.firing, checked.highest_per_1000) == (["clinic-1"], 20.0)
 
 

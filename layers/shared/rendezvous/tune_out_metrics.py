@@ -22,7 +22,8 @@ def record_tune_out(checked: TuneOutRound) -> None:
     )
     details = {
         "hour": checked.hour,
-        "tenants_checked": len(checked.tenants),
+        "tenants_checked": checked.checked,
+        "tenants_judged": len(checked.judged),
         "tenants_tuned_out": firing,
         "highest_opt_outs_per_1000": checked.highest_per_1000,
     }

@@ -15,12 +15,13 @@ from zero is any opt-out at all, which the threshold alone judges).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from rendezvous.domain.activity import ActivityEvent
+from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import NotFound
 from rendezvous.domain.keywords import Intent
@@ -118,20 +119,22 @@ def reason_for(
 @dataclass(frozen=True)
 class TuneOutRound:
     """The hourly check across tenants, for CloudWatch: how many fire, and the highest rate
-    among tenants with enough texts to judge (MIN_TEXTS), so one tiny tenant's single STOP
-    does not paint the dashboard."""
+    among those with enough to judge (MIN_TEXTS texts and MIN_OPT_OUTS opt-outs), so one
+    tiny tenant's STOP does not paint the dashboard. `judged`: the tenants with enough
+    opt-outs to fire, with their figures; the others were only counted."""
 
     hour: str
-    tenants: tuple[TuneOut, ...]
+    checked: int
+    judged: tuple[TuneOut, ...]
 
     @property
     def firing(self) -> list[str]:
-        return [t.tenant_id for t in self.tenants if t.firing]
+        return [t.tenant_id for t in self.judged if t.firing]
 
     @property
     def highest_per_1000(self) -> float:
-        judged = [t.per_1000_7d for t in self.tenants if t.texts_7d >= MIN_TEXTS]
-        return max((rate for rate in judged if rate is not None), default=0.0)
+        rates = [t.per_1000_7d for t in self.judged if t.texts_7d >= MIN_TEXTS]
+        return max((rate for rate in rates if rate is not None), default=0.0)
 
 
 @dataclass
@@ -153,14 +156,22 @@ class TuneOutService:
         return self.of(tenant)
 
     def hourly(self, tenant_ids: list[str]) -> TuneOutRound | None:
-        """Every tenant's figures, on the first call of each UTC hour only (the watcher
-        runs every five minutes, and may run twice); None on every other call."""
+        """Every tenant checked, on the first call of each UTC hour only (the watcher runs
+        every five minutes, and may run twice); None on every other call. A tenant with
+        fewer than MIN_OPT_OUTS opt-outs in the 7 days cannot fire: its 8 days of the log
+        (a Query each) are all that is read; the others' figures are read whole."""
         assert self.runs is not None, "the hourly check needs HourlyRuns"
-        hour = self.clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H")
+        now = self.clock.now()
+        hour = now.astimezone(UTC).strftime("%Y-%m-%dT%H")
         if not self.runs.first_run_of_hour(HOURLY_JOB, hour):
             return None
-        found = (self.tenants.get_tenant(t) for t in tenant_ids)
-        return TuneOutRound(hour, tuple(self.of(t) for t in found if t is not None))
+        found = [t for t in map(self.tenants.get_tenant, tenant_ids) if t is not None]
+        judged = tuple(
+            self.of(tenant)
+            for tenant in found
+            if sum(1 for _ in self._opt_outs(tenant.tenant_id, now - RECENT, now)) >= MIN_OPT_OUTS
+        )
+        return TuneOutRound(hour, len(found), judged)
 
     def of(self, tenant: Tenant) -> TuneOut:
         """The 35 days up to now read once: one Query a day of the time index and of the
@@ -173,17 +184,10 @@ class TuneOutService:
                 texts[row.send_at >= recent] += 1
         opt_outs: Counter[bool] = Counter()
         drew: Counter[tuple[str, str | None]] = Counter()
-        days = (now.astimezone(UTC).date() - since.astimezone(UTC).date()).days
-        for n in range(days + 1):
-            day = (since + timedelta(days=n)).astimezone(UTC).date().isoformat()
-            for entry in self.log.day(tenant.tenant_id, day):
-                if not since <= entry.at <= now or entry.event is not ActivityEvent.TEXT_RECEIVED:
-                    continue
-                if entry.acted_on() is not Intent.OPT_OUT:
-                    continue
-                opt_outs[entry.at >= recent] += 1
-                if entry.at >= recent and entry.answered_kind is not None:
-                    drew[entry.answered_kind, entry.answered_variant] += 1
+        for entry in self._opt_outs(tenant.tenant_id, since, now):
+            opt_outs[entry.at >= recent] += 1
+            if entry.at >= recent and entry.answered_kind is not None:
+                drew[entry.answered_kind, entry.answered_variant] += 1
         most = sorted(drew.items(), key=lambda d: (-d[1], d[0][0], d[0][1] or ""))
         return TuneOut(
             tenant_id=tenant.tenant_id,
@@ -200,6 +204,19 @@ class TuneOutService:
                 for (kind, variant), count in most[:MAX_DRAWN_BY]
             ),
         )
+
+    def _opt_outs(self, tenant_id: str, since: datetime, now: datetime) -> Iterator[ActivityEntry]:
+        """Customers' opt-out words logged in [since, now], one Query a UTC day."""
+        days = (now.astimezone(UTC).date() - since.astimezone(UTC).date()).days
+        for n in range(days + 1):
+            day = (since + timedelta(days=n)).astimezone(UTC).date().isoformat()
+            for entry in self.log.day(tenant_id, day):
+                if (
+                    since <= entry.at <= now
+                    and entry.event is ActivityEvent.TEXT_RECEIVED
+                    and entry.acted_on() is Intent.OPT_OUT
+                ):
+                    yield entry
 
     def _body(self, tenant: Tenant, kind: str, variant: str | None) -> str | None:
         """The variant's template, else what the tenant sends for the kind now in its own
