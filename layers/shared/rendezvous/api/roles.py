@@ -70,6 +70,8 @@ ROUTE_ROLES: tuple[RouteFamily, ...] = (
     # Template experiments: people read them and their reports; managers start and stop.
     *_family("GET", PEOPLE, "/v1/experiments", "/v1/experiments/*"),
     *_family("*", MANAGERS, "/v1/experiments", "/v1/experiments/*"),
+    # Beyond the contract's table (issue 15): the opt-out alarm and the texts that drew it.
+    *_family("GET", MANAGERS, "/v1/tune-out"),
     # The API's description is public.
     *_family("GET", None, "/v1/openapi.json"),
 )
