@@ -22,6 +22,7 @@ Customers' texts (intent, appointment found, answered kind / variant, at):
   r3 opt_out  -    reminder_24h / -          01-09 14:00
   r4 help     -    - / -                     01-10 10:00
   r5 closing  -    moved / ex0/old           01-10 11:00  (its text was before the period)
+  r6 confirm  t1   confirmation / ex1/plain  01-09 06:00  (t1 again: still one confirmation)
 Appointments (start, confirmed, cancelled, outcome, cadence):
   p0 01-08 16:00  before the period
   p1 01-08 18:00  confirmed                       attended   72h+24h
@@ -194,6 +195,7 @@ def period() -> Period:
         _reply(_at(9, 14), Intent.OPT_OUT, None, "reminder_24h"),
         _reply(_at(10, 10), Intent.HELP),
         _reply(_at(10, 11), Intent.CLOSING, None, "moved", "ex0/old"),
+        _reply(_at(9, 6), Intent.CONFIRM, "t1", "confirmation", "ex1/plain"),
         ActivityEntry(event=ActivityEvent.PAUSE, actor="staff-maria", at=_at(9, 12)),
     ]
     return Period(
@@ -247,11 +249,12 @@ def _day(day: str, *figures: int) -> dict[str, Any]:
 
 # Sent: t1/c, t2/c, t3/c (undelivered still went), t1/r, the offer = 5; delivered 3; failed:
 # t3/c (undelivered) and t2/r = 2. Segments of the sent: 1 + 2 + 1 + 1 + 3 = 8, at 0.01.
-# Replies r1..r5 = 5; confirmations r1 only (r2 found no appointment); opt-outs r3.
-EXPECTED_TEXTS = _group("all", 5, 3, 2, 0.6, 8, 0.08, 5, 1.0, 1, 0.2, 1, 200.0)
+# Replies r1..r6 = 6; confirmations: t1 (r1, and r6 again: one appointment), r2 found no
+# appointment; opt-outs r3.
+EXPECTED_TEXTS = _group("all", 5, 3, 2, 0.6, 8, 0.08, 6, 1.2, 1, 0.2, 1, 200.0)
 EXPECTED_BY_KIND = [
-    # 3 sent, 2 delivered, t3/c failed; r1 and r2 answered them, r1 confirmed.
-    _group("confirmation", 3, 2, 1, 0.6667, 4, 0.04, 2, 0.6667, 1, 0.3333, 0, 0.0),
+    # 3 sent, 2 delivered, t3/c failed; r1, r2 and r6 answered them, t1 confirmed.
+    _group("confirmation", 3, 2, 1, 0.6667, 4, 0.04, 3, 1.0, 1, 0.3333, 0, 0.0),
     # r5 answered a text from before the period: replies, but nothing sent to divide by.
     _group("moved", 0, 0, 0, None, 0, 0.0, 1, None, 0, None, 0, None),
     _group("offer", 1, 1, 0, 1.0, 3, 0.03, 0, 0.0, 0, 0.0, 0, 0.0),
@@ -261,7 +264,8 @@ EXPECTED_BY_KIND = [
 EXPECTED_BY_VARIANT = [
     _group("ex0/old", 0, 0, 0, None, 0, 0.0, 1, None, 0, None, 0, None),
     _group("ex1/cost", 2, 1, 1, 0.5, 3, 0.03, 1, 0.5, 0, 0.0, 0, 0.0),
-    _group("ex1/plain", 1, 1, 0, 1.0, 1, 0.01, 1, 1.0, 1, 1.0, 0, 0.0),
+    # r1 and r6 answered t1/c: 2 replies, 1 appointment confirmed.
+    _group("ex1/plain", 1, 1, 0, 1.0, 1, 0.01, 2, 2.0, 1, 1.0, 0, 0.0),
 ]
 # p1..p5: confirmed p1 and p5; cancelled ahead p3; outcomes p1 attended, p2 no-show, p4 late.
 EXPECTED_APPOINTMENTS = _cohort("all", 5, 2, 0.4, 1, 0.2, 3, 1, 1, 1, 0.3333)
@@ -272,6 +276,7 @@ EXPECTED_BY_CADENCE = [
 ]
 EXPECTED_DAILY = [
     _day("2030-01-08", 1, 1, 1, 1, 0),
-    _day("2030-01-09", 3, 1, 2, 0, 1),
+    # t2/c, t3/c, t1/r sent, t2/c delivered; r6, r2, r3: t1 confirmed (again), an opt-out.
+    _day("2030-01-09", 3, 1, 3, 1, 1),
     _day("2030-01-10", 1, 1, 2, 0, 0),
 ]

@@ -194,3 +194,39 @@ def test_a_reply_counts_for_all_texts_and_for_the_kind_and_variant_it_answered()
     assert results.rates.texts.opt_outs_per_1000 == 2000.0
     assert [(g.key, g.opt_outs) for g in results.by_kind] == [("reminder_24h", 2)]
     assert [(g.key, g.opt_outs, g.replies) for g in results.by_variant] == [("ex/b", 2, 2)]
+
+
+def test_a_confirmation_counts_once_per_appointment_in_each_group_and_each_day() -> None:
+    since = datetime(2030, 1, 9, tzinfo=UTC)
+    identity = MessageIdentity(TENANT_ID, "a", "confirmation", 1)
+    text = TimedText(identity, MessageStatus.DELIVERED.value, None, since)
+    facts: dict[TextIdentity, TextFacts] = {identity: TextFacts(segments=1, variant="ex/b")}
+
+    def confirm(appointment_id: str, hours: int) -> ActivityEntry:
+        return ActivityEntry(
+            event=ActivityEvent.TEXT_RECEIVED,
+            actor="customer",
+            at=since + timedelta(hours=hours),
+            intent=Intent.CONFIRM,
+            appointment_id=appointment_id,
+            answered_kind="confirmation",
+            answered_variant="ex/b",
+        )
+
+    # "a" confirmed twice on the 9th and once more on the 10th, "b" once on the 9th.
+    replies = [confirm("a", 1), confirm("a", 2), confirm("b", 3), confirm("a", 26)]
+    results = results_of(
+        clinic(timezone="UTC"), since, since + timedelta(days=2), [text], facts, replies, []
+    )
+
+    texts = results.rates.texts
+    assert (texts.replies, texts.confirmations, texts.confirmation_rate) == (4, 2, 2.0)
+    assert [(g.key, g.replies, g.confirmations) for g in results.by_kind] == [
+        ("confirmation", 4, 2)
+    ]
+    assert [(g.key, g.replies, g.confirmations) for g in results.by_variant] == [("ex/b", 4, 2)]
+    # A day counts the appointments confirmed that day: "a" again on the 10th.
+    assert [(d.day, d.replies, d.confirmations) for d in results.daily] == [
+        ("2030-01-09", 3, 2),
+        ("2030-01-10", 1, 1),
+    ]

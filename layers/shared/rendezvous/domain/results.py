@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
@@ -116,7 +116,9 @@ class _TextTally:
     failed: int = 0
     segments: int = 0
     replies: int = 0
-    confirmations: int = 0
+    # The appointments confirmed, not the confirming texts: a second C to an appointment
+    # already confirmed is one more reply, not one more confirmation.
+    confirmed: set[str] = field(default_factory=set)
     opt_outs: int = 0
 
     def add_text(self, status: str, segments: int | None) -> None:
@@ -131,9 +133,8 @@ class _TextTally:
 
     def add_reply(self, entry: ActivityEntry) -> None:
         self.replies += 1
-        acted = entry.acted_on()
-        if acted is Intent.CONFIRM:
-            self.confirmations += 1
+        if entry.acted_on() is Intent.CONFIRM and entry.appointment_id is not None:
+            self.confirmed.add(entry.appointment_id)
         if entry.intent is Intent.OPT_OUT:
             self.opt_outs += 1
 
@@ -148,10 +149,20 @@ class _TextTally:
             cost=round(self.segments * segment_price, 4),
             replies=self.replies,
             reply_rate=rate(self.replies, self.sent),
-            confirmations=self.confirmations,
-            confirmation_rate=rate(self.confirmations, self.sent),
+            confirmations=len(self.confirmed),
+            confirmation_rate=rate(len(self.confirmed), self.sent),
             opt_outs=self.opt_outs,
             opt_outs_per_1000=round(self.opt_outs * 1000 / self.sent, 1) if self.sent else None,
+        )
+
+    def numbers(self, day: str) -> DayNumbers:
+        return DayNumbers(
+            day=day,
+            sent=self.sent,
+            delivered=self.delivered,
+            replies=self.replies,
+            confirmations=len(self.confirmed),
+            opt_outs=self.opt_outs,
         )
 
 
@@ -216,7 +227,7 @@ def results_of(
     whole = _TextTally()
     kinds: dict[str, _TextTally] = defaultdict(_TextTally)
     variants: dict[str, _TextTally] = defaultdict(_TextTally)
-    days = {day: defaultdict[str, int](int) for day in period_days(since, until)}
+    days = {day: _TextTally() for day in period_days(since, until)}
     for text in texts:
         if not counted(text):
             continue
@@ -227,8 +238,7 @@ def results_of(
             variants[fact.variant].add_text(text.status, fact.segments)
         day = days.get(text.send_at.astimezone(UTC).date().isoformat())
         if day is not None:
-            day["sent"] += text.status in _SENT
-            day["delivered"] += text.status == MessageStatus.DELIVERED
+            day.add_text(text.status, fact.segments)
     for entry in replies:
         if entry.event is not ActivityEvent.TEXT_RECEIVED:
             continue
@@ -239,9 +249,7 @@ def results_of(
             variants[entry.answered_variant].add_reply(entry)
         day = days.get(entry.at.astimezone(UTC).date().isoformat())
         if day is not None:
-            day["replies"] += 1
-            day["confirmations"] += entry.acted_on() is Intent.CONFIRM
-            day["opt_outs"] += entry.intent is Intent.OPT_OUT
+            day.add_reply(entry)
     notice = timedelta(minutes=tenant.fill_min_notice_minutes)
     started = list(appointments)
     cadences: dict[str, list[Appointment]] = defaultdict(list)
@@ -254,6 +262,6 @@ def results_of(
         by_kind=[kinds[k].group(k, price) for k in sorted(kinds)],
         by_variant=[variants[v].group(v, price) for v in sorted(variants)],
         by_cadence=[cohort_of(c, cadences[c], notice) for c in sorted(cadences)],
-        daily=[DayNumbers(day, **numbers) for day, numbers in days.items()],
+        daily=[tally.numbers(day) for day, tally in days.items()],
         currency=tenant.currency,
     )
