@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.identity import TextIdentity, TimedText
@@ -25,6 +26,7 @@ from rendezvous.domain.models import (
     MessageStatus,
     Tenant,
 )
+from rendezvous.domain.timing import local_day
 
 # The key of the two whole-period groups (rates.texts, rates.appointments).
 ALL = "all"
@@ -203,11 +205,11 @@ def cancelled_ahead(appointment: Appointment, notice: timedelta) -> bool:
     )
 
 
-def period_days(since: datetime, until: datetime) -> list[str]:
-    """The UTC days [since, until) touches, oldest first (a period of N days that does not
-    start at midnight touches N + 1)."""
-    first = since.astimezone(UTC).date()
-    last = (until - timedelta(microseconds=1)).astimezone(UTC).date()
+def period_days(since: datetime, until: datetime, zone: ZoneInfo) -> list[str]:
+    """The dates in `zone` that [since, until) touches, oldest first (a period of N days that
+    does not start at midnight there touches N + 1; a date the clocks change is one date)."""
+    first = since.astimezone(zone).date()
+    last = (until - timedelta(microseconds=1)).astimezone(zone).date()
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
@@ -222,12 +224,14 @@ def results_of(
 ) -> Results:
     """The period's results. `texts`: the time index's texts of the period; `facts`: the
     records' segments and variant of those that count; `replies`: the log's TEXT_RECEIVED
-    entries of the period; `appointments`: those that started in [since, until). Every
-    instant is UTC."""
+    entries of the period; `appointments`: those that started in [since, until). The daily
+    rows are the tenant's dates: a clinic's day is its own, not UTC's (the caller reads the
+    UTC days the period touches, which hold every instant of those dates inside it)."""
+    zone = ZoneInfo(tenant.timezone)
     whole = _TextTally()
     kinds: dict[str, _TextTally] = defaultdict(_TextTally)
     variants: dict[str, _TextTally] = defaultdict(_TextTally)
-    days = {day: _TextTally() for day in period_days(since, until)}
+    days = {day: _TextTally() for day in period_days(since, until, zone)}
     for text in texts:
         if not counted(text):
             continue
@@ -236,7 +240,7 @@ def results_of(
             tally.add_text(text.status, fact.segments)
         if fact.variant is not None:
             variants[fact.variant].add_text(text.status, fact.segments)
-        day = days.get(text.send_at.astimezone(UTC).date().isoformat())
+        day = days.get(local_day(text.send_at, zone))
         if day is not None:
             day.add_text(text.status, fact.segments)
     for entry in replies:
@@ -247,7 +251,7 @@ def results_of(
             kinds[entry.answered_kind].add_reply(entry)
         if entry.answered_variant is not None:
             variants[entry.answered_variant].add_reply(entry)
-        day = days.get(entry.at.astimezone(UTC).date().isoformat())
+        day = days.get(local_day(entry.at, zone))
         if day is not None:
             day.add_reply(entry)
     notice = timedelta(minutes=tenant.fill_min_notice_minutes)
