@@ -1,11 +1,12 @@
 """The Staff API: the human queue, a number's opt-out and history, the outbox, the pause
-switch, the numbers, the tenant's settings, its webhook endpoints and its template
-experiments.
+switch, the numbers, the tenant's settings, its webhook endpoints, its template
+experiments and the tune-out alarm.
 
 Its routes live by concern in the layer (rendezvous.api.queue_routes,
 rendezvous.api.recipient_routes, rendezvous.api.oversight_routes,
-rendezvous.api.settings_routes, rendezvous.api.webhook_routes and
-rendezvous.api.experiment_routes); this function serves them all.
+rendezvous.api.settings_routes, rendezvous.api.webhook_routes,
+rendezvous.api.experiment_routes and rendezvous.api.tune_out_routes); this function serves
+them all.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rendezvous.api import (
     queue_routes,
     recipient_routes,
     settings_routes,
+    tune_out_routes,
     webhook_routes,
 )
 from rendezvous.api.http import http_resolver
@@ -33,6 +35,7 @@ app.include_router(oversight_routes.router)
 app.include_router(settings_routes.router)
 app.include_router(webhook_routes.router)
 app.include_router(experiment_routes.router)
+app.include_router(tune_out_routes.router)
 
 
 @logger.inject_lambda_context(

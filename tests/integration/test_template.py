@@ -357,6 +357,8 @@ def _dashboard_metrics() -> list[list[Any]]:
         above: list[Any] = []
         for row in widget["properties"].get("metrics", []):
             values = [v for v in row if not isinstance(v, dict)]
+            if not values:  # a metric math expression: no metric of its own
+                continue
             if values[0] == "...":
                 values = above[: len(above) - len(values) + 1] + values[1:]
             values = [above[i] if v == "." else v for i, v in enumerate(values)]

@@ -269,6 +269,14 @@ class MemoryStore:
             key=lambda a: a.starts_at,
         )[:10]
 
+    def last_appointment(self, tenant_id: str, recipient_key: str) -> Appointment | None:
+        mine = [
+            a
+            for (t, _), a in self.appointments_by_id.items()
+            if t == tenant_id and a.recipient_key == recipient_key
+        ]
+        return max(mine, key=lambda a: (a.starts_at, a.appointment_id), default=None)
+
     def confirm_appointment(
         self, appointment: Appointment, now: datetime, event: WebhookEvent
     ) -> bool:

@@ -2,12 +2,14 @@
 hand (EXPECTED_*), so the memory and the moto tests pin the same arithmetic.
 
 The period is GET /v1/stats?days=2 at NOW: [2030-01-08T17:00Z, 2030-01-10T17:00Z), which
-touches three UTC days. The tenant prices a segment at 0.01 EUR; its fill notice is the
-default 120 minutes.
+touches three UTC days (the reads) and, in the tenant's Los Angeles (UTC-8 in January: 09:00
+on the 8th to 09:00 on the 10th), three local dates (the daily rows). Times below are UTC;
+"local" marks the ones whose local date is the UTC day before. The tenant prices a segment
+at 0.01 EUR; its fill notice is the default 120 minutes.
 
 Texts (kind, status, segments, variant, sent at):
   t1/confirmation  delivered    1  ex1/plain  01-08 18:00
-  t2/confirmation  delivered    2  ex1/cost   01-09 09:00
+  t2/confirmation  delivered    2  ex1/cost   01-09 05:00   (local 01-08 21:00)
   t3/confirmation  undelivered  1  ex1/cost   01-09 10:00
   t1/reminder_24h  sent         1  -          01-09 13:00
   t2/reminder_24h  failed       -  -          01-10 08:00   (failed: no segments billed)
@@ -16,12 +18,14 @@ Texts (kind, status, segments, variant, sent at):
   t4/confirmation  planned      -  -          01-10 16:00   (not counted)
   t4/reminder_72h  delivered    1  -          01-08 16:00   (before the period)
 Customers' texts (intent, appointment found, answered kind / variant, at):
-  r0 confirm  t1   confirmation / ex1/plain  01-08 16:30  (before the period)
+  r0 confirm  t1   confirmation / ex1/plain  01-08 16:30  (before the period, on its first date)
   r1 confirm  t1   confirmation / ex1/plain  01-08 19:00
   r2 confirm  -    confirmation / ex1/cost   01-09 11:00  (found nothing: not a confirmation)
-  r3 opt_out  -    reminder_24h / -          01-09 14:00
+  r3 opt_out  -    reminder_24h / -          01-10 03:00  (local 01-09 19:00)
   r4 help     -    - / -                     01-10 10:00
   r5 closing  -    moved / ex0/old           01-10 11:00  (its text was before the period)
+  r6 confirm  t1   confirmation / ex1/plain  01-09 06:00  (local 01-08 22:00; t1 again: still
+                                                           one confirmation, that day too)
 Appointments (start, confirmed, cancelled, outcome, cadence):
   p0 01-08 16:00  before the period
   p1 01-08 18:00  confirmed                       attended   72h+24h
@@ -132,7 +136,7 @@ def period() -> Period:
             _text("t1", "reminder_24h", MessageStatus.SENT, _at(9, 13), 1),
         ],
         "t2": [
-            _text("t2", "confirmation", MessageStatus.DELIVERED, _at(9, 9), 2, "ex1/cost"),
+            _text("t2", "confirmation", MessageStatus.DELIVERED, _at(9, 5), 2, "ex1/cost"),
             _text("t2", "reminder_24h", MessageStatus.FAILED, _at(10, 8)),
         ],
         "t3": [
@@ -191,9 +195,10 @@ def period() -> Period:
         _reply(_at(8, 16, 30), Intent.CONFIRM, "t1", "confirmation", "ex1/plain"),
         _reply(_at(8, 19), Intent.CONFIRM, "t1", "confirmation", "ex1/plain"),
         _reply(_at(9, 11), Intent.CONFIRM, None, "confirmation", "ex1/cost"),
-        _reply(_at(9, 14), Intent.OPT_OUT, None, "reminder_24h"),
+        _reply(_at(10, 3), Intent.OPT_OUT, None, "reminder_24h"),
         _reply(_at(10, 10), Intent.HELP),
         _reply(_at(10, 11), Intent.CLOSING, None, "moved", "ex0/old"),
+        _reply(_at(9, 6), Intent.CONFIRM, "t1", "confirmation", "ex1/plain"),
         ActivityEntry(event=ActivityEvent.PAUSE, actor="staff-maria", at=_at(9, 12)),
     ]
     return Period(
@@ -247,11 +252,12 @@ def _day(day: str, *figures: int) -> dict[str, Any]:
 
 # Sent: t1/c, t2/c, t3/c (undelivered still went), t1/r, the offer = 5; delivered 3; failed:
 # t3/c (undelivered) and t2/r = 2. Segments of the sent: 1 + 2 + 1 + 1 + 3 = 8, at 0.01.
-# Replies r1..r5 = 5; confirmations r1 only (r2 found no appointment); opt-outs r3.
-EXPECTED_TEXTS = _group("all", 5, 3, 2, 0.6, 8, 0.08, 5, 1.0, 1, 0.2, 1, 200.0)
+# Replies r1..r6 = 6; confirmations: t1 (r1, and r6 again: one appointment), r2 found no
+# appointment; opt-outs r3.
+EXPECTED_TEXTS = _group("all", 5, 3, 2, 0.6, 8, 0.08, 6, 1.2, 1, 0.2, 1, 200.0)
 EXPECTED_BY_KIND = [
-    # 3 sent, 2 delivered, t3/c failed; r1 and r2 answered them, r1 confirmed.
-    _group("confirmation", 3, 2, 1, 0.6667, 4, 0.04, 2, 0.6667, 1, 0.3333, 0, 0.0),
+    # 3 sent, 2 delivered, t3/c failed; r1, r2 and r6 answered them, t1 confirmed.
+    _group("confirmation", 3, 2, 1, 0.6667, 4, 0.04, 3, 1.0, 1, 0.3333, 0, 0.0),
     # r5 answered a text from before the period: replies, but nothing sent to divide by.
     _group("moved", 0, 0, 0, None, 0, 0.0, 1, None, 0, None, 0, None),
     _group("offer", 1, 1, 0, 1.0, 3, 0.03, 0, 0.0, 0, 0.0, 0, 0.0),
@@ -261,7 +267,8 @@ EXPECTED_BY_KIND = [
 EXPECTED_BY_VARIANT = [
     _group("ex0/old", 0, 0, 0, None, 0, 0.0, 1, None, 0, None, 0, None),
     _group("ex1/cost", 2, 1, 1, 0.5, 3, 0.03, 1, 0.5, 0, 0.0, 0, 0.0),
-    _group("ex1/plain", 1, 1, 0, 1.0, 1, 0.01, 1, 1.0, 1, 1.0, 0, 0.0),
+    # r1 and r6 answered t1/c: 2 replies, 1 appointment confirmed.
+    _group("ex1/plain", 1, 1, 0, 1.0, 1, 0.01, 2, 2.0, 1, 1.0, 0, 0.0),
 ]
 # p1..p5: confirmed p1 and p5; cancelled ahead p3; outcomes p1 attended, p2 no-show, p4 late.
 EXPECTED_APPOINTMENTS = _cohort("all", 5, 2, 0.4, 1, 0.2, 3, 1, 1, 1, 0.3333)
@@ -270,8 +277,13 @@ EXPECTED_BY_CADENCE = [
     _cohort("72h+24h", 2, 1, 0.5, 0, 0.0, 2, 1, 1, 0, 0.5),
     _cohort("unknown", 1, 1, 1.0, 0, 0.0, 0, 0, 0, 0, None),
 ]
+# By the tenant's dates (UTC days would give 01-09 three texts sent and r6's confirmation,
+# and 01-10 three replies with r3's opt-out).
 EXPECTED_DAILY = [
-    _day("2030-01-08", 1, 1, 1, 1, 0),
-    _day("2030-01-09", 3, 1, 2, 0, 1),
+    # t1/c and t2/c sent and delivered; r1 and r6: replies 2, t1 confirmed once that day.
+    _day("2030-01-08", 2, 2, 2, 1, 0),
+    # t3/c (undelivered) and t1/r sent, neither delivered; r2 (no confirmation), r3 opted out.
+    _day("2030-01-09", 2, 0, 2, 0, 1),
+    # The offer sent and delivered (t2/r failed: not sent); r4, r5.
     _day("2030-01-10", 1, 1, 2, 0, 0),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -93,7 +94,8 @@ def test_a_cadence_of_no_reminders_is_its_own_group_not_unknown() -> None:
 
 
 def test_a_quiet_period_has_zero_counts_and_null_rates_and_a_row_per_day() -> None:
-    store, clock = MemoryStore(), FixedClock(datetime(2030, 1, 10, 0, 0, tzinfo=UTC))
+    # Midnight in the clinic's Los Angeles (UTC-8 in January).
+    store, clock = MemoryStore(), FixedClock(datetime(2030, 1, 10, 8, 0, tzinfo=UTC))
     store.put_tenant(clinic())
     late = LateTexts(store, store, MemoryOutbound(), clock)
     service = OversightService(
@@ -107,7 +109,7 @@ def test_a_quiet_period_has_zero_counts_and_null_rates_and_a_row_per_day() -> No
     assert results["rates"]["texts"]["opt_outs_per_1000"] is None
     assert results["rates"]["appointments"]["no_show_rate"] is None
     assert (results["by_kind"], results["by_variant"], results["by_cadence"]) == ([], [], [])
-    # From midnight to midnight: exactly the three days, the last one not touched.
+    # From the clinic's midnight to its midnight: exactly its three days, the last not touched.
     assert [d["day"] for d in results["daily"]] == ["2030-01-07", "2030-01-08", "2030-01-09"]
     assert results["currency"] == "USD"
 
@@ -125,13 +127,56 @@ def test_rates_round_to_four_places_and_are_null_without_a_denominator() -> None
     assert rate(3, 0) is None
 
 
-def test_a_period_that_does_not_start_at_midnight_touches_one_day_more() -> None:
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        # 2030-01-08T17:00Z to 2030-01-10T17:00Z: not midnight anywhere below, so 3 dates.
+        ("UTC", ["2030-01-08", "2030-01-09", "2030-01-10"]),
+        ("America/Los_Angeles", ["2030-01-08", "2030-01-09", "2030-01-10"]),  # 09:00, UTC-8
+        ("Pacific/Auckland", ["2030-01-09", "2030-01-10", "2030-01-11"]),  # 06:00, UTC+13
+    ],
+)
+def test_a_period_that_does_not_start_at_midnight_touches_one_date_more_where_the_tenant_is(
+    zone: str, expected: list[str]
+) -> None:
     since = datetime(2030, 1, 8, 17, tzinfo=UTC)
 
-    assert period_days(since, since + timedelta(days=2)) == [
-        "2030-01-08",
-        "2030-01-09",
-        "2030-01-10",
+    assert period_days(since, since + timedelta(days=2), ZoneInfo(zone)) == expected
+
+
+def test_a_day_the_clocks_go_forward_is_one_date_of_23_hours() -> None:
+    zone = ZoneInfo("America/Los_Angeles")
+    # 2030-03-10 is 23 hours long there: 08:00Z (midnight PST) to 07:00Z (midnight PDT).
+    since, until = datetime(2030, 3, 10, 8, tzinfo=UTC), datetime(2030, 3, 11, 7, tzinfo=UTC)
+
+    assert period_days(since, until, zone) == ["2030-03-10"]
+    assert period_days(since, until + timedelta(seconds=1), zone) == ["2030-03-10", "2030-03-11"]
+
+
+def test_daily_rows_are_the_tenants_dates_not_utc_days() -> None:
+    since = datetime(2030, 1, 9, 17, tzinfo=UTC)  # 09:00 in the clinic's Los Angeles
+    evening, night = datetime(2030, 1, 10, 7, 59, tzinfo=UTC), datetime(2030, 1, 10, 8, tzinfo=UTC)
+    texts = [
+        TimedText(MessageIdentity(TENANT_ID, a, "confirmation", 1), "delivered", None, at)
+        for a, at in (("a", evening), ("b", night))
+    ]
+    replies = [
+        ActivityEntry(
+            event=ActivityEvent.TEXT_RECEIVED,
+            actor="customer",
+            at=at,
+            intent=Intent.CONFIRM,
+            appointment_id=a,
+        )
+        for a, at in (("a", evening), ("b", night))
+    ]
+
+    results = results_of(clinic(), since, since + timedelta(days=1), texts, {}, replies, [])
+
+    # 23:59 on the 9th there, then midnight of the 10th; both the 10th in UTC.
+    assert [(d.day, d.sent, d.delivered, d.replies, d.confirmations) for d in results.daily] == [
+        ("2030-01-09", 1, 1, 1, 1),
+        ("2030-01-10", 1, 1, 1, 1),
     ]
 
 
@@ -194,3 +239,39 @@ def test_a_reply_counts_for_all_texts_and_for_the_kind_and_variant_it_answered()
     assert results.rates.texts.opt_outs_per_1000 == 2000.0
     assert [(g.key, g.opt_outs) for g in results.by_kind] == [("reminder_24h", 2)]
     assert [(g.key, g.opt_outs, g.replies) for g in results.by_variant] == [("ex/b", 2, 2)]
+
+
+def test_a_confirmation_counts_once_per_appointment_in_each_group_and_each_day() -> None:
+    since = datetime(2030, 1, 9, tzinfo=UTC)
+    identity = MessageIdentity(TENANT_ID, "a", "confirmation", 1)
+    text = TimedText(identity, MessageStatus.DELIVERED.value, None, since)
+    facts: dict[TextIdentity, TextFacts] = {identity: TextFacts(segments=1, variant="ex/b")}
+
+    def confirm(appointment_id: str, hours: int) -> ActivityEntry:
+        return ActivityEntry(
+            event=ActivityEvent.TEXT_RECEIVED,
+            actor="customer",
+            at=since + timedelta(hours=hours),
+            intent=Intent.CONFIRM,
+            appointment_id=appointment_id,
+            answered_kind="confirmation",
+            answered_variant="ex/b",
+        )
+
+    # "a" confirmed twice on the 9th and once more on the 10th, "b" once on the 9th.
+    replies = [confirm("a", 1), confirm("a", 2), confirm("b", 3), confirm("a", 26)]
+    results = results_of(
+        clinic(timezone="UTC"), since, since + timedelta(days=2), [text], facts, replies, []
+    )
+
+    texts = results.rates.texts
+    assert (texts.replies, texts.confirmations, texts.confirmation_rate) == (4, 2, 2.0)
+    assert [(g.key, g.replies, g.confirmations) for g in results.by_kind] == [
+        ("confirmation", 4, 2)
+    ]
+    assert [(g.key, g.replies, g.confirmations) for g in results.by_variant] == [("ex/b", 4, 2)]
+    # A day counts the appointments confirmed that day: "a" again on the 10th.
+    assert [(d.day, d.replies, d.confirmations) for d in results.daily] == [
+        ("2030-01-09", 3, 2),
+        ("2030-01-10", 1, 1),
+    ]

@@ -52,6 +52,7 @@ CONTRACT_TABLE = [
     ("POST", "/v1/experiments/{experiment_id}/stop", MANAGERS),
     ("GET", "/v1/experiments", MANAGERS),
     ("GET", "/v1/experiments/{experiment_id}", MANAGERS),
+    ("GET", "/v1/tune-out", MANAGERS),
 ]
 
 
@@ -72,6 +73,8 @@ def test_each_route_of_the_contract_is_open_to_exactly_its_roles(
         ("POST", "/v1/appointments/{appointment_id}"),  # no such method in the family
         ("PATCH", "/v1/outbox"),
         ("GET", "/v1/outbox/redrive"),
+        ("POST", "/v1/tune-out"),
+        ("GET", "/v1/tune-out/extra"),
         ("GET", "/v1/recipients"),
         ("GET", "/v1/somewhere-new"),
         ("GET", "/fhir/r4/Patient/{id}"),

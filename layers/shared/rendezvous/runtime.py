@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from rendezvous.domain.sending import MessageSender
     from rendezvous.domain.staff import QueueService
     from rendezvous.domain.tenant_settings import SettingsService
+    from rendezvous.domain.tune_out import TuneOutService
     from rendezvous.domain.vacancies import VacancyService
     from rendezvous.domain.webhook_delivery import WebhookDeliverer
     from rendezvous.domain.webhook_endpoints import WebhookEndpointService
@@ -502,6 +503,20 @@ class Runtime:
             self.clock,
             self.late_texts,
             offers=self.offer_book(),
+        )
+
+    def tune_out_service(self) -> TuneOutService:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.hourly import DynamoHourlyRuns
+        from rendezvous.domain.tune_out import TuneOutService
+
+        return TuneOutService(
+            self.store(),
+            self.store(),
+            self.activity_log(),
+            self.clock,
+            self.template_rules(),
+            runs=DynamoHourlyRuns(client("dynamodb"), self.settings.table_name),
         )
 
     def settings_service(self) -> SettingsService:

@@ -69,6 +69,8 @@ ROUTE_ROLES: tuple[RouteFamily, ...] = (
     *_family("*", MANAGERS, "/v1/integrations", "/v1/integrations/*"),
     # Template experiments, reading included: the contract gives staff none of them.
     *_family("*", MANAGERS, "/v1/experiments", "/v1/experiments/*"),
+    # Beyond the contract's table (issue 15): the opt-out alarm and the texts that drew it.
+    *_family("GET", MANAGERS, "/v1/tune-out"),
     # The API's description is public.
     *_family("GET", None, "/v1/openapi.json"),
 )

@@ -412,7 +412,7 @@ class StatsOut(OutModel):
     # Vacancy fill: openings, offers sent, filled, median time to fill, expired unfilled.
     fill: FillNumbersOut
     # Results (README "Results"): the period's texts and appointments, then the same by
-    # message kind, template variant and reminder cadence, and per UTC day.
+    # message kind, template variant and reminder cadence, and per date of the tenant's zone.
     rates: RatesOut
     by_kind: list[GroupOut]
     by_variant: list[GroupOut]

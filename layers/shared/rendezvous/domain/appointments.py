@@ -73,6 +73,7 @@ class AppointmentView:
     messages: list[MessageRecord]
     created: bool = False
     cancelled_now: bool = False  # this call is the one that cancelled it
+    recorded_now: bool = False  # this call is the one that recorded its outcome
     # Told to the booking system: e.g. a text that only fits by leaving the place out.
     warnings: tuple[str, ...] = ()
 
@@ -381,7 +382,7 @@ class AppointmentService:
                 recorded, previous=appointment, event=event, audit=audit
             ):
                 continue
-            return AppointmentView(recorded, messages)
+            return AppointmentView(recorded, messages, recorded_now=True)
         raise ConcurrentModification("the appointment changed while its outcome was recorded")
 
     def create_within(

@@ -203,6 +203,11 @@ class AppointmentRecords(Protocol):
         first."""
         ...
 
+    def last_appointment(self, tenant_id: str, recipient_key: str) -> Appointment | None:
+        """The recipient's appointment starting last, cancelled or past ones included; None
+        when the number has none."""
+        ...
+
     def confirm_appointment(
         self, appointment: Appointment, now: datetime, event: WebhookEvent
     ) -> bool:
@@ -695,6 +700,21 @@ class ActivityReader(ActivityLog, Protocol):
     def day(self, tenant_id: str, day: str) -> list[ActivityEntry]:
         """The tenant's entries of one UTC day."""
         ...
+
+
+class HourlyRuns(Protocol):
+    """Once an hour, however often (and however concurrently) a scheduled job runs."""
+
+    def first_run_of_hour(self, job: str, hour: str) -> bool:
+        """True for the one call that claims `job` for the UTC `hour` ("2030-01-10T09");
+        False for every later call with the same two."""
+        ...
+
+
+class ExperimentReader(Protocol):
+    """A template experiment by its id (its variants' words)."""
+
+    def get_experiment(self, tenant_id: str, experiment_id: str) -> Experiment | None: ...
 
 
 class TimeIndex(Protocol):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.identity import TextIdentity, TimedText
@@ -25,6 +26,7 @@ from rendezvous.domain.models import (
     MessageStatus,
     Tenant,
 )
+from rendezvous.domain.timing import local_day
 
 # The key of the two whole-period groups (rates.texts, rates.appointments).
 ALL = "all"
@@ -116,7 +118,9 @@ class _TextTally:
     failed: int = 0
     segments: int = 0
     replies: int = 0
-    confirmations: int = 0
+    # The appointments confirmed, not the confirming texts: a second C to an appointment
+    # already confirmed is one more reply, not one more confirmation.
+    confirmed: set[str] = field(default_factory=set)
     opt_outs: int = 0
 
     def add_text(self, status: str, segments: int | None) -> None:
@@ -131,9 +135,8 @@ class _TextTally:
 
     def add_reply(self, entry: ActivityEntry) -> None:
         self.replies += 1
-        acted = entry.acted_on()
-        if acted is Intent.CONFIRM:
-            self.confirmations += 1
+        if entry.acted_on() is Intent.CONFIRM and entry.appointment_id is not None:
+            self.confirmed.add(entry.appointment_id)
         if entry.intent is Intent.OPT_OUT:
             self.opt_outs += 1
 
@@ -148,10 +151,20 @@ class _TextTally:
             cost=round(self.segments * segment_price, 4),
             replies=self.replies,
             reply_rate=rate(self.replies, self.sent),
-            confirmations=self.confirmations,
-            confirmation_rate=rate(self.confirmations, self.sent),
+            confirmations=len(self.confirmed),
+            confirmation_rate=rate(len(self.confirmed), self.sent),
             opt_outs=self.opt_outs,
             opt_outs_per_1000=round(self.opt_outs * 1000 / self.sent, 1) if self.sent else None,
+        )
+
+    def numbers(self, day: str) -> DayNumbers:
+        return DayNumbers(
+            day=day,
+            sent=self.sent,
+            delivered=self.delivered,
+            replies=self.replies,
+            confirmations=len(self.confirmed),
+            opt_outs=self.opt_outs,
         )
 
 
@@ -192,11 +205,11 @@ def cancelled_ahead(appointment: Appointment, notice: timedelta) -> bool:
     )
 
 
-def period_days(since: datetime, until: datetime) -> list[str]:
-    """The UTC days [since, until) touches, oldest first (a period of N days that does not
-    start at midnight touches N + 1)."""
-    first = since.astimezone(UTC).date()
-    last = (until - timedelta(microseconds=1)).astimezone(UTC).date()
+def period_days(since: datetime, until: datetime, zone: ZoneInfo) -> list[str]:
+    """The dates in `zone` that [since, until) touches, oldest first (a period of N days that
+    does not start at midnight there touches N + 1; a date the clocks change is one date)."""
+    first = since.astimezone(zone).date()
+    last = (until - timedelta(microseconds=1)).astimezone(zone).date()
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
@@ -211,12 +224,14 @@ def results_of(
 ) -> Results:
     """The period's results. `texts`: the time index's texts of the period; `facts`: the
     records' segments and variant of those that count; `replies`: the log's TEXT_RECEIVED
-    entries of the period; `appointments`: those that started in [since, until). Every
-    instant is UTC."""
+    entries of the period; `appointments`: those that started in [since, until). The daily
+    rows are the tenant's dates: a clinic's day is its own, not UTC's (the caller reads the
+    UTC days the period touches, which hold every instant of those dates inside it)."""
+    zone = ZoneInfo(tenant.timezone)
     whole = _TextTally()
     kinds: dict[str, _TextTally] = defaultdict(_TextTally)
     variants: dict[str, _TextTally] = defaultdict(_TextTally)
-    days = {day: defaultdict[str, int](int) for day in period_days(since, until)}
+    days = {day: _TextTally() for day in period_days(since, until, zone)}
     for text in texts:
         if not counted(text):
             continue
@@ -225,10 +240,9 @@ def results_of(
             tally.add_text(text.status, fact.segments)
         if fact.variant is not None:
             variants[fact.variant].add_text(text.status, fact.segments)
-        day = days.get(text.send_at.astimezone(UTC).date().isoformat())
+        day = days.get(local_day(text.send_at, zone))
         if day is not None:
-            day["sent"] += text.status in _SENT
-            day["delivered"] += text.status == MessageStatus.DELIVERED
+            day.add_text(text.status, fact.segments)
     for entry in replies:
         if entry.event is not ActivityEvent.TEXT_RECEIVED:
             continue
@@ -237,11 +251,9 @@ def results_of(
             kinds[entry.answered_kind].add_reply(entry)
         if entry.answered_variant is not None:
             variants[entry.answered_variant].add_reply(entry)
-        day = days.get(entry.at.astimezone(UTC).date().isoformat())
+        day = days.get(local_day(entry.at, zone))
         if day is not None:
-            day["replies"] += 1
-            day["confirmations"] += entry.acted_on() is Intent.CONFIRM
-            day["opt_outs"] += entry.intent is Intent.OPT_OUT
+            day.add_reply(entry)
     notice = timedelta(minutes=tenant.fill_min_notice_minutes)
     started = list(appointments)
     cadences: dict[str, list[Appointment]] = defaultdict(list)
@@ -254,6 +266,6 @@ def results_of(
         by_kind=[kinds[k].group(k, price) for k in sorted(kinds)],
         by_variant=[variants[v].group(v, price) for v in sorted(variants)],
         by_cadence=[cohort_of(c, cadences[c], notice) for c in sorted(cadences)],
-        daily=[DayNumbers(day, **numbers) for day, numbers in days.items()],
+        daily=[tally.numbers(day) for day, tally in days.items()],
         currency=tenant.currency,
     )

@@ -390,6 +390,21 @@ class DynamoAppointments(TableRepository):
         live = [a for a in found if a.status is not AppointmentStatus.CANCELLED]
         return sorted(live, key=lambda a: a.starts_at)
 
+    def last_appointment(self, tenant_id: str, recipient_key: str) -> Appointment | None:
+        # The recipient's partition of the (keys-only) index sorts by start: newest first,
+        # one key, then that item.
+        page = self._db.query(
+            TableName=self._table,
+            IndexName="by_recipient",
+            KeyConditionExpression="gsi1pk = :r",
+            ExpressionAttributeValues=values_of({":r": f"T#{tenant_id}#R#{recipient_key}"}),
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        keys = [{"pk": deserialize(i)["pk"], "sk": "A"} for i in page.get("Items", [])]
+        found = batch_get(self._db, self._table, keys)
+        return Appointment.model_validate(found[0]) if found else None
+
     def confirm_appointment(
         self, appointment: Appointment, now: datetime, event: WebhookEvent
     ) -> bool:

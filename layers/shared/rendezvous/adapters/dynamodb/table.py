@@ -12,6 +12,8 @@ Keys (pk / sk):
                                           (conversations.py; expires with the queue's data)
   T#<tenant>#R#<rkey>     SID#<sid>       keeps one inbound text once, whatever Twilio retries
   T#<tenant>#LOG#<day>    <at>#<id>       the append-only activity and audit log
+  RUN#<job>               <UTC hour>      a once-an-hour job's claim on that hour (the
+                                          queue watcher's tune-out check; hourly.py)
   T#<tenant>#Q#<item>     ITEM            a staff queue item (sparse index by_queue)
   T#<tenant>#Q#<item>     MSG#<at>#<n>    one text in its conversation
   T#<tenant>#EVT#<event>  EVT             a webhook event (the outbox; kind=webhook_event)
