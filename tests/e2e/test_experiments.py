@@ -119,7 +119,7 @@ def test_an_experiment_runs_end_to_end_and_its_winner_becomes_the_words(
         )
         assert recorded.status_code == 200, recorded.text
 
-    read = api.request("GET", f"/v1/experiments/{experiment_id()}", clinic.staff_token)
+    read = api.request("GET", f"/v1/experiments/{experiment_id()}", clinic.manager_token)
     assert read.status_code == 200, read.text
     report = read.json()["report"]
     arms = {arm["variant"]: arm for arm in report["arms"]}
@@ -157,7 +157,7 @@ def test_an_experiment_runs_end_to_end_and_its_winner_becomes_the_words(
     book(api, clinic, after, phones[len(ids)], starts + timedelta(hours=3))
     [text] = wait_for_texts(twilio, phones[len(ids)], 1)
     assert MARK in text.body
-    listed = api.request("GET", "/v1/experiments", clinic.staff_token)
+    listed = api.request("GET", "/v1/experiments", clinic.manager_token)
     assert listed.status_code == 200, listed.text
     [mine] = [e for e in listed.json()["experiments"] if e["experiment_id"] == experiment_id()]
     assert (mine["status"], mine["winner"]) == ("stopped", "cost")

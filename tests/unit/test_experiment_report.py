@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rendezvous.domain.experiment_report import Metric, Verdict, report_of
+from rendezvous.domain.experiment_report import PEEKING_WARNING, Metric, Verdict, report_of
 from rendezvous.domain.experiment_stats import difference, z_for
 from rendezvous.domain.experiments import Experiment, Variant
 from rendezvous.domain.models import Appointment, AppointmentOutcome, Customer
@@ -163,6 +163,40 @@ def test_a_confirmation_difference_alone_calls_no_winner() -> None:
     assert report.comparisons[1].meaningful
     assert report.verdict is Verdict.NO_MEANINGFUL_DIFFERENCE
     assert report.leader is None
+
+
+def test_no_meaningful_difference_says_how_big_a_difference_is_still_possible() -> None:
+    members, appointments = two_arms((100, 10, 90, 60), (100, 9, 91, 60))
+    report = report_of(experiment("plain", "cost"), members, appointments, {})
+
+    assert report.verdict is Verdict.NO_MEANINGFUL_DIFFERENCE
+    no_shows = report.comparisons[0]
+    assert no_shows.low is not None
+    assert no_shows.high is not None
+    # Not "there is none": the interval in points, which at 100 visits an arm is wide.
+    low, high = f"{no_shows.low * 100:+.1f}", f"{no_shows.high * 100:+.1f}"
+    assert f"from {low} to {high} points for cost against plain" in report.note
+    assert no_shows.high - no_shows.low > 0.1
+    assert "not shown there is none" in report.note
+
+
+@pytest.mark.parametrize(
+    "arms",
+    [
+        ((300, 30, 270, 150), (300, 12, 288, 150)),  # a winner
+        ((60, 30, 12, 0), (200, 0, 42, 0)),  # not yet
+        ((100, 10, 90, 60), (100, 9, 91, 60)),  # no meaningful difference
+    ],
+)
+def test_every_note_warns_that_reading_it_until_a_winner_shows_calls_false_ones(
+    arms: tuple[tuple[int, int, int, int], tuple[int, int, int, int]],
+) -> None:
+    members, appointments = two_arms(*arms)
+    report = report_of(experiment("plain", "cost"), members, appointments, {})
+
+    assert PEEKING_WARNING in report.note
+    assert "20%" in PEEKING_WARNING
+    assert "5%" in PEEKING_WARNING
 
 
 def test_too_few_outcomes_is_not_yet_meaningful_even_with_a_big_gap() -> None:

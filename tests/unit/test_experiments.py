@@ -12,7 +12,7 @@ from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentDraft, AppointmentService
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.delivery import DeliveryReport, record_delivery_report
-from rendezvous.domain.errors import Conflict, InvalidFields, NotFound
+from rendezvous.domain.errors import Conflict, InvalidFields, InvalidSettings, NotFound
 from rendezvous.domain.experiment_service import ExperimentService, Started
 from rendezvous.domain.experiment_stats import variant_of
 from rendezvous.domain.experiments import ExperimentStatus, Variant, assignment_for
@@ -29,6 +29,7 @@ from rendezvous.domain.models import (
 )
 from rendezvous.domain.sending import MessageSender, Outcome
 from rendezvous.domain.staff import StaffMember
+from rendezvous.domain.tenant_settings import SettingsService, template_text_problems
 from rendezvous.messages.render import SmsRenderer
 from rendezvous.messages.rules import SmsTemplateRules
 from tests.support.aws import at, clinic
@@ -38,6 +39,7 @@ from tests.support.memory import (
     MemoryGateway,
     MemoryOutbound,
     MemoryScheduler,
+    MemorySettings,
     MemoryStore,
 )
 
@@ -230,6 +232,37 @@ def test_a_retried_send_adds_no_member_and_no_text(world: World) -> None:
     assert sum(membership.texts.values()) == 1
 
 
+def test_a_member_write_that_fails_leaves_no_claim_and_the_redelivery_sends(
+    world: World,
+) -> None:
+    """The member is written before the recipient's claim: a claim left by a send that
+    stopped at the member write would make the redelivery report the text unknown."""
+    world.start()
+    appointment_id = world.book(1)
+    [request] = world.outbound.sent
+    real = world.experiments.join_experiment
+    calls: list[str] = []
+
+    def failing_once(*args: object, **kwargs: object) -> None:
+        calls.append(appointment_id)
+        if len(calls) == 1:
+            raise RuntimeError("throughput exceeded after boto3's retries")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    world.experiments.join_experiment = failing_once  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        world.sender.deliver(request)
+    assert world.gateway.sent == []
+
+    again = world.sender.deliver(request)  # SQS delivers the event again
+
+    assert again.outcome is Outcome.SENT
+    assert len(world.gateway.sent) == 1
+    membership = world.experiments.experiment_members("clinic-1", "wording")
+    variant = variant_of("wording", appointment_id, ["plain", "cost"])
+    assert membership.variants == {appointment_id: variant}
+
+
 def test_texts_of_other_kinds_and_tenants_without_experiments_record_no_variant(
     world: World,
 ) -> None:
@@ -315,6 +348,67 @@ def test_a_template_a_setting_would_refuse_is_refused_by_field_and_nothing_is_wr
     tenant = world.store.get_tenant("clinic-1")
     assert tenant is not None
     assert tenant.experiments == {}
+
+
+def _longest_two_segment_variant(world: World) -> str:
+    """A confirmation variant whose worst case is two segments for the tenant's name now."""
+    rules = SmsTemplateRules()
+    tenant = world.store.get_tenant("clinic-1")
+    assert tenant is not None
+    fits = ""
+    for n in range(1, 300):
+        text = PLAIN.replace("Reply C", "Note " + "w" * n + ". Reply C")
+        if template_text_problems(tenant, "en", MessageKind.CONFIRMATION, text, rules):
+            return fits
+        fits = text
+    raise AssertionError("no variant grew past two segments")
+
+
+def test_a_settings_change_that_would_push_a_running_variant_past_two_segments_is_refused(
+    world: World,
+) -> None:
+    long = _longest_two_segment_variant(world)
+    world.start(
+        variants=(Variant(name="plain", template=PLAIN), Variant(name="long", template=long))
+    )
+    settings = SettingsService(
+        MemorySettings(world.store, world.log), SmsTemplateRules(), world.clock
+    )
+    before = world.store.get_tenant("clinic-1")
+    assert before is not None
+
+    with pytest.raises(InvalidSettings) as refused:
+        settings.change(INES, {"name": "N" * 60}, before.settings_version)
+
+    [(field, problem)] = refused.value.problems
+    assert field == "name"
+    assert "experiment wording, variant long" in problem
+    assert "3 SMS segments" in problem
+    after = world.store.get_tenant("clinic-1")
+    assert after is not None
+    assert (after.name, after.settings_version) == (before.name, before.settings_version)
+    # A change that keeps every variant within two segments goes through.
+    settings.change(INES, {"name": "Harbor"}, before.settings_version)
+
+
+def test_details_shown_that_push_a_running_variant_past_two_segments_name_that_setting(
+    world: World,
+) -> None:
+    tenant = world.store.get_tenant("clinic-1")
+    assert tenant is not None
+    world.store.put_tenant(tenant.model_copy(update={"include_service_details": False}))
+    long = _longest_two_segment_variant(world).replace("{when}", "{when} {details}")
+    world.start(
+        variants=(Variant(name="plain", template=PLAIN), Variant(name="long", template=long))
+    )
+    settings = SettingsService(
+        MemorySettings(world.store, world.log), SmsTemplateRules(), world.clock
+    )
+
+    with pytest.raises(InvalidSettings) as refused:
+        settings.change(INES, {"include_service_details": True}, tenant.settings_version)
+
+    assert [field for field, _ in refused.value.problems] == ["include_service_details"]
 
 
 def test_only_a_template_kind_can_be_experimented_on(world: World) -> None:

@@ -47,11 +47,11 @@ CONTRACT_TABLE = [
     ("DELETE", "/v1/webhooks/{endpoint_id}", MANAGERS),
     ("GET", "/v1/webhooks/{endpoint_id}/deliveries", MANAGERS),
     ("POST", "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry", MANAGERS),
-    # Issue 15: people read experiments and their reports; managers start and stop them.
+    # Experiments, reading them too, are the managers' (the contract's table: staff "no").
     ("PUT", "/v1/experiments/{experiment_id}", MANAGERS),
     ("POST", "/v1/experiments/{experiment_id}/stop", MANAGERS),
-    ("GET", "/v1/experiments", PEOPLE),
-    ("GET", "/v1/experiments/{experiment_id}", PEOPLE),
+    ("GET", "/v1/experiments", MANAGERS),
+    ("GET", "/v1/experiments/{experiment_id}", MANAGERS),
     ("GET", "/v1/tune-out", MANAGERS),
 ]
 

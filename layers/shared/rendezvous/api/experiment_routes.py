@@ -1,8 +1,8 @@
-"""The staff API's experiment routes: managers start and stop template experiments;
-managers and staff read them with their reports.
+"""The staff API's experiment routes: managers start, read (with the report) and stop
+template experiments.
 
 A Router, like the other staff routes; which role may call which is the resolver's
-business (rendezvous.api.roles: GET for people, PUT and POST for managers).
+business (rendezvous.api.roles: every experiment route is the managers', as the contract says).
 """
 
 from __future__ import annotations

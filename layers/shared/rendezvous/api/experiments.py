@@ -124,7 +124,10 @@ Rate = Annotated[float | None, Field(description="a fraction 0..1 (4 places); nu
 
 class ArmOut(OutModel):
     variant: str
-    appointments: int
+    appointments: int = Field(
+        description="its members: appointments assigned the variant (written just before "
+        "their first text is sent) whose appointment was read"
+    )
     texts: int
     confirmed: int
     confirmation_rate: Rate
@@ -150,7 +153,10 @@ class ReportOut(OutModel):
     min_per_arm: int
     verdict: Verdict
     leader: str | None = Field(description="the best arm on no_show_rate when verdict=winner")
-    note: str
+    note: str = Field(
+        description="the verdict in words, ending with the warning that stopping at the "
+        "first winner while reading it again and again picks false winners"
+    )
 
     @classmethod
     def of(cls, report: ExperimentReport) -> ReportOut:

@@ -67,8 +67,7 @@ ROUTE_ROLES: tuple[RouteFamily, ...] = (
     # Beyond the contract's table: a Cal.com integration's secret lets its holder book and
     # cancel for the tenant, like a webhook endpoint's.
     *_family("*", MANAGERS, "/v1/integrations", "/v1/integrations/*"),
-    # Template experiments: people read them and their reports; managers start and stop.
-    *_family("GET", PEOPLE, "/v1/experiments", "/v1/experiments/*"),
+    # Template experiments, reading included: the contract gives staff none of them.
     *_family("*", MANAGERS, "/v1/experiments", "/v1/experiments/*"),
     # Beyond the contract's table (issue 15): the opt-out alarm and the texts that drew it.
     *_family("GET", MANAGERS, "/v1/tune-out"),

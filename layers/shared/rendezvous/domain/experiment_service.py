@@ -25,10 +25,9 @@ from rendezvous.domain.models import MessageKind, Tenant, experiment_slot
 from rendezvous.domain.ports import ActivityReader, ExperimentStore, TemplateRules, WinnerTemplates
 from rendezvous.domain.staff import StaffMember
 from rendezvous.domain.tenant_settings import (
-    MAX_SEGMENTS,
     TEMPLATE_KINDS,
-    TEMPLATE_MAX,
     changed_paths,
+    template_text_problems,
 )
 
 
@@ -75,7 +74,9 @@ class ExperimentService:
         problems = [
             (f"variants.{n}.template", problem)
             for n, variant in enumerate(variants)
-            for problem in self._template_problems(tenant, candidate, variant)
+            for problem in template_text_problems(
+                tenant, locale, kind, variant.template, self.rules
+            )
         ]
         if problems:
             raise InvalidFields(problems)
@@ -108,29 +109,6 @@ class ExperimentService:
                 "choose another id"
             )
         return Started(existing, created=False)
-
-    def _template_problems(
-        self, tenant: Tenant, experiment: Experiment, variant: Variant
-    ) -> list[str]:
-        """The rules a settings template of the kind keeps (tenant_settings.template_problems):
-        its words, and two segments at most for a long-named first-time customer."""
-        text, kind = variant.template, experiment.kind
-        if not text.strip() or len(text) > TEMPLATE_MAX:
-            return [f"1 to {TEMPLATE_MAX} characters"]
-        problems = self.rules.problems(text, kind)
-        if problems:
-            return problems
-        mine = {**tenant.templates.get(experiment.locale, {}), kind.value: text}
-        trial = tenant.model_copy(
-            update={"templates": {**tenant.templates, experiment.locale: mine}}
-        )
-        sms = self.rules.worst_case(trial, experiment.locale, kind)
-        if sms.segments > MAX_SEGMENTS:
-            return [
-                f"takes {sms.segments} SMS segments ({sms.characters} characters, "
-                f"{sms.encoding}) for a long-named first-time customer; at most {MAX_SEGMENTS}"
-            ]
-        return []
 
     def experiments(self, tenant_id: str) -> list[Experiment]:
         return self.store.list_experiments(tenant_id)
@@ -193,15 +171,12 @@ class ExperimentService:
         change: WinnerTemplates | None = None
         if chosen is not None:
             tenant = self._tenant(manager.tenant_id)
-            problems = self._template_problems(tenant, experiment, chosen)
+            kind, locale = experiment.kind, experiment.locale
+            problems = template_text_problems(tenant, locale, kind, chosen.template, self.rules)
             if problems:
                 raise InvalidFields([("winner", p) for p in problems])
             before = tenant.templates
-            locale = experiment.locale
-            after = {
-                **before,
-                locale: {**before.get(locale, {}), experiment.kind.value: chosen.template},
-            }
+            after = tenant.with_template(locale, kind.value, chosen.template).templates
             change = WinnerTemplates(
                 templates=after,
                 expected_version=tenant.settings_version,

@@ -18,14 +18,13 @@ from pydantic import BaseModel, ConfigDict
 from rendezvous.domain.experiment_stats import variant_of
 from rendezvous.domain.models import (
     Appointment,
-    AppointmentStatus,
     Locale,
     MessageKind,
     RunningExperiment,
     Tenant,
     Variant,
     experiment_slot,
-    template_kind,
+    written_as,
 )
 
 __all__ = ["Assignment", "Experiment", "ExperimentStatus", "Variant", "assignment_for"]
@@ -101,23 +100,19 @@ class Assignment:
     def tenant_for(self, tenant: Tenant) -> Tenant:
         """The tenant as this text sees it: the variant's words as its template for the
         kind and locale, so the renderer writes it as it writes any override."""
-        mine = {**tenant.templates.get(self.locale, {}), self.kind.value: self.variant.template}
-        return tenant.model_copy(update={"templates": {**tenant.templates, self.locale: mine}})
+        return tenant.with_template(self.locale, self.kind.value, self.variant.template)
 
 
 def assignment_for(tenant: Tenant, kind: str, appointment: Appointment) -> Assignment | None:
     """The variant a text of `kind` to `appointment` is written with, if an experiment runs
-    for the template it would be written with (the renderer's choice: a reminder to a
-    confirmed visit is reminder_confirmed; a moved text with no known old time is written
-    as a confirmation, so no `moved` experiment applies to it) in the customer's locale."""
+    for the template and locale it is written in (models.written_as, the renderer's own
+    choice). A moved text with no known old time is written as a confirmation (the
+    renderer's fallback), so no `moved` experiment applies to it."""
     if not tenant.experiments:
         return None
-    template = template_kind(kind)
-    if template is MessageKind.REMINDER and appointment.status is AppointmentStatus.CONFIRMED:
-        template = MessageKind.REMINDER_CONFIRMED
+    template, locale = written_as(kind, appointment, tenant)
     if template is MessageKind.MOVED and appointment.previous_starts_at is None:
         return None
-    locale = appointment.customer.locale or tenant.locale
     running = tenant.experiments.get(experiment_slot(template.value, locale))
     if running is None:
         return None

@@ -263,6 +263,12 @@ class Tenant(BaseModel):
             raise ValueError("reminder offsets must be distinct positive minutes")
         return tuple(sorted(value, reverse=True))
 
+    def with_template(self, locale: str, kind: str, text: str) -> Tenant:
+        """This tenant with `text` as its template for `kind` in `locale`: how a variant's
+        words are rendered and measured, and what a winner leaves as the override."""
+        mine = {**self.templates.get(locale, {}), kind: text}
+        return self.model_copy(update={"templates": {**self.templates, locale: mine}})
+
 
 class Customer(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -327,6 +333,17 @@ class Appointment(BaseModel):
         from rendezvous.phone import recipient_key
 
         return recipient_key(self.tenant_id, self.customer.phone)
+
+
+def written_as(kind: str, appointment: Appointment, tenant: Tenant) -> tuple[MessageKind, str]:
+    """The template a text of `kind` to `appointment` is written with, and its language:
+    a reminder to a confirmed visit thanks them (reminder_confirmed); the customer's
+    locale, else the tenant's. The renderer writes by it and an experiment applies by it,
+    so a text is always in the experiment of the words it carries."""
+    template = template_kind(kind)
+    if template is MessageKind.REMINDER and appointment.status is AppointmentStatus.CONFIRMED:
+        template = MessageKind.REMINDER_CONFIRMED
+    return template, appointment.customer.locale or tenant.locale
 
 
 class TextRecord(BaseModel):

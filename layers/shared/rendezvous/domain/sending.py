@@ -279,17 +279,20 @@ class MessageSender:
             first_contact_at=recipient.first_contact_at or now,
             claims={**claims, key: today},
         )
+        if subject.assignment is not None:
+            # Before the claim: a member write that fails then leaves no claim behind, and
+            # the redelivery sends (after the claim it would find the claim and call the
+            # text unknown). Writing it twice is harmless: the variant is the appointment's.
+            self._join(message, subject.assignment, now)
         # Raises ConcurrentModification when another send or an opt-out got there first;
         # deliver() then reads again, and a duplicate event finds its claim.
         self.store.claim_message(recipient, claim)
-        if subject.assignment is not None:
-            self._join(message, subject.assignment, now)
         return self._send(message, subject, tenant, recipient, rendered, now, final_attempt)
 
     def _join(self, message: TextRecord, assignment: Assignment, now: datetime) -> None:
-        """The appointment is in the experiment from its first text written with it, on
-        record before the text leaves: a retry of this send finds its claim and never
-        renders again, so a member written after the send could be lost."""
+        """The appointment is in the experiment from the first text assigned its variant,
+        on record before the text is claimed and sent: a member is an appointment assigned,
+        even if that text then goes no further (an opt-out that got there first)."""
         if self.experiments is None:
             raise RuntimeError("an experiment's text reached a sender built without experiments")
         identity = identity_of(message)

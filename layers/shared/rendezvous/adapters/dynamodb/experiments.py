@@ -17,9 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from rendezvous.adapters.dynamodb.activity import log_entry_put
+from rendezvous.adapters.dynamodb.appointments import DynamoAppointments
 from rendezvous.adapters.dynamodb.table import (
-    appointment_key,
-    batch_get,
     iso,
     plain,
     query_all,
@@ -30,7 +29,7 @@ from rendezvous.adapters.dynamodb.table import (
 )
 from rendezvous.adapters.dynamodb.tenants import DynamoTenants
 from rendezvous.domain.experiments import Experiment
-from rendezvous.domain.models import Appointment, experiment_slot
+from rendezvous.domain.models import experiment_slot
 from rendezvous.domain.ports import ExperimentMembership, WinnerTemplates
 
 
@@ -46,7 +45,9 @@ def members_partition(tenant_id: str, experiment_id: str) -> str:
     return f"T#{tenant_id}#EX#{experiment_id}"
 
 
-class DynamoExperiments(DynamoTenants):
+class DynamoExperiments(DynamoTenants, DynamoAppointments):
+    """The experiments, and the tenant and appointments a report reads with them."""
+
     def start_experiment(self, experiment: Experiment) -> None:
         tenant_id = experiment.tenant_id
         # A tenant written before experiments existed has no map to put a slot in; making
@@ -200,11 +201,6 @@ class DynamoExperiments(DynamoTenants):
             variants[str(item["sk"]).removeprefix("A#")] = variant
             texts[variant] += len(item.get("texts") or ())
         return ExperimentMembership(variants=variants, texts=dict(texts))
-
-    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
-        keys = [appointment_key(tenant_id, i) for i in sorted(set(ids))]
-        found = [Appointment.model_validate(i) for i in batch_get(self._db, self._table, keys)]
-        return {a.appointment_id: a for a in found}
 
 
 def _slot(experiment: Experiment) -> str:
