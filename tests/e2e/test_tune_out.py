@@ -1,13 +1,20 @@
 """The tune-out alarm through the local stack: confirmations go out to the sandbox phone,
 enough of their numbers text STOP from it, the queue watcher's first run of the next hour
 writes TenantsTunedOut 1 (EMF, what TuneOutAlarm reads), and GET /v1/tune-out fires for
-the clinic's manager naming the confirmation as the text that drew the opt-outs."""
+the clinic's manager naming the confirmation as the text that drew the opt-outs.
+
+It runs on a local stack of its own: a hundred visits and a tenant firing would slow every
+clock advance of the tests sharing the session's stack (each hourly check would read the
+clinic whole, on moto)."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -15,6 +22,7 @@ from twilio.rest import Client
 
 from tests.e2e.conftest import Api, book, in_days
 from tests.e2e.test_replies import phone_sends
+from tests.support import local_stack
 from tests.support.local_stack import LocalStackProcess, Tenant, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +32,25 @@ FIRST_NUMBER = 14155553000
 MIN_TEXTS = 100  # domain/tune_out.py: fewer texts in 7 days are not judged
 MIN_OPT_OUTS = 3
 ADVANCE_TIMEOUT = 120.0
+
+
+@pytest.fixture(scope="module")
+def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+    running = local_stack.start(Path(tmp_path_factory.mktemp("rendezvous-tune-out")))
+    yield running
+    assert local_stack.stop(running) == 0, running.output()
+
+
+@pytest.fixture
+def own(own_stack: LocalStackProcess) -> tuple[LocalStackProcess, Api, Client, Tenant]:
+    """The stack, its API, the sandbox, and the clinic at its next 10:00 (clear of quiet
+    hours), as the session's fixtures give them."""
+    api, clinic = Api(own_stack), own_stack.tenants[0]
+    zone = ZoneInfo(clinic.timezone)
+    local = api.clock().astimezone(zone)
+    target = datetime.combine(local.date() + timedelta(days=1), time(10, 0), tzinfo=zone)
+    api.advance_to(target)
+    return own_stack, api, own_stack.twilio(), clinic
 
 
 def _tune_out(api: Api, tenant: Tenant) -> dict[str, Any]:
@@ -54,8 +81,9 @@ def _emitted_after(stack: LocalStackProcess, offset: int, name: str) -> list[flo
 
 
 def test_opt_outs_from_the_phone_fire_the_alarm_and_name_the_text_that_drew_them(
-    stack: LocalStackProcess, api: Api, twilio: Client, clinic: Tenant, morning: Any
+    own: tuple[LocalStackProcess, Api, Client, Tenant],
 ) -> None:
+    stack, api, twilio, clinic = own
     before = _tune_out(api, clinic)
     threshold = before["threshold_per_1000"]
     # Enough texts to be judged, and enough customers to send the STOPs that are needed.
