@@ -517,6 +517,8 @@ class Runtime:
             self.clock,
             self.template_rules(),
             runs=DynamoHourlyRuns(client("dynamodb"), self.settings.table_name),
+            # drawn_by shows a variant's own words, not what the kind sends today.
+            experiments=self.experiment_store(),
         )
 
     def settings_service(self) -> SettingsService:
