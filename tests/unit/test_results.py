@@ -15,7 +15,13 @@ from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.identity import MessageIdentity, TextIdentity, TimedText
 from rendezvous.domain.keywords import Intent
-from rendezvous.domain.models import Appointment, AppointmentStatus, Customer, MessageStatus
+from rendezvous.domain.models import (
+    Appointment,
+    AppointmentOutcome,
+    AppointmentStatus,
+    Customer,
+    MessageStatus,
+)
 from rendezvous.domain.oversight import OversightService
 from rendezvous.domain.redrive import LateTexts
 from rendezvous.domain.results import (
@@ -201,6 +207,8 @@ def test_cancelled_ahead_means_at_least_the_fill_notice_before_the_start(
     assert cancelled_ahead(appointment, timedelta(minutes=120)) is expected
     scheduled = appointment.model_copy(update={"status": AppointmentStatus.SCHEDULED})
     assert cancelled_ahead(scheduled, timedelta(minutes=120)) is False
+    recorded_late = appointment.model_copy(update={"outcome": AppointmentOutcome.LATE_CANCEL})
+    assert cancelled_ahead(recorded_late, timedelta(minutes=120)) is False
 
 
 def test_cost_is_segments_times_the_tenant_price_to_four_places() -> None:

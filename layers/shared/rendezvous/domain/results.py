@@ -197,9 +197,11 @@ def cohort_of(key: str, appointments: Iterable[Appointment], notice: timedelta) 
 
 def cancelled_ahead(appointment: Appointment, notice: timedelta) -> bool:
     """Cancelled early enough that its slot could still be offered to the waitlist (the
-    tenant's fill notice): a freed slot, not a loss."""
+    tenant's fill notice): a freed slot, not a loss. Not when the business recorded it as a
+    late cancel: its own outcome says the slot was lost, and one visit is not both."""
     return (
         appointment.status is AppointmentStatus.CANCELLED
+        and appointment.outcome is not AppointmentOutcome.LATE_CANCEL
         and appointment.cancelled_at is not None
         and appointment.starts_at - appointment.cancelled_at >= notice
     )
