@@ -542,6 +542,7 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
     dialog.get_by_label("short: make it the default text").check()
     expect(caution).to_be_visible()
     expect(caution).to_have_text("The results do not yet show this wording is better.")
+    accessible(page, "results-experiment-stop-caution")
     dialog.get_by_label("The current text (no winner)").check()
     expect(caution).to_be_hidden()
     dialog.get_by_label("short: make it the default text").check()
