@@ -1063,6 +1063,7 @@
     $("exp-stop-keep").textContent = t("results.exp.keepRunning");
     $("exp-stop-confirm").textContent = t("results.exp.confirmStop");
     $("exp-stop-explain").textContent = t("results.exp.stopExplain");
+    if ($("exp-stop-dialog").open) stopCaution();
     for (const option of $("exp-kind").options) option.textContent = kindText(option.value);
     $("exp-list-head").replaceChildren(...["results.exp.col.name", "results.exp.col.text", "results.exp.col.state", "results.exp.col.started", "results.exp.show"]
       .map((key) => el("th", { scope: "col" }, t(key))));
