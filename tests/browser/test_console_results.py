@@ -501,6 +501,14 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
             expect(whisker.locator("circle")).to_have_count(1)
             low, high = signed_points(comparison["low"]), signed_points(comparison["high"])
             expect(whisker.locator("title")).to_contain_text(f"points ({low} to {high})")
+            # Which side of zero wins, said per metric: fewer no-shows, more confirmations.
+            better = whisker.locator("text.chart-better")
+            if comparison["metric"] == "no_show_rate":
+                expect(better).to_have_text("← lower is better")
+                expect(better).to_have_attribute("text-anchor", "end")
+            else:
+                expect(better).to_have_text("higher is better →")
+                expect(better).to_have_attribute("text-anchor", "start")
     expect(report.locator("#exp-verdict")).to_have_attribute("data-verdict", counted["verdict"])
     tab.screenshot("results-experiment-report")
 
@@ -527,6 +535,16 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
     assert staff_api.get(f"/v1/experiments/{experiment_id}", manager.token)["status"] == "running"
 
     stop.click()
+    caution = dialog.locator("#exp-stop-caution")
+    expect(caution).to_be_hidden()
+    # Four visits prove nothing: choosing a wording as the default is cautioned.
+    assert counted["verdict"] != "winner", counted
+    dialog.get_by_label("short: make it the default text").check()
+    expect(caution).to_be_visible()
+    expect(caution).to_have_text("The results do not yet show this wording is better.")
+    accessible(page, "results-experiment-stop-caution")
+    dialog.get_by_label("The current text (no winner)").check()
+    expect(caution).to_be_hidden()
     dialog.get_by_label("short: make it the default text").check()
     dialog.get_by_role("button", name="Yes, stop it").click()
 
@@ -540,6 +558,54 @@ def test_a_manager_starts_an_experiment_reads_its_report_and_stops_it_with_a_win
     assert (stopped["status"], stopped["winner"]) == ("stopped", "short")
     after = effective_template(staff_api, manager)
     assert after == {"text": SHORT, "overridden": True}
+    # A stopped report says its interval words and nothing the page left out ("null").
+    expect(report.locator("#exp-diff figcaption")).to_have_text("Intervals at 95% confidence.")
+    expect(report).not_to_contain_text("null")
+    # The next experiment's control is the text sent now: the winner's, without a reload.
+    expect(
+        page.get_by_role("group", name="Variant 1 (the control: your current text)").get_by_label(
+            "Text"
+        )
+    ).to_have_value(SHORT, timeout=FIGURES_MS)
+
+    # The texts of the experiment by variant, in a half-width card at 1280 px: every column
+    # inside the card, through Cost; the page at a phone's width never wider than the window.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    with page.expect_response(re.compile(r".*/v1/stats\?days=14$"), timeout=FIGURES_MS):
+        page.get_by_role("button", name="14 days").click()
+    by_variant = page.locator("#results-by-variant")
+    expect(by_variant).to_contain_text(experiment_id, timeout=FIGURES_MS)
+    fits = by_variant.evaluate(
+        """(card) => {
+            const wrap = card.querySelector('.table-wrap');
+            const box = card.getBoundingClientRect();
+            const inside = wrap.getBoundingClientRect().right <= box.right + 0.5;
+            const cost = [...card.querySelectorAll('thead th')].at(-1);
+            const shown = cost.getBoundingClientRect().right <= box.right + 0.5;
+            const scrolls = ['auto', 'scroll'].includes(getComputedStyle(wrap).overflowX)
+                && wrap.tabIndex === 0;
+            return {inside, shown, scrolls, cost: cost.textContent,
+                    wrap: wrap.clientWidth, table: wrap.scrollWidth};
+        }"""
+    )
+    assert fits["cost"] == "Cost", fits
+    assert fits["inside"], fits
+    assert fits["shown"], fits
+    assert fits["table"] <= fits["wrap"], fits
+    # Narrower (or longer names) it scrolls inside its card, by keyboard too.
+    assert fits["scrolls"], fits
+    accessible(page, "results-by-variant-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+    # In French, the language is named in French too.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.locator("#locale-select").select_option("fr")
+    expect(row).to_contain_text("Confirmation, anglais")
+    expect(report).to_contain_text("Confirmation, anglais")
+    expect(report.locator("#exp-diff figcaption")).to_have_text("Intervalles à 95 % de confiance.")
+    expect(report).not_to_contain_text("null")
     assert tab.problems == []
 
 
@@ -634,4 +700,21 @@ def test_a_manager_sees_the_tune_out_banner_on_every_view_with_the_texts_that_dr
         page.evaluate("() => RV.pollNow('tune-out')")
     page.wait_for_timeout(200)
     expect(page.locator("#tune-out")).to_be_hidden()
+
+    # ... and after a reload, and in a new sign-in in another tab of this browser.
+    with page.expect_response(re.compile(r".*/v1/tune-out$"), timeout=FIGURES_MS):
+        page.reload()
+    page.wait_for_timeout(200)
+    expect(page.locator("#workspace")).to_be_visible()
+    expect(page.locator("#tune-out")).to_be_hidden()
+    again = ConsoleTab(page=page.context.new_page(), stack=stack)
+    with again.page.expect_response(re.compile(r".*/v1/tune-out$"), timeout=FIGURES_MS):
+        again.sign_in(salon_manager)
+    again.page.wait_for_timeout(200)
+    expect(again.page.locator("#tune-out")).to_be_hidden()
+    # Another tenant's banner, or other figures, are not hidden by it.
+    stored = again.page.evaluate(
+        "() => Object.keys(localStorage).filter((k) => k.startsWith('rendezvous.tuneOutHidden.'))"
+    )
+    assert stored == [f"rendezvous.tuneOutHidden.{salon.tenant_id}"], stored
     assert tab.problems == []

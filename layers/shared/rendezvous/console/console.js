@@ -1759,6 +1759,8 @@ const RV = {};
   Object.assign(RV, {
     api: (method, path, body, options) => api(method, path, body, false, options),
     role: () => (state.claims ? roleOf(state.claims) : null),
+    // The tenant the token is for (its custom:tenant_id claim), for what a page keeps per tenant.
+    tenantId: () => (state.claims && typeof state.claims["custom:tenant_id"] === "string" ? state.claims["custom:tenant_id"] : null),
     tenant: () => (state.tenant ? {
       name: state.tenant.name, timezone: state.tenant.timezone,
       locale: state.tenant.locale || null, country: state.tenant.country || null,

@@ -102,6 +102,12 @@
     "results.exp.stopQuestion": "Stop {id}?",
     "results.exp.stopExplain": "Texts go back to one wording for everyone. Choose the wording that stays:",
     "results.exp.keepCurrent": "The current text (no winner)",
+    "results.exp.stopCaution": "The results do not yet show this wording is better.",
+    "results.exp.better.no_show_rate": "← lower is better",
+    "results.exp.better.confirmation_rate": "higher is better →",
+    "results.lang.en": "English",
+    "results.lang.fr": "French",
+    "results.lang.es": "Spanish",
     "results.exp.makeDefault": "{name}: make it the default text",
     "results.exp.keepRunning": "Keep it running",
     "results.exp.confirmStop": "Yes, stop it",
@@ -239,6 +245,12 @@
     "results.exp.stopQuestion": "Arrêter {id} ?",
     "results.exp.stopExplain": "Les SMS reviennent à une seule formulation pour tous. Choisissez celle qui reste :",
     "results.exp.keepCurrent": "Le texte actuel (pas de gagnant)",
+    "results.exp.stopCaution": "Les résultats ne montrent pas encore que cette formulation est meilleure.",
+    "results.exp.better.no_show_rate": "← plus bas, c’est mieux",
+    "results.exp.better.confirmation_rate": "plus haut, c’est mieux →",
+    "results.lang.en": "anglais",
+    "results.lang.fr": "français",
+    "results.lang.es": "espagnol",
     "results.exp.makeDefault": "{name} : en faire le texte par défaut",
     "results.exp.keepRunning": "La laisser continuer",
     "results.exp.confirmStop": "Oui, l’arrêter",
@@ -376,6 +388,12 @@
     "results.exp.stopQuestion": "¿Detener {id}?",
     "results.exp.stopExplain": "Los SMS vuelven a una sola redacción para todos. Elija la que se queda:",
     "results.exp.keepCurrent": "El texto actual (sin ganador)",
+    "results.exp.stopCaution": "Los resultados aún no muestran que esta redacción sea mejor.",
+    "results.exp.better.no_show_rate": "← más bajo es mejor",
+    "results.exp.better.confirmation_rate": "más alto es mejor →",
+    "results.lang.en": "inglés",
+    "results.lang.fr": "francés",
+    "results.lang.es": "español",
     "results.exp.makeDefault": "{name}: hacerlo el texto predeterminado",
     "results.exp.keepRunning": "Dejarlo en curso",
     "results.exp.confirmStop": "Sí, detenerlo",
@@ -416,6 +434,9 @@
   });
 
   const el = (...args) => RV.el(...args);
+  // replaceChildren writes a null as the text "null": the parts a report or banner leaves
+  // out are dropped here, as el() drops them.
+  const fill = (node, ...children) => node.replaceChildren(...children.filter((c) => c !== null && c !== undefined && c !== false));
   const $ = (id) => document.getElementById(id);
   const SVG = "http://www.w3.org/2000/svg";
   const PERIODS = [7, 14, 31];
@@ -468,6 +489,12 @@
     if (Number.isNaN(at)) return String(day);
     const options = long ? { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" } : { day: "numeric", month: "numeric", timeZone: "UTC" };
     return new Intl.DateTimeFormat(currentLocale(), options).format(at);
+  }
+
+  // A language named in the page's language ("anglais" on a French page); the form's picker
+  // keeps each language's own name.
+  function languageText(code) {
+    return LOCALES.includes(code) ? t(`results.lang.${code}`) : String(code);
   }
 
   function kindText(kind) {
@@ -600,7 +627,7 @@
   // in the middle; an interval clear of it is meaningful.
   function differenceChart(report, control, width) {
     const rows = report.comparisons || [];
-    const rowH = 40;
+    const rowH = 54; // label, whisker, and which side is better
     const height = rows.length * rowH + 30;
     const extent = niceMax(Math.max(0.01, ...rows.flatMap((c) => [Math.abs(c.low ?? 0), Math.abs(c.high ?? 0), Math.abs(c.difference ?? 0)])));
     const left = 8;
@@ -622,15 +649,22 @@
         return;
       }
       const line = t("results.exp.diff.line", { variant: c.variant, metric: metricName(c.metric), difference: points(c.difference ?? 0), low: points(c.low ?? 0), high: points(c.high ?? 0) });
+      // Fewer no-shows is better, more confirmations is better: said beside the zero line,
+      // on the side that wins.
+      const lowerBetter = c.metric === "no_show_rate";
+      const better = svg("text", {
+        class: "chart-tick chart-better", "data-better": lowerBetter ? "lower" : "higher",
+        x: lowerBetter ? x(0) - 6 : x(0) + 6, y: top + 46, "text-anchor": lowerBetter ? "end" : "start",
+      }, t(lowerBetter ? "results.exp.better.no_show_rate" : "results.exp.better.confirmation_rate"));
       const mid = top + 26;
       const cls = c.meaningful ? "whisker is-meaningful" : "whisker";
       chart.append(svg("g", { class: cls, "data-variant": c.variant, "data-metric": c.metric },
-        svg("title", {}, line + (c.meaningful ? ` · ${t("results.exp.meaningful")}` : "")),
+        svg("title", {}, line + (c.meaningful ? ` · ${t("results.exp.meaningful")}` : "") + ` · ${better.textContent}`),
         svg("text", { class: "chart-label", x: left, y: top + 12 }, `${c.variant} · ${metricName(c.metric)}`),
         svg("line", { class: "whisker-line", x1: x(c.low ?? 0), x2: x(c.high ?? 0), y1: mid, y2: mid }),
         svg("line", { class: "whisker-line", x1: x(c.low ?? 0), x2: x(c.low ?? 0), y1: mid - 5, y2: mid + 5 }),
         svg("line", { class: "whisker-line", x1: x(c.high ?? 0), x2: x(c.high ?? 0), y1: mid - 5, y2: mid + 5 }),
-        svg("circle", { class: "whisker-dot", cx: x(c.difference ?? 0), cy: mid, r: 5 })));
+        svg("circle", { class: "whisker-dot", cx: x(c.difference ?? 0), cy: mid, r: 5 }), better));
     });
     return chart;
   }
@@ -825,9 +859,15 @@
         byCadence.length ? table(t("results.chart.byCadence"), [{ label: "results.col.cadence", value: (c) => cadenceText(c.key) }, ...COHORT_COLUMNS], byCadence) : null),
     ];
     if (byVariant.length) {
-      figures.push(el("section", { class: "results-figure", id: "results-by-variant", "aria-labelledby": "results-by-variant-heading" },
+      const variantTable = table(t("results.chart.byVariant"), [{ label: "results.col.variant", value: (g) => g.key }, ...GROUP_COLUMNS], byVariant);
+      // Scrolls sideways inside its card when narrow: reachable by keyboard, named for it (a
+      // group, not a second region of the same name as its section).
+      Object.assign(variantTable, { tabIndex: 0 });
+      variantTable.setAttribute("role", "group");
+      variantTable.setAttribute("aria-labelledby", "results-by-variant-heading");
+      figures.push(el("section", { class: "results-figure results-by-variant", id: "results-by-variant", "aria-labelledby": "results-by-variant-heading" },
         el("h3", { id: "results-by-variant-heading" }, t("results.chart.byVariant")),
-        table(t("results.chart.byVariant"), [{ label: "results.col.variant", value: (g) => g.key }, ...GROUP_COLUMNS], byVariant)));
+        variantTable));
     }
     $("results-charts").replaceChildren(...figures);
     drawCharts();
@@ -893,6 +933,7 @@
           el("fieldset", { class: "exp-winner" },
             el("legend", { id: "exp-stop-explain" }),
             el("div", { id: "exp-stop-choices" })),
+          el("p", { id: "exp-stop-caution", class: "caution", hidden: true }),
           el("p", { id: "exp-stop-error", class: "field-error", role: "alert" }),
           el("div", { class: "dialog-actions" },
             el("button", { type: "button", id: "exp-stop-keep" }),
@@ -927,6 +968,7 @@
       if (event.target.closest("#exp-stop")) askStop();
     });
     $("exp-stop-form").addEventListener("submit", confirmStop);
+    $("exp-stop-choices").addEventListener("change", stopCaution);
     $("exp-stop-keep").addEventListener("click", () => $("exp-stop-dialog").close());
     $("exp-stop-dialog").addEventListener("close", stopClosed);
   }
@@ -1021,6 +1063,7 @@
     $("exp-stop-keep").textContent = t("results.exp.keepRunning");
     $("exp-stop-confirm").textContent = t("results.exp.confirmStop");
     $("exp-stop-explain").textContent = t("results.exp.stopExplain");
+    if ($("exp-stop-dialog").open) stopCaution();
     for (const option of $("exp-kind").options) option.textContent = kindText(option.value);
     $("exp-list-head").replaceChildren(...["results.exp.col.name", "results.exp.col.text", "results.exp.col.state", "results.exp.col.started", "results.exp.show"]
       .map((key) => el("th", { scope: "col" }, t(key))));
@@ -1055,7 +1098,7 @@
     $("exp-list-wrap").hidden = list.length === 0;
     $("exp-rows").replaceChildren(...list.map((e) => el("tr", { "data-experiment": e.experiment_id, class: `exp-${e.status}` },
       el("th", { scope: "row" }, e.experiment_id, e.description ? el("span", { class: "muted small block" }, e.description) : null),
-      el("td", {}, t("results.exp.kindLocale", { kind: kindText(e.kind), language: LANGUAGE_NAMES[e.locale] || e.locale })),
+      el("td", {}, t("results.exp.kindLocale", { kind: kindText(e.kind), language: languageText(e.locale) })),
       el("td", { "data-state": e.status }, stateText(e)),
       el("td", {}, e.started_at ? el("time", { dateTime: e.started_at }, RV.fmt.when(e.started_at)) : ""),
       el("td", {}, el("button", { type: "button", class: "quiet", "data-report": e.experiment_id,
@@ -1096,9 +1139,9 @@
     const report = e.report || null;
     const control = (e.variants || []).find((v) => v.control) || (e.variants || [])[0] || { name: "" };
     box.hidden = false;
-    box.replaceChildren(
+    fill(box,
       el("h4", { id: "exp-report-heading", tabindex: "-1" }, t("results.exp.report", { id: e.experiment_id })),
-      el("p", {}, t("results.exp.kindLocale", { kind: kindText(e.kind), language: LANGUAGE_NAMES[e.locale] || e.locale }), " · ", stateText(e)),
+      el("p", {}, t("results.exp.kindLocale", { kind: kindText(e.kind), language: languageText(e.locale) }), " · ", stateText(e)),
       report ? el("p", { id: "exp-verdict", class: `exp-verdict verdict-${report.verdict}`, "data-verdict": report.verdict }, verdictText(report)) : null,
       el("details", { class: "exp-variants" }, el("summary", {}, t("results.exp.variants")),
         el("dl", { class: "details" }, ...(e.variants || []).flatMap((v) => [
@@ -1133,8 +1176,22 @@
     $("exp-stop-choices").replaceChildren(
       radio("", t("results.exp.keepCurrent"), !leader),
       ...(e.variants || []).map((v) => radio(v.name, t("results.exp.makeDefault", { name: v.name }), v.name === leader)));
+    stopCaution();
     $("exp-stop-dialog").showModal();
     $("exp-stop-keep").focus();
+  }
+
+  // Making a wording the default while the report has not called it the winner: said once,
+  // beside the choice, before the manager confirms.
+  function stopCaution() {
+    const e = state.report;
+    const chosen = $("exp-stop-form").querySelector('input[name="exp-winner"]:checked');
+    const report = e && e.report;
+    const unproven = Boolean(chosen && chosen.value) && !(report && report.verdict === "winner" && report.leader === chosen.value);
+    const caution = $("exp-stop-caution");
+    caution.textContent = unproven ? t("results.exp.stopCaution") : "";
+    caution.hidden = !unproven;
+    if (unproven) chosen.setAttribute("aria-describedby", "exp-stop-caution");
   }
 
   async function confirmStop(event) {
@@ -1155,6 +1212,8 @@
       settingsTemplates = null; // a winner changed the business's templates
       // The report as it is now before the dialog closes, so the focus lands on its heading.
       await loadExperiments().catch(() => {});
+      // The new form's control is "your current text": the winner's, if it was prefilled.
+      if (stopped.winner) await prefillControl();
       $("exp-stop-dialog").close();
     } catch (error) {
       $("exp-stop-error").textContent = t("results.exp.error", { message: error.message || String(error) });
@@ -1255,6 +1314,21 @@
     return tune && tune.firing ? `${tune.reason}|${tune.opt_outs_7d}|${tune.texts_7d}` : "";
   }
 
+  // "Hide until it changes" outlives a reload and the next sign-in: the hidden figures are
+  // kept in localStorage per tenant (only counts, nothing about a customer).
+  const TUNE_HIDDEN_KEY = "rendezvous.tuneOutHidden.";
+  function storedTuneHidden() {
+    const tenant = RV.tenantId();
+    if (!tenant) return "";
+    try { return localStorage.getItem(TUNE_HIDDEN_KEY + tenant) || ""; } catch { return ""; }
+  }
+
+  function storeTuneHidden(signature) {
+    const tenant = RV.tenantId();
+    if (!tenant) return;
+    try { localStorage.setItem(TUNE_HIDDEN_KEY + tenant, signature); } catch { /* private mode: this page only */ }
+  }
+
   async function loadTuneOut() {
     if (RV.role() !== "manager") return;
     const generation = state.generation;
@@ -1281,7 +1355,7 @@
     };
     const drawn = tune.drawn_by || [];
     box.hidden = false;
-    box.replaceChildren(
+    fill(box,
       el("h2", { id: "tune-out-heading" }, t("results.tune.heading")),
       el("p", {}, t(tune.reason === "doubled" ? "results.tune.doubled" : "results.tune.threshold", figures)),
       drawn.length ? el("p", {}, t("results.tune.drawn")) : null,
@@ -1300,6 +1374,7 @@
     });
     $("tune-out-hide").addEventListener("click", () => {
       state.tuneHidden = tuneOutSignature(state.tuneOut);
+      storeTuneHidden(state.tuneHidden);
       renderTuneOut();
       $("main").focus();
     });
@@ -1370,6 +1445,7 @@
   RV.poll("tune-out", TUNE_OUT_EVERY_MS, () => loadTuneOut());
   RV.onSignedIn(() => {
     reset();
+    state.tuneHidden = storedTuneHidden();
     if (RV.role() === "manager") loadTuneOut().catch(() => {});
   });
   RV.onSignedOut(() => { reset(); if (state.built) hide(); });
