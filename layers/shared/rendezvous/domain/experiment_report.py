@@ -32,8 +32,8 @@ from rendezvous.domain.results import rate
 PLACES = 4
 PEEKING_WARNING = (
     "Decide its size first and judge it once there: stopping it at the first winner while "
-    "reading it again and again picks a false winner about 20% of the time when the "
-    "variants are truly alike, against 5% for one look."
+    "reading it again and again picks a false winner when the variants are truly alike "
+    "about 20% of the time over ten looks (more with more looks), against 5% for one."
 )
 
 
@@ -244,7 +244,7 @@ def _note(
         f"No meaningful difference in no-shows at {level} yet: every arm has at least "
         f"{min_per_arm} visits with an outcome, and no variant beats {control.variant}, but "
         f"that has not shown there is none: the no-show difference could still be anywhere "
-        f"from {still}, and a real one that small needs more visits to show."
+        f"from {still}, and a real difference inside that range needs more visits to show."
     )
 
 
