@@ -14,6 +14,8 @@ import pytest
 
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
 from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.models import Tenant
+from rendezvous.domain.tune_out import TuneOut, TuneOutService
 from rendezvous.runtime import Runtime
 from tests.integration.test_tune_out_api import _text_sent
 from tests.integration.test_twilio_inbound import inbound
@@ -100,9 +102,10 @@ def test_the_hourly_check_reads_a_quiet_tenants_week_of_log_and_later_runs_the_c
     first = _calls(store, lambda: service.hourly(["clinic-1", "salon-1"]))
     later = _calls(store, lambda: service.hourly(["clinic-1", "salon-1"]))
 
-    # The claim; then each tenant's item and its 8 UTC days of the log (base table). No Scan.
-    assert first == {"PutItem": 1, "GetItem": 2, "Query": 16}
-    assert later == {"PutItem": 1}
+    # Whether the hour was claimed; each tenant's item and its 8 UTC days of the log (base
+    # table); then the claim. No Scan. A later run reads that the hour was claimed.
+    assert first == {"GetItem": 1 + 2, "Query": 16, "PutItem": 1}
+    assert later == {"GetItem": 1}
 
 
 def test_a_tenant_with_opt_outs_enough_to_fire_is_read_whole(
@@ -112,7 +115,34 @@ def test_a_tenant_with_opt_outs_enough_to_fire_is_read_whole(
 
     # The salon as above (1 + 8); the clinic's 8 days of log, then 36 days of the time
     # index and of the log (72 Queries).
-    assert calls == {"PutItem": 1, "GetItem": 2, "Query": 8 + 8 + 72}
+    assert calls == {"PutItem": 1, "GetItem": 1 + 2, "Query": 8 + 8 + 72}
+
+
+def test_a_failed_check_is_logged_the_watchers_run_ends_well_and_the_next_run_checks_the_hour(
+    tuned_out: None,
+    clock: FixedClock,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def throttled(service: TuneOutService, tenant: Tenant) -> TuneOut:
+        raise ConnectionError("throttled")
+
+    with monkeypatch.context() as failing:
+        failing.setattr(TuneOutService, "of", throttled)
+        answer, lines = _run(capsys)
+
+    assert answer["tenants_tuned_out"] == 0
+    assert answer["depth"] == 3  # the queue still watched: the three STOPs' items
+    assert _tune_out_metrics(lines) == {}
+    [failed] = [r for r in caplog.records if r.getMessage() == "tune-out check failed"]
+    assert failed.exc_info is not None
+    assert failed.exc_info[0] is ConnectionError
+
+    clock.advance(minutes=5)
+    retried, lines = _run(capsys)
+    assert retried["tenants_tuned_out"] == 1
+    assert _tune_out_metrics(lines)["TenantsTunedOut"] == (1.0, ["service"])
 
 
 def _calls(store: DynamoAppointmentStore, action: Callable[[], object]) -> dict[str, int]:

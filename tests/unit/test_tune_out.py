@@ -266,6 +266,26 @@ class Runs:
         self.claimed.add((job, hour))
         return True
 
+    def ran_in_hour(self, job: str, hour: str) -> bool:
+        return (job, hour) in self.claimed
+
+
+@dataclass
+class FlakyLog:
+    """The activity log, failing its first `failures` reads (a throttled Query)."""
+
+    log: MemoryActivityLog
+    failures: int = 1
+
+    def append(self, tenant_id: str, entry: ActivityEntry) -> None:
+        self.log.append(tenant_id, entry)
+
+    def day(self, tenant_id: str, day: str) -> list[ActivityEntry]:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("throttled")
+        return self.log.day(tenant_id, day)
+
 
 def test_the_hourly_check_runs_on_the_first_call_of_each_hour_only(world: World) -> None:
     runs = Runs()
@@ -331,3 +351,41 @@ def test_a_round_with_nothing_to_judge_reports_zero(world: World) -> None:
 
     assert checked is not None
     assert (checked.firing, checked.highest_per_1000) == ([], 0.0)
+
+
+def test_an_hour_whose_check_failed_is_not_lost_the_next_run_checks_it(world: World) -> None:
+    runs = Runs()
+    clock = FixedClock(NOW)
+    log = FlakyLog(world.log)
+    service = TuneOutService(world.store, world.texts, log, clock, SmsTemplateRules(), runs=runs)
+    world.texts.add(NOW - timedelta(days=1), count=200)
+    world.stop(NOW - timedelta(days=1), count=4)
+
+    with pytest.raises(ConnectionError):
+        service.hourly(["clinic-1"])
+    assert runs.claimed == set()  # nothing claimed: the hour is still to check
+    clock.advance(minutes=5)
+    retried = service.hourly(["clinic-1"])
+    clock.advance(minutes=5)
+    after = service.hourly(["clinic-1"])
+
+    assert retried is not None
+    assert (retried.hour, retried.firing) == ("2030-02-10T12", ["clinic-1"])
+    assert after is None
+
+
+@dataclass
+class RacedRuns(Runs):
+    """Another run claims the hour between this run's check and its claim."""
+
+    def ran_in_hour(self, job: str, hour: str) -> bool:
+        self.claimed.add((job, hour))
+        return False
+
+
+def test_a_round_another_run_claimed_first_is_not_reported_twice(world: World) -> None:
+    service = TuneOutService(
+        world.store, world.texts, world.log, FixedClock(NOW), SmsTemplateRules(), runs=RacedRuns()
+    )
+
+    assert service.hourly(["clinic-1"]) is None

@@ -710,6 +710,10 @@ class HourlyRuns(Protocol):
         False for every later call with the same two."""
         ...
 
+    def ran_in_hour(self, job: str, hour: str) -> bool:
+        """Whether `job` was claimed for the UTC `hour` already: a read, claiming nothing."""
+        ...
+
 
 class ExperimentReader(Protocol):
     """A template experiment by its id (its variants' words)."""

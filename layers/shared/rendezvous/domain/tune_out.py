@@ -156,14 +156,17 @@ class TuneOutService:
         return self.of(tenant)
 
     def hourly(self, tenant_ids: list[str]) -> TuneOutRound | None:
-        """Every tenant checked, on the first call of each UTC hour only (the watcher runs
-        every five minutes, and may run twice); None on every other call. A tenant with
-        fewer than MIN_OPT_OUTS opt-outs in the 7 days cannot fire: its 8 days of the log
-        (a Query each) are all that is read; the others' figures are read whole."""
+        """Every tenant checked, once in each UTC hour (the watcher runs every five
+        minutes, and may run twice); None on every other call. The hour is claimed after
+        the round is read, not before: a read that fails leaves it unclaimed, and the next
+        run checks it again (a GetItem first, so a checked hour costs one read). Two runs
+        may both read the round; only the one that claims the hour reports it. A tenant
+        with fewer than MIN_OPT_OUTS opt-outs in the 7 days cannot fire: its 8 days of the
+        log (a Query each) are all that is read; the others' figures are read whole."""
         assert self.runs is not None, "the hourly check needs HourlyRuns"
         now = self.clock.now()
         hour = now.astimezone(UTC).strftime("%Y-%m-%dT%H")
-        if not self.runs.first_run_of_hour(HOURLY_JOB, hour):
+        if self.runs.ran_in_hour(HOURLY_JOB, hour):
             return None
         found = [t for t in map(self.tenants.get_tenant, tenant_ids) if t is not None]
         judged = tuple(
@@ -171,6 +174,8 @@ class TuneOutService:
             for tenant in found
             if sum(1 for _ in self._opt_outs(tenant.tenant_id, now - RECENT, now)) >= MIN_OPT_OUTS
         )
+        if not self.runs.first_run_of_hour(HOURLY_JOB, hour):
+            return None
         return TuneOutRound(hour, len(found), judged)
 
     def of(self, tenant: Tenant) -> TuneOut:

@@ -1,4 +1,5 @@
-"""The HourlyRuns port: one conditional write claims a job's hour."""
+"""The HourlyRuns port: one conditional write claims a job's hour; a GetItem asks whether
+it was claimed."""
 
 from __future__ import annotations
 
@@ -16,3 +17,6 @@ class DynamoHourlyRuns(TableRepository):
         return self._put_new(
             {"pk": f"RUN#{job}", "sk": hour, "expires_at": int(expires.timestamp())}
         )
+
+    def ran_in_hour(self, job: str, hour: str) -> bool:
+        return self._get({"pk": f"RUN#{job}", "sk": hour}) is not None
