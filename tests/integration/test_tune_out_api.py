@@ -4,6 +4,7 @@ only, read with indexed Queries (no Scan), counted."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +12,9 @@ from typing import Any
 import pytest
 
 from rendezvous.adapters.dynamodb.store import DynamoAppointmentStore
+from rendezvous.domain.activity import ALREADY_OPTED_OUT
 from rendezvous.domain.clock import FixedClock
+from rendezvous.domain.keywords import Intent
 from rendezvous.domain.last_text import last_text_order
 from rendezvous.domain.models import (
     Appointment,
@@ -152,3 +155,40 @@ def test_one_computation_reads_35_days_with_queries_only(
     assert found.firing
     # The tenant, then 36 UTC days (35 back, and today) of the time index and of the log.
     assert dict(calls) == {"GetItem": 1, "Query": 72}
+
+
+def test_stop_sent_again_by_an_opted_out_number_is_no_new_opt_out(
+    store: DynamoAppointmentStore,
+    clock: FixedClock,
+    runtime: Runtime,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One customer sending STOP three times is one opt-out, not the three that can fire;
+    the dashboard's OptOuts counts it once too."""
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    now = clock.now()
+    phones = [_text_sent(store, n, now - timedelta(days=1)) for n in range(100)]
+    capsys.readouterr()
+    for _ in range(3):
+        assert (
+            invoke("TwilioInboundFunction", inbound("STOP", sender=phones[0]))["statusCode"] == 200
+        )
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line[:1] == "{"]
+    assert sum(sum(b.get("OptOuts", [])) for b in blobs) == 1
+    assert sum(sum(b.get("RepliesReceived", [])) for b in blobs if "Intent" not in b) == 3
+
+    status, body = _tune_out()
+    hourly = runtime.tune_out_service().hourly(["clinic-1"])
+
+    assert status == 200
+    assert (body["opt_outs_7d"], body["reason"]) == (1, None)
+    assert hourly is not None
+    assert (hourly.judged, hourly.firing) == ((), [])
+    # Logged all three (at one instant, so in no order): the first as the opt-out.
+    logged = Counter(
+        e.reason
+        for e in runtime.activity_log().day("clinic-1", now.date().isoformat())
+        if e.intent is Intent.OPT_OUT
+    )
+    assert logged == {None: 1, ALREADY_OPTED_OUT: 2}

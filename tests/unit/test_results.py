@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ALREADY_OPTED_OUT, ActivityEntry, ActivityEvent
 from rendezvous.domain.clock import FixedClock
 from rendezvous.domain.errors import InvalidRequest
 from rendezvous.domain.identity import MessageIdentity, TextIdentity, TimedText
@@ -283,3 +283,24 @@ def test_a_confirmation_counts_once_per_appointment_in_each_group_and_each_day()
         ("2030-01-09", 3, 2),
         ("2030-01-10", 1, 1),
     ]
+
+
+def test_stop_again_from_an_opted_out_number_is_a_reply_not_another_opt_out() -> None:
+    since = datetime(2030, 1, 9, 17, tzinfo=UTC)
+    texts = [
+        TimedText(MessageIdentity(TENANT_ID, "a", "confirmation", 1), "delivered", None, since)
+    ]
+    stops = [
+        ActivityEntry(
+            event=ActivityEvent.TEXT_RECEIVED,
+            actor="customer",
+            at=since + timedelta(minutes=n),
+            intent=Intent.OPT_OUT,
+            reason=reason,
+        )
+        for n, reason in enumerate([None, ALREADY_OPTED_OUT, ALREADY_OPTED_OUT])
+    ]
+
+    results = results_of(clinic(), since, since + timedelta(days=1), texts, {}, stops, [])
+
+    assert (results.rates.texts.replies, results.rates.texts.opt_outs) == (3, 1)

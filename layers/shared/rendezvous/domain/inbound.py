@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ALREADY_OPTED_OUT, ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
@@ -103,6 +103,8 @@ class InboundResult:
     appointment_id: str | None = None
     # What a reply to an offer came to (won, taken by another, answered already).
     take: TakeResult | None = None
+    # A STOP from a number opted out already: a reply, not a new opt-out.
+    already_opted_out: bool = False
 
 
 @dataclass
@@ -132,6 +134,10 @@ class InboundService:
         now = self.clock.now()
         recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
         result = self._handle(tenant, text, recipient, now)
+        # `recipient` was read before the text was handled: a STOP from a number opted out
+        # already changed nothing.
+        if result.intent is Intent.OPT_OUT and recipient is not None and recipient.opted_out:
+            result = replace(result, already_opted_out=True)
         self._keep(tenant, text, result, now)
         if result.intent is not None:
             answered = self._answered(tenant, text, result, recipient)
@@ -144,6 +150,7 @@ class InboundService:
                 item_id=result.queue_item_id,
                 answered_kind=answered.kind if answered else None,
                 answered_variant=answered.variant if answered else None,
+                reason=ALREADY_OPTED_OUT if result.already_opted_out else None,
             )
             self.log.append(tenant.tenant_id, entry)
         return result

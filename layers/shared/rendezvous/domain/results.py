@@ -137,7 +137,7 @@ class _TextTally:
         self.replies += 1
         if entry.acted_on() is Intent.CONFIRM and entry.appointment_id is not None:
             self.confirmed.add(entry.appointment_id)
-        if entry.intent is Intent.OPT_OUT:
+        if entry.acted_on() is Intent.OPT_OUT:
             self.opt_outs += 1
 
     def group(self, key: str, segment_price: float) -> Group:
