@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: help install run redrive tenant backfill test chromium lint format typecheck unit integration e2e bench bench-console bench-vacancy openapi layer-requirements build deploy clean
+.PHONY: help install run redrive tenant backfill test chromium lint format typecheck unit integration e2e bench bench-console bench-vacancy bench-stats simulate bench-experiment openapi layer-requirements build deploy clean
 
 ## make help: what each target does (this list)
 help:
@@ -99,6 +99,18 @@ bench: install
 ## make bench-vacancy: 1,000 cancellations against a 5,000-entry waitlist on moto (CANCELLATIONS=200 for ~10 min)
 bench-vacancy: install
 	$(BIN)/python -m benchmarks.vacancy_fill --entries 5000 --cancellations $(or $(CANCELLATIONS),1000) 2>/dev/null | grep -v '^{' | tee benchmarks/results/vacancy_fill.txt
+
+## make bench-stats: GET /v1/stats (31 and 7 days) and its CSV export on moto, 31 days x 100 appointments x 3 texts: DynamoDB calls by operation (no Scan) and wall time
+bench-stats: install
+	$(BIN)/python -m benchmarks.stats 2>/dev/null | grep -v '^{' | tee benchmarks/results/stats.txt
+
+## make simulate: the experiment report on simulated experiments whose true rates are known (10% vs 8% no-shows, A/A, A/A/A, peeking, a small one; a few minutes)
+simulate: install
+	$(BIN)/python -m benchmarks.experiment_simulation | tee benchmarks/results/experiment_simulation.txt
+
+## make bench-experiment: an experiment report's DynamoDB calls and time on moto with 10,000 members (~8 min)
+bench-experiment: install
+	$(BIN)/python -m benchmarks.experiment_report_reads --appointments 10000 2>/dev/null | tee benchmarks/results/experiment_report_reads.txt
 
 ## make openapi: regenerate the OpenAPI document served at GET /v1/openapi.json
 openapi: install

@@ -1,7 +1,9 @@
 """Every five minutes: each tenant's queue depth and overdue items, as CloudWatch metrics;
 the safety net under the sender: texts lost unrecorded past their retries are marked
-failed (retries_exhausted), so they count, show in the console and can be redriven; and
-the one under the waves (OfferService.sweep)."""
+failed (retries_exhausted), so they count, show in the console and can be redriven; the
+one under the waves (OfferService.sweep); and, once each hour, the tune-out check
+(TuneOutService.hourly) that TuneOutAlarm watches: a check that fails is logged and tried
+again on the next run."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from rendezvous.domain.oversight import live_items
 from rendezvous.domain.redrive import mark_stuck
 from rendezvous.observability import add_breakdown, logger, metrics, traced
 from rendezvous.runtime import get_runtime
+from rendezvous.tune_out_metrics import record_tune_out
 
 
 def watch_queues() -> dict[str, int]:
@@ -22,7 +25,8 @@ def watch_queues() -> dict[str, int]:
     now = rt.clock.now()
     depth = overdue = stuck = freed = started = 0
     offers = rt.offer_service() if rt.settings.fill_wave_target_arn else None
-    for tenant_id in rt.store().tenant_ids():
+    tenant_ids = rt.store().tenant_ids()
+    for tenant_id in tenant_ids:
         stuck += mark_stuck(rt.store(), rt.store(), rt.clock, tenant_id, rt.offer_book())
         if offers is not None:
             swept = offers.sweep(tenant_id)
@@ -42,6 +46,15 @@ def watch_queues() -> dict[str, int]:
     metrics.add_metric(name="QueueDepth", unit=MetricUnit.Count, value=depth)
     metrics.add_metric(name="QueueItemsOverdue", unit=MetricUnit.Count, value=overdue)
     metrics.add_metric(name="MessagesFailed", unit=MetricUnit.Count, value=stuck)
+    try:
+        checked = rt.tune_out_service().hourly(tenant_ids)
+    except Exception:
+        # The safety nets above are done and must not be undone by a failed check: its hour
+        # stays unclaimed, so the next run (five minutes on) checks it again.
+        logger.exception("tune-out check failed")
+        checked = None
+    if checked is not None:
+        record_tune_out(checked)
     if freed or started:
         # Each one is a wave that did not run: its schedule's dead letter says why.
         logger.warning("wave chain repaired", extra={"entries_freed": freed, "started": started})
@@ -51,6 +64,7 @@ def watch_queues() -> dict[str, int]:
         "stuck_texts_failed": stuck,
         "waitlist_entries_freed": freed,
         "openings_started": started,
+        "tenants_tuned_out": len(checked.firing) if checked is not None else 0,
     }
 
 

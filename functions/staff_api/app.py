@@ -1,9 +1,11 @@
 """The Staff API: the human queue, a number's opt-out and history, the outbox, the pause
-switch, the numbers, the tenant's settings and its webhook endpoints.
+switch, the numbers, the tenant's settings, its webhook endpoints, its template
+experiments and the tune-out alarm.
 
 Its routes live by concern in the layer (rendezvous.api.queue_routes,
 rendezvous.api.recipient_routes, rendezvous.api.oversight_routes,
-rendezvous.api.settings_routes and rendezvous.api.webhook_routes); this function serves
+rendezvous.api.settings_routes, rendezvous.api.webhook_routes,
+rendezvous.api.experiment_routes and rendezvous.api.tune_out_routes); this function serves
 them all.
 """
 
@@ -15,10 +17,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rendezvous.api import (
+    experiment_routes,
     oversight_routes,
     queue_routes,
     recipient_routes,
     settings_routes,
+    tune_out_routes,
     webhook_routes,
 )
 from rendezvous.api.http import http_resolver
@@ -30,6 +34,8 @@ app.include_router(recipient_routes.router)
 app.include_router(oversight_routes.router)
 app.include_router(settings_routes.router)
 app.include_router(webhook_routes.router)
+app.include_router(experiment_routes.router)
+app.include_router(tune_out_routes.router)
 
 
 @logger.inject_lambda_context(

@@ -50,6 +50,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/queue/{item_id}/reply"): {"body": "Yes, of course."},
     ("POST", "/v1/pause"): {"reason": "Clinic closed for flooding"},
     ("POST", "/v1/resume"): {"reason": "Water is gone"},
+    ("PUT", "/v1/experiments/{experiment_id}"): {
+        "kind": "confirmation",
+        "locale": "en",
+        "variants": [
+            {"name": "plain", "template": "{business}: booked {when}. C to confirm."},
+            {"name": "cost", "template": "{business}: booked {when}. Missed visits cost. C."},
+        ],
+    },
+    ("POST", "/v1/experiments/{experiment_id}/stop"): {"winner": None},
     # An IP literal: its check needs no DNS.
     ("PUT", "/v1/webhooks/{endpoint_id}"): {
         "url": "https://93.184.215.14/hooks",
@@ -125,6 +134,7 @@ def world(store: DynamoAppointmentStore, sandbox: Any, runtime: Runtime) -> dict
         "phone": "%2B14155550123",
         "entry_id": "w-1",
         "opening_id": "slot-1",
+        "experiment_id": "wording",
     }
 
 

@@ -527,6 +527,7 @@ def test_the_queue_watcher_counts_overdue_items(
         "stuck_texts_failed": 0,
         "waitlist_entries_freed": 0,
         "openings_started": 0,
+        "tenants_tuned_out": 0,
     }
     assert '"QueueItemsOverdue"' in capsys.readouterr().out
 

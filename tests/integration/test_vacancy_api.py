@@ -438,5 +438,7 @@ def test_stats_read_fill_from_the_log_s_day_queries_with_no_query_of_its_own(
     assert status == 200
     assert stats["fill"]["openings"] == 1
     # The tenant; for each of the 8 UTC days the period touches, one Query of its texts
-    # (`by_time`) and one of its log; one per live queue status. No fill Query of its own.
-    assert calls == Counter({"GetItem": 1, "Query": 8 + 8 + 2})
+    # (`by_time`), one of its log and one of the appointments starting that day (results);
+    # one per live queue status. No fill Query of its own (and nothing to BatchGet: no text
+    # went out, no appointment started in the period).
+    assert calls == Counter({"GetItem": 1, "Query": 8 + 8 + 8 + 2})

@@ -17,8 +17,9 @@ from rendezvous.adapters.dynamodb.vacancy import decode_cursor, encode_cursor
 from rendezvous.domain.activity import ActivityEntry, ActivityEvent
 from rendezvous.domain.errors import ConcurrentModification, InvalidRequest, OpeningTaken
 from rendezvous.domain.events import EventType, WebhookEvent, opted_by
-from rendezvous.domain.identity import TimedText, identity_of
+from rendezvous.domain.identity import TextIdentity, TimedText, identity_of
 from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
+from rendezvous.domain.last_text import text_of
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -47,6 +48,7 @@ from rendezvous.domain.ports import (
     SendContext,
     SmsReceipt,
 )
+from rendezvous.domain.results import TextFacts
 from rendezvous.domain.vacancy import (
     OPEN_OPENING_STATUSES,
     Offer,
@@ -267,6 +269,14 @@ class MemoryStore:
             key=lambda a: a.starts_at,
         )[:10]
 
+    def last_appointment(self, tenant_id: str, recipient_key: str) -> Appointment | None:
+        mine = [
+            a
+            for (t, _), a in self.appointments_by_id.items()
+            if t == tenant_id and a.recipient_key == recipient_key
+        ]
+        return max(mine, key=lambda a: (a.starts_at, a.appointment_id), default=None)
+
     def confirm_appointment(
         self, appointment: Appointment, now: datetime, event: WebhookEvent
     ) -> bool:
@@ -311,12 +321,25 @@ class MemoryStore:
         return True
 
     def note_last_text(
-        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        text: LastText,
+        *,
+        order: str,
+        keep_variant: bool = False,
     ) -> bool:
         key = (tenant_id, appointment_id)
         stored = self.appointments_by_id.get(key)
-        if stored is None or self.last_text_orders.get(key, "") >= order:
+        stored_order = self.last_text_orders.get(key, "")
+        if stored is None or stored_order >= order:
             return False
+        if (
+            keep_variant
+            and stored.last_text is not None
+            and text_of(stored_order) == text_of(order)
+        ):
+            text = text.model_copy(update={"variant": stored.last_text.variant})
         self.appointments_by_id[key] = stored.model_copy(update={"last_text": text})
         self.last_text_orders[key] = order
         return True
@@ -357,6 +380,18 @@ class MemoryStore:
             for m in sorted(texts, key=lambda m: m.send_at)
             if m.tenant_id == tenant_id and start <= m.send_at <= end
         ]
+
+    def text_facts(
+        self, tenant_id: str, identities: Sequence[TextIdentity]
+    ) -> dict[TextIdentity, TextFacts]:
+        records: dict[TextIdentity, TextRecord] = {
+            identity_of(m): m for m in [*self.messages.values(), *self.offer_texts.values()]
+        }
+        return {
+            i: TextFacts(segments=records[i].segments, variant=records[i].variant)
+            for i in identities
+            if i in records and i.tenant_id == tenant_id
+        }
 
     # -- recipients
     def get_recipient(self, tenant_id: str, phone: str) -> Recipient | None:

@@ -61,6 +61,13 @@ def test_an_interval_that_spans_zero_is_not_meaningful() -> None:
     assert not found.meaningful
 
 
+def test_interval_stays_within_minus_one_and_one_at_the_extremes() -> None:
+    found = difference(0, 1, 1, 1, z=Z95, min_per_arm=1)
+    assert found is not None
+    assert found.low >= -1.0
+    assert found.high <= 1.0
+
+
 def test_no_trials_means_no_comparison() -> None:
     assert difference(0, 0, 5, 10, z=Z95) is None
     assert difference(5, 10, 0, 0, z=Z95) is None

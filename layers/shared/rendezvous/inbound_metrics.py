@@ -17,7 +17,7 @@ def record_inbound_metrics(result: InboundResult) -> None:
         return
     metrics.add_metric(name="RepliesReceived", unit=MetricUnit.Count, value=1)
     add_breakdown("RepliesReceived", "Intent", result.intent.value)
-    if result.intent is Intent.OPT_OUT:
+    if result.intent is Intent.OPT_OUT and not result.already_opted_out:
         metrics.add_metric(name="OptOuts", unit=MetricUnit.Count, value=1)
     if result.intent is Intent.OPT_IN:
         metrics.add_metric(name="OptIns", unit=MetricUnit.Count, value=1)

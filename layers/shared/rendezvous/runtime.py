@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from rendezvous.domain.appointments import AppointmentService
     from rendezvous.domain.conversation import ConversationReader
+    from rendezvous.domain.experiment_service import ExperimentService
     from rendezvous.domain.inbound import InboundService
     from rendezvous.domain.integrations import IntegrationService
     from rendezvous.domain.offers import OfferService
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         DeliveryHistory,
         DeliveryQueue,
         DeliveryRetries,
+        ExperimentStore,
         FhirResources,
         HostResolver,
         OfferBook,
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     from rendezvous.domain.sending import MessageSender
     from rendezvous.domain.staff import QueueService
     from rendezvous.domain.tenant_settings import SettingsService
+    from rendezvous.domain.tune_out import TuneOutService
     from rendezvous.domain.vacancies import VacancyService
     from rendezvous.domain.webhook_delivery import WebhookDeliverer
     from rendezvous.domain.webhook_endpoints import WebhookEndpointService
@@ -424,6 +427,7 @@ class Runtime:
             self.renderer(),
             offers=self.offer_book(),
             activity=self.activity_log(),
+            experiments=self.experiment_store(),
         )
 
     def inbound_service(self) -> InboundService:
@@ -501,10 +505,42 @@ class Runtime:
             offers=self.offer_book(),
         )
 
+    def tune_out_service(self) -> TuneOutService:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.hourly import DynamoHourlyRuns
+        from rendezvous.domain.tune_out import TuneOutService
+
+        return TuneOutService(
+            self.store(),
+            self.store(),
+            self.activity_log(),
+            self.clock,
+            self.template_rules(),
+            runs=DynamoHourlyRuns(client("dynamodb"), self.settings.table_name),
+            # drawn_by shows a variant's own words, not what the kind sends today.
+            experiments=self.experiment_store(),
+        )
+
     def settings_service(self) -> SettingsService:
         from rendezvous.domain.tenant_settings import SettingsService
 
         return SettingsService(self.settings_store(), self.template_rules(), self.clock)
+
+    def experiment_store(self) -> ExperimentStore:
+        from rendezvous.adapters.aws import client
+        from rendezvous.adapters.dynamodb.experiments import DynamoExperiments
+
+        return self._once(
+            "experiment_store",
+            lambda: DynamoExperiments(client("dynamodb"), self.settings.table_name),
+        )
+
+    def experiment_service(self) -> ExperimentService:
+        from rendezvous.domain.experiment_service import ExperimentService
+
+        return ExperimentService(
+            self.experiment_store(), self.activity_log(), self.template_rules(), self.clock
+        )
 
     def webhook_endpoint_service(self) -> WebhookEndpointService:
         from rendezvous.domain.webhook_endpoints import WebhookEndpointService

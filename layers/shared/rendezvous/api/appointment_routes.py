@@ -26,7 +26,7 @@ from rendezvous.api.http import ResourceId, caller_of, documented, json_response
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.errors import InvalidFields
 from rendezvous.domain.events import cancelled_by_role
-from rendezvous.observability import metrics
+from rendezvous.observability import add_breakdown, metrics
 from rendezvous.runtime import get_runtime
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools' untyped __init__
@@ -139,4 +139,8 @@ def record_outcome(appointment_id: ResourceId, body: Annotated[OutcomeIn, Body()
         source=cancelled_by_role(caller.role),
         by="booking" if cancelled_by_role(caller.role) == "booking" else caller.subject,
     )
+    if view.recorded_now:
+        # Once per outcome recorded (a repeat records nothing): the dashboard's no-show rate.
+        metrics.add_metric("OutcomesRecorded", "Count", 1)
+        add_breakdown("OutcomesRecorded", "Outcome", body.outcome.value)
     return json_response(200, AppointmentOut.of(view))

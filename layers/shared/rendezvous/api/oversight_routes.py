@@ -1,5 +1,5 @@
 """The staff API's oversight routes: the outbox and its redrive, pause and resume, status
-and stats.
+and stats (and their CSV export).
 
 A Router, so the staff function's handler stays a few lines and a function of its own
 could serve these routes alone by including only this router.
@@ -24,6 +24,7 @@ from rendezvous.api.staff import (
     StatsOut,
     StatusOut,
 )
+from rendezvous.api.stats_export import export_filename, stats_csv
 from rendezvous.observability import metrics
 from rendezvous.runtime import get_runtime
 
@@ -80,4 +81,22 @@ def status() -> Response[str]:
 @router.get("/v1/stats", responses=documented({200: StatsOut}, 400, 401, 403))
 def stats(days: Annotated[int, Query(ge=1, le=31)] = 7) -> Response[str]:
     staff = staff_member_of(router)
-    return json_response(200, StatsOut.of(_oversight().stats(staff.tenant_id, days)))
+    answer = StatsOut.of(_oversight().stats(staff.tenant_id, days))
+    return Response(status_code=200, content_type="application/json", body=answer.as_json())
+
+
+@router.get(
+    "/v1/stats/export",
+    responses=documented({200: None}, 400, 401, 403, content_type="text/csv"),
+)
+def stats_export(days: Annotated[int, Query(ge=1, le=31)] = 7) -> Response[str]:
+    """GET /v1/stats' results as one CSV table (api/stats_export.py says its columns)."""
+    staff = staff_member_of(router)
+    answer = StatsOut.of(_oversight().stats(staff.tenant_id, days))
+    name = export_filename(staff.tenant_id, days)
+    return Response(
+        status_code=200,
+        content_type="text/csv; charset=utf-8",
+        body=stats_csv(answer),
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

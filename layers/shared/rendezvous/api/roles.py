@@ -58,7 +58,7 @@ ROUTE_ROLES: tuple[RouteFamily, ...] = (
     # People's work: customers' texts, the numbers.
     *_family("*", PEOPLE, "/v1/queue", "/v1/queue/*"),
     *_family("*", PEOPLE, "/v1/recipients/*"),
-    *_family("GET", PEOPLE, "/v1/outbox", "/v1/stats", "/v1/status"),
+    *_family("GET", PEOPLE, "/v1/outbox", "/v1/stats", "/v1/stats/export", "/v1/status"),
     # What changes how the whole tenant texts. Redrive is beyond the contract's table: it
     # sends again what failed, as resume sends what was held.
     *_family("POST", MANAGERS, "/v1/pause", "/v1/resume", "/v1/outbox/redrive"),
@@ -67,7 +67,10 @@ ROUTE_ROLES: tuple[RouteFamily, ...] = (
     # Beyond the contract's table: a Cal.com integration's secret lets its holder book and
     # cancel for the tenant, like a webhook endpoint's.
     *_family("*", MANAGERS, "/v1/integrations", "/v1/integrations/*"),
+    # Template experiments, reading included: the contract gives staff none of them.
     *_family("*", MANAGERS, "/v1/experiments", "/v1/experiments/*"),
+    # Beyond the contract's table (issue 15): the opt-out alarm and the texts that drew it.
+    *_family("GET", MANAGERS, "/v1/tune-out"),
     # The API's description is public.
     *_family("GET", None, "/v1/openapi.json"),
 )

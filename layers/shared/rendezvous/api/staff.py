@@ -345,6 +345,58 @@ class FillNumbersOut(OutModel):
     expired_unfilled: int
 
 
+class GroupOut(OutModel):
+    """Automated texts (all, one kind, one variant) and the customers' texts they drew.
+    Rates are fractions 0..1 (4 places), null when nothing was sent."""
+
+    key: str
+    sent: int
+    delivered: int
+    failed: int
+    delivery_rate: float | None
+    segments: int
+    cost: float
+    replies: int
+    reply_rate: float | None
+    confirmations: int
+    confirmation_rate: float | None
+    opt_outs: int
+    opt_outs_per_1000: float | None
+
+
+class CohortOut(OutModel):
+    """Appointments that started in the period (all, or one reminder cadence's)."""
+
+    key: str
+    appointments: int
+    confirmed: int
+    confirmation_rate: float | None
+    cancelled_ahead: int
+    cancelled_ahead_rate: float | None
+    with_outcome: int
+    attended: int
+    no_show: int
+    late_cancel: int
+    no_show_rate: float | None
+
+
+class DayOut(OutModel):
+    day: str
+    sent: int
+    delivered: int
+    replies: int
+    confirmations: int
+    opt_outs: int
+
+
+class RatesOut(OutModel):
+    texts: GroupOut
+    appointments: CohortOut
+
+
+RESULTS_MEMBERS = ("rates", "by_kind", "by_variant", "by_cadence", "daily", "currency")
+
+
 class StatsOut(OutModel):
     days: int
     since: datetime
@@ -359,13 +411,39 @@ class StatsOut(OutModel):
     queue: QueueNumbersOut | None = None
     # Vacancy fill: openings, offers sent, filled, median time to fill, expired unfilled.
     fill: FillNumbersOut
+    # Results (README "Results"): the period's texts and appointments, then the same by
+    # message kind, template variant and reminder cadence, and per date of the tenant's zone.
+    rates: RatesOut
+    by_kind: list[GroupOut]
+    by_variant: list[GroupOut]
+    by_cadence: list[CohortOut]
+    daily: list[DayOut]
+    currency: str
+
+    def as_json(self) -> str:
+        """The answer: empty fields left out as in every answer, except in the results'
+        blocks, where a rate with nothing to divide by is `null` (its member is always
+        there, so a chart reads every group the same way)."""
+        answer = self.model_dump(mode="json", exclude_none=True)
+        answer.update(self.model_dump(mode="json", include=set(RESULTS_MEMBERS)))
+        return json.dumps(answer)
 
     @classmethod
     def of(cls, stats: Stats) -> StatsOut:
+        results = stats.results
         return cls(
-            **{k: v for k, v in stats.__dict__.items() if k not in ("queue", "fill")},
+            **{k: v for k, v in stats.__dict__.items() if k not in ("queue", "fill", "results")},
             queue=QueueNumbersOut(**stats.queue.__dict__) if stats.queue else None,
             fill=FillNumbersOut(**stats.fill.__dict__),
+            rates=RatesOut(
+                texts=GroupOut(**results.rates.texts.__dict__),
+                appointments=CohortOut(**results.rates.appointments.__dict__),
+            ),
+            by_kind=[GroupOut(**g.__dict__) for g in results.by_kind],
+            by_variant=[GroupOut(**g.__dict__) for g in results.by_variant],
+            by_cadence=[CohortOut(**c.__dict__) for c in results.by_cadence],
+            daily=[DayOut(**d.__dict__) for d in results.daily],
+            currency=results.currency,
         )
 
 

@@ -26,8 +26,16 @@ CONFIG_SLOT = "{{console.config}}"
 # One inline script, in this order: the Cognito client (SRP and the JSON API), the words
 # (i18n.js: I18N, t, setLocale), the shell and queue (console.js: RV), then the views
 # built on RV (desk.js: the day view, manage.js: the managers' pages, fill.js: the waitlist
-# and openings).
-SCRIPT_FILES = ("cognito.js", "i18n.js", "console.js", "desk.js", "manage.js", "fill.js")
+# and openings, results.js: the figures, experiments and the tune-out banner).
+SCRIPT_FILES = (
+    "cognito.js",
+    "i18n.js",
+    "console.js",
+    "desk.js",
+    "manage.js",
+    "fill.js",
+    "results.js",
+)
 
 
 class CognitoConfig(BaseModel):

@@ -15,7 +15,7 @@
 //   RV.openConversation(phone, appointmentId?) (the queue view: the number's open item, or its
 //     history read-only)
 //   RV.poll(name, everyMs, fn) (the one scheduler: budget, hidden tab, backoff), RV.pollNow(name)
-//   RV.el(tag, props, ...children) (textContent only)
+//   RV.el(tag, props, ...children) (textContent only), RV.kindText(kind) (a text's kind in words)
 const RV = {};
 (() => {
   // The refresh budget of an idle, visible console: at most 5.5 API requests a minute.
@@ -27,7 +27,7 @@ const RV = {};
   const SLOW_EVERY_MS = 5 * 60 * 1000; // outbox and stats
   const MAX_BACKOFF_MS = 5 * 60 * 1000;
   const LOCALE_KEY = "rendezvous.console.locale"; // the person's own choice, in this browser
-  const VIEW_ORDER = ["day", "queue", "fill", "manage"];
+  const VIEW_ORDER = ["day", "queue", "fill", "results", "manage"];
   const FETCH_TIMEOUT_MS = 15000;
   const PAGE_LIMIT = 100;
   const MAX_PAGES = 5;
@@ -247,12 +247,15 @@ const RV = {};
     }
   }
 
-  // options.headers: more request headers (If-Match for the settings).
+  // options.headers: more request headers (If-Match for the settings). options.raw: the
+  // answer as it came ({text, contentType, filename}) rather than JSON, e.g. a CSV export;
+  // options.accept: what to ask for then.
   async function api(method, path, body, refreshed, options) {
     const generation = state.generation;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
-    const headers = { ...(options && options.headers), Accept: "application/json", Authorization: "Bearer " + state.token };
+    const accept = (options && options.raw && options.accept) || "application/json";
+    const headers = { ...(options && options.headers), Accept: accept, Authorization: "Bearer " + state.token };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     let text;
@@ -274,6 +277,11 @@ const RV = {};
     }
     if (generation !== state.generation) throw new ApiError(0, "stale", "signed out");
     serverSaid(response.headers.get("Date"), sentAt);
+    if (response.ok && options && options.raw) {
+      const disposition = response.headers.get("Content-Disposition") || "";
+      const filename = /filename="([^"]+)"/.exec(disposition);
+      return { text, contentType: response.headers.get("Content-Type") || "", filename: filename ? filename[1] : null };
+    }
     let data = null;
     if (text) {
       try { data = JSON.parse(text); } catch { data = null; }
@@ -1527,8 +1535,10 @@ const RV = {};
     schedule();
   }
 
+  // Never sooner than the task's own interval: a task polled every 15 minutes that fails is
+  // not tried again every 5.
   function backoff(task) {
-    return Math.min(MAX_BACKOFF_MS, task.everyMs * 2 ** task.failures);
+    return Math.min(Math.max(MAX_BACKOFF_MS, task.everyMs), task.everyMs * 2 ** task.failures);
   }
 
   function schedule() {
@@ -1749,6 +1759,8 @@ const RV = {};
   Object.assign(RV, {
     api: (method, path, body, options) => api(method, path, body, false, options),
     role: () => (state.claims ? roleOf(state.claims) : null),
+    // The tenant the token is for (its custom:tenant_id claim), for what a page keeps per tenant.
+    tenantId: () => (state.claims && typeof state.claims["custom:tenant_id"] === "string" ? state.claims["custom:tenant_id"] : null),
     tenant: () => (state.tenant ? {
       name: state.tenant.name, timezone: state.tenant.timezone,
       locale: state.tenant.locale || null, country: state.tenant.country || null,
@@ -1766,6 +1778,7 @@ const RV = {};
     pollNow,
     el,
     segments: segmentInfo,
+    kindText: messageKindText, // reminder_24h -> "Reminder (24 h before)"
     // The server's clock (its Date header): the local stack's virtual clock in tests.
     now,
   });

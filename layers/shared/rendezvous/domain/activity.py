@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
@@ -88,6 +88,11 @@ class SettingChange(BaseModel):
     after: Any = None
 
 
+# The reason on a customer's opt-out from a number opted out already: a reply, not a new
+# opt-out, so one customer's repeated STOP is counted once.
+ALREADY_OPTED_OUT: Final = "already_opted_out"
+
+
 class ActivityEntry(BaseModel):
     """One event: who did what, when, and the few facts each kind of event carries."""
 
@@ -122,9 +127,12 @@ class ActivityEntry(BaseModel):
 
     def acted_on(self) -> Intent | None:
         """What a customer's text did: its intent, except a confirm or cancel that found no
-        appointment (it did neither); None for any other event."""
+        appointment (it did neither) and an opt-out from a number opted out already (it
+        changed nothing); None for any other event."""
         if self.event is not ActivityEvent.TEXT_RECEIVED:
             return None
         if self.intent in (Intent.CONFIRM, Intent.CANCEL) and not self.appointment_id:
+            return None
+        if self.intent is Intent.OPT_OUT and self.reason == ALREADY_OPTED_OUT:
             return None
         return self.intent

@@ -36,7 +36,7 @@ from rendezvous.domain.models import (
     SendRequest,
     Tenant,
 )
-from rendezvous.domain.planning import PlannedMessage, plan_notice, plan_reminders
+from rendezvous.domain.planning import PlannedMessage, cadence_of, plan_notice, plan_reminders
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
@@ -73,6 +73,7 @@ class AppointmentView:
     messages: list[MessageRecord]
     created: bool = False
     cancelled_now: bool = False  # this call is the one that cancelled it
+    recorded_now: bool = False  # this call is the one that recorded its outcome
     # Told to the booking system: e.g. a text that only fits by leaving the place out.
     warnings: tuple[str, ...] = ()
 
@@ -381,23 +382,25 @@ class AppointmentService:
                 recorded, previous=appointment, event=event, audit=audit
             ):
                 continue
-            return AppointmentView(recorded, messages)
+            return AppointmentView(recorded, messages, recorded_now=True)
         raise ConcurrentModification("the appointment changed while its outcome was recorded")
 
     def create_within(
         self,
         tenant: Tenant,
         appointment: Appointment,
-        write: Callable[[list[MessageRecord]], bool],
+        write: Callable[[Appointment, list[MessageRecord]], bool],
     ) -> list[MessageRecord] | None:
         """Create `appointment` as any booking is (its confirmation now or after quiet
-        hours, its reminders scheduled), written by `write` with its planned texts inside
-        the caller's own transaction (a waitlist fill: the opening, the entry, the events).
+        hours, its reminders scheduled), written by `write` as planned (with its cadence)
+        with its planned texts inside the caller's own transaction (a waitlist fill: the
+        opening, the entry, the events).
         None when `write` did not land: nothing was scheduled. The customer's own Y made
         it, so its confirmation answers them (TextRecord.answers_customer)."""
         now = appointment.created_at
         notice = plan_notice(MessageKind.CONFIRMATION, appointment, tenant, now)
         plan = [notice, *plan_reminders(appointment, tenant, now, notice.send_at)]
+        appointment = appointment.model_copy(update={"cadence": cadence_of(plan)})
         records = self._records(appointment, plan, now, answering=notice)
         # Unlike a booking's, these schedules come after the write: every taker of an
         # opening plans the same appointment id, so the same schedule names. Made first, a
@@ -405,7 +408,7 @@ class AppointmentService:
         # and claims the sender would check) and taking them back would delete the
         # winner's. A crash between the two leaves a reminder unscheduled: the queue
         # watcher's sweep marks it failed once due, so it shows and can be sent again.
-        if not write(records):
+        if not write(appointment, records):
             return None
         self._schedule(appointment, records)
         self._enqueue_due(appointment, records, now)
@@ -436,6 +439,7 @@ class AppointmentService:
         )
         notice = plan_notice(MessageKind.CONFIRMATION, appointment, tenant, now)
         plan = [notice, *plan_reminders(appointment, tenant, now, notice.send_at)]
+        appointment = appointment.model_copy(update={"cadence": cadence_of(plan)})
         records = self._records(appointment, plan, now)
         # Schedules first: an orphan schedule whose write never landed finds no record and
         # does nothing, while a record whose schedule was never made would be lost.
@@ -511,6 +515,7 @@ class AppointmentService:
         )
         notice = plan_notice(notice_kind, updated, tenant, now)
         plan = [notice, *plan_reminders(updated, tenant, now, notice.send_at)]
+        updated = updated.model_copy(update={"cadence": cadence_of(plan)})
         # Only a customer's digit moves into an opening it `takes`: the notice answers it.
         records = self._records(updated, plan, now, answering=notice if takes is not None else None)
         self._schedule(updated, records)

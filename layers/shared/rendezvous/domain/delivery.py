@@ -108,6 +108,7 @@ def record_delivery_report(
                 appointment_id,
                 last_text(kind, status, now, _failure_reason(report.error_code)),
                 order=last_text_order(kind, version, status, now),
+                keep_variant=True,
             )
     if applied and report.error_code in OPTED_OUT_CODES:
         opted_out = recipient_opted(

@@ -84,7 +84,9 @@ def difference(
     l1, u1 = wilson(successes, trials, z)
     l2, u2 = wilson(control_successes, control_trials, z)
     d = p1 - p2
-    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    # Clamped: a difference of proportions lies in [-1, 1], and at the extremes the
+    # floating-point sums can land a hair outside (hypothesis found -1.0000000000000002).
+    low = max(-1.0, d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2))
+    high = min(1.0, d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
     enough = min(trials, control_trials) >= min_per_arm
     return Difference(d, low, high, meaningful=enough and (low > 0 or high < 0))

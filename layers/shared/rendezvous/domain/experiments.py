@@ -9,24 +9,30 @@ tenant's template for that kind and locale.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from rendezvous.domain.models import Locale, MessageKind
+from rendezvous.domain.experiment_stats import variant_of
+from rendezvous.domain.models import (
+    Appointment,
+    Locale,
+    MessageKind,
+    RunningExperiment,
+    Tenant,
+    Variant,
+    experiment_slot,
+    written_as,
+)
+
+__all__ = ["Assignment", "Experiment", "ExperimentStatus", "Variant", "assignment_for"]
 
 
 class ExperimentStatus(StrEnum):
     RUNNING = "running"
     STOPPED = "stopped"
-
-
-class Variant(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    name: str  # short, lower case: "plain", "cost"
-    template: str
 
 
 class Experiment(BaseModel):
@@ -59,3 +65,59 @@ class Experiment(BaseModel):
     def label(self, variant: str) -> str:
         """How a text records its variant: `<experiment>/<variant>`."""
         return f"{self.experiment_id}/{variant}"
+
+    @property
+    def running(self) -> RunningExperiment:
+        """What the tenant record carries of it while it runs."""
+        return RunningExperiment(experiment_id=self.experiment_id, variants=self.variants)
+
+    def same_definition(self, other: Experiment) -> bool:
+        """What a manager defines: the same again is a retry of the same PUT."""
+        return (self.kind, self.locale, self.description, self.variants) == (
+            other.kind,
+            other.locale,
+            other.description,
+            other.variants,
+        )
+
+    def variant(self, name: str) -> Variant | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The variant one text is written with: its appointment's, by variant_of."""
+
+    experiment_id: str
+    variant: Variant
+    kind: MessageKind
+    locale: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.experiment_id}/{self.variant.name}"
+
+    def tenant_for(self, tenant: Tenant) -> Tenant:
+        """The tenant as this text sees it: the variant's words as its template for the
+        kind and locale, so the renderer writes it as it writes any override."""
+        return tenant.with_template(self.locale, self.kind.value, self.variant.template)
+
+
+def assignment_for(tenant: Tenant, kind: str, appointment: Appointment) -> Assignment | None:
+    """The variant a text of `kind` to `appointment` is written with, if an experiment runs
+    for the template and locale it is written in (models.written_as, the renderer's own
+    choice). A moved text with no known old time is written as a confirmation (the
+    renderer's fallback), so no `moved` experiment applies to it."""
+    if not tenant.experiments:
+        return None
+    template, locale = written_as(kind, appointment, tenant)
+    if template is MessageKind.MOVED and appointment.previous_starts_at is None:
+        return None
+    running = tenant.experiments.get(experiment_slot(template.value, locale))
+    if running is None:
+        return None
+    names = [v.name for v in running.variants]
+    chosen = variant_of(running.experiment_id, appointment.appointment_id, names)
+    return Assignment(
+        running.experiment_id, running.variants[names.index(chosen)], template, locale
+    )

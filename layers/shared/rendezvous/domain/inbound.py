@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from rendezvous.domain.activity import ActivityEntry, ActivityEvent
+from rendezvous.domain.activity import ALREADY_OPTED_OUT, ActivityEntry, ActivityEvent
 from rendezvous.domain.appointments import AppointmentService
 from rendezvous.domain.clock import Clock
 from rendezvous.domain.errors import ConcurrentModification
@@ -28,6 +28,7 @@ from rendezvous.domain.keywords import (
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
+    MessageKind,
     MessageStatus,
     QueueFlag,
     QueueIntent,
@@ -84,6 +85,14 @@ class InboundText:
 
 
 @dataclass(frozen=True)
+class Answered:
+    """The automated text a customer's text answered: its kind and template variant."""
+
+    kind: str
+    variant: str | None
+
+
+@dataclass(frozen=True)
 class InboundResult:
     intent: Intent | None  # None: the number belongs to no tenant
     replies: list[str] = field(default_factory=list)
@@ -94,6 +103,8 @@ class InboundResult:
     appointment_id: str | None = None
     # What a reply to an offer came to (won, taken by another, answered already).
     take: TakeResult | None = None
+    # A STOP from a number opted out already: a reply, not a new opt-out.
+    already_opted_out: bool = False
 
 
 @dataclass
@@ -121,9 +132,15 @@ class InboundService:
         if tenant is None:
             return InboundResult(intent=None)
         now = self.clock.now()
-        result = self._handle(tenant, text, now)
+        recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
+        result = self._handle(tenant, text, recipient, now)
+        # `recipient` was read before the text was handled: a STOP from a number opted out
+        # already changed nothing.
+        if result.intent is Intent.OPT_OUT and recipient is not None and recipient.opted_out:
+            result = replace(result, already_opted_out=True)
         self._keep(tenant, text, result, now)
         if result.intent is not None:
+            answered = self._answered(tenant, text, result, recipient)
             entry = ActivityEntry(
                 event=ActivityEvent.TEXT_RECEIVED,
                 actor="customer",
@@ -131,9 +148,46 @@ class InboundService:
                 intent=result.intent,
                 appointment_id=result.appointment_id,
                 item_id=result.queue_item_id,
+                answered_kind=answered.kind if answered else None,
+                answered_variant=answered.variant if answered else None,
+                reason=ALREADY_OPTED_OUT if result.already_opted_out else None,
             )
             self.log.append(tenant.tenant_id, entry)
         return result
+
+    def _answered(
+        self,
+        tenant: Tenant,
+        text: InboundText,
+        result: InboundResult,
+        recipient: Recipient | None,
+    ) -> Answered | None:
+        """The automated text a customer's text answered, so results count replies and
+        opt-outs against the texts that drew them: the last one that reached the number
+        for the appointment the text was about (its `last_text`), or, for an opt-out about
+        no appointment, for the number's latest appointment; a waitlist offer made after
+        that text is the one answered (a Y that took an offer answered one), unless the
+        text confirmed or cancelled the appointment. One read at
+        most: the appointment (two for that opt-out: its key, then it). None: no text of
+        ours reached the number before (or it did not reach it)."""
+        if result.intent is Intent.TAKE_OFFER:
+            return Answered(MessageKind.OFFER.value, None)
+        if result.appointment_id is not None:
+            found = self.store.appointments(tenant.tenant_id, [result.appointment_id])
+            appointment = found.get(result.appointment_id)
+        elif result.intent is Intent.OPT_OUT:
+            rkey = recipient_key(tenant.tenant_id, text.from_)
+            appointment = self.store.last_appointment(tenant.tenant_id, rkey)
+        else:
+            return None
+        last = appointment.last_text if appointment is not None else None
+        reached = last if last is not None and last.status in _LEFT else None
+        # C or X acted on the appointment: they answer its text, whatever came since.
+        acted = result.intent in (Intent.CONFIRM, Intent.CANCEL)
+        offer = recipient.waitlist_offer if recipient is not None and not acted else None
+        if offer is not None and (reached is None or offer.offered_at > reached.at):
+            return Answered(MessageKind.OFFER.value, None)
+        return Answered(reached.kind, reached.variant) if reached is not None else None
 
     def _keep(
         self, tenant: Tenant, text: InboundText, result: InboundResult, now: datetime
@@ -172,9 +226,10 @@ class InboundService:
             tenant.queue_retention_days,
         )
 
-    def _handle(self, tenant: Tenant, text: InboundText, now: datetime) -> InboundResult:
+    def _handle(
+        self, tenant: Tenant, text: InboundText, recipient: Recipient | None, now: datetime
+    ) -> InboundResult:
         intent = classify(text.body)
-        recipient = self.store.get_recipient(tenant.tenant_id, text.from_)
         answered = self._answer_offer(tenant, text, intent, recipient)
         if answered is not None:
             return answered

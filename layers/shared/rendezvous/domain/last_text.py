@@ -41,5 +41,16 @@ def last_text_order(kind: str, version: int, status: MessageStatus, at: datetime
     return f"{text_order(kind, version)}#{moment}#{_RANK.get(status, _FINAL_RANK)}"
 
 
-def last_text(kind: str, status: MessageStatus, at: datetime, reason: str | None) -> LastText:
-    return LastText(kind=kind, status=status.value, at=at, reason=reason)
+def text_of(order: str) -> str:
+    """The text an order is about (its text_order): what two writes about one text share."""
+    return order.rsplit("#", 2)[0]
+
+
+def last_text(
+    kind: str,
+    status: MessageStatus,
+    at: datetime,
+    reason: str | None,
+    variant: str | None = None,
+) -> LastText:
+    return LastText(kind=kind, status=status.value, at=at, reason=reason, variant=variant)

@@ -175,6 +175,31 @@ class OpeningHours(BaseModel):
     )
 
 
+class Variant(BaseModel):
+    """One wording of a template experiment (rendezvous.domain.experiments)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str  # short, lower case: "plain", "cost"
+    template: str
+
+
+class RunningExperiment(BaseModel):
+    """An experiment running for one kind and locale, as the tenant record carries it: the
+    sender reads the tenant for every text anyway, so an experiment costs it no read of its
+    own, and a tenant with none running costs nothing at all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    experiment_id: str
+    variants: tuple[Variant, ...]
+
+
+def experiment_slot(kind: str, locale: str) -> str:
+    """Where a running experiment sits in `Tenant.experiments`: at most one per slot."""
+    return f"{kind}/{locale}"
+
+
 class Tenant(BaseModel):
     """One business: its number, zone, rules and words."""
 
@@ -216,6 +241,9 @@ class Tenant(BaseModel):
     currency: str = "USD"
     # The tune-out alarm: opt-outs per 1,000 texts over 7 days above this fire it.
     tune_out_per_1000: int = 10
+    # Template experiments running now, by experiment_slot(kind, locale). Written only with
+    # the experiment's own item (adapters/dynamodb/experiments.py), never by the settings.
+    experiments: dict[str, RunningExperiment] = Field(default_factory=dict)
     # Counts the changes made through the settings API (PATCH /v1/settings): a change names
     # the version it was made on, so two managers never silently overwrite each other.
     settings_version: int = 0
@@ -234,6 +262,12 @@ class Tenant(BaseModel):
         if any(v <= 0 for v in value) or len(set(value)) != len(value):
             raise ValueError("reminder offsets must be distinct positive minutes")
         return tuple(sorted(value, reverse=True))
+
+    def with_template(self, locale: str, kind: str, text: str) -> Tenant:
+        """This tenant with `text` as its template for `kind` in `locale`: how a variant's
+        words are rendered and measured, and what a winner leaves as the override."""
+        mine = {**self.templates.get(locale, {}), kind: text}
+        return self.model_copy(update={"templates": {**self.templates, locale: mine}})
 
 
 class Customer(BaseModel):
@@ -299,6 +333,17 @@ class Appointment(BaseModel):
         from rendezvous.phone import recipient_key
 
         return recipient_key(self.tenant_id, self.customer.phone)
+
+
+def written_as(kind: str, appointment: Appointment, tenant: Tenant) -> tuple[MessageKind, str]:
+    """The template a text of `kind` to `appointment` is written with, and its language:
+    a reminder to a confirmed visit thanks them (reminder_confirmed); the customer's
+    locale, else the tenant's. The renderer writes by it and an experiment applies by it,
+    so a text is always in the experiment of the words it carries."""
+    template = template_kind(kind)
+    if template is MessageKind.REMINDER and appointment.status is AppointmentStatus.CONFIRMED:
+        template = MessageKind.REMINDER_CONFIRMED
+    return template, appointment.customer.locale or tenant.locale
 
 
 class TextRecord(BaseModel):

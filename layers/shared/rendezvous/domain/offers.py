@@ -619,11 +619,11 @@ class OfferService:
             ),
         ]
 
-        def write(messages: list[MessageRecord]) -> bool:
+        def write(planned: Appointment, messages: list[MessageRecord]) -> bool:
             return self.book.fill(
                 opening,
                 offer=offer,
-                appointment=appointment,
+                appointment=planned,
                 messages=messages,
                 events=events,
                 not_before=not_before,

@@ -18,6 +18,7 @@ from rendezvous.domain.models import (
     HANDED_OFF_STATUSES,
     PENDING_STATUSES,
     RETRIES_EXHAUSTED,
+    Appointment,
     Customer,
     MessageStatus,
     QueueItem,
@@ -33,11 +34,14 @@ from rendezvous.domain.ports import (
     TenantReader,
 )
 from rendezvous.domain.redrive import REDRIVE_LOOKBACK, LateTexts, Released
+from rendezvous.domain.results import Results, counted, results_of
 from rendezvous.domain.staff import StaffMember
 
 TENANT_PAUSED = SuppressionReason.TENANT_PAUSED.value
 MAX_OUTBOX_HOURS = 168
 MAX_STATS_DAYS = 31
+# Appointments read per keys-only Query page and BatchGetItem for the period's cohort.
+COHORT_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class FillNumbers:
 class Stats:
     days: int
     since: datetime
+    # Rates by kind, variant and cadence, and the daily numbers (domain/results.py).
+    results: Results
     sent: int = 0
     delivered: int = 0
     failed: int = 0
@@ -230,7 +236,7 @@ class OversightService:
     def stats(self, tenant_id: str, days: int) -> Stats:
         if not 1 <= days <= MAX_STATS_DAYS:
             raise InvalidRequest(f"days is 1 to {MAX_STATS_DAYS}")
-        self.status(tenant_id)
+        tenant = self.status(tenant_id)
         now = self.clock.now()
         since = now - timedelta(days=days)
         day_names = [
@@ -238,7 +244,8 @@ class OversightService:
         ]
         statuses: Counter[str] = Counter()
         suppressed: Counter[str] = Counter()
-        for row in self.store.messages_between(tenant_id, since, now):
+        rows = self.store.messages_between(tenant_id, since, now)
+        for row in rows:
             statuses[row.status] += 1
             if row.status == MessageStatus.SUPPRESSED:
                 suppressed[row.reason or "unknown"] += 1
@@ -246,6 +253,7 @@ class OversightService:
         texts: Counter[Intent | None] = Counter()
         waits: list[float] = []
         fills: list[float] = []
+        replies: list[ActivityEntry] = []
         for day in day_names:
             for entry in self.log.day(tenant_id, day):
                 if entry.at < since:
@@ -253,6 +261,7 @@ class OversightService:
                 events[entry.event] += 1
                 if entry.event is ActivityEvent.TEXT_RECEIVED:
                     texts[entry.acted_on()] += 1
+                    replies.append(entry)
                 if entry.event is ActivityEvent.CLAIM and entry.waited_minutes is not None:
                     waits.append(entry.waited_minutes)
                 if entry.event is ActivityEvent.OPENING_FILLED and entry.waited_minutes is not None:
@@ -266,6 +275,10 @@ class OversightService:
             median_wait_minutes=round(statistics.median(waits), 1) if waits else None,
         )
         handed_off = {s.value for s in HANDED_OFF_STATUSES}
+        facts = self.store.text_facts(tenant_id, [r.identity for r in rows if counted(r)])
+        results = results_of(
+            tenant, since, now, rows, facts, replies, self._started(tenant_id, since, now)
+        )
         return Stats(
             days=days,
             since=since,
@@ -289,4 +302,19 @@ class OversightService:
                 median_time_to_fill_minutes=round(statistics.median(fills), 1) if fills else None,
                 expired_unfilled=events[ActivityEvent.OPENING_EXPIRED],
             ),
+            results=results,
         )
+
+    def _started(self, tenant_id: str, since: datetime, until: datetime) -> list[Appointment]:
+        """Every appointment starting in [since, until), cancelled ones included: the
+        day index's keys-only Queries and a BatchGetItem per page."""
+        found: list[Appointment] = []
+        after: tuple[datetime, str] | None = None
+        while True:
+            page, more = self.store.appointments_starting(
+                tenant_id, since, until, limit=COHORT_PAGE, after=after
+            )
+            found.extend(page)
+            if not more or not page:
+                return found
+            after = (page[-1].starts_at, page[-1].appointment_id)

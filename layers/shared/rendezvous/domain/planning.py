@@ -173,3 +173,11 @@ def plan_reminders(
         planned.append(PlannedMessage(kind, at, MessageStatus.PLANNED))
         last = at
     return planned
+
+
+def cadence_of(plan: list[PlannedMessage]) -> str:
+    """The reminder cadence an appointment was planned with: the offsets of the reminders
+    actually planned, longest first, as their kinds spell them ("72h+24h"; "" when it gets
+    none, e.g. booked under a day ahead), so results compare what customers received."""
+    leads = [(lead, p.kind) for p in plan if (lead := reminder_lead(p.kind)) is not None]
+    return "+".join(kind.removeprefix("reminder_") for _, kind in sorted(leads, reverse=True))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.events import WebhookEvent
-from rendezvous.domain.identity import TimedText
+from rendezvous.domain.identity import TextIdentity, TimedText
 from rendezvous.domain.models import (
     Appointment,
     ConversationMessage,
@@ -41,7 +41,9 @@ from rendezvous.domain.vacancy import (
 from rendezvous.domain.webhooks import Delivery, DeliveryAttempt, WebhookEndpoint
 
 if TYPE_CHECKING:
+    from rendezvous.domain.experiments import Experiment
     from rendezvous.domain.integrations import CalcomIntegration, StoredFhirResource
+    from rendezvous.domain.results import TextFacts
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,11 @@ class AppointmentRecords(Protocol):
         first."""
         ...
 
+    def last_appointment(self, tenant_id: str, recipient_key: str) -> Appointment | None:
+        """The recipient's appointment starting last, cancelled or past ones included; None
+        when the number has none."""
+        ...
+
     def confirm_appointment(
         self, appointment: Appointment, now: datetime, event: WebhookEvent
     ) -> bool:
@@ -222,11 +229,18 @@ class AppointmentRecords(Protocol):
         ...
 
     def note_last_text(
-        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        text: LastText,
+        *,
+        order: str,
+        keep_variant: bool = False,
     ) -> bool:
         """Keep `text` as the appointment's `last_text` unless the stored one's `order`
         (rendezvous.domain.last_text) is as high; False (nothing written) then, or when the
-        appointment does not exist."""
+        appointment does not exist. `keep_variant`: a status callback, which does not know
+        the variant the text was written with, keeps the one stored for the same text."""
         ...
 
     def appointments_starting(
@@ -250,6 +264,13 @@ class AppointmentRecords(Protocol):
     def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
         """Every automated text (an appointment's or an offer's) planned or sent between
         two instants, whatever its status, as the time index lists it."""
+        ...
+
+    def text_facts(
+        self, tenant_id: str, identities: Sequence[TextIdentity]
+    ) -> dict[TextIdentity, TextFacts]:
+        """The segments and variant of these texts (appointments' and offers'), read from
+        their records (the time index projects neither); a text not found is left out."""
         ...
 
 
@@ -681,6 +702,25 @@ class ActivityReader(ActivityLog, Protocol):
         ...
 
 
+class HourlyRuns(Protocol):
+    """Once an hour, however often (and however concurrently) a scheduled job runs."""
+
+    def first_run_of_hour(self, job: str, hour: str) -> bool:
+        """True for the one call that claims `job` for the UTC `hour` ("2030-01-10T09");
+        False for every later call with the same two."""
+        ...
+
+    def ran_in_hour(self, job: str, hour: str) -> bool:
+        """Whether `job` was claimed for the UTC `hour` already: a read, claiming nothing."""
+        ...
+
+
+class ExperimentReader(Protocol):
+    """A template experiment by its id (its variants' words)."""
+
+    def get_experiment(self, tenant_id: str, experiment_id: str) -> Experiment | None: ...
+
+
 class TimeIndex(Protocol):
     def messages_between(self, tenant_id: str, start: datetime, end: datetime) -> list[TimedText]:
         """Every automated text (an appointment's or an offer's) planned or sent between
@@ -690,6 +730,20 @@ class TimeIndex(Protocol):
 
 class OversightStore(TimeIndex, Protocol):
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...
+
+    def text_facts(
+        self, tenant_id: str, identities: Sequence[TextIdentity]
+    ) -> dict[TextIdentity, TextFacts]: ...
+
+    def appointments_starting(
+        self,
+        tenant_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None = None,
+    ) -> tuple[list[Appointment], bool]: ...
 
     def set_pause(
         self, tenant_id: str, *, paused: bool, by: str, reason: str | None, at: datetime
@@ -991,3 +1045,65 @@ class FhirResources(Protocol):
         `expected_version` (None: when one exists). An outcome it carries is recorded on
         the appointment, with its event, before."""
         ...
+
+
+class ExperimentMembers(Protocol):
+    def join_experiment(
+        self,
+        tenant_id: str,
+        experiment_id: str,
+        appointment_id: str,
+        *,
+        variant: str,
+        text: str,
+        at: datetime,
+    ) -> None:
+        """Record that the appointment was sent (or is being sent) `text` (its kind and
+        version) written with `variant`: the first write keeps its variant and moment,
+        every write adds its text once, so a retried send changes nothing."""
+        ...
+
+
+@dataclass(frozen=True)
+class ExperimentMembership:
+    """An experiment's members as its report reads them: each appointment's variant, and
+    how many distinct texts each variant wrote."""
+
+    variants: dict[str, str]
+    texts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class WinnerTemplates:
+    """A stop that makes a variant the tenant's template: the tenant's templates after it,
+    and the settings change it is, made on `expected_version`."""
+
+    templates: dict[str, dict[str, str]]
+    expected_version: int
+    audit: ActivityEntry
+
+
+class ExperimentStore(ExperimentMembers, TenantReader, Protocol):
+    def start_experiment(self, experiment: Experiment) -> None:
+        """Write a running experiment and put it in its tenant's slot, in one transaction.
+
+        Raises ConcurrentModification when the id exists or the slot is taken (nothing is
+        written)."""
+        ...
+
+    def get_experiment(self, tenant_id: str, experiment_id: str) -> Experiment | None: ...
+
+    def list_experiments(self, tenant_id: str) -> list[Experiment]:
+        """Every experiment of the tenant, newest first."""
+        ...
+
+    def stop_experiment(self, stopped: Experiment, winner: WinnerTemplates | None) -> None:
+        """Mark the running experiment stopped as `stopped` says and free its slot, with
+        the winner's templates and their settings change when there is one, in one
+        transaction. Raises ConcurrentModification when it no longer runs or the settings
+        changed since they were read (nothing is written)."""
+        ...
+
+    def experiment_members(self, tenant_id: str, experiment_id: str) -> ExperimentMembership: ...
+
+    def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]: ...

@@ -19,7 +19,9 @@ from rendezvous.domain.errors import (
     SmsError,
 )
 from rendezvous.domain.events import EventType, WebhookEvent, message_event, recipient_opted
+from rendezvous.domain.experiments import Assignment, assignment_for
 from rendezvous.domain.identity import (
+    MessageIdentity,
     claim_key,
     identity_of,
     schedule_name,
@@ -46,6 +48,7 @@ from rendezvous.domain.planning import late_verdict, offer_late_verdict, still_t
 from rendezvous.domain.ports import (
     ActivityLog,
     AppointmentStore,
+    ExperimentMembers,
     OfferTextOwners,
     OutboundSms,
     RecipientClaim,
@@ -76,6 +79,8 @@ class SentFacts(TypedDict):
     body: str
     segments: int
     encoding: str
+    # "<experiment>/<variant>" when an experiment's variant wrote the body.
+    variant: str | None
 
 
 class Outcome(StrEnum):
@@ -112,6 +117,8 @@ class TextSubject:
     # Why it must not go out now, when that is known from what it is about.
     late: SuppressionReason | None
     render: Callable[[bool, datetime], RenderedSms]
+    # The experiment variant its body is written with, when one runs for it.
+    assignment: Assignment | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,8 @@ class MessageSender:
     offers: OfferTextOwners | None = None
     # GET /v1/stats counts the offer texts Twilio took (`offer_sent`) from the log.
     activity: ActivityLog | None = None
+    # Where a text written with an experiment's variant makes its appointment a member.
+    experiments: ExperimentMembers | None = None
 
     def __post_init__(self) -> None:
         self._texts = TextBook(self.store, self.offers)
@@ -171,11 +180,13 @@ class MessageSender:
         appointment, tenant, message = ctx.appointment, ctx.tenant, ctx.message
         if appointment is None or tenant is None or message is None:
             return _Loaded(tenant, message, ctx.recipient, None)
+        assignment = assignment_for(tenant, message.kind, appointment)
+        words = assignment.tenant_for(tenant) if assignment is not None else tenant
 
         def render(first_contact: bool, at: datetime) -> RenderedSms:
             return self.render.message(
                 template_kind(message.kind),
-                tenant,
+                words,
                 appointment,
                 first_contact=first_contact,
                 previous_starts_at=appointment.previous_starts_at,
@@ -188,6 +199,7 @@ class MessageSender:
             ends_at=appointment.starts_at,
             late=late_verdict(appointment, message, now, SuppressionReason.TOO_LATE),
             render=render,
+            assignment=assignment,
         )
         return _Loaded(tenant, message, ctx.recipient, subject)
 
@@ -267,10 +279,33 @@ class MessageSender:
             first_contact_at=recipient.first_contact_at or now,
             claims={**claims, key: today},
         )
+        if subject.assignment is not None:
+            # Before the claim: a member write that fails then leaves no claim behind, and
+            # the redelivery sends (after the claim it would find the claim and call the
+            # text unknown). Writing it twice is harmless: the variant is the appointment's.
+            self._join(message, subject.assignment, now)
         # Raises ConcurrentModification when another send or an opt-out got there first;
         # deliver() then reads again, and a duplicate event finds its claim.
         self.store.claim_message(recipient, claim)
         return self._send(message, subject, tenant, recipient, rendered, now, final_attempt)
+
+    def _join(self, message: TextRecord, assignment: Assignment, now: datetime) -> None:
+        """The appointment is in the experiment from the first text assigned its variant,
+        on record before the text is claimed and sent: a member is an appointment assigned,
+        even if that text then goes no further (an opt-out that got there first)."""
+        if self.experiments is None:
+            raise RuntimeError("an experiment's text reached a sender built without experiments")
+        identity = identity_of(message)
+        if not isinstance(identity, MessageIdentity):
+            raise TypeError("only an appointment's text is written with an experiment's variant")
+        self.experiments.join_experiment(
+            message.tenant_id,
+            assignment.experiment_id,
+            identity.appointment_id,
+            variant=assignment.variant.name,
+            text=f"{identity.kind}#{identity.version}",
+            at=now,
+        )
 
     def _offer_texts(self) -> OfferTextOwners:
         if self.offers is None:
@@ -408,6 +443,7 @@ class MessageSender:
             "body": rendered.body,
             "segments": rendered.segments,
             "encoding": rendered.encoding,
+            "variant": subject.assignment.label if subject.assignment is not None else None,
         }
         try:
             receipt = self.gateway.send(sms)

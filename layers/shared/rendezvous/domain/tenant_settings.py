@@ -287,9 +287,46 @@ def identity_problems(tenant: Tenant) -> list[tuple[str, str]]:
     return problems
 
 
-def template_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, str]]:
-    """The overrides' words, and every text's length in the worst case (defaults too: a
-    longer business name or service details can push them past the limit)."""
+TEMPLATE_LENGTH_PROBLEM: Final = f"1 to {TEMPLATE_MAX} characters"
+# The settings whose change lengthens every text at once; a text pushed past the limit by
+# such a change is reported against it (the business name when none of them changed).
+WORDING_SETTINGS: Final = ("name", "include_service_details")
+
+
+def template_text_problems(
+    tenant: Tenant, locale: str, kind: MessageKind, text: str, rules: TemplateRules
+) -> list[str]:
+    """What a template of `kind` in `locale` keeps, whoever writes it (a settings override,
+    an experiment's variant): its length, its words, and at most MAX_SEGMENTS for a
+    long-named first-time customer, measured with this tenant's name and details."""
+    if not text.strip() or len(text) > TEMPLATE_MAX:
+        return [TEMPLATE_LENGTH_PROBLEM]
+    problems = rules.problems(text, kind)
+    if problems:
+        return problems
+    return _segment_problems(tenant.with_template(locale, kind.value, text), locale, kind, rules)
+
+
+def _segment_problems(
+    tenant: Tenant, locale: str, kind: MessageKind, rules: TemplateRules
+) -> list[str]:
+    sms = rules.worst_case(tenant, locale, kind)
+    if sms.segments <= MAX_SEGMENTS:
+        return []
+    return [
+        f"the {locale} {kind.value} text takes {sms.segments} SMS segments "
+        f"({sms.characters} characters, {sms.encoding}) for a long-named "
+        f"first-time customer; at most {MAX_SEGMENTS}"
+    ]
+
+
+def template_problems(
+    tenant: Tenant, rules: TemplateRules, *, blame: str = "name"
+) -> list[tuple[str, str]]:
+    """The overrides, every default's length in the worst case (a longer business name or
+    service details can push them past the limit) and every running experiment's variants
+    (the same rules: a change that breaks one is refused, reported against `blame`, the
+    setting changed)."""
     problems: list[tuple[str, str]] = []
     for locale, texts in sorted(tenant.templates.items()):
         if locale not in SUPPORTED_LOCALES:
@@ -300,25 +337,27 @@ def template_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, s
             if kind_name not in {k.value for k in TEMPLATE_KINDS}:
                 kinds = ", ".join(k.value for k in TEMPLATE_KINDS)
                 problems.append((field, f"template kinds are {kinds}"))
-            elif not text.strip() or len(text) > TEMPLATE_MAX:
-                problems.append((field, f"1 to {TEMPLATE_MAX} characters (null removes it)"))
-            else:
-                problems.extend((field, p) for p in rules.problems(text, MessageKind(kind_name)))
-    if problems:
-        return problems
+                continue
+            for problem in template_text_problems(
+                tenant, locale, MessageKind(kind_name), text, rules
+            ):
+                hint = " (null removes it)" if problem == TEMPLATE_LENGTH_PROBLEM else ""
+                problems.append((field, problem + hint))
     for locale in SUPPORTED_LOCALES:
         for kind in TEMPLATE_KINDS:
-            sms = rules.worst_case(tenant, locale, kind)
-            if sms.segments <= MAX_SEGMENTS:
-                continue
-            overridden = kind.value in tenant.templates.get(locale, {})
-            field = f"templates.{locale}.{kind.value}" if overridden else "name"
-            problems.append(
+            if kind.value not in tenant.templates.get(locale, {}):
+                problems.extend((blame, p) for p in _segment_problems(tenant, locale, kind, rules))
+    for slot, running in sorted(tenant.experiments.items()):
+        kind_name, _, locale = slot.partition("/")
+        for variant in running.variants:
+            problems.extend(
                 (
-                    field,
-                    f"the {locale} {kind.value} text takes {sms.segments} SMS segments "
-                    f"({sms.characters} characters, {sms.encoding}) for a long-named "
-                    f"first-time customer; at most {MAX_SEGMENTS}",
+                    blame,
+                    f"experiment {running.experiment_id}, variant {variant.name}: {problem} "
+                    "(stop the experiment first, or keep the text shorter)",
+                )
+                for problem in template_text_problems(
+                    tenant, locale, MessageKind(kind_name), variant.template, rules
                 )
             )
     if tenant.fill_enabled:
@@ -344,7 +383,9 @@ def fill_text_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, 
     return problems
 
 
-def rule_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, str]]:
+def rule_problems(
+    tenant: Tenant, rules: TemplateRules, *, blame: str = "name"
+) -> list[tuple[str, str]]:
     identity = identity_problems(tenant)
     problems = [
         *identity,
@@ -354,7 +395,7 @@ def rule_problems(tenant: Tenant, rules: TemplateRules) -> list[tuple[str, str]]
         *results_problems(tenant),
     ]
     if not any(field == "timezone" for field, _ in identity):  # texts are dated in it
-        problems.extend(template_problems(tenant, rules))
+        problems.extend(template_problems(tenant, rules, blame=blame))
     return problems
 
 
@@ -421,10 +462,12 @@ class SettingsService:
             return self._view(current)
         # A rule the stored settings already broke (an override an operator wrote, say)
         # does not block an unrelated change; anything this change touches must comply.
-        already = set(rule_problems(current, self.rules))
+        touched = {path.split(".")[0] for path in changes}
+        blame = next((name for name in WORDING_SETTINGS if name in touched), "name")
+        already = set(rule_problems(current, self.rules, blame=blame))
         problems = [
             (field, problem)
-            for field, problem in rule_problems(candidate, self.rules)
+            for field, problem in rule_problems(candidate, self.rules, blame=blame)
             if (field, problem) not in already
             or any(path == field or path.startswith(field + ".") for path in changes)
         ]

@@ -80,13 +80,15 @@ class TextBook:
             raise TypeError(f"a text record of no known owner: {type(text).__name__}")
         if not changed:
             return False
-        reason = fields.get("reason")
+        reason, variant = fields.get("reason"), fields.get("variant")
         why = reason if isinstance(reason, str) else None
         if isinstance(text, MessageRecord):
             self.store.note_last_text(
                 text.tenant_id,
                 text.appointment_id,
-                last_text(text.kind, status, now, why),
+                last_text(
+                    text.kind, status, now, why, variant if isinstance(variant, str) else None
+                ),
                 order=last_text_order(text.kind, text.version, status, now),
             )
         elif isinstance(text, OfferText):

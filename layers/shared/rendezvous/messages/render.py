@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 
 from rendezvous.domain.models import (
     Appointment,
-    AppointmentStatus,
     Customer,
     MessageKind,
     Tenant,
-    template_kind,
+    written_as,
 )
 from rendezvous.domain.ports import RenderedSms
 from rendezvous.domain.tenant_settings import MAX_SEGMENTS
@@ -249,10 +248,7 @@ def render_message(
     appointment.previous_starts_at; when neither is known, a `moved` text falls back to the
     confirmation template rather than show an empty old time.
     """
-    message_kind = template_kind(str(kind))
-    if message_kind is MessageKind.REMINDER and appointment.status is AppointmentStatus.CONFIRMED:
-        message_kind = MessageKind.REMINDER_CONFIRMED
-    locale = appointment.customer.locale or tenant.locale
+    message_kind, locale = written_as(str(kind), appointment, tenant)
     if previous_starts_at is None:
         previous_starts_at = appointment.previous_starts_at
     template = _template(tenant, locale, message_kind)

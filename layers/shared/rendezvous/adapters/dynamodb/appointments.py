@@ -23,6 +23,7 @@ from rendezvous.adapters.dynamodb.table import (
     deserialize,
     iso,
     message_key,
+    offer_text_key,
     plain,
     query_all,
     recipient_item_key,
@@ -39,7 +40,8 @@ from rendezvous.adapters.dynamodb.vacancy import opening_fill, opening_put
 from rendezvous.domain.activity import ActivityEntry
 from rendezvous.domain.errors import ConcurrentModification, OpeningTaken
 from rendezvous.domain.events import WebhookEvent
-from rendezvous.domain.identity import MessageIdentity, TimedText, identity_of
+from rendezvous.domain.identity import MessageIdentity, TextIdentity, TimedText, identity_of
+from rendezvous.domain.last_text import text_of
 from rendezvous.domain.models import (
     DELIVERY_RANK,
     PENDING_STATUSES,
@@ -53,6 +55,7 @@ from rendezvous.domain.models import (
     Tenant,
 )
 from rendezvous.domain.ports import SendContext
+from rendezvous.domain.results import TextFacts
 from rendezvous.domain.vacancy import Opening, OpeningTake
 
 # Appointment fields no save writes (see _appointment_update).
@@ -387,6 +390,21 @@ class DynamoAppointments(TableRepository):
         live = [a for a in found if a.status is not AppointmentStatus.CANCELLED]
         return sorted(live, key=lambda a: a.starts_at)
 
+    def last_appointment(self, tenant_id: str, recipient_key: str) -> Appointment | None:
+        # The recipient's partition of the (keys-only) index sorts by start: newest first,
+        # one key, then that item.
+        page = self._db.query(
+            TableName=self._table,
+            IndexName="by_recipient",
+            KeyConditionExpression="gsi1pk = :r",
+            ExpressionAttributeValues=values_of({":r": f"T#{tenant_id}#R#{recipient_key}"}),
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        keys = [{"pk": deserialize(i)["pk"], "sk": "A"} for i in page.get("Items", [])]
+        found = batch_get(self._db, self._table, keys)
+        return Appointment.model_validate(found[0]) if found else None
+
     def confirm_appointment(
         self, appointment: Appointment, now: datetime, event: WebhookEvent
     ) -> bool:
@@ -456,11 +474,21 @@ class DynamoAppointments(TableRepository):
         )
 
     def note_last_text(
-        self, tenant_id: str, appointment_id: str, text: LastText, *, order: str
+        self,
+        tenant_id: str,
+        appointment_id: str,
+        text: LastText,
+        *,
+        order: str,
+        keep_variant: bool = False,
     ) -> bool:
         """Keep `text` as the appointment's last text unless what it holds is newer by
-        `order` (see rendezvous.domain.last_text): one conditional write, no read."""
+        `order` (see rendezvous.domain.last_text): one conditional write, no read. With
+        `keep_variant`, first a write of the status alone, if the stored text is this one,
+        so the variant it was written with stays; a second write only if it is not."""
         value = {**plain(text), "at": stamp(text.at)}
+        if keep_variant and self._note_status_of_same_text(tenant_id, appointment_id, value, order):
+            return True
         try:
             self._db.update_item(
                 TableName=self._table,
@@ -469,6 +497,37 @@ class DynamoAppointments(TableRepository):
                 ConditionExpression="attribute_exists(pk) AND "
                 "(attribute_not_exists(last_text_order) OR last_text_order < :order)",
                 ExpressionAttributeValues=values_of({":text": value, ":order": order}),
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def _note_status_of_same_text(
+        self, tenant_id: str, appointment_id: str, value: Item, order: str
+    ) -> bool:
+        sets = ", ".join(f"last_text.#{name} = :{name}" for name in value)
+        removes = [f"last_text.#{name}" for name in ("reason",) if name not in value]
+        update = f"SET {sets}, last_text_order = :order"
+        if removes:
+            update += " REMOVE " + ", ".join(removes)
+        names = {f"#{name}": name for name in {*value, "reason"}}
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=serialize(appointment_key(tenant_id, appointment_id)),
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(last_text) AND "
+                "begins_with(last_text_order, :same) AND last_text_order < :order",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values_of(
+                    {
+                        **{f":{name}": v for name, v in value.items()},
+                        ":order": order,
+                        ":same": text_of(order) + "#",
+                    }
+                ),
             )
         except ClientError as exc:
             if condition_failed(exc):
@@ -562,6 +621,27 @@ class DynamoAppointments(TableRepository):
             )
             day += timedelta(days=1)
         return [timed_text(row) for row in found]
+
+    def text_facts(
+        self, tenant_id: str, identities: Sequence[TextIdentity]
+    ) -> dict[TextIdentity, TextFacts]:
+        """BatchGetItem of the texts' records, projected to their segments and variant."""
+        wanted: dict[tuple[str, str], TextIdentity] = {}
+        for identity in identities:
+            if isinstance(identity, MessageIdentity):
+                key = message_key(identity)
+            else:
+                key = offer_text_key(tenant_id, *identity[1:])
+            wanted[(key["pk"], key["sk"])] = identity
+        keys = [{"pk": pk, "sk": sk} for pk, sk in wanted]
+        found = batch_get(self._db, self._table, keys, attributes=("segments", "variant"))
+        return {
+            wanted[(row["pk"], row["sk"])]: TextFacts(
+                segments=int(row["segments"]) if row.get("segments") is not None else None,
+                variant=str(row["variant"]) if row.get("variant") else None,
+            )
+            for row in found
+        }
 
     def appointments(self, tenant_id: str, ids: list[str]) -> dict[str, Appointment]:
         keys = [appointment_key(tenant_id, i) for i in sorted(set(ids))]

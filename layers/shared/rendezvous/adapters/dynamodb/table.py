@@ -12,6 +12,8 @@ Keys (pk / sk):
                                           (conversations.py; expires with the queue's data)
   T#<tenant>#R#<rkey>     SID#<sid>       keeps one inbound text once, whatever Twilio retries
   T#<tenant>#LOG#<day>    <at>#<id>       the append-only activity and audit log
+  RUN#<job>               <UTC hour>      a once-an-hour job's claim on that hour (the
+                                          queue watcher's tune-out check; hourly.py)
   T#<tenant>#Q#<item>     ITEM            a staff queue item (sparse index by_queue)
   T#<tenant>#Q#<item>     MSG#<at>#<n>    one text in its conversation
   T#<tenant>#EVT#<event>  EVT             a webhook event (the outbox; kind=webhook_event)
@@ -29,6 +31,9 @@ Keys (pk / sk):
                                           `by_time` as they are: offer_time_keys)
   T#<tenant>#OP#<opening>  OF#<entry>     one offer of that opening to a waitlist entry, so
                                           an opening and its offers are one Query
+  T#<tenant>#EXS          EX#<experiment>  a template experiment (experiments.py; the
+                                          running one also rides on the tenant record)
+  T#<tenant>#EX#<exp>     A#<appt>        a member of it: the appointment's variant, its texts
 
 Sparse index `by_time` holds message records by tenant and UTC day of sending, then time:
 the outbox reads what is pending in the next hours, stats what happened in the last days,
@@ -242,8 +247,15 @@ def stamp(instant: datetime) -> str:
 
 
 def number_safe(value: Any) -> Any:
-    # DynamoDB numbers are Decimals; a float (a wait in minutes) goes through its text form.
-    return Decimal(str(value)) if isinstance(value, float) else value
+    """DynamoDB numbers are Decimals; a float (a wait in minutes, a segment price, and
+    inside a settings change's before and after) goes through its text form."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {k: number_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [number_safe(v) for v in value]
+    return value
 
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -259,7 +271,7 @@ def plain(model: BaseModel) -> Item:
 
 
 def values_of(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items()}
+    return {k: _serializer.serialize(number_safe(v)) for k, v in values.items()}
 
 
 def iso(instant: datetime) -> str:
@@ -289,14 +301,24 @@ def query_all(db: DynamoDBClient, table: str, **kwargs: Any) -> list[Item]:
 
 
 def batch_get(
-    db: DynamoDBClient, table: str, keys: list[Item], *, consistent: bool = False
+    db: DynamoDBClient,
+    table: str,
+    keys: list[Item],
+    *,
+    consistent: bool = False,
+    attributes: tuple[str, ...] = (),
 ) -> list[Item]:
-    """The items under `keys` that exist, in batches of 100, retrying unprocessed keys."""
+    """The items under `keys` that exist, in batches of 100, retrying unprocessed keys;
+    only `attributes` of each (and its keys) when some are named."""
     found: list[Item] = []
     for start in range(0, len(keys), 100):
         request: dict[str, Any] = {"Keys": [serialize(k) for k in keys[start : start + 100]]}
         if consistent:
             request["ConsistentRead"] = True
+        if attributes:
+            names = {f"#a{n}": name for n, name in enumerate(("pk", "sk", *attributes))}
+            request["ProjectionExpression"] = ", ".join(names)
+            request["ExpressionAttributeNames"] = names
         pending: dict[str, Any] = {table: request}
         while pending:
             page = db.batch_get_item(RequestItems=pending)
